@@ -1,0 +1,25 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+// One error taxonomy for business refusals, shared by the workflow (validators, activities) and the API.
+// Each type maps to one HTTP status; transient faults are never given one of these types.
+
+export const REFUSALS = {
+  Forbidden: 403,
+  NotFound: 404,
+  Conflict: 409,
+  Unprocessable: 422,
+} as const;
+export type RefusalType = keyof typeof REFUSALS;
+
+export function isRefusalType(type: unknown): type is RefusalType {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(REFUSALS, type);
+}
+
+/** Activity failure types that must not be retried. */
+export const POISON_RECORD = 'PoisonRecord';
+export const INSUFFICIENT_OPEN_BALANCE = 'InsufficientOpenBalance';
+
+/** A business refusal: non-retryable, typed so the API can answer with the matching status. */
+export function refuse(type: RefusalType, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}

@@ -1,0 +1,73 @@
+// The case trail: every change to a case is one of these events, numbered by the workflow (seq) so that
+// writing an event is idempotent ((case_id, seq) is unique) and the trail's order is the workflow's order.
+import type {
+  Analysis,
+  Decision,
+  MoneyString,
+  ReasonCode,
+  ResolutionType,
+  Stage,
+  TaskOutcome,
+  Team,
+} from './types';
+
+export interface Actor {
+  /** A user id, or "system" for what the workflow does on its own (timers, analysis). */
+  id: string;
+  name: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system' };
+
+export interface CaseOpenedData {
+  caseNumber: string;
+  workflowId: string;
+  invoiceNumber: string;
+  customerId: string;
+  currency: string;
+  disputedAmount: MoneyString;
+  reasonCode: ReasonCode;
+  description: string | null;
+}
+
+export interface EventPayloads {
+  CASE_OPENED: CaseOpenedData;
+  STAGE_ENTERED: { stage: Stage };
+  EVIDENCE_COLLECTED: Analysis & { purchaseOrderId: string | null; contractId: string | null; workOrderIds: string[] };
+  EVIDENCE_FAILED: { error: string };
+  EVIDENCE_RETRY_REQUESTED: Record<string, never>;
+  TASK_CREATED: { taskId: string; team: Team; title: string; dueAt: string; findingCodes: string[] };
+  TASK_ESCALATED: { taskId: string; team: Team; dueAt: string };
+  TASK_COMPLETED: { taskId: string; team: Team; outcome: TaskOutcome; note: string; amount: MoneyString | null };
+  TASK_CANCELLED: { taskId: string; team: Team };
+  RESOLUTION_PROPOSED: {
+    resolutionId: string;
+    type: ResolutionType;
+    amount: MoneyString | null;
+    rootCause: string;
+    note: string | null;
+  };
+  RESOLUTION_ESCALATED: { since: string };
+  APPROVAL_ESCALATED: { resolutionId: string; since: string };
+  RESOLUTION_DECIDED: {
+    approvalId: string;
+    resolutionId: string;
+    decision: Decision;
+    comment: string | null;
+    amount: MoneyString | null;
+    approverLimit: MoneyString | null;
+  };
+  CREDIT_MEMO_ISSUED: { number: string; amount: MoneyString; approvalId: string; invoiceNumber: string };
+  CREDIT_MEMO_REFUSED: { approvalId: string; reason: string };
+  CASE_CLOSED: { outcome: ResolutionType };
+  CASE_CANCELLED: { reason: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+export type CaseEvent = {
+  [T in EventType]: { type: T; data: EventPayloads[T]; actor: Actor };
+}[EventType];
+
+/** An event as written: numbered and timed by the workflow. */
+export type RecordedEvent = CaseEvent & { seq: number; at: string };

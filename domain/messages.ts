@@ -1,0 +1,80 @@
+// Every message of the dispute workflow, declared once with one object argument.
+// Imported by the API (client side) and by the workflow bundle; side-effect free.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Actor, CaseOpenedData } from './events';
+import type { Decision, MoneyString, ResolutionType, Role, Stage, CaseStatus, TaskOutcome, Team } from './types';
+
+export const DEFAULT_TASK_QUEUE = 'disputes';
+
+/** The authenticated user behind a command, as the API saw it. */
+export interface CommandActor extends Actor {
+  role: Role;
+  team: Team | null;
+  /** null: no limit. Only meaningful for managers. */
+  approvalLimit: MoneyString | null;
+}
+
+export interface DisputeSlas {
+  taskHours: number;
+  resolutionHours: number;
+  approvalHours: number;
+}
+
+export interface DisputeInput {
+  caseId: string;
+  opened: CaseOpenedData;
+  openedBy: Actor;
+  openedAt: string;
+  slas: DisputeSlas;
+}
+
+export interface CompleteTaskCommand {
+  actor: CommandActor;
+  taskId: string;
+  outcome: TaskOutcome;
+  note: string;
+  amount: MoneyString | null;
+}
+
+export interface ProposeResolutionCommand {
+  actor: CommandActor;
+  type: ResolutionType;
+  amount: MoneyString | null;
+  rootCause: string;
+  note: string | null;
+}
+
+export interface DecideCommand {
+  actor: CommandActor;
+  decision: Decision;
+  comment: string | null;
+}
+
+export interface CancelCommand {
+  actor: CommandActor;
+  reason: string;
+}
+
+export interface RetryEvidenceCommand {
+  actor: CommandActor;
+}
+
+/** What every command answers once its change is on the trail. */
+export interface CommandResult {
+  status: CaseStatus;
+  stage: Stage;
+}
+
+export interface DisputeView extends CommandResult {
+  caseId: string;
+  openTaskIds: string[];
+  pendingResolutionId: string | null;
+}
+
+export const completeTaskUpdate = defineUpdate<CommandResult, [CompleteTaskCommand]>('completeTask');
+export const proposeResolutionUpdate = defineUpdate<CommandResult, [ProposeResolutionCommand]>('proposeResolution');
+export const decideUpdate = defineUpdate<CommandResult, [DecideCommand]>('decide');
+export const cancelUpdate = defineUpdate<CommandResult, [CancelCommand]>('cancel');
+/** After a malformed source record was fixed, a person asks the parked case to pull its evidence again. */
+export const retryEvidenceUpdate = defineUpdate<CommandResult, [RetryEvidenceCommand]>('retryEvidence');
+export const viewQuery = defineQuery<DisputeView>('view');

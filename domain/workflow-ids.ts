@@ -1,0 +1,19 @@
+// Workflow ids come from the business key, so a case's workflow can be found from its number alone.
+
+const PREFIX = 'dispute:';
+
+export function disputeWorkflowId(caseNumber: string): string {
+  return `${PREFIX}${caseNumber}`;
+}
+
+export function caseNumberFromWorkflowId(workflowId: string): string | null {
+  return workflowId.startsWith(PREFIX) ? workflowId.slice(PREFIX.length) : null;
+}
+
+export function formatCaseNumber(n: number | bigint): string {
+  return `DSP-${String(n).padStart(6, '0')}`;
+}
+
+export function formatCreditMemoNumber(n: number | bigint): string {
+  return `CM-${String(n).padStart(6, '0')}`;
+}

@@ -1,0 +1,321 @@
+// The dispute's state machine. Pure: every transition checks its preconditions (throwing a typed refusal),
+// changes the state synchronously and returns the events that describe the change. The workflow records the
+// events; validators call the same checks, so an accepted command can never be half-applied.
+import { approvalRefusal } from '../domain/approval';
+import { refuse } from '../domain/errors';
+import { SYSTEM_ACTOR, type Actor, type CaseEvent } from '../domain/events';
+import type {
+  CancelCommand,
+  CommandActor,
+  CommandResult,
+  CompleteTaskCommand,
+  DecideCommand,
+  DisputeView,
+  ProposeResolutionCommand,
+  RetryEvidenceCommand,
+} from '../domain/messages';
+import { parseMoney } from '../domain/money';
+import type { Analysis, CaseStatus, MoneyString, Stage, TaskStatus, Team } from '../domain/types';
+
+export interface TaskState {
+  id: string;
+  team: Team;
+  title: string;
+  dueAt: string;
+  status: TaskStatus;
+  escalated: boolean;
+  findingCodes: string[];
+}
+
+export interface ResolutionState {
+  id: string;
+  type: 'CREDIT' | 'NO_CREDIT';
+  amount: MoneyString | null;
+  proposedBy: string;
+}
+
+export interface ApprovedCredit {
+  approvalId: string;
+  resolutionId: string;
+  amount: MoneyString;
+  approver: Actor;
+}
+
+export interface DisputeStateData {
+  caseId: string;
+  status: CaseStatus;
+  stage: Stage;
+  disputedAmount: MoneyString;
+  stageEnteredAt: string;
+  /** Whether the current wait on people (resolution or approval) has been escalated since the stage began. */
+  stageEscalated: boolean;
+  evidenceFailed: boolean;
+  evidenceRetryRequested: boolean;
+  tasks: TaskState[];
+  resolution: ResolutionState | null;
+  approvedCredit: ApprovedCredit | null;
+}
+
+const CANCELLABLE: readonly Stage[] = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL'];
+
+export class DisputeState {
+  constructor(readonly data: DisputeStateData) {}
+
+  static opened(caseId: string, disputedAmount: MoneyString, openedAt: string): DisputeState {
+    return new DisputeState({
+      caseId,
+      status: 'OPEN',
+      stage: 'EVIDENCE',
+      disputedAmount,
+      stageEnteredAt: openedAt,
+      stageEscalated: false,
+      evidenceFailed: false,
+      evidenceRetryRequested: false,
+      tasks: [],
+      resolution: null,
+      approvedCredit: null,
+    });
+  }
+
+  get stage(): Stage {
+    return this.data.stage;
+  }
+
+  get isClosed(): boolean {
+    return this.data.status !== 'OPEN';
+  }
+
+  get openTasks(): TaskState[] {
+    return this.data.tasks.filter((t) => t.status === 'OPEN');
+  }
+
+  result(): CommandResult {
+    return { status: this.data.status, stage: this.data.stage };
+  }
+
+  view(): DisputeView {
+    return {
+      ...this.result(),
+      caseId: this.data.caseId,
+      openTaskIds: this.openTasks.map((t) => t.id),
+      pendingResolutionId: this.data.stage === 'APPROVAL' ? (this.data.resolution?.id ?? null) : null,
+    };
+  }
+
+  // ---- transitions driven by the workflow itself ----
+
+  enter(stage: Stage, now: string): CaseEvent[] {
+    this.data.stage = stage;
+    this.data.stageEnteredAt = now;
+    this.data.stageEscalated = false;
+    return [{ type: 'STAGE_ENTERED', actor: SYSTEM_ACTOR, data: { stage } }];
+  }
+
+  evidenceFailed(error: string): CaseEvent[] {
+    this.data.evidenceFailed = true;
+    this.data.evidenceRetryRequested = false;
+    return [{ type: 'EVIDENCE_FAILED', actor: SYSTEM_ACTOR, data: { error } }];
+  }
+
+  checkRetryEvidence(cmd: RetryEvidenceCommand): void {
+    if (cmd.actor.role !== 'specialist' && cmd.actor.role !== 'manager') {
+      throw refuse('Forbidden', 'only a specialist or a manager can retry the evidence');
+    }
+    if (!this.data.evidenceFailed || this.isClosed) {
+      throw refuse('Conflict', 'the evidence can only be retried while the case is parked on a malformed record');
+    }
+  }
+
+  requestEvidenceRetry(cmd: RetryEvidenceCommand): CaseEvent[] {
+    this.checkRetryEvidence(cmd);
+    this.data.evidenceRetryRequested = true;
+    this.data.evidenceFailed = false;
+    return [{ type: 'EVIDENCE_RETRY_REQUESTED', actor: actorOf(cmd.actor), data: {} }];
+  }
+
+  /** After the analysis: one task per team with findings, or straight to resolution. */
+  startInvestigation(analysis: Analysis, tasks: Omit<TaskState, 'status' | 'escalated'>[], now: string): CaseEvent[] {
+    if (analysis.findings.length === 0) return this.enter('RESOLUTION', now);
+    this.data.tasks = tasks.map((t) => ({ ...t, status: 'OPEN', escalated: false }));
+    return [
+      ...this.enter('INVESTIGATION', now),
+      ...this.data.tasks.map(
+        (t): CaseEvent => ({
+          type: 'TASK_CREATED',
+          actor: SYSTEM_ACTOR,
+          data: { taskId: t.id, team: t.team, title: t.title, dueAt: t.dueAt, findingCodes: t.findingCodes },
+        }),
+      ),
+    ];
+  }
+
+  /** Escalates, once each, the open tasks whose due time has passed. */
+  escalateOverdueTasks(now: string): CaseEvent[] {
+    const nowMs = Date.parse(now);
+    return this.openTasks
+      .filter((t) => !t.escalated && Date.parse(t.dueAt) <= nowMs)
+      .map((t): CaseEvent => {
+        t.escalated = true;
+        return { type: 'TASK_ESCALATED', actor: SYSTEM_ACTOR, data: { taskId: t.id, team: t.team, dueAt: t.dueAt } };
+      });
+  }
+
+  /** Escalates a human wait (resolution or approval) once per stage entry, if it is still the current one. */
+  escalateStage(stage: Stage, enteredAt: string): CaseEvent[] {
+    const current = this.data.stage === stage && this.data.stageEnteredAt === enteredAt;
+    if (!current || this.data.stageEscalated || this.isClosed) return [];
+    this.data.stageEscalated = true;
+    const since = this.data.stageEnteredAt;
+    if (this.data.stage === 'RESOLUTION') return [{ type: 'RESOLUTION_ESCALATED', actor: SYSTEM_ACTOR, data: { since } }];
+    if (this.data.stage === 'APPROVAL' && this.data.resolution) {
+      return [
+        { type: 'APPROVAL_ESCALATED', actor: SYSTEM_ACTOR, data: { resolutionId: this.data.resolution.id, since } },
+      ];
+    }
+    return [];
+  }
+
+  creditMemoIssued(now: string): CaseEvent[] {
+    return [...this.enter('DONE', now), ...this.close('CLOSED', { type: 'CASE_CLOSED', actor: SYSTEM_ACTOR, data: { outcome: 'CREDIT' } })];
+  }
+
+  /** The ledger refused the memo (the open balance moved since approval): back to the specialist. */
+  creditMemoRefused(reason: string, now: string): CaseEvent[] {
+    const approvalId = this.data.approvedCredit?.approvalId ?? '';
+    this.data.approvedCredit = null;
+    this.data.resolution = null;
+    return [
+      { type: 'CREDIT_MEMO_REFUSED', actor: SYSTEM_ACTOR, data: { approvalId, reason } },
+      ...this.enter('RESOLUTION', now),
+    ];
+  }
+
+  // ---- commands from people: check*() are the update validators, the others apply ----
+
+  checkCompleteTask(cmd: CompleteTaskCommand): TaskState {
+    const task = this.data.tasks.find((t) => t.id === cmd.taskId);
+    if (!task) throw refuse('NotFound', `task ${cmd.taskId} is not part of this case`);
+    if (cmd.actor.role !== 'ops' || cmd.actor.team !== task.team) {
+      throw refuse('Forbidden', `only ${task.team} can complete this task`);
+    }
+    if (task.status !== 'OPEN') throw refuse('Conflict', `the task is ${task.status}, not OPEN`);
+    return task;
+  }
+
+  completeTask(cmd: CompleteTaskCommand, now: string): CaseEvent[] {
+    const task = this.checkCompleteTask(cmd);
+    task.status = 'DONE';
+    const events: CaseEvent[] = [
+      {
+        type: 'TASK_COMPLETED',
+        actor: actorOf(cmd.actor),
+        data: { taskId: task.id, team: task.team, outcome: cmd.outcome, note: cmd.note, amount: cmd.amount },
+      },
+    ];
+    if (this.openTasks.length === 0 && this.data.stage === 'INVESTIGATION') events.push(...this.enter('RESOLUTION', now));
+    return events;
+  }
+
+  checkProposeResolution(cmd: ProposeResolutionCommand): void {
+    if (cmd.actor.role !== 'specialist') throw refuse('Forbidden', 'only a specialist can propose a resolution');
+    if (this.data.stage !== 'RESOLUTION') {
+      throw refuse('Conflict', `a resolution can only be proposed in stage RESOLUTION; the case is in ${this.data.stage}`);
+    }
+    if (cmd.type === 'CREDIT') {
+      if (cmd.amount === null) throw refuse('Unprocessable', 'amount: a CREDIT resolution needs an amount');
+      const amount = parseMoney(cmd.amount);
+      if (amount <= 0n) throw refuse('Unprocessable', 'amount: must be greater than 0.00');
+      if (amount > parseMoney(this.data.disputedAmount)) {
+        throw refuse('Unprocessable', `amount: ${cmd.amount} is more than the disputed amount ${this.data.disputedAmount}`);
+      }
+    } else if (cmd.amount !== null) {
+      throw refuse('Unprocessable', 'amount: a NO_CREDIT resolution takes no amount');
+    }
+  }
+
+  proposeResolution(cmd: ProposeResolutionCommand, resolutionId: string, now: string): CaseEvent[] {
+    this.checkProposeResolution(cmd);
+    this.data.resolution = { id: resolutionId, type: cmd.type, amount: cmd.amount, proposedBy: cmd.actor.id };
+    const proposed: CaseEvent = {
+      type: 'RESOLUTION_PROPOSED',
+      actor: actorOf(cmd.actor),
+      data: { resolutionId, type: cmd.type, amount: cmd.amount, rootCause: cmd.rootCause, note: cmd.note },
+    };
+    if (cmd.type === 'CREDIT') return [proposed, ...this.enter('APPROVAL', now)];
+    return [
+      proposed,
+      ...this.enter('DONE', now),
+      ...this.close('CLOSED', { type: 'CASE_CLOSED', actor: actorOf(cmd.actor), data: { outcome: 'NO_CREDIT' } }),
+    ];
+  }
+
+  checkDecide(cmd: DecideCommand): ResolutionState & { amount: MoneyString } {
+    if (cmd.actor.role !== 'manager') throw refuse('Forbidden', 'only a manager can decide on a resolution');
+    const resolution = this.data.resolution;
+    if (this.data.stage !== 'APPROVAL' || !resolution || resolution.amount === null) {
+      throw refuse('Conflict', `a decision can only be made in stage APPROVAL; the case is in ${this.data.stage}`);
+    }
+    const proposal = { ...resolution, amount: resolution.amount };
+    const refusal = approvalRefusal(cmd.actor, proposal);
+    if (refusal) throw refuse('Forbidden', refusal);
+    return proposal;
+  }
+
+  decide(cmd: DecideCommand, approvalId: string, now: string): CaseEvent[] {
+    const proposal = this.checkDecide(cmd);
+    const decided: CaseEvent = {
+      type: 'RESOLUTION_DECIDED',
+      actor: actorOf(cmd.actor),
+      data: {
+        approvalId,
+        resolutionId: proposal.id,
+        decision: cmd.decision,
+        comment: cmd.comment,
+        amount: proposal.amount,
+        approverLimit: cmd.actor.approvalLimit,
+      },
+    };
+    if (cmd.decision === 'REJECT') {
+      this.data.resolution = null;
+      return [decided, ...this.enter('RESOLUTION', now)];
+    }
+    this.data.approvedCredit = {
+      approvalId,
+      resolutionId: proposal.id,
+      amount: proposal.amount,
+      approver: actorOf(cmd.actor),
+    };
+    return [decided, ...this.enter('CREDIT_MEMO', now)];
+  }
+
+  checkCancel(cmd: CancelCommand): void {
+    if (cmd.actor.role !== 'specialist' && cmd.actor.role !== 'manager') {
+      throw refuse('Forbidden', 'only a specialist or a manager can cancel a case');
+    }
+    if (!CANCELLABLE.includes(this.data.stage) || this.isClosed) {
+      throw refuse('Conflict', `a case in stage ${this.data.stage} (${this.data.status}) cannot be cancelled`);
+    }
+  }
+
+  cancel(cmd: CancelCommand, now: string): CaseEvent[] {
+    this.checkCancel(cmd);
+    const cancelledTasks = this.openTasks.map((t): CaseEvent => {
+      t.status = 'CANCELLED';
+      return { type: 'TASK_CANCELLED', actor: actorOf(cmd.actor), data: { taskId: t.id, team: t.team } };
+    });
+    return [
+      ...cancelledTasks,
+      ...this.enter('DONE', now),
+      ...this.close('CANCELLED', { type: 'CASE_CANCELLED', actor: actorOf(cmd.actor), data: { reason: cmd.reason } }),
+    ];
+  }
+
+  private close(status: Exclude<CaseStatus, 'OPEN'>, event: CaseEvent): CaseEvent[] {
+    this.data.status = status;
+    return [event];
+  }
+}
+
+function actorOf(actor: CommandActor | Actor): Actor {
+  return { id: actor.id, name: actor.name };
+}

@@ -1,0 +1,224 @@
+// One dispute case, from evidence to credit memo, as one durable workflow (id: dispute:<caseNumber>).
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  uuid4,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { teamsWithFindings } from '../domain/analysis';
+import { INSUFFICIENT_OPEN_BALANCE, POISON_RECORD } from '../domain/errors';
+import {
+  cancelUpdate,
+  completeTaskUpdate,
+  decideUpdate,
+  proposeResolutionUpdate,
+  retryEvidenceUpdate,
+  viewQuery,
+  type CommandResult,
+  type DisputeInput,
+} from '../domain/messages';
+import type { Analysis, Finding, Stage, Team } from '../domain/types';
+import { DisputeState, type TaskState } from './dispute-state';
+import { Trail } from './trail';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const HOUR_MS = 3_600_000;
+
+// Writes to our own database: short, and retried for as long as it takes (an outage must not fail a case).
+const { recordEvents, issueCreditMemo } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: [INSUFFICIENT_OPEN_BALANCE],
+  },
+});
+
+// Reads from the records source (an ERP behind an interface): slower, and a malformed record is final.
+const { collectEvidence } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [POISON_RECORD],
+  },
+});
+
+export async function disputeWorkflow(input: DisputeInput): Promise<CommandResult> {
+  const state = DisputeState.opened(input.caseId, input.opened.disputedAmount, input.openedAt);
+  const trail = new Trail(input.caseId, recordEvents);
+  const now = (): string => new Date().toISOString();
+
+  setHandler(viewQuery, () => state.view());
+  setHandler(
+    completeTaskUpdate,
+    async (cmd) => {
+      await trail.record(state.completeTask(cmd, now()));
+      return state.result();
+    },
+    { validator: (cmd) => void state.checkCompleteTask(cmd) },
+  );
+  setHandler(
+    proposeResolutionUpdate,
+    async (cmd) => {
+      await trail.record(state.proposeResolution(cmd, uuid4(), now()));
+      return state.result();
+    },
+    { validator: (cmd) => state.checkProposeResolution(cmd) },
+  );
+  setHandler(
+    decideUpdate,
+    async (cmd) => {
+      await trail.record(state.decide(cmd, uuid4(), now()));
+      return state.result();
+    },
+    { validator: (cmd) => void state.checkDecide(cmd) },
+  );
+  setHandler(
+    cancelUpdate,
+    async (cmd) => {
+      await trail.record(state.cancel(cmd, now()));
+      return state.result();
+    },
+    { validator: (cmd) => state.checkCancel(cmd) },
+  );
+  setHandler(
+    retryEvidenceUpdate,
+    async (cmd) => {
+      await trail.record(state.requestEvidenceRetry(cmd));
+      return state.result();
+    },
+    { validator: (cmd) => state.checkRetryEvidence(cmd) },
+  );
+
+  await trail.record([
+    { type: 'CASE_OPENED', actor: input.openedBy, data: input.opened },
+    ...state.enter('EVIDENCE', input.openedAt),
+  ]);
+
+  const analysis = state.isClosed ? null : await collectEvidenceUntilReadable();
+  if (analysis && !state.isClosed) {
+    await trail.record(state.startInvestigation(analysis, plannedTasks(analysis.findings), now()));
+  }
+
+  while (!state.isClosed) {
+    switch (state.stage) {
+      case 'INVESTIGATION':
+        await investigate();
+        break;
+      case 'RESOLUTION':
+      case 'APPROVAL':
+        await waitForPeople(state.stage);
+        break;
+      case 'CREDIT_MEMO':
+        await issueApprovedCredit();
+        break;
+      default:
+        throw ApplicationFailure.nonRetryable(`an open case cannot be in stage ${state.stage}`);
+    }
+  }
+
+  // Updates accepted just before closing must have their events written before the run ends.
+  await condition(allHandlersFinished);
+  log.info('dispute finished', { caseId: input.caseId, status: state.data.status });
+  return state.result();
+
+  /** Pulls the evidence; a malformed source record parks the case until a person asks for a retry. */
+  async function collectEvidenceUntilReadable(): Promise<Analysis | null> {
+    for (;;) {
+      const { slot, done } = trail.recordWith((slot) =>
+        collectEvidence({
+          caseId: input.caseId,
+          invoiceNumber: input.opened.invoiceNumber,
+          disputedAmount: input.opened.disputedAmount,
+          slot,
+        }),
+      );
+      try {
+        return await done;
+      } catch (err) {
+        if (!isActivityFailureOfType(err, POISON_RECORD)) throw err;
+        const message = err.cause instanceof Error ? err.cause.message : 'malformed source record';
+        log.warn('evidence refused: poison record', { caseId: input.caseId, error: message });
+        const [failed] = state.evidenceFailed(message);
+        await trail.recordAt(slot, failed);
+        await condition(() => state.data.evidenceRetryRequested || state.isClosed);
+        if (state.isClosed) return null;
+      }
+    }
+  }
+
+  function plannedTasks(findings: Finding[]): Omit<TaskState, 'status' | 'escalated'>[] {
+    const dueAt = new Date(Date.now() + input.slas.taskHours * HOUR_MS).toISOString();
+    return teamsWithFindings(findings).map((team: Team) => {
+      const codes = [...new Set(findings.filter((f) => f.team === team).map((f) => f.code))];
+      return { id: uuid4(), team, title: `Confirm ${codes.join(', ')} on invoice ${input.opened.invoiceNumber}`, dueAt, findingCodes: codes };
+    });
+  }
+
+  /** Waits for every task, escalating each overdue task once when its due time passes. */
+  async function investigate(): Promise<void> {
+    const pending = state.openTasks.filter((t) => !t.escalated).map((t) => Date.parse(t.dueAt));
+    const left = pending.length ? Math.min(...pending) - Date.now() : undefined;
+    const moved = () => state.stage !== 'INVESTIGATION' || state.isClosed;
+    if (left === undefined) {
+      await condition(moved);
+    } else if (left > 0 && (await condition(moved, left))) {
+      return;
+    } else {
+      await trail.record(state.escalateOverdueTasks(now()));
+    }
+  }
+
+  /** Waits for a proposal (RESOLUTION) or a decision (APPROVAL); past its SLA the wait is escalated once. */
+  async function waitForPeople(stage: Stage): Promise<void> {
+    const enteredAt = state.data.stageEnteredAt;
+    const moved = () => state.stage !== stage || state.data.stageEnteredAt !== enteredAt || state.isClosed;
+    if (state.data.stageEscalated) {
+      await condition(moved);
+      return;
+    }
+    const slaHours = stage === 'RESOLUTION' ? input.slas.resolutionHours : input.slas.approvalHours;
+    const left = Date.parse(enteredAt) + slaHours * HOUR_MS - Date.now();
+    if (left > 0 && (await condition(moved, left))) return;
+    await trail.record(state.escalateStage(stage, enteredAt));
+  }
+
+  /** Exactly one memo per approval: the ledger activity is keyed by the approval id. */
+  async function issueApprovedCredit(): Promise<void> {
+    const credit = state.data.approvedCredit;
+    if (!credit) throw ApplicationFailure.nonRetryable('stage CREDIT_MEMO without an approved credit');
+    const { slot, done } = trail.recordWith((slot) =>
+      issueCreditMemo({
+        caseId: input.caseId,
+        approvalId: credit.approvalId,
+        invoiceNumber: input.opened.invoiceNumber,
+        amount: credit.amount,
+        slot,
+      }),
+    );
+    try {
+      const memo = await done;
+      log.info('credit memo issued', { caseId: input.caseId, memo: memo.number, amount: memo.amount });
+      await trail.record(state.creditMemoIssued(now()));
+    } catch (err) {
+      if (!isActivityFailureOfType(err, INSUFFICIENT_OPEN_BALANCE)) throw err;
+      const reason = err.cause instanceof Error ? err.cause.message : 'insufficient open balance';
+      const [refused, ...rest] = state.creditMemoRefused(reason, now());
+      await trail.recordAt(slot, refused);
+      await trail.record(rest);
+    }
+  }
+}
+
+function isActivityFailureOfType(err: unknown, type: string): err is ActivityFailure {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === type;
+}

@@ -1,0 +1,2 @@
+// The workflow bundle's root: workflows only.
+export { disputeWorkflow } from './dispute';
