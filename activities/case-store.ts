@@ -1,0 +1,117 @@
+// The case read model in PostgreSQL, kept current from the trail: each event is inserted once (unique on
+// (case_id, seq)) and its projection is applied in the same transaction only when the insert happened, so a
+// retried activity changes nothing twice.
+import type { Pool, PoolClient } from 'pg';
+import type { RecordedEvent } from '../domain/events';
+import { parseMoney } from '../domain/money';
+import { withTransaction } from '../infra/postgres';
+
+/** Inserts the events that are not there yet; returns those it inserted. */
+export async function insertEvents(client: PoolClient, caseId: string, events: RecordedEvent[]): Promise<RecordedEvent[]> {
+  const inserted: RecordedEvent[] = [];
+  for (const event of events) {
+    const { rowCount } = await client.query(
+      `INSERT INTO case_events (case_id, seq, at, actor_id, actor_name, type, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, seq) DO NOTHING`,
+      [caseId, event.seq, event.at, event.actor.id, event.actor.name, event.type, JSON.stringify(event.data)],
+    );
+    if (rowCount === 1) inserted.push(event);
+  }
+  return inserted;
+}
+
+export async function recordEvents(pool: Pool, input: { caseId: string; events: RecordedEvent[] }): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    // CASE_OPENED creates the row the trail hangs from (the API normally wrote it already).
+    for (const event of input.events) {
+      if (event.type === 'CASE_OPENED') await project(client, input.caseId, event);
+    }
+    for (const event of await insertEvents(client, input.caseId, input.events)) {
+      if (event.type !== 'CASE_OPENED') await project(client, input.caseId, event);
+    }
+  });
+}
+
+const money = (amount: string | null): bigint | null => (amount === null ? null : parseMoney(amount));
+
+async function project(client: PoolClient, caseId: string, event: RecordedEvent): Promise<void> {
+  const actorId = event.actor.id === 'system' ? null : event.actor.id;
+  switch (event.type) {
+    case 'CASE_OPENED': {
+      const d = event.data;
+      await client.query(
+        `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
+                            reason_code, description, opened_by, opened_at, stage_entered_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (id) DO NOTHING`,
+        [caseId, d.caseNumber, d.workflowId, d.invoiceNumber, d.customerId, d.currency, parseMoney(d.disputedAmount),
+          d.reasonCode, d.description, event.actor.id, event.at],
+      );
+      return;
+    }
+    case 'STAGE_ENTERED':
+      await client.query('UPDATE cases SET stage = $2, stage_entered_at = $3 WHERE id = $1', [caseId, event.data.stage, event.at]);
+      return;
+    case 'EVIDENCE_FAILED':
+      await client.query('UPDATE cases SET evidence_error = $2 WHERE id = $1', [caseId, event.data.error]);
+      return;
+    case 'EVIDENCE_RETRY_REQUESTED':
+      await client.query('UPDATE cases SET evidence_error = NULL WHERE id = $1', [caseId]);
+      return;
+    case 'TASK_CREATED': {
+      const d = event.data;
+      await client.query(
+        `INSERT INTO tasks (id, case_id, team, title, finding_codes, created_at, due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [d.taskId, caseId, d.team, d.title, d.findingCodes, event.at, d.dueAt],
+      );
+      return;
+    }
+    case 'TASK_ESCALATED':
+      await client.query('UPDATE tasks SET escalated_at = $2 WHERE id = $1', [event.data.taskId, event.at]);
+      return;
+    case 'TASK_COMPLETED': {
+      const d = event.data;
+      await client.query(
+        `UPDATE tasks SET status = 'DONE', completed_at = $2, completed_by = $3, outcome = $4, note = $5, amount_minor = $6
+          WHERE id = $1`,
+        [d.taskId, event.at, actorId, d.outcome, d.note, money(d.amount)],
+      );
+      return;
+    }
+    case 'TASK_CANCELLED':
+      await client.query(`UPDATE tasks SET status = 'CANCELLED' WHERE id = $1`, [event.data.taskId]);
+      return;
+    case 'RESOLUTION_PROPOSED': {
+      const d = event.data;
+      await client.query(
+        `INSERT INTO resolutions (id, case_id, type, amount_minor, root_cause, note, proposed_by, proposed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [d.resolutionId, caseId, d.type, money(d.amount), d.rootCause, d.note, actorId, event.at],
+      );
+      return;
+    }
+    case 'RESOLUTION_DECIDED': {
+      const d = event.data;
+      await client.query(
+        `INSERT INTO approvals (id, case_id, resolution_id, decision, comment, amount_minor, approver_limit_minor,
+                                decided_by, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [d.approvalId, caseId, d.resolutionId, d.decision, d.comment, money(d.amount), money(d.approverLimit), actorId, event.at],
+      );
+      return;
+    }
+    case 'CASE_CLOSED':
+      await client.query(`UPDATE cases SET status = 'CLOSED', closed_at = $2 WHERE id = $1`, [caseId, event.at]);
+      return;
+    case 'CASE_CANCELLED':
+      await client.query(`UPDATE cases SET status = 'CANCELLED', closed_at = $2 WHERE id = $1`, [caseId, event.at]);
+      return;
+    case 'EVIDENCE_COLLECTED':
+    case 'CREDIT_MEMO_ISSUED':
+      throw new Error(`${event.type} is written by its own activity, with its side effect`);
+    case 'RESOLUTION_ESCALATED':
+    case 'APPROVAL_ESCALATED':
+    case 'CREDIT_MEMO_REFUSED':
+      return; // on the trail only
+  }
+}

@@ -1,0 +1,90 @@
+// The EVIDENCE stage: pull the records behind an invoice, check them, analyse them, and store the evidence,
+// the findings and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's slot).
+import { ApplicationFailure } from '@temporalio/common';
+import type { Pool } from 'pg';
+import type { z } from 'zod';
+import { analyse } from '../domain/analysis';
+import { POISON_RECORD } from '../domain/errors';
+import { SYSTEM_ACTOR, type RecordedEvent } from '../domain/events';
+import { parseMoney } from '../domain/money';
+import type { Analysis, Evidence } from '../domain/types';
+import { contractSchema, invoiceSchema, purchaseOrderSchema, workOrderSchema } from '../schemas/records';
+import { withTransaction } from '../infra/postgres';
+import { insertEvents } from './case-store';
+import type { RecordsSource } from './records-source';
+
+export interface CollectEvidenceInput {
+  caseId: string;
+  invoiceNumber: string;
+  disputedAmount: string;
+  slot: { seq: number; at: string };
+}
+
+export async function gatherEvidence(records: RecordsSource, invoiceNumber: string): Promise<Evidence> {
+  const invoice = checked(invoiceSchema, `invoice ${invoiceNumber}`, await records.invoice(invoiceNumber));
+  if (!invoice) throw ApplicationFailure.create({ type: POISON_RECORD, message: `invoice ${invoiceNumber} is not in the records`, nonRetryable: true });
+  const rawPo = await records.purchaseOrder(invoice.purchaseOrderId);
+  const purchaseOrder = checked(purchaseOrderSchema, `purchase order ${invoice.purchaseOrderId}`, rawPo);
+  const [rawContract, rawWorkOrders, rawInvoices] = await Promise.all([
+    records.contractInForce({
+      customerId: invoice.customerId,
+      currency: invoice.currency,
+      onDate: invoice.issuedAt,
+      preferredContractId: purchaseOrder?.contractId ?? null,
+    }),
+    purchaseOrder ? records.workOrdersOf(purchaseOrder.id) : Promise.resolve([]),
+    records.invoicesOn(invoice.purchaseOrderId),
+  ]);
+  return {
+    invoice,
+    purchaseOrder,
+    contract: checked(contractSchema, 'contract', rawContract),
+    workOrders: rawWorkOrders.map((w, i) => checked(workOrderSchema, `work order #${i + 1}`, w)!),
+    otherInvoices: rawInvoices
+      .map((inv, i) => checked(invoiceSchema, `invoice #${i + 1} on the PO`, inv)!)
+      .filter((other) => other.number !== invoice.number),
+  };
+}
+
+/** A record the source hands over in a shape we cannot trust: final, a person must fix the source. */
+function checked<S extends z.ZodType>(schema: S, what: string, raw: unknown): z.infer<S> | null {
+  if (raw === null || raw === undefined) return null;
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
+  throw ApplicationFailure.create({ type: POISON_RECORD, message: `${what} is malformed: ${issues}`, nonRetryable: true });
+}
+
+export async function collectEvidence(pool: Pool, records: RecordsSource, input: CollectEvidenceInput): Promise<Analysis> {
+  const evidence = await gatherEvidence(records, input.invoiceNumber);
+  const analysis = analyse(evidence, input.disputedAmount);
+  const event: RecordedEvent = {
+    type: 'EVIDENCE_COLLECTED',
+    actor: SYSTEM_ACTOR,
+    seq: input.slot.seq,
+    at: input.slot.at,
+    data: {
+      ...analysis,
+      purchaseOrderId: evidence.purchaseOrder?.id ?? null,
+      contractId: evidence.contract?.id ?? null,
+      workOrderIds: evidence.workOrders.map((w) => w.id),
+    },
+  };
+  await withTransaction(pool, async (client) => {
+    const [written] = await insertEvents(client, input.caseId, [event]);
+    if (!written) return;
+    await client.query(
+      `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, recommended_credit_minor = $4
+        WHERE id = $1`,
+      [input.caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled), parseMoney(analysis.recommendedCredit)],
+    );
+    for (const [ordinal, f] of analysis.findings.entries()) {
+      await client.query(
+        `INSERT INTO findings (case_id, ordinal, code, team, line_no, expected, actual, amount_minor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [input.caseId, ordinal, f.code, f.team, f.lineNo ?? null, f.expected, f.actual, parseMoney(f.amount)],
+      );
+    }
+  });
+  return analysis;
+}

@@ -1,0 +1,21 @@
+// The dispute's activities, built from their dependencies so tests and workers wire them the same way.
+import type { Pool } from 'pg';
+import type { RecordedEvent } from '../domain/events';
+import type { Analysis } from '../domain/types';
+import { recordEvents } from './case-store';
+import { collectEvidence, type CollectEvidenceInput } from './evidence';
+import { issueCreditMemo, type IssueCreditMemoInput, type IssuedCreditMemo } from './ledger';
+import type { RecordsSource } from './records-source';
+
+export interface ActivityDeps {
+  pool: Pool;
+  records: RecordsSource;
+}
+
+export function createActivities({ pool, records }: ActivityDeps) {
+  return {
+    recordEvents: (input: { caseId: string; events: RecordedEvent[] }): Promise<void> => recordEvents(pool, input),
+    collectEvidence: (input: CollectEvidenceInput): Promise<Analysis> => collectEvidence(pool, records, input),
+    issueCreditMemo: (input: IssueCreditMemoInput): Promise<IssuedCreditMemo> => issueCreditMemo(pool, input),
+  };
+}

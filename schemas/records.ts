@@ -1,0 +1,96 @@
+// The source records' shapes, checked wherever records enter: the import route and the evidence activity
+// (an ERP connector may hand over anything). Never imported by workflow code.
+import { z } from 'zod';
+import { WORK_ORDER_STATUSES } from '../domain/types';
+
+const MAX_LINES = 5_000;
+
+export const moneyAmount = z
+  .string()
+  .regex(/^\d{1,13}(\.\d{1,2})?$/, 'a decimal string with at most 2 decimals, e.g. "1250.00"');
+
+export const quantity = z
+  .number()
+  .finite()
+  .nonnegative()
+  .max(1e9)
+  .refine((q) => /^\d+(\.\d{1,3})?$/.test(String(q)), 'at most 3 decimals');
+
+const id = z.string().trim().min(1).max(100);
+const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"');
+const isoDateTime = z.iso.datetime({ offset: true }).or(z.iso.date());
+const lineNo = z.number().int().positive().max(1_000_000);
+
+function uniqueBy<T>(key: (item: T) => string | number, what: string) {
+  return (items: T[], ctx: z.RefinementCtx) => {
+    const seen = new Set<string | number>();
+    items.forEach((item, index) => {
+      const k = key(item);
+      if (seen.has(k)) ctx.addIssue({ code: 'custom', message: `duplicate ${what} ${k}`, path: [index] });
+      seen.add(k);
+    });
+  };
+}
+
+export const customerSchema = z.strictObject({ id, name: z.string().trim().min(1).max(200) });
+
+export const contractSchema = z
+  .strictObject({
+    id,
+    customerId: id,
+    currency,
+    validFrom: isoDateTime,
+    validTo: isoDateTime.nullable(),
+    prices: z
+      .array(z.strictObject({ sku: id, unitPrice: moneyAmount }))
+      .max(MAX_LINES)
+      .superRefine(uniqueBy((p) => p.sku, 'sku')),
+  })
+  .refine((c) => c.validTo === null || Date.parse(c.validTo) >= Date.parse(c.validFrom), {
+    message: 'validTo is before validFrom',
+    path: ['validTo'],
+  });
+
+const orderLine = z.strictObject({ lineNo, sku: id, quantity, unitPrice: moneyAmount });
+
+export const purchaseOrderSchema = z.strictObject({
+  id,
+  customerId: id,
+  contractId: id.nullable().optional(),
+  orderedAt: isoDateTime,
+  lines: z.array(orderLine).min(1).max(MAX_LINES).superRefine(uniqueBy((l) => l.lineNo, 'lineNo')),
+});
+
+export const workOrderSchema = z.strictObject({
+  id,
+  purchaseOrderId: id,
+  status: z.enum(WORK_ORDER_STATUSES),
+  completedAt: isoDateTime.nullable().optional(),
+  lines: z
+    .array(z.strictObject({ sku: id, quantityCompleted: quantity }))
+    .max(MAX_LINES)
+    .superRefine(uniqueBy((l) => l.sku, 'sku')),
+});
+
+export const invoiceSchema = z.strictObject({
+  number: id,
+  customerId: id,
+  purchaseOrderId: id,
+  issuedAt: isoDateTime,
+  dueAt: isoDateTime,
+  currency,
+  lines: z
+    .array(orderLine.extend({ quantity: quantity.refine((q) => q > 0, 'must be greater than 0') }))
+    .min(1)
+    .max(MAX_LINES)
+    .superRefine(uniqueBy((l) => l.lineNo, 'lineNo')),
+});
+
+export const recordsImportSchema = z.strictObject({
+  customers: z.array(customerSchema).max(10_000).optional(),
+  contracts: z.array(contractSchema).max(10_000).optional(),
+  purchaseOrders: z.array(purchaseOrderSchema).max(10_000).optional(),
+  workOrders: z.array(workOrderSchema).max(10_000).optional(),
+  invoices: z.array(invoiceSchema).max(10_000).optional(),
+});
+export type RecordsImport = z.infer<typeof recordsImportSchema>;
