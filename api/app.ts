@@ -1,0 +1,181 @@
+// The express app, built from its dependencies (createApp(deps)): no globals, so tests start it on port 0.
+// Per route, in this order: request id and log line → rate limit (/api) → 401 → 403 (role) → JSON body (256 KB,
+// 413 over it) → zod (400) → the use case → the one error middleware.
+import express, { type Express, type Request, type RequestHandler } from 'express';
+import type { z } from 'zod';
+import { authenticate, authorize, type AuthUser } from './auth';
+import { AppError, errorMiddleware, zodDetails, type ErrorDetail } from './errors';
+import { AppMetrics, DEFAULT_RATE_LIMIT, rateLimit, requestContext, type RateLimitOptions } from './observability';
+import { routes as routeTable } from './routes';
+import type { AppDeps, Route, RouteDeps } from './route';
+
+export const BODY_LIMIT = '256kb';
+
+export interface AppOptions extends AppDeps {
+  /** Where the static web UI lives (served at `/`); the UI is added by its own module, this is only the hook. */
+  staticDir?: string;
+  /** Per-caller token bucket on /api; false turns it off (benchmarks). */
+  rateLimit?: RateLimitOptions | false;
+  /** Check every answer against its route's response schema; a mismatch is a 500 (tests turn this on). */
+  validateResponses?: boolean;
+  /** Defaults to a fresh registry with the default process metrics. */
+  metrics?: AppMetrics;
+  /** Defaults to the route table; tests may pass a subset. */
+  routes?: readonly Route[];
+}
+
+export function createApp(options: AppOptions): Express {
+  const { logger } = options;
+  const metrics = options.metrics ?? new AppMetrics();
+  const deps: RouteDeps = { ...options, metrics, temporalTimeoutMs: options.temporalTimeoutMs ?? 15_000 };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use(requestContext(logger, metrics));
+  app.use((req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  if (options.rateLimit !== false) app.use('/api', rateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT, metrics));
+
+  const json = express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] });
+  const auth = authenticate(options.pool);
+  for (const route of options.routes ?? routeTable) {
+    const chain: RequestHandler[] = [labelRoute(route)];
+    if (route.roles !== 'public') chain.push(auth, authorize(route.roles));
+    if (route.body) chain.push(json);
+    chain.push(handle(route, deps, options.validateResponses ?? false));
+    app[route.method](route.path, ...chain);
+  }
+
+  if (options.staticDir) app.use(express.static(options.staticDir, { index: 'index.html', fallthrough: true }));
+
+  // A known path with a method it does not have: 405 with Allow (RFC 9110 §15.5.6), not a 404 as if the path did
+  // not exist; OPTIONS answers 204 with Allow. (Found by schemathesis' unsupported_method check.)
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const route of options.routes ?? routeTable) {
+    const methods = methodsByPath.get(route.path) ?? new Set<string>();
+    methods.add(route.method.toUpperCase());
+    if (route.method === 'get') methods.add('HEAD');
+    methodsByPath.set(route.path, methods);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods, 'OPTIONS'].join(', ');
+    app.all(path, (req, res, next) => {
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Allow', allow);
+        res.status(204).end();
+        return;
+      }
+      next(new AppError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; allowed: ${allow}`, [], { Allow: allow }));
+    });
+  }
+
+  app.use((req, _res, next) => next(AppError.notFound(`no route ${req.method} ${req.path}`)));
+  app.use(errorMiddleware(logger));
+  return app;
+}
+
+function labelRoute(route: Route): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.route = route.path;
+    next();
+  };
+}
+
+function handle(route: Route, deps: RouteDeps, validateResponses: boolean): RequestHandler {
+  return async (req, res) => {
+    const details: ErrorDetail[] = [];
+    const parse = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: ErrorDetail['in']) => {
+      if (!schema) return {};
+      const parsed = schema.safeParse(value);
+      if (parsed.success) return parsed.data;
+      details.push(...zodDetails(parsed.error.issues, where));
+      return undefined;
+    };
+    nulFields(req.params, 'path', details);
+    nulFields(req.query, 'query', details);
+    if (route.body) nulFields(req.body, 'body', details);
+    if (details.length) throw AppError.badRequest('the request is invalid', details);
+
+    const params = parse(route.params, req.params, 'path');
+    const query = parse(route.query, req.query ?? {}, 'query');
+    const headers = parse(route.headers, route.headers ? headersOf(req, Object.keys(route.headers.shape)) : {}, 'header');
+    const body = parse(route.body, route.body ? bodyOf(req) : undefined, 'body');
+    if (details.length) throw AppError.badRequest('the request is invalid', details);
+
+    let status: number = route.success.status;
+    const log = res.locals.log;
+    const result = await route.handler({
+      deps,
+      user: (res.locals.user as AuthUser | undefined) ?? null,
+      params,
+      query,
+      body,
+      headers,
+      log,
+      touchCase: (workflowId: string) => {
+        res.locals.workflowId = workflowId;
+      },
+      setStatus: (s: number) => {
+        status = s;
+      },
+    });
+
+    if (validateResponses) {
+      const checked = route.success.schema.safeParse(result);
+      if (!checked.success) {
+        log.error({ route: route.path, issues: checked.error.issues }, 'answer does not match its schema');
+        throw new Error(`the answer of ${route.method.toUpperCase()} ${route.path} does not match its schema`);
+      }
+    }
+    if (route.success.contentType === 'text/plain') {
+      res.status(status).type('text/plain').send(result);
+    } else {
+      res.status(status).json(result);
+    }
+  };
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000: a NUL anywhere in the input is refused up front (400 naming the field)
+ * rather than failing in the database. Iterative, so a deeply nested body cannot overflow the stack.
+ */
+function nulFields(input: unknown, where: ErrorDetail['in'], details: ErrorDetail[]): void {
+  const stack: { value: unknown; path: string }[] = [{ value: input, path: '' }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) details.push({ field: path || `(${where})`, message: 'must not contain NUL characters', in: where });
+    } else if (value && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = path ? `${path}.${key}` : key;
+        if (key.includes('\u0000')) details.push({ field: childPath, message: 'must not contain NUL characters', in: where });
+        stack.push({ value: child, path: childPath });
+      }
+    }
+  }
+}
+
+function headersOf(req: Request, names: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of names) {
+    const value = req.get(name);
+    if (value !== undefined) headers[name] = value;
+  }
+  return headers;
+}
+
+/** The parsed JSON body; no body at all reads as {}, a body that is not JSON is refused. */
+function bodyOf(req: Request): unknown {
+  if (req.body !== undefined) return req.body;
+  const length = Number(req.get('content-length') ?? 0);
+  if (length > 0 || req.get('transfer-encoding')) {
+    throw AppError.badRequest('the body must be JSON', [
+      { field: '(body)', message: 'send Content-Type: application/json', in: 'body' },
+    ]);
+  }
+  return {};
+}

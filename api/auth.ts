@@ -1,0 +1,91 @@
+// Bearer tokens: only their SHA-256 is stored. Authentication runs before anything else on an /api route (a
+// bad token never reaches Temporal); authorisation by role comes from the route table.
+import { createHash, randomBytes } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Pool } from 'pg';
+import type { CommandActor } from '../domain/messages';
+import { formatMoney } from '../domain/money';
+import type { Role } from '../domain/types';
+import type { Queryable } from './db';
+import { AppError } from './errors';
+
+export interface AuthUser {
+  id: string;
+  name: string;
+  role: Role;
+  team: string | null;
+  /** Managers only; null = no limit. */
+  approvalLimit: string | null;
+}
+
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** 32 random bytes, base64url: shown to its owner once. */
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+
+export function bearerToken(header: string | undefined): string | null {
+  const match = header ? BEARER.exec(header.trim()) : null;
+  return match ? match[1] : null;
+}
+
+export async function findUserByToken(db: Queryable, token: string): Promise<AuthUser | null> {
+  const { rows } = await db.query(
+    `SELECT id, name, role, team, approval_limit_minor FROM users WHERE token_hash = $1 AND revoked_at IS NULL`,
+    [hashToken(token)],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    team: row.team,
+    approvalLimit: row.approval_limit_minor === null ? null : formatMoney(BigInt(row.approval_limit_minor)),
+  };
+}
+
+export function authenticate(pool: Pool): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerToken(req.get('authorization'));
+    if (!token) throw AppError.unauthorized();
+    const user = await findUserByToken(pool, token);
+    if (!user) throw AppError.unauthorized('the token is unknown or revoked');
+    res.locals.user = user;
+    res.locals.log = res.locals.log?.child({ userId: user.id });
+    next();
+  };
+}
+
+export function authorize(roles: readonly Role[]): RequestHandler {
+  return (_req, res, next) => {
+    const user = res.locals.user as AuthUser;
+    if (!roles.includes(user.role)) throw AppError.forbidden(`the ${user.role} role cannot do this; allowed: ${roles.join(', ')}`);
+    next();
+  };
+}
+
+/** The authenticated user as the workflow sees them on a command. */
+export function commandActor(user: AuthUser): CommandActor {
+  return { id: user.id, name: user.name, role: user.role, team: user.team, approvalLimit: user.approvalLimit };
+}
+
+/**
+ * The bootstrap admin carries ADMIN_TOKEN: created on first start, its hash rotated when the token changes
+ * (and un-revoked, since the operator just set it).
+ */
+export async function ensureBootstrapAdmin(pool: Pool, token: string): Promise<{ id: string }> {
+  const { rows } = await pool.query(
+    `INSERT INTO users (name, role, token_hash, is_bootstrap) VALUES ('admin', 'admin', $1, true)
+     ON CONFLICT (is_bootstrap) WHERE is_bootstrap
+     DO UPDATE SET token_hash = EXCLUDED.token_hash, revoked_at = NULL, role = 'admin'
+     RETURNING id`,
+    [hashToken(token)],
+  );
+  return { id: rows[0].id };
+}

@@ -1,0 +1,35 @@
+// The API's few PostgreSQL helpers: ISO timestamps rendered by the database, keyset cursors.
+import type { Pool } from 'pg';
+
+export type Queryable = Pick<Pool, 'query'>;
+
+/**
+ * The SQL expression rendering a timestamptz column as `2026-02-15T09:30:00.000Z` (what Date#toISOString gives),
+ * so timestamps nested in json_build_object look the same as top-level ones. `column` is always a constant.
+ */
+export function isoSql(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** Microsecond precision, for keyset cursors (a millisecond cursor would skip rows). */
+export function preciseSql(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+/** Keyset cursors: opaque base64url of a JSON array. */
+export function encodeCursor(values: readonly (string | boolean)[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): unknown[] | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,32 @@
+// Liveness of the two things every request needs: PostgreSQL and Temporal, each given ~2 s to answer.
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+
+export interface Health {
+  status: 'ok' | 'unavailable';
+  postgres: 'ok' | 'unavailable';
+  temporal: 'ok' | 'unavailable';
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+export async function checkHealth(pool: Pool, temporal: Client): Promise<Health> {
+  const [postgres, temporalOk] = await Promise.all([
+    probe(() => pool.query('SELECT 1')),
+    probe(() => temporal.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({}))),
+  ]);
+  const state = (ok: boolean) => (ok ? 'ok' : 'unavailable') as 'ok' | 'unavailable';
+  return { status: state(postgres && temporalOk), postgres: state(postgres), temporal: state(temporalOk) };
+}
+
+async function probe(call: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([call().then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

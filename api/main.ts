@@ -1,0 +1,76 @@
+// `npm run api`: one API replica against DATABASE_URL and TEMPORAL_ADDRESS. Run as many as you need.
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../infra/config';
+import { connectWithRetry } from '../infra/connect-with-retry';
+import { createLogger } from '../infra/logger';
+import { createPool } from '../infra/postgres';
+import { createApp } from './app';
+import { ensureBootstrapAdmin } from './auth';
+
+/** The built web UI (vite's output), when there is one: served at `/` through createApp's staticDir hook. */
+const WEB_DIR = path.resolve(__dirname, '..', 'web', 'dist');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('api');
+  const pool = createPool(config.DATABASE_URL, { max: config.PG_POOL_MAX, applicationName: 'ar-dispute-api', log });
+  if (config.ADMIN_TOKEN) {
+    const admin = await ensureBootstrapAdmin(pool, config.ADMIN_TOKEN);
+    log.info({ userId: admin.id }, 'bootstrap admin ready');
+  }
+  const connection = await connectWithRetry(
+    `Temporal at ${config.TEMPORAL_ADDRESS}`,
+    () => Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' }),
+    log,
+  );
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+  const app = createApp({
+    pool,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    teams: config.TEAMS,
+    slas: {
+      taskHours: config.TASK_SLA_HOURS,
+      resolutionHours: config.RESOLUTION_SLA_HOURS,
+      approvalHours: config.APPROVAL_SLA_HOURS,
+    },
+    logger: log,
+    staticDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  // Slow clients must not hold sockets forever; keep-alive a little longer than common load balancers.
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  log.info({ port: typeof address === 'object' && address ? address.port : config.PORT }, 'api listening');
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'api stopping');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // In-flight requests get a few seconds to finish; then the stragglers are cut.
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    await closed;
+    clearTimeout(force);
+    await Promise.allSettled([connection.close(), pool.end()]);
+    log.info('api stopped');
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  createLogger('api').fatal({ err }, 'api failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+// The OpenAPI 3.1 document, generated from the route table and its zod schemas (JSON Schema 2020-12 is the
+// dialect of OpenAPI 3.1, which is what z.toJSONSchema writes).
+import { z } from 'zod';
+import { errorResponse } from './schemas';
+import { openApiPath, type Route } from './route';
+
+type JsonSchema = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+  return rest;
+}
+
+function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query' | 'header'): JsonSchema[] {
+  if (!schema) return [];
+  const object = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => {
+    const { description, ...propertySchema } = property as JsonSchema & { description?: string };
+    return {
+      name,
+      in: where,
+      required: where === 'path' || (object.required ?? []).includes(name),
+      ...(description ? { description } : {}),
+      schema: propertySchema,
+    };
+  });
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed or invalid input; `details` names each bad field',
+  401: 'No token, or an unknown or revoked one',
+  403: 'The role, team or approval limit does not allow it',
+  404: 'Unknown id (or not visible to your team)',
+  409: 'The case (or task) is not in a state that allows it',
+  413: 'The body is larger than 256 KB',
+  422: 'Valid shape, but the business rules refuse it',
+  429: 'Too many requests from this caller',
+  503: 'PostgreSQL or Temporal is unavailable; retry later',
+};
+
+const errorRef = { $ref: '#/components/schemas/Error' };
+
+export function buildOpenApi(routes: readonly Route[], info: { title: string; version: string }): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of routes) {
+    const isProtected = route.roles !== 'public';
+    const hasInput = Boolean(route.params || route.query || route.body || route.headers);
+    const errorStatuses = new Set<number>([
+      ...(hasInput ? [400] : []),
+      ...(isProtected ? [401, 403, 429, 503] : []),
+      ...(route.body ? [413] : []),
+      ...(route.errors ?? []),
+    ]);
+    const successContent =
+      route.success.contentType === 'text/plain'
+        ? { 'text/plain': { schema: { type: 'string' } } }
+        : { 'application/json': { schema: jsonSchema(route.success.schema, 'output') } };
+    const responses: Record<string, JsonSchema> = {
+      [route.success.status]: { description: route.success.description, content: successContent },
+    };
+    if (route.alternate) {
+      responses[route.alternate.status] = { description: route.alternate.description, content: successContent };
+    }
+    for (const status of [...errorStatuses].sort()) {
+      if (responses[status]) continue;
+      responses[status] = {
+        description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+        content: { 'application/json': { schema: errorRef } },
+      };
+    }
+    const operation: JsonSchema = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: [route.tag],
+      security: isProtected ? [{ bearer: [] }] : [],
+      ...(isProtected ? { 'x-roles': route.roles } : {}),
+      parameters: [
+        ...parametersOf(route.params, 'path'),
+        ...parametersOf(route.query, 'query'),
+        ...parametersOf(route.headers, 'header'),
+      ],
+      ...(route.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }
+        : {}),
+      responses,
+    };
+    const path = openApiPath(route.path);
+    paths[path] = { ...paths[path], [route.method]: operation };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      ...info,
+      description:
+        'Invoice dispute investigation engine. Money is a decimal string with two decimals; quantities are numbers ' +
+        'with up to 3 decimals; dates are ISO 8601. Every /api route needs `Authorization: Bearer <token>`.',
+    },
+    servers: [{ url: '/' }],
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A user token from POST /api/users' } },
+      schemas: { Error: jsonSchema(errorResponse, 'output') },
+    },
+  };
+}

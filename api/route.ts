@@ -1,0 +1,119 @@
+// What a route is: one declaration that the express router, /openapi.json and the authorisation tests all read.
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { z } from 'zod';
+import type { DisputeSlas } from '../domain/messages';
+import type { Role } from '../domain/types';
+import type { Logger } from '../infra/logger';
+import type { AuthUser } from './auth';
+import type { AppMetrics } from './observability';
+
+export interface AppDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  namespace?: string;
+  teams: readonly string[];
+  slas: DisputeSlas;
+  logger: Logger;
+  /** Longest wait on Temporal for one request before answering 503 (default 15 s). */
+  temporalTimeoutMs?: number;
+}
+
+export interface RouteDeps extends AppDeps {
+  metrics: AppMetrics;
+  temporalTimeoutMs: number;
+}
+
+export type HttpMethod = 'get' | 'post';
+export type DocumentedError = 404 | 409 | 422 | 503;
+
+type Out<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+export interface HandlerContext<P, Q, B, H, U> {
+  deps: RouteDeps;
+  user: U;
+  params: P;
+  query: Q;
+  body: B;
+  headers: H;
+  log: Logger;
+  /** Tags the request's log line with the case's workflow id. */
+  touchCase(workflowId: string): void;
+  /** Overrides the success status (e.g. /health answering 503 with its usual body). */
+  setStatus(status: number): void;
+}
+
+interface RouteBase<P, Q, B, H, R extends z.ZodType> {
+  method: HttpMethod;
+  /** express syntax: /api/disputes/:id */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  headers?: H;
+  success: { status: 200 | 201; schema: R; description: string; contentType?: 'application/json' | 'text/plain' };
+  /** The business answers the route can give besides success, 400, 401, 403, 413 and 429. */
+  errors?: readonly DocumentedError[];
+  /** An answer with the success schema but another status (e.g. /health's 503). */
+  alternate?: { status: number; description: string };
+}
+
+export interface ProtectedRouteSpec<P, Q, B, H, R extends z.ZodType> extends RouteBase<P, Q, B, H, R> {
+  roles: readonly Role[];
+  handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>, Out<H>, AuthUser>): Promise<z.input<R>>;
+}
+
+export interface PublicRouteSpec<P, Q, B, H, R extends z.ZodType> extends RouteBase<P, Q, B, H, R> {
+  roles: 'public';
+  handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>, Out<H>, null>): Promise<z.input<R>>;
+}
+
+/** A route as the table holds it, its types erased. */
+export interface Route {
+  method: HttpMethod;
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  roles: readonly Role[] | 'public';
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  headers?: z.ZodObject;
+  success: { status: 200 | 201; schema: z.ZodType; description: string; contentType?: 'application/json' | 'text/plain' };
+  errors?: readonly DocumentedError[];
+  alternate?: { status: number; description: string };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handler(ctx: HandlerContext<any, any, any, any, AuthUser | null>): Promise<unknown>;
+}
+
+export function route<
+  R extends z.ZodType,
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  H extends z.ZodObject | undefined = undefined,
+>(spec: ProtectedRouteSpec<P, Q, B, H, R>): Route {
+  return spec as unknown as Route;
+}
+
+export function publicRoute<
+  R extends z.ZodType,
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  H extends z.ZodObject | undefined = undefined,
+>(spec: PublicRouteSpec<P, Q, B, H, R>): Route {
+  return spec as unknown as Route;
+}
+
+/** /api/disputes/:id → /api/disputes/{id} */
+export function openApiPath(path: string): string {
+  return path.replace(/:(\w+)/g, '{$1}');
+}

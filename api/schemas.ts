@@ -1,0 +1,426 @@
+// The HTTP shapes: request schemas parse (and normalise) what comes in; response schemas describe what goes out.
+// Both feed /openapi.json, so the document and the code cannot drift apart.
+import { z } from 'zod';
+import { formatMoney, parseMoney } from '../domain/money';
+import {
+  DECISIONS,
+  FINDING_CODES,
+  REASON_CODES,
+  RESOLUTION_TYPES,
+  ROLES,
+  STAGES,
+  STATUSES,
+  TASK_OUTCOMES,
+  TASK_STATUSES,
+} from '../domain/types';
+
+export { recordsImportSchema } from '../schemas/records';
+
+// ---------------------------------------------------------------- building blocks
+
+const MONEY_PATTERN = /^\d{1,13}(\.\d{1,2})?$/;
+const MONEY_MESSAGE = 'a decimal string with at most 2 decimals, e.g. "1250.00"';
+
+/** A non-negative amount as sent: "12", "12.5" or "12.50"; answered and stored as "12.50". */
+// zod runs refinements and transforms after a failed regex too: each step re-checks the pattern before parsing.
+const normalised = (s: string): string => (MONEY_PATTERN.test(s) ? formatMoney(parseMoney(s)) : s);
+
+export const moneyInput = z
+  .string()
+  .regex(MONEY_PATTERN, MONEY_MESSAGE)
+  .transform(normalised)
+  .meta({ description: 'Money: a decimal string with at most 2 decimals', examples: ['1250.00'] });
+
+/** An amount that must be > 0. */
+export const amountInput = z
+  .string()
+  .regex(MONEY_PATTERN, MONEY_MESSAGE)
+  // A pattern, not a refine: /openapi.json must say "greater than 0" too (a refine does not reach JSON Schema, so
+  // the document promised that "0" was valid; schemathesis found it). It reads: has a non-zero digit, or is not a
+  // number at all (the pattern above refuses that, so such input gets one message, not two).
+  .regex(/^(\D*|.*[1-9].*)$/, 'must be greater than 0.00')
+  .transform(normalised)
+  .meta({ description: 'Money greater than 0: a decimal string with at most 2 decimals', examples: ['150.00'] });
+
+export const moneyOutput = z
+  .string()
+  .regex(/^-?\d+\.\d{2}$/)
+  .meta({ description: 'Money: a decimal string with two decimals', examples: ['1250.00'] });
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const isoTimestamp = z.string().meta({ format: 'date-time', description: 'ISO 8601 timestamp' });
+const uuid = z.string().meta({ format: 'uuid' });
+
+// ---------------------------------------------------------------- shared pieces
+
+export const errorResponse = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(
+        z.object({
+          field: z.string(),
+          message: z.string(),
+          in: z.enum(['body', 'query', 'path', 'header']).optional(),
+        }),
+      ),
+    }),
+  })
+  .meta({ description: 'The error shape of every non-2xx answer' });
+
+export const idempotencyHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .min(1, 'must not be empty')
+    .max(200, 'at most 200 characters')
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional()
+    .meta({ description: 'Makes a retried request safe: the same key with the same body gives the first answer' }),
+});
+
+export const idParams = z.strictObject({ id: z.string().min(1).max(100).meta({ description: 'A case id (UUID) or case number' }) });
+export const uuidParams = z.strictObject({ id: z.string().min(1).max(100).meta({ format: 'uuid' }) });
+export const invoiceParams = z.strictObject({ number: z.string().min(1).max(100) });
+
+export const LIMIT_DEFAULT = 50;
+export const LIMIT_MAX = 200;
+/** Page sizes above the maximum are clamped, not refused. */
+const limit = z.coerce
+  .number()
+  .int('must be an integer')
+  .min(1, 'must be at least 1')
+  .default(LIMIT_DEFAULT)
+  .transform((n) => Math.min(n, LIMIT_MAX))
+  .meta({ description: `Page size, default ${LIMIT_DEFAULT}; values above ${LIMIT_MAX} are clamped` });
+const cursor = z.string().max(500).meta({ description: 'Opaque: the nextCursor of the previous page' });
+
+// ---------------------------------------------------------------- users
+
+export const userRequest = z.strictObject({
+  name: text(200),
+  role: z.enum(ROLES),
+  team: z.string().trim().min(1).max(100).nullable().optional(),
+  approvalLimit: moneyInput.nullable().optional(),
+});
+
+export const userResponse = z.object({
+  id: uuid,
+  name: z.string(),
+  role: z.enum(ROLES),
+  team: z.string().nullable(),
+  approvalLimit: moneyOutput.nullable(),
+});
+export const userCreatedResponse = userResponse.extend({
+  token: z.string().meta({ description: 'The bearer token; shown once, never stored' }),
+});
+export const userRevokedResponse = userResponse.extend({ revokedAt: isoTimestamp });
+
+// ---------------------------------------------------------------- records and invoices
+
+const importCount = z.number().int().nonnegative();
+export const importResponse = z.object({
+  imported: z.object({
+    customers: importCount,
+    contracts: importCount,
+    purchaseOrders: importCount,
+    workOrders: importCount,
+    invoices: importCount,
+  }),
+});
+
+export const invoiceResponse = z.object({
+  number: z.string(),
+  customerId: z.string(),
+  purchaseOrderId: z.string(),
+  total: moneyOutput,
+  openBalance: moneyOutput,
+  currency: z.string(),
+  issuedAt: isoTimestamp,
+  dueAt: isoTimestamp,
+  lines: z.array(
+    z.object({ lineNo: z.number().int(), sku: z.string(), quantity: z.number(), unitPrice: moneyOutput, amount: moneyOutput }),
+  ),
+  creditMemos: z.array(z.object({ number: z.string(), amount: moneyOutput, caseId: uuid, issuedAt: isoTimestamp })),
+});
+
+// ---------------------------------------------------------------- disputes
+
+export const openDisputeRequest = z.strictObject({
+  invoiceNumber: z.string().trim().min(1, 'must not be empty').max(100),
+  disputedAmount: amountInput,
+  reasonCode: z.enum(REASON_CODES),
+  description: z.string().trim().max(4000).nullable().optional(),
+});
+
+export const openDisputeResponse = z.object({
+  id: uuid,
+  caseNumber: z.string(),
+  status: z.literal('OPEN'),
+  workflowId: z.string(),
+});
+
+export const disputeListQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  stage: z.enum(STAGES).optional(),
+  team: z.string().min(1).max(100).optional(),
+  customerId: z.string().min(1).max(100).optional(),
+  reasonCode: z.enum(REASON_CODES).optional(),
+  limit,
+  cursor: cursor.optional(),
+});
+
+const actorOut = z.object({ id: z.string(), name: z.string() });
+
+export const disputeSummary = z.object({
+  id: uuid,
+  caseNumber: z.string(),
+  workflowId: z.string(),
+  status: z.enum(STATUSES),
+  stage: z.enum(STAGES),
+  invoiceNumber: z.string(),
+  customerId: z.string(),
+  currency: z.string(),
+  disputedAmount: moneyOutput,
+  reasonCode: z.enum(REASON_CODES),
+  recommendedCredit: moneyOutput.nullable(),
+  openedAt: isoTimestamp,
+  stageEnteredAt: isoTimestamp,
+  closedAt: isoTimestamp.nullable(),
+});
+
+export const disputeListResponse = z.object({
+  items: z.array(disputeSummary),
+  nextCursor: z.string().nullable(),
+});
+
+export const findingOut = z.object({
+  code: z.enum(FINDING_CODES),
+  team: z.string(),
+  lineNo: z.number().int().optional(),
+  expected: z.string(),
+  actual: z.string(),
+  amount: moneyOutput,
+});
+
+export const caseTaskOut = z.object({
+  id: uuid,
+  team: z.string(),
+  title: z.string(),
+  status: z.enum(TASK_STATUSES),
+  findingCodes: z.array(z.string()),
+  createdAt: isoTimestamp,
+  dueAt: isoTimestamp,
+  overdue: z.boolean(),
+  escalated: z.boolean(),
+  escalatedAt: isoTimestamp.nullable(),
+  completedAt: isoTimestamp.nullable(),
+  completedBy: actorOut.nullable(),
+  outcome: z.enum(TASK_OUTCOMES).nullable(),
+  note: z.string().nullable(),
+  amount: moneyOutput.nullable(),
+});
+
+export const resolutionOut = z.object({
+  id: uuid,
+  type: z.enum(RESOLUTION_TYPES),
+  amount: moneyOutput.nullable(),
+  rootCause: z.string(),
+  note: z.string().nullable(),
+  proposedBy: actorOut,
+  proposedAt: isoTimestamp,
+  decision: z.enum(DECISIONS).nullable(),
+});
+
+export const approvalOut = z.object({
+  id: uuid,
+  resolutionId: uuid,
+  decision: z.enum(DECISIONS),
+  comment: z.string().nullable(),
+  amount: moneyOutput,
+  decidedBy: actorOut,
+  decidedAt: isoTimestamp,
+});
+
+export const creditMemoOut = z.object({
+  number: z.string(),
+  amount: moneyOutput,
+  currency: z.string(),
+  approvalId: uuid,
+  issuedAt: isoTimestamp,
+});
+
+export const eventOut = z.object({
+  seq: z.number().int(),
+  at: isoTimestamp,
+  actor: z.string(),
+  actorName: z.string(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const disputeDetail = disputeSummary.extend({
+  description: z.string().nullable(),
+  openedBy: actorOut,
+  overbilled: moneyOutput.nullable(),
+  evidenceError: z.string().nullable(),
+  invoice: z.object({ total: moneyOutput, openBalance: moneyOutput }),
+  findings: z.array(findingOut),
+  tasks: z.array(caseTaskOut),
+  resolution: resolutionOut.nullable(),
+  approvals: z.array(approvalOut),
+  creditMemos: z.array(creditMemoOut),
+  events: z.array(eventOut),
+});
+
+// ---------------------------------------------------------------- comments
+
+export const commentRequest = z.strictObject({ body: text(10_000) });
+
+export const commentOut = z.object({
+  id: uuid,
+  authorId: uuid,
+  authorName: z.string(),
+  body: z.string(),
+  createdAt: isoTimestamp,
+});
+
+export const commentListQuery = z.strictObject({ limit, cursor: cursor.optional() });
+
+export const commentListResponse = z.object({ items: z.array(commentOut), nextCursor: z.string().nullable() });
+
+// ---------------------------------------------------------------- tasks
+
+export const taskListQuery = z.strictObject({
+  team: z.string().min(1).max(100).optional(),
+  status: z.enum(TASK_STATUSES).optional(),
+  limit,
+  cursor: cursor.optional(),
+});
+
+export const taskOut = z.object({
+  id: uuid,
+  disputeId: uuid,
+  caseNumber: z.string(),
+  invoiceNumber: z.string(),
+  team: z.string(),
+  title: z.string(),
+  status: z.enum(TASK_STATUSES),
+  createdAt: isoTimestamp,
+  dueAt: isoTimestamp,
+  overdue: z.boolean(),
+  escalated: z.boolean(),
+  completedAt: isoTimestamp.nullable(),
+  outcome: z.enum(TASK_OUTCOMES).nullable(),
+  findings: z.array(findingOut),
+});
+
+export const taskListResponse = z.object({ items: z.array(taskOut), nextCursor: z.string().nullable() });
+
+// ---------------------------------------------------------------- commands
+
+export const completeTaskRequest = z.strictObject({
+  outcome: z.enum(TASK_OUTCOMES),
+  note: text(4000),
+  amount: amountInput.nullable().optional(),
+});
+
+export const resolutionRequest = z
+  .strictObject({
+    type: z.enum(RESOLUTION_TYPES),
+    amount: amountInput.nullable().optional(),
+    rootCause: text(2000),
+    note: z.string().trim().max(4000).nullable().optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.type === 'CREDIT' && (body.amount === undefined || body.amount === null)) {
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is required for a CREDIT resolution' });
+    }
+    if (body.type === 'NO_CREDIT' && body.amount !== undefined && body.amount !== null) {
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is not allowed for a NO_CREDIT resolution' });
+    }
+  });
+
+export const decisionRequest = z.strictObject({
+  decision: z.enum(DECISIONS),
+  comment: z.string().trim().max(4000).nullable().optional(),
+});
+
+export const cancelRequest = z.strictObject({ reason: text(2000) });
+
+export const retryEvidenceRequest = z.strictObject({});
+
+export const commandResponse = z.object({
+  id: uuid,
+  caseNumber: z.string(),
+  workflowId: z.string(),
+  status: z.enum(STATUSES),
+  stage: z.enum(STAGES),
+});
+export const taskCommandResponse = commandResponse.extend({
+  taskId: uuid,
+  taskStatus: z.enum(TASK_STATUSES),
+});
+
+// ---------------------------------------------------------------- reports
+
+const EARLIEST = Date.parse('1900-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-30T00:00:00Z');
+const dateOrDateTime = z
+  .string()
+  .max(40)
+  .refine((s) => {
+    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s)) return false;
+    const t = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
+    // Rejects 2026-02-30 too: V8 would roll it over, PostgreSQL would refuse it.
+    return t >= EARLIEST && t <= LATEST && (s.length !== 10 || new Date(t).toISOString().startsWith(s));
+  }, 'an ISO 8601 date or date-time between 1900 and 9999')
+  .meta({ description: 'ISO 8601 date (whole day) or date-time' });
+
+export const GROUP_BYS = ['reasonCode', 'team', 'customerId'] as const;
+export const cycleTimeQuery = z.strictObject({
+  from: dateOrDateTime.optional(),
+  to: dateOrDateTime.optional(),
+  groupBy: z.enum(GROUP_BYS).default('reasonCode'),
+});
+
+const hours = z.number().nullable().meta({ description: 'Hours, 2 decimals; null when there is nothing to measure' });
+export const AGING_BUCKETS = ['0-7', '8-30', '31-60', '61-90', '>90'] as const;
+
+export const cycleTimeResponse = z.object({
+  from: isoTimestamp.nullable(),
+  to: isoTimestamp,
+  groupBy: z.enum(GROUP_BYS),
+  overall: z.object({
+    count: z.number().int(),
+    closedCount: z.number().int(),
+    openCount: z.number().int(),
+    cancelledCount: z.number().int(),
+    medianHours: hours,
+    p90Hours: hours,
+  }),
+  groups: z.array(
+    z.object({
+      key: z.string(),
+      count: z.number().int(),
+      closedCount: z.number().int(),
+      medianHours: hours,
+      p90Hours: hours,
+      taskCount: z.number().int().optional(),
+      taskMedianHours: hours.optional(),
+      taskP90Hours: hours.optional(),
+    }),
+  ),
+  stages: z.array(z.object({ stage: z.enum(STAGES), count: z.number().int(), medianHours: hours, p90Hours: hours })),
+  aging: z.array(z.object({ bucket: z.enum(AGING_BUCKETS), count: z.number().int(), amount: moneyOutput })),
+});
+
+// ---------------------------------------------------------------- operations
+
+export const healthResponse = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  postgres: z.enum(['ok', 'unavailable']),
+  temporal: z.enum(['ok', 'unavailable']),
+});
+
+export const meResponse = userResponse;

@@ -1,0 +1,462 @@
+// Dispute cases: opening one (a case row and its workflow, atomically as far as the caller can tell), reading
+// them from the PostgreSQL read model, and the specialist's and manager's commands.
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import {
+  cancelUpdate,
+  retryEvidenceUpdate,
+  type CommandResult,
+  decideUpdate,
+  proposeResolutionUpdate,
+  type DisputeInput,
+} from '../../domain/messages';
+import { formatMoney, parseMoney } from '../../domain/money';
+import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
+import type { disputeWorkflow } from '../../workflows/dispute';
+import { commandActor, type AuthUser } from '../auth';
+import { sendUpdate } from '../commands';
+import {
+  UUID_PATTERN,
+  decodeCursor,
+  encodeCursor,
+  isoSql,
+  preciseSql,
+  type Queryable,
+} from '../db';
+import { withTransaction } from '../../infra/postgres';
+import { AppError } from '../errors';
+import type { RouteDeps } from '../route';
+import type {
+  cancelRequest,
+  commandResponse,
+  decisionRequest,
+  disputeDetail,
+  disputeListQuery,
+  disputeListResponse,
+  disputeSummary,
+  openDisputeRequest,
+  openDisputeResponse,
+  resolutionRequest,
+} from '../schemas';
+
+type Opened = z.input<typeof openDisputeResponse>;
+
+// ---------------------------------------------------------------- opening
+
+export async function openDispute(
+  deps: RouteDeps,
+  user: AuthUser,
+  input: z.output<typeof openDisputeRequest>,
+  idempotencyKey: string | undefined,
+): Promise<{ opened: Opened; replayed: boolean }> {
+  const body = {
+    invoiceNumber: input.invoiceNumber,
+    disputedAmount: input.disputedAmount,
+    reasonCode: input.reasonCode,
+    description: input.description ?? null,
+  };
+  const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+  if (idempotencyKey) {
+    const earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, requestHash);
+    if (earlier) return { opened: earlier, replayed: true };
+  }
+
+  const { rows: invoices } = await deps.pool.query(
+    'SELECT customer_id, currency, open_balance_minor FROM invoices WHERE number = $1',
+    [body.invoiceNumber],
+  );
+  const invoice = invoices[0];
+  if (!invoice) throw AppError.unprocessable('invoiceNumber', `no invoice ${body.invoiceNumber} in the records`);
+  const openBalance = BigInt(invoice.open_balance_minor);
+  if (parseMoney(body.disputedAmount) > openBalance) {
+    throw AppError.unprocessable(
+      'disputedAmount',
+      `${body.disputedAmount} is more than the invoice's open balance of ${formatMoney(openBalance)}`,
+    );
+  }
+
+  try {
+    const opened = await withTransaction(deps.pool, async (client) => {
+      const { rows } = await client.query(`SELECT nextval('case_number_seq') AS n`);
+      const caseNumber = formatCaseNumber(BigInt(rows[0].n));
+      const caseId = randomUUID();
+      const workflowId = disputeWorkflowId(caseNumber);
+      const openedAt = new Date().toISOString();
+      await client.query(
+        `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
+                            reason_code, description, opened_by, opened_at, stage_entered_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+        [caseId, caseNumber, workflowId, body.invoiceNumber, invoice.customer_id, invoice.currency,
+          parseMoney(body.disputedAmount), body.reasonCode, body.description, user.id, openedAt],
+      );
+      if (idempotencyKey) {
+        // A concurrent request with the same key waits here for the first to commit, then fails on the key:
+        // it never starts a second workflow.
+        await client.query(
+          'INSERT INTO idempotency_keys (user_id, key, request_hash, case_id) VALUES ($1, $2, $3, $4)',
+          [user.id, idempotencyKey, requestHash, caseId],
+        );
+      }
+      const workflowInput: DisputeInput = {
+        caseId,
+        opened: {
+          caseNumber,
+          workflowId,
+          invoiceNumber: body.invoiceNumber,
+          customerId: invoice.customer_id,
+          currency: invoice.currency,
+          disputedAmount: body.disputedAmount,
+          reasonCode: body.reasonCode,
+          description: body.description,
+        },
+        openedBy: { id: user.id, name: user.name },
+        openedAt,
+        slas: deps.slas,
+      };
+      // Started inside the transaction: if Temporal is unreachable nothing is committed (503); if COMMIT fails
+      // after the start, the workflow's first activity writes the same case row (ON CONFLICT DO NOTHING).
+      try {
+        await deps.temporal.withDeadline(Date.now() + deps.temporalTimeoutMs, () =>
+          deps.temporal.workflow.start<typeof disputeWorkflow>('disputeWorkflow', {
+            workflowId,
+            taskQueue: deps.taskQueue,
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            workflowIdConflictPolicy: 'FAIL',
+            args: [workflowInput],
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      return { id: caseId, caseNumber, status: 'OPEN' as const, workflowId };
+    });
+    deps.metrics.casesOpened.inc();
+    return { opened, replayed: false };
+  } catch (err) {
+    if (idempotencyKey && (err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'idempotency_keys_pkey') {
+      const earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, requestHash);
+      if (earlier) return { opened: earlier, replayed: true };
+    }
+    throw err;
+  }
+}
+
+async function earlierOpening(db: Queryable, userId: string, key: string, requestHash: string): Promise<Opened | null> {
+  const { rows } = await db.query(
+    `SELECT k.request_hash, c.id, c.case_number, c.workflow_id
+       FROM idempotency_keys k JOIN cases c ON c.id = k.case_id WHERE k.user_id = $1 AND k.key = $2`,
+    [userId, key],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  if (row.request_hash !== requestHash) {
+    throw AppError.conflict('this Idempotency-Key was already used with a different body', 'IDEMPOTENCY_KEY_REUSED');
+  }
+  return { id: row.id, caseNumber: row.case_number, status: 'OPEN', workflowId: row.workflow_id };
+}
+
+// ---------------------------------------------------------------- reading
+
+type Summary = z.input<typeof disputeSummary>;
+
+const SUMMARY_COLUMNS = `
+  c.id, c.case_number, c.workflow_id, c.status, c.stage, c.invoice_number, c.customer_id, c.currency,
+  c.disputed_minor::text AS disputed_minor, c.reason_code, c.recommended_credit_minor::text AS recommended_credit_minor,
+  ${isoSql('c.opened_at')} AS opened_at, ${isoSql('c.stage_entered_at')} AS stage_entered_at,
+  ${isoSql('c.closed_at')} AS closed_at`;
+
+// A row (or a json_build_object) as pg hands it over; mapped field by field into the response schemas.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Row = Record<string, any>;
+
+const money = (minor: string | null): string | null => (minor === null ? null : formatMoney(BigInt(minor)));
+
+function summaryOf(row: Row): Summary {
+  return {
+    id: row.id,
+    caseNumber: row.case_number,
+    workflowId: row.workflow_id,
+    status: row.status,
+    stage: row.stage,
+    invoiceNumber: row.invoice_number,
+    customerId: row.customer_id,
+    currency: row.currency,
+    disputedAmount: formatMoney(BigInt(row.disputed_minor)),
+    reasonCode: row.reason_code,
+    recommendedCredit: money(row.recommended_credit_minor),
+    openedAt: row.opened_at,
+    stageEnteredAt: row.stage_entered_at,
+    closedAt: row.closed_at,
+  };
+}
+
+export async function listDisputes(
+  db: Queryable,
+  user: AuthUser,
+  query: z.output<typeof disputeListQuery>,
+): Promise<z.input<typeof disputeListResponse>> {
+  let team = query.team ?? null;
+  if (user.role === 'ops') {
+    if (team !== null && team !== user.team) throw AppError.forbidden(`you can only see the cases of ${user.team}`);
+    team = user.team;
+  }
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (query.status) where.push(`c.status = ${param(query.status)}`);
+  if (query.stage) where.push(`c.stage = ${param(query.stage)}`);
+  if (query.customerId) where.push(`c.customer_id = ${param(query.customerId)}`);
+  if (query.reasonCode) where.push(`c.reason_code = ${param(query.reasonCode)}`);
+  if (team !== null) where.push(`EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.team = ${param(team)})`);
+  if (query.cursor) {
+    const [at, id] = checkedCursor(query.cursor, (v) => v.length === 2 && isTimestamp(v[0]) && isUuid(v[1]));
+    where.push(`(c.opened_at, c.id) < (${param(at)}::timestamptz, ${param(id)}::uuid)`);
+  }
+  const { rows } = await db.query(
+    `SELECT ${SUMMARY_COLUMNS}, ${preciseSql('c.opened_at')} AS cursor_at
+       FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY c.opened_at DESC, c.id DESC LIMIT ${param(query.limit + 1)}`,
+    params,
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(summaryOf),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
+  };
+}
+
+export function checkedCursor(cursor: string, valid: (values: unknown[]) => boolean): string[] {
+  const values = decodeCursor(cursor);
+  if (!values || !valid(values)) {
+    throw AppError.badRequest('the cursor is invalid', [{ field: 'cursor', message: 'is not a cursor this API gave out', in: 'query' }]);
+  }
+  return values as string[];
+}
+
+/** A timestamp as preciseSql renders it; anything else (a forged cursor) must not reach a ::timestamptz cast. */
+export const isTimestamp = (v: unknown): boolean =>
+  typeof v === 'string' &&
+  /^[12]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(v) &&
+  !Number.isNaN(Date.parse(v)) &&
+  new Date(Date.parse(v)).toISOString().slice(0, 19) === v.slice(0, 19);
+export const isUuid = (v: unknown): boolean => typeof v === 'string' && UUID_PATTERN.test(v);
+
+/** Where a case reference (id or case number) points, in SQL. */
+function caseKey(ref: string): { column: string; value: string } {
+  return UUID_PATTERN.test(ref) ? { column: 'c.id', value: ref } : { column: 'c.case_number', value: ref };
+}
+
+/**
+ * The whole case in one round trip. `team`: an ops user's team; a case without a task for it is answered 404,
+ * as if it did not exist (its existence is none of their business).
+ */
+export async function getDispute(db: Queryable, ref: string, team: string | null): Promise<z.input<typeof disputeDetail>> {
+  const key = caseKey(ref);
+  const { rows } = await db.query(
+    `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
+            c.overbilled_minor::text AS overbilled_minor, c.evidence_error,
+            i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
+            (SELECT coalesce(json_agg(json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no,
+                       'expected', f.expected, 'actual', f.actual, 'amount', f.amount_minor::text) ORDER BY f.ordinal), '[]')
+               FROM findings f WHERE f.case_id = c.id) AS findings,
+            (SELECT coalesce(json_agg(json_build_object('id', t.id, 'team', t.team, 'title', t.title, 'status', t.status,
+                       'findingCodes', t.finding_codes, 'createdAt', ${isoSql('t.created_at')}, 'dueAt', ${isoSql('t.due_at')},
+                       'overdue', t.status = 'OPEN' AND t.due_at < now(),
+                       'escalatedAt', ${isoSql('t.escalated_at')}, 'completedAt', ${isoSql('t.completed_at')},
+                       'completedById', t.completed_by, 'completedByName', tu.name, 'outcome', t.outcome, 'note', t.note,
+                       'amount', t.amount_minor::text) ORDER BY t.created_at, t.team), '[]')
+               FROM tasks t LEFT JOIN users tu ON tu.id = t.completed_by WHERE t.case_id = c.id) AS tasks,
+            (SELECT json_build_object('id', r.id, 'type', r.type, 'amount', r.amount_minor::text, 'rootCause', r.root_cause,
+                       'note', r.note, 'proposedById', r.proposed_by, 'proposedByName', ru.name,
+                       'proposedAt', ${isoSql('r.proposed_at')}, 'decision', ra.decision)
+               FROM resolutions r JOIN users ru ON ru.id = r.proposed_by
+               LEFT JOIN approvals ra ON ra.resolution_id = r.id
+              WHERE r.case_id = c.id ORDER BY r.proposed_at DESC, r.id DESC LIMIT 1) AS resolution,
+            (SELECT coalesce(json_agg(json_build_object('id', a.id, 'resolutionId', a.resolution_id, 'decision', a.decision,
+                       'comment', a.comment, 'amount', a.amount_minor::text, 'decidedById', a.decided_by,
+                       'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}) ORDER BY a.decided_at, a.id), '[]')
+               FROM approvals a JOIN users au ON au.id = a.decided_by WHERE a.case_id = c.id) AS approvals,
+            (SELECT coalesce(json_agg(json_build_object('number', m.number, 'amount', m.amount_minor::text,
+                       'currency', m.currency, 'approvalId', m.approval_id, 'issuedAt', ${isoSql('m.issued_at')})
+                       ORDER BY m.issued_at, m.number), '[]')
+               FROM credit_memos m WHERE m.case_id = c.id) AS credit_memos,
+            (SELECT coalesce(json_agg(json_build_object('seq', e.seq, 'at', ${isoSql('e.at')}, 'actor', e.actor_id,
+                       'actorName', e.actor_name, 'type', e.type, 'data', e.data) ORDER BY e.seq), '[]')
+               FROM case_events e WHERE e.case_id = c.id) AS events
+       FROM cases c
+       JOIN users u ON u.id = c.opened_by
+       JOIN invoices i ON i.number = c.invoice_number
+      WHERE ${key.column} = $1
+        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.team = $2))`,
+    [key.value, team],
+  );
+  const row = rows[0];
+  if (!row) throw AppError.notFound(`no case ${ref}`);
+  return {
+    ...summaryOf(row),
+    description: row.description,
+    openedBy: { id: row.opened_by, name: row.opened_by_name },
+    overbilled: money(row.overbilled_minor),
+    evidenceError: row.evidence_error,
+    invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
+    findings: row.findings.map(findingOf),
+    tasks: row.tasks.map((t: Row) => ({
+      id: t.id,
+      team: t.team,
+      title: t.title,
+      status: t.status,
+      findingCodes: t.findingCodes,
+      createdAt: t.createdAt,
+      dueAt: t.dueAt,
+      overdue: t.overdue,
+      escalated: t.escalatedAt !== null,
+      escalatedAt: t.escalatedAt,
+      completedAt: t.completedAt,
+      completedBy: t.completedById ? { id: t.completedById, name: t.completedByName } : null,
+      outcome: t.outcome,
+      note: t.note,
+      amount: money(t.amount),
+    })),
+    resolution: row.resolution
+      ? {
+          id: row.resolution.id,
+          type: row.resolution.type,
+          amount: money(row.resolution.amount),
+          rootCause: row.resolution.rootCause,
+          note: row.resolution.note,
+          proposedBy: { id: row.resolution.proposedById, name: row.resolution.proposedByName },
+          proposedAt: row.resolution.proposedAt,
+          decision: row.resolution.decision,
+        }
+      : null,
+    approvals: row.approvals.map((a: Row) => ({
+      id: a.id,
+      resolutionId: a.resolutionId,
+      decision: a.decision,
+      comment: a.comment,
+      amount: formatMoney(BigInt(a.amount)),
+      decidedBy: { id: a.decidedById, name: a.decidedByName },
+      decidedAt: a.decidedAt,
+    })),
+    creditMemos: row.credit_memos.map((m: Row) => ({
+      number: m.number,
+      amount: formatMoney(BigInt(m.amount)),
+      currency: m.currency,
+      approvalId: m.approvalId,
+      issuedAt: m.issuedAt,
+    })),
+    events: row.events,
+  };
+}
+
+export function findingOf(f: Row): z.input<typeof disputeDetail>['findings'][number] {
+  return {
+    code: f.code,
+    team: f.team,
+    ...(f.lineNo === null ? {} : { lineNo: f.lineNo }),
+    expected: f.expected,
+    actual: f.actual,
+    amount: formatMoney(BigInt(f.amount)),
+  };
+}
+
+// ---------------------------------------------------------------- commands
+
+interface CaseForCommand {
+  id: string;
+  caseNumber: string;
+  workflowId: string;
+  disputedMinor: bigint;
+  invoiceNumber: string;
+}
+
+/**
+ * The case a command is about. Closed cases are refused here, without asking Temporal, unless the command carries
+ * an Idempotency-Key: a retry must reach Temporal, which answers a repeated update id with the first answer.
+ */
+async function caseForCommand(db: Queryable, ref: string, idempotencyKey: string | undefined): Promise<CaseForCommand> {
+  const key = caseKey(ref);
+  const { rows } = await db.query(
+    `SELECT c.id, c.case_number, c.workflow_id, c.status, c.disputed_minor::text AS disputed_minor, c.invoice_number
+       FROM cases c WHERE ${key.column} = $1`,
+    [key.value],
+  );
+  const row = rows[0];
+  if (!row) throw AppError.notFound(`no case ${ref}`);
+  if (row.status !== 'OPEN' && !idempotencyKey) throw AppError.conflict(`the case is ${row.status} and takes no more commands`);
+  return {
+    id: row.id,
+    caseNumber: row.case_number,
+    workflowId: row.workflow_id,
+    disputedMinor: BigInt(row.disputed_minor),
+    invoiceNumber: row.invoice_number,
+  };
+}
+
+type CommandAnswer = z.input<typeof commandResponse>;
+
+/** Everything a command on a case needs besides its own argument. */
+interface CaseCommand {
+  deps: RouteDeps;
+  user: AuthUser;
+  ref: string;
+  idempotencyKey: string | undefined;
+  touchCase: (workflowId: string) => void;
+}
+
+/** Finds the case, builds the update's argument (which may refuse first), and sends the update. */
+async function updateCase<Arg>(
+  cmd: CaseCommand,
+  command: string,
+  update: UpdateDefinition<CommandResult, [Arg]>,
+  argument: (c: CaseForCommand) => Arg | Promise<Arg>,
+): Promise<CommandAnswer> {
+  const c = await caseForCommand(cmd.deps.pool, cmd.ref, cmd.idempotencyKey);
+  cmd.touchCase(c.workflowId);
+  const result = await sendUpdate(cmd.deps, c.workflowId, update, await argument(c), {
+    command,
+    user: cmd.user,
+    idempotencyKey: cmd.idempotencyKey,
+  });
+  return { id: c.id, caseNumber: c.caseNumber, workflowId: c.workflowId, ...result };
+}
+
+export function proposeResolution(cmd: CaseCommand, body: z.output<typeof resolutionRequest>): Promise<CommandAnswer> {
+  return updateCase(cmd, 'resolution', proposeResolutionUpdate, async (c) => {
+    const amount = body.amount ?? null;
+    if (amount !== null) {
+      const minor = parseMoney(amount);
+      if (minor > c.disputedMinor) {
+        throw AppError.unprocessable('amount', `${amount} is more than the disputed amount ${formatMoney(c.disputedMinor)}`);
+      }
+      const { rows } = await cmd.deps.pool.query('SELECT open_balance_minor FROM invoices WHERE number = $1', [c.invoiceNumber]);
+      const open = BigInt(rows[0]?.open_balance_minor ?? 0);
+      if (minor > open) {
+        throw AppError.unprocessable('amount', `${amount} is more than the invoice's open balance ${formatMoney(open)}`);
+      }
+    }
+    return { actor: commandActor(cmd.user), type: body.type, amount, rootCause: body.rootCause, note: body.note ?? null };
+  });
+}
+
+export function decide(cmd: CaseCommand, body: z.output<typeof decisionRequest>): Promise<CommandAnswer> {
+  return updateCase(cmd, 'decision', decideUpdate, () => ({
+    actor: commandActor(cmd.user),
+    decision: body.decision,
+    comment: body.comment ?? null,
+  }));
+}
+
+export function cancel(cmd: CaseCommand, body: z.output<typeof cancelRequest>): Promise<CommandAnswer> {
+  return updateCase(cmd, 'cancel', cancelUpdate, () => ({ actor: commandActor(cmd.user), reason: body.reason }));
+}
+
+export function retryEvidence(cmd: CaseCommand): Promise<CommandAnswer> {
+  return updateCase(cmd, 'retryEvidence', retryEvidenceUpdate, () => ({ actor: commandActor(cmd.user) }));
+}

@@ -1,0 +1,115 @@
+// Investigation tasks: the worklist of each team, and completing a task (ops of the task's team only).
+import type { z } from 'zod';
+import { completeTaskUpdate } from '../../domain/messages';
+import { commandActor, type AuthUser } from '../auth';
+import { sendUpdate } from '../commands';
+import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, type Queryable } from '../db';
+import { AppError } from '../errors';
+import type { RouteDeps } from '../route';
+import type { completeTaskRequest, taskCommandResponse, taskListQuery, taskListResponse } from '../schemas';
+import { checkedCursor, findingOf, isTimestamp, isUuid, type Row } from './disputes';
+
+/** Open tasks first, then by due time (so overdue ones lead), then by id for a stable keyset. */
+export async function listTasks(
+  db: Queryable,
+  user: AuthUser,
+  query: z.output<typeof taskListQuery>,
+): Promise<z.input<typeof taskListResponse>> {
+  let team = query.team ?? null;
+  if (user.role === 'ops') {
+    if (team !== null && team !== user.team) throw AppError.forbidden(`you can only see the tasks of ${user.team}`);
+    team = user.team;
+  }
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (team !== null) where.push(`t.team = ${param(team)}`);
+  if (query.status) where.push(`t.status = ${param(query.status)}`);
+  if (query.cursor) {
+    const [closed, due, id] = checkedCursor(
+      query.cursor,
+      (v) => v.length === 3 && typeof v[0] === 'boolean' && isTimestamp(v[1]) && isUuid(v[2]),
+    ) as unknown as [boolean, string, string];
+    where.push(`(t.status <> 'OPEN', t.due_at, t.id) > (${param(closed)}::boolean, ${param(due)}::timestamptz, ${param(id)}::uuid)`);
+  }
+  const { rows } = await db.query(
+    `SELECT t.id, t.case_id, c.case_number, c.invoice_number, t.team, t.title, t.status, t.outcome,
+            ${isoSql('t.created_at')} AS created_at, ${isoSql('t.due_at')} AS due_at,
+            ${isoSql('t.completed_at')} AS completed_at, t.escalated_at IS NOT NULL AS escalated,
+            t.status = 'OPEN' AND t.due_at < now() AS overdue,
+            t.status <> 'OPEN' AS cursor_closed, ${preciseSql('t.due_at')} AS cursor_due,
+            (SELECT coalesce(json_agg(json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no,
+                       'expected', f.expected, 'actual', f.actual, 'amount', f.amount_minor::text) ORDER BY f.ordinal), '[]')
+               FROM findings f WHERE f.case_id = t.case_id AND f.team = t.team) AS findings
+       FROM tasks t JOIN cases c ON c.id = t.case_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY t.status <> 'OPEN', t.due_at, t.id LIMIT ${param(query.limit + 1)}`,
+    params,
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((row: Row) => ({
+      id: row.id,
+      disputeId: row.case_id,
+      caseNumber: row.case_number,
+      invoiceNumber: row.invoice_number,
+      team: row.team,
+      title: row.title,
+      status: row.status,
+      createdAt: row.created_at,
+      dueAt: row.due_at,
+      overdue: row.overdue,
+      escalated: row.escalated,
+      completedAt: row.completed_at,
+      outcome: row.outcome,
+      findings: row.findings.map(findingOf),
+    })),
+    nextCursor:
+      rows.length > query.limit && last ? encodeCursor([last.cursor_closed, last.cursor_due, last.id]) : null,
+  };
+}
+
+export async function completeTask(
+  deps: RouteDeps,
+  user: AuthUser,
+  taskId: string,
+  body: z.output<typeof completeTaskRequest>,
+  idempotencyKey: string | undefined,
+  touchCase: (workflowId: string) => void,
+): Promise<z.input<typeof taskCommandResponse>> {
+  if (!UUID_PATTERN.test(taskId)) throw AppError.notFound(`no task ${taskId}`);
+  const { rows } = await deps.pool.query(
+    `SELECT t.team, t.status, c.id AS case_id, c.case_number, c.workflow_id, c.status AS case_status
+       FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = $1`,
+    [taskId],
+  );
+  const task = rows[0];
+  if (!task) throw AppError.notFound(`no task ${taskId}`);
+  // Decided here, before any call to Temporal; the workflow's validator checks the same again.
+  if (user.role !== 'ops' || user.team !== task.team) throw AppError.forbidden('only ops of the task’s team can complete it');
+  touchCase(task.workflow_id);
+  // A retry with an Idempotency-Key goes to Temporal, which answers a repeated update id with the first answer.
+  if (!idempotencyKey) {
+    if (task.status !== 'OPEN') throw AppError.conflict(`the task is ${task.status}, not OPEN`);
+    if (task.case_status !== 'OPEN') throw AppError.conflict(`the case is ${task.case_status}`);
+  }
+  const result = await sendUpdate(
+    deps,
+    task.workflow_id,
+    completeTaskUpdate,
+    { actor: commandActor(user), taskId, outcome: body.outcome, note: body.note, amount: body.amount ?? null },
+    { command: 'complete-task', user, idempotencyKey },
+  );
+  return {
+    id: task.case_id,
+    caseNumber: task.case_number,
+    workflowId: task.workflow_id,
+    ...result,
+    taskId,
+    taskStatus: 'DONE',
+  };
+}

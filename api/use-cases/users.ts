@@ -1,0 +1,56 @@
+// People and their tokens. Tokens are generated here, answered once, and stored only as SHA-256.
+import type { z } from 'zod';
+import { formatMoney, parseMoney } from '../../domain/money';
+import { generateToken, hashToken, type AuthUser } from '../auth';
+import { UUID_PATTERN, type Queryable } from '../db';
+import { AppError } from '../errors';
+import type { userCreatedResponse, userRequest, userRevokedResponse } from '../schemas';
+
+type NewUser = z.output<typeof userRequest>;
+
+export async function createUser(
+  db: Queryable,
+  teams: readonly string[],
+  input: NewUser,
+): Promise<z.input<typeof userCreatedResponse>> {
+  const team = input.team ?? null;
+  const approvalLimit = input.approvalLimit ?? null;
+  if (input.role === 'ops' && team === null) {
+    throw AppError.badRequest('an ops user needs a team', [{ field: 'team', message: 'is required for the ops role', in: 'body' }]);
+  }
+  if (team !== null && !teams.includes(team)) {
+    throw AppError.badRequest('unknown team', [{ field: 'team', message: `must be one of ${teams.join(', ')}`, in: 'body' }]);
+  }
+  if (approvalLimit !== null && input.role !== 'manager') {
+    throw AppError.badRequest('only managers have an approval limit', [
+      { field: 'approvalLimit', message: 'is only allowed for the manager role', in: 'body' },
+    ]);
+  }
+  const token = generateToken();
+  const { rows } = await db.query(
+    `INSERT INTO users (name, role, team, approval_limit_minor, token_hash) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [input.name, input.role, team, approvalLimit === null ? null : parseMoney(approvalLimit), hashToken(token)],
+  );
+  return { id: rows[0].id, name: input.name, role: input.role, team, approvalLimit, token };
+}
+
+/** Revokes a user's token: their next request is 401. The bootstrap admin is rotated through ADMIN_TOKEN instead. */
+export async function revokeUser(db: Queryable, actor: AuthUser, id: string): Promise<z.input<typeof userRevokedResponse>> {
+  if (!UUID_PATTERN.test(id)) throw AppError.notFound(`no user ${id}`);
+  if (id === actor.id) throw AppError.conflict('you cannot revoke your own token');
+  const { rows } = await db.query(
+    `UPDATE users SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND NOT is_bootstrap
+     RETURNING id, name, role, team, approval_limit_minor, revoked_at`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) throw AppError.notFound(`no user ${id} (or it is the bootstrap admin)`);
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    team: row.team,
+    approvalLimit: row.approval_limit_minor === null ? null : formatMoney(BigInt(row.approval_limit_minor)),
+    revokedAt: (row.revoked_at as Date).toISOString(),
+  };
+}
