@@ -1,0 +1,41 @@
+// One pino logger for every process: JSON lines on stdout, level from LOG_LEVEL.
+import type { Logger as TemporalLogger, LogLevel as TemporalLogLevel, LogMetadata } from '@temporalio/common';
+import pino, { type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function levelFrom(value: string | undefined): LogLevel {
+  const level = value?.trim().toLowerCase();
+  // config.ts rejects a bad LOG_LEVEL at start-up; here a bad value must not stop the logger itself.
+  return (LOG_LEVELS as readonly string[]).includes(level ?? '') ? (level as LogLevel) : 'info';
+}
+
+export const logger: Logger = pino({
+  level: levelFrom(process.env.LOG_LEVEL),
+  timestamp: pino.stdTimeFunctions.isoTime,
+  formatters: { level: (label) => ({ level: label }) },
+});
+
+/** A child of the root logger tagged with the component name (`{"name":"worker",...}`). */
+export function createLogger(name: string, bindings: Record<string, unknown> = {}): Logger {
+  return logger.child({ name, ...bindings });
+}
+
+/** Adapts a pino logger to the Temporal SDK's Logger, e.g. `Runtime.install({ logger: temporalLogger(log) })`. */
+export function temporalLogger(log: Logger): TemporalLogger {
+  const write = (level: TemporalLogLevel, message: string, meta?: LogMetadata): void => {
+    const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+    log[method](meta ?? {}, message);
+  };
+  return {
+    log: write,
+    trace: (message, meta) => write('TRACE', message, meta),
+    debug: (message, meta) => write('DEBUG', message, meta),
+    info: (message, meta) => write('INFO', message, meta),
+    warn: (message, meta) => write('WARN', message, meta),
+    error: (message, meta) => write('ERROR', message, meta),
+  };
+}

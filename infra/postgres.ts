@@ -1,0 +1,64 @@
+// The pg pool every process uses, with timeouts so that a stuck database surfaces as errors, not hangs.
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { createLogger, type Logger } from './logger';
+
+export interface PoolOptions {
+  max?: number;
+  /** Server-side cap per statement; 0 disables it (migrations set their own). */
+  statementTimeoutMs?: number;
+  applicationName?: string;
+  log?: Logger;
+}
+
+export function createPool(url: string, options: PoolOptions = {}): Pool {
+  const log = options.log ?? createLogger('postgres');
+  const config: PoolConfig = {
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    // A session left inside an open transaction holds locks; the server ends it rather than wait forever.
+    idle_in_transaction_session_timeout: 60_000,
+    application_name: options.applicationName ?? 'ar-dispute-engine',
+  };
+  const pool = new Pool(config);
+  // An idle client losing its connection (server restart, network) emits here; unhandled it would kill
+  // the process. The pool discards that client and the next query gets a fresh one.
+  pool.on('error', (err) => log.error({ err }, 'idle PostgreSQL client error'));
+  return pool;
+}
+
+/** `postgres://…/admin` → the same server and credentials with another database name. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+/** For log lines: the URL without its password. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+/** Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if it throws. */
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
