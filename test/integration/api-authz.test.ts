@@ -1,0 +1,161 @@
+// Authentication and authorisation, generated from the route table: every /api route × every role, every /api
+// route without or with a bad token. None of these requests may reach Temporal.
+import { randomUUID } from 'node:crypto';
+import { routes } from '../../api/routes';
+import { ROLES, type Role } from '../../domain/types';
+import { startApi, type ApiHarness } from '../support/api';
+import type { TestUser } from '../support/fixtures';
+
+let api: ApiHarness;
+const users = {} as Record<Role, TestUser>;
+const temporalCalls: string[] = [];
+
+beforeAll(async () => {
+  api = await startApi();
+  for (const role of ROLES) {
+    users[role] = await api.user(role, role === 'ops' ? { team: 'SALES_OPS' } : role === 'manager' ? { approvalLimit: '100.00' } : {});
+  }
+  // Any Temporal call made by a refused request would show up here.
+  const workflow = api.temporal.workflow;
+  for (const method of ['start', 'getHandle', 'signalWithStart', 'executeUpdateWithStart'] as const) {
+    const original = workflow[method].bind(workflow) as (...args: unknown[]) => unknown;
+    jest.spyOn(workflow, method).mockImplementation(((...args: unknown[]) => {
+      temporalCalls.push(method);
+      return original(...args);
+    }) as never);
+  }
+});
+
+afterAll(async () => {
+  jest.restoreAllMocks();
+  await api?.close();
+});
+
+const apiRoutes = routes.filter((r) => r.roles !== 'public');
+/** The route's path with every parameter filled by a fresh id. */
+const pathOf = (path: string) => path.replace(/:(\w+)/g, () => randomUUID());
+const bodyOf = (method: string) => (method === 'post' ? {} : undefined);
+
+describe('the role matrix of every /api route', () => {
+  const cases = apiRoutes.flatMap((route) =>
+    ROLES.map((role) => ({ route, role, allowed: (route.roles as readonly Role[]).includes(role) })),
+  );
+
+  it.each(cases.map((c) => [`${c.route.method.toUpperCase()} ${c.route.path} as ${c.role}: ${c.allowed ? 'allowed' : '403'}`, c]))(
+    '%s',
+    async (_name, { route, role, allowed }) => {
+      const res = await api.request(route.method, pathOf(route.path), { token: users[role].token, body: bodyOf(route.method) });
+      if (allowed) {
+        expect([401, 403]).not.toContain(res.status);
+        expect(res.status).toBeLessThan(500);
+      } else {
+        expect(res.status).toBe(403);
+        expect(res.body.error.code).toBe('FORBIDDEN');
+      }
+    },
+  );
+});
+
+describe('authentication on every /api route', () => {
+  it.each(apiRoutes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]))('%s: no token, malformed, unknown → 401', async (_name, route) => {
+    const path = pathOf(route.path);
+    const body = bodyOf(route.method);
+    const missing = await api.request(route.method, path, { body });
+    const malformed = await api.request(route.method, path, { body, headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } });
+    const unknown = await api.request(route.method, path, { body, token: 'not-a-real-token' });
+    for (const res of [missing, malformed, unknown]) {
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHORIZED');
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    }
+  });
+
+  it('refuses a revoked token, and only admins revoke', async () => {
+    const victim = await api.user('specialist');
+    expect((await api.request('GET', '/api/me', { token: victim.token })).status).toBe(200);
+    const denied = await api.request('POST', `/api/users/${victim.id}/revoke`, { token: users.manager.token });
+    expect(denied.status).toBe(403);
+    const revoked = await api.request('POST', `/api/users/${victim.id}/revoke`, { token: users.admin.token });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revokedAt).toEqual(expect.any(String));
+    const after = await api.request('GET', '/api/me', { token: victim.token });
+    expect(after.status).toBe(401);
+    const command = await api.request('POST', `/api/disputes/${randomUUID()}/cancel`, { token: victim.token, body: { reason: 'x' } });
+    expect(command.status).toBe(401);
+  });
+
+  it('a body is not even read before the token is checked', async () => {
+    const res = await api.request('POST', '/api/disputes', { rawBody: '{not json' });
+    expect(res.status).toBe(401);
+  });
+
+  it('made no Temporal call for any refused request', () => {
+    expect(temporalCalls).toEqual([]);
+  });
+});
+
+describe('team scoping for ops', () => {
+  it('ops cannot list another team’s tasks or cases, and see their own', async () => {
+    const own = await api.request('GET', '/api/tasks', { token: users.ops.token });
+    expect(own.status).toBe(200);
+    const other = await api.request('GET', '/api/tasks?team=ORDER_MANAGEMENT', { token: users.ops.token });
+    expect(other.status).toBe(403);
+    const otherCases = await api.request('GET', '/api/disputes?team=ORDER_MANAGEMENT', { token: users.ops.token });
+    expect(otherCases.status).toBe(403);
+    const specialistView = await api.request('GET', '/api/tasks?team=ORDER_MANAGEMENT', { token: users.specialist.token });
+    expect(specialistView.status).toBe(200);
+  });
+});
+
+describe('public routes', () => {
+  it('GET /health answers 200 when PostgreSQL and Temporal do', async () => {
+    const res = await api.request('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', postgres: 'ok', temporal: 'ok' });
+  });
+
+  it('GET /openapi.json documents every route of the table, its inputs, errors and security', async () => {
+    const res = await api.request('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = res.body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+    for (const route of routes) {
+      const op = doc.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method];
+      expect(op).toBeDefined();
+      expect(op.responses[String(route.success.status)]).toBeDefined();
+      if (route.roles !== 'public') {
+        expect(op.security).toEqual([{ bearer: [] }]);
+        expect(op.responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+        expect(op['x-roles']).toEqual(route.roles);
+      }
+      if (route.body) {
+        expect(op.requestBody.content['application/json'].schema.type).toBe('object');
+        expect(op.responses['400']).toBeDefined();
+        expect(op.responses['413']).toBeDefined();
+      }
+      for (const name of route.path.match(/:(\w+)/g) ?? []) {
+        expect(op.parameters).toContainEqual(expect.objectContaining({ name: name.slice(1), in: 'path', required: true }));
+      }
+    }
+    const listParams = doc.paths['/api/disputes'].get.parameters.map((p: { name: string }) => p.name);
+    expect(listParams).toEqual(expect.arrayContaining(['status', 'stage', 'team', 'customerId', 'reasonCode', 'limit', 'cursor']));
+    const decision = doc.paths['/api/disputes/{id}/decision'].post.requestBody.content['application/json'].schema;
+    expect(decision.additionalProperties).toBe(false);
+    expect(Object.keys(decision.properties)).not.toContain('amount');
+  });
+
+  it('GET /metrics speaks Prometheus, with the request histogram by route template', async () => {
+    await api.request('GET', '/api/me', { token: users.auditor.token });
+    const res = await api.request('GET', '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('http_request_duration_seconds_bucket');
+    expect(res.body).toContain('route="/api/me"');
+    expect(res.body).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('unknown routes answer 404 in the error shape', async () => {
+    const res = await api.request('GET', '/api/nothing-here', { token: users.admin.token });
+    expect(res.status).toBe(404);
+  });
+});

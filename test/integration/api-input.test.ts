@@ -1,0 +1,504 @@
+// Bad input on every body route: 400 naming the field, nothing written. Plus the edges: malformed and oversized
+// bodies, query validation, page-size clamping, the import's all-or-nothing 422s, rate limiting and outages (503).
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../../api/app';
+import { routes } from '../../api/routes';
+import { createLogger } from '../../infra/logger';
+import { createPool } from '../../infra/postgres';
+import { TEST_TEAMS, startApi, type ApiHarness } from '../support/api';
+import { pricingDispute, uniqueId, type TestUser } from '../support/fixtures';
+
+let api: ApiHarness;
+let admin: TestUser;
+let specialist: TestUser;
+let manager: TestUser;
+let ops: TestUser;
+let caseId: string;
+let taskId: string;
+
+const TABLES = ['users', 'customers', 'contracts', 'purchase_orders', 'work_orders', 'invoices', 'invoice_lines', 'cases', 'tasks', 'case_events', 'idempotency_keys'];
+
+async function rowCounts(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of TABLES) {
+    const { rows } = await api.db.pool.query(`SELECT count(*)::int AS n FROM ${table}`);
+    counts[table] = rows[0].n;
+  }
+  return counts;
+}
+
+beforeAll(async () => {
+  api = await startApi();
+  admin = await api.user('admin');
+  specialist = await api.user('specialist');
+  manager = await api.user('manager', { approvalLimit: '500.00' });
+  ops = await api.user('ops', { team: 'SALES_OPS' });
+  // A case and a task in the read model (no workflow: bad input must be refused before Temporal is asked).
+  const fixture = pricingDispute();
+  await api.request('POST', '/api/records/import', { token: specialist.token, body: fixture.records });
+  const { rows } = await api.db.pool.query(
+    `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor, reason_code,
+                        opened_by, opened_at, stage_entered_at)
+     VALUES (gen_random_uuid(), 'DSP-TEST-1', 'dispute:DSP-TEST-1', $1, $2, 'USD', 10000, 'PRICING', $3, now(), now())
+     RETURNING id`,
+    [fixture.invoiceNumber, fixture.customerId, specialist.id],
+  );
+  caseId = rows[0].id;
+  const task = await api.db.pool.query(
+    `INSERT INTO tasks (id, case_id, team, title, finding_codes, created_at, due_at)
+     VALUES (gen_random_uuid(), $1, 'SALES_OPS', 't', '{PRICE_VARIANCE}', now(), now() + interval '1 day') RETURNING id`,
+    [caseId],
+  );
+  taskId = task.rows[0].id;
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+interface BadInput {
+  body: unknown;
+  field: string;
+  headers?: Record<string, string>;
+}
+
+// Every body route of the table, with the bodies it must refuse and the field each must name.
+const badInputs: Record<string, { as: () => TestUser; path: () => string; cases: BadInput[] }> = {
+  'POST /api/users': {
+    as: () => admin,
+    path: () => '/api/users',
+    cases: [
+      { body: { name: 'x', role: 'boss' }, field: 'role' },
+      { body: { name: '', role: 'auditor' }, field: 'name' },
+      { body: { name: 'x', role: 'ops' }, field: 'team' },
+      { body: { name: 'x', role: 'ops', team: 'NOT_A_TEAM' }, field: 'team' },
+      { body: { name: 'x', role: 'specialist', approvalLimit: '10.00' }, field: 'approvalLimit' },
+      { body: { name: 'x', role: 'manager', approvalLimit: '10.001' }, field: 'approvalLimit' },
+      { body: { name: 'x', role: 'manager', approvalLimit: 10 }, field: 'approvalLimit' },
+      { body: { name: 'x', role: 'manager', approvalLimit: '-1.00' }, field: 'approvalLimit' },
+      { body: { name: 'x', role: 'auditor', isBootstrap: true }, field: 'isBootstrap' },
+      { body: { name: 'x', role: 'admin', tokenHash: 'abc' }, field: 'tokenHash' },
+    ],
+  },
+  'POST /api/records/import': {
+    as: () => specialist,
+    path: () => '/api/records/import',
+    cases: [
+      { body: { customers: [{ id: 'C-1', name: 'n', vip: true }] }, field: 'customers.0.vip' },
+      { body: { suppliers: [] }, field: 'suppliers' },
+      { body: { customers: [{ id: '', name: 'n' }] }, field: 'customers.0.id' },
+      { body: { invoices: [invoice({ quantity: 1.0001 })] }, field: 'invoices.0.lines.0.quantity' },
+      { body: { invoices: [invoice({ unitPrice: '1.234' })] }, field: 'invoices.0.lines.0.unitPrice' },
+      { body: { invoices: [invoice({ unitPrice: 12.5 })] }, field: 'invoices.0.lines.0.unitPrice' },
+      { body: { invoices: [invoice({ quantity: 0 })] }, field: 'invoices.0.lines.0.quantity' },
+      { body: { invoices: [{ ...invoice({}), currency: 'usd' }] }, field: 'invoices.0.currency' },
+      { body: { customers: 'all of them' }, field: 'customers' },
+    ],
+  },
+  'POST /api/disputes': {
+    as: () => specialist,
+    path: () => '/api/disputes',
+    cases: [
+      { body: dispute({ disputedAmount: '0' }), field: 'disputedAmount' },
+      { body: dispute({ disputedAmount: '0.00' }), field: 'disputedAmount' },
+      { body: dispute({ disputedAmount: '-5.00' }), field: 'disputedAmount' },
+      { body: dispute({ disputedAmount: '12.345' }), field: 'disputedAmount' },
+      { body: dispute({ disputedAmount: 12.5 }), field: 'disputedAmount' },
+      { body: dispute({ disputedAmount: '1e3' }), field: 'disputedAmount' },
+      { body: dispute({ reasonCode: 'BECAUSE' }), field: 'reasonCode' },
+      { body: dispute({ invoiceNumber: undefined }), field: 'invoiceNumber' },
+      { body: dispute({ status: 'CLOSED' }), field: 'status' },
+      { body: dispute({ openedBy: 'someone-else' }), field: 'openedBy' },
+      { body: dispute({}), field: 'Idempotency-Key', headers: { 'idempotency-key': 'k'.repeat(201) } },
+    ],
+  },
+  'POST /api/disputes/:id/resolution': {
+    as: () => specialist,
+    path: () => `/api/disputes/${caseId}/resolution`,
+    cases: [
+      { body: { type: 'CREDIT', rootCause: 'x' }, field: 'amount' },
+      { body: { type: 'NO_CREDIT', amount: '5.00', rootCause: 'x' }, field: 'amount' },
+      { body: { type: 'CREDIT', amount: '0.00', rootCause: 'x' }, field: 'amount' },
+      { body: { type: 'CREDIT', amount: '-1', rootCause: 'x' }, field: 'amount' },
+      { body: { type: 'CREDIT', amount: '1.001', rootCause: 'x' }, field: 'amount' },
+      { body: { type: 'CREDIT', amount: '1.00' }, field: 'rootCause' },
+      { body: { type: 'REFUND', amount: '1.00', rootCause: 'x' }, field: 'type' },
+      { body: { type: 'CREDIT', amount: '1.00', rootCause: 'x', approvedBy: '00000000-0000-4000-8000-000000000001' }, field: 'approvedBy' },
+      { body: { type: 'CREDIT', amount: '1.00', rootCause: 'x', status: 'APPROVED' }, field: 'status' },
+    ],
+  },
+  'POST /api/disputes/:id/decision': {
+    as: () => manager,
+    path: () => `/api/disputes/${caseId}/decision`,
+    cases: [
+      { body: { decision: 'APPROVE', amount: '1000000.00' }, field: 'amount' },
+      { body: { decision: 'MAYBE' }, field: 'decision' },
+      { body: {}, field: 'decision' },
+      { body: { decision: 'APPROVE', approvedBy: 'x' }, field: 'approvedBy' },
+      { body: { decision: 'APPROVE', comment: 42 }, field: 'comment' },
+    ],
+  },
+  'POST /api/disputes/:id/cancel': {
+    as: () => specialist,
+    path: () => `/api/disputes/${caseId}/cancel`,
+    cases: [
+      { body: {}, field: 'reason' },
+      { body: { reason: '' }, field: 'reason' },
+      { body: { reason: '   ' }, field: 'reason' },
+      { body: { reason: 'x', status: 'CANCELLED' }, field: 'status' },
+    ],
+  },
+  'POST /api/disputes/:id/retry-evidence': {
+    as: () => specialist,
+    path: () => `/api/disputes/${caseId}/retry-evidence`,
+    cases: [
+      { body: { stage: 'EVIDENCE' }, field: 'stage' },
+      { body: { evidenceError: null }, field: 'evidenceError' },
+    ],
+  },
+  'POST /api/disputes/:id/comments': {
+    as: () => specialist,
+    path: () => `/api/disputes/${caseId}/comments`,
+    cases: [
+      { body: {}, field: 'body' },
+      { body: { body: '   ' }, field: 'body' },
+      { body: { body: 'x'.repeat(10_001) }, field: 'body' },
+      { body: { body: 'ok', authorId: '00000000-0000-4000-8000-000000000001' }, field: 'authorId' },
+    ],
+  },
+  'POST /api/tasks/:id/complete': {
+    as: () => ops,
+    path: () => `/api/tasks/${taskId}/complete`,
+    cases: [
+      { body: { outcome: 'CONFIRMED' }, field: 'note' },
+      { body: { outcome: 'YES', note: 'n' }, field: 'outcome' },
+      { body: { outcome: 'CONFIRMED', note: 'n', amount: '-1' }, field: 'amount' },
+      { body: { outcome: 'CONFIRMED', note: 'n', amount: '0' }, field: 'amount' },
+      { body: { outcome: 'CONFIRMED', note: 'n', status: 'DONE' }, field: 'status' },
+      { body: { outcome: 'CONFIRMED', note: 'n', team: 'ORDER_MANAGEMENT' }, field: 'team' },
+    ],
+  },
+};
+
+function invoice(line: { quantity?: unknown; unitPrice?: unknown }) {
+  return {
+    number: uniqueId('INV'),
+    customerId: 'C-1',
+    purchaseOrderId: 'PO-1',
+    issuedAt: '2026-02-15',
+    dueAt: '2026-03-15',
+    currency: 'USD',
+    lines: [{ lineNo: 1, sku: 'SKU-A', quantity: line.quantity ?? 1, unitPrice: line.unitPrice ?? '1.00' }],
+  };
+}
+
+function dispute(overrides: Record<string, unknown>) {
+  return { invoiceNumber: 'INV-1', disputedAmount: '10.00', reasonCode: 'PRICING', ...overrides };
+}
+
+it('has bad-input cases for every body route of the table', () => {
+  const bodyRoutes = routes.filter((r) => r.body).map((r) => `${r.method.toUpperCase()} ${r.path}`);
+  expect(Object.keys(badInputs).sort()).toEqual(bodyRoutes.sort());
+});
+
+describe.each(Object.entries(badInputs))('%s refuses bad input with 400 naming the field', (_route, spec) => {
+  it.each(spec.cases.map((c) => [c.field, JSON.stringify(c.body).slice(0, 80), c]))('%s ← %s', async (_f, _b, c) => {
+    const before = await rowCounts();
+    const res = await api.request('POST', spec.path(), { token: spec.as().token, body: c.body, headers: c.headers });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(c.field);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('bodies', () => {
+  it('malformed JSON is a 400 naming the body', async () => {
+    const res = await api.request('POST', '/api/disputes', { token: specialist.token, rawBody: '{"invoiceNumber": ' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].field).toBe('(body)');
+  });
+
+  it('a body that is not JSON is a 400', async () => {
+    const res = await api.request('POST', '/api/disputes', {
+      token: specialist.token,
+      rawBody: 'invoiceNumber=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].field).toBe('(body)');
+  });
+
+  it('NUL characters anywhere in the input are a 400 naming the field, never a database error', async () => {
+    const body = await api.request('POST', '/api/records/import', {
+      token: specialist.token,
+      body: { customers: [{ id: 'C-NUL', name: 'a\u0000b' }] },
+    });
+    expect(body.status).toBe(400);
+    expect(body.body.error.details[0].field).toBe('customers.0.name');
+    const query = await api.request('GET', '/api/disputes?customerId=a%00b', { token: manager.token });
+    expect(query.status).toBe(400);
+    expect(query.body.error.details[0].field).toBe('customerId');
+    const path = await api.request('GET', '/api/invoices/INV%00X', { token: manager.token });
+    expect(path.status).toBe(400);
+    expect(path.body.error.details[0].field).toBe('number');
+  });
+
+  it('a deeply nested body is refused without crashing', async () => {
+    const deep = '{"customers":' + '['.repeat(50_000) + ']'.repeat(50_000) + '}';
+    const res = await api.request('POST', '/api/records/import', { token: specialist.token, rawBody: deep });
+    expect(res.status).toBe(400);
+  });
+
+  it('a malformed %-escape in the path is a 400', async () => {
+    const res = await api.request('GET', '/api/disputes/%E0%A4%A', { token: manager.token });
+    expect(res.status).toBe(400);
+  });
+
+  it('a body over 256 KB is a 413 and writes nothing', async () => {
+    const before = await rowCounts();
+    const customers = Array.from({ length: 3000 }, (_, i) => ({ id: `BIG-${i}`, name: 'x'.repeat(80) }));
+    const res = await api.request('POST', '/api/records/import', { token: specialist.token, body: { customers } });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('query strings', () => {
+  it.each([
+    ['/api/disputes?limit=0', 'limit'],
+    ['/api/disputes?limit=abc', 'limit'],
+    ['/api/disputes?status=DONE', 'status'],
+    ['/api/disputes?stage=LIMBO', 'stage'],
+    ['/api/disputes?reasonCode=x', 'reasonCode'],
+    ['/api/disputes?cursor=bm90LWEtY3Vyc29y', 'cursor'],
+    ['/api/disputes?orderBy=id', 'orderBy'],
+    ['/api/disputes?status=OPEN&status=CLOSED', 'status'],
+    ['/api/tasks?status=WAITING', 'status'],
+    ['/api/tasks?cursor=%5B1%2C2%5D', 'cursor'],
+    ['/api/reports/cycle-time?from=yesterday', 'from'],
+    ['/api/reports/cycle-time?groupBy=mood', 'groupBy'],
+    ['/api/reports/cycle-time?from=0000-01-01', 'from'],
+    ['/api/reports/cycle-time?to=2026-02-30', 'to'],
+    [`/api/disputes?cursor=${Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000000Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url')}`, 'cursor'],
+  ])('%s → 400 naming %s', async (path, field) => {
+    const res = await api.request('GET', path, { token: manager.token });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it('clamps huge page sizes instead of failing', async () => {
+    const res = await api.request('GET', '/api/disputes?limit=1000000', { token: manager.token });
+    expect(res.status).toBe(200);
+    expect(res.body.items.length).toBeLessThanOrEqual(200);
+  });
+});
+
+describe('users', () => {
+  it('creates a user whose token works once shown, and normalises the limit', async () => {
+    const res = await api.request('POST', '/api/users', {
+      token: admin.token,
+      body: { name: 'Mia Manager', role: 'manager', approvalLimit: '12.5' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual(
+      expect.objectContaining({ name: 'Mia Manager', role: 'manager', team: null, approvalLimit: '12.50', token: expect.any(String) }),
+    );
+    const me = await api.request('GET', '/api/me', { token: res.body.token });
+    expect(me.body).toEqual({ id: res.body.id, name: 'Mia Manager', role: 'manager', team: null, approvalLimit: '12.50' });
+    const stored = await api.db.pool.query('SELECT token_hash FROM users WHERE id = $1', [res.body.id]);
+    expect(stored.rows[0].token_hash.toString('base64url')).not.toBe(res.body.token);
+  });
+
+  it('ops get a configured team', async () => {
+    const res = await api.request('POST', '/api/users', { token: admin.token, body: { name: 'Omar', role: 'ops', team: TEST_TEAMS[0] } });
+    expect(res.status).toBe(201);
+    expect(res.body.team).toBe(TEST_TEAMS[0]);
+  });
+});
+
+describe('records import', () => {
+  it('upserts in one transaction, answers counts, and computes totals with half-up rounding', async () => {
+    const fixture = pricingDispute();
+    fixture.records.invoices![0].lines.push({ lineNo: 2, sku: 'SKU-B', quantity: 0.005, unitPrice: '1' });
+    const first = await api.request('POST', '/api/records/import', { token: admin.token, body: fixture.records });
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ imported: { customers: 1, contracts: 1, purchaseOrders: 1, workOrders: 1, invoices: 1 } });
+    const again = await api.request('POST', '/api/records/import', { token: admin.token, body: fixture.records });
+    expect(again.status).toBe(200);
+    const inv = await api.request('GET', `/api/invoices/${fixture.invoiceNumber}`, { token: manager.token });
+    expect(inv.status).toBe(200);
+    expect(inv.body).toEqual(
+      expect.objectContaining({
+        number: fixture.invoiceNumber,
+        customerId: fixture.customerId,
+        purchaseOrderId: fixture.poId,
+        total: '1000.01',
+        openBalance: '1000.01',
+        currency: 'USD',
+        creditMemos: [],
+      }),
+    );
+    expect(inv.body.lines[1]).toEqual({ lineNo: 2, sku: 'SKU-B', quantity: 0.005, unitPrice: '1.00', amount: '0.01' });
+  });
+
+  it('refuses a record the database cannot accept with 422 naming it, and writes nothing of the import', async () => {
+    const before = await rowCounts();
+    const customerId = uniqueId('CUST');
+    const res = await api.request('POST', '/api/records/import', {
+      token: admin.token,
+      body: {
+        customers: [{ id: customerId, name: 'New' }],
+        invoices: [{ ...invoice({}), customerId: 'NOBODY' }],
+      },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details[0].field).toBe('invoices.0.customerId');
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('answers 404 for an unknown invoice', async () => {
+    const res = await api.request('GET', '/api/invoices/NOPE-1', { token: manager.token });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('opening a dispute: business refusals before any workflow starts', () => {
+  it('422 naming invoiceNumber for an unknown invoice, and disputedAmount above the open balance', async () => {
+    const fixture = pricingDispute();
+    await api.request('POST', '/api/records/import', { token: admin.token, body: fixture.records });
+    const before = await rowCounts();
+    const unknown = await api.request('POST', '/api/disputes', { token: specialist.token, body: dispute({ invoiceNumber: 'NOPE' }) });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.details[0].field).toBe('invoiceNumber');
+    const tooMuch = await api.request('POST', '/api/disputes', {
+      token: specialist.token,
+      body: dispute({ invoiceNumber: fixture.invoiceNumber, disputedAmount: '1000.01' }),
+    });
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.body.error.details[0].field).toBe('disputedAmount');
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('commands before Temporal', () => {
+  it('another team completing a task is 403, an unknown task 404', async () => {
+    const other = await api.user('ops', { team: 'ORDER_MANAGEMENT' });
+    const res = await api.request('POST', `/api/tasks/${taskId}/complete`, {
+      token: other.token,
+      body: { outcome: 'CONFIRMED', note: 'not mine' },
+    });
+    expect(res.status).toBe(403);
+    const unknown = await api.request('POST', `/api/tasks/00000000-0000-4000-8000-000000000000/complete`, {
+      token: ops.token,
+      body: { outcome: 'CONFIRMED', note: 'n' },
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('a command on an unknown case is 404', async () => {
+    const res = await api.request('POST', '/api/disputes/DSP-999999/cancel', { token: specialist.token, body: { reason: 'x' } });
+    expect(res.status).toBe(404);
+  });
+
+  it('ops of another team get 404 for a case without their task', async () => {
+    const other = await api.user('ops', { team: 'ORDER_MANAGEMENT' });
+    expect((await api.request('GET', `/api/disputes/${caseId}`, { token: other.token })).status).toBe(404);
+    expect((await api.request('GET', `/api/disputes/${caseId}`, { token: ops.token })).status).toBe(200);
+  });
+});
+
+describe('limits and outages', () => {
+  async function listen(options: Partial<Parameters<typeof createApp>[0]>, temporal: Client = api.temporal) {
+    const app = createApp({
+      pool: api.db.pool,
+      temporal,
+      taskQueue: api.taskQueue,
+      teams: TEST_TEAMS,
+      slas: { taskHours: 1, resolutionHours: 1, approvalHours: 1 },
+      logger: createLogger('api-test').child({}, { level: 'silent' }),
+      ...options,
+    });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    return { url, close };
+  }
+
+  it('answers 429 with Retry-After to a burst from one caller', async () => {
+    const { url, close } = await listen({ rateLimit: { burst: 5, perSecond: 0.01 } });
+    try {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${specialist.token}` } });
+        statuses.push(res.status);
+        if (res.status === 429) retryAfter = res.headers.get('retry-after');
+        await res.arrayBuffer();
+      }
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect(statuses.slice(5)).toEqual([429, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers 503 (not 500, not a hang) when PostgreSQL is unreachable', async () => {
+    const deadPool = createPool('postgres://postgres@127.0.0.1:1/none', { max: 1 });
+    const app = createApp({
+      pool: deadPool,
+      temporal: api.temporal,
+      taskQueue: api.taskQueue,
+      teams: TEST_TEAMS,
+      slas: { taskHours: 1, resolutionHours: 1, approvalHours: 1 },
+      logger: createLogger('api-test').child({}, { level: 'silent' }),
+    });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const me = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${specialist.token}` } });
+      expect(me.status).toBe(503);
+      expect(me.headers.get('retry-after')).toBe('5');
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toEqual({ status: 'unavailable', postgres: 'unavailable', temporal: 'ok' });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deadPool.end();
+    }
+  });
+
+  it('answers 503 (not 500, not a hang) when Temporal is unreachable, and rolls the case back', async () => {
+    // No gRPC retries: a retry timer left running after the test would outlive the connection.
+    const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '500ms', interceptors: [] });
+    const unreachable = new Client({ connection });
+    const { url, close } = await listen({ temporalTimeoutMs: 1_500 }, unreachable);
+    try {
+      const fixture = pricingDispute();
+      await api.request('POST', '/api/records/import', { token: admin.token, body: fixture.records });
+      const before = await rowCounts();
+      const res = await fetch(`${url}/api/disputes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${specialist.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(dispute({ invoiceNumber: fixture.invoiceNumber, disputedAmount: '10.00' })),
+      });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(await rowCounts()).toEqual(before);
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toEqual({ status: 'unavailable', postgres: 'ok', temporal: 'unavailable' });
+    } finally {
+      await close();
+      await connection.close();
+    }
+  });
+});

@@ -1,0 +1,138 @@
+// The API in-process on port 0, against a fresh database and the shared Temporal dev server, optionally with the
+// real dispute worker on a task queue of its own. Requests go through global fetch, like any client's would.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp, type AppOptions } from '../../api/app';
+import { errorResponse } from '../../api/schemas';
+import { createLogger } from '../../infra/logger';
+import { createDisputeWorker } from '../../worker/create-worker';
+import { createTestDatabase, type TestDatabase } from './database';
+import { createUser, type TestUser } from './fixtures';
+import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from './temporal';
+
+export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  /** Sent as is (e.g. malformed JSON); overrides body. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiHarness {
+  url: string;
+  db: TestDatabase;
+  temporal: Client;
+  taskQueue: string;
+  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  user(role: TestUser['role'], opts?: Parameters<typeof createUser>[2]): Promise<TestUser>;
+  close(): Promise<void>;
+}
+
+export const TEST_TEAMS = ['ORDER_MANAGEMENT', 'SALES_OPS'];
+
+export async function startApi(options: { worker?: boolean; app?: Partial<AppOptions> } = {}): Promise<ApiHarness> {
+  const taskQueue = uniqueTaskQueue('api');
+  const db = await createTestDatabase();
+  const connection = await Connection.connect({ address: testTemporalAddress() });
+  const namespace = db.name;
+  await registerTestNamespace(connection, namespace);
+  const temporal = new Client({ connection, namespace });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if (options.worker) {
+    nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
+    worker = await createDisputeWorker({
+      connection: nativeConnection,
+      namespace,
+      taskQueue,
+      pool: db.pool,
+      workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+    });
+    running = worker.run();
+  }
+
+  const logger = createLogger('api-test').child({}, { level: process.env.LOG_LEVEL ?? 'error' });
+  const app = createApp({
+    pool: db.pool,
+    temporal,
+    taskQueue,
+    teams: TEST_TEAMS,
+    slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
+    logger,
+    validateResponses: true,
+    rateLimit: false,
+    ...options.app,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const request = async (method: string, path: string, opts: RequestOptions = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined;
+    if (opts.rawBody !== undefined) body = opts.rawBody;
+    else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json';
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    const type = res.headers.get('content-type') ?? '';
+    const parsed = type.includes('json') && text ? JSON.parse(text) : text;
+    if (res.status >= 400) {
+      // Every error answer has the contract's shape.
+      const checked = errorResponse.safeParse(parsed);
+      if (!checked.success) throw new Error(`${method} ${path} → ${res.status} outside the error shape: ${text}`);
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      if (worker) {
+        worker.shutdown();
+        await running;
+      }
+      await nativeConnection?.close();
+      await connection.close();
+      await db.drop();
+    })());
+
+  return {
+    url,
+    db,
+    temporal,
+    taskQueue,
+    request,
+    user: (role, opts) => createUser(db.pool, role, opts),
+    close,
+  };
+}
+
+/** Polls until `probe` returns a value (not undefined). */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,45 @@
+// Temporal for tests: the run's shared dev server (see global-setup.ts) for integration tests, and a
+// private time-skipping server per test file for workflow tests that cross SLAs.
+import { randomUUID } from 'node:crypto';
+import { isGrpcServiceError, type Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { resolveTestServer } from '../../infra/temporal-cli';
+
+/** host:port of the dev server started by global setup. */
+export function testTemporalAddress(): string {
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEST_TEMPORAL_ADDRESS is not set: run the tests with jest (test/support/global-setup.ts)');
+  return address;
+}
+
+/** A task queue no other test (file, run or engineer) shares on the shared dev server. */
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+const GRPC_NOT_FOUND = 5;
+
+/**
+ * Registers a namespace on the shared dev server for one test database. Every test database numbers its cases
+ * from DSP-000001, so workflow ids (`dispute:DSP-000001`) would collide across test files in one namespace.
+ */
+export async function registerTestNamespace(connection: Connection, namespace: string): Promise<void> {
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  // Registration is visible once the frontend's namespace cache has refreshed (milliseconds on the dev server).
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'namespace-probe' } });
+      return;
+    } catch (err) {
+      if (!isGrpcServiceError(err) || err.code !== GRPC_NOT_FOUND || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** A private time-skipping test server; call `teardown()` in afterAll. */
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: resolveTestServer() } });
+}

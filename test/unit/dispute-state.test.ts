@@ -1,0 +1,144 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { CommandActor } from '../../domain/messages';
+import type { Analysis } from '../../domain/types';
+import { DisputeState } from '../../workflows/dispute-state';
+
+const T0 = '2026-01-05T09:00:00.000Z';
+const specialist: CommandActor = { id: 'u-spec', name: 'Sam', role: 'specialist', team: null, approvalLimit: null };
+const manager: CommandActor = { id: 'u-mgr', name: 'Mia', role: 'manager', team: null, approvalLimit: '500.00' };
+const salesOps: CommandActor = { id: 'u-so', name: 'Sol', role: 'ops', team: 'SALES_OPS', approvalLimit: null };
+const orderMgmt: CommandActor = { id: 'u-om', name: 'Oma', role: 'ops', team: 'ORDER_MANAGEMENT', approvalLimit: null };
+
+const analysis: Analysis = {
+  findings: [{ code: 'PRICE_VARIANCE', team: 'SALES_OPS', lineNo: 1, expected: '90.00', actual: '100.00', amount: '100.00' }],
+  overbilled: '100.00',
+  recommendedCredit: '100.00',
+};
+
+function refusalType(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApplicationFailure) return err.type ?? undefined;
+    throw err;
+  }
+  return undefined;
+}
+
+function inInvestigation(): DisputeState {
+  const s = DisputeState.opened('case-1', '1000.00', T0);
+  s.startInvestigation(analysis, [{ id: 't1', team: 'SALES_OPS', title: 'Confirm price', dueAt: '2026-01-07T09:00:00.000Z', findingCodes: ['PRICE_VARIANCE'] }], T0);
+  return s;
+}
+
+function inApproval(amount = '250.00'): DisputeState {
+  const s = inInvestigation();
+  s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: 'setup error', amount: null }, T0);
+  s.proposeResolution({ actor: specialist, type: 'CREDIT', amount, rootCause: 'pricing setup', note: null }, 'r1', T0);
+  return s;
+}
+
+describe('DisputeState', () => {
+  it('goes straight to RESOLUTION when the analysis finds nothing', () => {
+    const s = DisputeState.opened('case-1', '10.00', T0);
+    const events = s.startInvestigation({ findings: [], overbilled: '0.00', recommendedCredit: '0.00' }, [], T0);
+    expect(s.stage).toBe('RESOLUTION');
+    expect(events.map((e) => e.type)).toEqual(['STAGE_ENTERED']);
+  });
+
+  it('opens one task per team and moves to RESOLUTION when the last one is done', () => {
+    const s = inInvestigation();
+    expect(s.stage).toBe('INVESTIGATION');
+    expect(refusalType(() => s.checkCompleteTask({ actor: orderMgmt, taskId: 't1', outcome: 'CONFIRMED', note: '', amount: null }))).toBe('Forbidden');
+    expect(refusalType(() => s.checkCompleteTask({ actor: salesOps, taskId: 'nope', outcome: 'CONFIRMED', note: '', amount: null }))).toBe('NotFound');
+    const events = s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: 'ok', amount: '100.00' }, T0);
+    expect(events.map((e) => e.type)).toEqual(['TASK_COMPLETED', 'STAGE_ENTERED']);
+    expect(s.stage).toBe('RESOLUTION');
+    expect(refusalType(() => s.checkCompleteTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: '', amount: null }))).toBe('Conflict');
+  });
+
+  it('refuses a proposal outside RESOLUTION, over the disputed amount, or from a non-specialist', () => {
+    const s = inInvestigation();
+    const credit = { actor: specialist, type: 'CREDIT' as const, amount: '10.00', rootCause: 'x', note: null };
+    expect(refusalType(() => s.checkProposeResolution(credit))).toBe('Conflict');
+    s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: '', amount: null }, T0);
+    expect(refusalType(() => s.checkProposeResolution({ ...credit, amount: '1000.01' }))).toBe('Unprocessable');
+    expect(refusalType(() => s.checkProposeResolution({ ...credit, amount: '0.00' }))).toBe('Unprocessable');
+    expect(refusalType(() => s.checkProposeResolution({ ...credit, actor: manager }))).toBe('Forbidden');
+    expect(refusalType(() => s.checkProposeResolution({ ...credit, amount: '1000.00' }))).toBeUndefined();
+  });
+
+  it('closes on NO_CREDIT without an approval', () => {
+    const s = inInvestigation();
+    s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'NOT_CONFIRMED', note: 'price was right', amount: null }, T0);
+    const events = s.proposeResolution({ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'customer error', note: null }, 'r1', T0);
+    expect(events.map((e) => e.type)).toEqual(['RESOLUTION_PROPOSED', 'STAGE_ENTERED', 'CASE_CLOSED']);
+    expect(s.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
+  });
+
+  it('applies the approval rules: manager only, not the proposer, within the limit (limit itself passes)', () => {
+    expect(refusalType(() => inApproval().checkDecide({ actor: specialist, decision: 'APPROVE', comment: null }))).toBe('Forbidden');
+    expect(refusalType(() => inApproval('500.01').checkDecide({ actor: manager, decision: 'APPROVE', comment: null }))).toBe('Forbidden');
+    expect(refusalType(() => inApproval('500.00').checkDecide({ actor: manager, decision: 'APPROVE', comment: null }))).toBeUndefined();
+    const selfApproval = { ...manager, id: specialist.id };
+    expect(refusalType(() => inApproval().checkDecide({ actor: selfApproval, decision: 'APPROVE', comment: null }))).toBe('Forbidden');
+    const unlimited = { ...manager, approvalLimit: null };
+    expect(refusalType(() => inApproval('300.00').checkDecide({ actor: unlimited, decision: 'APPROVE', comment: null }))).toBeUndefined();
+  });
+
+  it('goes back to RESOLUTION on REJECT and to CREDIT_MEMO on APPROVE', () => {
+    const rejected = inApproval();
+    rejected.decide({ actor: manager, decision: 'REJECT', comment: 'too much' }, 'a1', T0);
+    expect(rejected.stage).toBe('RESOLUTION');
+    expect(rejected.data.resolution).toBeNull();
+    expect(refusalType(() => rejected.checkDecide({ actor: manager, decision: 'APPROVE', comment: null }))).toBe('Conflict');
+
+    const approved = inApproval();
+    approved.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'a2', T0);
+    expect(approved.stage).toBe('CREDIT_MEMO');
+    expect(approved.data.approvedCredit).toMatchObject({ approvalId: 'a2', amount: '250.00' });
+    expect(refusalType(() => approved.checkCancel({ actor: specialist, reason: 'late' }))).toBe('Conflict');
+  });
+
+  it('cancels in every open stage, cancelling the open tasks, and refuses once closed', () => {
+    const s = inInvestigation();
+    const events = s.cancel({ actor: manager, reason: 'customer withdrew' }, T0);
+    expect(events.map((e) => e.type)).toEqual(['TASK_CANCELLED', 'STAGE_ENTERED', 'CASE_CANCELLED']);
+    expect(s.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
+    expect(refusalType(() => s.checkCancel({ actor: manager, reason: 'again' }))).toBe('Conflict');
+    expect(refusalType(() => inApproval().checkCancel({ actor: salesOps, reason: 'x' }))).toBe('Forbidden');
+    expect(refusalType(() => DisputeState.opened('c', '1.00', T0).checkCancel({ actor: specialist, reason: 'x' }))).toBeUndefined();
+  });
+
+  it('escalates an overdue task once, and a stage wait only while it is still the current one', () => {
+    const s = inInvestigation();
+    expect(s.escalateOverdueTasks('2026-01-07T08:59:59.000Z')).toEqual([]);
+    expect(s.escalateOverdueTasks('2026-01-07T09:00:00.000Z').map((e) => e.type)).toEqual(['TASK_ESCALATED']);
+    expect(s.escalateOverdueTasks('2026-01-09T09:00:00.000Z')).toEqual([]);
+
+    s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: '', amount: null }, '2026-01-08T00:00:00.000Z');
+    const enteredAt = s.data.stageEnteredAt;
+    expect(s.escalateStage('APPROVAL', enteredAt)).toEqual([]);
+    expect(s.escalateStage('RESOLUTION', enteredAt).map((e) => e.type)).toEqual(['RESOLUTION_ESCALATED']);
+    expect(s.escalateStage('RESOLUTION', enteredAt)).toEqual([]);
+  });
+
+  it('returns to RESOLUTION when the ledger refuses the memo', () => {
+    const s = inApproval();
+    s.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'a1', T0);
+    const events = s.creditMemoRefused('balance moved', T0);
+    expect(events.map((e) => e.type)).toEqual(['CREDIT_MEMO_REFUSED', 'STAGE_ENTERED']);
+    expect(s.stage).toBe('RESOLUTION');
+    expect(s.data.approvedCredit).toBeNull();
+  });
+
+  it('retries the evidence only while parked on a malformed record, once per failure', () => {
+    const s = DisputeState.opened('c', '10.00', T0);
+    expect(refusalType(() => s.checkRetryEvidence({ actor: specialist }))).toBe('Conflict');
+    s.evidenceFailed('invoice INV-1 is malformed: lines.0.quantity: at most 3 decimals');
+    expect(refusalType(() => s.checkRetryEvidence({ actor: salesOps }))).toBe('Forbidden');
+    expect(s.requestEvidenceRetry({ actor: specialist }).map((e) => e.type)).toEqual(['EVIDENCE_RETRY_REQUESTED']);
+    expect(s.data.evidenceRetryRequested).toBe(true);
+    expect(refusalType(() => s.checkRetryEvidence({ actor: specialist }))).toBe('Conflict');
+  });
+});

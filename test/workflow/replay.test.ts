@@ -1,0 +1,42 @@
+// Determinism: every history recorded from earlier versions of the workflow (test/histories/*.json) must replay
+// against today's code. Record new ones with `npm run record-histories` when a change ships behind patched().
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../worker/create-worker';
+
+const HISTORIES = path.join(__dirname, '..', 'histories');
+
+function recordedHistories(): { workflowId: string; history: unknown }[] {
+  return readdirSync(HISTORIES)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => ({ workflowId: path.basename(f, '.json'), history: JSON.parse(readFileSync(path.join(HISTORIES, f), 'utf8')) }));
+}
+
+async function replayAll(workflowsPath: string) {
+  const results = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath }, recordedHistories())) results.push(result);
+  return results;
+}
+
+describe('replay of recorded histories', () => {
+  it('has histories covering the whole life, rejection, cancellation and escalation', () => {
+    const names = recordedHistories().map((h) => h.workflowId);
+    expect(names).toEqual(expect.arrayContaining(['whole-life', 'reject-and-repropose', 'cancel-in-approval', 'task-escalation']));
+  });
+
+  it('replays every recorded history against the current workflow', async () => {
+    const results = await replayAll(WORKFLOWS_PATH);
+    expect(results.map((r) => ({ id: r.workflowId, error: r.error?.message }))).toEqual(
+      results.map((r) => ({ id: r.workflowId, error: undefined })),
+    );
+  });
+
+  it('fails replay when the workflow reorders its steps', async () => {
+    const results = await replayAll(require.resolve('./reordered'));
+    expect(results.length).toBeGreaterThan(0);
+    for (const r of results) expect(r.error).toBeInstanceOf(DeterminismViolationError);
+  });
+});
