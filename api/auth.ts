@@ -40,7 +40,11 @@ export async function findUserByToken(db: Queryable, token: string): Promise<Aut
     [hashToken(token)],
   );
   const row = rows[0];
-  if (!row) return null;
+  return row ? userFromRow(row) : null;
+}
+
+/** A `users` row (id, name, role, team, approval_limit_minor) as the API shows it. */
+export function userFromRow(row: { id: string; name: string; role: Role; team: string | null; approval_limit_minor: string | null }): AuthUser {
   return {
     id: row.id,
     name: row.name,
@@ -48,6 +52,13 @@ export async function findUserByToken(db: Queryable, token: string): Promise<Aut
     team: row.team,
     approvalLimit: row.approval_limit_minor === null ? null : formatMoney(BigInt(row.approval_limit_minor)),
   };
+}
+
+/** The team a listing is narrowed to: ops see their own team's records only, whatever they ask for. */
+export function visibleTeam(user: AuthUser, requested: string | null, what: string): string | null {
+  if (user.role !== 'ops') return requested;
+  if (requested !== null && requested !== user.team) throw AppError.forbidden(`you can only see the ${what} of ${user.team}`);
+  return user.team;
 }
 
 export function authenticate(pool: Pool): RequestHandler {

@@ -16,6 +16,18 @@ export function preciseSql(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
+/** Parameters for SQL assembled from optional filters: `add(value)` keeps the value and returns its placeholder. */
+export function sqlParams(): { values: unknown[]; add(value: unknown): string } {
+  const values: unknown[] = [];
+  return {
+    values,
+    add(value) {
+      values.push(value);
+      return `$${values.length}`;
+    },
+  };
+}
+
 export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
 /** Keyset cursors: opaque base64url of a JSON array. */

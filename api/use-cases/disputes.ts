@@ -14,7 +14,7 @@ import {
 import { formatMoney, parseMoney } from '../../domain/money';
 import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import type { disputeWorkflow } from '../../workflows/dispute';
-import { commandActor, type AuthUser } from '../auth';
+import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
 import {
   UUID_PATTERN,
@@ -22,6 +22,7 @@ import {
   encodeCursor,
   isoSql,
   preciseSql,
+  sqlParams,
   type Queryable,
 } from '../db';
 import { withTransaction } from '../../infra/postgres';
@@ -197,17 +198,9 @@ export async function listDisputes(
   user: AuthUser,
   query: z.output<typeof disputeListQuery>,
 ): Promise<z.input<typeof disputeListResponse>> {
-  let team = query.team ?? null;
-  if (user.role === 'ops') {
-    if (team !== null && team !== user.team) throw AppError.forbidden(`you can only see the cases of ${user.team}`);
-    team = user.team;
-  }
-  const params: unknown[] = [];
+  const team = visibleTeam(user, query.team ?? null, 'cases');
+  const { values: params, add: param } = sqlParams();
   const where: string[] = [];
-  const param = (value: unknown): string => {
-    params.push(value);
-    return `$${params.length}`;
-  };
   if (query.status) where.push(`c.status = ${param(query.status)}`);
   if (query.stage) where.push(`c.stage = ${param(query.stage)}`);
   if (query.customerId) where.push(`c.customer_id = ${param(query.customerId)}`);

@@ -1,9 +1,9 @@
 // Investigation tasks: the worklist of each team, and completing a task (ops of the task's team only).
 import type { z } from 'zod';
 import { completeTaskUpdate } from '../../domain/messages';
-import { commandActor, type AuthUser } from '../auth';
+import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
-import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, type Queryable } from '../db';
+import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, sqlParams, type Queryable } from '../db';
 import { AppError } from '../errors';
 import type { RouteDeps } from '../route';
 import type { completeTaskRequest, taskCommandResponse, taskListQuery, taskListResponse } from '../schemas';
@@ -15,17 +15,9 @@ export async function listTasks(
   user: AuthUser,
   query: z.output<typeof taskListQuery>,
 ): Promise<z.input<typeof taskListResponse>> {
-  let team = query.team ?? null;
-  if (user.role === 'ops') {
-    if (team !== null && team !== user.team) throw AppError.forbidden(`you can only see the tasks of ${user.team}`);
-    team = user.team;
-  }
-  const params: unknown[] = [];
+  const team = visibleTeam(user, query.team ?? null, 'tasks');
+  const { values: params, add: param } = sqlParams();
   const where: string[] = [];
-  const param = (value: unknown): string => {
-    params.push(value);
-    return `$${params.length}`;
-  };
   if (team !== null) where.push(`t.team = ${param(team)}`);
   if (query.status) where.push(`t.status = ${param(query.status)}`);
   if (query.cursor) {

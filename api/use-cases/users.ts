@@ -1,7 +1,7 @@
 // People and their tokens. Tokens are generated here, answered once, and stored only as SHA-256.
 import type { z } from 'zod';
-import { formatMoney, parseMoney } from '../../domain/money';
-import { generateToken, hashToken, type AuthUser } from '../auth';
+import { parseMoney } from '../../domain/money';
+import { generateToken, hashToken, userFromRow, type AuthUser } from '../auth';
 import { UUID_PATTERN, type Queryable } from '../db';
 import { AppError } from '../errors';
 import type { userCreatedResponse, userRequest, userRevokedResponse } from '../schemas';
@@ -45,12 +45,5 @@ export async function revokeUser(db: Queryable, actor: AuthUser, id: string): Pr
   );
   const row = rows[0];
   if (!row) throw AppError.notFound(`no user ${id} (or it is the bootstrap admin)`);
-  return {
-    id: row.id,
-    name: row.name,
-    role: row.role,
-    team: row.team,
-    approvalLimit: row.approval_limit_minor === null ? null : formatMoney(BigInt(row.approval_limit_minor)),
-    revokedAt: (row.revoked_at as Date).toISOString(),
-  };
+  return { ...userFromRow(row), revokedAt: (row.revoked_at as Date).toISOString() };
 }
