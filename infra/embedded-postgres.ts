@@ -120,7 +120,7 @@ async function initialise(options: EmbeddedPostgresOptions & { dataDir: string }
     // Leave no half-made cluster behind: the next start would take it for a real one.
     await fs.rm(options.dataDir, { recursive: true, force: true });
     const detail = output.join('').trim().split('\n').slice(-5).join('\n');
-    throw new Error(`initdb failed for ${options.dataDir}: ${String(err)}\n${detail}`);
+    throw new Error(`initdb failed for ${options.dataDir}: ${String(err)}\n${detail}`, { cause: err });
   }
   log.info({ dataDir: options.dataDir, ms: Date.now() - started }, 'embedded PostgreSQL initialised');
 }

@@ -79,7 +79,7 @@ async function checkReachable(url: string): Promise<string> {
     await client.query('SELECT 1');
     return url;
   } catch (err) {
-    throw new Error(`DATABASE_URL (${redactUrl(url)}) does not answer: ${(err as Error).message}`);
+    throw new Error(`DATABASE_URL (${redactUrl(url)}) does not answer: ${(err as Error).message}`, { cause: err });
   } finally {
     await client.end().catch(() => undefined);
   }
