@@ -4,10 +4,13 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { teamsWithFindings } from '../domain/analysis';
@@ -23,7 +26,7 @@ import {
   type DisputeInput,
 } from '../domain/messages';
 import type { Analysis, Finding, Stage, Team } from '../domain/types';
-import { DisputeState, type TaskState } from './dispute-state';
+import { DisputeState, type DisputeStateData, type TaskState } from './dispute-state';
 import { Trail } from './trail';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -52,10 +55,20 @@ const { collectEvidence } = proxyActivities<Activities>({
   },
 });
 
-export async function disputeWorkflow(input: DisputeInput): Promise<CommandResult> {
-  const state = DisputeState.opened(input.caseId, input.opened.disputedAmount, input.openedAt);
-  const trail = new Trail(input.caseId, recordEvents);
+/** What a run hands to the next when the history grows long: the state, and where the trail's numbering stands. */
+export interface ContinuedDispute {
+  state: DisputeStateData;
+  trailSeq: number;
+}
+
+export async function disputeWorkflow(input: DisputeInput & { continued?: ContinuedDispute }): Promise<CommandResult> {
+  const { continued, ...opening } = input;
+  const state = continued ? new DisputeState(continued.state) : DisputeState.opened(input.caseId, input.opened.disputedAmount, input.openedAt);
+  const trail = new Trail(input.caseId, recordEvents, continued?.trailSeq ?? 0);
   const now = (): string => new Date().toISOString();
+  // Runs started before continue-as-new existed never continue, so their replay issues the commands it always did.
+  const mayContinueAsNew = patched('continue-as-new');
+  const historyIsLong = (): boolean => mayContinueAsNew && workflowInfo().continueAsNewSuggested;
 
   setHandler(viewQuery, () => state.view());
   setHandler(
@@ -99,17 +112,24 @@ export async function disputeWorkflow(input: DisputeInput): Promise<CommandResul
     { validator: (cmd) => state.checkRetryEvidence(cmd) },
   );
 
-  await trail.record([
-    { type: 'CASE_OPENED', actor: input.openedBy, data: input.opened },
-    ...state.enter('EVIDENCE', input.openedAt),
-  ]);
-
-  const analysis = state.isClosed ? null : await collectEvidenceUntilReadable();
-  if (analysis && !state.isClosed) {
-    await trail.record(state.startInvestigation(analysis, plannedTasks(analysis.findings), now()));
+  if (!continued) {
+    await trail.record([
+      { type: 'CASE_OPENED', actor: input.openedBy, data: input.opened },
+      ...state.enter('EVIDENCE', input.openedAt),
+    ]);
+    const analysis = state.isClosed ? null : await collectEvidenceUntilReadable();
+    if (analysis && !state.isClosed) {
+      await trail.record(state.startInvestigation(analysis, plannedTasks(analysis.findings), now()));
+    }
   }
 
   while (!state.isClosed) {
+    if (historyIsLong()) {
+      // Between stages nothing is in flight but handlers; once they have written their events the state is whole.
+      await condition(allHandlersFinished);
+      log.info('dispute continues as new', { caseId: input.caseId, stage: state.stage, trailSeq: trail.seq });
+      return continueAsNew<typeof disputeWorkflow>({ ...opening, continued: { state: state.data, trailSeq: trail.seq } });
+    }
     switch (state.stage) {
       case 'INVESTIGATION':
         await investigate();
@@ -168,7 +188,7 @@ export async function disputeWorkflow(input: DisputeInput): Promise<CommandResul
   async function investigate(): Promise<void> {
     const pending = state.openTasks.filter((t) => !t.escalated).map((t) => Date.parse(t.dueAt));
     const left = pending.length ? Math.min(...pending) - Date.now() : undefined;
-    const moved = () => state.stage !== 'INVESTIGATION' || state.isClosed;
+    const moved = () => state.stage !== 'INVESTIGATION' || state.isClosed || historyIsLong();
     if (left === undefined) {
       await condition(moved);
     } else if (left > 0 && (await condition(moved, left))) {
@@ -181,7 +201,7 @@ export async function disputeWorkflow(input: DisputeInput): Promise<CommandResul
   /** Waits for a proposal (RESOLUTION) or a decision (APPROVAL); past its SLA the wait is escalated once. */
   async function waitForPeople(stage: Stage): Promise<void> {
     const enteredAt = state.data.stageEnteredAt;
-    const moved = () => state.stage !== stage || state.data.stageEnteredAt !== enteredAt || state.isClosed;
+    const moved = () => state.stage !== stage || state.data.stageEnteredAt !== enteredAt || state.isClosed || historyIsLong();
     if (state.data.stageEscalated) {
       await condition(moved);
       return;

@@ -1,7 +1,10 @@
 // Temporal for tests: the run's shared dev server (see global-setup.ts) for integration tests, and a
 // private time-skipping server per test file for workflow tests that cross SLAs.
 import { randomUUID } from 'node:crypto';
-import { isGrpcServiceError, type Connection } from '@temporalio/client';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isGrpcServiceError, type Connection, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolveTestServer } from '../../infra/temporal-cli';
@@ -42,4 +45,11 @@ export async function registerTestNamespace(connection: Connection, namespace: s
 /** A private time-skipping test server; call `teardown()` in afterAll. */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: resolveTestServer() } });
+}
+
+/** `npm run record-histories` keeps these runs as the replay test's histories (test/histories/). */
+export async function keepHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await handle.fetchHistory();
+  writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(history));
 }

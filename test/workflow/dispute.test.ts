@@ -1,9 +1,6 @@
 // The dispute workflow on Temporal's time-skipping test server, with the real activities against a fresh
 // PostgreSQL database: the whole life, reject and re-propose, cancel in each stage, SLA escalation.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { importRecords } from '../../api/use-cases/records';
@@ -20,7 +17,7 @@ import { disputeWorkflow } from '../../workflows';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createUser, disputeInput, pricingDispute, type TestUser } from '../support/fixtures';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
+import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
 let db: TestDatabase;
@@ -69,13 +66,6 @@ async function openCase(disputedAmount = '150.00'): Promise<{ handle: WorkflowHa
     args: [input],
   });
   return { handle, input };
-}
-
-/** `npm run record-histories` keeps these runs as the replay test's histories (test/histories/). */
-async function keepHistory(handle: WorkflowHandle, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
-  const history = await handle.fetchHistory();
-  writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(history));
 }
 
 async function nowMs(): Promise<number> {
