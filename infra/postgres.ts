@@ -50,6 +50,12 @@ export function redactUrl(url: string): string {
 /** Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if it throws. */
 export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client is no longer covered by the pool's 'error' listener: a connection lost between two
+  // statements (a database restart ends every session) would be an unhandled 'error' event and kill the process.
+  // Caught here, the next statement fails instead, the transaction is given up, and the dead client is discarded.
+  let lost: Error | undefined;
+  const onError = (err: Error) => (lost = err);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -59,6 +65,7 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    client.release(lost);
   }
 }
