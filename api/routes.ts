@@ -19,15 +19,20 @@ import {
   disputeDetail,
   disputeListQuery,
   disputeListResponse,
+  evidenceOut,
   healthResponse,
   idParams,
   idempotencyHeaders,
   importResponse,
+  invoiceListQuery,
+  invoiceListResponse,
   invoiceParams,
   invoiceResponse,
   meResponse,
   openDisputeRequest,
   openDisputeResponse,
+  overviewQuery,
+  overviewResponse,
   recordsImportSchema,
   resolutionRequest,
   retryEvidenceRequest,
@@ -41,9 +46,9 @@ import {
 } from './schemas';
 import { cancel, decide, getDispute, listDisputes, openDispute, proposeResolution, retryEvidence } from './use-cases/disputes';
 import { addComment, listComments } from './use-cases/comments';
-import { getInvoice } from './use-cases/invoices';
+import { getInvoice, getInvoiceEvidence, listInvoices } from './use-cases/invoices';
 import { importRecords } from './use-cases/records';
-import { cycleTimeReport } from './use-cases/reports';
+import { cycleTimeReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
 import { createUser, revokeUser } from './use-cases/users';
 
@@ -134,6 +139,29 @@ export const routes: readonly Route[] = [
     success: { status: 200, schema: importResponse, description: 'How many records of each kind were upserted' },
     errors: [422],
     handler: async ({ deps, body }) => ({ imported: await importRecords(deps.pool, body) }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/invoices',
+    operationId: 'listInvoices',
+    summary: 'Invoices by number prefix or customer, newest first, keyset-paged',
+    tag: 'records',
+    roles: ['admin', 'specialist', 'manager', 'auditor'],
+    query: invoiceListQuery,
+    success: { status: 200, schema: invoiceListResponse, description: 'A page of invoices' },
+    handler: ({ deps, query }) => listInvoices(deps.pool, query),
+  }),
+  route({
+    method: 'get',
+    path: '/api/invoices/:number/evidence',
+    operationId: 'getInvoiceEvidence',
+    summary: "The invoice's PO, contract in force and work orders, as a case opened on it would collect them",
+    tag: 'records',
+    roles: ['admin', 'specialist', 'manager', 'auditor'],
+    params: invoiceParams,
+    success: { status: 200, schema: evidenceOut, description: 'The records around the invoice' },
+    errors: [404, 422],
+    handler: ({ deps, params }) => getInvoiceEvidence(deps.pool, params.number),
   }),
   route({
     method: 'get',
@@ -328,6 +356,17 @@ export const routes: readonly Route[] = [
     query: cycleTimeQuery,
     success: { status: 200, schema: cycleTimeResponse, description: 'The report' },
     handler: ({ deps, query }) => cycleTimeReport(deps.pool, query),
+  }),
+  route({
+    method: 'get',
+    path: '/api/reports/overview',
+    operationId: 'overviewReport',
+    summary: 'Open cases by stage and age, open and overdue tasks by team, cases opened and closed per week',
+    tag: 'reports',
+    roles: ['manager', 'auditor'],
+    query: overviewQuery,
+    success: { status: 200, schema: overviewResponse, description: 'The report' },
+    handler: ({ deps, query }) => overviewReport(deps.pool, deps.teams, query),
   }),
 ];
 

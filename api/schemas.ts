@@ -14,6 +14,8 @@ import {
   TASK_STATUSES,
 } from '../domain/types';
 
+import { contractSchema, invoiceSchema, purchaseOrderSchema, workOrderSchema } from '../schemas/records';
+
 export { recordsImportSchema } from '../schemas/records';
 
 // ---------------------------------------------------------------- building blocks
@@ -144,6 +146,44 @@ export const invoiceResponse = z.object({
   creditMemos: z.array(z.object({ number: z.string(), amount: moneyOutput, caseId: uuid, issuedAt: isoTimestamp })),
 });
 
+export const invoiceListQuery = z.strictObject({
+  number: z.string().trim().min(1).max(100).optional().meta({ description: 'Invoices whose number starts with this' }),
+  customer: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: "Invoices of the customer with this id, or whose customer's name contains this (any case)" }),
+  limit,
+  cursor: cursor.optional(),
+});
+
+export const invoiceSummary = z.object({
+  number: z.string(),
+  customerId: z.string(),
+  customerName: z.string(),
+  purchaseOrderId: z.string(),
+  total: moneyOutput,
+  openBalance: moneyOutput,
+  currency: z.string(),
+  issuedAt: isoTimestamp,
+  dueAt: isoTimestamp,
+});
+
+export const invoiceListResponse = z.object({ items: z.array(invoiceSummary), nextCursor: z.string().nullable() });
+
+/** The records a case is judged on, as the evidence activity read them: the UI shows them side by side. */
+export const evidenceOut = z
+  .object({
+    invoice: invoiceSchema,
+    purchaseOrder: purchaseOrderSchema.nullable(),
+    contract: contractSchema.nullable(),
+    workOrders: z.array(workOrderSchema),
+    otherInvoices: z.array(invoiceSchema),
+  })
+  .meta({ description: "The invoice, its PO, the contract in force on its date, the PO's work orders and other invoices" });
+
 // ---------------------------------------------------------------- disputes
 
 export const openDisputeRequest = z.strictObject({
@@ -166,6 +206,7 @@ export const disputeListQuery = z.strictObject({
   team: z.string().min(1).max(100).optional(),
   customerId: z.string().min(1).max(100).optional(),
   reasonCode: z.enum(REASON_CODES).optional(),
+  order: z.enum(['desc', 'asc']).default('desc').meta({ description: 'By opening time: newest first (desc) or oldest first (asc)' }),
   limit,
   cursor: cursor.optional(),
 });
@@ -264,6 +305,7 @@ export const disputeDetail = disputeSummary.extend({
   openedBy: actorOut,
   overbilled: moneyOutput.nullable(),
   evidenceError: z.string().nullable(),
+  evidence: evidenceOut.nullable().meta({ description: 'null until the evidence is collected' }),
   invoice: z.object({ total: moneyOutput, openBalance: moneyOutput }),
   findings: z.array(findingOut),
   tasks: z.array(caseTaskOut),
@@ -413,6 +455,34 @@ export const cycleTimeResponse = z.object({
   ),
   stages: z.array(z.object({ stage: z.enum(STAGES), count: z.number().int(), medianHours: hours, p90Hours: hours })),
   aging: z.array(z.object({ bucket: z.enum(AGING_BUCKETS), count: z.number().int(), amount: moneyOutput })),
+});
+
+export const overviewQuery = z.strictObject({
+  weeks: z.coerce
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(104, 'at most 104')
+    .default(12)
+    .meta({ description: 'How many weeks of flow, this one included' }),
+});
+
+/** The stages a case can be in while open (DONE is closed). */
+export const OPEN_STAGES = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL', 'CREDIT_MEMO'] as const satisfies readonly (typeof STAGES)[number][];
+
+export const overviewResponse = z.object({
+  openCases: z.array(
+    z.object({ stage: z.enum(OPEN_STAGES), bucket: z.enum(AGING_BUCKETS), count: z.number().int(), amount: moneyOutput }),
+  ),
+  tasks: z.array(z.object({ team: z.string(), open: z.number().int(), overdue: z.number().int(), escalated: z.number().int() })),
+  weeks: z.array(
+    z.object({
+      weekStart: z.string().meta({ format: 'date', description: 'The Monday (UTC) the week starts' }),
+      opened: z.number().int(),
+      closed: z.number().int(),
+      cancelled: z.number().int(),
+    }),
+  ),
 });
 
 // ---------------------------------------------------------------- operations

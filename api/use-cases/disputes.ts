@@ -206,14 +206,16 @@ export async function listDisputes(
   if (query.customerId) where.push(`c.customer_id = ${param(query.customerId)}`);
   if (query.reasonCode) where.push(`c.reason_code = ${param(query.reasonCode)}`);
   if (team !== null) where.push(`EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.team = ${param(team)})`);
+  // Both the comparison and the direction are constants picked by the enum, never text from the query.
+  const [after, direction] = query.order === 'asc' ? ['>', 'ASC'] : ['<', 'DESC'];
   if (query.cursor) {
     const [at, id] = checkedCursor(query.cursor, (v) => v.length === 2 && isTimestamp(v[0]) && isUuid(v[1]));
-    where.push(`(c.opened_at, c.id) < (${param(at)}::timestamptz, ${param(id)}::uuid)`);
+    where.push(`(c.opened_at, c.id) ${after} (${param(at)}::timestamptz, ${param(id)}::uuid)`);
   }
   const { rows } = await db.query(
     `SELECT ${SUMMARY_COLUMNS}, ${preciseSql('c.opened_at')} AS cursor_at
        FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY c.opened_at DESC, c.id DESC LIMIT ${param(query.limit + 1)}`,
+      ORDER BY c.opened_at ${direction}, c.id ${direction} LIMIT ${param(query.limit + 1)}`,
     params,
   );
   const page = rows.slice(0, query.limit);
@@ -253,7 +255,7 @@ export async function getDispute(db: Queryable, ref: string, team: string | null
   const key = caseKey(ref);
   const { rows } = await db.query(
     `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
-            c.overbilled_minor::text AS overbilled_minor, c.evidence_error,
+            c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.evidence,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT coalesce(json_agg(json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no,
                        'expected', f.expected, 'actual', f.actual, 'amount', f.amount_minor::text) ORDER BY f.ordinal), '[]')
@@ -297,6 +299,7 @@ export async function getDispute(db: Queryable, ref: string, team: string | null
     openedBy: { id: row.opened_by, name: row.opened_by_name },
     overbilled: money(row.overbilled_minor),
     evidenceError: row.evidence_error,
+    evidence: row.evidence,
     invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
     findings: row.findings.map(findingOf),
     tasks: row.tasks.map((t: Row) => ({

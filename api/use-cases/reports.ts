@@ -1,16 +1,16 @@
-// Cycle-time report from the read model and the trail, computed by PostgreSQL (percentile_cont), never in JS.
-// Scope: cases opened in [from, to]. Cycle time: closed_at − opened_at of CLOSED cases (cancelled ones are counted
-// but not timed). Stage time: from a STAGE_ENTERED to the case's next STAGE_ENTERED.
+// Reports from the read model and the trail, computed by PostgreSQL (percentile_cont, count, sum), never in JS, so
+// they cost the same few queries whatever the number of cases.
+// Cycle time: cases opened in [from, to]. Cycle time: closed_at − opened_at of CLOSED cases (cancelled ones are
+// counted but not timed). Stage time: from a STAGE_ENTERED to the case's next STAGE_ENTERED.
+// Overview: what is open now (by stage and age), the teams' open and overdue tasks, and the weekly flow.
 import type { z } from 'zod';
 import { formatMoney } from '../../domain/money';
-import type { Stage } from '../../domain/types';
 import type { Queryable } from '../db';
-import { AGING_BUCKETS, type cycleTimeQuery, type cycleTimeResponse } from '../schemas';
+import { AGING_BUCKETS, OPEN_STAGES, type cycleTimeQuery, type cycleTimeResponse, type overviewQuery, type overviewResponse } from '../schemas';
 
 type Report = z.input<typeof cycleTimeResponse>;
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const TIMED_STAGES: readonly Stage[] = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL', 'CREDIT_MEMO'];
 
 // Hours from seconds, rounded to 2 decimals; NULL when nothing was measured.
 const median = (seconds: string, filter = '') =>
@@ -28,6 +28,12 @@ const SCOPE = `scope AS (
 const GROUP_COLUMNS = { reasonCode: 's.reason_code', customerId: 's.customer_id' } as const;
 
 const hours = (v: string | null): number | null => (v === null ? null : Number(v));
+
+/** The AGING_BUCKETS label of a case opened at `openedAt`, by whole days since ("0-7": under 8 days). */
+const AGE_BUCKET = (openedAt: string) =>
+  `CASE WHEN now() - ${openedAt} < interval '8 days' THEN '0-7' WHEN now() - ${openedAt} < interval '31 days' THEN '8-30'
+        WHEN now() - ${openedAt} < interval '61 days' THEN '31-60' WHEN now() - ${openedAt} < interval '91 days' THEN '61-90'
+        ELSE '>90' END`;
 
 export async function cycleTimeReport(db: Queryable, query: z.output<typeof cycleTimeQuery>): Promise<Report> {
   const now = new Date();
@@ -81,11 +87,8 @@ export async function cycleTimeReport(db: Queryable, query: z.output<typeof cycl
     ),
     db.query(
       `WITH ${SCOPE}
-       SELECT CASE WHEN a.days <= 7 THEN '0-7' WHEN a.days <= 30 THEN '8-30' WHEN a.days <= 60 THEN '31-60'
-                   WHEN a.days <= 90 THEN '61-90' ELSE '>90' END AS bucket,
-              count(*)::int AS count, sum(a.disputed_minor)::text AS amount
-         FROM (SELECT floor(extract(epoch FROM now() - s.opened_at) / 86400) AS days, s.disputed_minor
-                 FROM scope s WHERE s.status = 'OPEN') a
+       SELECT ${AGE_BUCKET('s.opened_at')} AS bucket, count(*)::int AS count, sum(s.disputed_minor)::text AS amount
+         FROM scope s WHERE s.status = 'OPEN'
         GROUP BY 1`,
       params,
     ),
@@ -116,7 +119,7 @@ export async function cycleTimeReport(db: Queryable, query: z.output<typeof cycl
         ? { taskCount: g.task_count, taskMedianHours: hours(g.task_median), taskP90Hours: hours(g.task_p90) }
         : {}),
     })),
-    stages: TIMED_STAGES.map((stage) => {
+    stages: OPEN_STAGES.map((stage) => {
       const r = stageRows.get(stage);
       return { stage, count: r?.count ?? 0, medianHours: hours(r?.median ?? null), p90Hours: hours(r?.p90 ?? null) };
     }),
@@ -124,5 +127,59 @@ export async function cycleTimeReport(db: Queryable, query: z.output<typeof cycl
       const r = agingRows.get(bucket);
       return { bucket, count: r?.count ?? 0, amount: formatMoney(BigInt(r?.amount ?? 0)) };
     }),
+  };
+}
+
+export async function overviewReport(
+  db: Queryable,
+  teams: readonly string[],
+  query: z.output<typeof overviewQuery>,
+): Promise<z.input<typeof overviewResponse>> {
+  const [open, tasks, weeks] = await Promise.all([
+    db.query(
+      `SELECT c.stage, ${AGE_BUCKET('c.opened_at')} AS bucket, count(*)::int AS count, sum(c.disputed_minor)::text AS amount
+         FROM cases c WHERE c.status = 'OPEN' GROUP BY 1, 2`,
+    ),
+    db.query(
+      `SELECT t.team, count(*)::int AS open, count(*) FILTER (WHERE t.due_at < now())::int AS overdue,
+              count(*) FILTER (WHERE t.escalated_at IS NOT NULL)::int AS escalated
+         FROM tasks t WHERE t.status = 'OPEN' GROUP BY t.team`,
+    ),
+    // Weeks start on Monday, UTC (date_trunc's ISO week); the current week is the last one.
+    db.query(
+      `WITH w AS (
+         SELECT generate_series(date_trunc('week', now() AT TIME ZONE 'UTC') - ($1::int - 1) * interval '1 week',
+                                date_trunc('week', now() AT TIME ZONE 'UTC'), interval '1 week') AS start),
+       opened AS (
+         SELECT date_trunc('week', c.opened_at AT TIME ZONE 'UTC') AS start, count(*)::int AS n
+           FROM cases c WHERE c.opened_at >= (SELECT min(start) FROM w) AT TIME ZONE 'UTC' GROUP BY 1),
+       ended AS (
+         SELECT date_trunc('week', c.closed_at AT TIME ZONE 'UTC') AS start,
+                count(*) FILTER (WHERE c.status = 'CLOSED')::int AS closed,
+                count(*) FILTER (WHERE c.status = 'CANCELLED')::int AS cancelled
+           FROM cases c WHERE c.closed_at >= (SELECT min(start) FROM w) AT TIME ZONE 'UTC' GROUP BY 1)
+       SELECT to_char(w.start, 'YYYY-MM-DD') AS week_start, coalesce(o.n, 0) AS opened,
+              coalesce(e.closed, 0) AS closed, coalesce(e.cancelled, 0) AS cancelled
+         FROM w LEFT JOIN opened o ON o.start = w.start LEFT JOIN ended e ON e.start = w.start
+        ORDER BY w.start`,
+      [query.weeks],
+    ),
+  ]);
+  const cells = new Map(open.rows.map((r) => [`${r.stage}|${r.bucket}`, r]));
+  const taskRows = new Map(tasks.rows.map((r) => [r.team as string, r]));
+  // The configured teams always show (a team with nothing late is news too), then any other team with tasks.
+  const allTeams = [...new Set([...teams, ...taskRows.keys()])];
+  return {
+    openCases: OPEN_STAGES.flatMap((stage) =>
+      AGING_BUCKETS.map((bucket) => {
+        const r = cells.get(`${stage}|${bucket}`);
+        return { stage, bucket, count: r?.count ?? 0, amount: formatMoney(BigInt(r?.amount ?? 0)) };
+      }),
+    ),
+    tasks: allTeams.map((team) => {
+      const r = taskRows.get(team);
+      return { team, open: r?.open ?? 0, overdue: r?.overdue ?? 0, escalated: r?.escalated ?? 0 };
+    }),
+    weeks: weeks.rows.map((r) => ({ weekStart: r.week_start, opened: r.opened, closed: r.closed, cancelled: r.cancelled })),
   };
 }
