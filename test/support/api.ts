@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Pool } from 'pg';
 import { createApp, type AppOptions } from '../../api/app';
 import { errorResponse } from '../../api/schemas';
 import { createLogger } from '../../infra/logger';
@@ -38,9 +39,17 @@ export interface ApiHarness {
 
 export const TEST_TEAMS = ['ORDER_MANAGEMENT', 'SALES_OPS'];
 
-export async function startApi(options: { worker?: boolean; app?: Partial<AppOptions> } = {}): Promise<ApiHarness> {
+export interface StartApiOptions {
+  worker?: boolean;
+  app?: Partial<AppOptions>;
+  /** The pool the API and the worker use (closed with the harness), e.g. a login of the application role; default: the owner's. */
+  appPool?: (db: TestDatabase) => Promise<Pool>;
+}
+
+export async function startApi(options: StartApiOptions = {}): Promise<ApiHarness> {
   const taskQueue = uniqueTaskQueue('api');
   const db = await createTestDatabase();
+  const pool = options.appPool ? await options.appPool(db) : db.pool;
   const connection = await Connection.connect({ address: testTemporalAddress() });
   const namespace = db.name;
   await registerTestNamespace(connection, namespace);
@@ -55,7 +64,7 @@ export async function startApi(options: { worker?: boolean; app?: Partial<AppOpt
       connection: nativeConnection,
       namespace,
       taskQueue,
-      pool: db.pool,
+      pool,
       workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
     });
     running = worker.run();
@@ -63,7 +72,7 @@ export async function startApi(options: { worker?: boolean; app?: Partial<AppOpt
 
   const logger = createLogger('api-test').child({}, { level: process.env.LOG_LEVEL ?? 'error' });
   const app = createApp({
-    pool: db.pool,
+    pool,
     temporal,
     taskQueue,
     teams: TEST_TEAMS,
@@ -112,6 +121,7 @@ export async function startApi(options: { worker?: boolean; app?: Partial<AppOpt
       }
       await nativeConnection?.close();
       await connection.close();
+      if (pool !== db.pool) await pool.end();
       await db.drop();
     })());
 

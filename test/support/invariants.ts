@@ -1,0 +1,308 @@
+// The invariant check of shared/QUALITY.md, straight against a run's PostgreSQL (and, when given, its Temporal):
+// exactly one memo per approved case and none otherwise; memo = approved ≤ disputed, balances that agree with the
+// memos and never go negative (so no memo exceeded the open balance); every decision by a manager other than the
+// proposer, within the limit recorded; the trail untampered (verify_case_trail), numbered 1..n, opened once, closed
+// once and last, and agreeing with the read model; each SLA escalated at most once; memo numbers without gaps; no
+// case stuck. Free of jest, so the chaos run (chaos/) and the fault tests (test/faults/) share one definition.
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+
+export interface InvariantOptions {
+  /** Checks every case's workflow: an OPEN case's must be RUNNING, a closed one's COMPLETED. */
+  temporal?: Client;
+  /** Workflows the caller started: each must have its case row (its CASE_OPENED was written). */
+  workflowIds?: readonly string[];
+  /** Every case must be closed (CLOSED or CANCELLED): nothing stuck. */
+  allClosed?: boolean;
+}
+
+/** What broke, by rule; each entry names the case (case number) or the row. */
+export interface InvariantViolations {
+  duplicateMemos: string[];
+  missingMemos: string[];
+  unexpectedMemos: string[];
+  balanceMismatches: string[];
+  ineligibleApprovals: string[];
+  trailProblems: string[];
+  escalations: string[];
+  memoNumberGaps: string[];
+  stuck: string[];
+  workflowProblems: string[];
+}
+
+export interface InvariantReport {
+  cases: number;
+  open: number;
+  closed: number;
+  cancelled: number;
+  memos: number;
+  events: number;
+  violations: InvariantViolations;
+  /** Every violation, flattened. */
+  problems: string[];
+}
+
+type Row = Record<string, unknown>;
+
+export async function checkInvariants(pool: Pool, options: InvariantOptions = {}): Promise<InvariantReport> {
+  const q = async (sql: string, params: unknown[] = []): Promise<Row[]> => (await pool.query(sql, params)).rows;
+  const v: InvariantViolations = {
+    duplicateMemos: [],
+    missingMemos: [],
+    unexpectedMemos: [],
+    balanceMismatches: [],
+    ineligibleApprovals: [],
+    trailProblems: [],
+    escalations: [],
+    memoNumberGaps: [],
+    stuck: [],
+    workflowProblems: [],
+  };
+  const report = (into: string[], rows: Row[], render: (r: Row) => string) => into.push(...rows.map(render));
+  const big = (value: unknown) => BigInt(String(value));
+
+  const [counts] = await q(
+    `SELECT count(*)::int AS cases, count(*) FILTER (WHERE status = 'OPEN')::int AS open,
+            count(*) FILTER (WHERE status = 'CLOSED')::int AS closed, count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled,
+            (SELECT count(*)::int FROM credit_memos) AS memos, (SELECT count(*)::int FROM case_events) AS events
+       FROM cases`,
+  );
+
+  // ---- exactly one memo per approved case, none otherwise
+  report(
+    v.duplicateMemos,
+    await q(
+      `SELECT c.case_number, count(*)::int AS n FROM credit_memos m JOIN cases c ON c.id = m.case_id
+        GROUP BY c.case_number HAVING count(*) > 1
+       UNION ALL
+       SELECT c.case_number, count(*)::int FROM case_events e JOIN cases c ON c.id = e.case_id
+        WHERE e.type = 'CREDIT_MEMO_ISSUED' GROUP BY c.case_number, e.data->>'approvalId' HAVING count(*) > 1`,
+    ),
+    (r) => `case ${r.case_number}: ${r.n} memos (or memo events) where one is allowed`,
+  );
+  // Each APPROVE ends in exactly one memo or one refusal by the ledger, unless it is being issued right now.
+  report(
+    v.missingMemos,
+    await q(
+      `SELECT c.case_number, a.id, c.status, c.stage,
+              (SELECT count(*) FROM credit_memos m WHERE m.approval_id = a.id)::int AS memos,
+              (SELECT count(*) FROM case_events e WHERE e.case_id = a.case_id AND e.type = 'CREDIT_MEMO_REFUSED'
+                  AND e.data->>'approvalId' = a.id::text)::int AS refusals
+         FROM approvals a JOIN cases c ON c.id = a.case_id WHERE a.decision = 'APPROVE'`,
+    ).then((rows) =>
+      rows.filter((r) => {
+        const outcomes = Number(r.memos) + Number(r.refusals);
+        const issuing = r.status === 'OPEN' && r.stage === 'CREDIT_MEMO';
+        return issuing ? outcomes > 1 : outcomes !== 1;
+      }),
+    ),
+    (r) => `case ${r.case_number}: approval ${r.id} ended in ${r.memos} memos and ${r.refusals} refusals (${r.status}/${r.stage})`,
+  );
+  report(
+    v.unexpectedMemos,
+    await q(
+      `SELECT c.case_number, c.status, c.stage, closing.data->>'outcome' AS outcome,
+              (SELECT count(*) FROM credit_memos m WHERE m.case_id = c.id)::int AS memos
+         FROM cases c
+         LEFT JOIN LATERAL (SELECT e.data FROM case_events e
+                             WHERE e.case_id = c.id AND e.type = 'CASE_CLOSED' ORDER BY e.seq LIMIT 1) closing ON true`,
+    ).then((rows) =>
+      rows.filter((r) => {
+        const memos = Number(r.memos);
+        if (r.status === 'CANCELLED' || (r.status === 'CLOSED' && r.outcome === 'NO_CREDIT')) return memos !== 0;
+        if (r.status === 'CLOSED') return memos !== 1 || r.outcome !== 'CREDIT';
+        // An OPEN case holds its memo only between the memo's commit and the closing events that follow it.
+        return memos === 1 && r.stage !== 'CREDIT_MEMO';
+      }),
+    ),
+    (r) => `case ${r.case_number}: ${r.status}/${r.stage} (closed with outcome ${r.outcome}) has ${r.memos} memos`,
+  );
+
+  // ---- memo = approved = proposed ≤ disputed, on the case's own invoice; balances agree and never go negative
+  report(
+    v.balanceMismatches,
+    await q(
+      `SELECT m.number, c.case_number, m.amount_minor, a.amount_minor AS approved, a.decision, r.amount_minor AS proposed,
+              r.type, c.disputed_minor, m.invoice_number, c.invoice_number AS case_invoice
+         FROM credit_memos m JOIN cases c ON c.id = m.case_id
+         LEFT JOIN approvals a ON a.id = m.approval_id LEFT JOIN resolutions r ON r.id = a.resolution_id
+        WHERE a.id IS NULL OR a.case_id <> m.case_id OR a.decision <> 'APPROVE' OR r.type <> 'CREDIT'
+           OR m.amount_minor <> a.amount_minor OR a.amount_minor <> r.amount_minor OR a.amount_minor > c.disputed_minor
+           OR m.amount_minor <= 0 OR m.invoice_number <> c.invoice_number`,
+    ),
+    (r) =>
+      `case ${r.case_number}: memo ${r.number} of ${r.amount_minor} on ${r.invoice_number}; approval ${r.decision} ${r.approved}, ` +
+      `proposed ${r.type} ${r.proposed}, disputed ${r.disputed_minor} on ${r.case_invoice}`,
+  );
+  report(
+    v.balanceMismatches,
+    await q(
+      `SELECT i.number, i.total_minor, i.credited_minor, i.open_balance_minor,
+              coalesce((SELECT sum(m.amount_minor) FROM credit_memos m WHERE m.invoice_number = i.number), 0) AS memo_sum
+         FROM invoices i`,
+    ).then((rows) =>
+      rows.filter((r) => {
+        const [total, credited, open, sum] = [r.total_minor, r.credited_minor, r.open_balance_minor, r.memo_sum].map(big);
+        return credited !== sum || open !== total - credited || open < 0n;
+      }),
+    ),
+    (r) => `invoice ${r.number}: total ${r.total_minor}, credited ${r.credited_minor}, open ${r.open_balance_minor}, memos add up to ${r.memo_sum}`,
+  );
+
+  // ---- every decision by an eligible other user: a manager, not the proposer, within the limit recorded
+  report(
+    v.ineligibleApprovals,
+    await q(
+      `SELECT a.id, c.case_number, u.role, a.decided_by = r.proposed_by AS own, a.amount_minor, a.approver_limit_minor,
+              u.approval_limit_minor AS user_limit, r.amount_minor AS proposed, r.case_id = a.case_id AS same_case
+         FROM approvals a JOIN cases c ON c.id = a.case_id JOIN resolutions r ON r.id = a.resolution_id
+         JOIN users u ON u.id = a.decided_by
+        WHERE u.role <> 'manager' OR a.decided_by = r.proposed_by OR r.case_id <> a.case_id
+           OR r.type <> 'CREDIT' OR a.amount_minor <> r.amount_minor
+           OR a.approver_limit_minor IS DISTINCT FROM u.approval_limit_minor
+           OR (a.approver_limit_minor IS NOT NULL AND a.amount_minor > a.approver_limit_minor)`,
+    ),
+    (r) =>
+      `case ${r.case_number}: approval ${r.id} by a ${r.role}, own proposal ${r.own}, amount ${r.amount_minor} ` +
+      `(proposed ${r.proposed}) against limit ${r.approver_limit_minor} (the user's: ${r.user_limit}), same case ${r.same_case}`,
+  );
+
+  // ---- the trail: untampered, 1..n, opened first, closed once and last, its last stage the case's stage
+  report(
+    v.trailProblems,
+    await q(`SELECT c.case_number, t.seq, t.problem FROM cases c CROSS JOIN LATERAL verify_case_trail(c.id) t`),
+    (r) => `case ${r.case_number} seq ${r.seq}: ${r.problem}`,
+  );
+  report(
+    v.trailProblems,
+    await q(
+      `SELECT c.case_number, c.status, c.stage, c.closed_at IS NOT NULL AS has_closed_at,
+              count(e.*)::int AS n, min(e.seq) AS lo, max(e.seq) AS hi,
+              (array_agg(e.type ORDER BY e.seq))[1] AS first_type,
+              (array_agg(e.type ORDER BY e.seq DESC))[1] AS last_type,
+              count(*) FILTER (WHERE e.type = 'CASE_OPENED')::int AS opened,
+              count(*) FILTER (WHERE e.type = 'CASE_CLOSED')::int AS closed,
+              count(*) FILTER (WHERE e.type = 'CASE_CANCELLED')::int AS cancelled,
+              (array_agg(e.data->>'stage' ORDER BY e.seq DESC) FILTER (WHERE e.type = 'STAGE_ENTERED'))[1] AS last_stage
+         FROM cases c LEFT JOIN case_events e ON e.case_id = c.id GROUP BY c.id`,
+    ).then((rows) =>
+      rows.filter((r) => {
+        const n = Number(r.n);
+        const closings = Number(r.closed) + Number(r.cancelled);
+        const statusAgrees =
+          r.status === 'OPEN' ? closings === 0 : r.status === 'CLOSED' ? Number(r.closed) === 1 : Number(r.cancelled) === 1;
+        return (
+          n === 0 ||
+          Number(r.lo) !== 1 ||
+          Number(r.hi) !== n ||
+          r.first_type !== 'CASE_OPENED' ||
+          Number(r.opened) !== 1 ||
+          closings !== (r.status === 'OPEN' ? 0 : 1) ||
+          !statusAgrees ||
+          (closings === 1 && r.last_type !== 'CASE_CLOSED' && r.last_type !== 'CASE_CANCELLED') ||
+          r.last_stage !== r.stage ||
+          (r.status === 'OPEN') === Boolean(r.has_closed_at) ||
+          (r.status !== 'OPEN' && r.stage !== 'DONE')
+        );
+      }),
+    ),
+    (r) =>
+      `case ${r.case_number} (${r.status}/${r.stage}): ${r.n} events numbered ${r.lo}..${r.hi}, first ${r.first_type}, last ${r.last_type}, ` +
+      `${r.opened} opened, ${r.closed} closed, ${r.cancelled} cancelled, last stage entered ${r.last_stage}, closedAt set ${r.has_closed_at}`,
+  );
+  // The read model's rows each stand on their event, with the same content.
+  report(
+    v.trailProblems,
+    await q(
+      `SELECT 'memo ' || m.number AS what, c.case_number FROM credit_memos m JOIN cases c ON c.id = m.case_id
+        WHERE (SELECT count(*) FROM case_events e WHERE e.case_id = m.case_id AND e.type = 'CREDIT_MEMO_ISSUED'
+                 AND e.data->>'number' = m.number AND e.data->>'approvalId' = m.approval_id::text) <> 1
+       UNION ALL
+       SELECT 'CREDIT_MEMO_ISSUED seq ' || e.seq, c.case_number FROM case_events e JOIN cases c ON c.id = e.case_id
+        WHERE e.type = 'CREDIT_MEMO_ISSUED'
+          AND NOT EXISTS (SELECT 1 FROM credit_memos m WHERE m.case_id = e.case_id AND m.number = e.data->>'number')
+       UNION ALL
+       SELECT 'approval ' || a.id, c.case_number FROM approvals a JOIN cases c ON c.id = a.case_id
+        WHERE (SELECT count(*) FROM case_events e WHERE e.case_id = a.case_id AND e.type = 'RESOLUTION_DECIDED'
+                 AND e.data->>'approvalId' = a.id::text AND e.data->>'decision' = a.decision
+                 AND e.actor_id = a.decided_by::text AND e.data->>'resolutionId' = a.resolution_id::text) <> 1
+       UNION ALL
+       SELECT 'RESOLUTION_DECIDED seq ' || e.seq, c.case_number FROM case_events e JOIN cases c ON c.id = e.case_id
+        WHERE e.type = 'RESOLUTION_DECIDED' AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.id::text = e.data->>'approvalId')
+       UNION ALL
+       SELECT 'resolution ' || r.id, c.case_number FROM resolutions r JOIN cases c ON c.id = r.case_id
+        WHERE (SELECT count(*) FROM case_events e WHERE e.case_id = r.case_id AND e.type = 'RESOLUTION_PROPOSED'
+                 AND e.data->>'resolutionId' = r.id::text AND e.data->>'type' = r.type AND e.actor_id = r.proposed_by::text) <> 1
+       UNION ALL
+       SELECT 'task ' || t.id, c.case_number FROM tasks t JOIN cases c ON c.id = t.case_id
+        WHERE (SELECT count(*) FROM case_events e WHERE e.case_id = t.case_id AND e.type = 'TASK_CREATED'
+                 AND e.data->>'taskId' = t.id::text) <> 1
+          OR (t.status = 'DONE') <> EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = t.case_id
+                 AND e.type = 'TASK_COMPLETED' AND e.data->>'taskId' = t.id::text)`,
+    ),
+    (r) => `case ${r.case_number}: ${r.what} does not match the trail`,
+  );
+
+  // ---- each SLA fires at most once: once per task, once per entry into a stage
+  report(
+    v.escalations,
+    await q(
+      `SELECT c.case_number, e.type, coalesce(e.data->>'taskId', e.data->>'since') AS key, count(*)::int AS n
+         FROM case_events e JOIN cases c ON c.id = e.case_id
+        WHERE e.type IN ('TASK_ESCALATED', 'RESOLUTION_ESCALATED', 'APPROVAL_ESCALATED')
+        GROUP BY 1, 2, 3 HAVING count(*) > 1`,
+    ),
+    (r) => `case ${r.case_number}: ${r.n} × ${r.type} for ${r.key}`,
+  );
+
+  // ---- memo numbers: one counter, bumped in the memo's own transaction: CM-000001..N, no gap, no reuse
+  const [numbering] = await q(
+    `SELECT count(*)::int AS n, coalesce(max(substring(number FROM 4)::int), 0) AS hi,
+            (SELECT last_value FROM credit_memo_counter)::int AS counter FROM credit_memos`,
+  );
+  if (Number(numbering.n) !== Number(numbering.hi) || Number(numbering.counter) !== Number(numbering.n)) {
+    v.memoNumberGaps.push(`${numbering.n} memos, highest CM-${numbering.hi}, counter at ${numbering.counter}`);
+  }
+
+  // ---- nothing stuck: every case closed (when asked), every started workflow with its case, each workflow's
+  //      state agreeing with its case's
+  if (options.allClosed) {
+    report(
+      v.stuck,
+      await q(`SELECT case_number, stage, stage_entered_at::text AS since FROM cases WHERE status = 'OPEN' ORDER BY case_number`),
+      (r) => `case ${r.case_number} still OPEN in ${r.stage} since ${r.since}`,
+    );
+  }
+  if (options.workflowIds) {
+    const known = new Set((await q('SELECT workflow_id FROM cases')).map((r) => String(r.workflow_id)));
+    v.stuck.push(...options.workflowIds.filter((id) => !known.has(id)).map((id) => `workflow ${id} has no case row`));
+  }
+  if (options.temporal) {
+    const temporal = options.temporal;
+    const cases = await q('SELECT case_number, workflow_id, status FROM cases ORDER BY case_number');
+    for (let i = 0; i < cases.length; i += 50) {
+      await Promise.all(
+        cases.slice(i, i + 50).map(async (c) => {
+          try {
+            const { status } = await temporal.workflow.getHandle(String(c.workflow_id)).describe();
+            const want = c.status === 'OPEN' ? 'RUNNING' : 'COMPLETED';
+            if (status.name !== want) v.workflowProblems.push(`case ${c.case_number} is ${c.status} but its workflow is ${status.name}`);
+          } catch (err) {
+            v.workflowProblems.push(`case ${c.case_number}: workflow ${c.workflow_id}: ${(err as Error).message}`);
+          }
+        }),
+      );
+    }
+  }
+
+  return {
+    cases: Number(counts.cases),
+    open: Number(counts.open),
+    closed: Number(counts.closed),
+    cancelled: Number(counts.cancelled),
+    memos: Number(counts.memos),
+    events: Number(counts.events),
+    violations: v,
+    problems: Object.values(v).flat(),
+  };
+}
