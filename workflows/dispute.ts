@@ -69,6 +69,12 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
   // Runs started before continue-as-new existed never continue, so their replay issues the commands it always did.
   const mayContinueAsNew = patched('continue-as-new');
   const historyIsLong = (): boolean => mayContinueAsNew && workflowInfo().continueAsNewSuggested;
+  const recordOpening = () =>
+    trail.record([{ type: 'CASE_OPENED', actor: input.openedBy, data: input.opened }, ...state.enter('EVIDENCE', input.openedAt)]);
+  // A command admitted before the first workflow task ran (the worker was down) is handed over by setHandler below,
+  // which runs its handler at once: the case must be opened, and its first events numbered, before that.
+  // Runs from before this order replay as they were recorded.
+  const openedBeforeHandlers = !continued && patched('open-before-handlers') ? recordOpening() : undefined;
 
   setHandler(viewQuery, () => state.view());
   setHandler(
@@ -113,10 +119,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
   );
 
   if (!continued) {
-    await trail.record([
-      { type: 'CASE_OPENED', actor: input.openedBy, data: input.opened },
-      ...state.enter('EVIDENCE', input.openedAt),
-    ]);
+    await (openedBeforeHandlers ?? recordOpening());
     const analysis = state.isClosed ? null : await collectEvidenceUntilReadable();
     if (analysis && !state.isClosed) {
       await trail.record(state.startInvestigation(analysis, plannedTasks(analysis.findings), now()));

@@ -1,0 +1,89 @@
+// A command that reaches a case before its first workflow task has run (the worker was down, or killed right after
+// the case was opened) is delivered together with the start. Found by the chaos run: a cancel delivered that way
+// was applied before the case was opened, so the trail began with the cancellation, CASE_OPENED came after it, and
+// the closed case was left in stage EVIDENCE.
+import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { importRecords } from '../../api/use-cases/records';
+import { cancelUpdate } from '../../domain/messages';
+import { disputeWorkflow } from '../../workflows';
+import { createDisputeWorker } from '../../worker/create-worker';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createUser, disputeInput, pricingDispute } from '../support/fixtures';
+import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
+
+let db: TestDatabase;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let client: Client;
+let worker: Worker | undefined;
+let running: Promise<void> | undefined;
+const taskQueue = uniqueTaskQueue('first-task');
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  connection = await Connection.connect({ address: testTemporalAddress() });
+  await registerTestNamespace(connection, db.name);
+  client = new Client({ connection, namespace: db.name });
+  nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await nativeConnection?.close();
+  await connection?.close();
+  await db?.drop();
+});
+
+it('opens the case before applying a cancel that arrived with the start', async () => {
+  const specialist = await createUser(db.pool, 'specialist');
+  const fixture = pricingDispute();
+  await importRecords(db.pool, fixture.records);
+  const input = disputeInput({
+    invoiceNumber: fixture.invoiceNumber,
+    customerId: fixture.customerId,
+    openedBy: specialist,
+    disputedAmount: '100.00',
+    openedAt: new Date().toISOString(),
+  });
+
+  // No worker polls yet: the first workflow task waits on the server, and the cancel is admitted into it.
+  const handle = await client.workflow.start(disputeWorkflow, { workflowId: input.opened.workflowId, taskQueue, args: [input] });
+  const cancelled = handle.startUpdate(cancelUpdate, {
+    args: [{ actor: specialist, reason: 'the customer withdrew the dispute' }],
+    waitForStage: WorkflowUpdateStage.ACCEPTED,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  worker = await createDisputeWorker({
+    connection: nativeConnection,
+    namespace: db.name,
+    taskQueue,
+    pool: db.pool,
+    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+  });
+  running = worker.run();
+  await (await cancelled).result();
+  expect(await handle.result()).toMatchObject({ status: 'CANCELLED', stage: 'DONE' });
+
+  // The history shows the cancel really came with the start: accepted in the run's first workflow task.
+  const { events } = await handle.fetchHistory();
+  const completedTasks = (events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes);
+  const acceptedAt = (events ?? []).findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+  const [first, second] = completedTasks.map((e) => (events ?? []).indexOf(e));
+  expect(acceptedAt).toBeGreaterThan(first);
+  expect(acceptedAt).toBeLessThan(second ?? Infinity);
+
+  const { rows } = await db.pool.query(
+    `SELECT c.status, c.stage, array_agg(e.type || coalesce(':' || (e.data->>'stage'), '') ORDER BY e.seq) AS trail,
+            (SELECT count(*)::int FROM verify_case_trail(c.id)) AS tampered
+       FROM cases c JOIN case_events e ON e.case_id = c.id WHERE c.id = $1 GROUP BY c.id`,
+    [input.caseId],
+  );
+  expect(rows[0]).toEqual({
+    status: 'CANCELLED',
+    stage: 'DONE',
+    trail: ['CASE_OPENED', 'STAGE_ENTERED:EVIDENCE', 'STAGE_ENTERED:DONE', 'CASE_CANCELLED'],
+    tampered: 0,
+  });
+}, 60_000);
