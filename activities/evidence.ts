@@ -55,6 +55,11 @@ function checked<S extends z.ZodType>(schema: S, what: string, raw: unknown): z.
   throw ApplicationFailure.create({ type: POISON_RECORD, message: `${what} is malformed: ${issues}`, nonRetryable: true });
 }
 
+/**
+ * Stores the evidence and its analysis, and answers the workflow what it plans the investigation from: the amounts,
+ * and one finding per team and code. The full list stays in PostgreSQL: a long invoice has thousands of findings,
+ * and in the workflow's history they would pass Temporal's payload limits (F15).
+ */
 export async function collectEvidence(pool: Pool, records: RecordsSource, input: CollectEvidenceInput): Promise<Analysis> {
   const evidence = await gatherEvidence(records, input.invoiceNumber);
   const analysis = analyse(evidence, input.disputedAmount);
@@ -86,5 +91,6 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
       );
     }
   });
-  return analysis;
+  const oneByTeamAndCode = new Map(analysis.findings.map((f) => [`${f.team} ${f.code}`, f]));
+  return { ...analysis, findings: [...oneByTeamAndCode.values()] };
 }

@@ -349,19 +349,31 @@ export async function importViaApi(api: ApiHarness, user: TestUser, fixtures: Fi
   if (imported.status !== 200) throw new Error(`import answered ${imported.status}: ${JSON.stringify(imported.body)}`);
 }
 
-export async function openCaseViaApi(api: ApiHarness, specialist: TestUser, fixture: Fixture, disputedAmount = '150.00'): Promise<HttpCase> {
+export async function openCaseViaApi(
+  api: ApiHarness,
+  specialist: TestUser,
+  fixture: Fixture,
+  disputedAmount = '150.00',
+  description: string | null = null,
+): Promise<HttpCase> {
   const res = await api.request('POST', '/api/disputes', {
     token: specialist.token,
-    body: { invoiceNumber: fixture.invoiceNumber, disputedAmount, reasonCode: 'PRICING' },
+    body: { invoiceNumber: fixture.invoiceNumber, disputedAmount, reasonCode: 'PRICING', description },
   });
   if (res.status !== 201) throw new Error(`opening a case answered ${res.status}: ${JSON.stringify(res.body)}`);
   return { ...(res.body as Omit<HttpCase, 'fixture'>), fixture };
 }
 
 /** Imports the fixtures and opens a case on each through the API, as `specialist`. */
-export async function openCasesViaApi(api: ApiHarness, specialist: TestUser, fixtures: Fixture[], disputedAmount = '150.00'): Promise<HttpCase[]> {
+export async function openCasesViaApi(
+  api: ApiHarness,
+  specialist: TestUser,
+  fixtures: Fixture[],
+  disputedAmount = '150.00',
+  description: string | null = null,
+): Promise<HttpCase[]> {
   await importViaApi(api, specialist, fixtures);
-  return mapLimit(fixtures, 10, (fixture) => openCaseViaApi(api, specialist, fixture, disputedAmount));
+  return mapLimit(fixtures, 10, (fixture) => openCaseViaApi(api, specialist, fixture, disputedAmount, description));
 }
 
 /** The case as the API shows it to `user`, once `done` holds. */
@@ -373,13 +385,13 @@ export function caseViaApi(api: ApiHarness, user: TestUser, c: HttpCase, what: s
 }
 
 /** Completes every task of the case as its team (once the evidence is in); answers the stage the case reached. */
-export async function completeTasksViaApi(api: ApiHarness, cast: Cast, c: HttpCase): Promise<Stage> {
+export async function completeTasksViaApi(api: ApiHarness, cast: Cast, c: HttpCase, note = 'checked against the contract'): Promise<Stage> {
   const detail = await caseViaApi(api, cast.specialist, c, 'past EVIDENCE', (d) => d.stage !== 'EVIDENCE');
   let stage: Stage = detail.stage;
   for (const task of detail.tasks.filter((t: { status: string }) => t.status === 'OPEN')) {
     const res = await api.request('POST', `/api/tasks/${task.id}/complete`, {
       token: (task.team === 'SALES_OPS' ? cast.salesOps : cast.orderMgmt).token,
-      body: { outcome: 'CONFIRMED', note: 'checked against the contract' },
+      body: { outcome: 'CONFIRMED', note },
     });
     if (res.status !== 200) throw new Error(`${c.caseNumber}: completing a task answered ${res.status}: ${JSON.stringify(res.body)}`);
     stage = res.body.stage;
@@ -408,4 +420,22 @@ export async function routesAnswered(metrics: AppMetrics, accepts: (status: numb
       .filter((v) => v.metricName?.endsWith('_count') && v.value > 0 && accepts(Number(v.labels.status)))
       .map((v) => `${v.labels.method} ${v.labels.route}`),
   );
+}
+
+/**
+ * Records every call the client makes to Temporal's WorkflowService (start, update, query, describe…), by method
+ * name, from now until jest's mocks are restored.
+ */
+export function recordTemporalCalls(client: Client): string[] {
+  const calls: string[] = [];
+  const service = client.workflowService as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const methods = Object.keys(service).filter((m) => m !== 'rpcImpl' && typeof service[m] === 'function');
+  for (const method of methods) {
+    const original = service[method].bind(service);
+    jest.spyOn(service, method).mockImplementation((...args: unknown[]) => {
+      calls.push(method);
+      return original(...args);
+    });
+  }
+  return calls;
 }

@@ -1,0 +1,178 @@
+// F15 resource consumption, generated from the route table where it can be: every route that takes a body answers
+// 413 to one over 256 KB, writing nothing and calling no Temporal; every paged route clamps a huge page size. And no
+// payload over 256 KB reaches Temporal: 20 cases go through their lives with every free-text field at its maximum,
+// one of them on an invoice of 2,500 lines overbilled three ways each (7,500 findings), and no event of any case's
+// workflow history is over 256 KB. Bursts answer 429: test/integration/api-input.test.ts.
+import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
+import { z } from 'zod';
+import { LIMIT_MAX } from '../../api/schemas';
+import { routes } from '../../api/routes';
+import { importRecords } from '../../api/use-cases/records';
+import { startApi, type ApiHarness } from '../support/api';
+import {
+  caseViaApi,
+  completeTasksViaApi,
+  createCast,
+  expectInvariants,
+  importViaApi,
+  mapLimit,
+  openCaseViaApi,
+  openCasesViaApi,
+  recordTemporalCalls,
+  type Cast,
+  type HttpCase,
+} from '../support/faults';
+import { pricingDispute, type TestUser } from '../support/fixtures';
+import type { Role } from '../../domain/types';
+
+const KB = 1024;
+let api: ApiHarness;
+let cast: Cast;
+const users = {} as Record<Role, TestUser>;
+
+beforeAll(async () => {
+  api = await startApi({ worker: true });
+  cast = await createCast(api.db.pool);
+  Object.assign(users, { admin: await api.user('admin'), auditor: await api.user('auditor'), specialist: cast.specialist, manager: cast.manager, ops: cast.salesOps });
+}, 60_000);
+
+afterAll(() => api?.close());
+
+const rowCount = async () =>
+  (await api.db.pool.query(`SELECT (SELECT count(*) FROM cases) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM users)
+                                 + (SELECT count(*) FROM case_comments) + (SELECT count(*) FROM case_events) AS n`)).rows[0].n;
+
+describe('every route with a body', () => {
+  const bodyRoutes = routes.filter((r) => r.body);
+
+  it.each(bodyRoutes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]))('%s: a body over 256 KB is a 413, and nothing happens', async (_name, route) => {
+    const token = users[(route.roles as Role[])[0]].token;
+    const before = await rowCount();
+    const calls = recordTemporalCalls(api.temporal);
+    try {
+      const res = await api.request(route.method, route.path.replace(/:(\w+)/g, () => randomUUID()), {
+        token,
+        body: { note: 'x'.repeat(257 * KB) },
+      });
+      expect(res.status).toBe(413);
+      expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(calls).toEqual([]);
+    expect(await rowCount()).toBe(before);
+  });
+});
+
+describe('every paged route', () => {
+  // More rows than one full page, in an API and database of their own: paged reads come from the read model only,
+  // so its rows are written straight in SQL, without workflows.
+  let pages: ApiHarness;
+  let reader: TestUser;
+  let caseId: string;
+  const paged = routes.filter((r) => r.query instanceof z.ZodObject && 'limit' in r.query.shape);
+  const pathOf: Record<string, () => string> = {
+    '/api/disputes': () => '/api/disputes',
+    '/api/tasks': () => '/api/tasks',
+    '/api/invoices': () => '/api/invoices',
+    '/api/disputes/:id/comments': () => `/api/disputes/${caseId}/comments`,
+  };
+
+  beforeAll(async () => {
+    pages = await startApi();
+    reader = await pages.user('manager');
+    const fixture = pricingDispute();
+    const n = LIMIT_MAX + 5;
+    const invoice = fixture.records.invoices![0];
+    const invoices = Array.from({ length: n }, (_, i) => ({ ...invoice, number: `${invoice.number}-${i}` }));
+    await importRecords(pages.db.pool, { ...fixture.records, invoices });
+    const db = pages.db.pool;
+    await db.query(
+      `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor, reason_code,
+                          opened_by, opened_at, stage_entered_at)
+       SELECT gen_random_uuid(), 'DSP-' || lpad(i::text, 6, '0'), 'dispute:DSP-' || lpad(i::text, 6, '0'), $1, $2, 'USD', 100,
+              'PRICING', $3, now() - i * interval '1 minute', now()
+         FROM generate_series(1, $4) i`,
+      [invoices[0].number, fixture.customerId, reader.id, n],
+    );
+    await db.query(
+      `INSERT INTO tasks (id, case_id, team, title, finding_codes, created_at, due_at)
+       SELECT gen_random_uuid(), id, 'SALES_OPS', 'Confirm PRICE_VARIANCE', '{PRICE_VARIANCE}', now(), now() + interval '2 days' FROM cases`,
+    );
+    caseId = (await db.query('SELECT id FROM cases LIMIT 1')).rows[0].id;
+    await db.query(`INSERT INTO case_comments (case_id, author_id, body) SELECT $1, $2, 'note ' || i FROM generate_series(1, $3) i`, [caseId, reader.id, n]);
+  }, 60_000);
+
+  afterAll(() => pages?.close());
+
+  it('knows where each paged route has more than a page of rows', () => {
+    expect(paged.map((r) => r.path).filter((p) => !(p in pathOf))).toEqual([]);
+  });
+
+  it.each(paged.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]))('%s?limit=1000000 answers one full page of the maximum size', async (_name, route) => {
+    expect(route.roles).toContain('manager');
+    const res = await pages.request(route.method, `${pathOf[route.path]()}?limit=1000000`, { token: reader.token });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(LIMIT_MAX);
+    expect(res.body.nextCursor).toEqual(expect.any(String));
+  });
+});
+
+describe('what reaches Temporal', () => {
+  /** An invoice of `n` lines, each priced over the contract, billed over its PO and not completed: 3 findings a line. */
+  function longInvoice(n: number) {
+    const fixture = pricingDispute();
+    const r = fixture.records;
+    const sku = (i: number) => `SKU-${i}`;
+    r.contracts![0].prices = Array.from({ length: n }, (_, i) => ({ sku: sku(i), unitPrice: '90.00' }));
+    r.purchaseOrders![0].lines = Array.from({ length: n }, (_, i) => ({ lineNo: i + 1, sku: sku(i), quantity: 8, unitPrice: '100.00' }));
+    r.workOrders![0].lines = Array.from({ length: n }, (_, i) => ({ sku: sku(i), quantityCompleted: 5 }));
+    r.invoices![0].lines = Array.from({ length: n }, (_, i) => ({ lineNo: i + 1, sku: sku(i), quantity: 10, unitPrice: '100.00' }));
+    return fixture;
+  }
+
+  // The longest text each field takes, in a character UTF-8 spells with three bytes.
+  const longest = (n: number) => '€'.repeat(n);
+
+  async function life(c: HttpCase): Promise<void> {
+    await completeTasksViaApi(api, cast, c, longest(4000));
+    const proposed = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
+      token: cast.specialist.token,
+      body: { type: 'CREDIT', amount: '100.00', rootCause: longest(2000), note: longest(4000) },
+    });
+    expect(proposed.status).toBe(200);
+    const decided = await api.request('POST', `/api/disputes/${c.id}/decision`, {
+      token: cast.manager.token,
+      body: { decision: 'APPROVE', comment: longest(4000) },
+    });
+    expect(decided.status).toBe(200);
+    await caseViaApi(api, cast.specialist, c, 'CLOSED', (d) => d.status === 'CLOSED');
+  }
+
+  it('keeps every event of every case history under 256 KB: 20 cases at their limits, one invoice of 2,500 lines', async () => {
+    const long = longInvoice(2_500);
+    // Each kind of record in a request of its own: one request of them all would be over the body limit.
+    for (const key of ['customers', 'contracts', 'purchaseOrders', 'workOrders', 'invoices'] as const) {
+      await importViaApi(api, cast.specialist, [{ ...long, records: { [key]: long.records[key] } }]);
+    }
+    const cases = [
+      await openCaseViaApi(api, cast.specialist, long, '1000.00', longest(4000)),
+      ...(await openCasesViaApi(api, cast.specialist, Array.from({ length: 19 }, () => pricingDispute()), '150.00', longest(4000))),
+    ];
+    const investigating = await caseViaApi(api, cast.specialist, cases[0], 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION');
+    expect(investigating.findings).toHaveLength(7_500);
+    await mapLimit(cases, 10, life);
+
+    const sizes = await mapLimit(cases, 5, async (c) => {
+      const history = await api.temporal.workflow.getHandle(c.workflowId).fetchHistory();
+      const events = history.events ?? [];
+      const largest = Math.max(...events.map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length));
+      return { caseNumber: c.caseNumber, events: events.length, largestKb: Math.ceil(largest / KB) };
+    });
+    expect(sizes.filter((s) => s.largestKb > 256)).toEqual([]);
+    // Not vacuous: the long case's evidence and the long texts did reach the history.
+    expect(Math.max(...sizes.map((s) => s.largestKb))).toBeGreaterThan(12);
+    await expectInvariants(api.db.pool, { temporal: api.temporal, allClosed: true });
+  }, 120_000);
+});
