@@ -1,4 +1,4 @@
-// Dispute cases: opening one (a case row and its workflow, atomically as far as the caller can tell), reading
+// Dispute cases: opening one (its workflow, then its case row; once per Idempotency-Key whatever fails), reading
 // them from the PostgreSQL read model, and the specialist's and manager's commands.
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
@@ -25,7 +25,6 @@ import {
   sqlParams,
   type Queryable,
 } from '../db';
-import { withTransaction } from '../../infra/postgres';
 import { AppError } from '../errors';
 import type { RouteDeps } from '../route';
 import type {
@@ -45,6 +44,21 @@ type Opened = z.input<typeof openDisputeResponse>;
 
 // ---------------------------------------------------------------- opening
 
+/** What a case is opened as: fixed before its workflow starts, and reused by every retry of one Idempotency-Key. */
+interface Reservation {
+  caseId: string;
+  caseNumber: string;
+  workflowId: string;
+  openedAt: string;
+}
+
+/**
+ * Opens a case: its workflow is started first, then its row is written (the workflow's first activity writes the
+ * same row, so a row lost to a failure after the start still appears). With an Idempotency-Key the case's ids are
+ * reserved under the key before the start: a retry after any failure, even one that left the caller unsure whether
+ * the workflow started (a start answered too late, a database lost after it), starts the same workflow again,
+ * which Temporal refuses as a duplicate, and never opens a second case.
+ */
 export async function openDispute(
   deps: RouteDeps,
   user: AuthUser,
@@ -59,10 +73,8 @@ export async function openDispute(
   };
   const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
-  if (idempotencyKey) {
-    const earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, requestHash);
-    if (earlier) return { opened: earlier, replayed: true };
-  }
+  let earlier = idempotencyKey ? await earlierOpening(deps.pool, user.id, idempotencyKey, requestHash) : null;
+  if (earlier?.caseWritten) return { opened: openedCase(earlier.reservation), replayed: true };
 
   const { rows: invoices } = await deps.pool.query(
     'SELECT customer_id, currency, open_balance_minor FROM invoices WHERE number = $1',
@@ -71,83 +83,97 @@ export async function openDispute(
   const invoice = invoices[0];
   if (!invoice) throw AppError.unprocessable('invoiceNumber', `no invoice ${body.invoiceNumber} in the records`);
   const openBalance = BigInt(invoice.open_balance_minor);
-  if (parseMoney(body.disputedAmount) > openBalance) {
+  // A reservation was accepted already: the balance it was checked against may since have gone to its own credit.
+  if (!earlier && parseMoney(body.disputedAmount) > openBalance) {
     throw AppError.unprocessable(
       'disputedAmount',
       `${body.disputedAmount} is more than the invoice's open balance of ${formatMoney(openBalance)}`,
     );
   }
 
-  try {
-    const opened = await withTransaction(deps.pool, async (client) => {
-      const { rows } = await client.query(`SELECT nextval('case_number_seq') AS n`);
-      const caseNumber = formatCaseNumber(BigInt(rows[0].n));
-      const caseId = randomUUID();
-      const workflowId = disputeWorkflowId(caseNumber);
-      const openedAt = new Date().toISOString();
-      await client.query(
-        `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
-                            reason_code, description, opened_by, opened_at, stage_entered_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-        [caseId, caseNumber, workflowId, body.invoiceNumber, invoice.customer_id, invoice.currency,
-          parseMoney(body.disputedAmount), body.reasonCode, body.description, user.id, openedAt],
+  if (!earlier) {
+    const { rows } = await deps.pool.query(`SELECT nextval('case_number_seq') AS n`);
+    const caseNumber = formatCaseNumber(BigInt(rows[0].n));
+    const fresh: Reservation = { caseId: randomUUID(), caseNumber, workflowId: disputeWorkflowId(caseNumber), openedAt: new Date().toISOString() };
+    if (idempotencyKey) {
+      const { rowCount } = await deps.pool.query(
+        `INSERT INTO idempotency_keys (user_id, key, request_hash, case_id, case_number, workflow_id, opened_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, key) DO NOTHING`,
+        [user.id, idempotencyKey, requestHash, fresh.caseId, fresh.caseNumber, fresh.workflowId, fresh.openedAt],
       );
-      if (idempotencyKey) {
-        // A concurrent request with the same key waits here for the first to commit, then fails on the key:
-        // it never starts a second workflow.
-        await client.query(
-          'INSERT INTO idempotency_keys (user_id, key, request_hash, case_id) VALUES ($1, $2, $3, $4)',
-          [user.id, idempotencyKey, requestHash, caseId],
-        );
-      }
-      const workflowInput: DisputeInput = {
-        caseId,
-        opened: {
-          caseNumber,
-          workflowId,
-          invoiceNumber: body.invoiceNumber,
-          customerId: invoice.customer_id,
-          currency: invoice.currency,
-          disputedAmount: body.disputedAmount,
-          reasonCode: body.reasonCode,
-          description: body.description,
-        },
-        openedBy: { id: user.id, name: user.name },
-        openedAt,
-        slas: deps.slas,
-      };
-      // Started inside the transaction: if Temporal is unreachable nothing is committed (503); if COMMIT fails
-      // after the start, the workflow's first activity writes the same case row (ON CONFLICT DO NOTHING).
-      try {
-        await deps.temporal.withDeadline(Date.now() + deps.temporalTimeoutMs, () =>
-          deps.temporal.workflow.start<typeof disputeWorkflow>('disputeWorkflow', {
-            workflowId,
-            taskQueue: deps.taskQueue,
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            workflowIdConflictPolicy: 'FAIL',
-            args: [workflowInput],
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-      return { id: caseId, caseNumber, status: 'OPEN' as const, workflowId };
-    });
-    deps.metrics.casesOpened.inc();
-    return { opened, replayed: false };
-  } catch (err) {
-    if (idempotencyKey && (err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'idempotency_keys_pkey') {
-      const earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, requestHash);
-      if (earlier) return { opened: earlier, replayed: true };
+      // A concurrent request with the same key reserved first (its insert committed before ours was refused).
+      if (!rowCount) earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, requestHash);
     }
-    throw err;
+    if (!earlier) {
+      const opened = await startCase(deps, user, body, invoice, fresh);
+      deps.metrics.casesOpened.inc();
+      return { opened, replayed: false };
+    }
   }
+  return { opened: await startCase(deps, user, body, invoice, earlier.reservation), replayed: true };
 }
 
-async function earlierOpening(db: Queryable, userId: string, key: string, requestHash: string): Promise<Opened | null> {
+async function startCase(
+  deps: RouteDeps,
+  user: AuthUser,
+  body: Pick<DisputeInput['opened'], 'invoiceNumber' | 'disputedAmount' | 'reasonCode' | 'description'>,
+  invoice: { customer_id: string; currency: string },
+  reserved: Reservation,
+): Promise<Opened> {
+  const workflowInput: DisputeInput = {
+    caseId: reserved.caseId,
+    opened: {
+      caseNumber: reserved.caseNumber,
+      workflowId: reserved.workflowId,
+      invoiceNumber: body.invoiceNumber,
+      customerId: invoice.customer_id,
+      currency: invoice.currency,
+      disputedAmount: body.disputedAmount,
+      reasonCode: body.reasonCode,
+      description: body.description,
+    },
+    openedBy: { id: user.id, name: user.name },
+    openedAt: reserved.openedAt,
+    slas: deps.slas,
+  };
+  try {
+    await deps.temporal.withDeadline(Date.now() + deps.temporalTimeoutMs, () =>
+      deps.temporal.workflow.start<typeof disputeWorkflow>('disputeWorkflow', {
+        workflowId: reserved.workflowId,
+        taskQueue: deps.taskQueue,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        args: [workflowInput],
+      }),
+    );
+  } catch (err) {
+    // Only a retry of a reservation gets here: the earlier attempt did start it.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  await deps.pool.query(
+    `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
+                        reason_code, description, opened_by, opened_at, stage_entered_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (id) DO NOTHING`,
+    [reserved.caseId, reserved.caseNumber, reserved.workflowId, body.invoiceNumber, invoice.customer_id, invoice.currency,
+      parseMoney(body.disputedAmount), body.reasonCode, body.description, user.id, reserved.openedAt],
+  );
+  return openedCase(reserved);
+}
+
+function openedCase(reserved: Reservation): Opened {
+  return { id: reserved.caseId, caseNumber: reserved.caseNumber, status: 'OPEN', workflowId: reserved.workflowId };
+}
+
+async function earlierOpening(
+  db: Queryable,
+  userId: string,
+  key: string,
+  requestHash: string,
+): Promise<{ reservation: Reservation; caseWritten: boolean } | null> {
   const { rows } = await db.query(
-    `SELECT k.request_hash, c.id, c.case_number, c.workflow_id
-       FROM idempotency_keys k JOIN cases c ON c.id = k.case_id WHERE k.user_id = $1 AND k.key = $2`,
+    `SELECT k.request_hash, k.case_id, k.case_number, k.workflow_id, ${isoSql('k.opened_at')} AS opened_at,
+            EXISTS (SELECT 1 FROM cases c WHERE c.id = k.case_id) AS case_written
+       FROM idempotency_keys k WHERE k.user_id = $1 AND k.key = $2`,
     [userId, key],
   );
   const row = rows[0];
@@ -155,7 +181,10 @@ async function earlierOpening(db: Queryable, userId: string, key: string, reques
   if (row.request_hash !== requestHash) {
     throw AppError.conflict('this Idempotency-Key was already used with a different body', 'IDEMPOTENCY_KEY_REUSED');
   }
-  return { id: row.id, caseNumber: row.case_number, status: 'OPEN', workflowId: row.workflow_id };
+  return {
+    reservation: { caseId: row.case_id, caseNumber: row.case_number, workflowId: row.workflow_id, openedAt: row.opened_at },
+    caseWritten: row.case_written,
+  };
 }
 
 // ---------------------------------------------------------------- reading
