@@ -1,0 +1,20 @@
+// The web UI builds into static files the API can serve from any path (its type-check is in `npm test`'s script:
+// web/ has its own tsconfig).
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildWeb } from './support';
+
+jest.setTimeout(120_000);
+
+it('builds an index.html whose scripts and styles load relative to it', async () => {
+  const web = await buildWeb();
+  try {
+    const html = await readFile(path.join(web.dir, 'index.html'), 'utf8');
+    const assets = [...html.matchAll(/(?:src|href)="(\.\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
+    expect(assets.some((a) => a.endsWith('.css'))).toBe(true);
+    for (const asset of assets) await expect(readFile(path.join(web.dir, asset))).resolves.toBeTruthy();
+  } finally {
+    await web.remove();
+  }
+});

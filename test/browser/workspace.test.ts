@@ -1,0 +1,493 @@
+// The people of DOMAIN.md at work in the web UI, against the real stack: a specialist opens a pricing dispute from
+// an invoice, Sales Ops confirms it from its inbox, the specialist proposes the credit, a manager within its limit
+// approves it (one over its limit cannot), and the credit memo shows on the case. Another team sees none of it.
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { eventually } from '../support/api';
+import { pricingDispute, type TestUser } from '../support/fixtures';
+import { lowContrastText, screenshot, startBrowserStack, type BrowserStack } from './support';
+
+jest.setTimeout(180_000);
+
+let stack: BrowserStack;
+let specialist: TestUser;
+let salesOps: TestUser;
+let orderManagement: TestUser;
+let manager: TestUser;
+let juniorManager: TestUser;
+let auditor: TestUser;
+const dispute = pricingDispute();
+/** Filled in by the first scenario, used by the later ones. */
+let caseNumber = '';
+
+beforeAll(async () => {
+  stack = await startBrowserStack();
+  const { api } = stack;
+  specialist = await api.user('specialist', { name: 'Dana Specialist' });
+  salesOps = await api.user('ops', { team: 'SALES_OPS', name: 'Sam Sales-Ops' });
+  orderManagement = await api.user('ops', { team: 'ORDER_MANAGEMENT', name: 'Olga Order-Mgmt' });
+  manager = await api.user('manager', { approvalLimit: '1000.00', name: 'Maria Manager' });
+  juniorManager = await api.user('manager', { approvalLimit: '50.00', name: 'Jon Junior-Manager' });
+  auditor = await api.user('auditor', { name: 'Ada Auditor' });
+  const imported = await api.request('POST', '/api/records/import', { token: specialist.token, body: dispute.records });
+  expect(imported.status).toBe(200);
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+afterEach(() => {
+  // Nothing the pages did may have thrown or logged an error.
+  expect(stack?.pageErrors ?? []).toEqual([]);
+});
+
+/** Every form control has a label a screen reader announces. */
+async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+      const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (!named) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  })()`);
+}
+
+async function waitForStage(page: Page, stage: string, timeout = 45_000): Promise<void> {
+  await page.locator(`[data-testid=case-page][data-stage=${stage}]`).waitFor({ timeout });
+}
+
+describe('signing in', () => {
+  it('refuses an unknown token with the server’s message, and keeps a good one out of the URL', async () => {
+    const page = await stack.anonymous();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByLabel('Access token').fill('not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/unknown or revoked/);
+    await screenshot(page, '01-sign-in-refused');
+
+    // By keyboard alone: the token field has the focus, Enter signs in, and focus moves to the page heading.
+    await page.getByLabel('Access token').fill('');
+    await page.keyboard.type(specialist.token);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('whoami').waitFor();
+    expect(await page.getByTestId('whoami').textContent()).toContain('Dana Specialist');
+    await page.getByRole('heading', { name: 'Open cases' }).waitFor();
+    expect(await page.evaluate('document.activeElement && document.activeElement.tagName')).toBe('H1');
+    expect(page.url()).not.toContain(specialist.token);
+    expect(await page.evaluate('Object.values(sessionStorage)')).toContain(specialist.token);
+    expect(await page.evaluate('document.cookie')).toBe('');
+    // Sign out forgets the token.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate('Object.values(sessionStorage)')).not.toContain(specialist.token);
+  });
+});
+
+describe('a pricing dispute from intake to credit memo', () => {
+  it('the specialist finds the invoice, sees it against its records, and opens a case', async () => {
+    const page = await stack.signedIn(specialist, '/open');
+    // By customer: the search answers a list to choose from.
+    await page.getByLabel('Customer').fill(dispute.customerId);
+    await page.getByRole('button', { name: 'Find invoice' }).click();
+    await page.getByTestId('invoices-table').getByRole('link', { name: dispute.invoiceNumber }).click();
+    await page.getByRole('heading', { name: `Invoice ${dispute.invoiceNumber}` }).waitFor();
+    // By number: the one invoice opens at once.
+    await page.getByLabel('Invoice number').fill(dispute.invoiceNumber);
+    await page.getByRole('button', { name: 'Find invoice' }).click();
+    await page.getByRole('heading', { name: `Invoice ${dispute.invoiceNumber}` }).waitFor();
+    // Against its PO, contract and work orders before any case exists.
+    const lines = page.getByTestId('evidence-table');
+    expect(await lines.locator('tbody tr').first().textContent()).toMatch(/SKU-A.*\$100\.00.*\$10\.00 over contract price/);
+    expect(await page.locator('.records-grid').textContent()).toContain(dispute.poId);
+    expect(await page.locator('#invoice').textContent()).toContain('$1,000.00');
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    // More than the open balance: the business rule refuses it, and the message says which field and why.
+    await page.getByLabel('Disputed amount').fill('5000');
+    await page.getByLabel('Reason').selectOption('PRICING');
+    await page.getByRole('button', { name: 'Open case' }).click();
+    const refusal = page.locator('#open-case').getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/422/);
+    expect(await refusal.textContent()).toMatch(/disputedAmount/);
+    expect(await page.locator('#open-case .field-invalid').count()).toBeGreaterThan(0);
+    await screenshot(page, '02-open-case-refused');
+
+    await page.getByLabel('Disputed amount').fill('100.00');
+    await page.getByLabel('Description (optional)').fill('Customer short-paid: billed 100.00 per unit, contract says 90.00.');
+    await screenshot(page, '03-open-case');
+    await page.getByRole('button', { name: 'Open case' }).click();
+    await page.getByTestId('case-page').waitFor();
+    caseNumber = (await page.locator('h1').textContent())!.match(/Case (\S+)/)![1];
+    expect(caseNumber).toMatch(/^DSP-/);
+
+    // The workflow collects the evidence, finds the price variance and asks Sales Ops.
+    await waitForStage(page, 'INVESTIGATION');
+    const findings = page.getByTestId('findings-table');
+    await findings.waitFor();
+    expect(await findings.textContent()).toContain('PRICE_VARIANCE');
+    expect(await findings.textContent()).toContain('$100.00');
+    const tasks = page.getByTestId('tasks-table');
+    expect(await tasks.textContent()).toContain('Sales Ops');
+    expect(await page.getByTestId('timeline').textContent()).toContain('Case opened');
+    // Nothing to propose yet: the form only comes with stage RESOLUTION.
+    expect(await page.getByTestId('propose-form').count()).toBe(0);
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, '04-case-investigation');
+  });
+
+  it('another team’s ops user sees neither the task nor the case', async () => {
+    const page = await stack.signedIn(orderManagement);
+    await page.getByRole('heading', { name: 'Order Management inbox' }).waitFor();
+    await page.getByText('Nothing to do: no open tasks.').waitFor();
+    expect(await page.getByTestId('task-item').count()).toBe(0);
+    // Ops has no case list or approvals in its navigation.
+    expect(await page.getByRole('navigation', { name: 'Main' }).textContent()).toBe('Inbox');
+    await page.goto(`${stack.api.url}/#/cases/${caseNumber}`);
+    const refusal = page.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/not visible to you/);
+    expect(await page.getByTestId('findings-table').count()).toBe(0);
+    await screenshot(page, '05-other-team-cannot-see');
+  });
+
+  it('Sales Ops completes the task from its inbox in one step', async () => {
+    const page = await stack.signedIn(salesOps);
+    await page.getByRole('heading', { name: 'Sales Ops inbox' }).waitFor();
+    const item = page.getByTestId('task-item').filter({ hasText: caseNumber });
+    await item.waitFor();
+    await item.click();
+    const detail = page.getByTestId('task-detail');
+    await detail.waitFor();
+    expect(await detail.getByTestId('findings-table').textContent()).toContain('Price above contract');
+    // The evidence behind the question, side by side.
+    await detail.getByTestId('evidence-table').waitFor();
+    expect(await detail.getByTestId('evidence-table').textContent()).toContain('$90.00');
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, '06-ops-inbox-task');
+    // On a phone: one column, nothing cut off sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await screenshot(page, '06b-ops-inbox-task-phone');
+    await page.setViewportSize({ width: 1400, height: 900 });
+
+    // Submitting without an answer is caught before the server, naming the fields.
+    await detail.getByRole('button', { name: 'Complete task' }).click();
+    expect(await detail.getByRole('alert').textContent()).toMatch(/outcome/);
+
+    await detail.getByRole('radio', { name: /^Confirmed/ }).check();
+    await detail.getByLabel('Note').fill('Pricing master had 100.00 for SKU-A; contract CTR says 90.00. Corrected the price record.');
+    await detail.getByRole('button', { name: 'Complete task' }).click();
+    await page.getByText('Task for Sales Ops completed.').waitFor();
+    await page.getByText('Nothing to do: no open tasks.').waitFor();
+  });
+
+  it('the specialist keeps a note of a call on the case, and Sales Ops reads it there', async () => {
+    const page = await stack.signedIn(specialist, `/cases/${caseNumber}`);
+    const notes = page.getByTestId('comments');
+    await notes.waitFor();
+    await notes.getByLabel('Add a note').fill('Called AP at the customer: they will pay the rest once the credit memo is issued.');
+    await notes.getByRole('button', { name: 'Add note' }).click();
+    await notes.getByText('they will pay the rest').waitFor();
+
+    const ops = await stack.signedIn(salesOps, `/cases/${caseNumber}`);
+    await ops.getByTestId('comments').getByText('they will pay the rest').waitFor();
+    expect(await ops.getByTestId('comments').textContent()).toContain('Dana Specialist');
+  });
+
+  it('the specialist proposes the recommended credit', async () => {
+    const page = await stack.signedIn(specialist, `/cases/${caseNumber}`);
+    await waitForStage(page, 'RESOLUTION');
+    const form = page.getByTestId('propose-form');
+    await form.waitFor();
+    expect(await form.getByLabel('Credit amount').inputValue()).toBe('100.00');
+    await form.getByLabel('Root cause').selectOption('Pricing setup error');
+    await form.getByLabel('Note (optional)').fill('Confirmed by Sales Ops.');
+    await screenshot(page, '07-case-resolution');
+    await form.getByRole('button', { name: 'Propose credit' }).click();
+    await waitForStage(page, 'APPROVAL');
+    expect(await page.getByTestId('proposal').textContent()).toContain('Pricing setup error');
+    expect(await page.getByTestId('propose-form').count()).toBe(0);
+  });
+
+  it('a manager whose limit is below the credit cannot approve it', async () => {
+    const page = await stack.signedIn(juniorManager);
+    await page.getByRole('heading', { name: 'Approvals' }).waitFor();
+    const card = page.locator(`[data-testid=approval-card][data-case="${caseNumber}"]`);
+    await card.getByTestId('decision-form').waitFor();
+    expect(await card.getByTestId('approval-blocked').textContent()).toMatch(/over your approval limit of \$50\.00/);
+    expect(await card.getByRole('button', { name: /Approve/ }).count()).toBe(0);
+    await screenshot(page, '08-approval-over-limit');
+    // The server refuses it as well, whatever the page shows.
+    const forced = await stack.api.request('POST', `/api/disputes/${caseNumber}/decision`, {
+      token: juniorManager.token,
+      body: { decision: 'APPROVE' },
+    });
+    expect(forced.status).toBe(403);
+  });
+
+  it('a manager within its limit approves with a comment, and the credit memo shows on the case', async () => {
+    const page = await stack.signedIn(manager);
+    await page.getByRole('heading', { name: 'Approvals' }).waitFor();
+    const card = page.locator(`[data-testid=approval-card][data-case="${caseNumber}"]`);
+    await card.getByTestId('decision-form').waitFor();
+    expect(await card.textContent()).toContain('Pricing setup error');
+    expect(await card.textContent()).toContain('Dana Specialist');
+    await card.getByText('Findings and evidence').click();
+    expect(await card.getByTestId('findings-table').textContent()).toContain('PRICE_VARIANCE');
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, '09-approvals');
+    await card.getByLabel('Comment').fill('Price record corrected; credit approved.');
+    await card.getByRole('button', { name: 'Approve $100.00' }).click();
+    await page.getByText(`Case ${caseNumber}: Approved`).waitFor();
+
+    await page.goto(`${stack.api.url}/#/cases/${caseNumber}`);
+    const memos = page.getByTestId('credit-memos');
+    await memos.waitFor({ timeout: 45_000 });
+    expect(await memos.textContent()).toMatch(/CM-\d+\s*\$100\.00/);
+    await page.locator('[data-testid=case-page][data-status=CLOSED]').waitFor({ timeout: 45_000 });
+    const trail = await page.getByTestId('timeline').textContent();
+    for (const step of ['Case opened', 'Evidence collected', 'Task completed', 'Resolution proposed', 'Resolution decided', 'Credit memo issued', 'Case closed']) {
+      expect(trail).toContain(step);
+    }
+    // A closed case offers no actions.
+    expect(await page.getByRole('heading', { name: 'Actions' }).count()).toBe(0);
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, '10-case-closed-with-credit-memo');
+  });
+});
+
+/** Opens a case through the API and drives it as far as `until`, as the people would. */
+async function seedCase(
+  records: ReturnType<typeof pricingDispute>,
+  reasonCode: string,
+  disputedAmount: string,
+  until: 'INVESTIGATION' | 'RESOLUTION' | 'APPROVAL' | 'CLOSED',
+): Promise<string> {
+  const { api } = stack;
+  expect((await api.request('POST', '/api/records/import', { token: specialist.token, body: records.records })).status).toBe(200);
+  const opened = await api.request('POST', '/api/disputes', {
+    token: specialist.token,
+    body: { invoiceNumber: records.invoiceNumber, disputedAmount, reasonCode },
+  });
+  expect(opened.status).toBe(201);
+  const id: string = opened.body.id;
+  const stageOf = async () => (await api.request('GET', `/api/disputes/${id}`, { token: specialist.token })).body;
+  // Generous: under a full parallel `npm test` the worker shares two cores with everything else.
+  const reach = (stage: string) =>
+    eventually(`case ${opened.body.caseNumber} in ${stage}`, async () => ((await stageOf()).stage === stage ? true : undefined), 90_000);
+  await eventually('the evidence', async () => ((await stageOf()).stage !== 'EVIDENCE' ? true : undefined), 90_000);
+  if (until === 'INVESTIGATION') return opened.body.caseNumber;
+  for (const team of [salesOps, orderManagement]) {
+    const tasks = await api.request('GET', '/api/tasks?status=OPEN&limit=200', { token: team.token });
+    for (const task of tasks.body.items.filter((t: { disputeId: string }) => t.disputeId === id)) {
+      const done = await api.request('POST', `/api/tasks/${task.id}/complete`, { token: team.token, body: { outcome: 'CONFIRMED', note: 'Checked against the records.' } });
+      expect(done.status).toBe(200);
+    }
+  }
+  await reach('RESOLUTION');
+  if (until === 'RESOLUTION') return opened.body.caseNumber;
+  const detail = await stageOf();
+  const proposed = await api.request('POST', `/api/disputes/${id}/resolution`, {
+    token: specialist.token,
+    body: { type: 'CREDIT', amount: detail.recommendedCredit, rootCause: 'Order entry error' },
+  });
+  expect(proposed.status).toBe(200);
+  await reach('APPROVAL');
+  if (until === 'APPROVAL') return opened.body.caseNumber;
+  const decided = await api.request('POST', `/api/disputes/${id}/decision`, { token: manager.token, body: { decision: 'APPROVE' } });
+  expect(decided.status).toBe(200);
+  await reach('DONE');
+  return opened.body.caseNumber;
+}
+
+describe('the records on the case', () => {
+  it('shows each invoice line against its PO line, contract price and completed quantity, differences marked', async () => {
+    const page = await stack.signedIn(specialist, `/cases/${caseNumber}`);
+    const table = page.getByTestId('evidence-table');
+    await table.waitFor();
+    const row = table.locator('tbody tr').first();
+    const cells = (await row.locator('th, td').allTextContents()).map((c) => c.trim());
+    // Line, SKU, invoiced qty, PO qty, completed qty, invoiced price (marked), PO price, contract price, amount, overbilled.
+    expect(cells[0]).toBe('1');
+    expect(cells[1]).toBe('SKU-A');
+    expect(cells[2]).toBe('10');
+    expect(cells[3]).toBe('10');
+    expect(cells[4]).toBe('10');
+    expect(cells[5]).toMatch(/^\$100\.00.*\$10\.00 over contract price$/);
+    expect(cells[6]).toBe('$100.00');
+    expect(cells[7]).toBe('$90.00');
+    expect(cells[8]).toBe('$1,000.00');
+    expect(cells[9]).toBe('$100.00');
+    expect(await row.locator('td.diff').count()).toBe(2);
+    const records = page.locator('.records-grid');
+    expect(await records.textContent()).toContain(dispute.poId);
+    expect(await records.textContent()).toContain(dispute.records.contracts![0].id);
+    await screenshot(page, '14-case-evidence-side-by-side');
+  });
+});
+
+describe('lists and the dashboard', () => {
+  const seeded: Record<string, string> = {};
+
+  beforeAll(async () => {
+    // A few more cases in different stages, reasons and customers, so lists and charts have something to show.
+    seeded.quantity = await seedCase(pricingDispute({ invoiceQty: 12 }), 'QUANTITY', '300.00', 'INVESTIGATION');
+    seeded.late = await seedCase(pricingDispute(), 'PRICING', '100.00', 'INVESTIGATION');
+    seeded.service = await seedCase(pricingDispute({ completedQty: 8 }), 'SERVICE_NOT_COMPLETED', '280.00', 'RESOLUTION');
+    seeded.approval = await seedCase(pricingDispute({ invoiceQty: 11 }), 'PO_MISMATCH', '190.00', 'APPROVAL');
+    seeded.closed = await seedCase(pricingDispute({ completedQty: 9 }), 'SERVICE_NOT_COMPLETED', '190.00', 'CLOSED');
+  });
+
+  it('the specialist’s case list filters on the server', async () => {
+    const page = await stack.signedIn(specialist);
+    await page.getByRole('heading', { name: 'Open cases' }).waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await page.getByLabel('Reason').selectOption('PRICING');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/reasonCode=PRICING/);
+    const table = page.getByTestId('cases-table');
+    await table.getByText(caseNumber).waitFor();
+    await page.getByLabel('Reason').selectOption('DUPLICATE_BILLING');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No cases match these filters.').waitFor();
+
+    // The default view: open cases only, every stage.
+    await page.getByRole('link', { name: 'Reset' }).click();
+    await page.getByRole('heading', { name: 'Open cases' }).waitFor();
+    await page.getByTestId('cases-table').getByText(seeded.quantity).waitFor();
+    const open = await page.getByTestId('cases-table').textContent();
+    expect(open).toContain(seeded.service);
+    expect(open).toContain(seeded.approval);
+    expect(open).not.toContain(seeded.closed);
+    expect(open).not.toContain(caseNumber);
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, '11-cases-list');
+    await page.getByLabel('Stage').selectOption('APPROVAL');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForFunction('document.querySelectorAll("[data-testid=cases-table] tbody tr").length === 1');
+    expect(await page.getByTestId('cases-table').textContent()).toContain(seeded.approval);
+  });
+
+  it('an ops inbox lists the overdue tasks first', async () => {
+    // The later case's task is made two hours late in the read model the inbox reads (the SLA timer that escalates
+    // it is the workflow's, tested in test/workflow).
+    const late = await stack.api.db.pool.query(
+      `UPDATE tasks SET due_at = now() - interval '2 hours'
+        WHERE team = 'SALES_OPS' AND status = 'OPEN' AND case_id = (SELECT id FROM cases WHERE case_number = $1)`,
+      [seeded.late],
+    );
+    expect(late.rowCount).toBe(1);
+    const page = await stack.signedIn(salesOps);
+    const items = page.getByTestId('task-item');
+    await page.waitForFunction('document.querySelectorAll("[data-testid=task-item]").length === 2');
+    expect(await items.first().textContent()).toContain(seeded.late);
+    expect(await items.first().textContent()).toMatch(/Overdue: 2 h/);
+    expect(await items.nth(1).textContent()).toContain(seeded.quantity);
+    expect(await items.nth(1).textContent()).not.toMatch(/Overdue/);
+    await page.getByText('1 overdue').waitFor();
+  });
+
+  it('the manager’s dashboard draws its charts and downloads their numbers as CSV', async () => {
+    const page = await stack.signedIn(manager, '/dashboard');
+    await page.getByTestId('kpis').waitFor();
+    const cards = page.getByTestId('chart-card');
+    await page.waitForFunction('document.querySelectorAll("[data-testid=chart-card]").length >= 8');
+    expect(await cards.count()).toBeGreaterThanOrEqual(8);
+    expect(await page.getByTestId('kpis').textContent()).toMatch(/4\s*Open cases/);
+    expect(await page.getByTestId('kpis').textContent()).toMatch(/2\s*Closed/);
+    expect(await page.getByTestId('kpis').textContent()).toMatch(/1\s*Overdue tasks/);
+    const stageCard = cards.filter({ hasText: 'Time in each stage' });
+    expect(await stageCard.locator('canvas').count()).toBe(1);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      stageCard.getByRole('button', { name: /Download CSV/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('cycle-time-by-stage.csv');
+    const csv = await readFile((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('stage,cases,median hours,p90 hours');
+    expect(csv).toContain('INVESTIGATION');
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, '12-dashboard');
+  });
+
+  it('the case list asks the server for one page at a time, with the filters as query', async () => {
+    const page = await stack.signedIn(specialist);
+    const asked: string[] = [];
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname === '/api/disputes') asked.push(new URL(req.url()).search);
+    });
+    await page.goto(`${stack.api.url}/#/cases?stage=INVESTIGATION&reasonCode=QUANTITY`);
+    await page.getByTestId('cases-table').getByText(seeded.quantity).waitFor();
+    expect(asked).toHaveLength(1);
+    const query = new URLSearchParams(asked[0]);
+    expect(Object.fromEntries(query)).toEqual({ status: 'OPEN', stage: 'INVESTIGATION', reasonCode: 'QUANTITY', order: 'asc', limit: '50' });
+  });
+
+  it('an auditor reads but is offered no command', async () => {
+    const page = await stack.signedIn(auditor, `/cases/${caseNumber}`);
+    await page.getByTestId('case-page').waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).textContent()).toBe('DashboardCases');
+    expect(await page.getByRole('heading', { name: 'Actions' }).count()).toBe(0);
+    await page.goto(`${stack.api.url}/#/approvals`);
+    await page.getByRole('heading', { name: 'Not available' }).waitFor();
+  });
+
+  it('the specialist cancels a case with a reason, and its open tasks are cancelled with it', async () => {
+    const page = await stack.signedIn(specialist, `/cases/${seeded.quantity}`);
+    await waitForStage(page, 'INVESTIGATION');
+    await page.getByText('Cancel this case…').click();
+    await page.getByRole('button', { name: 'Cancel case' }).click();
+    expect(await page.getByRole('form', { name: 'Cancel the case' }).getByRole('alert').textContent()).toMatch(/reason/);
+    await page.getByLabel('Reason for cancelling').fill('Customer withdrew the claim.');
+    await page.getByRole('button', { name: 'Cancel case' }).click();
+    await page.locator('[data-testid=case-page][data-status=CANCELLED]').waitFor({ timeout: 45_000 });
+    await page.getByTestId('timeline').getByText('Customer withdrew the claim.').waitFor();
+    expect(await page.getByTestId('tasks-table').textContent()).not.toMatch(/\bOpen\b/);
+  });
+});
+
+describe('administration', () => {
+  it('the administrator adds a user and hands out the token, which signs in', async () => {
+    const admin = await stack.api.user('admin', { name: 'Alex Admin' });
+    const page = await stack.signedIn(admin);
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await page.getByLabel('Name').fill('Olivia Ops');
+    await page.getByLabel('Role').selectOption('ops');
+    await page.getByLabel('Team').selectOption('ORDER_MANAGEMENT');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const token = await page.getByLabel('Token of Olivia Ops').inputValue();
+    expect(token.length).toBeGreaterThan(20);
+    expect(await unlabelledControls(page)).toEqual([]);
+    await screenshot(page, '13-admin-users');
+
+    const newcomer = await stack.anonymous();
+    await newcomer.getByLabel('Access token').fill(token);
+    await newcomer.getByRole('button', { name: 'Sign in' }).click();
+    await newcomer.getByRole('heading', { name: 'Order Management inbox' }).waitFor();
+  });
+
+  it('a specialist imports records from pasted JSON and sees the counts', async () => {
+    const page = await stack.signedIn(specialist, '/import');
+    await page.getByRole('button', { name: 'Use the example' }).click();
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByText('Imported 1 customers, 1 contracts, 1 purchaseOrders, 1 workOrders, 1 invoices.').waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await screenshot(page, '15-import');
+    await page.getByLabel('Records (JSON)').fill('{"invoices": [{"number": ""}]}');
+    await page.getByRole('button', { name: 'Import' }).click();
+    const refusal = page.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/400/);
+    expect(await refusal.textContent()).toMatch(/invoices\.0\./);
+  });
+});

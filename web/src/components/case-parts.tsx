@@ -1,0 +1,147 @@
+import { FINDING_LABELS, STAGE_LABELS, dueText, formatDateTime, label, teamLabel } from '../lib/format';
+import { formatMoney } from '../lib/money';
+import type { CaseEvent, CaseTask } from '../lib/types';
+import { StatusBadge, TeamName } from './common';
+
+export function TasksTable({ tasks, currency = 'USD' }: { tasks: CaseTask[]; currency?: string }) {
+  if (!tasks.length) return <p>No investigation tasks.</p>;
+  return (
+    <div className="table-scroll">
+      <table className="data" data-testid="tasks-table">
+        <caption className="visually-hidden">Investigation tasks</caption>
+        <thead>
+          <tr>
+            <th scope="col">Team</th>
+            <th scope="col">Task</th>
+            <th scope="col">Status</th>
+            <th scope="col">Due</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Note</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tasks.map((t) => {
+            const overdue = t.overdue ?? (t.status === 'OPEN' && Date.parse(t.dueAt) < Date.now());
+            return (
+              <tr key={t.id} className={overdue ? 'row-overdue' : undefined}>
+                <th scope="row">
+                  <TeamName team={t.team} />
+                </th>
+                <td>
+                  {t.title}
+                  {t.findingCodes?.length ? <div className="muted">{t.findingCodes.map((c) => label(FINDING_LABELS, c)).join(', ')}</div> : null}
+                </td>
+                <td>
+                  <StatusBadge status={t.status} />
+                  {t.escalated || t.escalatedAt ? <span className="badge badge-warn">Escalated</span> : null}
+                </td>
+                <td>
+                  <time dateTime={t.dueAt}>{formatDateTime(t.dueAt)}</time>
+                  {t.status === 'OPEN' ? <div className={overdue ? 'overdue' : 'muted'}>{dueText(t.dueAt)}</div> : null}
+                </td>
+                <td>
+                  {t.outcome ? (t.outcome === 'CONFIRMED' ? 'Confirmed' : 'Not confirmed') : '—'}
+                  {t.amount ? <div>{formatMoney(t.amount, currency)}</div> : null}
+                  {t.completedBy ? <div className="muted">by {t.completedBy.name}</div> : null}
+                </td>
+                <td className="note-cell">{t.note ?? '—'}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const EVENT_LABELS: Record<string, string> = {
+  CASE_OPENED: 'Case opened',
+  STAGE_ENTERED: 'Stage entered',
+  EVIDENCE_COLLECTED: 'Evidence collected and analysed',
+  EVIDENCE_FAILED: 'Evidence could not be collected',
+  EVIDENCE_RETRY_REQUESTED: 'Evidence collection retried',
+  TASK_CREATED: 'Task assigned',
+  TASK_ESCALATED: 'Task overdue, escalated',
+  TASK_COMPLETED: 'Task completed',
+  TASK_CANCELLED: 'Task cancelled',
+  RESOLUTION_PROPOSED: 'Resolution proposed',
+  RESOLUTION_ESCALATED: 'Resolution overdue, escalated',
+  APPROVAL_ESCALATED: 'Approval overdue, escalated',
+  RESOLUTION_DECIDED: 'Resolution decided',
+  CREDIT_MEMO_ISSUED: 'Credit memo issued',
+  CREDIT_MEMO_REFUSED: 'Credit memo refused',
+  CASE_CLOSED: 'Case closed',
+  CASE_CANCELLED: 'Case cancelled',
+};
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+
+/** One line in words for an event's data. */
+function eventSummary(e: CaseEvent, currency: string): string | null {
+  const d = e.data ?? {};
+  const money = (v: unknown) => (str(v) ? formatMoney(str(v), currency) : null);
+  switch (e.type) {
+    case 'CASE_OPENED':
+      return `${money(d.disputedAmount) ?? ''} disputed on invoice ${str(d.invoiceNumber) ?? ''}, reason ${str(d.reasonCode) ?? ''}`.trim();
+    case 'STAGE_ENTERED':
+      return label(STAGE_LABELS, str(d.stage));
+    case 'EVIDENCE_COLLECTED': {
+      const findings = Array.isArray(d.findings) ? d.findings.length : 0;
+      return `${findings} finding${findings === 1 ? '' : 's'}, overbilled ${money(d.overbilled) ?? '—'}, recommended credit ${money(d.recommendedCredit) ?? '—'}`;
+    }
+    case 'EVIDENCE_FAILED':
+      return str(d.error);
+    case 'TASK_CREATED':
+      return `${teamLabel(str(d.team))}: ${str(d.title) ?? ''}${str(d.dueAt) ? `, due ${formatDateTime(str(d.dueAt))}` : ''}`;
+    case 'TASK_ESCALATED':
+    case 'TASK_CANCELLED':
+      return teamLabel(str(d.team));
+    case 'TASK_COMPLETED':
+      return `${teamLabel(str(d.team))}: ${d.outcome === 'CONFIRMED' ? 'confirmed' : 'not confirmed'}${money(d.amount) ? ` (${money(d.amount)})` : ''}${str(d.note) ? ` — “${str(d.note)}”` : ''}`;
+    case 'RESOLUTION_PROPOSED':
+      return `${d.type === 'CREDIT' ? `Credit ${money(d.amount) ?? ''}` : 'No credit'}; root cause: ${str(d.rootCause) ?? '—'}${str(d.note) ? ` — “${str(d.note)}”` : ''}`;
+    case 'RESOLUTION_DECIDED':
+      return `${d.decision === 'APPROVE' ? 'Approved' : 'Rejected'}${money(d.amount) ? ` ${money(d.amount)}` : ''}${str(d.comment) ? ` — “${str(d.comment)}”` : ''}`;
+    case 'CREDIT_MEMO_ISSUED':
+      return `${str(d.number) ?? ''} for ${money(d.amount) ?? ''} against ${str(d.invoiceNumber) ?? ''}`;
+    case 'CREDIT_MEMO_REFUSED':
+      return str(d.reason);
+    case 'CASE_CLOSED':
+      return d.outcome === 'CREDIT' ? 'Closed with a credit' : 'Closed without credit';
+    case 'CASE_CANCELLED':
+      return str(d.reason);
+    default:
+      return null;
+  }
+}
+
+function actorName(e: CaseEvent): string {
+  if (typeof e.actor === 'object' && e.actor) return e.actor.name;
+  return e.actorName ?? e.actor;
+}
+
+/** The case's trail, oldest first: who did what, when. Read only, like the trail itself. */
+export function Timeline({ events, currency = 'USD' }: { events: CaseEvent[]; currency?: string }) {
+  if (!events.length) return <p>No events yet.</p>;
+  return (
+    <ol className="timeline" data-testid="timeline">
+      {events.map((e, i) => {
+        const summary = eventSummary(e, currency);
+        return (
+          <li key={e.seq ?? i} className={`timeline-item timeline-${e.type.toLowerCase()}`}>
+            <div className="timeline-marker" aria-hidden="true" />
+            <div className="timeline-body">
+              <p className="timeline-title">
+                <strong>{EVENT_LABELS[e.type] ?? e.type}</strong>
+                {summary ? <span>: {summary}</span> : null}
+              </p>
+              <p className="muted">
+                <time dateTime={e.at}>{formatDateTime(e.at)}</time> · {actorName(e)}
+              </p>
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

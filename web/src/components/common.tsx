@@ -1,0 +1,190 @@
+import { createContext, useContext, useId, type ReactNode } from 'react';
+import { ApiError } from '../lib/api';
+import { STAGE_LABELS, label, teamLabel } from '../lib/format';
+import { formatMoney } from '../lib/money';
+import type { Me } from '../lib/types';
+import { STAGES } from '../lib/types';
+
+// ---------------------------------------------------------------- the signed-in user
+
+export const MeContext = createContext<Me | null>(null);
+
+export function useMe(): Me {
+  const me = useContext(MeContext);
+  if (!me) throw new Error('useMe outside a signed-in session');
+  return me;
+}
+
+// ---------------------------------------------------------------- errors and notices
+
+/** The server's refusal as the user should read it: its message, then each field it named. */
+export function ErrorMessage({ error, title }: { error: unknown; title?: string }) {
+  if (!error) return null;
+  const apiError = error instanceof ApiError ? error : null;
+  const message = apiError ? apiError.message : error instanceof Error ? error.message : String(error);
+  const heading = title ?? (apiError ? headingFor(apiError.status) : 'Something went wrong');
+  return (
+    <div className="notice notice-error" role="alert" data-testid="error">
+      <p className="notice-title">
+        <strong>{heading}</strong>
+        {apiError && apiError.status > 0 ? <span className="notice-code"> ({apiError.status} {apiError.code})</span> : null}
+      </p>
+      <p>{message}</p>
+      {apiError && apiError.details.some((d) => !message.includes(d.message)) ? (
+        <ul className="notice-details">
+          {apiError.details.map((d, i) => (
+            <li key={i}>
+              <code>{d.field}</code>: {d.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+function headingFor(status: number): string {
+  switch (status) {
+    case 0:
+      return 'No connection';
+    case 400:
+      return 'Please correct the highlighted fields';
+    case 401:
+      return 'Your session is not accepted';
+    case 403:
+      return 'Not allowed';
+    case 404:
+      return 'Not found';
+    case 409:
+      return 'Not possible in the current state';
+    case 422:
+      return 'Refused by the business rules';
+    case 503:
+      return 'Temporarily unavailable';
+    default:
+      return 'The server could not do this';
+  }
+}
+
+export function Notice({ kind, children }: { kind: 'info' | 'success' | 'warning'; children: ReactNode }) {
+  return (
+    <div className={`notice notice-${kind}`} role={kind === 'success' ? 'status' : undefined}>
+      {children}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> Loading {what}…
+    </p>
+  );
+}
+
+// ---------------------------------------------------------------- form fields
+
+/** A labelled control; `error` (from the server's details) is announced with the control. */
+export function Field({
+  label: text,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  error?: string;
+  children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode;
+}) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{text}</label>
+      {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error ? true : undefined })}
+      {hint ? (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="field-error" id={errorId}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function fieldError(error: unknown, field: string): string | undefined {
+  return error instanceof ApiError ? error.fieldMessage(field) : undefined;
+}
+
+// ---------------------------------------------------------------- small displays
+
+export function Money({ amount, currency, strong }: { amount: string | null | undefined; currency?: string; strong?: boolean }) {
+  const text = formatMoney(amount, currency);
+  return <span className={`money${strong ? ' money-strong' : ''}`}>{text}</span>;
+}
+
+export function StageBadge({ stage }: { stage: string }) {
+  return <span className={`badge badge-stage badge-${stage.toLowerCase()}`}>{label(STAGE_LABELS, stage)}</span>;
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge badge-status badge-${status.toLowerCase()}`}>{status.charAt(0) + status.slice(1).toLowerCase()}</span>;
+}
+
+export function TeamName({ team }: { team: string | null | undefined }) {
+  return <span className="team">{teamLabel(team)}</span>;
+}
+
+/** Where the case is in its life, as an ordered list a screen reader reads as "step 3 of 6, current". */
+export function StageStepper({ stage, status }: { stage: string; status: string }) {
+  const current = STAGES.indexOf(stage as (typeof STAGES)[number]);
+  return (
+    <ol className="stepper" aria-label="Case stages">
+      {STAGES.map((s, i) => {
+        const state = status === 'CANCELLED' && i === current ? 'cancelled' : i < current || stage === 'DONE' ? 'done' : i === current ? 'current' : 'todo';
+        return (
+          <li key={s} className={`step step-${state}`} aria-current={i === current ? 'step' : undefined}>
+            <span className="step-dot" aria-hidden="true">
+              {state === 'done' ? '✓' : i + 1}
+            </span>
+            <span className="step-label">{STAGE_LABELS[s]}</span>
+            {state === 'cancelled' ? <span className="visually-hidden"> (cancelled here)</span> : null}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+export function Section({ title, id, actions, children }: { title: string; id?: string; actions?: ReactNode; children: ReactNode }) {
+  const generated = useId();
+  const headingId = `${id ?? generated}-heading`;
+  return (
+    <section className="card" aria-labelledby={headingId} id={id}>
+      <div className="card-header">
+        <h2 id={headingId}>{title}</h2>
+        {actions ? <div className="card-actions">{actions}</div> : null}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+export function DefinitionList({ items }: { items: [string, ReactNode][] }) {
+  return (
+    <dl className="facts">
+      {items.map(([term, value]) => (
+        <div key={term} className="fact">
+          <dt>{term}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

@@ -1,0 +1,167 @@
+// The one way the UI talks to the server: JSON over fetch, the bearer token from the session, and every non-2xx
+// answer turned into an ApiError that carries the contract's {code, message, details}.
+import { getToken } from './session';
+import type {
+  ApiErrorDetail,
+  CycleTimeReport,
+  Decision,
+  DisputeDetail,
+  DisputeSummary,
+  Evidence,
+  GroupBy,
+  CaseComment,
+  InvoiceAnswer,
+  InvoiceSummary,
+  Me,
+  Overview,
+  Page,
+  ReasonCode,
+  ResolutionType,
+  TaskItem,
+  TaskOutcome,
+} from './types';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ApiErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+
+  /** The message of the detail naming `field`, if the server named it. */
+  fieldMessage(field: string): string | undefined {
+    return this.details.find((d) => d.field === field || d.field.startsWith(`${field}.`))?.message;
+  }
+}
+
+/** Listeners told when the server no longer accepts the session's token. */
+const unauthorizedListeners = new Set<(message: string) => void>();
+export function onUnauthorized(listener: (message: string) => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+type Query = Record<string, string | number | undefined | null>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  method?: 'GET' | 'POST';
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+  /** Use this token instead of the session's (signing in). */
+  token?: string;
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const token = options.token ?? getToken();
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
+  let response: Response;
+  try {
+    response = await fetch(withQuery(path, options.query), {
+      method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiError(0, 'NETWORK', 'The server could not be reached. Check your connection and try again.');
+  }
+  const text = await response.text();
+  let payload: unknown = undefined;
+  if (text) {
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      payload = undefined;
+    }
+  }
+  if (!response.ok) {
+    const error = (payload as { error?: { code?: string; message?: string; details?: ApiErrorDetail[] } } | undefined)?.error;
+    const apiError = new ApiError(
+      response.status,
+      error?.code ?? `HTTP_${response.status}`,
+      error?.message ?? `The server answered ${response.status} ${response.statusText}`.trim(),
+      Array.isArray(error?.details) ? error.details : [],
+    );
+    if (response.status === 401 && !options.token) for (const listener of unauthorizedListeners) listener(apiError.message);
+    throw apiError;
+  }
+  return payload as T;
+}
+
+/** A fresh key per user action, so a retried click cannot open two cases. */
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}
+
+// ---------------------------------------------------------------- endpoints
+
+export const api = {
+  me: (token?: string) => request<Me>('/api/me', { token }),
+
+  invoices: (query: { number?: string; customer?: string; limit: number; cursor?: string }, signal?: AbortSignal) =>
+    request<Page<InvoiceSummary>>('/api/invoices', { query, signal }),
+  invoice: (number: string, signal?: AbortSignal) =>
+    request<InvoiceAnswer>(`/api/invoices/${encodeURIComponent(number)}`, { signal }),
+  /** The invoice's records before a case exists, read as the case's evidence will be. */
+  invoiceEvidence: (number: string, signal?: AbortSignal) =>
+    request<Evidence>(`/api/invoices/${encodeURIComponent(number)}/evidence`, { signal }),
+
+  openDispute: (
+    body: { invoiceNumber: string; disputedAmount: string; reasonCode: ReasonCode; description?: string },
+    idempotencyKey: string,
+  ) => request<{ id: string; caseNumber: string; status: string; workflowId: string }>('/api/disputes', { body, idempotencyKey }),
+
+  disputes: (query: Query, signal?: AbortSignal) => request<Page<DisputeSummary>>('/api/disputes', { query, signal }),
+  dispute: (id: string, signal?: AbortSignal) => request<DisputeDetail>(`/api/disputes/${encodeURIComponent(id)}`, { signal }),
+
+  tasks: (query: Query, signal?: AbortSignal) => request<Page<TaskItem>>('/api/tasks', { query, signal }),
+  completeTask: (id: string, body: { outcome: TaskOutcome; note: string; amount?: string }, idempotencyKey: string) =>
+    request<unknown>(`/api/tasks/${encodeURIComponent(id)}/complete`, { body, idempotencyKey }),
+
+  propose: (
+    id: string,
+    body: { type: ResolutionType; amount?: string; rootCause: string; note?: string },
+    idempotencyKey: string,
+  ) => request<unknown>(`/api/disputes/${encodeURIComponent(id)}/resolution`, { body, idempotencyKey }),
+  decide: (id: string, body: { decision: Decision; comment?: string }, idempotencyKey: string) =>
+    request<unknown>(`/api/disputes/${encodeURIComponent(id)}/decision`, { body, idempotencyKey }),
+  cancel: (id: string, body: { reason: string }, idempotencyKey: string) =>
+    request<unknown>(`/api/disputes/${encodeURIComponent(id)}/cancel`, { body, idempotencyKey }),
+
+  comments: (id: string, query: Query, signal?: AbortSignal) =>
+    request<Page<CaseComment>>(`/api/disputes/${encodeURIComponent(id)}/comments`, { query, signal }),
+  addComment: (id: string, body: { body: string }) => request<CaseComment>(`/api/disputes/${encodeURIComponent(id)}/comments`, { body }),
+  retryEvidence: (id: string, idempotencyKey: string) =>
+    request<unknown>(`/api/disputes/${encodeURIComponent(id)}/retry-evidence`, { body: {}, idempotencyKey }),
+
+  cycleTime: (query: { from?: string; to?: string; groupBy: GroupBy }, signal?: AbortSignal) =>
+    request<CycleTimeReport>('/api/reports/cycle-time', { query, signal }),
+  overview: (weeks: number, signal?: AbortSignal) => request<Overview>('/api/reports/overview', { query: { weeks }, signal }),
+
+  createUser: (body: { name: string; role: string; team?: string | null; approvalLimit?: string | null }) =>
+    request<Me & { token: string }>('/api/users', { body }),
+  importRecords: (body: unknown) =>
+    request<{ imported: Record<string, number> }>('/api/records/import', { body }),
+};

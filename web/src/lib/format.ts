@@ -1,0 +1,115 @@
+// Dates, durations and the words people use for the API's codes.
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+}
+
+/** "3 d 4 h", "5 h", "12 min" */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs >= DAY) {
+    const days = Math.floor(abs / DAY);
+    const hours = Math.floor((abs % DAY) / HOUR);
+    return hours ? `${days} d ${hours} h` : `${days} d`;
+  }
+  if (abs >= HOUR) return `${Math.floor(abs / HOUR)} h`;
+  return `${Math.max(1, Math.floor(abs / 60_000))} min`;
+}
+
+export function ageOf(iso: string, now = Date.now()): string {
+  return formatDuration(now - Date.parse(iso));
+}
+
+/** "due in 5 h" / "overdue by 2 d" */
+export function dueText(dueAt: string, now = Date.now()): string {
+  const diff = Date.parse(dueAt) - now;
+  return diff >= 0 ? `due in ${formatDuration(diff)}` : `overdue by ${formatDuration(-diff)}`;
+}
+
+export function formatHours(hours: number | null | undefined): string {
+  if (hours === null || hours === undefined) return '—';
+  if (hours >= 48) return `${(hours / 24).toFixed(1)} d`;
+  if (hours >= 1) return `${hours.toFixed(1)} h`;
+  const minutes = Math.round(hours * 60);
+  return minutes < 1 ? '< 1 min' : `${minutes} min`;
+}
+
+/** The unit that reads best for a set of durations in hours: days for long cycles, minutes for short ones. */
+export function durationUnit(hours: readonly (number | null | undefined)[]): { name: 'days' | 'hours' | 'minutes'; perHour: number } {
+  const max = Math.max(0, ...hours.map((h) => h ?? 0));
+  if (max >= 72) return { name: 'days', perHour: 1 / 24 };
+  if (max >= 2 || max === 0) return { name: 'hours', perHour: 1 };
+  return { name: 'minutes', perHour: 60 };
+}
+
+export const STAGE_LABELS: Record<string, string> = {
+  EVIDENCE: 'Evidence',
+  INVESTIGATION: 'Investigation',
+  RESOLUTION: 'Resolution',
+  APPROVAL: 'Approval',
+  CREDIT_MEMO: 'Credit memo',
+  DONE: 'Done',
+};
+
+export const REASON_LABELS: Record<string, string> = {
+  PRICING: 'Pricing',
+  QUANTITY: 'Quantity',
+  PO_MISMATCH: 'PO mismatch',
+  SERVICE_NOT_COMPLETED: 'Service not completed',
+  DUPLICATE_BILLING: 'Duplicate billing',
+  OTHER: 'Other',
+};
+
+export const FINDING_LABELS: Record<string, string> = {
+  PRICE_VARIANCE: 'Price above contract',
+  CONTRACT_NOT_FOUND: 'No contract in force',
+  QUANTITY_OVER_PO: 'Quantity over PO',
+  SKU_NOT_ON_PO: 'Item not on PO',
+  SERVICE_NOT_COMPLETED: 'Service not completed',
+  DUPLICATE_INVOICE: 'Duplicate invoice',
+  PO_NOT_FOUND: 'PO not found',
+};
+
+export const ROLE_LABELS: Record<string, string> = {
+  admin: 'Administrator',
+  specialist: 'AR specialist',
+  ops: 'Operations',
+  manager: 'Manager',
+  auditor: 'Auditor',
+};
+
+/** ORDER_MANAGEMENT → Order Management */
+export function teamLabel(team: string | null | undefined): string {
+  if (!team) return '—';
+  if (team === 'SALES_OPS') return 'Sales Ops';
+  return team
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+export const label = (labels: Record<string, string>, code: string | null | undefined): string =>
+  code ? (labels[code] ?? code) : '—';
+
+/** The usual points of origin of an invoice error (DOMAIN.md), offered as root causes. */
+export const ROOT_CAUSES = [
+  'Pricing setup error',
+  'Order entry error',
+  'Service execution gap',
+  'Billing output error',
+  'Duplicate billing',
+  'Customer error',
+] as const;

@@ -1,0 +1,121 @@
+// The administrator gives people access: a user with a role (and a team or an approval limit) and its token,
+// shown once.
+import { useState, type FormEvent } from 'react';
+import { ErrorMessage, Field, Notice, Section, fieldError } from '../components/common';
+import { ApiError, api } from '../lib/api';
+import { ROLE_LABELS, teamLabel } from '../lib/format';
+import { useDocumentTitle } from '../lib/hooks';
+import { formatMoney, isMoneyInput } from '../lib/money';
+import { DEFAULT_TEAMS, ROLES, type Me, type Role } from '../lib/types';
+
+export function AdminUsersPage() {
+  useDocumentTitle('Users');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('specialist');
+  const [team, setTeam] = useState<string>(DEFAULT_TEAMS[0]);
+  const [limit, setLimit] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<(Me & { token: string })[]>([]);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const local: { field: string; message: string }[] = [];
+    if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
+    if (role === 'manager' && limit.trim() && !isMoneyInput(limit)) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
+    if (local.length) {
+      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      const user = await api.createUser({
+        name: name.trim(),
+        role,
+        team: role === 'ops' ? team : undefined,
+        approvalLimit: role === 'manager' ? (limit.trim() || null) : undefined,
+      });
+      setCreated((current) => [user, ...current]);
+      setName('');
+      setLimit('');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="page">
+      <h1>Users</h1>
+      <Section title="Add a user" id="add-user">
+        <form onSubmit={submit} noValidate className="form-grid form-columns">
+          <ErrorMessage error={error} />
+          <Field label="Name" error={fieldError(error, 'name')}>
+            {(props) => <input {...props} name="name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />}
+          </Field>
+          <Field label="Role" error={fieldError(error, 'role')}>
+            {(props) => (
+              <select {...props} name="role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {ROLE_LABELS[r]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {role === 'ops' ? (
+            <Field label="Team" error={fieldError(error, 'team')}>
+              {(props) => (
+                <select {...props} name="team" value={team} onChange={(e) => setTeam(e.target.value)}>
+                  {DEFAULT_TEAMS.map((t) => (
+                    <option key={t} value={t}>
+                      {teamLabel(t)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          ) : null}
+          {role === 'manager' ? (
+            <Field label="Approval limit" hint="Empty: no limit." error={fieldError(error, 'approvalLimit')}>
+              {(props) => <input {...props} name="approvalLimit" inputMode="decimal" value={limit} onChange={(e) => setLimit(e.target.value)} />}
+            </Field>
+          ) : null}
+          <div className="form-actions">
+            <button type="submit" disabled={busy}>
+              {busy ? 'Adding…' : 'Add user'}
+            </button>
+          </div>
+        </form>
+      </Section>
+      {created.length ? (
+        <Section title="Tokens to hand out" id="tokens">
+          <Notice kind="warning">
+            <p>Each token is shown only here and only now. Hand it to its owner over a safe channel; it is not stored in readable form.</p>
+          </Notice>
+          <ul className="plain token-list" data-testid="created-users">
+            {created.map((u) => (
+              <li key={u.id}>
+                <strong>{u.name}</strong>, {ROLE_LABELS[u.role]}
+                {u.team ? ` (${teamLabel(u.team)})` : ''}
+                {u.role === 'manager' ? ` (limit ${u.approvalLimit ? formatMoney(u.approvalLimit) : 'none'})` : ''}
+                <div className="token-row">
+                  <label className="visually-hidden" htmlFor={`token-${u.id}`}>
+                    Token of {u.name}
+                  </label>
+                  <input id={`token-${u.id}`} readOnly value={u.token} onFocus={(e) => e.currentTarget.select()} className="token" />
+                  <button type="button" className="button-secondary button-small" onClick={() => void navigator.clipboard?.writeText(u.token)}>
+                    Copy
+                  </button>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+import { useState, type FormEvent } from 'react';
+import { ErrorMessage, Field, Notice } from '../components/common';
+import { useDocumentTitle } from '../lib/hooks';
+
+export function SignInPage({ onSignIn, message, error: initialError }: { onSignIn(token: string): Promise<void>; message?: string; error?: unknown }) {
+  useDocumentTitle('Sign in');
+  const [token, setTokenText] = useState('');
+  const [error, setError] = useState<unknown>(initialError);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const value = token.trim();
+    if (!value) {
+      setError(new Error('Paste your access token.'));
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      await onSignIn(value);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="signin-page" id="main">
+      <form className="signin card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
+        <div className="brand brand-large">
+          <span className="brand-mark" aria-hidden="true">
+            AR
+          </span>
+          <span>Disputes</span>
+        </div>
+        <h1 id="signin-title">Sign in</h1>
+        <p className="muted">Invoice dispute investigation for accounts receivable, operations and approvers.</p>
+        {message ? <Notice kind="info">{message}</Notice> : null}
+        <ErrorMessage error={error} title={undefined} />
+        <Field label="Access token" hint="Your administrator gives you a token. It is kept for this browser tab only.">
+          {(props) => (
+            <input
+              {...props}
+              name="token"
+              type="password"
+              autoComplete="off"
+              spellCheck={false}
+              value={token}
+              onChange={(e) => setTokenText(e.target.value)}
+              autoFocus
+            />
+          )}
+        </Field>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
