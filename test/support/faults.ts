@@ -256,14 +256,20 @@ export function inStage(pool: Pool, started: StartedCase, stages: Stage[], timeo
   );
 }
 
-/** Runs `work` over `items`, at most `limit` at a time. */
+/** Runs `work` over `items`, at most `limit` at a time; after a failure, starts no more. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++;
-      results[i] = await work(items[i], i);
+      try {
+        results[i] = await work(items[i], i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   });
   await Promise.all(lanes);
@@ -339,6 +345,9 @@ export interface HttpCase {
   fixture: Fixture;
 }
 
+/** What the API needs to address a case. */
+export type CaseRef = Pick<HttpCase, 'id' | 'caseNumber'>;
+
 /** Imports the fixtures' records through the API, as `user`, in one request. */
 export async function importViaApi(api: ApiHarness, user: TestUser, fixtures: Fixture[]): Promise<void> {
   const all = (key: keyof RecordsImport) => fixtures.flatMap((f) => (f.records[key] ?? []) as never[]);
@@ -377,7 +386,7 @@ export async function openCasesViaApi(
 }
 
 /** The case as the API shows it to `user`, once `done` holds. */
-export function caseViaApi(api: ApiHarness, user: TestUser, c: HttpCase, what: string, done: (detail: any) => boolean) { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function caseViaApi(api: ApiHarness, user: TestUser, c: CaseRef, what: string, done: (detail: any) => boolean) { // eslint-disable-line @typescript-eslint/no-explicit-any
   return eventually(`${c.caseNumber}: ${what}`, async () => {
     const res = await api.request('GET', `/api/disputes/${c.id}`, { token: user.token });
     return res.status === 200 && done(res.body) ? res.body : undefined;
@@ -385,7 +394,7 @@ export function caseViaApi(api: ApiHarness, user: TestUser, c: HttpCase, what: s
 }
 
 /** Completes every task of the case as its team (once the evidence is in); answers the stage the case reached. */
-export async function completeTasksViaApi(api: ApiHarness, cast: Cast, c: HttpCase, note = 'checked against the contract'): Promise<Stage> {
+export async function completeTasksViaApi(api: ApiHarness, cast: Cast, c: CaseRef, note = 'checked against the contract'): Promise<Stage> {
   const detail = await caseViaApi(api, cast.specialist, c, 'past EVIDENCE', (d) => d.stage !== 'EVIDENCE');
   let stage: Stage = detail.stage;
   for (const task of detail.tasks.filter((t: { status: string }) => t.status === 'OPEN')) {
@@ -400,7 +409,7 @@ export async function completeTasksViaApi(api: ApiHarness, cast: Cast, c: HttpCa
 }
 
 /** Tasks, a CREDIT proposal of `amount` and its approval by `approver`, all through the API; waits for the memo. */
-export async function driveToMemoViaApi(api: ApiHarness, cast: Cast, c: HttpCase, amount = '100.00', approver: TestUser = cast.manager) {
+export async function driveToMemoViaApi(api: ApiHarness, cast: Cast, c: CaseRef, amount = '100.00', approver: TestUser = cast.manager) {
   await completeTasksViaApi(api, cast, c);
   const proposed = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
     token: cast.specialist.token,
