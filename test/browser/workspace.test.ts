@@ -340,11 +340,14 @@ describe('lists and the dashboard', () => {
 
   beforeAll(async () => {
     // A few more cases in different stages, reasons and customers, so lists and charts have something to show.
-    seeded.quantity = await seedCase(pricingDispute({ invoiceQty: 12 }), 'QUANTITY', '300.00', 'INVESTIGATION');
+    [seeded.quantity, seeded.service, seeded.approval, seeded.closed] = await Promise.all([
+      seedCase(pricingDispute({ invoiceQty: 12 }), 'QUANTITY', '300.00', 'INVESTIGATION'),
+      seedCase(pricingDispute({ completedQty: 8 }), 'SERVICE_NOT_COMPLETED', '280.00', 'RESOLUTION'),
+      seedCase(pricingDispute({ invoiceQty: 11 }), 'PO_MISMATCH', '190.00', 'APPROVAL'),
+      seedCase(pricingDispute({ completedQty: 9 }), 'SERVICE_NOT_COMPLETED', '190.00', 'CLOSED'),
+    ]);
+    // After the quantity case, so that its task is due later: only being overdue can put it first in the inbox.
     seeded.late = await seedCase(pricingDispute(), 'PRICING', '100.00', 'INVESTIGATION');
-    seeded.service = await seedCase(pricingDispute({ completedQty: 8 }), 'SERVICE_NOT_COMPLETED', '280.00', 'RESOLUTION');
-    seeded.approval = await seedCase(pricingDispute({ invoiceQty: 11 }), 'PO_MISMATCH', '190.00', 'APPROVAL');
-    seeded.closed = await seedCase(pricingDispute({ completedQty: 9 }), 'SERVICE_NOT_COMPLETED', '190.00', 'CLOSED');
   });
 
   it('the specialist’s case list filters on the server', async () => {

@@ -31,7 +31,7 @@ export function ApprovalsPage() {
     setLoading(true);
     setError(undefined);
     api
-      .disputes({ status: 'OPEN', stage: 'APPROVAL', limit: PAGE_SIZE }, controller.signal)
+      .disputes({ status: 'OPEN', stage: 'APPROVAL', order: 'asc', limit: PAGE_SIZE }, controller.signal)
       .then((page) => {
         setSummaries(page.items);
         setCursor(page.nextCursor ?? null);
@@ -66,7 +66,7 @@ export function ApprovalsPage() {
     if (!cursor) return;
     setLoading(true);
     try {
-      const page = await api.disputes({ status: 'OPEN', stage: 'APPROVAL', limit: PAGE_SIZE, cursor });
+      const page = await api.disputes({ status: 'OPEN', stage: 'APPROVAL', order: 'asc', limit: PAGE_SIZE, cursor });
       setSummaries((current) => [...current, ...page.items]);
       setCursor(page.nextCursor ?? null);
     } catch (err) {
@@ -76,11 +76,12 @@ export function ApprovalsPage() {
     }
   }
 
+  // The server pages the oldest cases first; within what is loaded, what this manager can decide comes first, then
+  // what needs someone else, longest waiting first in each.
   const canDecide = (s: DisputeSummary) => {
     const d = details[s.id];
     return Boolean(d && !(d instanceof Error) && !approvalBlock(me, d.resolution, d.currency));
   };
-  // What this manager can decide first, then what needs someone else; longest waiting first in each.
   const ordered = summaries
     .filter((s) => {
       const d = details[s.id];
