@@ -14,6 +14,8 @@ export interface InvariantOptions {
   workflowIds?: readonly string[];
   /** Every case must be closed (CLOSED or CANCELLED): nothing stuck. */
   allClosed?: boolean;
+  /** How long a workflow may take to catch up with its case's status before it counts as stuck (default 10 s). */
+  settleMs?: number;
 }
 
 /** What broke, by rule; each entry names the case (case number) or the row. */
@@ -280,19 +282,31 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
   if (options.temporal) {
     const temporal = options.temporal;
     const cases = await q('SELECT case_number, workflow_id, status FROM cases ORDER BY case_number');
+    const disagreeing = async (c: Row): Promise<string | null> => {
+      try {
+        const { status } = await temporal.workflow.getHandle(String(c.workflow_id)).describe();
+        const want = c.status === 'OPEN' ? 'RUNNING' : 'COMPLETED';
+        return status.name === want ? null : `case ${c.case_number} is ${c.status} but its workflow is ${status.name}`;
+      } catch (err) {
+        return `case ${c.case_number}: workflow ${c.workflow_id}: ${(err as Error).message}`;
+      }
+    };
+    let pending: Row[] = [];
     for (let i = 0; i < cases.length; i += 50) {
-      await Promise.all(
-        cases.slice(i, i + 50).map(async (c) => {
-          try {
-            const { status } = await temporal.workflow.getHandle(String(c.workflow_id)).describe();
-            const want = c.status === 'OPEN' ? 'RUNNING' : 'COMPLETED';
-            if (status.name !== want) v.workflowProblems.push(`case ${c.case_number} is ${c.status} but its workflow is ${status.name}`);
-          } catch (err) {
-            v.workflowProblems.push(`case ${c.case_number}: workflow ${c.workflow_id}: ${(err as Error).message}`);
-          }
-        }),
-      );
+      const batch = cases.slice(i, i + 50);
+      const found = await Promise.all(batch.map(disagreeing));
+      pending.push(...batch.filter((_, j) => found[j] !== null));
     }
+    // A workflow completes a moment after it writes its closing events: it is stuck only if it stays apart.
+    const deadline = Date.now() + (options.settleMs ?? 10_000);
+    let last: (string | null)[] = [];
+    while (pending.length) {
+      last = await Promise.all(pending.map(disagreeing));
+      pending = pending.filter((_, j) => last[j] !== null);
+      if (!pending.length || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    v.workflowProblems.push(...last.filter((p): p is string => p !== null));
   }
 
   return {
