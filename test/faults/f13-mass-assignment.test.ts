@@ -15,7 +15,7 @@ import {
   expectInvariants,
   importViaApi,
   mapLimit,
-  openCaseViaApi,
+  openParkedCaseViaApi,
   openCasesViaApi,
   recordTemporalCalls,
   type Cast,
@@ -52,16 +52,8 @@ beforeAll(async () => {
   cases = await openCasesViaApi(api, cast.specialist, Array.from({ length: 20 }, () => pricingDispute()));
   const [toDecide, toPropose, toCancel, withTask] = cases;
   const unopened = pricingDispute();
-  await importViaApi(api, cast.specialist, [unopened, parkedFixture]);
-  // A work order line beyond what a quantity may be: the case opened on it parks in EVIDENCE, where retry-evidence is
-  // accepted (and parks it again until the record is fixed).
-  await api.db.pool.query(
-    `UPDATE work_order_lines l SET quantity_completed_milli = 2000000000000 FROM work_orders w
-      WHERE w.id = l.work_order_id AND w.purchase_order_id = $1`,
-    [parkedFixture.records.purchaseOrders![0].id],
-  );
-  parked = await openCaseViaApi(api, cast.specialist, parkedFixture);
-  await caseViaApi(api, cast.specialist, parked, 'parked', (d) => d.evidenceError !== null);
+  await importViaApi(api, cast.specialist, [unopened]);
+  parked = await openParkedCaseViaApi(api, cast.specialist, parkedFixture);
   await mapLimit(cases, 10, (c) => caseViaApi(api, cast.specialist, c, 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION'));
   await completeTasksViaApi(api, cast, toPropose);
   await completeTasksViaApi(api, cast, toDecide);

@@ -19,7 +19,7 @@ import {
   driveToMemoViaApi,
   mapLimit,
   importViaApi,
-  openCaseViaApi,
+  openParkedCaseViaApi,
   openCasesViaApi,
   routesAnswered,
   type Cast,
@@ -97,17 +97,9 @@ it('runs every route of the table, and the whole life of a case, as the applicat
       (SELECT tableowner FROM pg_tables WHERE tablename = 'case_events') AS owner`, [APP_ROLE]);
   expect(rows[0]).toEqual({ me: login, member: true, owner: expect.not.stringMatching(login) });
 
-  // A work order line beyond what a quantity may be, as a records source might hand it over: the case opened on it
-  // parks in EVIDENCE; retry-evidence is accepted (and parks it again) until the record is fixed.
+  // A case parked on a malformed record: retry-evidence is accepted (and parks it again) until the record is fixed.
   const parkedFixture = pricingDispute();
-  await importViaApi(api, cast.specialist, [parkedFixture]);
-  const { rowCount } = await api.db.pool.query(
-    `UPDATE work_order_lines l SET quantity_completed_milli = 2000000000000 FROM work_orders w
-      WHERE w.id = l.work_order_id AND w.purchase_order_id = $1`,
-    [parkedFixture.records.purchaseOrders![0].id],
-  );
-  expect(rowCount).toBe(1);
-  const parked = await openCaseViaApi(api, cast.specialist, parkedFixture);
+  const parked = await openParkedCaseViaApi(api, cast.specialist, parkedFixture);
 
   const cases = await openCasesViaApi(api, cast.specialist, Array.from({ length: 25 }, () => pricingDispute()));
   const cancelled = cases.pop()!;
@@ -149,7 +141,6 @@ it('runs every route of the table, and the whole life of a case, as the applicat
   await post(`/api/users/${created.id}/revoke`, admin, undefined);
   await post(`/api/disputes/${cancelled.id}/cancel`, cast.manager, { reason: 'customer withdrew' });
 
-  await caseViaApi(api, cast.specialist, parked, 'parked on the malformed work order', (d) => d.evidenceError !== null);
   await post(`/api/disputes/${parked.id}/retry-evidence`, cast.specialist, {});
   await caseViaApi(api, cast.specialist, parked, 'parked again', (d) => d.evidenceError !== null);
   await importViaApi(api, cast.specialist, [parkedFixture]);

@@ -448,3 +448,21 @@ export function recordTemporalCalls(client: Client): string[] {
   }
   return calls;
 }
+
+/**
+ * Opens a case on `fixture` after making one of its work order lines larger than a quantity may be, as a records
+ * source might hand it over: the case parks in EVIDENCE (evidenceError set), where retry-evidence is accepted, and
+ * parks again until `importViaApi(api, user, [fixture])` puts the record right.
+ */
+export async function openParkedCaseViaApi(api: ApiHarness, specialist: TestUser, fixture: Fixture): Promise<HttpCase> {
+  await importViaApi(api, specialist, [fixture]);
+  const { rowCount } = await api.db.pool.query(
+    `UPDATE work_order_lines l SET quantity_completed_milli = 2000000000000 FROM work_orders w
+      WHERE w.id = l.work_order_id AND w.purchase_order_id = $1`,
+    [fixture.records.purchaseOrders![0].id],
+  );
+  if (rowCount !== 1) throw new Error(`expected one work order line to spoil, found ${rowCount}`);
+  const c = await openCaseViaApi(api, specialist, fixture);
+  await caseViaApi(api, specialist, c, 'parked on its malformed work order', (d) => d.evidenceError !== null);
+  return c;
+}
