@@ -1,0 +1,292 @@
+// The faults, injected for real into the running processes (no test hooks in the engine):
+//   F1  kill -9 of the worker at random moments, and once inside memo activities after their commit: a side
+//       connection locks the memo counter row, a batch of approvals is released, the memo transactions queue on the
+//       lock, the Temporal server is paused (SIGSTOP), the lock released: the memos commit, their activities cannot
+//       report it, and the worker is killed; the retries must find the memos, not add any;
+//   F2  kill -9 of the worker inside its memo transactions, before their commit: the same queue on the locked
+//       counter, the worker killed, the lock released; the dead worker's transactions must roll back (no memo, no
+//       trail row, no counter increment);
+//   F4  kill -9 of the Temporal dev server (database file kept as the crash left it), restart on the same port;
+//   F5  PostgreSQL stopped for 30 s: /health and /api routes must answer 503 promptly; then restarted.
+import { Client } from 'pg';
+import type { Actors, CaseRun, Driver } from './driver';
+import type { Http } from './http';
+import { sleep, type Stack } from './stack';
+
+export type FaultKind = 'F1' | 'F2' | 'F4' | 'F5';
+
+export interface FaultRecord {
+  kind: FaultKind;
+  label: string;
+  at: number;
+  inFlight: number;
+  stages: string;
+  detail: string;
+  problems: string[];
+}
+
+const WORKER_APP = 'ar-dispute-engine'; // application_name of the worker's pool (infra/postgres.ts default)
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 100): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) return undefined;
+    await sleep(everyMs);
+  }
+}
+
+export class Faults {
+  readonly records: FaultRecord[] = [];
+
+  constructor(
+    private readonly stack: Stack,
+    private readonly driver: Driver,
+    private readonly http: Http,
+    private readonly actors: Actors,
+    private readonly rand: () => number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  private begin(kind: FaultKind, label: string): FaultRecord {
+    const stages = Object.entries(this.driver.stageCounts())
+      .map(([stage, n]) => `${stage[0]}${stage.slice(1).toLowerCase().replace('_m', 'M')}:${n}`)
+      .join(' ');
+    const record: FaultRecord = { kind, label, at: Date.now(), inFlight: this.driver.inFlight, stages, detail: '', problems: [] };
+    this.records.push(record);
+    this.log(`${kind} ${label}: ${record.inFlight} cases in flight (${stages})`);
+    return record;
+  }
+
+  private async count(sql: string): Promise<number> {
+    const { rows } = await this.stack.pool!.query(sql);
+    return Number(rows[0].n);
+  }
+  private memoCount(): Promise<number> {
+    return this.count('SELECT count(*) AS n FROM credit_memos');
+  }
+  private openMemoTransactions(): Promise<number> {
+    return this.count(
+      `SELECT count(*) AS n FROM pg_stat_activity
+        WHERE application_name = '${WORKER_APP}' AND xact_start IS NOT NULL AND query ILIKE '%credit_memo%'`,
+    );
+  }
+
+  private async restartWorker(record: FaultRecord): Promise<number> {
+    try {
+      return await this.stack.startWorker();
+    } catch (err) {
+      record.problems.push(`the worker did not come back: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  // ------------------------------------------------------------ F1
+
+  async killWorkerAtRandom(label: string): Promise<void> {
+    const record = this.begin('F1', label);
+    await sleep(this.rand() * 2_000);
+    const memoTx = await this.openMemoTransactions().catch(() => -1);
+    const activeCommands = this.driver.stageCounts();
+    await this.stack.killWorker();
+    const downMs = 500 + Math.floor(this.rand() * 2_500);
+    await sleep(downMs);
+    const restartMs = await this.restartWorker(record);
+    record.detail = `worker down ${downMs} ms (+${restartMs} ms to poll again); memo transactions open at the kill: ${memoTx}; ${activeCommands.CREDIT_MEMO ?? 0} cases in CREDIT_MEMO`;
+  }
+
+  /** Holds approvals until `batch` cases wait for one (or `waitMs` passes); returns the held cases. */
+  private async gatherApprovals(batch: number, waitMs: number): Promise<CaseRun[]> {
+    this.driver.holdApprovals = true;
+    // Until `batch` wait, or none has joined for 8 s (fewer cases are heading for approval than hoped).
+    let last = 0;
+    let lastChange = Date.now();
+    await until(() => {
+      const held = this.driver.heldRuns.length;
+      if (held !== last) [last, lastChange] = [held, Date.now()];
+      return held >= batch || (held > 0 && Date.now() - lastChange > 8_000) ? true : undefined;
+    }, waitMs, 100);
+    return this.driver.heldRuns;
+  }
+
+  /**
+   * Locks the memo counter, releases `held` approvals and waits until the worker's memo transactions queue on the
+   * lock (seen in pg_stat_activity); `inside` runs with them queued, then the lock is released in every case.
+   */
+  private async withMemoTransactionsQueued(
+    record: FaultRecord,
+    held: CaseRun[],
+    inside: (queued: { sessions: number[]; memosBefore: number; release: () => Promise<void> }) => Promise<void>,
+  ): Promise<{ approvals: Promise<number> }> {
+    const lock = new Client({ connectionString: this.stack.databaseUrl, application_name: 'chaos-lock' });
+    lock.on('error', () => undefined);
+    await lock.connect();
+    try {
+      const memosBefore = await this.memoCount();
+      await lock.query('BEGIN');
+      await lock.query('SELECT last_value FROM credit_memo_counter FOR UPDATE');
+      const approvals = this.driver.releaseApprovals();
+      const target = Math.max(1, Math.min(held.length, 6));
+      let sessions: number[] = [];
+      await until(async () => {
+        const { rows } = await this.stack.pool!.query(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query ILIKE '%credit_memo_counter%'`,
+          [WORKER_APP],
+        );
+        sessions = rows.map((r) => r.pid as number);
+        return sessions.length >= target ? true : undefined;
+      }, 8_000, 50);
+      if (sessions.length === 0) record.problems.push('no memo transaction was seen queued on the counter');
+      await inside({ sessions, memosBefore, release: () => lock.query('ROLLBACK').then(() => undefined) });
+      // Wrapped: the decisions finish only once a worker runs again, which the caller starts after this returns.
+      return { approvals };
+    } finally {
+      await lock.query('ROLLBACK').catch(() => undefined);
+      await lock.end().catch(() => undefined);
+    }
+  }
+
+  /** Cases of `runs` whose memo is committed while their workflow still waits for the memo activity's answer. */
+  private async committedButUnreported(runs: CaseRun[]): Promise<{ committed: number; unreported: number }> {
+    const ids = runs.flatMap((run) => (run.id ? [run.id] : []));
+    const { rows } = await this.stack.pool!.query('SELECT case_id::text AS case_id FROM credit_memos WHERE case_id = ANY($1::uuid[])', [ids]);
+    const committed = new Set(rows.map((r) => r.case_id as string));
+    let unreported = 0;
+    for (const run of runs.filter((r) => r.id && committed.has(r.id) && r.workflowId)) {
+      const described = await this.stack.temporalClient!.workflow.getHandle(run.workflowId!).describe();
+      if (described.raw.pendingActivities?.some((a) => a.activityType?.name === 'issueCreditMemo')) unreported += 1;
+    }
+    return { committed: committed.size, unreported };
+  }
+
+  async killWorkerAfterMemoCommits(label: string, batch: number): Promise<void> {
+    const held = await this.gatherApprovals(batch, 40_000);
+    const record = this.begin('F1', label);
+    let detail = '';
+    const { approvals } = await this.withMemoTransactionsQueued(record, held, async ({ sessions, memosBefore, release }) => {
+      this.stack.pauseTemporal();
+      try {
+        await release();
+        const all = await until(async () => ((await this.memoCount()) - memosBefore >= sessions.length ? true : undefined), 10_000, 20);
+        if (!all) record.problems.push(`only ${(await this.memoCount()) - memosBefore} of ${sessions.length} queued memos committed with Temporal paused`);
+        await this.stack.killWorker();
+      } finally {
+        this.stack.resumeTemporal();
+      }
+      const { committed, unreported } = await this.committedButUnreported(held);
+      if (unreported === 0) record.problems.push('no memo activity was caught between its commit and its report');
+      detail = `${held.length} approvals released, ${sessions.length} memo transactions queued on the locked counter; Temporal paused, lock released: ${committed} memos committed, ${unreported} of their activities unreported when the worker was killed`;
+    });
+    const restartMs = await this.restartWorker(record);
+    await approvals;
+    record.detail = `${detail}; worker back in ${restartMs} ms`;
+  }
+
+  // ------------------------------------------------------------ F2
+
+  async killWorkerInsideMemoTransactions(label: string, batch: number): Promise<void> {
+    const held = await this.gatherApprovals(batch, 40_000);
+    const record = this.begin('F2', label);
+    const issued = () => this.count(`SELECT count(*) AS n FROM case_events WHERE type = 'CREDIT_MEMO_ISSUED'`);
+    const counter = async () => Number((await this.stack.pool!.query('SELECT last_value FROM credit_memo_counter')).rows[0].last_value);
+    let detail = '';
+    const { approvals } = await this.withMemoTransactionsQueued(record, held, async ({ sessions, memosBefore, release }) => {
+      const [issuedBefore, counterBefore] = [await issued(), await counter()];
+      await this.stack.killWorker();
+      await sleep(300);
+      // The dead worker's sessions now run on into closed sockets: their statements fail, their transactions roll back.
+      await release();
+      const gone = await until(async () => {
+        const { rows } = await this.stack.pool!.query('SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[])', [sessions]);
+        return rows.length === 0 ? true : undefined;
+      }, 15_000, 100);
+      if (!gone) record.problems.push('the killed worker’s PostgreSQL sessions did not end');
+      // Before any new worker runs: nothing of the dead worker's transactions may have committed.
+      const [memosAfter, issuedAfter, counterAfter] = [await this.memoCount(), await issued(), await counter()];
+      if (memosAfter !== memosBefore || issuedAfter !== issuedBefore || counterAfter !== counterBefore) {
+        record.problems.push(`partial commit: memos ${memosBefore}→${memosAfter}, CREDIT_MEMO_ISSUED ${issuedBefore}→${issuedAfter}, counter ${counterBefore}→${counterAfter}`);
+      }
+      detail = `${held.length} approvals released; ${sessions.length} memo transactions open (queued on the locked counter) at kill -9; after the lock's release they rolled back: +${memosAfter - memosBefore} memos, +${issuedAfter - issuedBefore} trail rows, counter +${counterAfter - counterBefore}`;
+    });
+    const restartMs = await this.restartWorker(record);
+    await approvals;
+    record.detail = `${detail}; worker back in ${restartMs} ms`;
+  }
+
+  // ------------------------------------------------------------ F4
+
+  async killTemporal(label: string): Promise<void> {
+    const record = this.begin('F4', label);
+    await this.stack.killTemporal();
+    const killedAt = Date.now();
+    const health = await this.http.call('GET', '/health', { timeoutMs: 10_000 });
+    if (health.status !== 503) record.problems.push(`/health answered ${health.status} with Temporal down`);
+    const downMs = 2_000 + Math.floor(this.rand() * 3_000);
+    await sleep(Math.max(0, killedAt + downMs - Date.now()));
+    await this.stack.startTemporal();
+    const restartedAt = Date.now();
+    const back = await until(async () => ((await this.http.call('GET', '/health', { timeoutMs: 5_000 })).status === 200 ? true : undefined), 60_000, 250);
+    if (!back) record.problems.push('/health did not return to 200 within 60 s of the restart');
+    const apiBackMs = Date.now() - restartedAt;
+    // The worker's connection must find the restarted server by itself (same process, no restart).
+    const pid = this.stack.workerPid;
+    const polling = await until(async () => {
+      try {
+        const { pollers } = await this.stack.temporalClient!.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: this.stack.taskQueue, kind: 1 },
+          taskQueueType: 1,
+        });
+        return (pollers ?? []).some((p) => (p.identity ?? '').startsWith(`${pid}@`)) ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 60_000, 500);
+    if (!polling) record.problems.push('the worker did not poll the restarted server within 60 s');
+    record.detail = `server down ${downMs} ms; /health with it down: ${health.status} in ${health.ms} ms; API healthy ${apiBackMs} ms after the restart; worker (same process) polling again: ${polling ? 'yes' : 'NO'}`;
+  }
+
+  // ------------------------------------------------------------ F5
+
+  async stopPostgres(label: string, downMs: number): Promise<void> {
+    const record = this.begin('F5', label);
+    await this.stack.stopPostgres();
+    const stoppedAt = Date.now();
+    const answers: string[] = [];
+    let slowest = 0;
+    const specialist = this.actors.specialists[0];
+    const probes: [string, string, Parameters<Http['call']>[2]][] = [
+      ['GET', '/health', {}],
+      ['GET', '/api/disputes?limit=5', { token: this.actors.auditor.token }],
+      ['GET', '/api/tasks?status=OPEN', { token: this.actors.ops.SALES_OPS[0].token }],
+      [
+        'POST',
+        '/api/disputes',
+        { token: specialist.token, body: { invoiceNumber: 'CH-NONE', disputedAmount: '1.00', reasonCode: 'OTHER' }, headers: { 'idempotency-key': `f5-probe-${stoppedAt}` } },
+      ],
+    ];
+    let rounds = 0;
+    while (Date.now() - stoppedAt < downMs - 1_000) {
+      rounds += 1;
+      for (const [method, path, options] of probes) {
+        const answer = await this.http.call(method, path, { ...options, timeoutMs: 15_000 });
+        slowest = Math.max(slowest, answer.ms);
+        if (answer.status !== 503) record.problems.push(`${method} ${path} answered ${answer.status || 'nothing'} in ${answer.ms} ms with PostgreSQL down (want 503)`);
+        else if (answer.ms > 10_000) record.problems.push(`${method} ${path} took ${answer.ms} ms to answer 503`);
+        answers.push(`${answer.status}`);
+      }
+      await sleep(Math.min(5_000, Math.max(0, stoppedAt + downMs - 1_000 - Date.now())));
+    }
+    await sleep(Math.max(0, stoppedAt + downMs - Date.now()));
+    await this.stack.startPostgres();
+    const restartedAt = Date.now();
+    const back = await until(async () => ((await this.http.call('GET', '/health', { timeoutMs: 5_000 })).status === 200 ? true : undefined), 60_000, 250);
+    const recoveredMs = Date.now() - restartedAt;
+    if (!back) record.problems.push('the API pool did not recover: /health not 200 within 60 s of the restart');
+    const me = await this.http.call('GET', '/api/me', { token: specialist.token });
+    if (me.status !== 200) record.problems.push(`/api/me answered ${me.status} after the restart`);
+    const all503 = answers.every((a) => a === '503');
+    record.detail = `down ${Math.round((restartedAt - stoppedAt) / 1000)} s; ${rounds} rounds of 4 probes (/health, 2 GETs, 1 POST on /api): ${all503 ? 'all 503' : answers.join(',')}, slowest ${slowest} ms; API pool healthy ${recoveredMs} ms after the restart`;
+  }
+}

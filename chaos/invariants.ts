@@ -1,0 +1,77 @@
+// The invariant check of QUALITY.md after a chaos run. The rules are the ones the fault tests use
+// (test/support/invariants.ts: one memo per approved case and none otherwise, memo = approved ≤ disputed ≤ open
+// balance, eligible approvers, verify_case_trail and a complete trail, memo numbering, no case stuck, every
+// workflow completed); this adds what only the driver knows: what each case was scripted to do, what it proposed,
+// and how many cases each invoice was opened for.
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { parseMoney } from '../domain/money';
+import { checkInvariants as checkEngineInvariants, type InvariantReport } from '../test/support/invariants';
+import type { CaseRun } from './driver';
+
+export interface InvariantResult {
+  engine: InvariantReport;
+  /** A case whose memo is not the credit the driver proposed for it. */
+  amountMismatches: string[];
+  /** An Idempotency-Key replay that made a second case. */
+  duplicateCases: string[];
+  /** A case that ended otherwise than its script (cancelled, closed with or without a memo). */
+  scriptMismatches: string[];
+}
+
+type Row = Record<string, unknown>;
+
+export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRun[]): Promise<InvariantResult> {
+  const q = async (sql: string): Promise<Row[]> => (await pool.query(sql)).rows;
+  const engine = await checkEngineInvariants(pool, { temporal, allClosed: true, workflowIds: runs.flatMap((r) => (r.workflowId ? [r.workflowId] : [])) });
+
+  const byId = new Map(runs.filter((r) => r.id).map((r) => [r.id!, r]));
+  const amountMismatches: string[] = [];
+  for (const memo of await q(`SELECT number, case_id::text AS case_id, amount_minor FROM credit_memos`)) {
+    const run = byId.get(String(memo.case_id));
+    if (!run) {
+      amountMismatches.push(`memo ${memo.number} belongs to a case the driver did not open`);
+    } else if (BigInt(String(memo.amount_minor)) !== parseMoney(run.plan.credit)) {
+      amountMismatches.push(`memo ${memo.number} (case ${run.plan.n}): ${memo.amount_minor} minor units, proposed ${run.plan.credit}`);
+    }
+  }
+
+  const scripted = new Map<string, number>();
+  for (const run of runs) scripted.set(run.plan.invoiceNumber, (scripted.get(run.plan.invoiceNumber) ?? 0) + 1);
+  const duplicateCases = (await q(`SELECT invoice_number, count(*)::int AS n FROM cases GROUP BY invoice_number`))
+    .filter((r) => Number(r.n) > (scripted.get(String(r.invoice_number)) ?? 0))
+    .map((r) => `invoice ${r.invoice_number}: ${r.n} cases, ${scripted.get(String(r.invoice_number)) ?? 0} scripted`);
+
+  const finals = new Map(
+    (await q(`SELECT c.id::text AS id, c.status, (SELECT count(*)::int FROM credit_memos m WHERE m.case_id = c.id) AS memos FROM cases c`)).map(
+      (r) => [String(r.id), r],
+    ),
+  );
+  const scriptMismatches: string[] = [];
+  for (const run of runs) {
+    const final = run.id ? finals.get(run.id) : undefined;
+    if (!final || final.status === 'OPEN') continue; // an OPEN case is already a failure of the engine check
+    const { outcome, cancelAt, kind } = run.plan;
+    const cancelled = final.status === 'CANCELLED';
+    const memo = Number(final.memos) === 1;
+    const asScripted =
+      outcome === 'cancel' && cancelAt !== null
+        ? cancelled
+        : outcome === 'no-credit'
+          ? !cancelled && !memo
+          : // A shared invoice's balance may go to its other cases first: then the credit is refused, no memo.
+            !cancelled && (memo || kind === 'shared');
+    if (!asScripted) {
+      scriptMismatches.push(
+        `case ${run.plan.n} (${kind}, ${outcome}${cancelAt ? `@${cancelAt}` : ''}): ended ${final.status} with ${final.memos} memos; steps ${run.steps.join(' → ')}`,
+      );
+    }
+  }
+
+  return {
+    engine,
+    amountMismatches,
+    duplicateCases,
+    scriptMismatches,
+  };
+}

@@ -1,0 +1,316 @@
+// `npm run chaos [-- --cases N --seed S --in-flight K --max-seconds T --keep-logs]`
+// Drives a few hundred dispute cases through every stage against the production topology (API and worker as
+// separate processes, a Temporal dev server on a database file, an embedded PostgreSQL of the run's own), injects
+// F1 F2 F4 F5 F9 of shared/QUALITY.md for real while they are in flight, waits for every case to finish, then checks
+// the invariants and prints one table. Exits non-zero when any invariant or fault rule fails.
+import path from 'node:path';
+import { Driver, type Actor, type Actors } from './driver';
+import { Faults, type FaultKind } from './faults';
+import { Http } from './http';
+import type { InvariantViolations } from '../test/support/invariants';
+import { checkInvariants, type InvariantResult } from './invariants';
+import { makePlans, prng } from './plan';
+import { ROOT, sleep, Stack, withStack } from './stack';
+
+interface Options {
+  cases: number;
+  seed: number;
+  inFlight: number;
+  maxSeconds: number;
+  keepLogs: boolean;
+}
+
+function usage(message?: string): never {
+  if (message) console.error(message);
+  console.error('usage: npm run chaos -- [--cases N (300)] [--seed S (random)] [--in-flight K (36)] [--max-seconds T (420)] [--keep-logs]');
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Partial<Options> = { keepLogs: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) usage(`${flag} needs a value`);
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) usage(`${flag} must be a positive number`);
+      return n;
+    };
+    switch (flag) {
+      case '--cases':
+        options.cases = Math.floor(value());
+        break;
+      case '--seed':
+        options.seed = Math.floor(value());
+        break;
+      case '--in-flight':
+        options.inFlight = Math.floor(value());
+        break;
+      case '--max-seconds':
+        options.maxSeconds = value();
+        break;
+      case '--keep-logs':
+        options.keepLogs = true;
+        break;
+      case '--help':
+      case '-h':
+        usage();
+        break;
+      default:
+        usage(`unknown option ${arg}`);
+    }
+  }
+  const cases = options.cases ?? 300;
+  if (cases < 10) usage('--cases must be at least 10');
+  return {
+    cases,
+    seed: options.seed ?? Math.floor(Math.random() * 2 ** 31),
+    inFlight: options.inFlight ?? 36,
+    maxSeconds: options.maxSeconds ?? 420,
+    keepLogs: options.keepLogs ?? false,
+  };
+}
+
+const options = parseArgs(process.argv.slice(2));
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s`;
+const say = (line: string) => console.log(`[chaos ${elapsed()}] ${line}`);
+
+async function createActors(http: Http, adminToken: string): Promise<Actors> {
+  const create = async (name: string, role: string, extra: Record<string, unknown> = {}): Promise<Actor> => {
+    const answer = await http.send('POST', '/api/users', { token: adminToken, body: { name, role, ...extra } });
+    if (answer.status !== 201) throw new Error(`POST /api/users (${role}) → ${answer.status} ${JSON.stringify(answer.body)}`);
+    return { name, role, team: answer.body.team, token: answer.body.token, id: answer.body.id };
+  };
+  const many = (n: number, make: (i: number) => Promise<Actor>) => Promise.all(Array.from({ length: n }, (_, i) => make(i)));
+  const me = await http.send('GET', '/api/me', { token: adminToken });
+  return {
+    admin: { name: 'admin', role: 'admin', team: null, token: adminToken, id: me.body.id },
+    specialists: await many(3, (i) => create(`Specialist ${i + 1}`, 'specialist')),
+    managers: await many(4, (i) => create(`Manager ${i + 1}`, 'manager', { approvalLimit: null })),
+    ops: {
+      SALES_OPS: await many(2, (i) => create(`Sales ops ${i + 1}`, 'ops', { team: 'SALES_OPS' })),
+      ORDER_MANAGEMENT: await many(2, (i) => create(`Order management ${i + 1}`, 'ops', { team: 'ORDER_MANAGEMENT' })),
+    },
+    auditor: await create('Auditor', 'auditor'),
+  };
+}
+
+async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) {
+      say(`gave up waiting for ${what}`);
+      return false;
+    }
+    await sleep(200);
+  }
+  return true;
+}
+
+// ------------------------------------------------------------ the table
+
+type Row = [string, string, string, boolean | null];
+
+function table(rows: Row[]): string {
+  const head: [string, string, string, string] = ['check', 'value', 'rule', 'result'];
+  const cells = rows.map(([a, b, c, ok]) => [a, b, c, ok === null ? '' : ok ? 'ok' : 'FAIL']);
+  const widths = head.map((h, i) => Math.min(i === 1 ? 90 : 60, Math.max(h.length, ...cells.map((r) => r[i].length))));
+  const line = (r: string[]) => `| ${r.map((c, i) => (c.length > widths[i] ? `${c.slice(0, widths[i] - 1)}…` : c.padEnd(widths[i]))).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+}
+
+const n0 = (items: readonly unknown[]) => items.length === 0;
+
+// The rules of the shared invariant check (test/support/invariants.ts), as the table names them.
+const RULES: Record<keyof InvariantViolations, string> = {
+  duplicateMemos: 'duplicate memos',
+  missingMemos: 'approvals without exactly one memo or refusal',
+  unexpectedMemos: 'memos without an approval, or on a case closed without credit',
+  balanceMismatches: 'balance mismatches',
+  ineligibleApprovals: 'approvals by an ineligible user (role, own proposal, limit)',
+  trailProblems: 'trail tampered or incomplete (verify_case_trail, 1..n, read model)',
+  escalations: 'SLA escalated more than once',
+  memoNumberGaps: 'memo number gaps',
+  stuck: 'cases stuck (still OPEN)',
+  workflowProblems: 'workflows not COMPLETED, or without their case',
+};
+
+// ------------------------------------------------------------ the run
+
+const stack = new Stack({ name: 'ar-chaos', logDir: path.join(ROOT, 'test-results', 'chaos') });
+
+void withStack(stack, async () => {
+  say(`seed ${options.seed}, ${options.cases} cases, ${options.inFlight} kept in flight; starting PostgreSQL, Temporal (db file), API and worker processes…`);
+  await stack.start();
+  say(`stack up: API ${stack.apiUrl}, Temporal ${stack.temporalAddress}, worker pid ${stack.workerPid}`);
+
+  const http = new Http(stack.apiUrl);
+  const actors = await createActors(http, stack.adminToken);
+  const rand = prng(options.seed ^ 0x5eed);
+  const plans = makePlans(options.cases, options.seed, options.seed.toString(36));
+  for (const batch of plans.imports) {
+    const answer = await http.send('POST', '/api/records/import', { token: actors.specialists[0].token, body: batch });
+    if (answer.status !== 200) throw new Error(`records import → ${answer.status} ${JSON.stringify(answer.body).slice(0, 500)}`);
+  }
+  say(`${plans.imports.length} record batches imported; ${Object.values(actors.ops).flat().length + 9} users`);
+
+  const driver = new Driver(http, stack.pool!, plans.cases, actors, { inFlightTarget: options.inFlight, concurrency: 24, rand });
+  const faults = new Faults(stack, driver, http, actors, rand, say);
+  // QUALITY.md's rule for every fault: at least 20 cases in flight when it hits, at least 10 finishing after it.
+  const minInFlight = 20;
+  const minFinishedAfter = 10;
+  const deadline = started + options.maxSeconds * 1000;
+  let maxInFlight = 0;
+
+  const progress = setInterval(() => {
+    maxInFlight = Math.max(maxInFlight, driver.inFlight);
+    const stages = Object.entries(driver.stageCounts())
+      .map(([s, n]) => `${s}:${n}`)
+      .join(' ');
+    say(`opened ${driver.openedCount}/${options.cases}, in flight ${driver.inFlight} [${stages}], finished ${driver.finishedCount}; HTTP ${http.stats.statusLine()}`);
+  }, 10_000);
+  const sampler = setInterval(() => (maxInFlight = Math.max(maxInFlight, driver.inFlight)), 250);
+
+  const opening = driver.openAll();
+  const driving = driver.loop();
+
+  const at = async (fraction: number) => {
+    await waitFor(`${Math.round(fraction * 100)}% of the cases opened`, () => driver.openedCount >= fraction * options.cases, Math.max(0, deadline - Date.now()));
+    // A crowd spread over the stages, so that a fault finds cases waiting for people and cases inside activities.
+    await waitFor(
+      `${minInFlight} cases in flight in 3 stages or more`,
+      () => driver.inFlight >= minInFlight && Object.keys(driver.stageCounts()).length >= 3,
+      30_000,
+    );
+  };
+  // The worker kills come first: a collectEvidence attempt lost with a killed worker is retried only when its
+  // 2-minute start-to-close timeout expires, so a late kill would stretch the run by that much.
+  const schedule: [number, () => Promise<void>][] = [
+    [0.12, () => faults.killWorkerAtRandom('kill -9 worker (random moment)')],
+    [0.25, () => faults.killWorkerAfterMemoCommits('kill -9 worker inside memo activities after their commit', 10)],
+    [0.38, () => faults.killWorkerAtRandom('kill -9 worker (random moment)')],
+    [0.52, () => faults.killWorkerInsideMemoTransactions('kill -9 worker inside memo transactions, before their commit', 8)],
+    [0.66, () => faults.killTemporal('kill -9 Temporal dev server, restart on its db file')],
+    [0.8, () => faults.stopPostgres('PostgreSQL stopped for 30 s', 30_000)],
+  ];
+  let faultError: Error | undefined;
+  for (const [fraction, inject] of schedule) {
+    if (Date.now() > deadline) break;
+    await at(fraction);
+    try {
+      await inject();
+    } catch (err) {
+      faultError = err as Error;
+      say(`fault failed: ${faultError.message}`);
+      if (!stack.workerAlive) await stack.startWorker().catch(() => undefined);
+      if (!stack.postgresUp) await stack.startPostgres().catch(() => undefined);
+      if (!stack.temporalUp) await stack.startTemporal().catch(() => undefined);
+    }
+  }
+  await opening;
+  say('all cases opened, faults done; waiting for every case to finish…');
+  const finished = await waitFor('every case to finish', () => driver.allDone, Math.max(0, deadline - Date.now()));
+  driver.stop();
+  await driving;
+  clearInterval(progress);
+  clearInterval(sampler);
+  const runSeconds = Math.round((Date.now() - started) / 1000);
+
+  say('checking the invariants…');
+  const inv: InvariantResult = await checkInvariants(stack.pool!, stack.temporalClient!, driver.runs);
+  const { engine } = inv;
+
+  // ------------------------------------------------------------ report
+  const opened = driver.runs.filter((r) => r.id).length;
+  const refused = driver.runs.filter((r) => r.refused);
+  const perKind = (kind: FaultKind) => faults.records.filter((f) => f.kind === kind).length;
+  const f9 = driver.f9;
+  const f9bad = f9.filter((r) => r.ok === false);
+  const f9na = f9.filter((r) => r.ok === null).length;
+  const f9of = (check: string) => {
+    const rows = f9.filter((r) => r.check === check);
+    return `${rows.filter((r) => r.ok).length}/${rows.length}`;
+  };
+  const rows: Row[] = [
+    ['run', `seed ${options.seed}, ${options.cases} cases, ${runSeconds} s`, `all finish within ${options.maxSeconds} s`, finished],
+    [
+      'cases opened over HTTP',
+      `${opened} (${refused.length} refused: ${refused.map((r) => r.refused).slice(0, 2).join('; ') || 'none'})`,
+      'all but shared-invoice refusals',
+      opened + refused.filter((r) => r.plan.kind === 'shared' && r.refused?.startsWith('opening refused')).length === options.cases,
+    ],
+    ['cases in flight', `max ${maxInFlight}; at each fault: ${faults.records.map((f) => f.inFlight).join(', ')}`, `≥ ${minInFlight} at every fault`, faults.records.every((f) => f.inFlight >= minInFlight)],
+    [
+      'faults injected',
+      `F1 ×${perKind('F1')}, F2 ×${perKind('F2')}, F4 ×${perKind('F4')}, F5 ×${perKind('F5')}, F9 ×${f9.length}`,
+      'every kind, none failed to inject',
+      perKind('F1') >= 2 && perKind('F2') >= 1 && perKind('F4') >= 1 && perKind('F5') >= 1 && f9.length > 0 && !faultError,
+    ],
+  ];
+  for (const f of faults.records) {
+    const after = driver.runs.filter((r) => r.finishedAt !== undefined && r.finishedAt > f.at).length;
+    const rule = f.kind === 'F5' ? '503 only, no hang' : f.kind === 'F2' ? 'no partial memo' : 'all finish';
+    rows.push([`${f.kind} ${f.label}`, `in flight ${f.inFlight} [${f.stages}], ${after} finished after`, `≥ ${minFinishedAfter} finish after; ${rule}`, after >= minFinishedAfter && f.problems.length === 0]);
+  }
+  rows.push(
+    [
+      'F9 same command twice, one Idempotency-Key',
+      `open in turn ${f9of('open again with the same Idempotency-Key')}, open at once ${f9of('open twice at once, one Idempotency-Key')}, ` +
+        `task at once ${f9of('complete a task twice at once, one Idempotency-Key')}, approve in turn ${f9of('approve again with the same Idempotency-Key')}`,
+      'the first answer again',
+      f9bad.filter((r) => !r.check.startsWith('two')).length === 0,
+    ],
+    ['F9 two managers approve at once', f9of('two managers approve at once'), 'one 200, one 409', f9bad.filter((r) => r.check.startsWith('two')).length === 0],
+    ['cases finished', `${engine.closed} closed + ${engine.cancelled} cancelled of ${engine.cases}`, 'all', engine.open === 0 && engine.cases === opened],
+    ['memos issued', String(engine.memos), '', null],
+    ['duplicate memos', String(engine.violations.duplicateMemos.length), '0', n0(engine.violations.duplicateMemos)],
+    ['balance mismatches', String(engine.violations.balanceMismatches.length), '0', n0(engine.violations.balanceMismatches)],
+    ...Object.entries(engine.violations)
+      .filter(([rule]) => rule !== 'duplicateMemos' && rule !== 'balanceMismatches')
+      .map(([rule, found]): Row => [`invariant: ${RULES[rule as keyof InvariantViolations]}`, String(found.length), '0', n0(found)]),
+    ['memo = the credit the driver proposed', String(inv.amountMismatches.length), '0 differ', n0(inv.amountMismatches)],
+    ['cases made by an Idempotency-Key replay', String(inv.duplicateCases.length), '0', n0(inv.duplicateCases)],
+    ['cases that ended otherwise than scripted', String(inv.scriptMismatches.length), '0', n0(inv.scriptMismatches)],
+    ['API or worker processes that crashed', String(stack.crashes.length), '0', n0(stack.crashes)],
+    ['HTTP 5xx other than 503', String(http.stats.serverErrors.length), '0', n0(http.stats.serverErrors)],
+    ['HTTP requests that hung (no answer in 30 s)', String(http.stats.hangs.length), '0', n0(http.stats.hangs)],
+    ['HTTP answers', `${http.stats.requests} requests: ${http.stats.statusLine()}; slowest ${http.stats.slowest} ms`, '', null],
+    ['unexpected refusals (4xx)', String(driver.surprises.length), '0', n0(driver.surprises)],
+  );
+
+  console.log(`\nchaos run: ${options.cases} cases, seed ${options.seed}\n`);
+  console.log(table(rows));
+  const failed = rows.filter((r) => r[3] === false);
+  console.log('\nfaults, in order:');
+  for (const f of faults.records) console.log(`  - ${f.kind} at ${Math.round((f.at - started) / 1000)} s, ${f.label}: ${f.detail}`);
+  const details: [string, readonly unknown[]][] = [
+    ['fault problems', faults.records.flatMap((f) => f.problems.map((p) => `${f.kind} ${f.label}: ${p}`))],
+    ['F9 failures', f9bad.map((r) => `${r.check}: ${r.detail}`)],
+    ['invariant violations', engine.problems],
+    ['memo amounts', inv.amountMismatches],
+    ['duplicate cases', inv.duplicateCases],
+    ['script mismatches', inv.scriptMismatches],
+    ['crashes', stack.crashes],
+    ['HTTP 5xx', http.stats.serverErrors.map((e) => `${e.at} ${e.what}`)],
+    ['hangs', http.stats.hangs.map((e) => `${e.at} ${e.what}`)],
+    ['unexpected refusals', driver.surprises],
+    ['connection errors', http.stats.unexpected.map((e) => `${e.at} ${e.what}`)],
+  ];
+  for (const [title, items] of details) {
+    if (!items.length) continue;
+    console.log(`\n${title} (${items.length}):`);
+    for (const item of items.slice(0, 15)) console.log(`  - ${String(item)}`);
+    if (items.length > 15) console.log(`  … and ${items.length - 15} more`);
+  }
+  if (f9na) console.log(`\n(${f9na} F9 checks inconclusive: an outage answered one of the pair)`);
+  if (faultError) console.log(`\nfault injection error: ${faultError.message}`);
+  if (failed.length || options.keepLogs) {
+    const kept = await stack.keepLogs();
+    if (kept) console.log(`\nAPI and worker logs kept in ${path.relative(process.cwd(), kept)}`);
+  }
+  console.log(failed.length ? `\nchaos: FAILED (${failed.map((r) => r[0]).join('; ')})` : '\nchaos: all invariants hold');
+  return failed.length ? 1 : 0;
+});
