@@ -33,7 +33,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Unknown id (or not visible to your team)',
   409: 'The case (or task) is not in a state that allows it',
   413: 'The body is larger than 256 KB',
-  422: 'Valid shape, but the business rules refuse it',
+  422: 'Valid shape, but refused by a rule this document cannot state (a business rule, a date that does not exist, a cursor the API never gave out)',
   429: 'Too many requests from this caller',
   503: 'PostgreSQL or Temporal is unavailable; retry later',
 };

@@ -102,6 +102,7 @@ export const routes: readonly Route[] = [
     roles: ['admin'],
     body: userRequest,
     success: { status: 201, schema: userCreatedResponse, description: 'The user, with their token' },
+    errors: [422],
     handler: ({ deps, body }) => createUser(deps.pool, deps.teams, body),
   }),
   route({
@@ -149,6 +150,7 @@ export const routes: readonly Route[] = [
     roles: ['admin', 'specialist', 'manager', 'auditor'],
     query: invoiceListQuery,
     success: { status: 200, schema: invoiceListResponse, description: 'A page of invoices' },
+    errors: [422],
     handler: ({ deps, query }) => listInvoices(deps.pool, query),
   }),
   route({
@@ -205,6 +207,7 @@ export const routes: readonly Route[] = [
     roles: CASE_READERS,
     query: disputeListQuery,
     success: { status: 200, schema: disputeListResponse, description: 'A page of cases' },
+    errors: [422],
     handler: ({ deps, user, query }) => listDisputes(deps.pool, user, query),
   }),
   route({
@@ -312,7 +315,7 @@ export const routes: readonly Route[] = [
     params: idParams,
     query: commentListQuery,
     success: { status: 200, schema: commentListResponse, description: 'A page of comments' },
-    errors: [404],
+    errors: [404, 422],
     handler: ({ deps, user, params, query }) => listComments(deps.pool, user, params.id, query),
   }),
 
@@ -327,6 +330,7 @@ export const routes: readonly Route[] = [
     roles: ['ops', 'specialist', 'manager'],
     query: taskListQuery,
     success: { status: 200, schema: taskListResponse, description: 'A page of tasks' },
+    errors: [422],
     handler: ({ deps, user, query }) => listTasks(deps.pool, user, query),
   }),
   route({
@@ -355,6 +359,7 @@ export const routes: readonly Route[] = [
     roles: ['manager', 'auditor'],
     query: cycleTimeQuery,
     success: { status: 200, schema: cycleTimeResponse, description: 'The report' },
+    errors: [422],
     handler: ({ deps, query }) => cycleTimeReport(deps.pool, query),
   }),
   route({

@@ -9,12 +9,10 @@ export const moneyAmount = z
   .string()
   .regex(/^\d{1,13}(\.\d{1,2})?$/, 'a decimal string with at most 2 decimals, e.g. "1250.00"');
 
-export const quantity = z
-  .number()
-  .finite()
-  .nonnegative()
-  .max(1e9)
-  .refine((q) => /^\d+(\.\d{1,3})?$/.test(String(q)), 'at most 3 decimals');
+const atMostThreeDecimals = (q: number) => /^\d+(\.\d{1,3})?$/.test(String(q));
+export const quantity = z.number().finite().nonnegative().max(1e9).refine(atMostThreeDecimals, 'at most 3 decimals');
+// positive(), not a refine: the import's /openapi.json must say "greater than 0" too.
+const invoicedQuantity = z.number().finite().positive().max(1e9).refine(atMostThreeDecimals, 'at most 3 decimals');
 
 const id = z.string().trim().min(1).max(100);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"');
@@ -80,7 +78,7 @@ export const invoiceSchema = z.strictObject({
   dueAt: isoDateTime,
   currency,
   lines: z
-    .array(orderLine.extend({ quantity: quantity.refine((q) => q > 0, 'must be greater than 0') }))
+    .array(orderLine.extend({ quantity: invoicedQuantity }))
     .min(1)
     .max(MAX_LINES)
     .superRefine(uniqueBy((l) => l.lineNo, 'lineNo')),

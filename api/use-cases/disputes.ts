@@ -258,7 +258,8 @@ export async function listDisputes(
 export function checkedCursor(cursor: string, valid: (values: unknown[]) => boolean): string[] {
   const values = decodeCursor(cursor);
   if (!values || !valid(values)) {
-    throw AppError.badRequest('the cursor is invalid', [{ field: 'cursor', message: 'is not a cursor this API gave out', in: 'query' }]);
+    // A string the document allows (it cannot say "only what the API gave out"): refused by rule, not by shape.
+    throw AppError.unprocessable('cursor', 'is not a cursor this API gave out');
   }
   return values as string[];
 }

@@ -15,17 +15,8 @@ export async function createUser(
 ): Promise<z.input<typeof userCreatedResponse>> {
   const team = input.team ?? null;
   const approvalLimit = input.approvalLimit ?? null;
-  if (input.role === 'ops' && team === null) {
-    throw AppError.badRequest('an ops user needs a team', [{ field: 'team', message: 'is required for the ops role', in: 'body' }]);
-  }
-  if (team !== null && !teams.includes(team)) {
-    throw AppError.badRequest('unknown team', [{ field: 'team', message: `must be one of ${teams.join(', ')}`, in: 'body' }]);
-  }
-  if (approvalLimit !== null && input.role !== 'manager') {
-    throw AppError.badRequest('only managers have an approval limit', [
-      { field: 'approvalLimit', message: 'is only allowed for the manager role', in: 'body' },
-    ]);
-  }
+  // Which roles have a team and a limit is in the request schema; which teams exist is configuration.
+  if (team !== null && !teams.includes(team)) throw AppError.unprocessable('team', `must be one of ${teams.join(', ')}`);
   const token = generateToken();
   const { rows } = await db.query(
     `INSERT INTO users (name, role, team, approval_limit_minor, token_hash) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
