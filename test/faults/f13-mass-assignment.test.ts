@@ -80,12 +80,14 @@ beforeAll(async () => {
 afterAll(() => api?.close());
 
 const bodyRoutes = routes.filter((r) => r.body);
-const acceptedKeys = (path: string) => {
-  const body = bodyRoutes.find((r) => r.path === path)!.body;
-  // A refined schema (.superRefine) wraps its object; the keys are those of the object inside.
-  const inner = body instanceof z.ZodObject ? body : (body as unknown as { def: { in?: z.ZodType; schema?: z.ZodType } }).def.in;
-  return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
-};
+/** The fields a body schema takes: an object's keys, or those of any shape of a union (one shape per type or role). */
+function fieldsOf(schema: z.ZodType): string[] {
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  if (schema instanceof z.ZodUnion) return [...new Set((schema.options as z.ZodType[]).flatMap(fieldsOf))];
+  if (schema instanceof z.ZodPipe) return fieldsOf(schema.in as z.ZodType);
+  throw new Error(`no fields known for a ${schema.constructor.name}: teach fieldsOf this schema`);
+}
+const acceptedKeys = (path: string) => fieldsOf(bodyRoutes.find((r) => r.path === path)!.body!);
 
 /** What a request could change: the rows it would add, and the trail of the case it targets (others move on). */
 const snapshot = async (path: string) =>
