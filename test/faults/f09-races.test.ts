@@ -1,12 +1,17 @@
 // F9 duplicate and racing commands, on the dev server with the real worker, 24 cases in flight at once: the same
 // update id twice gives the first answer and one event (even when the second carries another payload); two managers
 // deciding at once: exactly one wins, the other is refused with a Conflict; a cancel racing an approval: one wins.
+// Then through HTTP, 20 more cases: two managers at once answer 200 and 409; an Idempotency-Key sent twice at once,
+// and again after the case closed, answers the first answer each time.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { eventually } from '../support/api';
+import { eventually, startApi, type ApiHarness } from '../support/api';
 import { completeTaskUpdate, proposeResolutionUpdate, type CommandResult } from '../../domain/messages';
 import {
   cancelCase,
+  caseViaApi,
+  completeTasksViaApi,
+  createCast,
   createFaultWorld,
   decide,
   eventTypes,
@@ -14,11 +19,14 @@ import {
   mapLimit,
   inStage,
   openCases,
+  openCasesViaApi,
   openTaskIds,
   proposeCredit,
+  type Cast,
   type FaultWorld,
+  type HttpCase,
 } from '../support/faults';
-import { pricingDispute } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../support/fixtures';
 
 const CASES = 24;
 
@@ -140,3 +148,50 @@ it('answers a repeated update id once, and lets exactly one of two racing comman
   expect(report.cases).toBe(CASES);
   process.stdout.write(`F9: ${JSON.stringify(outcomes.map((o) => o.race + (o.approved ? ' → approved' : ' → lost')))}\n`);
 }, 120_000);
+
+describe('through HTTP', () => {
+  let api: ApiHarness;
+  let cast: Cast;
+
+  beforeAll(async () => {
+    api = await startApi({ worker: true });
+    cast = await createCast(api.db.pool);
+  }, 60_000);
+
+  afterAll(() => api?.close());
+
+  it('answers two managers at once 200 and 409, and a repeated Idempotency-Key the first answer, even after the case closed', async () => {
+    const cases = await openCasesViaApi(api, cast.specialist, Array.from({ length: 20 }, () => pricingDispute()));
+    await mapLimit(cases, 10, async (c) => {
+      await completeTasksViaApi(api, cast, c);
+      const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount: '100.00', rootCause: 'r' } });
+      expect(res.status).toBe(200);
+    });
+    const decide = (c: HttpCase, manager: TestUser, key?: string) =>
+      api.request('POST', `/api/disputes/${c.id}/decision`, {
+        token: manager.token,
+        body: { decision: 'APPROVE' },
+        headers: key ? { 'idempotency-key': key } : {},
+      });
+    const [raced, repeated] = [cases.slice(0, 10), cases.slice(10)];
+    await mapLimit(raced, 10, async (c) => {
+      const answers = await Promise.all([decide(c, cast.manager), decide(c, cast.manager2)]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+      expect(answers.find((a) => a.status === 409)!.body.error.code).toBe('CONFLICT');
+    });
+    await mapLimit(repeated, 10, async (c) => {
+      const key = `approve-${c.id}`;
+      const [a, b] = await Promise.all([decide(c, cast.manager, key), decide(c, cast.manager, key)]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(b.body).toEqual(a.body);
+      await caseViaApi(api, cast.specialist, c, 'CLOSED', (d) => d.status === 'CLOSED');
+      // The client lost the answer and retries after the case closed: the same key gets the same answer.
+      const late = await decide(c, cast.manager, key);
+      expect({ status: late.status, body: late.body }).toEqual({ status: 200, body: a.body });
+    });
+    await mapLimit(cases, 10, (c) => caseViaApi(api, cast.specialist, c, 'CLOSED', (d) => d.status === 'CLOSED'));
+    const { rows } = await api.db.pool.query(`SELECT count(*)::int AS n FROM approvals`);
+    expect(rows[0].n).toBe(20);
+    await expectInvariants(api.db.pool, { temporal: api.temporal, allClosed: true });
+  }, 90_000);
+});
