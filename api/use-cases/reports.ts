@@ -1,7 +1,11 @@
-// Reports from the read model and the trail, computed by PostgreSQL (percentile_cont, count, sum), never in JS, so
-// they cost the same few queries whatever the number of cases.
+// Reports from the read model and the trail, computed by PostgreSQL, never in JS.
 // Cycle time: cases opened in [from, to]. Cycle time: closed_at − opened_at of CLOSED cases (cancelled ones are
-// counted but not timed). Stage time: from a STAGE_ENTERED to the case's next STAGE_ENTERED.
+// counted but not timed). Stage time: from a STAGE_ENTERED to the case's next STAGE_ENTERED. Whole UTC months of the
+// period are read from the monthly rollups (migrations/0005_report_rollups.sql), so a report over the whole history
+// costs about the same at a thousand cases as at a million; the days of the period outside whole months are counted
+// from the cases themselves, into the same buckets. Counts are exact; percentiles are within 1 % (one bucket), but
+// for groupBy=customerId, whose groups are exact percentiles over the cases in the period (a rollup per customer
+// would hold about as many rows as there are cases).
 // Overview: what is open now (by stage and age), the teams' open and overdue tasks, and the weekly flow.
 import type { z } from 'zod';
 import { formatMoney } from '../../domain/money';
@@ -13,19 +17,39 @@ type Report = z.input<typeof cycleTimeResponse>;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 // Hours from seconds, rounded to 2 decimals; NULL when nothing was measured.
-const median = (seconds: string, filter = '') =>
-  `round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ${seconds}) ${filter})::numeric / 3600, 2)`;
-const p90 = (seconds: string, filter = '') =>
-  `round((percentile_cont(0.9) WITHIN GROUP (ORDER BY ${seconds}) ${filter})::numeric / 3600, 2)`;
+const toHours = (seconds: string) => `round((${seconds})::numeric / 3600, 2)`;
+const median = (seconds: string, filter = '') => toHours(`percentile_cont(0.5) WITHIN GROUP (ORDER BY ${seconds}) ${filter}`);
+const p90 = (seconds: string, filter = '') => toHours(`percentile_cont(0.9) WITHIN GROUP (ORDER BY ${seconds}) ${filter}`);
 const CYCLE = 'extract(epoch FROM s.closed_at - s.opened_at)';
 const CLOSED = `FILTER (WHERE s.status = 'CLOSED')`;
 
+// The same two figures from a histogram: `h` has the bucket and count arrays `b` and `n`.
+const histMedian = (h: string) => toHours(`histogram_percentile(${h}.b, ${h}.n, 0.5)`);
+const histP90 = (h: string) => toHours(`histogram_percentile(${h}.b, ${h}.n, 0.9)`);
+/** Rows (…, bucket, n) summed per bucket and folded into ascending arrays per `keys`. */
+const histograms = (rows: string, keys: string) =>
+  `SELECT ${keys}, array_agg(bucket ORDER BY bucket) AS b, array_agg(n ORDER BY bucket) AS n
+     FROM (SELECT ${keys}, bucket, sum(n)::bigint AS n FROM ${rows} GROUP BY ${keys}, bucket) x GROUP BY ${keys}`;
+
+// The period, exactly: cases opened in [$1, $2) (customer groups, aging).
 const SCOPE = `scope AS (
   SELECT id, status, opened_at, closed_at, reason_code, customer_id, disputed_minor
     FROM cases WHERE opened_at >= $1::timestamptz AND opened_at < $2::timestamptz)`;
 
-// Only ever one of these constant expressions is put into the SQL: the user picks by enum, never by text.
-const GROUP_COLUMNS = { reasonCode: 's.reason_code', customerId: 's.customer_id' } as const;
+// The period split: the cases opened in [$1, $2) or [$3, $4) are read themselves; the rest comes from the rollups,
+// of every month or (bounded) of the months in [$5, $6).
+const EDGE = `edge AS (
+  SELECT id, status, opened_at, closed_at, reason_code FROM cases
+   WHERE (opened_at >= $1::timestamptz AND opened_at < $2::timestamptz)
+      OR (opened_at >= $3::timestamptz AND opened_at < $4::timestamptz))`;
+const EDGE_CYCLE_BUCKET = 'duration_bucket(extract(epoch FROM s.closed_at - s.opened_at))';
+const ROLLUPS = {
+  all: { counts: 'report_case_counts_all WHERE', durations: 'report_durations_all WHERE' },
+  months: {
+    counts: 'report_case_counts WHERE month >= $5::date AND month < $6::date AND',
+    durations: 'report_durations WHERE month >= $5::date AND month < $6::date AND',
+  },
+} as const;
 
 const hours = (v: string | null): number | null => (v === null ? null : Number(v));
 
@@ -35,66 +59,132 @@ const AGE_BUCKET = (openedAt: string) =>
         WHEN now() - ${openedAt} < interval '61 days' THEN '31-60' WHEN now() - ${openedAt} < interval '91 days' THEN '61-90'
         ELSE '>90' END`;
 
+const monthStart = (d: Date, plus = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + plus, 1));
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * [from, to) as whole UTC months, read from the rollups, and the edges outside them, read from the cases. No `from`
+ * starts before every month; no `to` ends after every month, which is the same as now: no case opens in the future.
+ */
+function splitPeriod(from: Date | null, to: Date | null): { rollups: (typeof ROLLUPS)[keyof typeof ROLLUPS]; params: string[] } {
+  const none = ['infinity', 'infinity'];
+  if (from === null && to === null) return { rollups: ROLLUPS.all, params: ['-infinity', '-infinity', ...none] };
+  const firstMonth = from === null ? null : monthStart(from).getTime() === from.getTime() ? from : monthStart(from, 1);
+  const endMonth = to === null ? null : monthStart(to);
+  const start = from?.toISOString() ?? '-infinity';
+  const end = to?.toISOString() ?? 'infinity';
+  if (firstMonth !== null && endMonth !== null && firstMonth >= endMonth) {
+    return { rollups: ROLLUPS.months, params: [start, end, ...none, ...none] };
+  }
+  return {
+    rollups: ROLLUPS.months,
+    params: [
+      start,
+      firstMonth?.toISOString() ?? '-infinity',
+      endMonth?.toISOString() ?? 'infinity',
+      end,
+      firstMonth ? day(firstMonth) : '-infinity',
+      endMonth ? day(endMonth) : 'infinity',
+    ],
+  };
+}
+
 export async function cycleTimeReport(db: Queryable, query: z.output<typeof cycleTimeQuery>): Promise<Report> {
   const now = new Date();
   const from = query.from ? new Date(DATE_ONLY.test(query.from) ? `${query.from}T00:00:00Z` : query.from) : null;
   // A date-only `to` includes that whole day.
-  const toExclusive = query.to
+  const to = query.to
     ? DATE_ONLY.test(query.to)
       ? new Date(Date.parse(`${query.to}T00:00:00Z`) + 86_400_000)
       : new Date(Date.parse(query.to) + 1)
-    : new Date(now.getTime() + 1);
-  const params = [from ? from.toISOString() : '-infinity', toExclusive.toISOString()];
+    : null;
+  const toExclusive = to ?? new Date(now.getTime() + 1);
+  const exact = [from ? from.toISOString() : '-infinity', toExclusive.toISOString()];
+  const split = splitPeriod(from, to);
+  const { counts, durations } = split.rollups;
 
   const groupsSql =
     query.groupBy === 'team'
-      ? `WITH ${SCOPE}
-         SELECT t.team AS key, count(*)::int AS count, count(*) FILTER (WHERE s.status = 'CLOSED')::int AS closed_count,
-                ${median(CYCLE, CLOSED)} AS median, ${p90(CYCLE, CLOSED)} AS p90,
-                count(t.id)::int AS task_count,
-                ${median('extract(epoch FROM t.completed_at - t.created_at)', `FILTER (WHERE t.status = 'DONE')`)} AS task_median,
-                ${p90('extract(epoch FROM t.completed_at - t.created_at)', `FILTER (WHERE t.status = 'DONE')`)} AS task_p90
-           FROM scope s JOIN tasks t ON t.case_id = s.id
-          GROUP BY t.team ORDER BY t.team`
+      ? `WITH ${EDGE},
+         team_counts AS (
+           SELECT key, status, n FROM ${counts} dimension = 'TEAM'
+           UNION ALL SELECT t.team, s.status, count(*) FROM edge s JOIN tasks t ON t.case_id = s.id GROUP BY 1, 2),
+         team_durations AS (
+           SELECT measure, key, bucket, n FROM ${durations} measure IN ('CYCLE_TEAM', 'TASK')
+           UNION ALL
+           SELECT 'CYCLE_TEAM', t.team, ${EDGE_CYCLE_BUCKET}, count(*) FROM edge s JOIN tasks t ON t.case_id = s.id
+            WHERE s.status = 'CLOSED' GROUP BY 2, 3
+           UNION ALL
+           SELECT 'TASK', t.team, duration_bucket(extract(epoch FROM t.completed_at - t.created_at)), count(*)
+             FROM edge s JOIN tasks t ON t.case_id = s.id WHERE t.status = 'DONE' GROUP BY 2, 3),
+         totals AS (SELECT key, sum(n) AS count, coalesce(sum(n) FILTER (WHERE status = 'CLOSED'), 0) AS closed FROM team_counts GROUP BY key),
+         h AS (${histograms('team_durations', 'measure, key')})
+         SELECT t.key, t.count::int AS count, t.closed::int AS closed_count, ${histMedian('c')} AS median, ${histP90('c')} AS p90,
+                t.count::int AS task_count, ${histMedian('k')} AS task_median, ${histP90('k')} AS task_p90
+           FROM totals t
+           LEFT JOIN h c ON c.measure = 'CYCLE_TEAM' AND c.key = t.key
+           LEFT JOIN h k ON k.measure = 'TASK' AND k.key = t.key
+          WHERE t.count > 0 ORDER BY t.key`
       : `WITH ${SCOPE}
-         SELECT ${GROUP_COLUMNS[query.groupBy]} AS key, count(*)::int AS count,
+         SELECT s.customer_id AS key, count(*)::int AS count,
                 count(*) FILTER (WHERE s.status = 'CLOSED')::int AS closed_count,
                 ${median(CYCLE, CLOSED)} AS median, ${p90(CYCLE, CLOSED)} AS p90
            FROM scope s GROUP BY 1 ORDER BY 1`;
 
-  const [overall, groups, stages, aging] = await Promise.all([
+  const [byReason, groups, stages, aging] = await Promise.all([
+    // The overall line (key NULL) and one line per reason code.
     db.query(
-      `WITH ${SCOPE}
-       SELECT count(*)::int AS count,
-              count(*) FILTER (WHERE s.status = 'CLOSED')::int AS closed_count,
-              count(*) FILTER (WHERE s.status = 'OPEN')::int AS open_count,
-              count(*) FILTER (WHERE s.status = 'CANCELLED')::int AS cancelled_count,
-              ${median(CYCLE, CLOSED)} AS median, ${p90(CYCLE, CLOSED)} AS p90
-         FROM scope s`,
-      params,
+      `WITH ${EDGE},
+       reason_counts AS (
+         SELECT key, status, n FROM ${counts} dimension = 'REASON'
+         UNION ALL SELECT reason_code, status, count(*) FROM edge GROUP BY 1, 2),
+       cycles AS (
+         SELECT key, bucket, sum(n)::bigint AS n FROM (
+           SELECT key, bucket, n FROM ${durations} measure = 'CYCLE_REASON'
+           UNION ALL SELECT s.reason_code, ${EDGE_CYCLE_BUCKET}, count(*) FROM edge s WHERE s.status = 'CLOSED' GROUP BY 1, 2) x
+          GROUP BY 1, 2),
+       totals AS (
+         SELECT key, coalesce(sum(n), 0) AS count,
+                coalesce(sum(n) FILTER (WHERE status = 'CLOSED'), 0) AS closed,
+                coalesce(sum(n) FILTER (WHERE status = 'OPEN'), 0) AS open,
+                coalesce(sum(n) FILTER (WHERE status = 'CANCELLED'), 0) AS cancelled
+           FROM reason_counts GROUP BY ROLLUP (key)),
+       h AS (${histograms('(SELECT key, bucket, n FROM cycles UNION ALL SELECT NULL, bucket, n FROM cycles) with_overall', 'key')})
+       SELECT t.key, t.count::int AS count, t.closed::int AS closed_count, t.open::int AS open_count,
+              t.cancelled::int AS cancelled_count, ${histMedian('h')} AS median, ${histP90('h')} AS p90
+         FROM totals t LEFT JOIN h ON h.key IS NOT DISTINCT FROM t.key
+        WHERE t.key IS NULL OR t.count > 0
+        ORDER BY t.key NULLS FIRST`,
+      split.params,
     ),
-    db.query(groupsSql, params),
+    query.groupBy === 'reasonCode' ? null : db.query(groupsSql, query.groupBy === 'team' ? split.params : exact),
     db.query(
-      `WITH ${SCOPE}
-       SELECT x.stage, count(*)::int AS count, ${median('x.seconds')} AS median, ${p90('x.seconds')} AS p90
-         FROM (SELECT e.data->>'stage' AS stage,
-                      extract(epoch FROM lead(e.at) OVER (PARTITION BY e.case_id ORDER BY e.seq) - e.at) AS seconds
-                 FROM case_events e JOIN scope s ON s.id = e.case_id
-                WHERE e.type = 'STAGE_ENTERED') x
-        WHERE x.seconds IS NOT NULL
-        GROUP BY x.stage`,
-      params,
+      `WITH ${EDGE},
+       stage_durations AS (
+         SELECT key, bucket, n FROM ${durations} measure = 'STAGE'
+         UNION ALL
+         SELECT x.stage, duration_bucket(x.seconds), count(*)
+           FROM (SELECT e.data->>'stage' AS stage,
+                        extract(epoch FROM lead(e.at) OVER (PARTITION BY e.case_id ORDER BY e.seq) - e.at) AS seconds
+                   FROM case_events e JOIN edge s ON s.id = e.case_id
+                  WHERE e.type = 'STAGE_ENTERED') x
+          WHERE x.seconds IS NOT NULL
+          GROUP BY 1, 2),
+       h AS (${histograms('stage_durations', 'key')})
+       SELECT h.key AS stage, (SELECT sum(c)::int FROM unnest(h.n) c) AS count, ${histMedian('h')} AS median, ${histP90('h')} AS p90
+         FROM h`,
+      split.params,
     ),
     db.query(
       `WITH ${SCOPE}
        SELECT ${AGE_BUCKET('s.opened_at')} AS bucket, count(*)::int AS count, sum(s.disputed_minor)::text AS amount
          FROM scope s WHERE s.status = 'OPEN'
         GROUP BY 1`,
-      params,
+      exact,
     ),
   ]);
 
-  const o = overall.rows[0];
+  const [o, ...reasons] = byReason.rows;
   const stageRows = new Map(stages.rows.map((r) => [r.stage as string, r]));
   const agingRows = new Map(aging.rows.map((r) => [r.bucket as string, r]));
   return {
@@ -109,7 +199,7 @@ export async function cycleTimeReport(db: Queryable, query: z.output<typeof cycl
       medianHours: hours(o.median),
       p90Hours: hours(o.p90),
     },
-    groups: groups.rows.map((g) => ({
+    groups: (groups?.rows ?? reasons).map((g) => ({
       key: g.key,
       count: g.count,
       closedCount: g.closed_count,
