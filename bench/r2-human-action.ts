@@ -1,6 +1,7 @@
 // R2 human-action path: completing a task and deciding on a resolution through the HTTP API (createApp in this
 // process on a port: token lookup, role check, zod, the case and task lookups, the Workflow Update) against the
-// same Workflow Updates sent directly with the client. One request at a time, so each latency is the path alone.
+// same Workflow Updates sent directly with the client. One request at a time, and nothing of an earlier case still
+// running in the worker, so each latency is the path alone.
 import { completeTaskUpdate, decideUpdate } from '../domain/messages';
 import { actorOf, type OpenCase } from './cases';
 import { compare, interleave, median, p95, progress, runPool, startApi, type BenchContext, type SectionResult } from './support';
@@ -56,9 +57,12 @@ export async function runR2(ctx: BenchContext): Promise<SectionResult> {
     for (const { c, taskId } of cases) completeMs.push(await timed(() => complete(c, taskId)));
     await runPool(cases, 10, ({ c }) => driver.propose(c));
     const decideMs: number[] = [];
-    for (const { c } of cases) decideMs.push(await timed(() => decide(c)));
-    // The memos are issued after the decisions answered: let them finish before the other side's batch.
-    await Promise.all(cases.map(({ c }) => driver.result(c)));
+    for (const { c } of cases) {
+      decideMs.push(await timed(() => decide(c)));
+      // The memo is issued after the decision has answered: the next decision is timed once it is done, not
+      // while it runs.
+      await driver.result(c);
+    }
     return { complete: completeMs, decide: decideMs };
   };
 
