@@ -1,8 +1,8 @@
 // Commands reach a case's workflow as Workflow Updates: the validator answers 403/404/409/422 synchronously, and
 // the handler returns once the change is on the trail (so the read model already shows it).
-import type { UpdateDefinition } from '@temporalio/common';
+import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { AuthUser } from './auth';
-import { toAppError } from './errors';
+import { AppError, toAppError } from './errors';
 import type { RouteDeps } from './route';
 
 export interface UpdateOptions {
@@ -29,7 +29,25 @@ export async function sendUpdate<Ret, Arg>(
     deps.metrics.commands.inc({ command: options.command, outcome: '200' });
     return result;
   } catch (err) {
-    deps.metrics.commands.inc({ command: options.command, outcome: String(toAppError(err)?.status ?? 500) });
-    throw err;
+    const refined = err instanceof WorkflowNotFoundError ? await whyNotFound(deps, workflowId, err) : err;
+    deps.metrics.commands.inc({ command: options.command, outcome: String(toAppError(refined)?.status ?? 500) });
+    throw refined;
+  }
+}
+
+/**
+ * The server answers NOT_FOUND for a workflow that does not exist, and also for an update that meets the run as it
+ * completes (found by the chaos run: the second of two approvals sent at once got a 404, with a message that says
+ * nothing of completion). The case's workflow itself says which: closed is a 409, still running means the update
+ * was lost on the way (a 503: retry with the same Idempotency-Key), gone is the 404.
+ */
+async function whyNotFound(deps: RouteDeps, workflowId: string, err: WorkflowNotFoundError): Promise<unknown> {
+  try {
+    const { status } = await deps.temporal.workflow.getHandle(workflowId).describe();
+    return status.name === 'RUNNING'
+      ? AppError.unavailable('the command did not reach the case; retry with the same Idempotency-Key')
+      : AppError.conflict('the case is closed and takes no more commands');
+  } catch (describeErr) {
+    return describeErr instanceof WorkflowNotFoundError ? err : describeErr;
   }
 }
