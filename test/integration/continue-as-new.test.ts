@@ -7,9 +7,9 @@ import { importRecords } from '../../api/use-cases/records';
 import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, viewQuery } from '../../domain/messages';
 import { startTemporalDevServer, type DevServer } from '../../infra/temporal-dev-server';
 import { createDisputeWorker } from '../../worker/create-worker';
-import { disputeWorkflow } from '../../workflows';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, disputeInput, pricingDispute } from '../support/fixtures';
+import { createUser, pricingDispute } from '../support/fixtures';
+import { startCase } from '../support/faults';
 import { keepHistory, uniqueTaskQueue } from '../support/temporal';
 
 const SUGGEST_AFTER_EVENTS = 40;
@@ -60,15 +60,8 @@ it('continues as new when the history grows long and finishes with one memo and 
   ]);
   const fixture = pricingDispute();
   await importRecords(db.pool, fixture.records);
-  const input = disputeInput({
-    invoiceNumber: fixture.invoiceNumber,
-    customerId: fixture.customerId,
-    openedBy: specialist,
-    disputedAmount: '100.00',
-    openedAt: new Date().toISOString(),
-  });
-  const handle = await client.workflow.start(disputeWorkflow, { workflowId: input.opened.workflowId, taskQueue, args: [input] });
-  const firstRunId = handle.firstExecutionRunId;
+  const { handle, input } = await startCase(client, taskQueue, fixture, specialist, { disputedAmount: '100.00' });
+  const firstRunId = (await handle.describe()).runId;
 
   let taskId: string | undefined;
   while (!taskId) taskId = (await handle.query(viewQuery)).openTaskIds[0];

@@ -6,10 +6,10 @@ import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { importRecords } from '../../api/use-cases/records';
 import { cancelUpdate } from '../../domain/messages';
-import { disputeWorkflow } from '../../workflows';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, disputeInput, pricingDispute } from '../support/fixtures';
+import { createUser, pricingDispute } from '../support/fixtures';
+import { startCase } from '../support/faults';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
 
 let db: TestDatabase;
@@ -40,16 +40,8 @@ it('opens the case before applying a cancel that arrived with the start', async 
   const specialist = await createUser(db.pool, 'specialist');
   const fixture = pricingDispute();
   await importRecords(db.pool, fixture.records);
-  const input = disputeInput({
-    invoiceNumber: fixture.invoiceNumber,
-    customerId: fixture.customerId,
-    openedBy: specialist,
-    disputedAmount: '100.00',
-    openedAt: new Date().toISOString(),
-  });
-
   // No worker polls yet: the first workflow task waits on the server, and the cancel is admitted into it.
-  const handle = await client.workflow.start(disputeWorkflow, { workflowId: input.opened.workflowId, taskQueue, args: [input] });
+  const { handle, input } = await startCase(client, taskQueue, fixture, specialist, { disputedAmount: '100.00' });
   const cancelled = handle.startUpdate(cancelUpdate, {
     args: [{ actor: specialist, reason: 'the customer withdrew the dispute' }],
     waitForStage: WorkflowUpdateStage.ACCEPTED,

@@ -7,7 +7,8 @@ import { importRecords } from '../../api/use-cases/records';
 import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, viewQuery } from '../../domain/messages';
 import { disputeWorkflow } from '../../workflows';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, disputeInput, pricingDispute, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, type TestUser } from '../support/fixtures';
+import { startCase } from '../support/faults';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -77,14 +78,7 @@ it('finishes every case with exactly one credit memo after the worker is killed 
   for (let i = 0; i < CASES; i++) {
     const fixture = pricingDispute();
     await importRecords(db.pool, fixture.records);
-    const input = disputeInput({
-      invoiceNumber: fixture.invoiceNumber,
-      customerId: fixture.customerId,
-      openedBy: specialist,
-      disputedAmount: '100.00',
-      openedAt: new Date().toISOString(),
-    });
-    handles.push(await client.workflow.start(disputeWorkflow, { workflowId: input.opened.workflowId, taskQueue, args: [input] }));
+    handles.push((await startCase(client, taskQueue, fixture, specialist, { disputedAmount: '100.00' })).handle);
   }
 
   await Promise.all(

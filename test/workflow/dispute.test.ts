@@ -16,7 +16,8 @@ import type { Stage } from '../../domain/types';
 import { disputeWorkflow } from '../../workflows';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, disputeInput, pricingDispute, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, type TestUser } from '../support/fixtures';
+import { startCase } from '../support/faults';
 import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -53,17 +54,9 @@ afterAll(async () => {
 async function openCase(disputedAmount = '150.00'): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
   const fixture = pricingDispute();
   await importRecords(db.pool, fixture.records);
-  const input = disputeInput({
-    invoiceNumber: fixture.invoiceNumber,
-    customerId: fixture.customerId,
-    openedBy: specialist,
+  const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
     disputedAmount,
     openedAt: new Date(await nowMs()).toISOString(),
-  });
-  const handle = await env.client.workflow.start(disputeWorkflow, {
-    workflowId: input.opened.workflowId,
-    taskQueue,
-    args: [input],
   });
   return { handle, input };
 }
