@@ -42,7 +42,7 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       await client.query(
         `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
                             reason_code, description, opened_by, opened_at, stage_entered_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (id) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING`,
         [caseId, d.caseNumber, d.workflowId, d.invoiceNumber, d.customerId, d.currency, parseMoney(d.disputedAmount),
           d.reasonCode, d.description, event.actor.id, event.at],
       );
