@@ -43,11 +43,25 @@ const EDGE = `edge AS (
    WHERE (opened_at >= $1::timestamptz AND opened_at < $2::timestamptz)
       OR (opened_at >= $3::timestamptz AND opened_at < $4::timestamptz))`;
 const EDGE_CYCLE_BUCKET = 'duration_bucket(extract(epoch FROM s.closed_at - s.opened_at))';
+const EDGE_STATUS_COUNTS = `count(*) FILTER (WHERE s.status = 'OPEN'), count(*) FILTER (WHERE s.status = 'CLOSED'),
+  count(*) FILTER (WHERE s.status = 'CANCELLED')`;
+// Each rollup with the deltas not yet folded into it (the report folds them first, unless another report is at it).
+const COUNT_COLUMNS = 'dimension, key, open, closed, cancelled';
+const DURATION_COLUMNS = 'measure, key, bucket, n';
 const ROLLUPS = {
-  all: { counts: 'report_case_counts_all WHERE', durations: 'report_durations_all WHERE' },
+  all: {
+    counts: `(SELECT ${COUNT_COLUMNS} FROM report_case_counts_all
+              UNION ALL SELECT ${COUNT_COLUMNS} FROM report_case_count_deltas) r WHERE`,
+    durations: `(SELECT ${DURATION_COLUMNS} FROM report_durations_all
+                 UNION ALL SELECT ${DURATION_COLUMNS} FROM report_duration_deltas) r WHERE`,
+  },
   months: {
-    counts: 'report_case_counts WHERE month >= $5::date AND month < $6::date AND',
-    durations: 'report_durations WHERE month >= $5::date AND month < $6::date AND',
+    counts: `(SELECT month, ${COUNT_COLUMNS} FROM report_case_counts
+              UNION ALL SELECT month, ${COUNT_COLUMNS} FROM report_case_count_deltas) r
+             WHERE month >= $5::date AND month < $6::date AND`,
+    durations: `(SELECT month, ${DURATION_COLUMNS} FROM report_durations
+                 UNION ALL SELECT month, ${DURATION_COLUMNS} FROM report_duration_deltas) r
+                WHERE month >= $5::date AND month < $6::date AND`,
   },
 } as const;
 
@@ -102,13 +116,14 @@ export async function cycleTimeReport(db: Queryable, query: z.output<typeof cycl
   const exact = [from ? from.toISOString() : '-infinity', toExclusive.toISOString()];
   const split = splitPeriod(from, to);
   const { counts, durations } = split.rollups;
+  await db.query('SELECT report_rollups_compact()');
 
   const groupsSql =
     query.groupBy === 'team'
       ? `WITH ${EDGE},
          team_counts AS (
-           SELECT key, status, n FROM ${counts} dimension = 'TEAM'
-           UNION ALL SELECT t.team, s.status, count(*) FROM edge s JOIN tasks t ON t.case_id = s.id GROUP BY 1, 2),
+           SELECT key, open, closed, cancelled FROM ${counts} dimension = 'TEAM'
+           UNION ALL SELECT t.team, ${EDGE_STATUS_COUNTS} FROM edge s JOIN tasks t ON t.case_id = s.id GROUP BY 1),
          team_durations AS (
            SELECT measure, key, bucket, n FROM ${durations} measure IN ('CYCLE_TEAM', 'TASK')
            UNION ALL
@@ -117,7 +132,7 @@ export async function cycleTimeReport(db: Queryable, query: z.output<typeof cycl
            UNION ALL
            SELECT 'TASK', t.team, duration_bucket(extract(epoch FROM t.completed_at - t.created_at)), count(*)
              FROM edge s JOIN tasks t ON t.case_id = s.id WHERE t.status = 'DONE' GROUP BY 2, 3),
-         totals AS (SELECT key, sum(n) AS count, coalesce(sum(n) FILTER (WHERE status = 'CLOSED'), 0) AS closed FROM team_counts GROUP BY key),
+         totals AS (SELECT key, sum(open + closed + cancelled) AS count, sum(closed) AS closed FROM team_counts GROUP BY key),
          h AS (${histograms('team_durations', 'measure, key')})
          SELECT t.key, t.count::int AS count, t.closed::int AS closed_count, ${histMedian('c')} AS median, ${histP90('c')} AS p90,
                 t.count::int AS task_count, ${histMedian('k')} AS task_median, ${histP90('k')} AS task_p90
@@ -136,18 +151,16 @@ export async function cycleTimeReport(db: Queryable, query: z.output<typeof cycl
     db.query(
       `WITH ${EDGE},
        reason_counts AS (
-         SELECT key, status, n FROM ${counts} dimension = 'REASON'
-         UNION ALL SELECT reason_code, status, count(*) FROM edge GROUP BY 1, 2),
+         SELECT key, open, closed, cancelled FROM ${counts} dimension = 'REASON'
+         UNION ALL SELECT s.reason_code, ${EDGE_STATUS_COUNTS} FROM edge s GROUP BY 1),
        cycles AS (
          SELECT key, bucket, sum(n)::bigint AS n FROM (
            SELECT key, bucket, n FROM ${durations} measure = 'CYCLE_REASON'
            UNION ALL SELECT s.reason_code, ${EDGE_CYCLE_BUCKET}, count(*) FROM edge s WHERE s.status = 'CLOSED' GROUP BY 1, 2) x
           GROUP BY 1, 2),
        totals AS (
-         SELECT key, coalesce(sum(n), 0) AS count,
-                coalesce(sum(n) FILTER (WHERE status = 'CLOSED'), 0) AS closed,
-                coalesce(sum(n) FILTER (WHERE status = 'OPEN'), 0) AS open,
-                coalesce(sum(n) FILTER (WHERE status = 'CANCELLED'), 0) AS cancelled
+         SELECT key, coalesce(sum(open + closed + cancelled), 0) AS count, coalesce(sum(closed), 0) AS closed,
+                coalesce(sum(open), 0) AS open, coalesce(sum(cancelled), 0) AS cancelled
            FROM reason_counts GROUP BY ROLLUP (key)),
        h AS (${histograms('(SELECT key, bucket, n FROM cycles UNION ALL SELECT NULL, bucket, n FROM cycles) with_overall', 'key')})
        SELECT t.key, t.count::int AS count, t.closed::int AS closed_count, t.open::int AS open_count,
