@@ -34,14 +34,14 @@ async function main(): Promise<void> {
     options: {
       full: { type: 'boolean', default: false },
       only: { type: 'string' },
-      rounds: { type: 'string', default: '6' },
+      rounds: { type: 'string', default: '5' },
       'temporal-arg': { type: 'string', multiple: true, default: [] },
     },
   });
   const only = (values.only ?? Object.keys(SECTIONS).join(',')).split(',').map((s) => s.trim().toUpperCase());
   for (const id of only) if (!SECTIONS[id]) throw new Error(`unknown section ${id}; known: ${Object.keys(SECTIONS).join(', ')}`);
   const rounds = Number(values.rounds);
-  if (!(rounds >= 6)) throw new Error('--rounds must be at least 6 (the first is a dropped warm-up)');
+  if (!(rounds >= 5)) throw new Error('--rounds must be at least 5 (the first is a dropped warm-up)');
 
   // The SDK's core (replay workers run in this process) logs warnings only.
   Runtime.install({ logger: new DefaultLogger('WARN') });

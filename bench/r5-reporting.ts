@@ -173,9 +173,9 @@ async function statementTimes(pool: Pool): Promise<number[]> {
 }
 
 export async function runR5(ctx: BenchContext): Promise<SectionResult> {
-  const closed = Number(process.env.BENCH_R5_CLOSED ?? (ctx.full ? 1_000_000 : 50_000));
-  const open = Number(process.env.BENCH_R5_OPEN ?? (ctx.full ? 50_000 : 2_500));
-  const perRound = Number(process.env.BENCH_R5_REQUESTS ?? (ctx.full ? 10 : 20));
+  const closed = Number(process.env.BENCH_R5_CLOSED ?? (ctx.full ? 1_000_000 : 20_000));
+  const open = Number(process.env.BENCH_R5_OPEN ?? (ctx.full ? 50_000 : 1_000));
+  const perRound = Number(process.env.BENCH_R5_REQUESTS ?? 20);
 
   progress(`R5: seeding ${closed} closed + ${open} open cases with their trails`);
   const seedMs = await seed(ctx, closed, open);

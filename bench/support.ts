@@ -354,7 +354,11 @@ export interface ChildMemory {
 
 const CLOCK_TICKS = 100;
 
-/** CPU seconds used so far by a process and all its descendants (Linux /proc; PostgreSQL backends included). */
+/**
+ * CPU seconds used so far by a process and all its descendants (Linux /proc; PostgreSQL backends included): each
+ * live process's own time plus that of its children already exited and reaped, so a backend whose connection
+ * closes mid-measurement takes none of its time away.
+ */
 export function treeCpuSeconds(rootPid: number): number {
   const procs = new Map<number, { ppid: number; ticks: number }>();
   for (const entry of readdirSync('/proc')) {
@@ -362,7 +366,9 @@ export function treeCpuSeconds(rootPid: number): number {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      // utime, stime, cutime, cstime (fields 14–17 of proc(5)).
+      const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      procs.set(Number(entry), { ppid: Number(fields[1]), ticks });
     } catch {
       /* gone meanwhile */
     }
