@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../worker/create-worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../worker/create-worker';
 import { createActors, Driver } from './cases';
 import { runR1 } from './r1-engine';
 import { runR2 } from './r2-human-action';
@@ -52,8 +52,8 @@ async function main(): Promise<void> {
 
   progress('bundling the workflows (once per run, shared by every worker)');
   const bundles = {
-    dispute: await buildBundle(WORKFLOWS_PATH, path.join(infra.tmpDir, 'dispute-bundle.js')),
-    bare: await buildBundle(require.resolve('./bare/workflows'), path.join(infra.tmpDir, 'bare-bundle.js')),
+    dispute: await buildBundle(WORKFLOW_BUNDLE_OPTIONS, path.join(infra.tmpDir, 'dispute-bundle.js')),
+    bare: await buildBundle({ workflowsPath: require.resolve('./bare/workflows') }, path.join(infra.tmpDir, 'bare-bundle.js')),
   };
 
   const workerEnv = { DATABASE_URL: infra.databaseUrl, TEMPORAL_ADDRESS: infra.temporalAddress };

@@ -248,9 +248,9 @@ export interface Bundle {
   buildMs: number;
 }
 
-export async function buildBundle(workflowsPath: string, file: string): Promise<Bundle> {
+export async function buildBundle(options: { workflowsPath: string; preloadModules?: string[] }, file: string): Promise<Bundle> {
   const started = performance.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({ ...options, logger: new DefaultLogger('WARN') });
   await fs.writeFile(file, code);
   return { path: file, bytes: Buffer.byteLength(code), buildMs: performance.now() - started };
 }

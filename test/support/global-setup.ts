@@ -9,7 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../infra/embedd
 import { createLogger, LOG_LEVELS, temporalLogger } from '../../infra/logger';
 import { redactUrl } from '../../infra/postgres';
 import { getFreePort, startTemporalDevServer, type DevServer } from '../../infra/temporal-dev-server';
-import { WORKFLOWS_PATH } from '../../worker/create-worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker';
 
 export interface TestInfrastructure {
   temporal?: DevServer;
@@ -50,7 +50,7 @@ export default async function globalSetup(): Promise<void> {
       })();
 
   // Bundled once for the run: every test worker loads this file instead of bundling the workflows again.
-  const bundle = bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: temporalLogger(log) }).then(async ({ code }) => {
+  const bundle = bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: temporalLogger(log) }).then(async ({ code }) => {
     infra.bundleDir = await mkdtemp(path.join(os.tmpdir(), 'ar-dispute-test-bundle-'));
     const file = path.join(infra.bundleDir, 'workflow-bundle.js');
     await writeFile(file, code);
