@@ -2,7 +2,10 @@
 // bundle, against bare histories (same activities, updates and timers) with the bare bundle; the committed
 // test/histories are replayed too, for the record. Memory: one fresh worker process per kind; each round opens K
 // more cases that wait on their first human step in its cache, and the figure is the growth of the settled RSS
-// per case (the SDK's core keeps its per-run state outside the V8 heap, so RSS, not heap, is what a case costs).
+// per case (the SDK's core keeps its per-run state outside the V8 heap, and workflows run in a worker thread whose
+// heap neither the main thread's figures show nor its gc() collects, so RSS, not heap, is what a case costs). RSS
+// moves in steps (V8 pages, allocator arenas) and sometimes drops when memory is handed back: one round of K cases
+// is a noisy sample, the median over rounds much less so, and --full's larger rounds less still.
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
