@@ -1,4 +1,4 @@
-// `npm run bench [-- --full] [-- --only R1,R3] [-- --rounds 6]`: R1–R5 of /work/shared/QUALITY.md, A (ours) and B
+// `npm run bench [-- --full] [-- --only R1,R3] [-- --rounds 6]`: R1–R5 of docs/proving.md, A (ours) and B
 // (baseline) interleaved in one run, one table, every raw round in bench/results/<timestamp>.json.
 // Experiments: `--temporal-arg ARG` (repeatable) passes a flag to the dev server, e.g.
 // `--temporal-arg=--dynamic-config-value --temporal-arg=system.enableActivityEagerExecution=true`; the worker

@@ -1,4 +1,4 @@
-// The invariant check of QUALITY.md after a chaos run. The rules are the ones the fault tests use
+// The invariant check (docs/proving.md) after a chaos run. The rules are the ones the fault tests use
 // (test/support/invariants.ts: one memo per approved case and none otherwise, memo = approved ≤ disputed ≤ open
 // balance, eligible approvers, verify_case_trail and a complete trail, memo numbering, no case stuck, every
 // workflow completed); this adds what only the driver knows: what each case was scripted to do, what it proposed,

@@ -1,7 +1,7 @@
 // `npm run chaos [-- --cases N --seed S --in-flight K --max-seconds T --keep-logs]`
 // Drives a few hundred dispute cases through every stage against the production topology (API and worker as
 // separate processes, a Temporal dev server on a database file, an embedded PostgreSQL of the run's own), injects
-// F1 F2 F4 F5 F9 of shared/QUALITY.md for real while they are in flight, waits for every case to finish, then checks
+// F1 F2 F4 F5 F9 of docs/proving.md for real while they are in flight, waits for every case to finish, then checks
 // the invariants and prints one table. Exits non-zero when any invariant or fault rule fails.
 import path from 'node:path';
 import { Driver, type Actor, type Actors } from './driver';
@@ -159,7 +159,7 @@ void withStack(stack, async () => {
 
   const driver = new Driver(http, stack.pool!, plans.cases, actors, { inFlightTarget: options.inFlight, concurrency: 24, rand });
   const faults = new Faults(stack, driver, http, actors, rand, say);
-  // QUALITY.md's rule for every fault: at least 20 cases in flight when it hits, at least 10 finishing after it.
+  // The catalogue's rule for every fault: at least 20 cases in flight when it hits, at least 10 finishing after it.
   const minInFlight = 20;
   const minFinishedAfter = 10;
   const deadline = started + options.maxSeconds * 1000;

@@ -1,5 +1,5 @@
 -- The cycle-time report's figures, kept pre-aggregated per UTC month of opening and over all months, so that a
--- report reads a few thousand rows instead of every case and every trail event (QUALITY.md R5: 1,000,000 closed
+-- report reads a few thousand rows instead of every case and every trail event (R5 in docs/proving.md: 1,000,000 closed
 -- cases). Triggers append what a change of a case, a task or the trail adds or takes away to two delta tables, in
 -- the transaction that makes the change, so the figures are exactly as committed as the rows they summarise.
 -- Appending takes no lock a concurrent transaction waits for (counter rows shared by every case of a month would

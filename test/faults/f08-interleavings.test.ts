@@ -44,7 +44,7 @@ interface RuleTask {
   status: 'OPEN' | 'DONE' | 'CANCELLED';
 }
 
-/** What CONTRACT.md says a case does, as plainly as possible: the oracle both properties compare against. */
+/** What the API contract says a case does, as plainly as possible: the oracle both properties compare against. */
 class Rules {
   status: CaseStatus = 'OPEN';
   stage: Stage;

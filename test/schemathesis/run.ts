@@ -1,5 +1,5 @@
 // `npm run schemathesis [-- --examples N --seed S --role R ... --max-seconds-per-role T --serve]`
-// F16 of shared/QUALITY.md: provisions the production topology like the chaos run (its own embedded PostgreSQL, a
+// F16 of docs/proving.md: provisions the production topology like the chaos run (its own embedded PostgreSQL, a
 // Temporal dev server, the API and the worker as separate processes), seeds records, users of every role and cases
 // in every stage, then runs schemathesis (.tools/venv, pinned below) against the API's /openapi.json once per role,
 // with that role's bearer token and the seeded ids bound to the path parameters. Exits non-zero when any run finds

@@ -1,4 +1,4 @@
-// The invariant check of shared/QUALITY.md, straight against a run's PostgreSQL (and, when given, its Temporal):
+// The invariant check of docs/proving.md, straight against a run's PostgreSQL (and, when given, its Temporal):
 // exactly one memo per approved case and none otherwise; memo = approved ≤ disputed, balances that agree with the
 // memos and never go negative (so no memo exceeded the open balance); every decision by a manager other than the
 // proposer, within the limit recorded; the trail untampered (verify_case_trail), numbered 1..n, opened once, closed

@@ -1,4 +1,4 @@
-// The API's shapes as the UI reads them: shared/CONTRACT.md, and the server's extras (its /openapi.json). Fields the
+// The API's shapes as the UI reads them: the server's /openapi.json. Fields the
 // UI does not read are left out.
 
 export const ROLES = ['admin', 'specialist', 'ops', 'manager', 'auditor'] as const;
