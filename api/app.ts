@@ -1,21 +1,29 @@
 // The express app, built from its dependencies (createApp(deps)): no globals, so tests start it on port 0.
-// Per route, in this order: request id and log line → rate limit (/api) → 401 → 403 (role) → JSON body (256 KB,
-// 413 over it) → zod (400) → the use case → the one error middleware.
+// Per route, in this order: request id and log line → security headers → throttle (api/throttle.ts) and 401 → 403
+// (role) → JSON body (256 KB, 413 over it) → zod (400) → the use case → the one error middleware.
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { authenticate, authorize, type AuthUser } from './auth';
 import { AppError, errorMiddleware, zodDetails, type ErrorDetail } from './errors';
-import { AppMetrics, DEFAULT_RATE_LIMIT, rateLimit, requestContext, type RateLimitOptions } from './observability';
+import { checkHealth, sharedHealthCheck } from './health';
+import { requireMetricsToken, serveMetrics } from './metrics-endpoint';
+import { AppMetrics, requestContext } from './observability';
 import { routes as routeTable } from './routes';
 import type { AppDeps, Route, RouteDeps } from './route';
+import { securityHeaders, staticCacheControl } from './security-headers';
+import { createThrottle, DEFAULT_THROTTLE, NO_THROTTLE, type ThrottleOptions } from './throttle';
 
 export const BODY_LIMIT = '256kb';
 
 export interface AppOptions extends AppDeps {
   /** Where the static web UI lives (served at `/`); the UI is added by its own module, this is only the hook. */
   staticDir?: string;
-  /** Per-caller token bucket on /api; false turns it off (benchmarks). */
-  rateLimit?: RateLimitOptions | false;
+  /** Throttling (api/throttle.ts), each part defaulting to DEFAULT_THROTTLE; false turns it off (benchmarks). */
+  rateLimit?: Partial<ThrottleOptions> | false;
+  /** Whose X-Forwarded-For to believe for the client address (express `trust proxy`); default: nobody's. */
+  trustProxy?: false | number | readonly string[];
+  /** Serve GET /metrics to callers with this bearer token; unset: /metrics is a 404 here. */
+  metricsToken?: string;
   /** Check every answer against its route's response schema; a mismatch is a 500 (tests turn this on). */
   validateResponses?: boolean;
   /** Defaults to a fresh registry with the default process metrics. */
@@ -27,30 +35,41 @@ export interface AppOptions extends AppDeps {
 export function createApp(options: AppOptions): Express {
   const { logger } = options;
   const metrics = options.metrics ?? new AppMetrics();
-  const deps: RouteDeps = { ...options, metrics, temporalTimeoutMs: options.temporalTimeoutMs ?? 15_000 };
+  const deps: RouteDeps = {
+    ...options,
+    metrics,
+    temporalTimeoutMs: options.temporalTimeoutMs ?? 15_000,
+    health: sharedHealthCheck(() => checkHealth(options.pool, options.temporal)),
+  };
+  const throttle = options.rateLimit === false ? NO_THROTTLE : createThrottle({ ...DEFAULT_THROTTLE, ...options.rateLimit }, metrics);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // /API/me is not /api/me: one spelling per route, so that nothing about a path depends on how it is spelt.
+  app.set('case sensitive routing', true);
+  const trust = options.trustProxy ?? false;
+  app.set('trust proxy', typeof trust === 'object' ? [...trust] : trust); // a copy: express expands names in place
 
   app.use(requestContext(logger, metrics));
-  app.use((req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-  if (options.rateLimit !== false) app.use('/api', rateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT, metrics));
+  app.use(securityHeaders);
 
   const json = express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] });
-  const auth = authenticate(options.pool);
+  const auth = authenticate(options.pool, throttle);
   for (const route of options.routes ?? routeTable) {
-    const chain: RequestHandler[] = [labelRoute(route)];
-    if (route.roles !== 'public') chain.push(auth, authorize(route.roles));
+    const chain: RequestHandler[] = [labelRoute(route.path)];
+    if (route.roles === 'public') chain.push(throttle.operational);
+    else chain.push(auth, authorize(route.roles));
     if (route.body) chain.push(json);
     chain.push(handle(route, deps, options.validateResponses ?? false));
     app[route.method](route.path, ...chain);
   }
+  if (options.metricsToken) {
+    app.get('/metrics', labelRoute('/metrics'), throttle.operational, requireMetricsToken(options.metricsToken), serveMetrics(metrics));
+  }
 
-  if (options.staticDir) app.use(express.static(options.staticDir, { index: 'index.html', fallthrough: true }));
+  if (options.staticDir) {
+    app.use(express.static(options.staticDir, { index: 'index.html', fallthrough: true, setHeaders: staticCacheControl(options.staticDir) }));
+  }
 
   // A known path with a method it does not have: 405 with Allow (RFC 9110 §15.5.6), not a 404 as if the path did
   // not exist; OPTIONS answers 204 with Allow. (Found by schemathesis' unsupported_method check.)
@@ -78,9 +97,9 @@ export function createApp(options: AppOptions): Express {
   return app;
 }
 
-function labelRoute(route: Route): RequestHandler {
+function labelRoute(path: string): RequestHandler {
   return (_req, res, next) => {
-    res.locals.route = route.path;
+    res.locals.route = path;
     next();
   };
 }
@@ -138,11 +157,7 @@ function handle(route: Route, deps: RouteDeps, validateResponses: boolean): Requ
         throw new Error(`the answer of ${route.method.toUpperCase()} ${route.path} does not match its schema`);
       }
     }
-    if (route.success.contentType === 'text/plain') {
-      res.status(status).type('text/plain').send(result);
-    } else {
-      res.status(status).json(result);
-    }
+    res.status(status).json(result);
   };
 }
 

@@ -8,6 +8,7 @@ import { formatMoney } from '../domain/money';
 import type { Role } from '../domain/types';
 import type { Queryable } from './db';
 import { AppError } from './errors';
+import type { Throttle } from './throttle';
 
 export interface AuthUser {
   id: string;
@@ -27,7 +28,8 @@ export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+// The scheme is case-insensitive and followed by one or more spaces (RFC 7235 §2.1, RFC 6750 §2.1).
+const BEARER = /^bearer +([\x21-\x7e]{1,512})$/i;
 
 export function bearerToken(header: string | undefined): string | null {
   const match = header ? BEARER.exec(header.trim()) : null;
@@ -61,11 +63,20 @@ export function visibleTeam(user: AuthUser, requested: string | null, what: stri
   return user.team;
 }
 
-export function authenticate(pool: Pool): RequestHandler {
+/** Throttled before the lookup (api/throttle.ts): a refused guess never reaches the database. */
+export function authenticate(pool: Pool, throttle: Throttle): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req.get('authorization'));
+    const attempt = throttle.admit(req, token);
     if (!token) throw AppError.unauthorized();
-    const user = await findUserByToken(pool, token);
+    let user: AuthUser | null;
+    try {
+      user = await findUserByToken(pool, token);
+    } catch (err) {
+      attempt.abandon();
+      throw err;
+    }
+    attempt.settle(user !== null);
     if (!user) throw AppError.unauthorized('the token is unknown or revoked');
     res.locals.user = user;
     res.locals.log = res.locals.log?.child({ userId: user.id });

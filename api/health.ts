@@ -30,3 +30,27 @@ async function probe(call: () => Promise<unknown>): Promise<boolean> {
     clearTimeout(timer);
   }
 }
+
+/** How long one probe's answer serves every /health request of this process. */
+export const HEALTH_FRESH_MS = 1_000;
+
+/**
+ * /health under a flood: at most one probe runs at a time, and its answer serves every request for `freshMs` after
+ * it ends, so a flood costs a probe a second, and a dependency that goes down shows within that second.
+ */
+export function sharedHealthCheck(check: () => Promise<Health>, freshMs = HEALTH_FRESH_MS): () => Promise<Health> {
+  let last: { health: Health; at: number } | undefined;
+  let running: Promise<Health> | undefined;
+  return () => {
+    if (last && performance.now() - last.at < freshMs) return Promise.resolve(last.health);
+    running ??= check()
+      .then((health) => {
+        last = { health, at: performance.now() };
+        return health;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+}

@@ -9,6 +9,8 @@ import { createLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
 import { createApp } from './app';
 import { ensureBootstrapAdmin } from './auth';
+import { listenForMetrics } from './metrics-endpoint';
+import { AppMetrics } from './observability';
 
 /** The built web UI (vite's output), when there is one: served at `/` through createApp's staticDir hook. */
 const WEB_DIR = path.resolve(__dirname, '..', 'web', 'dist');
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
   );
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
+  const metrics = new AppMetrics();
   const app = createApp({
     pool,
     temporal,
@@ -41,6 +44,9 @@ async function main(): Promise<void> {
     },
     logger: log,
     staticDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
+    trustProxy: config.TRUST_PROXY,
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -51,6 +57,8 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   const address = server.address();
   log.info({ port: typeof address === 'object' && address ? address.port : config.PORT }, 'api listening');
+  const metricsServer = config.METRICS_ADDRESS ? await listenForMetrics(config.METRICS_ADDRESS, metrics) : undefined;
+  if (metricsServer) log.info({ address: config.METRICS_ADDRESS }, 'metrics listening');
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -59,6 +67,8 @@ async function main(): Promise<void> {
     log.info({ signal }, 'api stopping');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     // In-flight requests get a few seconds to finish; then the stragglers are cut.
     const force = setTimeout(() => server.closeAllConnections(), 10_000);
     await closed;

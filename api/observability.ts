@@ -1,9 +1,8 @@
-// Request ids, one log line per request, Prometheus metrics, and a per-caller rate limit.
-import { createHash, randomUUID } from 'node:crypto';
+// Request ids, one log line per request, and the Prometheus metrics.
+import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../infra/logger';
-import { AppError, sendError } from './errors';
 
 export class AppMetrics {
   readonly registry = new Registry();
@@ -27,7 +26,8 @@ export class AppMetrics {
   });
   readonly rateLimited = new Counter({
     name: 'http_requests_rate_limited_total',
-    help: 'Requests answered 429',
+    help: 'Requests answered 429, by the limit they hit (token, attempts, address)',
+    labelNames: ['limit'] as const,
     registers: [this.registry],
   });
 
@@ -69,50 +69,4 @@ export function requestContext(logger: Logger, metrics: AppMetrics): RequestHand
     });
     next();
   };
-}
-
-export interface RateLimitOptions {
-  /** Requests a caller may make at once. */
-  burst: number;
-  /** Sustained requests per second per caller. */
-  perSecond: number;
-}
-
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { burst: 200, perSecond: 100 };
-
-/**
- * A token bucket per caller (the bearer token, else the client address), in memory: each API replica limits
- * on its own, which is enough to stop one caller's burst from starving the others.
- */
-export function rateLimit(options: RateLimitOptions, metrics: AppMetrics): RequestHandler {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const MAX_BUCKETS = 10_000;
-  return (req, res, next) => {
-    const auth = req.get('authorization');
-    const key = auth ? createHash('sha256').update(auth).digest('base64') : `ip:${req.ip}`;
-    const now = Date.now();
-    let bucket = buckets.get(key);
-    if (!bucket) {
-      if (buckets.size >= MAX_BUCKETS) sweep(buckets, now, options);
-      bucket = { tokens: options.burst, at: now };
-      buckets.set(key, bucket);
-    }
-    bucket.tokens = Math.min(options.burst, bucket.tokens + ((now - bucket.at) / 1000) * options.perSecond);
-    bucket.at = now;
-    if (bucket.tokens < 1) {
-      metrics.rateLimited.inc();
-      const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / options.perSecond));
-      sendError(res, new AppError(429, 'RATE_LIMITED', 'too many requests; slow down', [], { 'Retry-After': String(retryAfter) }));
-      return;
-    }
-    bucket.tokens -= 1;
-    next();
-  };
-}
-
-function sweep(buckets: Map<string, { tokens: number; at: number }>, now: number, options: RateLimitOptions): void {
-  const refillMs = (options.burst / options.perSecond) * 1000;
-  for (const [key, b] of buckets) if (now - b.at > refillMs) buckets.delete(key);
-  // Still full of active callers: forget the oldest half rather than grow without bound.
-  if (buckets.size >= 10_000) [...buckets.keys()].slice(0, buckets.size / 2).forEach((k) => buckets.delete(k));
 }

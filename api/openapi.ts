@@ -34,7 +34,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'The case (or task) is not in a state that allows it',
   413: 'The body is larger than 256 KB',
   422: 'Valid shape, but refused by a rule this document cannot state (a business rule, a date that does not exist, a cursor the API never gave out)',
-  429: 'Too many requests from this caller',
+  429: 'Too many requests from this caller (its token, or its address); wait as long as Retry-After says',
   503: 'PostgreSQL or Temporal is unavailable; retry later',
 };
 
@@ -47,14 +47,12 @@ export function buildOpenApi(routes: readonly Route[], info: { title: string; ve
     const hasInput = Boolean(route.params || route.query || route.body || route.headers);
     const errorStatuses = new Set<number>([
       ...(hasInput ? [400] : []),
-      ...(isProtected ? [401, 403, 429, 503] : []),
+      // Every route is throttled: by token or address on /api, by address on the operational ones.
+      ...(isProtected ? [401, 403, 429, 503] : [429]),
       ...(route.body ? [413] : []),
       ...(route.errors ?? []),
     ]);
-    const successContent =
-      route.success.contentType === 'text/plain'
-        ? { 'text/plain': { schema: { type: 'string' } } }
-        : { 'application/json': { schema: jsonSchema(route.success.schema, 'output') } };
+    const successContent = { 'application/json': { schema: jsonSchema(route.success.schema, 'output') } };
     const responses: Record<string, JsonSchema> = {
       [route.success.status]: { description: route.success.description, content: successContent },
     };
@@ -94,7 +92,8 @@ export function buildOpenApi(routes: readonly Route[], info: { title: string; ve
       ...info,
       description:
         'Invoice dispute investigation engine. Money is a decimal string with two decimals; quantities are numbers ' +
-        'with up to 3 decimals; dates are ISO 8601. Every /api route needs `Authorization: Bearer <token>`.',
+        'with up to 3 decimals; dates are ISO 8601. Every /api route needs `Authorization: Bearer <token>`. ' +
+        "Prometheus' `GET /metrics` is not part of this API: it is served only to the operator's scraper.",
     },
     servers: [{ url: '/' }],
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),

@@ -6,6 +6,7 @@ import type { DisputeSlas } from '../domain/messages';
 import type { Role } from '../domain/types';
 import type { Logger } from '../infra/logger';
 import type { AuthUser } from './auth';
+import type { Health } from './health';
 import type { AppMetrics } from './observability';
 
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
 export interface RouteDeps extends AppDeps {
   metrics: AppMetrics;
   temporalTimeoutMs: number;
+  /** /health's probe, shared by the requests of this process (api/health.ts). */
+  health(): Promise<Health>;
 }
 
 export type HttpMethod = 'get' | 'post';
@@ -56,7 +59,7 @@ interface RouteBase<P, Q, B, H, R extends z.ZodType> {
   query?: Q;
   body?: B;
   headers?: H;
-  success: { status: 200 | 201; schema: R; description: string; contentType?: 'application/json' | 'text/plain' };
+  success: { status: 200 | 201; schema: R; description: string };
   /** The business answers the route can give besides success, 400, 401, 403, 413 and 429. */
   errors?: readonly DocumentedError[];
   /** An answer with the success schema but another status (e.g. /health's 503). */
@@ -86,7 +89,7 @@ export interface Route {
   query?: z.ZodType;
   body?: z.ZodType;
   headers?: z.ZodObject;
-  success: { status: 200 | 201; schema: z.ZodType; description: string; contentType?: 'application/json' | 'text/plain' };
+  success: { status: 200 | 201; schema: z.ZodType; description: string };
   errors?: readonly DocumentedError[];
   alternate?: { status: number; description: string };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,10 +6,13 @@ import { buildWeb } from './support';
 
 jest.setTimeout(120_000);
 
-it('builds an index.html whose scripts and styles load relative to it', async () => {
+it('builds an index.html whose scripts and styles load relative to it, none of them inline', async () => {
   const web = await buildWeb();
   try {
     const html = await readFile(path.join(web.dir, 'index.html'), 'utf8');
+    // The API's Content-Security-Policy (api/security-headers.ts) allows no inline script, style or handler.
+    expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]).filter((tag) => !/\bsrc=/.test(tag))).toEqual([]);
+    expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
     const assets = [...html.matchAll(/(?:src|href)="(\.\/assets\/[^"]+)"/g)].map((m) => m[1]);
     expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
     expect(assets.some((a) => a.endsWith('.css'))).toBe(true);

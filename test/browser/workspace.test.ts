@@ -63,6 +63,8 @@ describe('signing in', () => {
     const page = await stack.anonymous();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
+    // Every page here runs under the API's policy: a script or style it refuses fails the test (afterEach).
+    expect(await page.evaluate("fetch('/').then((r) => r.headers.get('content-security-policy'))")).toMatch(/^default-src 'self'; .*frame-ancestors 'none'/);
     await page.getByLabel('Access token').fill('not-a-real-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const alert = page.getByRole('alert');

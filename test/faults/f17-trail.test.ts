@@ -113,7 +113,6 @@ it('runs every route of the table, and the whole life of a case, as the applicat
   const gets: [string, TestUser][] = [
     ['/health', admin],
     ['/openapi.json', admin],
-    ['/metrics', admin],
     ['/api/me', auditor],
     [`/api/invoices/${c.fixture.invoiceNumber}`, auditor],
     [`/api/invoices/${c.fixture.invoiceNumber}/evidence`, auditor],

@@ -148,15 +148,6 @@ describe('public routes', () => {
     expect(Object.keys(decision.properties)).not.toContain('amount');
   });
 
-  it('GET /metrics speaks Prometheus, with the request histogram by route template', async () => {
-    await api.request('GET', '/api/me', { token: users.auditor.token });
-    const res = await api.request('GET', '/metrics');
-    expect(res.status).toBe(200);
-    expect(res.body).toContain('http_request_duration_seconds_bucket');
-    expect(res.body).toContain('route="/api/me"');
-    expect(res.body).toContain('process_cpu_user_seconds_total');
-  });
-
   it('unknown routes answer 404 in the error shape', async () => {
     const res = await api.request('GET', '/api/nothing-here', { token: users.admin.token });
     expect(res.status).toBe(404);

@@ -444,7 +444,7 @@ describe('limits and outages', () => {
   }
 
   it('answers 429 with Retry-After to a burst from one caller', async () => {
-    const { url, close } = await listen({ rateLimit: { burst: 5, perSecond: 0.01 } });
+    const { url, close } = await listen({ rateLimit: { perToken: { burst: 5, perSecond: 0.01 } } });
     try {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
