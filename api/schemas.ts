@@ -307,6 +307,10 @@ export const disputeDetail = disputeSummary.extend({
   openedBy: actorOut,
   overbilled: moneyOutput.nullable(),
   evidenceError: z.string().nullable(),
+  parkedError: z
+    .string()
+    .nullable()
+    .meta({ description: 'Why the case takes no command but cancel: an event of its trail could not be stored as sent' }),
   evidence: evidenceOut.nullable().meta({ description: 'null until the evidence is collected' }),
   invoice: z.object({ total: moneyOutput, openBalance: moneyOutput }),
   findings: z.array(findingOut),

@@ -314,7 +314,7 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
   const key = caseKey(ref);
   const { rows } = await db.query(
     `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
-            c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.evidence,
+            c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.parked_error, c.evidence,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT coalesce(json_agg(json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no,
                        'expected', f.expected, 'actual', f.actual, 'amount', f.amount_minor::text) ORDER BY f.ordinal), '[]')
@@ -358,6 +358,7 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
     openedBy: { id: row.opened_by, name: row.opened_by_name },
     overbilled: money(row.overbilled_minor),
     evidenceError: row.evidence_error,
+    parkedError: row.parked_error,
     evidence: row.evidence,
     invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
     findings: row.findings.map(findingOf),
