@@ -62,9 +62,9 @@ afterAll(async () => {
 
 async function openCase(
   disputedAmount = '150.00',
-  opts: { description?: string; taskQueue?: string } = {},
+  opts: { description?: string; taskQueue?: string; completedQty?: number } = {},
 ): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
-  const fixture = pricingDispute();
+  const fixture = pricingDispute({ completedQty: opts.completedQty });
   await importRecords(db.pool, fixture.records);
   const { handle, input } = await startCase(env.client, opts.taskQueue ?? taskQueue, fixture, specialist, {
     disputedAmount,
@@ -306,12 +306,14 @@ describe('text the database cannot store, sent around the API', () => {
     expect(await handle.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
   });
 
-  it('answers a task completion whose note ends in half an emoji with the refusal, parks the case, and cancels it', async () => {
-    const { handle, input } = await openCase();
-    await waitForStage(handle, 'INVESTIGATION');
-    const { openTaskIds } = await handle.query(viewQuery);
+  it('answers a task completion whose note ends in half an emoji with the refusal, parks the case, and cancels it with its other task', async () => {
+    // Billed 10, completed 9: a task for Sales Ops (the price) and one for Order Management (the quantity).
+    const { handle, input } = await openCase('150.00', { completedQty: 9 });
+    await eventually('both tasks are in', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 2);
+    const { rows: teams } = await db.pool.query('SELECT id, team FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId]);
+    expect(teams.map((t) => t.team)).toEqual(['ORDER_MANAGEMENT', 'SALES_OPS']);
     const completing = handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: openTaskIds[0]!, outcome: 'CONFIRMED', note: 'checked \ud83d', amount: null }],
+      args: [{ actor: salesOps, taskId: teams[1].id, outcome: 'CONFIRMED', note: 'checked \ud83d', amount: null }],
     });
     const err = await completing.then(
       () => undefined,
@@ -329,24 +331,34 @@ describe('text the database cannot store, sent around the API', () => {
       'EVIDENCE_COLLECTED',
       'STAGE_ENTERED',
       'TASK_CREATED',
+      'TASK_CREATED',
       'TASK_COMPLETED',
-      'STAGE_ENTERED',
       'CASE_PARKED',
     ]);
-    const { rows: tasks } = await db.pool.query('SELECT status, note FROM tasks WHERE case_id = $1', [input.caseId]);
-    expect(tasks).toEqual([{ status: 'DONE', note: 'checked \ufffd' }]);
+    const taskStates = async () => (await db.pool.query('SELECT team, status, note FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId])).rows;
+    expect(await taskStates()).toEqual([
+      { team: 'ORDER_MANAGEMENT', status: 'OPEN', note: null },
+      { team: 'SALES_OPS', status: 'DONE', note: 'checked \ufffd' },
+    ]);
     const parked = await parkedCase(input.caseId, handle);
-    expect(parked.row).toMatchObject({ status: 'OPEN', stage: 'RESOLUTION', parked_error: expect.stringMatching(/^note: /) });
+    expect(parked.row).toMatchObject({ status: 'OPEN', stage: 'INVESTIGATION', parked_error: expect.stringMatching(/^note: /) });
     expect(parked.attempts).toBe(1);
     expect(await retryLoops(input)).toEqual([]);
 
+    // Past every SLA nothing is escalated; the other team cannot complete its task; cancel closes the case and it.
     await env.sleep('4 days');
-    expect(await countEvents(input.caseId, 'RESOLUTION_ESCALATED')).toBe(0);
+    expect(await countEvents(input.caseId, 'TASK_ESCALATED')).toBe(0);
+    const orderMgmt = await createUser(db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
     expect(
-      await refusal(handle.executeUpdate(proposeResolutionUpdate, { args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'x', note: null }] })),
+      await refusal(handle.executeUpdate(completeTaskUpdate, { args: [{ actor: orderMgmt, taskId: teams[0].id, outcome: 'CONFIRMED', note: 'ok', amount: null }] })),
     ).toBe('Conflict');
     await handle.executeUpdate(cancelUpdate, { args: [{ actor: manager, reason: 'withdrawn' }] });
     expect(await handle.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
+    expect(await taskStates()).toEqual([
+      { team: 'ORDER_MANAGEMENT', status: 'CANCELLED', note: null },
+      { team: 'SALES_OPS', status: 'DONE', note: 'checked \ufffd' },
+    ]);
+    expect((await eventTypes(input.caseId)).slice(-3)).toEqual(['TASK_CANCELLED', 'STAGE_ENTERED', 'CASE_CANCELLED']);
     await keepHistory(handle, 'parked-on-unstorable-note');
   });
 
