@@ -39,8 +39,8 @@ const HOUR_MS = 3_600_000;
 // intervals grow threefold (1, 3, 9, 27 s, then every 30 or 60 s), so five attempts span 40 s, longer than the
 // 30 s database outage the chaos run injects, and a sixth attempt means something retries what cannot succeed
 // (the shared invariant check flags any activity attempted more than five times). What fails for good is typed and
-// never retried. Retry options are no part of a workflow's commands as replay checks them: changing them here
-// needs no patch.
+// never retried. Replay compares an activity's type and place, not its retry options: changing these needs no
+// patch (every recorded history still replays).
 
 /** Writes to our own database: short. An event the database can never store is final (the case parks). */
 const DATABASE_WRITES = {
