@@ -124,8 +124,9 @@ export function toAppError(err: unknown): AppError | null {
   if (isTemporalUnavailable(err)) return AppError.unavailable('the workflow service is unavailable');
   if (isPostgresUnavailable(err)) return AppError.unavailable('the database is unavailable');
   if (isValueError(err)) {
-    // A value the schema let through but PostgreSQL cannot hold: the caller's input, not a 5xx. PostgreSQL's own
-    // words (which quote the value and name our tables) go to the log, not to the caller.
+    // A value the schema let through but PostgreSQL cannot hold: the caller's input, not a 5xx. A safety net (the
+    // edge refuses what it knows the database cannot store), so answered with the 400 every route with input
+    // documents. PostgreSQL's own words, which quote the value and name our tables, go to the log, not the caller.
     return new AppError(400, 'VALIDATION_FAILED', 'a value is out of range', [
       { field: '(request)', message: 'holds a value the database cannot hold' },
     ], {}, { cause: err });

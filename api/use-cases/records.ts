@@ -167,16 +167,16 @@ async function attributed(kind: Kind, index: number, record: object, work: () =>
     const pg = pgError(err);
     if (!pg) throw err;
     const field = `${kind}.${index}${fieldOf(pg.constraint)}`;
-    const refused = (status: 400 | 422, message: string) =>
-      new AppError(status, status === 400 ? 'VALIDATION_FAILED' : 'UNPROCESSABLE', `${field}: ${message}`, [{ field, message }], {}, { cause: err });
+    const refused = (message: string) => new AppError(422, 'UNPROCESSABLE', `${field}: ${message}`, [{ field, message }], {}, { cause: err });
     if (pg.code === '23503') {
       // Every reference an import can break is to a customer: the other records are written with their children.
       const customerId = 'customerId' in record ? record.customerId : undefined;
-      throw refused(422, field.endsWith('.customerId') ? `no customer ${customerId} in the records` : 'refers to a record that does not exist');
+      throw refused(field.endsWith('.customerId') ? `no customer ${customerId} in the records` : 'refers to a record that does not exist');
     }
-    if (pg.code.startsWith('23')) throw refused(422, 'breaks a rule of the records');
-    // Data the schema let through but PostgreSQL cannot hold (e.g. a total beyond what a bigint holds).
-    if (isValueError(err)) throw refused(400, 'holds a value the records cannot hold');
+    if (pg.code.startsWith('23')) throw refused('breaks a rule of the records');
+    // A value the document allows but PostgreSQL cannot hold (a total beyond what a bigint holds): a rule the
+    // document cannot state, so a 422.
+    if (isValueError(err)) throw refused('holds a value the records cannot hold');
     throw err;
   }
 }
