@@ -1,10 +1,13 @@
 // The case read model in PostgreSQL, kept current from the trail: each event is inserted once (unique on
 // (case_id, seq)) and its projection is applied in the same transaction only when the insert happened, so a
 // retried activity changes nothing twice.
+import { ApplicationFailure } from '@temporalio/common';
 import type { Pool, PoolClient } from 'pg';
+import { UNSTORABLE_EVENT } from '../domain/errors';
 import type { RecordedEvent } from '../domain/events';
 import { parseMoney } from '../domain/money';
-import { withTransaction } from '../infra/postgres';
+import { unstorableFields } from '../domain/text';
+import { isValueError, withTransaction } from '../infra/postgres';
 
 /** Inserts the events that are not there yet; returns those it inserted. */
 export async function insertEvents(client: PoolClient, caseId: string, events: RecordedEvent[]): Promise<RecordedEvent[]> {
@@ -20,16 +23,42 @@ export async function insertEvents(client: PoolClient, caseId: string, events: R
   return inserted;
 }
 
+/**
+ * Writes the events and their projections in one transaction. Events the database can never take as they are fail
+ * at once, typed UNSTORABLE_EVENT and not retryable (retried, they would fail the same way for ever): text it cannot
+ * store, found before writing and named field by field, or any value it refuses (PostgreSQL's message stays in
+ * the failure's cause, for the worker's log and Temporal's history; the message is ours).
+ */
 export async function recordEvents(pool: Pool, input: { caseId: string; events: RecordedEvent[] }): Promise<void> {
-  await withTransaction(pool, async (client) => {
-    // CASE_OPENED creates the row the trail hangs from (the API normally wrote it already).
-    for (const event of input.events) {
-      if (event.type === 'CASE_OPENED') await project(client, input.caseId, event);
-    }
-    for (const event of await insertEvents(client, input.caseId, input.events)) {
-      if (event.type !== 'CASE_OPENED') await project(client, input.caseId, event);
-    }
-  });
+  const unstorable = input.events.flatMap((e) =>
+    unstorableFields({ actor: e.actor, data: e.data }).map(({ field, problem }) => {
+      const name = field.replace(/^data\./, '');
+      return `${name}: holds ${problem}, which the database cannot store (event ${e.seq}, ${e.type})`;
+    }),
+  );
+  if (unstorable.length) {
+    throw ApplicationFailure.create({ type: UNSTORABLE_EVENT, message: unstorable.join('; '), nonRetryable: true });
+  }
+  try {
+    await withTransaction(pool, async (client) => {
+      // CASE_OPENED creates the row the trail hangs from (the API normally wrote it already).
+      for (const event of input.events) {
+        if (event.type === 'CASE_OPENED') await project(client, input.caseId, event);
+      }
+      for (const event of await insertEvents(client, input.caseId, input.events)) {
+        if (event.type !== 'CASE_OPENED') await project(client, input.caseId, event);
+      }
+    });
+  } catch (err) {
+    if (!isValueError(err)) throw err;
+    const events = input.events.map((e) => `${e.seq} (${e.type})`).join(', ');
+    throw ApplicationFailure.create({
+      type: UNSTORABLE_EVENT,
+      message: `the database cannot hold a value of event ${events}`,
+      nonRetryable: true,
+      cause: err as Error,
+    });
+  }
 }
 
 const money = (amount: string | null): bigint | null => (amount === null ? null : parseMoney(amount));
@@ -105,6 +134,9 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       return;
     case 'CASE_CANCELLED':
       await client.query(`UPDATE cases SET status = 'CANCELLED', closed_at = $2 WHERE id = $1`, [caseId, event.at]);
+      return;
+    case 'CASE_PARKED':
+      await client.query('UPDATE cases SET parked_error = $2 WHERE id = $1', [caseId, event.data.error]);
       return;
     case 'EVIDENCE_COLLECTED':
     case 'CREDIT_MEMO_ISSUED':

@@ -7,9 +7,10 @@ import { analyse } from '../domain/analysis';
 import { POISON_RECORD } from '../domain/errors';
 import { SYSTEM_ACTOR, type RecordedEvent } from '../domain/events';
 import { parseMoney } from '../domain/money';
+import { unstorableFields } from '../domain/text';
 import type { Analysis, Evidence } from '../domain/types';
 import { contractSchema, invoiceSchema, purchaseOrderSchema, workOrderSchema } from '../schemas/records';
-import { withTransaction } from '../infra/postgres';
+import { isValueError, withTransaction } from '../infra/postgres';
 import { insertEvents } from './case-store';
 import type { RecordsSource } from './records-source';
 
@@ -46,13 +47,18 @@ export async function gatherEvidence(records: RecordsSource, invoiceNumber: stri
   };
 }
 
-/** A record the source hands over in a shape we cannot trust: final, a person must fix the source. */
+/**
+ * A record the source hands over in a shape we cannot trust, or with text the database cannot store (it would
+ * fail the evidence's write for ever): final, a person must fix the source.
+ */
 function checked<S extends z.ZodType>(schema: S, what: string, raw: unknown): z.infer<S> | null {
   if (raw === null || raw === undefined) return null;
   const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
-  throw ApplicationFailure.create({ type: POISON_RECORD, message: `${what} is malformed: ${issues}`, nonRetryable: true });
+  const issues = parsed.success
+    ? unstorableFields(parsed.data).map((f) => `${f.field || '(record)'}: holds ${f.problem}`)
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`);
+  if (parsed.success && !issues.length) return parsed.data;
+  throw ApplicationFailure.create({ type: POISON_RECORD, message: `${what} is malformed: ${issues.join('; ')}`, nonRetryable: true });
 }
 
 /**
@@ -75,22 +81,33 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
       workOrderIds: evidence.workOrders.map((w) => w.id),
     },
   };
-  await withTransaction(pool, async (client) => {
-    const [written] = await insertEvents(client, input.caseId, [event]);
-    if (!written) return;
-    await client.query(
-      `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, recommended_credit_minor = $4
-        WHERE id = $1`,
-      [input.caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled), parseMoney(analysis.recommendedCredit)],
-    );
-    for (const [ordinal, f] of analysis.findings.entries()) {
+  try {
+    await withTransaction(pool, async (client) => {
+      const [written] = await insertEvents(client, input.caseId, [event]);
+      if (!written) return;
       await client.query(
-        `INSERT INTO findings (case_id, ordinal, code, team, line_no, expected, actual, amount_minor)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [input.caseId, ordinal, f.code, f.team, f.lineNo ?? null, f.expected, f.actual, parseMoney(f.amount)],
+        `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, recommended_credit_minor = $4
+          WHERE id = $1`,
+        [input.caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled), parseMoney(analysis.recommendedCredit)],
       );
-    }
-  });
+      for (const [ordinal, f] of analysis.findings.entries()) {
+        await client.query(
+          `INSERT INTO findings (case_id, ordinal, code, team, line_no, expected, actual, amount_minor)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [input.caseId, ordinal, f.code, f.team, f.lineNo ?? null, f.expected, f.actual, parseMoney(f.amount)],
+        );
+      }
+    });
+  } catch (err) {
+    // A value the records hold but the database cannot (a total beyond its range): as final as a malformed record.
+    if (!isValueError(err)) throw err;
+    throw ApplicationFailure.create({
+      type: POISON_RECORD,
+      message: `the evidence of invoice ${input.invoiceNumber} holds a value the database cannot hold`,
+      nonRetryable: true,
+      cause: err as Error,
+    });
+  }
   const oneByTeamAndCode = new Map(analysis.findings.map((f) => [`${f.team} ${f.code}`, f]));
   return { ...analysis, findings: [...oneByTeamAndCode.values()] };
 }

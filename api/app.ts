@@ -1,9 +1,10 @@
 // The express app, built from its dependencies (createApp(deps)): no globals, so tests start it on port 0.
 // Per route, in this order: request id and log line → security headers → throttle (api/throttle.ts) and 401 → 403
-// (role) → JSON body (256 KB, 413 over it) → zod (400) → the use case → the one error middleware.
+// (role) → JSON body (256 KB, 413 over it) → unstorable text (400) → zod (400) → the use case → the one error middleware.
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { authenticate, authorize, type AuthUser } from './auth';
+import { unstorableFields } from '../domain/text';
 import { AppError, errorMiddleware, zodDetails, type ErrorDetail } from './errors';
 import { checkHealth, sharedHealthCheck } from './health';
 import { requireMetricsToken, serveMetrics } from './metrics-endpoint';
@@ -120,14 +121,16 @@ function handle(route: Route, deps: RouteDeps, validateResponses: boolean): Requ
       offDocument ||= parsed.error.issues.some((issue) => issue.code !== 'custom');
       return undefined;
     };
-    nulFields(req.params, 'path', details);
-    nulFields(req.query, 'query', details);
-    if (route.body) nulFields(req.body, 'body', details);
+    const rawHeaders = route.headers ? headersOf(req, Object.keys(route.headers.shape)) : {};
+    unstorable(req.params, 'path', details);
+    unstorable(req.query, 'query', details);
+    unstorable(rawHeaders, 'header', details);
+    if (route.body) unstorable(req.body, 'body', details);
     if (details.length) throw AppError.badRequest('the request is invalid', details);
 
     const params = parse(route.params, req.params, 'path');
     const query = parse(route.query, req.query ?? {}, 'query');
-    const headers = parse(route.headers, route.headers ? headersOf(req, Object.keys(route.headers.shape)) : {}, 'header');
+    const headers = parse(route.headers, rawHeaders, 'header');
     const body = parse(route.body, route.body ? bodyOf(req) : undefined, 'body');
     if (details.length && offDocument) throw AppError.badRequest('the request is invalid', details);
     if (details.length) throw new AppError(422, 'UNPROCESSABLE', 'the request breaks a rule', details);
@@ -162,22 +165,13 @@ function handle(route: Route, deps: RouteDeps, validateResponses: boolean): Requ
 }
 
 /**
- * PostgreSQL text cannot hold U+0000: a NUL anywhere in the input is refused up front (400 naming the field)
- * rather than failing in the database. Iterative, so a deeply nested body cannot overflow the stack.
+ * Text PostgreSQL cannot store as sent (NUL, an unpaired UTF-16 surrogate), anywhere in the input, keys included,
+ * is refused up front with a 400 naming the field, before any rule runs: never a database error, and never stored
+ * changed (the driver would write a lone surrogate as U+FFFD). The one place the API checks it, for every route.
  */
-function nulFields(input: unknown, where: ErrorDetail['in'], details: ErrorDetail[]): void {
-  const stack: { value: unknown; path: string }[] = [{ value: input, path: '' }];
-  while (stack.length) {
-    const { value, path } = stack.pop()!;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) details.push({ field: path || `(${where})`, message: 'must not contain NUL characters', in: where });
-    } else if (value && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) {
-        const childPath = path ? `${path}.${key}` : key;
-        if (key.includes('\u0000')) details.push({ field: childPath, message: 'must not contain NUL characters', in: where });
-        stack.push({ value: child, path: childPath });
-      }
-    }
+function unstorable(input: unknown, where: ErrorDetail['in'], details: ErrorDetail[]): void {
+  for (const { field, problem } of unstorableFields(input)) {
+    details.push({ field: field || `(${where})`, message: `holds ${problem}, which cannot be stored`, in: where });
   }
 }
 

@@ -11,6 +11,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError, type core } from 'zod';
 import { REFUSALS, isRefusalType, type RefusalType } from '../domain/errors';
 import type { Logger } from '../infra/logger';
+import { isValueError } from '../infra/postgres';
 
 export interface ErrorDetail {
   field: string;
@@ -27,8 +28,10 @@ export class AppError extends Error {
     message: string,
     readonly details: ErrorDetail[] = [],
     readonly headers: Record<string, string> = {},
+    /** `cause`: what the database (or another system) said, for the log only; the answer is in our own words. */
+    options: ErrorOptions = {},
   ) {
-    super(message);
+    super(message, options);
   }
 
   static badRequest(message: string, details: ErrorDetail[] = []): AppError {
@@ -120,10 +123,13 @@ export function toAppError(err: unknown): AppError | null {
   }
   if (isTemporalUnavailable(err)) return AppError.unavailable('the workflow service is unavailable');
   if (isPostgresUnavailable(err)) return AppError.unavailable('the database is unavailable');
-  const pgCode = (err as { code?: unknown }).code;
-  if (isErrorLike(err) && typeof pgCode === 'string' && /^22[0-9A-Z]{3}$/.test(pgCode)) {
-    // A data exception: a value the schema let through but PostgreSQL cannot hold. The caller's input, not a 5xx.
-    return AppError.badRequest('a value is out of range', [{ field: '(request)', message: err.message }]);
+  if (isValueError(err)) {
+    // A value the schema let through but PostgreSQL cannot hold: the caller's input, not a 5xx. A safety net (the
+    // edge refuses what it knows the database cannot store), so answered with the 400 every route with input
+    // documents. PostgreSQL's own words, which quote the value and name our tables, go to the log, not the caller.
+    return new AppError(400, 'VALIDATION_FAILED', 'a value is out of range', [
+      { field: '(request)', message: 'holds a value the database cannot hold' },
+    ], {}, { cause: err });
   }
   // http-errors style client errors raised by express itself (e.g. a malformed %-escape in the path).
   const status = (err as { status?: unknown; expose?: unknown }).status;
@@ -198,6 +204,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     const mapped = toAppError(err);
     if (mapped) {
       if (mapped.status >= 500) log.warn({ err, path: req.path }, mapped.message);
+      else if (mapped.cause !== undefined) log.warn({ err: mapped.cause, path: req.path }, `refused: ${mapped.message}`);
       sendError(res, mapped);
       return;
     }

@@ -212,7 +212,7 @@ export const routes: readonly Route[] = [
     success: { status: 200, schema: disputeDetail, description: 'The case' },
     errors: [404],
     handler: async ({ deps, user, params, touchCase }) => {
-      const found = await getDispute(deps.pool, params.id, user.role === 'ops' ? user.team : null);
+      const found = await getDispute(deps.pool, params.id, user);
       touchCase(found.workflowId);
       return found;
     },

@@ -14,7 +14,7 @@ import {
   TASK_STATUSES,
 } from '../domain/types';
 
-import { contractSchema, invoiceSchema, purchaseOrderSchema, text, workOrderSchema } from '../schemas/records';
+import { contractSchema, identifier, invoiceSchema, purchaseOrderSchema, text, workOrderSchema } from '../schemas/records';
 
 export { recordsImportSchema } from '../schemas/records';
 
@@ -99,8 +99,8 @@ const cursor = z.string().max(500).meta({ description: 'Opaque: the nextCursor o
 // ---------------------------------------------------------------- users
 
 // One shape per kind of role, so that /openapi.json says it: ops need a team, only managers have a limit.
-const userName = { name: text(200) };
-const team = text(100);
+const userName = { name: identifier(200) };
+const team = identifier(100);
 export const userRequest = z.discriminatedUnion('role', [
   z.strictObject({ ...userName, role: z.literal('ops'), team, approvalLimit: z.null().optional() }),
   z.strictObject({ ...userName, role: z.literal('manager'), team: team.nullable().optional(), approvalLimit: moneyInput.nullable().optional() }),
@@ -153,8 +153,8 @@ export const invoiceResponse = z.object({
 });
 
 export const invoiceListQuery = z.strictObject({
-  number: text(100).optional().meta({ description: 'Invoices whose number starts with this' }),
-  customer: text(200)
+  number: identifier(100).optional().meta({ description: 'Invoices whose number starts with this' }),
+  customer: identifier(200)
     .optional()
     .meta({ description: "Invoices of the customer with this id, or whose customer's name contains this (any case)" }),
   limit,
@@ -189,7 +189,7 @@ export const evidenceOut = z
 // ---------------------------------------------------------------- disputes
 
 export const openDisputeRequest = z.strictObject({
-  invoiceNumber: text(100),
+  invoiceNumber: identifier(100),
   disputedAmount: amountInput,
   reasonCode: z.enum(REASON_CODES),
   description: z.string().max(4000).trim().nullable().optional(),
@@ -205,8 +205,8 @@ export const openDisputeResponse = z.object({
 export const disputeListQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
   stage: z.enum(STAGES).optional(),
-  team: z.string().min(1).max(100).optional(),
-  customerId: z.string().min(1).max(100).optional(),
+  team: identifier(100).optional(),
+  customerId: identifier(100).optional(),
   reasonCode: z.enum(REASON_CODES).optional(),
   order: z.enum(['desc', 'asc']).default('desc').meta({ description: 'By opening time: newest first (desc) or oldest first (asc)' }),
   limit,
@@ -307,6 +307,10 @@ export const disputeDetail = disputeSummary.extend({
   openedBy: actorOut,
   overbilled: moneyOutput.nullable(),
   evidenceError: z.string().nullable(),
+  parkedError: z
+    .string()
+    .nullable()
+    .meta({ description: 'Why the case takes no command but cancel: an event of its trail could not be stored as sent' }),
   evidence: evidenceOut.nullable().meta({ description: 'null until the evidence is collected' }),
   invoice: z.object({ total: moneyOutput, openBalance: moneyOutput }),
   findings: z.array(findingOut),
@@ -336,7 +340,7 @@ export const commentListResponse = z.object({ items: z.array(commentOut), nextCu
 // ---------------------------------------------------------------- tasks
 
 export const taskListQuery = z.strictObject({
-  team: z.string().min(1).max(100).optional(),
+  team: identifier(100).optional(),
   status: z.enum(TASK_STATUSES).optional(),
   limit,
   cursor: cursor.optional(),

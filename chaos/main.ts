@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Driver, type Actor, type Actors } from './driver';
 import { Faults, type FaultKind } from './faults';
 import { Http } from './http';
-import type { InvariantViolations } from '../test/support/invariants';
+import { MAX_ACTIVITY_ATTEMPTS, type InvariantViolations } from '../test/support/invariants';
 import { checkInvariants, type InvariantResult } from './invariants';
 import { makePlans, prng } from './plan';
 import { ROOT, sleep, Stack, withStack } from './stack';
@@ -136,6 +136,7 @@ const RULES: Record<keyof InvariantViolations, string> = {
   memoNumberGaps: 'memo number gaps',
   stuck: 'cases stuck (still OPEN)',
   workflowProblems: 'workflows not COMPLETED, or without their case',
+  retryLoops: `activities attempted more than ${MAX_ACTIVITY_ATTEMPTS} times`,
 };
 
 // ------------------------------------------------------------ the run

@@ -18,6 +18,8 @@ export function isRefusalType(type: unknown): type is RefusalType {
 /** Activity failure types that must not be retried. */
 export const POISON_RECORD = 'PoisonRecord';
 export const INSUFFICIENT_OPEN_BALANCE = 'InsufficientOpenBalance';
+/** An event of the trail the database can never store as sent (text it cannot hold, a value out of its range). */
+export const UNSTORABLE_EVENT = 'UnstorableEvent';
 
 /** A business refusal: non-retryable, typed so the API can answer with the matching status. */
 export function refuse(type: RefusalType, message: string): ApplicationFailure {

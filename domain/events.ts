@@ -61,6 +61,8 @@ export interface EventPayloads {
   CREDIT_MEMO_REFUSED: { approvalId: string; reason: string };
   CASE_CLOSED: { outcome: ResolutionType };
   CASE_CANCELLED: { reason: string };
+  /** An event could not be stored as sent and was written with its text replaced: only cancel is taken now. */
+  CASE_PARKED: { error: string };
 }
 
 export type EventType = keyof EventPayloads;

@@ -47,6 +47,16 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * PostgreSQL refused a value itself: a data exception (class 22: out of range, invalid text, bad encoding) or a
+ * program limit (class 54: too long for an index, too many columns). The same statement will fail the same way
+ * however often it is retried; the server's message quotes the value and names tables, so it is for logs only.
+ */
+export function isValueError(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return typeof e?.message === 'string' && typeof e.code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(e.code);
+}
+
 /** Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if it throws. */
 export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

@@ -35,6 +35,7 @@ export const SHARED_WORKFLOW_MODULES = [
   '../domain/events',
   '../domain/errors',
   '../domain/messages',
+  '../domain/text',
   '../workflows/dispute-state',
   '../workflows/trail',
 ].map((m) => require.resolve(m));

@@ -51,6 +51,11 @@ export interface DisputeStateData {
   stageEscalated: boolean;
   evidenceFailed: boolean;
   evidenceRetryRequested: boolean;
+  /**
+   * Set when an event could not be stored as sent (it was written with its text replaced): the case then takes no
+   * command but cancel. Absent from states handed over by runs from before it existed.
+   */
+  parkedError?: string | null;
   tasks: TaskState[];
   resolution: ResolutionState | null;
   approvedCredit: ApprovedCredit | null;
@@ -71,6 +76,7 @@ export class DisputeState {
       stageEscalated: false,
       evidenceFailed: false,
       evidenceRetryRequested: false,
+      parkedError: null,
       tasks: [],
       resolution: null,
       approvedCredit: null,
@@ -83,6 +89,11 @@ export class DisputeState {
 
   get isClosed(): boolean {
     return this.data.status !== 'OPEN';
+  }
+
+  /** Parked: the case waits for a person to cancel it, and takes no other command (see park). */
+  get isParked(): boolean {
+    return Boolean(this.data.parkedError);
   }
 
   get openTasks(): TaskState[] {
@@ -117,7 +128,22 @@ export class DisputeState {
     return [{ type: 'EVIDENCE_FAILED', actor: SYSTEM_ACTOR, data: { error } }];
   }
 
+  /**
+   * An event of this case could not be stored as sent and was written with its text replaced (the trail has no
+   * gap). What was asked for did happen, but not with the words given: a person must look at it, and may cancel.
+   */
+  park(error: string): CaseEvent[] {
+    if (this.isClosed || this.isParked) return [];
+    this.data.parkedError = error;
+    return [{ type: 'CASE_PARKED', actor: SYSTEM_ACTOR, data: { error } }];
+  }
+
+  private checkNotParked(): void {
+    if (this.isParked) throw refuse('Conflict', `the case is parked (${this.data.parkedError}); it takes no command but cancel`);
+  }
+
   checkRetryEvidence(cmd: RetryEvidenceCommand): void {
+    this.checkNotParked();
     if (cmd.actor.role !== 'specialist' && cmd.actor.role !== 'manager') {
       throw refuse('Forbidden', 'only a specialist or a manager can retry the evidence');
     }
@@ -193,6 +219,7 @@ export class DisputeState {
   // ---- commands from people: check*() are the update validators, the others apply ----
 
   checkCompleteTask(cmd: CompleteTaskCommand): TaskState {
+    this.checkNotParked();
     const task = this.data.tasks.find((t) => t.id === cmd.taskId);
     if (!task) throw refuse('NotFound', `task ${cmd.taskId} is not part of this case`);
     if (cmd.actor.role !== 'ops' || cmd.actor.team !== task.team) {
@@ -217,6 +244,7 @@ export class DisputeState {
   }
 
   checkProposeResolution(cmd: ProposeResolutionCommand): void {
+    this.checkNotParked();
     if (cmd.actor.role !== 'specialist') throw refuse('Forbidden', 'only a specialist can propose a resolution');
     if (this.data.stage !== 'RESOLUTION') {
       throw refuse('Conflict', `a resolution can only be proposed in stage RESOLUTION; the case is in ${this.data.stage}`);
@@ -250,6 +278,7 @@ export class DisputeState {
   }
 
   checkDecide(cmd: DecideCommand): ResolutionState & { amount: MoneyString } {
+    this.checkNotParked();
     if (cmd.actor.role !== 'manager') throw refuse('Forbidden', 'only a manager can decide on a resolution');
     const resolution = this.data.resolution;
     if (this.data.stage !== 'APPROVAL' || !resolution || resolution.amount === null) {

@@ -12,6 +12,8 @@ import {
   type DisputeInput,
 } from '../../domain/messages';
 import { formatMoney, parseMoney } from '../../domain/money';
+import { unstorableFields } from '../../domain/text';
+import type { Role } from '../../domain/types';
 import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import type { disputeWorkflow } from '../../workflows/dispute';
 import { commandActor, visibleTeam, type AuthUser } from '../auth';
@@ -260,7 +262,9 @@ export async function listDisputes(
 
 export function checkedCursor(cursor: string, valid: (values: unknown[]) => boolean): string[] {
   const values = decodeCursor(cursor);
-  if (!values || !valid(values)) {
+  // A cursor is input too: decoded, it may hold text the database cannot take (a forged "\u0000"), which must not
+  // reach SQL; no cursor the API gave out does.
+  if (!values || unstorableFields(values).length || !valid(values)) {
     // A string the document allows (it cannot say "only what the API gave out"): refused by rule, not by shape.
     throw AppError.unprocessable('cursor', 'is not a cursor this API gave out');
   }
@@ -281,14 +285,36 @@ function caseKey(ref: string): { column: string; value: string } {
 }
 
 /**
- * The whole case in one round trip. `team`: an ops user's team; a case without a task for it is answered 404,
- * as if it did not exist (its existence is none of their business).
+ * Who may read a manager's approval limit where the trail records it (RESOLUTION_DECIDED): managers, whose peers'
+ * limits decide who can approve what, and auditors, who check every approval against the limit it was given under
+ * (admins set the limits, but read no cases). Specialists and ops have no need for it: a limit known to the person
+ * proposing a credit is a threshold to stay under. The trail itself keeps it, whole and hash-chained; only this read
+ * leaves it out.
  */
-export async function getDispute(db: Queryable, ref: string, team: string | null): Promise<z.input<typeof disputeDetail>> {
+const LIMIT_READERS: readonly Role[] = ['manager', 'auditor'];
+
+type TrailEvent = z.input<typeof disputeDetail>['events'][number];
+
+/** The trail as `reader` may see it. */
+function visibleEvents(events: TrailEvent[], reader: AuthUser): TrailEvent[] {
+  if (LIMIT_READERS.includes(reader.role)) return events;
+  return events.map((e) => {
+    if (e.type !== 'RESOLUTION_DECIDED') return e;
+    const { approverLimit: _hidden, ...data } = e.data;
+    return { ...e, data };
+  });
+}
+
+/**
+ * The whole case in one round trip, as `reader` may see it: for ops, a case without a task for their team is
+ * answered 404, as if it did not exist (its existence is none of their business).
+ */
+export async function getDispute(db: Queryable, ref: string, reader: AuthUser): Promise<z.input<typeof disputeDetail>> {
+  const team = reader.role === 'ops' ? reader.team : null;
   const key = caseKey(ref);
   const { rows } = await db.query(
     `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
-            c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.evidence,
+            c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.parked_error, c.evidence,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT coalesce(json_agg(json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no,
                        'expected', f.expected, 'actual', f.actual, 'amount', f.amount_minor::text) ORDER BY f.ordinal), '[]')
@@ -332,6 +358,7 @@ export async function getDispute(db: Queryable, ref: string, team: string | null
     openedBy: { id: row.opened_by, name: row.opened_by_name },
     overbilled: money(row.overbilled_minor),
     evidenceError: row.evidence_error,
+    parkedError: row.parked_error,
     evidence: row.evidence,
     invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
     findings: row.findings.map(findingOf),
@@ -380,7 +407,7 @@ export async function getDispute(db: Queryable, ref: string, team: string | null
       approvalId: m.approvalId,
       issuedAt: m.issuedAt,
     })),
-    events: row.events,
+    events: visibleEvents(row.events, reader),
   };
 }
 

@@ -4,7 +4,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { formatMoney, lineAmount, parseMoney, parseQuantity, sumBig } from '../../domain/money';
 import type { RecordsImport } from '../../schemas/records';
-import { withTransaction } from '../../infra/postgres';
+import { isValueError, withTransaction } from '../../infra/postgres';
 import { AppError } from '../errors';
 
 export interface ImportCounts {
@@ -23,23 +23,23 @@ export async function importRecords(pool: Pool, records: RecordsImport): Promise
       await client.query(`SET LOCAL statement_timeout = '120s'`);
       const counts: ImportCounts = { customers: 0, contracts: 0, purchaseOrders: 0, workOrders: 0, invoices: 0 };
       for (const [i, c] of (records.customers ?? []).entries()) {
-        await attributed('customers', i, () => upsertCustomer(client, c));
+        await attributed('customers', i, c, () => upsertCustomer(client, c));
         counts.customers++;
       }
       for (const [i, c] of (records.contracts ?? []).entries()) {
-        await attributed('contracts', i, () => upsertContract(client, c));
+        await attributed('contracts', i, c, () => upsertContract(client, c));
         counts.contracts++;
       }
       for (const [i, po] of (records.purchaseOrders ?? []).entries()) {
-        await attributed('purchaseOrders', i, () => upsertPurchaseOrder(client, po));
+        await attributed('purchaseOrders', i, po, () => upsertPurchaseOrder(client, po));
         counts.purchaseOrders++;
       }
       for (const [i, wo] of (records.workOrders ?? []).entries()) {
-        await attributed('workOrders', i, () => upsertWorkOrder(client, wo));
+        await attributed('workOrders', i, wo, () => upsertWorkOrder(client, wo));
         counts.workOrders++;
       }
       for (const [i, inv] of (records.invoices ?? []).entries()) {
-        await attributed('invoices', i, () => upsertInvoice(client, inv, i));
+        await attributed('invoices', i, inv, () => upsertInvoice(client, inv, i));
         counts.invoices++;
       }
       return counts;
@@ -48,7 +48,8 @@ export async function importRecords(pool: Pool, records: RecordsImport): Promise
     // Deferred checks (an invoice's total against its lines and memos) fire at COMMIT.
     const pg = pgError(err);
     if (pg && pg.code.startsWith('23')) {
-      throw new AppError(422, 'UNPROCESSABLE', `the records were refused: ${pg.message}`, [{ field: 'invoices', message: pg.message }]);
+      const message = "an invoice's total would disagree with its lines or its credit memos";
+      throw new AppError(422, 'UNPROCESSABLE', `invoices: ${message}`, [{ field: 'invoices', message }], {}, { cause: err });
     }
     throw err;
   }
@@ -154,26 +155,28 @@ async function upsertInvoice(client: PoolClient, inv: Invoice, index: number): P
   );
 }
 
-/** Runs one record's statements; a database refusal becomes an error naming the record (and field when known). */
-async function attributed(kind: Kind, index: number, work: () => Promise<void>): Promise<void> {
+/**
+ * Runs one record's statements; a database refusal becomes an error naming the record (and field when known), in
+ * our own words: what is missing is taken from the record itself, never from PostgreSQL's message, which quotes
+ * values and names tables (errorMiddleware logs it as the error's cause).
+ */
+async function attributed(kind: Kind, index: number, record: object, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (err) {
     const pg = pgError(err);
     if (!pg) throw err;
     const field = `${kind}.${index}${fieldOf(pg.constraint)}`;
+    const refused = (message: string) => new AppError(422, 'UNPROCESSABLE', `${field}: ${message}`, [{ field, message }], {}, { cause: err });
     if (pg.code === '23503') {
-      throw new AppError(422, 'UNPROCESSABLE', `${field}: refers to a record that does not exist`, [
-        { field, message: `refers to a record that does not exist (${pg.detail ?? pg.message})` },
-      ]);
+      // Every reference an import can break is to a customer: the other records are written with their children.
+      const customerId = 'customerId' in record ? record.customerId : undefined;
+      throw refused(field.endsWith('.customerId') ? `no customer ${customerId} in the records` : 'refers to a record that does not exist');
     }
-    if (pg.code.startsWith('23')) {
-      throw new AppError(422, 'UNPROCESSABLE', `${field}: ${pg.message}`, [{ field, message: pg.detail ?? pg.message }]);
-    }
-    if (pg.code.startsWith('22')) {
-      // Data the schema let through but PostgreSQL cannot hold (e.g. a year out of range).
-      throw AppError.badRequest('the records are invalid', [{ field: `${kind}.${index}`, message: pg.message, in: 'body' }]);
-    }
+    if (pg.code.startsWith('23')) throw refused('breaks a rule of the records');
+    // A value the document allows but PostgreSQL cannot hold (a total beyond what a bigint holds): a rule the
+    // document cannot state, so a 422.
+    if (isValueError(err)) throw refused('holds a value the records cannot hold');
     throw err;
   }
 }
@@ -186,19 +189,11 @@ function fieldOf(constraint: string | undefined): string {
   return '';
 }
 
-interface PgError {
-  code: string;
-  message: string;
-  constraint?: string;
-  detail?: string;
-}
-
-function pgError(err: unknown): PgError | null {
+/** A PostgreSQL error's SQLSTATE and constraint: all the API reads of it (its message is for the log). */
+function pgError(err: unknown): { code: string; constraint?: string } | null {
   if (typeof err !== 'object' || err === null) return null;
-  const e = err as Error & { code?: unknown; constraint?: string; detail?: string };
-  return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)
-    ? { code: e.code, message: e.message, constraint: e.constraint, detail: e.detail }
-    : null;
+  const e = err as { code?: unknown; constraint?: string };
+  return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? { code: e.code, constraint: e.constraint } : null;
 }
 
 /** A date or date-time as the UTC calendar date it falls on. */

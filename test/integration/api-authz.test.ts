@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { routes } from '../../api/routes';
 import { ROLES, type Role } from '../../domain/types';
 import { startApi, type ApiHarness } from '../support/api';
-import type { TestUser } from '../support/fixtures';
+import { NOT_BLANK, NO_BIDI_CONTROLS, VISIBLE } from '../../schemas/records';
+import { pricingDispute, type TestUser } from '../support/fixtures';
 
 let api: ApiHarness;
 const users = {} as Record<Role, TestUser>;
@@ -107,6 +108,44 @@ describe('team scoping for ops', () => {
   });
 });
 
+describe("who reads a manager's approval limit on the trail", () => {
+  it('managers and auditors do; specialists and ops read the decision without it, and the trail keeps it', async () => {
+    // A decided case in the read model, written straight in SQL (no workflow: this is about the read).
+    const fixture = pricingDispute();
+    expect((await api.request('POST', '/api/records/import', { token: users.specialist.token, body: fixture.records })).status).toBe(200);
+    const { rows } = await api.db.pool.query(
+      `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor, reason_code,
+                          opened_by, opened_at, stage_entered_at)
+       VALUES (gen_random_uuid(), 'DSP-LIMIT-1', 'dispute:DSP-LIMIT-1', $1, $2, 'USD', 10000, 'PRICING', $3, now(), now())
+       RETURNING id`,
+      [fixture.invoiceNumber, fixture.customerId, users.specialist.id],
+    );
+    const caseId = rows[0].id;
+    await api.db.pool.query(
+      `INSERT INTO tasks (id, case_id, team, title, finding_codes, created_at, due_at)
+       VALUES (gen_random_uuid(), $1, 'SALES_OPS', 't', '{PRICE_VARIANCE}', now(), now() + interval '1 day')`,
+      [caseId],
+    );
+    const decided = { approvalId: randomUUID(), resolutionId: randomUUID(), decision: 'APPROVE', comment: null, amount: '50.00', approverLimit: '100.00' };
+    await api.db.pool.query(
+      `INSERT INTO case_events (case_id, seq, at, actor_id, actor_name, type, data) VALUES ($1, 1, now(), $2, 'm', 'RESOLUTION_DECIDED', $3)`,
+      [caseId, users.manager.id, JSON.stringify(decided)],
+    );
+    const trailAs = async (role: Role) => {
+      const res = await api.request('GET', `/api/disputes/${caseId}`, { token: users[role].token });
+      expect(res.status).toBe(200);
+      return res.body.events.find((e: { type: string }) => e.type === 'RESOLUTION_DECIDED').data;
+    };
+    expect(await trailAs('manager')).toEqual(decided);
+    expect(await trailAs('auditor')).toEqual(decided);
+    const { approverLimit: _limit, ...withoutLimit } = decided;
+    expect(await trailAs('specialist')).toEqual(withoutLimit);
+    expect(await trailAs('ops')).toEqual(withoutLimit);
+    const { rows: stored } = await api.db.pool.query(`SELECT data FROM case_events WHERE case_id = $1`, [caseId]);
+    expect(stored[0].data).toEqual(decided);
+  });
+});
+
 describe('public routes', () => {
   it('GET /health answers 200 when PostgreSQL and Temporal do', async () => {
     const res = await api.request('GET', '/health');
@@ -146,6 +185,21 @@ describe('public routes', () => {
     const decision = doc.paths['/api/disputes/{id}/decision'].post.requestBody.content['application/json'].schema;
     expect(decision.additionalProperties).toBe(false);
     expect(Object.keys(decision.properties)).not.toContain('amount');
+  });
+
+  it('GET /openapi.json states that ids and names must show and hold no bidirectional control; free text may', async () => {
+    const doc = (await api.request('GET', '/openapi.json')).body;
+    const idRule = [{ pattern: VISIBLE.source }, { pattern: NO_BIDI_CONTROLS.source }];
+    const opening = doc.paths['/api/disputes'].post.requestBody.content['application/json'].schema.properties;
+    expect(opening.invoiceNumber.allOf).toEqual(idRule);
+    expect(JSON.stringify(opening.description)).not.toContain('pattern');
+    const customer = doc.paths['/api/records/import'].post.requestBody.content['application/json'].schema.properties.customers.items;
+    expect(customer.properties.id.allOf).toEqual(idRule);
+    expect(customer.properties.name.allOf).toEqual(idRule);
+    const team = doc.paths['/api/tasks'].get.parameters.find((p: { name: string }) => p.name === 'team');
+    expect(team.schema.allOf).toEqual(idRule);
+    const comment = doc.paths['/api/disputes/{id}/comments'].post.requestBody.content['application/json'].schema.properties.body;
+    expect(comment.pattern).toBe(NOT_BLANK.source);
   });
 
   it('unknown routes answer 404 in the error shape', async () => {

@@ -83,6 +83,11 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: { name: 'x', role: 'manager', approvalLimit: '-1.00' }, field: 'approvalLimit' },
       { body: { name: 'x', role: 'auditor', isBootstrap: true }, field: 'isBootstrap' },
       { body: { name: 'x', role: 'admin', tokenHash: 'abc' }, field: 'tokenHash' },
+      // Names and teams must show, and must not reorder what is displayed (bidirectional controls).
+      { body: { name: '\u200b', role: 'auditor' }, field: 'name' },
+      { body: { name: '\u2060\ufeff\u0301', role: 'auditor' }, field: 'name' },
+      { body: { name: 'Eve \u202eniamoD', role: 'auditor' }, field: 'name' },
+      { body: { name: 'x', role: 'ops', team: 'SALES\u200f_OPS' }, field: 'team' },
     ],
   },
   'POST /api/records/import': {
@@ -98,6 +103,11 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: { invoices: [invoice({ quantity: 0 })] }, field: 'invoices.0.lines.0.quantity' },
       { body: { invoices: [{ ...invoice({}), currency: 'usd' }] }, field: 'invoices.0.currency' },
       { body: { customers: 'all of them' }, field: 'customers' },
+      { body: { customers: [{ id: '\u200b', name: 'n' }] }, field: 'customers.0.id' },
+      { body: { customers: [{ id: 'C-\u2066X', name: 'n' }] }, field: 'customers.0.id' },
+      { body: { customers: [{ id: 'C-1', name: '\u3164' }] }, field: 'customers.0.name' },
+      { body: { invoices: [{ ...invoice({}), number: 'INV-\u202e1001' }] }, field: 'invoices.0.number' },
+      { body: { invoices: [invoice({ sku: '\u200b\u200c' })] }, field: 'invoices.0.lines.0.sku' },
     ],
   },
   'POST /api/disputes': {
@@ -115,6 +125,8 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: dispute({ status: 'CLOSED' }), field: 'status' },
       { body: dispute({ openedBy: 'someone-else' }), field: 'openedBy' },
       { body: dispute({}), field: 'Idempotency-Key', headers: { 'idempotency-key': 'k'.repeat(201) } },
+      { body: dispute({ invoiceNumber: '\u200b' }), field: 'invoiceNumber' },
+      { body: dispute({ invoiceNumber: 'INV-\u202e1' }), field: 'invoiceNumber' },
     ],
   },
   'POST /api/disputes/:id/resolution': {
@@ -185,7 +197,7 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
   },
 };
 
-function invoice(line: { quantity?: unknown; unitPrice?: unknown }) {
+function invoice(line: { quantity?: unknown; unitPrice?: unknown; sku?: string }) {
   return {
     number: uniqueId('INV'),
     customerId: 'C-1',
@@ -193,7 +205,7 @@ function invoice(line: { quantity?: unknown; unitPrice?: unknown }) {
     issuedAt: '2026-02-15',
     dueAt: '2026-03-15',
     currency: 'USD',
-    lines: [{ lineNo: 1, sku: 'SKU-A', quantity: line.quantity ?? 1, unitPrice: line.unitPrice ?? '1.00' }],
+    lines: [{ lineNo: 1, sku: line.sku ?? 'SKU-A', quantity: line.quantity ?? 1, unitPrice: line.unitPrice ?? '1.00' }],
   };
 }
 
@@ -232,6 +244,27 @@ describe('bodies', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].field).toBe('(body)');
+  });
+
+  it('text the database cannot store as sent, anywhere in a body, keys too, is a 400 naming the field', async () => {
+    // Sent as JSON's own escapes: "\\ud800" is a lone surrogate once parsed (JSON.stringify writes one this way too).
+    expect(JSON.stringify('a\ud800')).toBe('"a\\ud800"');
+    const cases: [string, string, string][] = [
+      ['/api/records/import', '{"customers":[{"id":"C-S","name":"a\\ud800b"}]}', 'customers.0.name'],
+      ['/api/records/import', '{"customers":[{"id":"C-S","name":"trailing \\ud83d"}]}', 'customers.0.name'],
+      ['/api/records/import', '{"customers":[{"id":"C-S","name":"\\udc00 low first"}]}', 'customers.0.name'],
+      ['/api/records/import', '{"customers":[{"id":"C-S","name":"n","x\\ud800":1}]}', 'customers.0.x\ud800'],
+      ['/api/disputes', '{"invoiceNumber":"INV-1","disputedAmount":"1.00","reasonCode":"OTHER","description":"x\\ud800y"}', 'description'],
+      [`/api/disputes/${caseId}/comments`, '{"body":"a \\udfff"}', 'body'],
+      [`/api/disputes/${caseId}/cancel`, '{"reason":"\\u0000"}', 'reason'],
+    ];
+    for (const [path, rawBody, field] of cases) {
+      const before = await rowCounts();
+      const res = await api.request('POST', path, { token: specialist.token, rawBody });
+      expect({ path, field, status: res.status, named: res.body.error.details.map((d: { field: string }) => d.field) }).toEqual({ path, field, status: 400, named: [field] });
+      expect(res.body.error.details[0].message).toMatch(/^holds (a NUL character|an unpaired UTF-16 surrogate)/);
+      expect(await rowCounts()).toEqual(before);
+    }
   });
 
   it('NUL characters anywhere in the input are a 400 naming the field, never a database error', async () => {
@@ -283,6 +316,9 @@ describe('query strings', () => {
     ['/api/reports/cycle-time?from=yesterday', 'from'],
     ['/api/reports/cycle-time?groupBy=mood', 'groupBy'],
     ['/api/reports/cycle-time?from=0000-01-01', 'from'],
+    ['/api/disputes?customerId=%E2%80%8B', 'customerId'],
+    ['/api/tasks?team=SALES%E2%80%AE', 'team'],
+    ['/api/invoices?customer=%E2%81%A6', 'customer'],
   ])('%s → 400 naming %s', async (path, field) => {
     const res = await api.request('GET', path, { token: manager.token });
     expect(res.status).toBe(400);
@@ -297,6 +333,9 @@ describe('query strings', () => {
     [`/api/disputes?cursor=${Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000000Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url')}`, 'cursor'],
     ['/api/reports/cycle-time?to=2026-02-30', 'to'],
     ['/api/reports/cycle-time?from=2026-02-30T10:00Z', 'from'],
+    // Decoded, a forged cursor may hold what the database cannot take: it never reaches SQL.
+    [`/api/invoices?cursor=${Buffer.from(JSON.stringify(['2026-02-15T00:00:00.000000Z', 'INV\u0000'])).toString('base64url')}`, 'cursor'],
+    [`/api/invoices?cursor=${Buffer.from(JSON.stringify(['2026-02-15T00:00:00.000000Z', 'INV\ud800'])).toString('base64url')}`, 'cursor'],
   ])('%s → 422 naming %s', async (path, field) => {
     const res = await api.request('GET', path, { token: manager.token });
     expect(res.status).toBe(422);
@@ -369,8 +408,36 @@ describe('records import', () => {
       },
     });
     expect(res.status).toBe(422);
-    expect(res.body.error.details[0].field).toBe('invoices.0.customerId');
+    // In our words, from the record itself: never PostgreSQL's (which quotes values and names tables).
+    expect(res.body.error.details).toEqual([{ field: 'invoices.0.customerId', message: 'no customer NOBODY in the records' }]);
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it('refuses a value the database cannot hold in its own words', async () => {
+    const before = await rowCounts();
+    const fixture = pricingDispute();
+    const huge = { ...fixture.records.invoices![0], lines: [{ lineNo: 1, sku: 'SKU-A', quantity: 1e9, unitPrice: '9999999999999.99' }] };
+    const res = await api.request('POST', '/api/records/import', { token: admin.token, body: { ...fixture.records, invoices: [huge] } });
+    // The document allows each value; their product is more than the database holds: a rule it cannot state.
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual([{ field: 'invoices.0', message: 'holds a value the records cannot hold' }]);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('never answers with PostgreSQL\'s own words', async () => {
+    const pgWords = /violates|is not present in table|invalid byte sequence|out of range for type|Key \(|relation|constraint|SQLSTATE/i;
+    const answers = [
+      await api.request('POST', '/api/records/import', { token: admin.token, body: { invoices: [{ ...invoice({}), customerId: 'NOPE' }] } }),
+      await api.request('POST', '/api/records/import', { token: admin.token, body: { contracts: [{ id: uniqueId('K'), customerId: 'NOPE', currency: 'USD', validFrom: '2026-01-01', validTo: null, prices: [] }] } }),
+      await api.request('GET', `/api/invoices?cursor=${Buffer.from(JSON.stringify(['2026-02-15T00:00:00.000000Z', 'a\u0000b'])).toString('base64url')}`, { token: manager.token }),
+      await api.request('POST', '/api/records/import', { token: admin.token, rawBody: '{"customers":[{"id":"C-X","name":"\\ud800"}]}' }),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(JSON.stringify(res.body)).not.toMatch(pgWords);
+    }
+    expect(answers[1].body.error.details).toEqual([{ field: 'contracts.0.customerId', message: 'no customer NOPE in the records' }]);
   });
 
   it('answers 404 for an unknown invoice', async () => {

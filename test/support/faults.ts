@@ -200,13 +200,16 @@ export interface StartedCase {
   fixture: Fixture;
 }
 
-/** Starts a case's workflow directly (the workflow's first activity writes the case row, as after an API crash). */
+/**
+ * Starts a case's workflow directly (the workflow's first activity writes the case row, as after an API crash),
+ * without the API's checks: a description the API would refuse reaches the workflow as sent.
+ */
 export async function startCase(
   client: Client,
   taskQueue: string,
   fixture: Fixture,
   openedBy: TestUser,
-  opts: { disputedAmount?: string; openedAt?: string } = {},
+  opts: { disputedAmount?: string; openedAt?: string; description?: string } = {},
 ): Promise<StartedCase> {
   const input = disputeInput({
     invoiceNumber: fixture.invoiceNumber,
@@ -214,6 +217,7 @@ export async function startCase(
     openedBy,
     disputedAmount: opts.disputedAmount ?? '150.00',
     openedAt: opts.openedAt ?? new Date().toISOString(),
+    description: opts.description,
   });
   const handle = await client.workflow.start(disputeWorkflow, {
     workflowId: input.opened.workflowId,

@@ -81,6 +81,7 @@ export function disputeInput(opts: {
   disputedAmount: string;
   reasonCode?: ReasonCode;
   openedAt: string;
+  description?: string | null;
 }): DisputeInput {
   caseCounter += 1;
   const caseNumber = `${formatCaseNumber(caseCounter)}-${randomUUID().slice(0, 6)}`;
@@ -94,7 +95,7 @@ export function disputeInput(opts: {
       currency: 'USD',
       disputedAmount: opts.disputedAmount,
       reasonCode: opts.reasonCode ?? 'PRICING',
-      description: null,
+      description: opts.description ?? null,
     },
     openedBy: { id: opts.openedBy.id, name: opts.openedBy.name },
     openedAt: opts.openedAt,

@@ -3,12 +3,24 @@
 // memos and never go negative (so no memo exceeded the open balance); every decision by a manager other than the
 // proposer, within the limit recorded; the trail untampered (verify_case_trail), numbered 1..n, opened once, closed
 // once and last, and agreeing with the read model; each SLA escalated at most once; memo numbers without gaps; no
-// case stuck. Free of jest, so the chaos run (chaos/) and the fault tests (test/faults/) share one definition.
+// case stuck; no activity retried in a loop. Free of jest, so the chaos run (chaos/) and the fault tests
+// (test/faults/) share one definition.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 
+/**
+ * The most attempts any activity may take. The workflow's retry policies grow their intervals threefold (1, 3, 9,
+ * 27 s…), so five attempts outlast the 30 s database outage and the worker kills the chaos run injects, with room
+ * to spare; what fails for good is typed non-retryable and takes one. A sixth attempt is a retry loop: the one
+ * this rule was written for (an event the database could never store) was at attempt 23 after 12 minutes.
+ */
+export const MAX_ACTIVITY_ATTEMPTS = 5;
+
 export interface InvariantOptions {
-  /** Checks every case's workflow: an OPEN case's must be RUNNING, a closed one's COMPLETED. */
+  /**
+   * Checks every case's workflow: an OPEN case's must be RUNNING, a closed one's COMPLETED; and no activity of its
+   * current run attempted more than MAX_ACTIVITY_ATTEMPTS times (its history and its pending activities).
+   */
   temporal?: Client;
   /** Workflows the caller started: each must have its case row (its CASE_OPENED was written). */
   workflowIds?: readonly string[];
@@ -30,6 +42,7 @@ export interface InvariantViolations {
   memoNumberGaps: string[];
   stuck: string[];
   workflowProblems: string[];
+  retryLoops: string[];
 }
 
 export interface InvariantReport {
@@ -59,6 +72,7 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
     memoNumberGaps: [],
     stuck: [],
     workflowProblems: [],
+    retryLoops: [],
   };
   const report = (into: string[], rows: Row[], render: (r: Row) => string) => into.push(...rows.map(render));
   const big = (value: unknown) => BigInt(String(value));
@@ -307,6 +321,14 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
       await new Promise((r) => setTimeout(r, 100));
     }
     v.workflowProblems.push(...last.filter((p): p is string => p !== null));
+    // Every case's workflow, and those started whose case has no row yet (a loop may be what keeps it from one).
+    const workflows = new Map(cases.map((c) => [String(c.workflow_id), `case ${c.case_number}`]));
+    for (const id of options.workflowIds ?? []) if (!workflows.has(id)) workflows.set(id, `workflow ${id}`);
+    const entries = [...workflows];
+    for (let i = 0; i < entries.length; i += 50) {
+      const found = await Promise.all(entries.slice(i, i + 50).map(([id, name]) => retryLoops(temporal, name, id)));
+      v.retryLoops.push(...found.flat());
+    }
   }
 
   return {
@@ -319,4 +341,35 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
     violations: v,
     problems: Object.values(v).flat(),
   };
+}
+
+/**
+ * Activities of the workflow's current run attempted more than MAX_ACTIVITY_ATTEMPTS times: those still pending
+ * (describe() counts their attempts) and those that ended (their ActivityTaskStarted event records the attempt that
+ * ended them). Runs before a continue-as-new are not read: a looping activity holds its run, it never continues.
+ */
+async function retryLoops(temporal: Client, name: string, workflowId: string): Promise<string[]> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  try {
+    const [{ raw }, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+    const attempts: { activity: string; attempt: number; state: string }[] = (raw.pendingActivities ?? []).map((a) => ({
+      activity: a.activityType?.name ?? '?',
+      attempt: a.attempt ?? 0,
+      state: 'still pending',
+    }));
+    const scheduled = new Map<string, string>();
+    for (const e of history.events ?? []) {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (name) scheduled.set(String(e.eventId), name);
+      const started = e.activityTaskStartedEventAttributes;
+      if (started) {
+        attempts.push({ activity: scheduled.get(String(started.scheduledEventId)) ?? '?', attempt: started.attempt ?? 0, state: 'ended' });
+      }
+    }
+    return attempts
+      .filter((a) => a.attempt > MAX_ACTIVITY_ATTEMPTS)
+      .map((a) => `${name}: ${a.activity} attempted ${a.attempt} times (${a.state}), more than ${MAX_ACTIVITY_ATTEMPTS}`);
+  } catch (err) {
+    return [`${name}: the attempts of workflow ${workflowId} could not be read: ${(err as Error).message}`];
+  }
 }

@@ -141,4 +141,34 @@ describe('DisputeState', () => {
     expect(s.data.evidenceRetryRequested).toBe(true);
     expect(refusalType(() => s.checkRetryEvidence({ actor: specialist }))).toBe('Conflict');
   });
+
+  it('parks once on an event the database cannot store: no command but cancel, and nothing to park once closed', () => {
+    const s = inInvestigation();
+    s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: 'x\ud83d', amount: null }, T0);
+    expect(s.park('note: holds an unpaired UTF-16 surrogate')).toEqual([
+      { type: 'CASE_PARKED', actor: { id: 'system', name: 'system' }, data: { error: 'note: holds an unpaired UTF-16 surrogate' } },
+    ]);
+    expect(s.isParked).toBe(true);
+    expect(s.park('another')).toEqual([]);
+    expect(s.data.parkedError).toBe('note: holds an unpaired UTF-16 surrogate');
+    const credit = { actor: specialist, type: 'CREDIT' as const, amount: '10.00', rootCause: 'x', note: null };
+    expect(refusalType(() => s.checkProposeResolution(credit))).toBe('Conflict');
+    expect(refusalType(() => inApproval().checkCancel({ actor: specialist, reason: 'x' }))).toBeUndefined();
+    expect(refusalType(() => s.checkCancel({ actor: specialist, reason: 'x' }))).toBeUndefined();
+    s.cancel({ actor: specialist, reason: 'x' }, T0);
+    expect(s.park('late')).toEqual([]);
+
+    const approving = inApproval();
+    approving.park('comment: holds a NUL character (U+0000)');
+    expect(refusalType(() => approving.checkDecide({ actor: manager, decision: 'APPROVE', comment: null }))).toBe('Conflict');
+    const evidence = DisputeState.opened('c', '10.00', T0);
+    evidence.evidenceFailed('malformed');
+    evidence.park('description: holds a NUL character (U+0000)');
+    expect(refusalType(() => evidence.checkRetryEvidence({ actor: specialist }))).toBe('Conflict');
+  });
+
+  it('reads a state handed over by a run from before parking existed as not parked', () => {
+    const { parkedError: _absent, ...older } = inInvestigation().data;
+    expect(new DisputeState(older).isParked).toBe(false);
+  });
 });

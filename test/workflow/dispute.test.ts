@@ -1,14 +1,22 @@
 // The dispute workflow on Temporal's time-skipping test server, with the real activities against a fresh
-// PostgreSQL database: the whole life, reject and re-propose, cancel in each stage, SLA escalation.
+// PostgreSQL database: the whole life, reject and re-propose, cancel in each stage, SLA escalation; text the
+// database cannot store reaching the workflow around the API (F21): the case parks, visibly, after one attempt, and
+// can be cancelled; and a retry loop is what the shared invariant check reports.
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { recordEvents } from '../../activities/case-store';
+import { PostgresRecordsSource } from '../../activities/records-source';
 import { importRecords } from '../../api/use-cases/records';
+import type { RecordedEvent } from '../../domain/events';
 import {
   cancelUpdate,
   completeTaskUpdate,
   decideUpdate,
   proposeResolutionUpdate,
+  retryEvidenceUpdate,
   viewQuery,
   type DisputeInput,
 } from '../../domain/messages';
@@ -18,6 +26,7 @@ import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createUser, pricingDispute, type TestUser } from '../support/fixtures';
 import { startCase } from '../support/faults';
+import { checkInvariants } from '../support/invariants';
 import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -51,12 +60,16 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function openCase(disputedAmount = '150.00'): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
-  const fixture = pricingDispute();
+async function openCase(
+  disputedAmount = '150.00',
+  opts: { description?: string; taskQueue?: string; completedQty?: number } = {},
+): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
+  const fixture = pricingDispute({ completedQty: opts.completedQty });
   await importRecords(db.pool, fixture.records);
-  const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
+  const { handle, input } = await startCase(env.client, opts.taskQueue ?? taskQueue, fixture, specialist, {
     disputedAmount,
     openedAt: new Date(await nowMs()).toISOString(),
+    description: opts.description,
   });
   return { handle, input };
 }
@@ -236,5 +249,143 @@ describe('disputeWorkflow', () => {
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: 'late' }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
     await keepHistory(handle, 'approval-escalation');
+  });
+});
+
+describe('text the database cannot store, sent around the API', () => {
+  /** The case's row and trail, and how its recordEvents activities ended. */
+  async function parkedCase(caseId: string, handle: WorkflowHandle<typeof disputeWorkflow>) {
+    const { rows } = await db.pool.query('SELECT status, stage, description, parked_error FROM cases WHERE id = $1', [caseId]);
+    const history = await handle.fetchHistory();
+    const failures = (history.events ?? []).flatMap((e) => (e.activityTaskFailedEventAttributes ? [e.activityTaskFailedEventAttributes] : []));
+    const started = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 0] : []));
+    return { row: rows[0], failures, attempts: Math.max(...started) };
+  }
+
+  /** The retry loops the shared invariant check finds in this case's workflow (nothing else of this file's cases). */
+  async function retryLoops(input: DisputeInput): Promise<string[]> {
+    const report = await checkInvariants(db.pool, { temporal: env.client, workflowIds: [input.opened.workflowId] });
+    return report.violations.retryLoops.filter((p) => p.includes(input.opened.caseNumber) || p.includes(input.opened.workflowId));
+  }
+
+  it('parks a case opened with a lone surrogate in its description, after one attempt, and cancels it', async () => {
+    const { handle, input } = await openCase('150.00', { description: 'x\ud800y' });
+    await eventually('the case is parked', async () => (await countEvents(input.caseId, 'CASE_PARKED')) === 1);
+    expect(await eventTypes(input.caseId)).toEqual(['CASE_OPENED', 'STAGE_ENTERED', 'CASE_PARKED']);
+    const parked = await parkedCase(input.caseId, handle);
+    expect(parked.row).toEqual({
+      status: 'OPEN',
+      stage: 'EVIDENCE',
+      description: 'x\ufffdy',
+      parked_error: expect.stringMatching(/^description: holds an unpaired UTF-16 surrogate .*\(event 1, CASE_OPENED\)$/),
+    });
+    expect(parked.failures.map((f) => f.retryState)).toEqual([temporal.api.enums.v1.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE]);
+    expect(parked.attempts).toBe(1);
+    expect(await retryLoops(input)).toEqual([]);
+
+    // Nothing moves on its own, no command but cancel is taken, and cancel closes it.
+    await env.sleep('3 days');
+    expect(await countEvents(input.caseId, 'EVIDENCE_COLLECTED')).toBe(0);
+    expect(await refusal(handle.executeUpdate(retryEvidenceUpdate, { args: [{ actor: specialist }] }))).toBe('Conflict');
+    expect(await handle.executeUpdate(cancelUpdate, { args: [{ actor: manager, reason: 'opened with a broken description' }] })).toEqual({
+      status: 'CANCELLED',
+      stage: 'DONE',
+    });
+    expect(await handle.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
+    expect((await eventTypes(input.caseId)).slice(-1)).toEqual(['CASE_CANCELLED']);
+    const { rows: verify } = await db.pool.query('SELECT * FROM verify_case_trail($1)', [input.caseId]);
+    expect(verify).toEqual([]);
+    await keepHistory(handle, 'parked-on-unstorable-opening');
+  });
+
+  it('parks on a NUL in the description too', async () => {
+    const { handle, input } = await openCase('150.00', { description: 'a\u0000b' });
+    await eventually('the case is parked', async () => (await countEvents(input.caseId, 'CASE_PARKED')) === 1);
+    expect((await parkedCase(input.caseId, handle)).row).toMatchObject({ description: 'a\ufffdb', parked_error: expect.stringMatching(/^description: holds a NUL/) });
+    await handle.executeUpdate(cancelUpdate, { args: [{ actor: specialist, reason: 'x' }] });
+    expect(await handle.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
+  });
+
+  it('answers a task completion whose note ends in half an emoji with the refusal, parks the case, and cancels it with its other task', async () => {
+    // Billed 10, completed 9: a task for Sales Ops (the price) and one for Order Management (the quantity).
+    const { handle, input } = await openCase('150.00', { completedQty: 9 });
+    await eventually('both tasks are in', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 2);
+    const { rows: teams } = await db.pool.query('SELECT id, team FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId]);
+    expect(teams.map((t) => t.team)).toEqual(['ORDER_MANAGEMENT', 'SALES_OPS']);
+    const completing = handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: salesOps, taskId: teams[1].id, outcome: 'CONFIRMED', note: 'checked \ud83d', amount: null }],
+    });
+    const err = await completing.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (err as WorkflowUpdateFailedError).cause as { type?: string; message: string };
+    expect(cause.type).toBe('Unprocessable');
+    expect(cause.message).toMatch(/^note: holds an unpaired UTF-16 surrogate .*the case is parked: it takes no command but cancel$/);
+
+    // The completion happened, with U+FFFD for the half emoji; the case shows why it waits.
+    expect(await eventTypes(input.caseId)).toEqual([
+      'CASE_OPENED',
+      'STAGE_ENTERED',
+      'EVIDENCE_COLLECTED',
+      'STAGE_ENTERED',
+      'TASK_CREATED',
+      'TASK_CREATED',
+      'TASK_COMPLETED',
+      'CASE_PARKED',
+    ]);
+    const taskStates = async () => (await db.pool.query('SELECT team, status, note FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId])).rows;
+    expect(await taskStates()).toEqual([
+      { team: 'ORDER_MANAGEMENT', status: 'OPEN', note: null },
+      { team: 'SALES_OPS', status: 'DONE', note: 'checked \ufffd' },
+    ]);
+    const parked = await parkedCase(input.caseId, handle);
+    expect(parked.row).toMatchObject({ status: 'OPEN', stage: 'INVESTIGATION', parked_error: expect.stringMatching(/^note: /) });
+    expect(parked.attempts).toBe(1);
+    expect(await retryLoops(input)).toEqual([]);
+
+    // Past every SLA nothing is escalated; the other team cannot complete its task; cancel closes the case and it.
+    await env.sleep('4 days');
+    expect(await countEvents(input.caseId, 'TASK_ESCALATED')).toBe(0);
+    const orderMgmt = await createUser(db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
+    expect(
+      await refusal(handle.executeUpdate(completeTaskUpdate, { args: [{ actor: orderMgmt, taskId: teams[0].id, outcome: 'CONFIRMED', note: 'ok', amount: null }] })),
+    ).toBe('Conflict');
+    await handle.executeUpdate(cancelUpdate, { args: [{ actor: manager, reason: 'withdrawn' }] });
+    expect(await handle.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
+    expect(await taskStates()).toEqual([
+      { team: 'ORDER_MANAGEMENT', status: 'CANCELLED', note: null },
+      { team: 'SALES_OPS', status: 'DONE', note: 'checked \ufffd' },
+    ]);
+    expect((await eventTypes(input.caseId)).slice(-3)).toEqual(['TASK_CANCELLED', 'STAGE_ENTERED', 'CASE_CANCELLED']);
+    await keepHistory(handle, 'parked-on-unstorable-note');
+  });
+
+  it('is what the invariant check reports as a retry loop when an activity retries what never succeeds', async () => {
+    // The worker of before: a write the database refuses for ever, retried for ever.
+    const loopQueue = uniqueTaskQueue('wf-loop');
+    const looping = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue: loopQueue,
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+      activities: {
+        ...createActivities({ pool: db.pool, records: new PostgresRecordsSource(db.pool) }),
+        recordEvents: async (arg: { caseId: string; events: RecordedEvent[] }) => {
+          if (arg.events.some((e) => e.type === 'TASK_CREATED')) throw new Error('Unicode low surrogate must follow a high surrogate');
+          return recordEvents(db.pool, arg);
+        },
+      },
+    });
+    await looping.runUntil(async () => {
+      const { handle, input } = await openCase('150.00', { taskQueue: loopQueue });
+      await eventually('the evidence is in', async () => (await countEvents(input.caseId, 'EVIDENCE_COLLECTED')) === 1);
+      await env.sleep('10 minutes');
+      expect(await retryLoops(input)).toEqual([
+        expect.stringMatching(new RegExp(`^case ${input.opened.caseNumber}: recordEvents attempted \\d+ times \\(still pending\\), more than 5$`)),
+      ]);
+      await handle.terminate('a retry loop, on purpose');
+    });
   });
 });

@@ -22,9 +22,18 @@ async function replayAll(workflowsPath: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it('has histories covering the whole life, rejection, cancellation and escalation', () => {
+  it('has histories covering the whole life, rejection, cancellation, escalation and a case parked on unstorable text', () => {
     const names = recordedHistories().map((h) => h.workflowId);
-    expect(names).toEqual(expect.arrayContaining(['whole-life', 'reject-and-repropose', 'cancel-in-approval', 'task-escalation']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'whole-life',
+        'reject-and-repropose',
+        'cancel-in-approval',
+        'task-escalation',
+        'parked-on-unstorable-opening',
+        'parked-on-unstorable-note',
+      ]),
+    );
   });
 
   it('replays every recorded history against the current workflow', async () => {

@@ -208,6 +208,8 @@ export interface DisputeDetail extends DisputeSummary {
   openedBy?: Actor;
   overbilled?: string | null;
   evidenceError: string | null;
+  /** Why the case takes no command but cancel: an event of its trail could not be stored as sent. */
+  parkedError?: string | null;
   invoice: { total: string; openBalance: string };
   findings: Finding[];
   tasks: CaseTask[];

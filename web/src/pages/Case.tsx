@@ -83,11 +83,16 @@ export function CasePage({ id }: { id: string }) {
           <p>{message}</p>
         </Notice>
       ) : null}
+      {d.parkedError && open ? (
+        <Notice kind="warning">
+          <p>This case takes no command but cancel: {d.parkedError}</p>
+        </Notice>
+      ) : null}
 
       <div className="case-layout">
         <div className="case-main">
           <Section title="Evidence" id="evidence">
-            {d.stage === 'EVIDENCE' && !d.evidenceError ? (
+            {d.stage === 'EVIDENCE' && !d.evidenceError && !d.parkedError ? (
               <p role="status">
                 <span className="spinner" aria-hidden="true" /> Collecting the invoice, PO, contract and work orders…
               </p>
