@@ -7,6 +7,7 @@ import { loadConfig } from '../infra/config';
 import { connectWithRetry } from '../infra/connect-with-retry';
 import { createLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
+import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
 import { createApp } from './app';
 import { ensureBootstrapAdmin } from './auth';
 
@@ -21,11 +22,13 @@ async function main(): Promise<void> {
     const admin = await ensureBootstrapAdmin(pool, config.ADMIN_TOKEN);
     log.info({ userId: admin.id }, 'bootstrap admin ready');
   }
+  const temporalOptions = temporalConnectionOptions(config);
   const connection = await connectWithRetry(
     `Temporal at ${config.TEMPORAL_ADDRESS}`,
-    () => Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' }),
+    () => Connection.connect({ ...temporalOptions, connectTimeout: '5s' }),
     log,
   );
+  log.info(describeTemporalConnection(temporalOptions), 'connected to Temporal');
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
   const app = createApp({
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     },
     logger: log,
     staticDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
   });
 
   const server: Server = await new Promise((resolve, reject) => {

@@ -494,3 +494,13 @@ export const healthResponse = z.object({
 });
 
 export const meResponse = userResponse;
+
+export const webConfigResponse = z.object({
+  temporalUi: z
+    .object({
+      url: z.string().meta({ description: 'Base URL of the Temporal Web UI' }),
+      namespace: z.string(),
+    })
+    .nullable()
+    .meta({ description: "Where a case's workflow can be looked at: {url}/namespaces/{namespace}/workflows/{workflowId}; null when no UI is configured" }),
+});

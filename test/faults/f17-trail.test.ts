@@ -115,6 +115,7 @@ it('runs every route of the table, and the whole life of a case, as the applicat
     ['/openapi.json', admin],
     ['/metrics', admin],
     ['/api/me', auditor],
+    ['/api/config', cast.salesOps],
     [`/api/invoices/${c.fixture.invoiceNumber}`, auditor],
     [`/api/invoices/${c.fixture.invoiceNumber}/evidence`, auditor],
     [`/api/invoices?number=${c.fixture.invoiceNumber}`, auditor],
