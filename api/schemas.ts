@@ -426,7 +426,7 @@ export const cycleTimeQuery = z.strictObject({
   groupBy: z.enum(GROUP_BYS).default('reasonCode'),
 });
 
-const hours = z.number().nullable().meta({ description: 'Hours, 2 decimals; null when there is nothing to measure' });
+const hours = z.number().nullable().meta({ description: 'Hours, 4 decimals; null when there is nothing to measure' });
 export const AGING_BUCKETS = ['0-7', '8-30', '31-60', '61-90', '>90'] as const;
 
 export const cycleTimeResponse = z.object({

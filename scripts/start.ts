@@ -22,6 +22,7 @@ import { migrate } from '../migrations/migrate';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 const ADMIN_TOKEN_FILE = path.join(DATA_DIR, 'admin-token');
+const STACK_FILE = path.join(DATA_DIR, 'stack.json');
 const DATABASE_NAME = 'disputes';
 /** Start order; everything stops in reverse. */
 const RANK = { postgres: 0, temporal: 1, worker: 2, api: 3, demo: 4 } as const;
@@ -206,6 +207,11 @@ async function main(): Promise<void> {
     ...(tmprl.value.uiUrl && !process.env.TEMPORAL_UI_URL && { TEMPORAL_UI_URL: tmprl.value.uiUrl }),
   };
   for (const child of CHILDREN) void startChild(child.name, child.entry, env);
+  // Where this stack is, for `npm run demo` from this folder (it runs a second API replica against it); mode 0600, since
+  // DATABASE_URL may carry a password. Removed when the stack stops.
+  const stack = { apiUrl: `http://127.0.0.1:${config.PORT}`, databaseUrl: db.value.url, temporalAddress: tmprl.value.address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
+  await fs.writeFile(STACK_FILE, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
+  parts.push({ name: 'stack file', rank: RANK.api, stop: () => fs.rm(STACK_FILE, { force: true }) });
 
   const apiAnswers = await waitForApi(config.PORT);
   if (shutdown) return;
@@ -226,7 +232,7 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   if (DEMO) {
-    const code = await startChild('demo', 'scripts/demo.ts', { ...env, DEMO_API_URL: `http://127.0.0.1:${config.PORT}` }, false);
+    const code = await startChild('demo', 'scripts/demo.ts', env, false);
     if (!shutdown) console.log(code === 0 ? '\nThe demo desk is ready. Ctrl-C stops everything.' : '\nThe demo did not finish (see above); the stack keeps running. Ctrl-C stops everything.');
   }
 }
