@@ -113,12 +113,16 @@ async function checkVersion(dataDir: string, install: PostgresInstallation): Pro
 
 /** The server's own words for why it stopped while starting, and what to do about them. */
 function whyItDidNotStart(dataDir: string, port: number, lines: string[]): string {
-  const fatal = lines.find((l) => /\b(FATAL|PANIC):/.test(l))?.replace(/^.*?\b(FATAL|PANIC):\s*/, '') ?? lines.filter(Boolean).at(-1) ?? 'no message';
+  const words = (line: string) => line.replace(/^.*?\b(LOG|ERROR|FATAL|PANIC):\s*/, '').trim();
+  const at = lines.findIndex((l) => /\b(FATAL|PANIC):/.test(l));
+  // A FATAL often only sums up ("configuration file … contains errors"): the line before it says which error.
+  const before = at > 0 && /\b(LOG|ERROR):/.test(lines[at - 1]) ? `${words(lines[at - 1])}: ` : '';
+  const fatal = at >= 0 ? `${before}${words(lines[at])}` : (lines.filter(Boolean).at(-1) ?? 'no message');
   const text = lines.join('\n');
   let remedy = `fix what it says, or move ${dataDir} aside to start with an empty database.`;
   if (text.includes('postmaster.pid')) remedy = `another PostgreSQL is running on this data (another npm start from this folder?): stop it first.`;
   else if (/could not bind|Address already in use/i.test(text)) remedy = `something else listens on port ${port}: stop it, or set EMBEDDED_PG_PORT to another port.`;
-  return `PostgreSQL did not start on ${dataDir}: ${fatal.trim()}; ${remedy}`;
+  return `PostgreSQL did not start on ${dataDir}: ${fatal}; ${remedy}`;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
