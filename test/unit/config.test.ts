@@ -52,7 +52,7 @@ it('builds one set of connection options: plaintext by default, TLS with the fil
       clientCertPair: { crt: expect.any(Buffer), key: expect.any(Buffer) },
     },
   });
-  expect(String((mtls.tls as { clientCertPair: { key: Buffer } }).clientCertPair.key)).toContain('BEGIN KEY');
+  expect(mtls.tls && Buffer.from(mtls.tls.clientCertPair!.key).toString()).toContain('BEGIN KEY');
   expect(temporalConnectionOptions(loadConfig({ ...base, TEMPORAL_API_KEY: 'k' }))).toEqual({ address: '127.0.0.1:7233', tls: {}, apiKey: 'k' });
   expect(temporalConnectionOptions(loadConfig({ ...base, TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }))).toEqual({ address: '127.0.0.1:7233', tls: false, apiKey: 'k' });
 });
