@@ -137,7 +137,7 @@ export const routes: readonly Route[] = [
     roles: ROLES,
     success: { status: 200, schema: webConfigResponse, description: 'The settings' },
     handler: async ({ deps }) => ({
-      temporalUi: deps.temporalUiUrl ? { url: deps.temporalUiUrl, namespace: deps.namespace ?? 'default' } : null,
+      temporalUi: deps.temporalUiUrl ? { url: deps.temporalUiUrl, namespace: deps.temporal.options.namespace } : null,
     }),
   }),
 
