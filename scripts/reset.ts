@@ -1,17 +1,33 @@
 // `npm run reset`: start over. Deletes .data (the admin token, Temporal's history, the demo's tokens) and the
 // PostgreSQL cluster, also where it lives outside the clone (.data/postgres is then a link to it, see
 // infra/postgres-install.ts). Refuses while this folder's `npm start` runs.
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sharedDir } from '../infra/postgres-install';
 import { PROJECT_ROOT } from '../infra/temporal-cli';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 
-async function main(): Promise<void> {
-  if (existsSync(path.join(DATA_DIR, 'stack.json')) || existsSync(path.join(DATA_DIR, 'postgres', 'postmaster.pid'))) {
-    throw new Error('npm start is running from this folder (or was killed without stopping PostgreSQL): stop it first, then run npm run reset again.');
+/** This folder's stack still runs: its API answers, or its PostgreSQL's process is alive (files a kill -9 left do not count). */
+async function running(): Promise<boolean> {
+  const stack = await fs.readFile(path.join(DATA_DIR, 'stack.json'), 'utf8').catch(() => null);
+  if (stack) {
+    const { apiUrl } = JSON.parse(stack) as { apiUrl: string };
+    if (await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false)) return true;
   }
+  const pidFile = await fs.readFile(path.join(DATA_DIR, 'postgres', 'postmaster.pid'), 'utf8').catch(() => null);
+  const pid = Number(pidFile?.split('\n')[0]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  if (await running()) throw new Error('npm start is running from this folder: stop it first (Ctrl-C), then run npm run reset again.');
   const link = path.join(DATA_DIR, 'postgres');
   const stat = await fs.lstat(link).catch(() => null);
   if (stat?.isSymbolicLink()) {

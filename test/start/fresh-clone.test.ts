@@ -127,4 +127,13 @@ describeAsRoot('npm start from a clone in a private home, as root', () => {
   it('a bad setting', async () => {
     await failsWith(npm(clone, ['start'], { TEMPORAL_TLS_CERT: '/nonexistent/client.pem' }), /the configuration is invalid: TEMPORAL_TLS_CERT: cannot read \/nonexistent\/client.pem: ENOENT\.$/);
   }, 60_000);
+
+  it('npm run reset starts over: .data and the cluster it links to are gone', async () => {
+    const target = await fs.readlink(path.join(clone.dir, '.data', 'postgres'));
+    const run = npm(clone, ['run', 'reset']);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout()).toContain(`removed ${target}`);
+    await expect(fs.stat(target)).rejects.toThrow(/ENOENT/);
+    await expect(fs.stat(path.join(clone.dir, '.data'))).rejects.toThrow(/ENOENT/);
+  }, 60_000);
 });
