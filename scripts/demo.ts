@@ -12,25 +12,15 @@
 // for it. It finds the database and Temporal in .data/stack.json, which `npm start` keeps while it runs; against
 // another stack (DEMO_API_URL) those cases are opened with that stack's own SLA and fall due later.
 import { existsSync, promises as fs } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
+import { ADMIN_TOKEN_FILE, DEMO_USERS_FILE, readStackFile, shown } from '../infra/local-data';
 import { getFreePort } from '../infra/temporal-dev-server';
 import { spawnGroup, type GroupChild } from '../infra/process-group';
 import { PROJECT_ROOT } from '../infra/temporal-cli';
 import { buildDesk, INVOICE_COUNT, type DemoCase, type Target } from './demo-desk';
 
-const DATA_DIR = path.join(PROJECT_ROOT, '.data');
-const USERS_FILE = path.join(DATA_DIR, 'demo-users.json');
-const STACK_FILE = path.join(DATA_DIR, 'stack.json');
 const CONCURRENCY = 6;
 
-const stackSchema = z.object({
-  apiUrl: z.string(),
-  databaseUrl: z.string(),
-  temporalAddress: z.string(),
-  namespace: z.string(),
-  taskQueue: z.string(),
-});
 const usersSchema = z.array(
   z.object({ key: z.string(), id: z.string(), name: z.string(), role: z.string(), team: z.string().nullable(), approvalLimit: z.string().nullable(), token: z.string() }),
 );
@@ -103,18 +93,10 @@ interface Tally {
   commands: number;
 }
 
-async function readStack(): Promise<z.infer<typeof stackSchema> | null> {
-  try {
-    return stackSchema.parse(JSON.parse(await fs.readFile(STACK_FILE, 'utf8')));
-  } catch {
-    return null;
-  }
-}
-
 async function adminToken(): Promise<string> {
   if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
   try {
-    return (await fs.readFile(path.join(DATA_DIR, 'admin-token'), 'utf8')).trim();
+    return (await fs.readFile(ADMIN_TOKEN_FILE, 'utf8')).trim();
   } catch {
     throw new DemoStop('no admin token: run `npm start` first (it writes .data/admin-token), or set ADMIN_TOKEN.');
   }
@@ -122,19 +104,19 @@ async function adminToken(): Promise<string> {
 
 /** The demo's people: made once through POST /api/users, their tokens kept for the next run. */
 async function cast(api: string, admin: string, tally: Tally): Promise<Cast> {
-  if (existsSync(USERS_FILE)) {
-    const users = usersSchema.parse(JSON.parse(await fs.readFile(USERS_FILE, 'utf8')));
+  if (existsSync(DEMO_USERS_FILE)) {
+    const users = usersSchema.parse(JSON.parse(await fs.readFile(DEMO_USERS_FILE, 'utf8')));
     for (const user of users) {
       const me = await call(api, user.token, 'GET', '/api/me');
       if (me.status !== 200) {
-        throw new DemoStop(`the demo user ${user.name} no longer signs in (${me.status}): the desk was reset or the token revoked; delete ${path.relative(PROJECT_ROOT, USERS_FILE)} to make the demo's users again.`);
+        throw new DemoStop(`the demo user ${user.name} no longer signs in (${me.status}): the desk was reset or the token revoked; delete ${shown(DEMO_USERS_FILE)} to make the demo's users again.`);
       }
     }
     return Object.fromEntries(users.map((u) => [u.key, u])) as Cast;
   }
   if ((await call(api, admin, 'GET', `/api/invoices/${lastInvoice()}`)).status === 200) {
     throw new DemoStop(
-      `this desk was filled by a demo run whose tokens file (${path.relative(PROJECT_ROOT, USERS_FILE)}) is gone: nothing added, no users made. The admin hands out tokens on the Users page (or POST /api/users).`,
+      `this desk was filled by a demo run whose tokens file (${shown(DEMO_USERS_FILE)}) is gone: nothing added, no users made. The admin hands out tokens on the Users page (or POST /api/users).`,
       0,
     );
   }
@@ -145,7 +127,7 @@ async function cast(api: string, admin: string, tally: Tally): Promise<Cast> {
     users.push({ key: person.key, id: made.id, name: made.name, role: made.role, team: made.team, approvalLimit: made.approvalLimit, token: made.token });
     tally.usersMade += 1;
   }
-  await fs.writeFile(USERS_FILE, `${JSON.stringify(users, null, 2)}\n`, { mode: 0o600 });
+  await fs.writeFile(DEMO_USERS_FILE, `${JSON.stringify(users, null, 2)}\n`, { mode: 0o600 });
   return Object.fromEntries(users.map((u) => [u.key, u])) as Cast;
 }
 
@@ -178,7 +160,7 @@ async function openedCases(api: string, people: Cast): Promise<Map<string, strin
 
 /** A second API replica with a short SLA, for the cases meant to be late; null where the stack is not ours. */
 async function lateReplica(admin: string, slaHours: string): Promise<{ url: string; child: GroupChild } | null> {
-  const stack = await readStack();
+  const stack = await readStackFile();
   if (!stack || process.env.DEMO_API_URL) return null;
   const port = await getFreePort();
   const child = spawnGroup(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
@@ -298,13 +280,16 @@ async function mapLimit<T>(items: readonly T[], limit: number, work: (item: T) =
   }));
 }
 
-/** The late cases' waits have run out and the workflows escalated them. */
+/**
+ * The late cases' waits have run out and the workflows escalated them, each in the stage it rests in (an earlier stage
+ * may have been escalated on the way): after that their workflows write nothing more until someone acts.
+ */
 async function waitForEscalations(api: string, people: Cast, late: { c: DemoCase; id: string }[]): Promise<void> {
-  const escalated = (d: Case) =>
-    d.events.some((e: { type: string }) => ['TASK_ESCALATED', 'RESOLUTION_ESCALATED', 'APPROVAL_ESCALATED'].includes(e.type));
+  const expected: Partial<Record<Target, string>> = { INVESTIGATION: 'TASK_ESCALATED', RESOLUTION: 'RESOLUTION_ESCALATED', APPROVAL: 'APPROVAL_ESCALATED' };
+  const escalated = (c: DemoCase, d: Case) => d.events.some((e: { type: string }) => e.type === expected[c.target]);
   for (const deadline = Date.now() + 5 * 60_000; ; await sleep(2_000)) {
     const pending = [];
-    for (const { c, id } of late) if (!escalated(await expectOk('reading', call(api, people.auditor.token, 'GET', `/api/disputes/${id}`)))) pending.push(c.key);
+    for (const { c, id } of late) if (!escalated(c, await expectOk('reading', call(api, people.auditor.token, 'GET', `/api/disputes/${id}`)))) pending.push(c.key);
     if (!pending.length) return;
     if (Date.now() > deadline) throw new Error(`not escalated in time: ${pending.join(', ')}`);
   }
@@ -331,7 +316,7 @@ async function summary(api: string, people: Cast): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const stack = await readStack();
+  const stack = await readStackFile();
   const api = (process.env.DEMO_API_URL ?? stack?.apiUrl ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
   const health = await fetch(`${api}/health`).catch(() => null);
   if (!health?.ok) throw new DemoStop(`no stack answers at ${api}: start one with npm start (or npm start -- --demo), or set DEMO_API_URL.`);
@@ -371,7 +356,7 @@ async function main(): Promise<void> {
   } else {
     say(`added: ${tally.usersMade} users, ${tally.recordsImported ? `${desk.records.invoices.length} invoices (4 customers, ${desk.records.purchaseOrders.length} POs, ${desk.records.workOrders.length} work orders)` : 'no records'}, ${tally.opened} cases, ${tally.commands} commands`);
   }
-  say(`${tally.usersMade ? 'Tokens of the users made now' : 'No new users; the demo\'s users and tokens'} (kept in ${path.relative(PROJECT_ROOT, USERS_FILE)}):`);
+  say(`${tally.usersMade ? 'Tokens of the users made now' : 'No new users; the demo\'s users and tokens'} (kept in ${shown(DEMO_USERS_FILE)}):`);
   for (const user of Object.values(people)) say(`  ${user.name.padEnd(28)} ${user.role}${user.team ? ` ${user.team}` : ''}  ${user.token}`);
   say('Sign in at the web UI with any of them; the admin hands out more tokens on the Users page (or POST /api/users).');
 }

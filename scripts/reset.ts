@@ -3,18 +3,14 @@
 // infra/postgres-install.ts). Refuses while this folder's `npm start` runs.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { DATA_DIR, readStackFile, shown } from '../infra/local-data';
 import { sharedDir } from '../infra/postgres-install';
-import { PROJECT_ROOT } from '../infra/temporal-cli';
 
-const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 
 /** This folder's stack still runs: its API answers, or its PostgreSQL's process is alive (files a kill -9 left do not count). */
 async function running(): Promise<boolean> {
-  const stack = await fs.readFile(path.join(DATA_DIR, 'stack.json'), 'utf8').catch(() => null);
-  if (stack) {
-    const { apiUrl } = JSON.parse(stack) as { apiUrl: string };
-    if (await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false)) return true;
-  }
+  const stack = await readStackFile();
+  if (stack && (await fetch(`${stack.apiUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false))) return true;
   const pidFile = await fs.readFile(path.join(DATA_DIR, 'postgres', 'postmaster.pid'), 'utf8').catch(() => null);
   const pid = Number(pidFile?.split('\n')[0]);
   if (!pid) return false;
@@ -41,7 +37,7 @@ async function main(): Promise<void> {
     }
   }
   await fs.rm(DATA_DIR, { recursive: true, force: true });
-  console.log(`removed ${path.relative(PROJECT_ROOT, DATA_DIR)}: the next npm start begins with an empty desk`);
+  console.log(`removed ${shown(DATA_DIR)}: the next npm start begins with an empty desk`);
 }
 
 main().catch((err: unknown) => {

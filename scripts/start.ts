@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { loadConfig, loadStartConfig } from '../infra/config';
 import { ensureDatabase, startEmbeddedPostgres } from '../infra/embedded-postgres';
+import { ADMIN_TOKEN_FILE, DATA_DIR, shown, writeStackFile } from '../infra/local-data';
 import { createLogger } from '../infra/logger';
 import { requireFreePort } from '../infra/ports';
 import { postgresInstallation, persistentClusterLocation } from '../infra/postgres-install';
@@ -20,9 +21,6 @@ import { PROJECT_ROOT } from '../infra/temporal-cli';
 import { startTemporalDevServer } from '../infra/temporal-dev-server';
 import { migrate } from '../migrations/migrate';
 
-const DATA_DIR = path.join(PROJECT_ROOT, '.data');
-const ADMIN_TOKEN_FILE = path.join(DATA_DIR, 'admin-token');
-const STACK_FILE = path.join(DATA_DIR, 'stack.json');
 const DATABASE_NAME = 'disputes';
 /** Start order; everything stops in reverse. */
 const RANK = { postgres: 0, temporal: 1, worker: 2, api: 3, demo: 4 } as const;
@@ -33,7 +31,6 @@ const CHILDREN = [
 const DEMO = process.argv.slice(2).includes('--demo');
 
 const log = createLogger('start');
-const shown = (file: string) => path.relative(PROJECT_ROOT, file) || '.';
 
 interface Part {
   name: string;
@@ -207,11 +204,15 @@ async function main(): Promise<void> {
     ...(tmprl.value.uiUrl && !process.env.TEMPORAL_UI_URL && { TEMPORAL_UI_URL: tmprl.value.uiUrl }),
   };
   for (const child of CHILDREN) void startChild(child.name, child.entry, env);
-  // Where this stack is, for `npm run demo` from this folder (it runs a second API replica against it); mode 0600, since
-  // DATABASE_URL may carry a password. Removed when the stack stops.
-  const stack = { apiUrl: `http://127.0.0.1:${config.PORT}`, databaseUrl: db.value.url, temporalAddress: tmprl.value.address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
-  await fs.writeFile(STACK_FILE, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
-  parts.push({ name: 'stack file', rank: RANK.api, stop: () => fs.rm(STACK_FILE, { force: true }) });
+  // Where this stack is, for `npm run demo` from this folder (it runs a second API replica against it).
+  const removeStackFile = await writeStackFile({
+    apiUrl: `http://127.0.0.1:${config.PORT}`,
+    databaseUrl: db.value.url,
+    temporalAddress: tmprl.value.address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  });
+  parts.push({ name: 'stack file', rank: RANK.api, stop: removeStackFile });
 
   const apiAnswers = await waitForApi(config.PORT);
   if (shutdown) return;

@@ -1,6 +1,7 @@
 // A clone of this repository in a temp folder, for tests that run `npm start` the way a newcomer does: the tracked
 // and untracked (not ignored) files of the working tree, as `git clone` plus the uncommitted work would give, at a
-// path with a space in it, optionally under a private (0700) home. node_modules and .tools are hard-linked copies:
+// path with a space in it, optionally under a private (0700) home. node_modules and .tools are hard-linked copies
+// (plain copies across filesystems):
 // the same files with the same owners and modes at the same paths inside the clone as `npm install` lays down (so the
 // embedded PostgreSQL's programs are reached through the clone's private path, exactly as after a fresh install),
 // without downloading them again, which is not what these tests are about. A symbolic link would not do: the programs
@@ -47,7 +48,15 @@ export async function makeClone(options: { privateHome: boolean }): Promise<Clon
     await fs.copyFile(from, path.join(dir, file));
     await fs.chmod(path.join(dir, file), stat.mode & 0o777);
   }
-  for (const installed of ['node_modules', '.tools']) execFileSync('cp', ['-al', path.join(ROOT, installed), path.join(dir, installed)]);
+  for (const installed of ['node_modules', '.tools']) {
+    try {
+      execFileSync('cp', ['-al', path.join(ROOT, installed), path.join(dir, installed)], { stdio: 'ignore' });
+    } catch {
+      // Another filesystem than the temp dir's: hard links cannot cross it, a copy (same owners and modes) can.
+      await fs.rm(path.join(dir, installed), { recursive: true, force: true });
+      execFileSync('cp', ['-a', path.join(ROOT, installed), path.join(dir, installed)]);
+    }
+  }
 
   const [api, postgres, temporal, temporalUi] = [await getFreePort(), await getFreePort(), await getFreePort(), await getFreePort()];
   const env: NodeJS.ProcessEnv = { ...process.env };
