@@ -7,6 +7,7 @@ import { loadConfig } from '../infra/config';
 import { connectWithRetry } from '../infra/connect-with-retry';
 import { createLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
+import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
 import { createApp } from './app';
 import { ensureBootstrapAdmin } from './auth';
 import { listenForMetrics } from './metrics-endpoint';
@@ -23,11 +24,13 @@ async function main(): Promise<void> {
     const admin = await ensureBootstrapAdmin(pool, config.ADMIN_TOKEN);
     log.info({ userId: admin.id }, 'bootstrap admin ready');
   }
+  const temporalOptions = temporalConnectionOptions(config);
   const connection = await connectWithRetry(
     `Temporal at ${config.TEMPORAL_ADDRESS}`,
-    () => Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' }),
+    () => Connection.connect({ ...temporalOptions, connectTimeout: '5s' }),
     log,
   );
+  log.info(describeTemporalConnection(temporalOptions), 'connected to Temporal');
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
   const metrics = new AppMetrics();
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     metrics,
     metricsToken: config.METRICS_TOKEN,
     trustProxy: config.TRUST_PROXY,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
   });
 
   const server: Server = await new Promise((resolve, reject) => {

@@ -19,6 +19,8 @@ export interface AppDeps {
   logger: Logger;
   /** Longest wait on Temporal for one request before answering 503 (default 15 s). */
   temporalTimeoutMs?: number;
+  /** The Temporal Web UI the web app links each case's workflow to (TEMPORAL_UI_URL), when there is one. */
+  temporalUiUrl?: string;
 }
 
 export interface RouteDeps extends AppDeps {

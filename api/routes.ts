@@ -42,6 +42,7 @@ import {
   userCreatedResponse,
   userRequest,
   userRevokedResponse,
+  webConfigResponse,
 } from './schemas';
 import { cancel, decide, getDispute, listDisputes, openDispute, proposeResolution, retryEvidence } from './use-cases/disputes';
 import { addComment, listComments } from './use-cases/comments';
@@ -116,6 +117,18 @@ export const routes: readonly Route[] = [
     roles: ROLES,
     success: { status: 200, schema: meResponse, description: 'The authenticated user' },
     handler: async ({ user }) => user,
+  }),
+  route({
+    method: 'get',
+    path: '/api/config',
+    operationId: 'webConfig',
+    summary: 'What the web UI needs to know about this deployment (where the Temporal Web UI is)',
+    tag: 'users',
+    roles: ROLES,
+    success: { status: 200, schema: webConfigResponse, description: 'The settings' },
+    handler: async ({ deps }) => ({
+      temporalUi: deps.temporalUiUrl ? { url: deps.temporalUiUrl, namespace: deps.temporal.options.namespace } : null,
+    }),
   }),
 
   // ------------------------------------------------------------ records

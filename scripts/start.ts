@@ -2,31 +2,33 @@
 // Starts PostgreSQL and Temporal (unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere), migrates,
 // then runs the worker and the API as child processes. Ctrl-C or SIGTERM stops everything it
 // started, last started first; any part dying on its own stops the rest and exits non-zero.
-import { spawn } from 'node:child_process';
+// A start that fails stops whatever it had started and ends on one plain line saying what to do (exit code 1).
+// `npm start -- --demo` then fills the desk through the API (scripts/demo.ts) and keeps running.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../infra/config';
+import { Client } from 'pg';
+import { loadConfig, loadStartConfig } from '../infra/config';
 import { ensureDatabase, startEmbeddedPostgres } from '../infra/embedded-postgres';
+import { ADMIN_TOKEN_FILE, DATA_DIR, shown, writeStackFile } from '../infra/local-data';
 import { createLogger } from '../infra/logger';
+import { requireFreePort } from '../infra/ports';
+import { postgresInstallation, persistentClusterLocation } from '../infra/postgres-install';
 import { createPool, redactUrl, withDatabase } from '../infra/postgres';
+import { spawnGroup } from '../infra/process-group';
+import { StartFailure, startFailureLine } from '../infra/start-failure';
 import { PROJECT_ROOT } from '../infra/temporal-cli';
 import { startTemporalDevServer } from '../infra/temporal-dev-server';
 import { migrate } from '../migrations/migrate';
 
-const DATA_DIR = path.join(PROJECT_ROOT, '.data');
-const ADMIN_TOKEN_FILE = path.join(DATA_DIR, 'admin-token');
 const DATABASE_NAME = 'disputes';
-const TEMPORAL_PORT = 7233;
-const TEMPORAL_UI_PORT = 8233;
 /** Start order; everything stops in reverse. */
-const RANK = { postgres: 0, temporal: 1, worker: 2, api: 3 } as const;
+const RANK = { postgres: 0, temporal: 1, worker: 2, api: 3, demo: 4 } as const;
 const CHILDREN = [
   { name: 'worker', entry: 'worker/main.ts' },
   { name: 'api', entry: 'api/main.ts' },
 ] as const satisfies readonly { name: keyof typeof RANK; entry: string }[];
-const CHILD_STOP_TIMEOUT_MS = 20_000;
+const DEMO = process.argv.slice(2).includes('--demo');
 
 const log = createLogger('start');
 
@@ -40,7 +42,8 @@ const parts: Part[] = [];
 let shutdown: Promise<never> | undefined;
 let firstSignalAt = 0;
 
-function stopEverything(exitCode: number, reason: string): Promise<never> {
+/** Stops every part, newest first, then exits; `finalLine` (a failure, said plainly) is the last thing printed. */
+function stopEverything(exitCode: number, reason: string, finalLine?: string): Promise<never> {
   shutdown ??= (async () => {
     log.info({ reason }, 'stopping');
     for (const part of [...parts].sort((a, b) => b.rank - a.rank)) {
@@ -51,6 +54,7 @@ function stopEverything(exitCode: number, reason: string): Promise<never> {
         exitCode ||= 1;
       }
     }
+    if (finalLine) console.error(finalLine);
     process.exit(exitCode);
   })();
   return shutdown;
@@ -68,108 +72,88 @@ function onSignal(signal: NodeJS.Signals): void {
   }
 }
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function requireFreePort(port: number, what: string, hint: string): Promise<void> {
-  if (!(await portIsFree(port))) throw new Error(`port ${port} (${what}) is already in use. ${hint}`);
-}
-
 async function adminToken(): Promise<{ token: string; source: string }> {
   if (process.env.ADMIN_TOKEN) return { token: process.env.ADMIN_TOKEN, source: 'ADMIN_TOKEN' };
   try {
     const stored = (await fs.readFile(ADMIN_TOKEN_FILE, 'utf8')).trim();
-    if (stored) return { token: stored, source: path.relative(PROJECT_ROOT, ADMIN_TOKEN_FILE) };
+    if (stored) return { token: stored, source: shown(ADMIN_TOKEN_FILE) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const token = randomBytes(32).toString('base64url');
   await fs.writeFile(ADMIN_TOKEN_FILE, `${token}\n`, { mode: 0o600 });
   await fs.chmod(ADMIN_TOKEN_FILE, 0o600);
-  return { token, source: `generated, stored in ${path.relative(PROJECT_ROOT, ADMIN_TOKEN_FILE)}` };
+  return { token, source: `generated, stored in ${shown(ADMIN_TOKEN_FILE)}` };
 }
 
-async function database(): Promise<{ url: string; description: string }> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, description: redactUrl(process.env.DATABASE_URL) };
-  const port = Number(process.env.EMBEDDED_PG_PORT ?? 5433);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`EMBEDDED_PG_PORT=${process.env.EMBEDDED_PG_PORT} is not a port`);
-  await requireFreePort(port, 'embedded PostgreSQL', 'Set EMBEDDED_PG_PORT to another port, or DATABASE_URL to use an existing server.');
-  const dataDir = path.join(DATA_DIR, 'postgres');
-  const server = await startEmbeddedPostgres({ dataDir, port, persistent: true });
+async function database(port: number): Promise<{ url: string; description: string[] }> {
+  if (process.env.DATABASE_URL) {
+    const url = process.env.DATABASE_URL;
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new StartFailure(`DATABASE_URL (${redactUrl(url)}) does not answer (${(err as Error).message}): start that server, or unset DATABASE_URL to use the embedded one.`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    return { url, description: [redactUrl(url)] };
+  }
+  await requireFreePort(port, 'embedded PostgreSQL', 'stop what holds it (another npm start?), or set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use a running server.');
+  const link = path.join(DATA_DIR, 'postgres');
+  const install = await postgresInstallation(log);
+  const location = await persistentClusterLocation(link, install);
+  const server = await startEmbeddedPostgres({ dataDir: location.dataDir, port, persistent: true, log });
   parts.push({ name: 'postgres', rank: RANK.postgres, stop: server.stop });
-  void server.exited.then((code) => stopEverything(1, `embedded PostgreSQL exited unexpectedly (code ${code})`));
+  void server.exited.then((code) => stopEverything(1, 'PostgreSQL exited', `npm start stopped: the embedded PostgreSQL exited unexpectedly (code ${code}); its last words are above.`));
   await ensureDatabase(server.url, DATABASE_NAME);
-  return {
-    url: withDatabase(server.url, DATABASE_NAME),
-    description: `embedded, ${path.relative(PROJECT_ROOT, dataDir)}, 127.0.0.1:${port}/${DATABASE_NAME}`,
-  };
+  const description = [`embedded, ${shown(link)}, 127.0.0.1:${port}/${DATABASE_NAME}`];
+  if (location.relocatedTo) {
+    description.push(`data in ${location.relocatedTo} (${shown(link)} links there: the postgres user it runs as cannot enter this folder)`);
+  }
+  if (install.relocatedTo) description.push(`programs in ${install.relocatedTo}`);
+  if (location.earlier.length) {
+    description.push(`${location.earlier.length} older cluster(s) of this folder, no longer linked: ${location.earlier.join(', ')} (delete them if you do not need them)`);
+  }
+  return { url: withDatabase(server.url, DATABASE_NAME), description };
 }
 
-async function temporal(): Promise<{ address: string; uiUrl?: string }> {
+async function temporal(port: number, uiPort: number): Promise<{ address: string; uiUrl?: string }> {
   if (process.env.TEMPORAL_ADDRESS) return { address: process.env.TEMPORAL_ADDRESS };
-  await requireFreePort(TEMPORAL_PORT, 'Temporal', 'Is another dev server running? Set TEMPORAL_ADDRESS to use it.');
-  await requireFreePort(TEMPORAL_UI_PORT, 'Temporal UI', 'Stop whatever uses it, or set TEMPORAL_ADDRESS.');
+  const remedy = (variable: string) => `stop what holds it (another npm start?), or set ${variable} to a free port, or TEMPORAL_ADDRESS to use a running server.`;
+  await requireFreePort(port, 'Temporal dev server', remedy('TEMPORAL_DEV_PORT'));
+  await requireFreePort(uiPort, 'Temporal Web UI', remedy('TEMPORAL_DEV_UI_PORT'));
   const server = await startTemporalDevServer({
     dbFilename: path.join(DATA_DIR, 'temporal.db'),
-    port: TEMPORAL_PORT,
-    uiPort: TEMPORAL_UI_PORT,
+    port,
+    uiPort,
     headless: false,
     // Local development data: speed over durability across an OS crash.
     sqlitePragmas: true,
+    // No quiet download at start: a missing CLI is one line saying how to install it.
+    download: false,
+    log,
   });
   parts.push({ name: 'temporal', rank: RANK.temporal, stop: server.stop });
-  void server.exited.then((code) => stopEverything(1, `Temporal dev server exited unexpectedly (code ${code})`));
-  return { address: server.address, uiUrl: `http://localhost:${TEMPORAL_UI_PORT}` };
+  void server.exited.then((code) => stopEverything(1, 'Temporal exited', `npm start stopped: the Temporal dev server exited unexpectedly (code ${code}); LOG_LEVEL=debug shows its output.`));
+  return { address: server.address, uiUrl: `http://localhost:${uiPort}` };
 }
 
-function startChild(name: 'worker' | 'api', entry: string, env: NodeJS.ProcessEnv): void {
-  // Its own process group: a terminal's Ctrl-C reaches only this orchestrator, which stops the
-  // children before the servers they depend on. Output goes straight through.
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+/** A process of ours (worker, API, demo), its output straight through; `fatal`: its exiting on its own stops everything. */
+function startChild(name: keyof typeof RANK, entry: string, env: NodeJS.ProcessEnv, fatal = true): Promise<number | null> {
+  const child = spawnGroup(process.execPath, ['--import', 'tsx', entry], {
     cwd: PROJECT_ROOT,
     env,
-    detached: true,
     stdio: ['ignore', 'inherit', 'inherit'],
+    onStopTimeout: () => log.warn({ part: name }, 'did not stop in time; killing it'),
   });
-  child.on('error', (err) => log.error({ err, part: name }, 'process error'));
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${name}`);
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      /* already gone */
+  parts.push({ name, rank: RANK[name], stop: child.stop });
+  return child.exited.then(({ code, signal }) => {
+    if (fatal && !child.stopping) {
+      void stopEverything(1, `${name} exited`, `npm start stopped: the ${name} exited unexpectedly (${signal ?? `code ${code}`}); its log is above.`);
     }
-  };
-  const killOnExit = () => signalGroup('SIGTERM');
-  process.on('exit', killOnExit);
-  let stopping = false;
-  const exited = new Promise<void>((resolve) => {
-    child.on('exit', (code, signal) => {
-      process.removeListener('exit', killOnExit);
-      if (!stopping) void stopEverything(1, `${name} exited unexpectedly (${signal ?? `code ${code}`})`);
-      resolve();
-    });
-  });
-  parts.push({
-    name,
-    rank: RANK[name],
-    stop: async () => {
-      stopping = true;
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      signalGroup('SIGTERM');
-      const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, CHILD_STOP_TIMEOUT_MS, 'timeout').unref());
-      if ((await Promise.race([exited, timeout])) === 'timeout') {
-        log.warn({ part: name }, 'did not stop in time; killing it');
-        signalGroup('SIGKILL');
-        await exited;
-      }
-    },
+    return code;
   });
 }
 
@@ -191,14 +175,18 @@ async function main(): Promise<void> {
 
   // Fail before starting anything when the rest of the configuration is wrong.
   const config = loadConfig({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://localhost/check' });
+  const ports = loadStartConfig();
   await fs.mkdir(DATA_DIR, { recursive: true, mode: 0o755 });
-  await requireFreePort(config.PORT, 'API', 'Set PORT to another port.');
+  await requireFreePort(config.PORT, 'API and web UI', 'stop what holds it (another npm start?), or set PORT to a free port.');
 
   const token = await adminToken();
-  const [db, tmprl] = await Promise.all([database(), temporal()]);
+  // Both start at once; whichever fails, the other is let finish starting, so that it is stopped, not orphaned.
+  const [db, tmprl] = await Promise.allSettled([database(ports.EMBEDDED_PG_PORT), temporal(ports.TEMPORAL_DEV_PORT, ports.TEMPORAL_DEV_UI_PORT)]);
+  if (db.status === 'rejected') throw db.reason;
+  if (tmprl.status === 'rejected') throw tmprl.reason;
   if (shutdown) return;
 
-  const pool = createPool(db.url, { max: 1 });
+  const pool = createPool(db.value.url, { max: 1 });
   try {
     const applied = await migrate(pool, log);
     log.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
@@ -209,32 +197,48 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: db.url,
-    TEMPORAL_ADDRESS: tmprl.address,
+    DATABASE_URL: db.value.url,
+    TEMPORAL_ADDRESS: tmprl.value.address,
     ADMIN_TOKEN: token.token,
     PORT: String(config.PORT),
+    ...(tmprl.value.uiUrl && !process.env.TEMPORAL_UI_URL && { TEMPORAL_UI_URL: tmprl.value.uiUrl }),
   };
-  for (const child of CHILDREN) startChild(child.name, child.entry, env);
+  for (const child of CHILDREN) void startChild(child.name, child.entry, env);
+  // Where this stack is, for `npm run demo` from this folder (it runs a second API replica against it).
+  const removeStackFile = await writeStackFile({
+    apiUrl: `http://127.0.0.1:${config.PORT}`,
+    databaseUrl: db.value.url,
+    temporalAddress: tmprl.value.address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  });
+  parts.push({ name: 'stack file', rank: RANK.api, stop: removeStackFile });
 
   const apiAnswers = await waitForApi(config.PORT);
   if (shutdown) return;
   const generated = token.source.startsWith('generated');
+  const [pgFirst, ...pgMore] = db.value.description;
   console.log(
     [
       '',
       `ar-dispute-engine is running${apiAnswers ? '' : ' (the API has not answered yet)'}`,
       `  API and web UI  http://localhost:${config.PORT}`,
-      `  Temporal        ${tmprl.uiUrl ? `${tmprl.uiUrl} (dev server, .data/temporal.db)` : tmprl.address}`,
-      `  PostgreSQL      ${db.description}`,
+      `  Temporal        ${tmprl.value.uiUrl ? `${tmprl.value.uiUrl} (dev server, ${shown(path.join(DATA_DIR, 'temporal.db'))})` : tmprl.value.address}`,
+      `  PostgreSQL      ${pgFirst}`,
+      ...pgMore.map((line) => `                  ${line}`),
       `  Admin token     ${generated ? `${token.token}  (${token.source})` : `from ${token.source}`}`,
+      DEMO ? '  Filling the desk with demo data (npm run demo)…' : '  A desk to look at: npm run demo (in another terminal).',
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );
+  if (DEMO) {
+    const code = await startChild('demo', 'scripts/demo.ts', env, false);
+    if (!shutdown) console.log(code === 0 ? '\nThe demo desk is ready. Ctrl-C stops everything.' : '\nThe demo did not finish (see above); the stack keeps running. Ctrl-C stops everything.');
+  }
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else log.error({ err }, 'start-up failed');
-  void stopEverything(1, 'start-up failed');
+  log.debug({ err }, 'start-up failed');
+  void stopEverything(1, 'start-up failed', `npm start failed: ${startFailureLine(err)}`);
 });

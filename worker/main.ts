@@ -4,6 +4,7 @@ import { loadConfig } from '../infra/config';
 import { connectWithRetry } from '../infra/connect-with-retry';
 import { createLogger, temporalLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
+import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
 import { createDisputeWorker } from './create-worker';
 
 async function main(): Promise<void> {
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const pool = createPool(config.DATABASE_URL, { max: config.PG_POOL_MAX });
   const connection = await connectWithRetry(
     `Temporal at ${config.TEMPORAL_ADDRESS}`,
-    () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
+    () => NativeConnection.connect(temporalConnectionOptions(config)),
     log,
   );
   try {
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
         maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       },
     });
-    log.info({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+    log.info({ ...describeTemporalConnection(temporalConnectionOptions(config)), namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
     // Worker.run() shuts down gracefully on SIGINT/SIGTERM: in-flight activities finish or are cancelled.
     await worker.run();
     log.info('worker stopped');

@@ -16,8 +16,8 @@ type Report = z.input<typeof cycleTimeResponse>;
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
-// Hours from seconds, rounded to 2 decimals; NULL when nothing was measured.
-const toHours = (seconds: string) => `round((${seconds})::numeric / 3600, 2)`;
+// Hours from seconds, rounded to 4 decimals (0.36 s: a case can close within minutes); NULL when nothing was measured.
+const toHours = (seconds: string) => `round((${seconds})::numeric / 3600, 4)`;
 const median = (seconds: string, filter = '') => toHours(`percentile_cont(0.5) WITHIN GROUP (ORDER BY ${seconds}) ${filter}`);
 const p90 = (seconds: string, filter = '') => toHours(`percentile_cont(0.9) WITHIN GROUP (ORDER BY ${seconds}) ${filter}`);
 const CYCLE = 'extract(epoch FROM s.closed_at - s.opened_at)';

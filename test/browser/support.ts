@@ -61,13 +61,16 @@ export interface BrowserStack {
   close(): Promise<void>;
 }
 
+/** The Temporal Web UI the case page links to (nothing listens there: only the link is checked). */
+export const TEMPORAL_UI = 'http://temporal-ui.test:8233';
+
 export async function startBrowserStack(): Promise<BrowserStack> {
   const browser = await launchBrowser();
   let web: Awaited<ReturnType<typeof buildWeb>> | undefined;
   let api: ApiHarness | undefined;
   try {
     web = await buildWeb();
-    api = await startApi({ worker: true, app: { staticDir: web.dir } });
+    api = await startApi({ worker: true, app: { staticDir: web.dir, temporalUiUrl: TEMPORAL_UI } });
   } catch (err) {
     await browser.close();
     await web?.remove();

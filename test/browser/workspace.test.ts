@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { eventually } from '../support/api';
 import { pricingDispute, type TestUser } from '../support/fixtures';
-import { lowContrastText, screenshot, startBrowserStack, type BrowserStack } from './support';
+import { lowContrastText, screenshot, startBrowserStack, TEMPORAL_UI, type BrowserStack } from './support';
 
 jest.setTimeout(180_000);
 
@@ -65,6 +65,10 @@ describe('signing in', () => {
     expect(await unlabelledControls(page)).toEqual([]);
     // Every page here runs under the API's policy: a script or style it refuses fails the test (afterEach).
     expect(await page.evaluate("fetch('/').then((r) => r.headers.get('content-security-policy'))")).toMatch(/^default-src 'self'; .*frame-ancestors 'none'/);
+    // A newcomer is told where tokens come from.
+    const help = await page.getByRole('region', { name: 'Where do tokens come from?' }).textContent();
+    expect(help).toContain('.data/admin-token');
+    expect(help).toMatch(/creates users on the Users page/);
     await page.getByLabel('Access token').fill('not-a-real-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const alert = page.getByRole('alert');
@@ -127,6 +131,10 @@ describe('a pricing dispute from intake to credit memo', () => {
     await page.getByTestId('case-page').waitFor();
     caseNumber = (await page.locator('h1').textContent())!.match(/Case (\S+)/)![1];
     expect(caseNumber).toMatch(/^DSP-/);
+    // The case's workflow in the Temporal Web UI this deployment names.
+    expect(await page.getByTestId('temporal-ui-link').getAttribute('href')).toBe(
+      `${TEMPORAL_UI}/namespaces/${encodeURIComponent(stack.api.temporal.options.namespace)}/workflows/${encodeURIComponent(`dispute:${caseNumber}`)}`,
+    );
 
     // The workflow collects the evidence, finds the price variance and asks Sales Ops.
     await waitForStage(page, 'INVESTIGATION');

@@ -114,6 +114,7 @@ it('runs every route of the table, and the whole life of a case, as the applicat
     ['/health', admin],
     ['/openapi.json', admin],
     ['/api/me', auditor],
+    ['/api/config', cast.salesOps],
     [`/api/invoices/${c.fixture.invoiceNumber}`, auditor],
     [`/api/invoices/${c.fixture.invoiceNumber}/evidence`, auditor],
     [`/api/invoices?number=${c.fixture.invoiceNumber}`, auditor],

@@ -19,6 +19,7 @@ import type {
   ResolutionType,
   TaskItem,
   TaskOutcome,
+  WebConfig,
 } from './types';
 
 export class ApiError extends Error {
@@ -119,6 +120,7 @@ export function newIdempotencyKey(): string {
 
 export const api = {
   me: (token?: string) => request<Me>('/api/me', { token }),
+  config: (signal?: AbortSignal) => request<WebConfig>('/api/config', { signal }),
 
   invoices: (query: { number?: string; customer?: string; limit: number; cursor?: string }, signal?: AbortSignal) =>
     request<Page<InvoiceSummary>>('/api/invoices', { query, signal }),

@@ -43,15 +43,18 @@ export function formatHours(hours: number | null | undefined): string {
   if (hours >= 48) return `${(hours / 24).toFixed(1)} d`;
   if (hours >= 1) return `${hours.toFixed(1)} h`;
   const minutes = Math.round(hours * 60);
-  return minutes < 1 ? '< 1 min' : `${minutes} min`;
+  if (minutes >= 1) return `${minutes} min`;
+  const seconds = Math.round(hours * 3600);
+  return seconds < 1 ? '< 1 s' : `${seconds} s`;
 }
 
-/** The unit that reads best for a set of durations in hours: days for long cycles, minutes for short ones. */
-export function durationUnit(hours: readonly (number | null | undefined)[]): { name: 'days' | 'hours' | 'minutes'; perHour: number } {
+/** The unit that reads best for a set of durations in hours: days for long cycles, seconds for the shortest. */
+export function durationUnit(hours: readonly (number | null | undefined)[]): { name: 'days' | 'hours' | 'minutes' | 'seconds'; perHour: number } {
   const max = Math.max(0, ...hours.map((h) => h ?? 0));
   if (max >= 72) return { name: 'days', perHour: 1 / 24 };
   if (max >= 2 || max === 0) return { name: 'hours', perHour: 1 };
-  return { name: 'minutes', perHour: 60 };
+  if (max >= 0.05) return { name: 'minutes', perHour: 60 };
+  return { name: 'seconds', perHour: 3600 };
 }
 
 export const STAGE_LABELS: Record<string, string> = {

@@ -35,6 +35,11 @@ export interface Me {
   approvalLimit: string | null;
 }
 
+/** GET /api/config: what the web needs to know about this deployment. */
+export interface WebConfig {
+  temporalUi: { url: string; namespace: string } | null;
+}
+
 export interface Actor {
   id: string;
   name: string;

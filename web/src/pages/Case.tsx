@@ -20,7 +20,7 @@ import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../lib/format';
 import { useDocumentTitle, useLoad } from '../lib/hooks';
 import { href, useLocation } from '../lib/router';
-import type { DisputeDetail, Me } from '../lib/types';
+import type { DisputeDetail, Me, WebConfig } from '../lib/types';
 
 /** Refresh while something may change on its own (the workflow works in the background). */
 const POLL_MS = 3_000;
@@ -34,6 +34,7 @@ export function CasePage({ id }: { id: string }) {
   // A closed or cancelled case changes no more: stop asking.
   const [settled, setSettled] = useState(false);
   const dispute = useLoad((signal) => api.dispute(id, signal), [id], settled ? null : POLL_MS);
+  const config = useLoad((signal) => api.config(signal), []);
   const d = dispute.data;
   useEffect(() => setSettled(Boolean(d && d.status !== 'OPEN')), [d]);
   const open = d?.status === 'OPEN';
@@ -74,6 +75,7 @@ export function CasePage({ id }: { id: string }) {
           <h1>
             Case {d.caseNumber} <StatusBadge status={d.status} />
           </h1>
+          <WorkflowLink workflowId={d.workflowId} config={config.data} />
         </div>
         {dispute.error ? <ErrorMessage error={dispute.error} title="Could not refresh" /> : null}
       </div>
@@ -244,6 +246,21 @@ function Actions({
     <Section title="Actions" id="actions">
       {parts}
     </Section>
+  );
+}
+
+/** The case's durable workflow in the Temporal Web UI, where the deployment has one (GET /api/config). */
+function WorkflowLink({ workflowId, config }: { workflowId: string; config?: WebConfig }) {
+  const ui = config?.temporalUi;
+  if (!ui) return null;
+  const url = `${ui.url}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return (
+    <p className="muted workflow-link">
+      Workflow <code>{workflowId}</code>:{' '}
+      <a href={url} target="_blank" rel="noreferrer" data-testid="temporal-ui-link">
+        open in the Temporal Web UI
+      </a>
+    </p>
   );
 }
 

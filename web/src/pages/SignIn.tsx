@@ -55,6 +55,23 @@ export function SignInPage({ onSignIn, message, error: initialError }: { onSignI
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <section className="signin-help" aria-labelledby="signin-help-title">
+          <h2 id="signin-help-title">Where do tokens come from?</h2>
+          <ul>
+            <li>
+              <strong>Running it yourself?</strong> <code>npm start</code> printed the admin token; it is kept in{' '}
+              <code>.data/admin-token</code> in the project folder.
+            </li>
+            <li>
+              <strong>Everyone else</strong> gets a token from the admin, who creates users on the <em>Users</em> page (each
+              token is shown once).
+            </li>
+            <li>
+              <strong>Just looking?</strong> <code>npm run demo</code> fills the desk with cases and prints a token for
+              each role.
+            </li>
+          </ul>
+        </section>
       </form>
     </main>
   );
