@@ -7,6 +7,8 @@ import type { Role } from '../domain/types';
 import type { Logger } from '../infra/logger';
 import type { AuthUser } from './auth';
 import type { AppMetrics } from './observability';
+import { idempotencyHeaders } from './schemas';
+import type { WorkerProbe, WorkerProbeOptions } from './workers';
 
 export interface AppDeps {
   pool: Pool;
@@ -18,11 +20,14 @@ export interface AppDeps {
   logger: Logger;
   /** Longest wait on Temporal for one request before answering 503 (default 15 s). */
   temporalTimeoutMs?: number;
+  /** How the API tells whether a worker polls the task queue (see workers.ts for the defaults). */
+  workerProbe?: WorkerProbeOptions;
 }
 
 export interface RouteDeps extends AppDeps {
   metrics: AppMetrics;
   temporalTimeoutMs: number;
+  workers: WorkerProbe;
 }
 
 export type HttpMethod = 'get' | 'post';
@@ -42,7 +47,14 @@ export interface HandlerContext<P, Q, B, H, U> {
   touchCase(workflowId: string): void;
   /** Overrides the success status (e.g. /health answering 503 with its usual body). */
   setStatus(status: number): void;
+  /** SHA-256 (lowercase hex) of the body's bytes as received. */
+  bodySha256(): string;
 }
+
+/** A command's context: the Idempotency-Key it is applied under, the caller's or, when none was sent, a fresh one. */
+export type CommandContext<P, B> = HandlerContext<P, Record<string, never>, B, Record<string, never>, AuthUser> & {
+  idempotencyKey: string;
+};
 
 interface RouteBase<P, Q, B, H, R extends z.ZodType> {
   method: HttpMethod;
@@ -89,8 +101,13 @@ export interface Route {
   success: { status: 200 | 201; schema: z.ZodType; description: string; contentType?: 'application/json' | 'text/plain' };
   errors?: readonly DocumentedError[];
   alternate?: { status: number; description: string };
+  /**
+   * A command: it changes a case. It takes an Idempotency-Key (the same key and body again give the first answer,
+   * another body a 422) and answers the key it was applied under in the Idempotency-Key header.
+   */
+  command?: true;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  handler(ctx: HandlerContext<any, any, any, any, AuthUser | null>): Promise<unknown>;
+  handler(ctx: HandlerContext<any, any, any, any, AuthUser | null> & { idempotencyKey?: string }): Promise<unknown>;
 }
 
 export function route<
@@ -101,6 +118,20 @@ export function route<
   H extends z.ZodObject | undefined = undefined,
 >(spec: ProtectedRouteSpec<P, Q, B, H, R>): Route {
   return spec as unknown as Route;
+}
+
+export interface CommandRouteSpec<P, B, R extends z.ZodType>
+  extends Omit<ProtectedRouteSpec<P, undefined, B, undefined, R>, 'query' | 'headers' | 'handler'> {
+  handler(ctx: CommandContext<Out<P>, Out<B>>): Promise<z.input<R>>;
+}
+
+/** A route that changes a case: see Route.command. */
+export function commandRoute<
+  R extends z.ZodType,
+  P extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(spec: CommandRouteSpec<P, B, R>): Route {
+  return { ...spec, headers: idempotencyHeaders, command: true } as unknown as Route;
 }
 
 export function publicRoute<

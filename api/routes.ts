@@ -1,10 +1,10 @@
 // THE route table. Every route is declared here once, as data: the express router, /openapi.json and the
 // authorisation tests are all generated from it. Handlers stay thin: the parsed input goes to a use case.
 import { z } from 'zod';
-import { ROLES } from '../domain/types';
+import { ROLES, type Role } from '../domain/types';
 import { checkHealth } from './health';
 import { buildOpenApi } from './openapi';
-import { publicRoute, route, type Route } from './route';
+import { commandRoute, publicRoute, route, type Route } from './route';
 import {
   cancelRequest,
   commentListQuery,
@@ -22,7 +22,8 @@ import {
   evidenceOut,
   healthResponse,
   idParams,
-  idempotencyHeaders,
+  importListQuery,
+  importListResponse,
   importResponse,
   invoiceListQuery,
   invoiceListResponse,
@@ -44,15 +45,53 @@ import {
   userRequest,
   userRevokedResponse,
 } from './schemas';
-import { cancel, decide, getDispute, listDisputes, openDispute, proposeResolution, retryEvidence } from './use-cases/disputes';
+import {
+  cancel,
+  decide,
+  getDispute,
+  listDisputes,
+  openDispute,
+  proposeResolution,
+  retryEvidence,
+  type CaseCommand,
+} from './use-cases/disputes';
 import { addComment, listComments } from './use-cases/comments';
 import { getInvoice, getInvoiceEvidence, listInvoices } from './use-cases/invoices';
-import { importRecords } from './use-cases/records';
+import { importRecords, listImports } from './use-cases/records';
 import { cycleTimeReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
 import { createUser, revokeUser } from './use-cases/users';
 
 const CASE_READERS = ['specialist', 'manager', 'auditor', 'ops'] as const;
+
+/** A command on a case named by id or case number, answered with the case's status and stage. */
+function caseCommandRoute<B extends z.ZodType>(spec: {
+  path: string;
+  operationId: string;
+  summary: string;
+  about?: string;
+  roles: readonly Role[];
+  body: B;
+  /** What the answer is. */
+  description: string;
+  run: (cmd: CaseCommand, body: z.output<B>) => Promise<z.input<typeof commandResponse>>;
+}): Route {
+  return commandRoute({
+    method: 'post',
+    path: spec.path,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.about ? { description: spec.about } : {}),
+    tag: 'disputes',
+    roles: spec.roles,
+    params: idParams,
+    body: spec.body,
+    success: { status: 200, schema: commandResponse, description: spec.description },
+    errors: [404, 409, 422],
+    handler: ({ deps, user, params, body, idempotencyKey, touchCase }) =>
+      spec.run({ deps, user, ref: params.id, idempotencyKey, touchCase }, body as z.output<B>),
+  });
+}
 
 export const routes: readonly Route[] = [
   // ------------------------------------------------------------ operations (no token)
@@ -60,15 +99,16 @@ export const routes: readonly Route[] = [
     method: 'get',
     path: '/health',
     operationId: 'health',
-    summary: 'Whether PostgreSQL and Temporal answer',
+    summary: 'Whether PostgreSQL and Temporal answer, and how many workers poll the task queue',
+    description: 'No worker is not a failure of the API: commands are then refused with 503, readings still answer.',
     tag: 'operations',
     roles: 'public',
     success: { status: 200, schema: healthResponse, description: 'Both answer' },
     alternate: { status: 503, description: 'At least one does not answer; the body says which' },
     handler: async ({ deps, setStatus }) => {
-      const health = await checkHealth(deps.pool, deps.temporal);
+      const [health, workers] = await Promise.all([checkHealth(deps.pool, deps.temporal), deps.workers.count()]);
       if (health.status !== 'ok') setStatus(503);
-      return health;
+      return { ...health, workers };
     },
   }),
   publicRoute({
@@ -139,7 +179,25 @@ export const routes: readonly Route[] = [
     body: recordsImportSchema,
     success: { status: 200, schema: importResponse, description: 'How many records of each kind were upserted' },
     errors: [422],
-    handler: async ({ deps, body }) => ({ imported: await importRecords(deps.pool, body) }),
+    description:
+      'An invoice a case or a credit memo refers to keeps its customerId, currency, purchaseOrderId, issuedAt and lines ' +
+      '(so its total): a change is a 422 naming each field (INVOICE_LOCKED); sent again unchanged (dueAt aside) it is ' +
+      'accepted. Every import is kept: GET /api/records/imports.',
+    handler: async ({ deps, user, body, bodySha256 }) => ({
+      imported: await importRecords(deps.pool, body, { actorId: user.id, sha256: bodySha256() }),
+    }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/records/imports',
+    operationId: 'listImports',
+    summary: 'Every import: when, by whom, how many records, the SHA-256 of its body; newest first, keyset-paged',
+    tag: 'records',
+    roles: ['admin', 'auditor'],
+    query: importListQuery,
+    success: { status: 200, schema: importListResponse, description: 'A page of imports' },
+    errors: [422],
+    handler: ({ deps, query }) => listImports(deps.pool, query),
   }),
   route({
     method: 'get',
@@ -179,20 +237,21 @@ export const routes: readonly Route[] = [
   }),
 
   // ------------------------------------------------------------ disputes
-  route({
+  commandRoute({
     method: 'post',
     path: '/api/disputes',
     operationId: 'openDispute',
     summary: 'Open a dispute case (starts its workflow)',
-    description: 'With an Idempotency-Key, the same key and body again answers the same case; another body 409.',
+    description:
+      'The same Idempotency-Key and body again answer the same case. Accepted with no worker running: the start is ' +
+      'durable, and the case waits in stage EVIDENCE until a worker picks it up.',
     tag: 'disputes',
     roles: ['specialist'],
     body: openDisputeRequest,
-    headers: idempotencyHeaders,
     success: { status: 201, schema: openDisputeResponse, description: 'The case' },
-    errors: [409, 422],
-    handler: async ({ deps, user, body, headers, touchCase }) => {
-      const { opened } = await openDispute(deps, user, body, headers['Idempotency-Key']);
+    errors: [422],
+    handler: async ({ deps, user, body, idempotencyKey, touchCase }) => {
+      const { opened } = await openDispute(deps, user, body, idempotencyKey);
       touchCase(opened.workflowId);
       return opened;
     },
@@ -227,82 +286,57 @@ export const routes: readonly Route[] = [
       return found;
     },
   }),
-  route({
-    method: 'post',
+  caseCommandRoute({
     path: '/api/disputes/:id/resolution',
     operationId: 'proposeResolution',
     summary: 'Propose CREDIT (with amount) or NO_CREDIT; only in stage RESOLUTION',
-    tag: 'disputes',
     roles: ['specialist'],
-    params: idParams,
     body: resolutionRequest,
-    headers: idempotencyHeaders,
-    success: { status: 200, schema: commandResponse, description: 'The case after the proposal' },
-    errors: [404, 409, 422],
-    handler: ({ deps, user, params, body, headers, touchCase }) =>
-      proposeResolution({ deps, user, ref: params.id, idempotencyKey: headers['Idempotency-Key'], touchCase }, body),
+    description: 'The case after the proposal',
+    run: proposeResolution,
   }),
-  route({
-    method: 'post',
+  caseCommandRoute({
     path: '/api/disputes/:id/decision',
     operationId: 'decide',
     summary: 'Approve or reject the proposed credit; only in stage APPROVAL',
-    description: '403 when you proposed it or the amount is over your approval limit.',
-    tag: 'disputes',
+    about: '403 when you proposed it or the amount is over your approval limit.',
     roles: ['manager'],
-    params: idParams,
     body: decisionRequest,
-    headers: idempotencyHeaders,
-    success: { status: 200, schema: commandResponse, description: 'The case after the decision' },
-    errors: [404, 409],
-    handler: ({ deps, user, params, body, headers, touchCase }) =>
-      decide({ deps, user, ref: params.id, idempotencyKey: headers['Idempotency-Key'], touchCase }, body),
+    description: 'The case after the decision',
+    run: decide,
   }),
-  route({
-    method: 'post',
+  caseCommandRoute({
     path: '/api/disputes/:id/cancel',
     operationId: 'cancelDispute',
     summary: 'Cancel an open case; its open tasks are cancelled',
-    tag: 'disputes',
     roles: ['specialist', 'manager'],
-    params: idParams,
     body: cancelRequest,
-    headers: idempotencyHeaders,
-    success: { status: 200, schema: commandResponse, description: 'The cancelled case' },
-    errors: [404, 409],
-    handler: ({ deps, user, params, body, headers, touchCase }) =>
-      cancel({ deps, user, ref: params.id, idempotencyKey: headers['Idempotency-Key'], touchCase }, body),
+    description: 'The cancelled case',
+    run: cancel,
   }),
-
-  route({
-    method: 'post',
+  caseCommandRoute({
     path: '/api/disputes/:id/retry-evidence',
     operationId: 'retryEvidence',
     summary: 'Pull the evidence again after a malformed source record was fixed (the case shows evidenceError)',
-    tag: 'disputes',
     roles: ['specialist', 'manager'],
-    params: idParams,
     body: retryEvidenceRequest,
-    headers: idempotencyHeaders,
-    success: { status: 200, schema: commandResponse, description: 'The case, collecting its evidence again' },
-    errors: [404, 409],
-    handler: ({ deps, user, params, headers, touchCase }) =>
-      retryEvidence({ deps, user, ref: params.id, idempotencyKey: headers['Idempotency-Key'], touchCase }),
+    description: 'The case, collecting its evidence again',
+    run: retryEvidence,
   }),
 
-  route({
+  commandRoute({
     method: 'post',
     path: '/api/disputes/:id/comments',
     operationId: 'addComment',
     summary: 'A note on the case (kept in PostgreSQL, never in the workflow history)',
-    description: 'ops users get 404 for a case without a task for their team.',
+    description: 'ops users get 404 for a case without a task for their team. A retry with the same Idempotency-Key posts once.',
     tag: 'disputes',
     roles: ['specialist', 'manager', 'ops'],
     params: idParams,
     body: commentRequest,
     success: { status: 201, schema: commentOut, description: 'The comment' },
-    errors: [404],
-    handler: ({ deps, user, params, body }) => addComment(deps.pool, user, params.id, body),
+    errors: [404, 422],
+    handler: ({ deps, user, params, body, idempotencyKey }) => addComment(deps.pool, user, params.id, body, idempotencyKey),
   }),
   route({
     method: 'get',
@@ -333,7 +367,7 @@ export const routes: readonly Route[] = [
     errors: [422],
     handler: ({ deps, user, query }) => listTasks(deps.pool, user, query),
   }),
-  route({
+  commandRoute({
     method: 'post',
     path: '/api/tasks/:id/complete',
     operationId: 'completeTask',
@@ -342,11 +376,10 @@ export const routes: readonly Route[] = [
     roles: ['ops'],
     params: uuidParams,
     body: completeTaskRequest,
-    headers: idempotencyHeaders,
     success: { status: 200, schema: taskCommandResponse, description: 'The case after the task' },
-    errors: [404, 409],
-    handler: ({ deps, user, params, body, headers, touchCase }) =>
-      completeTask(deps, user, params.id, body, headers['Idempotency-Key'], touchCase),
+    errors: [404, 409, 422],
+    handler: ({ deps, user, params, body, idempotencyKey, touchCase }) =>
+      completeTask(deps, user, params.id, body, idempotencyKey, touchCase),
   }),
 
   // ------------------------------------------------------------ reports

@@ -77,7 +77,12 @@ export const idempotencyHeaders = z.object({
     .max(200, 'at most 200 characters')
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .optional()
-    .meta({ description: 'Makes a retried request safe: the same key with the same body gives the first answer' }),
+    .meta({
+      description:
+        'Names this request (per user): sent again with the same body it gets the first answer and applies once; with ' +
+        'another body (or case, or task) it is a 422. Without one the API makes one, and answers it in the ' +
+        'Idempotency-Key header either way.',
+    }),
 });
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(100).meta({ description: 'A case id (UUID) or case number' }) });
@@ -127,15 +132,29 @@ export const userRevokedResponse = userResponse.extend({ revokedAt: isoTimestamp
 // ---------------------------------------------------------------- records and invoices
 
 const importCount = z.number().int().nonnegative();
-export const importResponse = z.object({
-  imported: z.object({
-    customers: importCount,
-    contracts: importCount,
-    purchaseOrders: importCount,
-    workOrders: importCount,
-    invoices: importCount,
-  }),
+const importCounts = z.object({
+  customers: importCount,
+  contracts: importCount,
+  purchaseOrders: importCount,
+  workOrders: importCount,
+  invoices: importCount,
 });
+export const importResponse = z.object({ imported: importCounts });
+
+export const importListQuery = z.strictObject({ limit, cursor: cursor.optional() });
+
+export const importOut = z.object({
+  id: uuid,
+  at: isoTimestamp,
+  actor: z.object({ id: uuid, name: z.string() }).meta({ description: 'Who sent it' }),
+  counts: importCounts.meta({ description: 'How many records of each kind it upserted' }),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .meta({ description: 'SHA-256, lowercase hex, of the body exactly as received (the bytes of the JSON document)' }),
+});
+
+export const importListResponse = z.object({ items: z.array(importOut), nextCursor: z.string().nullable() });
 
 export const invoiceResponse = z.object({
   number: z.string(),
@@ -491,6 +510,12 @@ export const healthResponse = z.object({
   status: z.enum(['ok', 'unavailable']),
   postgres: z.enum(['ok', 'unavailable']),
   temporal: z.enum(['ok', 'unavailable']),
+  workers: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .meta({ description: 'Workers polling the task queue in the last 70 s; null when Temporal did not say' }),
 });
 
 export const meResponse = userResponse;
