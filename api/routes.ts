@@ -7,6 +7,7 @@ import { buildOpenApi } from './openapi';
 import { commandRoute, publicRoute, route, type Route } from './route';
 import {
   cancelRequest,
+  caseEvidenceResponse,
   commentListQuery,
   commentListResponse,
   commentOut,
@@ -20,6 +21,7 @@ import {
   disputeListQuery,
   disputeListResponse,
   evidenceOut,
+  evidenceQuery,
   healthResponse,
   idParams,
   importListQuery,
@@ -48,6 +50,7 @@ import {
 import {
   cancel,
   decide,
+  getCaseEvidence,
   getDispute,
   listDisputes,
   openDispute,
@@ -215,13 +218,15 @@ export const routes: readonly Route[] = [
     method: 'get',
     path: '/api/invoices/:number/evidence',
     operationId: 'getInvoiceEvidence',
-    summary: "The invoice's PO, contract in force and work orders, as a case opened on it would collect them",
+    summary: "The invoice's PO, contract in force, work orders and other invoices on the PO, as a case opened on it would collect them",
+    description: 'A page of the invoice’s lines at a time, with what they are compared with; nextCursor gives the next.',
     tag: 'records',
     roles: ['admin', 'specialist', 'manager', 'auditor'],
     params: invoiceParams,
+    query: evidenceQuery,
     success: { status: 200, schema: evidenceOut, description: 'The records around the invoice' },
     errors: [404, 422],
-    handler: ({ deps, params }) => getInvoiceEvidence(deps.pool, params.number),
+    handler: ({ deps, params, query }) => getInvoiceEvidence(deps.pool, params.number, query),
   }),
   route({
     method: 'get',
@@ -284,6 +289,24 @@ export const routes: readonly Route[] = [
       const found = await getDispute(deps.pool, params.id, user.role === 'ops' ? user.team : null);
       touchCase(found.workflowId);
       return found;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/disputes/:id/evidence',
+    operationId: 'getCaseEvidence',
+    summary: "A page of the case's evidence (the case itself carries the first), with the findings of its lines",
+    description: 'ops users get 404 for a case without a task for their team; 409 until the evidence is collected.',
+    tag: 'disputes',
+    roles: CASE_READERS,
+    params: idParams,
+    query: evidenceQuery,
+    success: { status: 200, schema: caseEvidenceResponse, description: 'The page' },
+    errors: [404, 409, 422],
+    handler: async ({ deps, user, params, query, touchCase }) => {
+      const { workflowId, ...page } = await getCaseEvidence(deps.pool, params.id, user.role === 'ops' ? user.team : null, query);
+      touchCase(workflowId);
+      return page;
     },
   }),
   caseCommandRoute({

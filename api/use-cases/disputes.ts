@@ -27,15 +27,19 @@ import {
   type Queryable,
 } from '../db';
 import { AppError } from '../errors';
+import { caseEvidencePage, type LineWindow } from '../evidence';
 import type { RouteDeps } from '../route';
+import { LIMIT_DEFAULT } from '../schemas';
 import type {
   cancelRequest,
+  caseEvidenceResponse,
   commandResponse,
   decisionRequest,
   disputeDetail,
   disputeListQuery,
   disputeListResponse,
   disputeSummary,
+  evidenceQuery,
   openDisputeRequest,
   openDisputeResponse,
   resolutionRequest,
@@ -268,6 +272,13 @@ export function checkedCursor(cursor: string, valid: (values: unknown[]) => bool
   return values as string[];
 }
 
+/** The lines an evidence page holds: the first ones, or those after the cursor's lineNo. */
+export function lineWindow(query: z.output<typeof evidenceQuery>): LineWindow {
+  if (!query.cursor) return { after: null, limit: query.limit };
+  const [after] = checkedCursor(query.cursor, (v) => v.length === 1 && typeof v[0] === 'string' && /^[1-9]\d{0,6}$/.test(v[0]));
+  return { after: Number(after), limit: query.limit };
+}
+
 /** A timestamp as preciseSql renders it; anything else (a forged cursor) must not reach a ::timestamptz cast. */
 export const isTimestamp = (v: unknown): boolean =>
   typeof v === 'string' &&
@@ -291,9 +302,7 @@ export async function getDispute(db: Queryable, ref: string, team: string | null
     `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
             c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.evidence,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
-            (SELECT coalesce(json_agg(json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no,
-                       'expected', f.expected, 'actual', f.actual, 'amount', f.amount_minor::text) ORDER BY f.ordinal), '[]')
-               FROM findings f WHERE f.case_id = c.id) AS findings,
+            (SELECT count(*)::int FROM findings f WHERE f.case_id = c.id) AS finding_count,
             (SELECT coalesce(json_agg(json_build_object('id', t.id, 'team', t.team, 'title', t.title, 'status', t.status,
                        'findingCodes', t.finding_codes, 'createdAt', ${isoSql('t.created_at')}, 'dueAt', ${isoSql('t.due_at')},
                        'overdue', t.status = 'OPEN' AND t.due_at < now(),
@@ -321,21 +330,22 @@ export async function getDispute(db: Queryable, ref: string, team: string | null
        FROM cases c
        JOIN users u ON u.id = c.opened_by
        JOIN invoices i ON i.number = c.invoice_number
-      WHERE ${key.column} = $1
-        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.team = $2))`,
+      WHERE ${key.column} = $1 AND ${VISIBLE_TO_TEAM}`,
     [key.value, team],
   );
   const row = rows[0];
   if (!row) throw AppError.notFound(`no case ${ref}`);
+  const first = row.evidence === null ? null : caseEvidencePage(row.evidence, { after: null, limit: LIMIT_DEFAULT });
   return {
     ...summaryOf(row),
     description: row.description,
     openedBy: { id: row.opened_by, name: row.opened_by_name },
     overbilled: money(row.overbilled_minor),
     evidenceError: row.evidence_error,
-    evidence: row.evidence,
+    evidence: first?.page ?? null,
     invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
-    findings: row.findings.map(findingOf),
+    findings: first ? await findingsOfLines(db, row.id, first.lineNos, true) : [],
+    findingCount: row.finding_count,
     tasks: row.tasks.map((t: Row) => ({
       id: t.id,
       team: t.team,
@@ -383,6 +393,40 @@ export async function getDispute(db: Queryable, ref: string, team: string | null
     })),
     events: row.events,
   };
+}
+
+/** A case visible to `$2`, an ops user's team (NULL: anyone's): one with a task for it. */
+const VISIBLE_TO_TEAM = '($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.team = $2))';
+
+/** The findings of some of the invoice's lines, in the analysis' order, with the invoice's own (no line) if asked. */
+async function findingsOfLines(db: Queryable, caseId: string, lineNos: number[], invoiceLevel: boolean) {
+  const { rows } = await db.query(
+    `SELECT f.code, f.team, f.line_no AS "lineNo", f.expected, f.actual, f.amount_minor::text AS amount
+       FROM findings f WHERE f.case_id = $1 AND (f.line_no = ANY($2::int[]) OR ($3 AND f.line_no IS NULL))
+      ORDER BY f.ordinal`,
+    [caseId, lineNos, invoiceLevel],
+  );
+  return rows.map(findingOf);
+}
+
+/** A page of the case's evidence, with the findings of its lines. */
+export async function getCaseEvidence(
+  db: Queryable,
+  ref: string,
+  team: string | null,
+  query: z.output<typeof evidenceQuery>,
+): Promise<z.input<typeof caseEvidenceResponse> & { workflowId: string }> {
+  const window = lineWindow(query);
+  const key = caseKey(ref);
+  const { rows } = await db.query(`SELECT c.id, c.workflow_id, c.evidence FROM cases c WHERE ${key.column} = $1 AND ${VISIBLE_TO_TEAM}`, [
+    key.value,
+    team,
+  ]);
+  const row = rows[0];
+  if (!row) throw AppError.notFound(`no case ${ref}`);
+  if (row.evidence === null) throw AppError.conflict('the case has no evidence yet');
+  const { page, lineNos } = caseEvidencePage(row.evidence, window);
+  return { workflowId: row.workflow_id, evidence: page, findings: await findingsOfLines(db, row.id, lineNos, window.after === null) };
 }
 
 export function findingOf(f: Row): z.input<typeof disputeDetail>['findings'][number] {
