@@ -96,6 +96,7 @@ it('runs every route of the table, and the whole life of a case, as the applicat
     [`/api/invoices?number=${c.fixture.invoiceNumber}`, auditor],
     ['/api/disputes?status=CLOSED', auditor],
     [`/api/disputes/${c.caseNumber}`, cast.salesOps],
+    [`/api/disputes/${c.caseNumber}/evidence`, cast.salesOps],
     ['/api/tasks?status=OPEN', cast.salesOps],
     ['/api/reports/cycle-time?groupBy=team', cast.manager],
     ['/api/reports/overview', auditor],
