@@ -72,11 +72,11 @@ function caseCommandRoute<B extends z.ZodType>(spec: {
   path: string;
   operationId: string;
   summary: string;
-  about?: string;
+  description?: string;
   roles: readonly Role[];
   body: B;
   /** What the answer is. */
-  description: string;
+  answer: string;
   run: (cmd: CaseCommand, body: z.output<B>) => Promise<z.input<typeof commandResponse>>;
 }): Route {
   return commandRoute({
@@ -84,12 +84,12 @@ function caseCommandRoute<B extends z.ZodType>(spec: {
     path: spec.path,
     operationId: spec.operationId,
     summary: spec.summary,
-    ...(spec.about ? { description: spec.about } : {}),
+    ...(spec.description ? { description: spec.description } : {}),
     tag: 'disputes',
     roles: spec.roles,
     params: idParams,
     body: spec.body,
-    success: { status: 200, schema: commandResponse, description: spec.description },
+    success: { status: 200, schema: commandResponse, description: spec.answer },
     errors: [404, 409, 422],
     handler: ({ deps, user, params, body, idempotencyKey, touchCase }) =>
       spec.run({ deps, user, ref: params.id, idempotencyKey, touchCase }, body as z.output<B>),
@@ -315,17 +315,17 @@ export const routes: readonly Route[] = [
     summary: 'Propose CREDIT (with amount) or NO_CREDIT; only in stage RESOLUTION',
     roles: ['specialist'],
     body: resolutionRequest,
-    description: 'The case after the proposal',
+    answer: 'The case after the proposal',
     run: proposeResolution,
   }),
   caseCommandRoute({
     path: '/api/disputes/:id/decision',
     operationId: 'decide',
     summary: 'Approve or reject the proposed credit; only in stage APPROVAL',
-    about: '403 when you proposed it or the amount is over your approval limit.',
+    description: '403 when you proposed it or the amount is over your approval limit.',
     roles: ['manager'],
     body: decisionRequest,
-    description: 'The case after the decision',
+    answer: 'The case after the decision',
     run: decide,
   }),
   caseCommandRoute({
@@ -334,7 +334,7 @@ export const routes: readonly Route[] = [
     summary: 'Cancel an open case; its open tasks are cancelled',
     roles: ['specialist', 'manager'],
     body: cancelRequest,
-    description: 'The cancelled case',
+    answer: 'The cancelled case',
     run: cancel,
   }),
   caseCommandRoute({
@@ -343,7 +343,7 @@ export const routes: readonly Route[] = [
     summary: 'Pull the evidence again after a malformed source record was fixed (the case shows evidenceError)',
     roles: ['specialist', 'manager'],
     body: retryEvidenceRequest,
-    description: 'The case, collecting its evidence again',
+    answer: 'The case, collecting its evidence again',
     run: retryEvidence,
   }),
 

@@ -16,7 +16,7 @@ import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import type { disputeWorkflow } from '../../workflows/dispute';
 import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
-import { claimKey, keyReused, requestHash, earlierUse, type KeyedRequest } from '../idempotency';
+import { claimKey, earlierUse, keyReused, requestHash, type KeyedRequest } from '../idempotency';
 import {
   UUID_PATTERN,
   decodeCursor,
@@ -287,6 +287,9 @@ export const isTimestamp = (v: unknown): boolean =>
   new Date(Date.parse(v)).toISOString().slice(0, 19) === v.slice(0, 19);
 export const isUuid = (v: unknown): boolean => typeof v === 'string' && UUID_PATTERN.test(v);
 
+/** A case visible to `$2`, an ops user's team (NULL: anyone's): one with a task for it. */
+const VISIBLE_TO_TEAM = '($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.team = $2))';
+
 /** Where a case reference (id or case number) points, in SQL. */
 function caseKey(ref: string): { column: string; value: string } {
   return UUID_PATTERN.test(ref) ? { column: 'c.id', value: ref } : { column: 'c.case_number', value: ref };
@@ -394,9 +397,6 @@ export async function getDispute(db: Queryable, ref: string, team: string | null
     events: row.events,
   };
 }
-
-/** A case visible to `$2`, an ops user's team (NULL: anyone's): one with a task for it. */
-const VISIBLE_TO_TEAM = '($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.team = $2))';
 
 /** The findings of some of the invoice's lines, in the analysis' order, with the invoice's own (no line) if asked. */
 async function findingsOfLines(db: Queryable, caseId: string, lineNos: number[], invoiceLevel: boolean) {

@@ -1,7 +1,7 @@
 // Source records (customers, contracts, POs, work orders, invoices) upserted by id in ONE transaction, in
 // dependency order; child lines are replaced. A record the database refuses (unknown customer, an invoice a case
 // or a memo refers to changed) fails the whole import with a 422 naming it: nothing is written. Every import that
-// goes through is kept in record_imports, in its own transaction, with who sent it and the digest of what they sent.
+// goes through is kept in record_imports, in the same transaction, with who sent it and the digest of what they sent.
 import type { Pool, PoolClient } from 'pg';
 import type { z } from 'zod';
 import { lineAmount, parseMoney, parseQuantity, sumBig } from '../../domain/money';
