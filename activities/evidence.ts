@@ -7,8 +7,9 @@ import { analyse } from '../domain/analysis';
 import { POISON_RECORD } from '../domain/errors';
 import { SYSTEM_ACTOR, type RecordedEvent } from '../domain/events';
 import { parseMoney } from '../domain/money';
+import { summariseEvidence } from '../domain/evidence';
 import { unstorableFields } from '../domain/text';
-import type { Analysis, Evidence } from '../domain/types';
+import type { Analysis, Evidence, Invoice } from '../domain/types';
 import { contractSchema, invoiceSchema, purchaseOrderSchema, workOrderSchema } from '../schemas/records';
 import { isValueError, withTransaction } from '../infra/postgres';
 import { insertEvents } from './case-store';
@@ -21,12 +22,33 @@ export interface CollectEvidenceInput {
   slot: { seq: number; at: string };
 }
 
+/** The invoice and the records it is checked against (other invoices on its PO aside), each checked. */
+export async function gatherRecords(records: RecordsSource, invoiceNumber: string): Promise<Omit<Evidence, 'otherInvoices'>> {
+  const invoice = await invoiceOf(records, invoiceNumber);
+  return { invoice, ...(await recordsAround(records, invoice)) };
+}
+
 export async function gatherEvidence(records: RecordsSource, invoiceNumber: string): Promise<Evidence> {
+  const invoice = await invoiceOf(records, invoiceNumber);
+  const [around, rawInvoices] = await Promise.all([recordsAround(records, invoice), records.invoicesOn(invoice.purchaseOrderId)]);
+  return {
+    invoice,
+    ...around,
+    otherInvoices: rawInvoices
+      .map((inv, i) => checked(invoiceSchema, `invoice #${i + 1} on the PO`, inv)!)
+      .filter((other) => other.number !== invoice.number),
+  };
+}
+
+async function invoiceOf(records: RecordsSource, invoiceNumber: string): Promise<Invoice> {
   const invoice = checked(invoiceSchema, `invoice ${invoiceNumber}`, await records.invoice(invoiceNumber));
   if (!invoice) throw ApplicationFailure.create({ type: POISON_RECORD, message: `invoice ${invoiceNumber} is not in the records`, nonRetryable: true });
-  const rawPo = await records.purchaseOrder(invoice.purchaseOrderId);
-  const purchaseOrder = checked(purchaseOrderSchema, `purchase order ${invoice.purchaseOrderId}`, rawPo);
-  const [rawContract, rawWorkOrders, rawInvoices] = await Promise.all([
+  return invoice;
+}
+
+async function recordsAround(records: RecordsSource, invoice: Invoice): Promise<Pick<Evidence, 'purchaseOrder' | 'contract' | 'workOrders'>> {
+  const purchaseOrder = checked(purchaseOrderSchema, `purchase order ${invoice.purchaseOrderId}`, await records.purchaseOrder(invoice.purchaseOrderId));
+  const [rawContract, rawWorkOrders] = await Promise.all([
     records.contractInForce({
       customerId: invoice.customerId,
       currency: invoice.currency,
@@ -34,16 +56,11 @@ export async function gatherEvidence(records: RecordsSource, invoiceNumber: stri
       preferredContractId: purchaseOrder?.contractId ?? null,
     }),
     purchaseOrder ? records.workOrdersOf(purchaseOrder.id) : Promise.resolve([]),
-    records.invoicesOn(invoice.purchaseOrderId),
   ]);
   return {
-    invoice,
     purchaseOrder,
     contract: checked(contractSchema, 'contract', rawContract),
     workOrders: rawWorkOrders.map((w, i) => checked(workOrderSchema, `work order #${i + 1}`, w)!),
-    otherInvoices: rawInvoices
-      .map((inv, i) => checked(invoiceSchema, `invoice #${i + 1} on the PO`, inv)!)
-      .filter((other) => other.number !== invoice.number),
   };
 }
 
@@ -62,9 +79,10 @@ function checked<S extends z.ZodType>(schema: S, what: string, raw: unknown): z.
 }
 
 /**
- * Stores the evidence and its analysis, and answers the workflow what it plans the investigation from: the amounts,
- * and one finding per team and code. The full list stays in PostgreSQL: a long invoice has thousands of findings,
- * and in the workflow's history they would pass Temporal's payload limits (F15).
+ * Stores the evidence (other invoices on the PO summarised: see domain/evidence.ts) and its analysis of the whole,
+ * and answers the workflow what it plans the investigation from: the amounts, and one finding per team and code.
+ * The full list stays in PostgreSQL: a long invoice has thousands of findings, and in the workflow's history they
+ * would pass Temporal's payload limits (F15).
  */
 export async function collectEvidence(pool: Pool, records: RecordsSource, input: CollectEvidenceInput): Promise<Analysis> {
   const evidence = await gatherEvidence(records, input.invoiceNumber);
@@ -88,7 +106,7 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
       await client.query(
         `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, recommended_credit_minor = $4
           WHERE id = $1`,
-        [input.caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled), parseMoney(analysis.recommendedCredit)],
+        [input.caseId, JSON.stringify(summariseEvidence(evidence)), parseMoney(analysis.overbilled), parseMoney(analysis.recommendedCredit)],
       );
       for (const [ordinal, f] of analysis.findings.entries()) {
         await client.query(

@@ -1,6 +1,7 @@
 // The express app, built from its dependencies (createApp(deps)): no globals, so tests start it on port 0.
 // Per route, in this order: request id and log line → security headers → throttle (api/throttle.ts) and 401 → 403
 // (role) → JSON body (256 KB, 413 over it) → unstorable text (400) → zod (400) → the use case → the one error middleware.
+import { createHash, randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { authenticate, authorize, type AuthUser } from './auth';
@@ -13,6 +14,7 @@ import { routes as routeTable } from './routes';
 import type { AppDeps, Route, RouteDeps } from './route';
 import { securityHeaders, staticCacheControl } from './security-headers';
 import { createThrottle, DEFAULT_THROTTLE, NO_THROTTLE, type ThrottleOptions } from './throttle';
+import { WorkerProbe } from './workers';
 
 export const BODY_LIMIT = '256kb';
 
@@ -36,9 +38,11 @@ export interface AppOptions extends AppDeps {
 export function createApp(options: AppOptions): Express {
   const { logger } = options;
   const metrics = options.metrics ?? new AppMetrics();
+  const workers = new WorkerProbe(options.temporal, options.namespace ?? options.temporal.options.namespace, options.taskQueue, options.workerProbe);
   const deps: RouteDeps = {
     ...options,
     metrics,
+    workers,
     temporalTimeoutMs: options.temporalTimeoutMs ?? 15_000,
     health: sharedHealthCheck(() => checkHealth(options.pool, options.temporal)),
   };
@@ -54,7 +58,15 @@ export function createApp(options: AppOptions): Express {
   app.use(requestContext(logger, metrics));
   app.use(securityHeaders);
 
-  const json = express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] });
+  const json = express.json({
+    limit: BODY_LIMIT,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+    // The body as received (after any Content-Encoding), for a use case that keeps its digest.
+    verify: (req, _res, buf) => {
+      (req as Request & { rawBody?: Buffer }).rawBody = buf;
+    },
+  });
   const auth = authenticate(options.pool, throttle);
   for (const route of options.routes ?? routeTable) {
     const chain: RequestHandler[] = [labelRoute(route.path)];
@@ -135,9 +147,16 @@ function handle(route: Route, deps: RouteDeps, validateResponses: boolean): Requ
     if (details.length && offDocument) throw AppError.badRequest('the request is invalid', details);
     if (details.length) throw new AppError(422, 'UNPROCESSABLE', 'the request breaks a rule', details);
 
+    // A command is applied under a key whether or not its caller sent one: a caller that sent none can still retry
+    // safely with the one answered here, on success and on failure alike.
+    const idempotencyKey = route.command ? ((headers as { 'Idempotency-Key'?: string })['Idempotency-Key'] ?? randomUUID()) : undefined;
+    if (idempotencyKey) res.setHeader('Idempotency-Key', idempotencyKey);
+
     let status: number = route.success.status;
     const log = res.locals.log;
     const result = await route.handler({
+      idempotencyKey,
+      bodySha256: () => createHash('sha256').update((req as Request & { rawBody?: Buffer }).rawBody ?? '').digest('hex'),
       deps,
       user: (res.locals.user as AuthUser | undefined) ?? null,
       params,

@@ -9,8 +9,8 @@ export interface UpdateOptions {
   /** Names the command in metrics and in the update id. */
   command: string;
   user: AuthUser;
-  /** The caller's Idempotency-Key: a repeated command with the same key gets the first answer. */
-  idempotencyKey?: string;
+  /** The key the command is applied under: the update id is built from it, so a retry with it gets the first answer. */
+  idempotencyKey: string;
 }
 
 export async function sendUpdate<Ret, Arg>(
@@ -21,16 +21,22 @@ export async function sendUpdate<Ret, Arg>(
   options: UpdateOptions,
 ): Promise<Ret> {
   const { temporal } = deps;
-  const updateId = options.idempotencyKey ? `${options.command}:${options.user.id}:${options.idempotencyKey}` : undefined;
+  const { command, user, idempotencyKey } = options;
   try {
+    // Sent with no worker to run it, an update would wait out the deadline and still apply when a worker returns,
+    // long after its caller was told it failed: refused here, never sent.
+    if ((await deps.workers.count()) === 0) throw AppError.unavailable('no worker is running to apply the command; nothing was applied');
     const result = await temporal.withDeadline(Date.now() + deps.temporalTimeoutMs, () =>
-      temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }),
+      temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg], updateId: `${command}:${user.id}:${idempotencyKey}` }),
     );
-    deps.metrics.commands.inc({ command: options.command, outcome: '200' });
+    deps.metrics.commands.inc({ command, outcome: '200' });
     return result;
   } catch (err) {
     const refined = err instanceof WorkflowNotFoundError ? await whyNotFound(deps, workflowId, err) : err;
-    deps.metrics.commands.inc({ command: options.command, outcome: String(toAppError(refined)?.status ?? 500) });
+    const mapped = toAppError(refined);
+    deps.metrics.commands.inc({ command, outcome: String(mapped?.status ?? 500) });
+    // Whatever made it unavailable, the caller retries with the key this command was applied under.
+    if (mapped?.status === 503) throw AppError.unavailable(`${mapped.message}: retry with Idempotency-Key ${idempotencyKey}`);
     throw refined;
   }
 }
@@ -45,7 +51,7 @@ async function whyNotFound(deps: RouteDeps, workflowId: string, err: WorkflowNot
   try {
     const { status } = await deps.temporal.workflow.getHandle(workflowId).describe();
     return status.name === 'RUNNING'
-      ? AppError.unavailable('the command did not reach the case; retry with the same Idempotency-Key')
+      ? AppError.unavailable('the command did not reach the case')
       : AppError.conflict('the case is closed and takes no more commands');
   } catch (describeErr) {
     return describeErr instanceof WorkflowNotFoundError ? err : describeErr;

@@ -117,9 +117,7 @@ export function toAppError(err: unknown): AppError | null {
       : AppError.notFound('the case has no running workflow');
   }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return AppError.unavailable(
-      'the case did not answer in time; the command may still apply: retry with the same Idempotency-Key',
-    );
+    return AppError.unavailable('the case did not answer in time; the command may still apply');
   }
   if (isTemporalUnavailable(err)) return AppError.unavailable('the workflow service is unavailable');
   if (isPostgresUnavailable(err)) return AppError.unavailable('the database is unavailable');

@@ -40,6 +40,19 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 const errorRef = { $ref: '#/components/schemas/Error' };
 
+/** What a command answers, success or failure: the key it was applied under, to retry with. */
+const idempotencyKeyHeader = {
+  'Idempotency-Key': {
+    description: 'The key the command was applied under: the one sent, or one the API made when none was',
+    schema: { type: 'string' },
+  },
+};
+
+const COMMAND_ERROR_DESCRIPTIONS: Record<number, string> = {
+  422: `${ERROR_DESCRIPTIONS[422]}; IDEMPOTENCY_KEY_REUSED when the Idempotency-Key was used for another request`,
+  503: 'No worker is running to apply the command (nothing was applied), or PostgreSQL or Temporal is unavailable: retry after Retry-After seconds with the Idempotency-Key answered',
+};
+
 export function buildOpenApi(routes: readonly Route[], info: { title: string; version: string }): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
@@ -53,16 +66,20 @@ export function buildOpenApi(routes: readonly Route[], info: { title: string; ve
       ...(route.errors ?? []),
     ]);
     const successContent = { 'application/json': { schema: jsonSchema(route.success.schema, 'output') } };
+    const headers = route.command ? { headers: idempotencyKeyHeader } : {};
     const responses: Record<string, JsonSchema> = {
-      [route.success.status]: { description: route.success.description, content: successContent },
+      [route.success.status]: { description: route.success.description, ...headers, content: successContent },
     };
     if (route.alternate) {
       responses[route.alternate.status] = { description: route.alternate.description, content: successContent };
     }
     for (const status of [...errorStatuses].sort()) {
       if (responses[status]) continue;
+      // Refusals of the use case carry the key; those before it (bad input, token, role, size, rate) have none yet.
+      const commandError = route.command && [403, 404, 409, 422, 503].includes(status);
       responses[status] = {
-        description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+        description: (commandError ? COMMAND_ERROR_DESCRIPTIONS[status] : undefined) ?? ERROR_DESCRIPTIONS[status] ?? 'Error',
+        ...(commandError ? headers : {}),
         content: { 'application/json': { schema: errorRef } },
       };
     }

@@ -8,6 +8,8 @@ import type { Logger } from '../infra/logger';
 import type { AuthUser } from './auth';
 import type { Health } from './health';
 import type { AppMetrics } from './observability';
+import { idempotencyHeaders } from './schemas';
+import type { WorkerProbe, WorkerProbeOptions } from './workers';
 
 export interface AppDeps {
   pool: Pool;
@@ -21,6 +23,8 @@ export interface AppDeps {
   temporalTimeoutMs?: number;
   /** The Temporal Web UI the web app links each case's workflow to (TEMPORAL_UI_URL), when there is one. */
   temporalUiUrl?: string;
+  /** How the API tells whether a worker polls the task queue (see workers.ts for the defaults). */
+  workerProbe?: WorkerProbeOptions;
 }
 
 export interface RouteDeps extends AppDeps {
@@ -28,6 +32,7 @@ export interface RouteDeps extends AppDeps {
   temporalTimeoutMs: number;
   /** /health's probe, shared by the requests of this process (api/health.ts). */
   health(): Promise<Health>;
+  workers: WorkerProbe;
 }
 
 export type HttpMethod = 'get' | 'post';
@@ -47,7 +52,14 @@ export interface HandlerContext<P, Q, B, H, U> {
   touchCase(workflowId: string): void;
   /** Overrides the success status (e.g. /health answering 503 with its usual body). */
   setStatus(status: number): void;
+  /** SHA-256 (lowercase hex) of the body's bytes as received. */
+  bodySha256(): string;
 }
+
+/** A command's context: the Idempotency-Key it is applied under, the caller's or, when none was sent, a fresh one. */
+export type CommandContext<P, B> = HandlerContext<P, Record<string, never>, B, Record<string, never>, AuthUser> & {
+  idempotencyKey: string;
+};
 
 interface RouteBase<P, Q, B, H, R extends z.ZodType> {
   method: HttpMethod;
@@ -94,8 +106,13 @@ export interface Route {
   success: { status: 200 | 201; schema: z.ZodType; description: string };
   errors?: readonly DocumentedError[];
   alternate?: { status: number; description: string };
+  /**
+   * A command: it changes a case. It takes an Idempotency-Key (the same key and body again give the first answer,
+   * another body a 422) and answers the key it was applied under in the Idempotency-Key header.
+   */
+  command?: true;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  handler(ctx: HandlerContext<any, any, any, any, AuthUser | null>): Promise<unknown>;
+  handler(ctx: HandlerContext<any, any, any, any, AuthUser | null> & { idempotencyKey?: string }): Promise<unknown>;
 }
 
 export function route<
@@ -106,6 +123,20 @@ export function route<
   H extends z.ZodObject | undefined = undefined,
 >(spec: ProtectedRouteSpec<P, Q, B, H, R>): Route {
   return spec as unknown as Route;
+}
+
+export interface CommandRouteSpec<P, B, R extends z.ZodType>
+  extends Omit<ProtectedRouteSpec<P, undefined, B, undefined, R>, 'query' | 'headers' | 'handler'> {
+  handler(ctx: CommandContext<Out<P>, Out<B>>): Promise<z.input<R>>;
+}
+
+/** A route that changes a case: see Route.command. */
+export function commandRoute<
+  R extends z.ZodType,
+  P extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(spec: CommandRouteSpec<P, B, R>): Route {
+  return { ...spec, headers: idempotencyHeaders, command: true } as unknown as Route;
 }
 
 export function publicRoute<

@@ -1,11 +1,12 @@
 // THE route table. Every route is declared here once, as data: the express router, /openapi.json and the
 // authorisation tests are all generated from it. Handlers stay thin: the parsed input goes to a use case.
 import { z } from 'zod';
-import { ROLES } from '../domain/types';
+import { ROLES, type Role } from '../domain/types';
 import { buildOpenApi } from './openapi';
-import { publicRoute, route, type Route } from './route';
+import { commandRoute, publicRoute, route, type Route } from './route';
 import {
   cancelRequest,
+  caseEvidenceResponse,
   commentListQuery,
   commentListResponse,
   commentOut,
@@ -19,9 +20,11 @@ import {
   disputeListQuery,
   disputeListResponse,
   evidenceOut,
+  evidenceQuery,
   healthResponse,
   idParams,
-  idempotencyHeaders,
+  importListQuery,
+  importListResponse,
   importResponse,
   invoiceListQuery,
   invoiceListResponse,
@@ -44,15 +47,54 @@ import {
   userRevokedResponse,
   webConfigResponse,
 } from './schemas';
-import { cancel, decide, getDispute, listDisputes, openDispute, proposeResolution, retryEvidence } from './use-cases/disputes';
+import {
+  cancel,
+  decide,
+  getCaseEvidence,
+  getDispute,
+  listDisputes,
+  openDispute,
+  proposeResolution,
+  retryEvidence,
+  type CaseCommand,
+} from './use-cases/disputes';
 import { addComment, listComments } from './use-cases/comments';
 import { getInvoice, getInvoiceEvidence, listInvoices } from './use-cases/invoices';
-import { importRecords } from './use-cases/records';
+import { importRecords, listImports } from './use-cases/records';
 import { cycleTimeReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
 import { createUser, revokeUser } from './use-cases/users';
 
 const CASE_READERS = ['specialist', 'manager', 'auditor', 'ops'] as const;
+
+/** A command on a case named by id or case number, answered with the case's status and stage. */
+function caseCommandRoute<B extends z.ZodType>(spec: {
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  roles: readonly Role[];
+  body: B;
+  /** What the answer is. */
+  answer: string;
+  run: (cmd: CaseCommand, body: z.output<B>) => Promise<z.input<typeof commandResponse>>;
+}): Route {
+  return commandRoute({
+    method: 'post',
+    path: spec.path,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
+    tag: 'disputes',
+    roles: spec.roles,
+    params: idParams,
+    body: spec.body,
+    success: { status: 200, schema: commandResponse, description: spec.answer },
+    errors: [404, 409, 422],
+    handler: ({ deps, user, params, body, idempotencyKey, touchCase }) =>
+      spec.run({ deps, user, ref: params.id, idempotencyKey, touchCase }, body as z.output<B>),
+  });
+}
 
 export const routes: readonly Route[] = [
   // ------------------------------------------------------------ operations (no token; throttled per client address)
@@ -61,15 +103,16 @@ export const routes: readonly Route[] = [
     method: 'get',
     path: '/health',
     operationId: 'health',
-    summary: 'Whether PostgreSQL and Temporal answer',
+    summary: 'Whether PostgreSQL and Temporal answer, and how many workers poll the task queue',
+    description: 'No worker is not a failure of the API: commands are then refused with 503, readings still answer.',
     tag: 'operations',
     roles: 'public',
     success: { status: 200, schema: healthResponse, description: 'Both answer' },
     alternate: { status: 503, description: 'At least one does not answer; the body says which' },
     handler: async ({ deps, setStatus }) => {
-      const health = await deps.health();
+      const [health, workers] = await Promise.all([deps.health(), deps.workers.count()]);
       if (health.status !== 'ok') setStatus(503);
-      return health;
+      return { ...health, workers };
     },
   }),
   publicRoute({
@@ -142,7 +185,25 @@ export const routes: readonly Route[] = [
     body: recordsImportSchema,
     success: { status: 200, schema: importResponse, description: 'How many records of each kind were upserted' },
     errors: [422],
-    handler: async ({ deps, body }) => ({ imported: await importRecords(deps.pool, body) }),
+    description:
+      'An invoice a case or a credit memo refers to keeps its customerId, currency, purchaseOrderId, issuedAt and lines ' +
+      '(so its total): a change is a 422 naming each field (INVOICE_LOCKED); sent again unchanged (dueAt aside) it is ' +
+      'accepted. Every import is kept: GET /api/records/imports.',
+    handler: async ({ deps, user, body, bodySha256 }) => ({
+      imported: await importRecords(deps.pool, body, { actorId: user.id, sha256: bodySha256() }),
+    }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/records/imports',
+    operationId: 'listImports',
+    summary: 'Every import: when, by whom, how many records, the SHA-256 of its body; newest first, keyset-paged',
+    tag: 'records',
+    roles: ['admin', 'auditor'],
+    query: importListQuery,
+    success: { status: 200, schema: importListResponse, description: 'A page of imports' },
+    errors: [422],
+    handler: ({ deps, query }) => listImports(deps.pool, query),
   }),
   route({
     method: 'get',
@@ -160,13 +221,15 @@ export const routes: readonly Route[] = [
     method: 'get',
     path: '/api/invoices/:number/evidence',
     operationId: 'getInvoiceEvidence',
-    summary: "The invoice's PO, contract in force and work orders, as a case opened on it would collect them",
+    summary: "The invoice's PO, contract in force, work orders and other invoices on the PO, as a case opened on it would collect them",
+    description: 'A page of the invoice’s lines at a time, with what they are compared with; nextCursor gives the next.',
     tag: 'records',
     roles: ['admin', 'specialist', 'manager', 'auditor'],
     params: invoiceParams,
+    query: evidenceQuery,
     success: { status: 200, schema: evidenceOut, description: 'The records around the invoice' },
     errors: [404, 422],
-    handler: ({ deps, params }) => getInvoiceEvidence(deps.pool, params.number),
+    handler: ({ deps, params, query }) => getInvoiceEvidence(deps.pool, params.number, query),
   }),
   route({
     method: 'get',
@@ -182,20 +245,21 @@ export const routes: readonly Route[] = [
   }),
 
   // ------------------------------------------------------------ disputes
-  route({
+  commandRoute({
     method: 'post',
     path: '/api/disputes',
     operationId: 'openDispute',
     summary: 'Open a dispute case (starts its workflow)',
-    description: 'With an Idempotency-Key, the same key and body again answers the same case; another body 409.',
+    description:
+      'The same Idempotency-Key and body again answer the same case. Accepted with no worker running: the start is ' +
+      'durable, and the case waits in stage EVIDENCE until a worker picks it up.',
     tag: 'disputes',
     roles: ['specialist'],
     body: openDisputeRequest,
-    headers: idempotencyHeaders,
     success: { status: 201, schema: openDisputeResponse, description: 'The case' },
-    errors: [409, 422],
-    handler: async ({ deps, user, body, headers, touchCase }) => {
-      const { opened } = await openDispute(deps, user, body, headers['Idempotency-Key']);
+    errors: [422],
+    handler: async ({ deps, user, body, idempotencyKey, touchCase }) => {
+      const { opened } = await openDispute(deps, user, body, idempotencyKey);
       touchCase(opened.workflowId);
       return opened;
     },
@@ -231,81 +295,74 @@ export const routes: readonly Route[] = [
     },
   }),
   route({
-    method: 'post',
+    method: 'get',
+    path: '/api/disputes/:id/evidence',
+    operationId: 'getCaseEvidence',
+    summary: "A page of the case's evidence (the case itself carries the first), with the findings of its lines",
+    description: 'ops users get 404 for a case without a task for their team; 409 until the evidence is collected.',
+    tag: 'disputes',
+    roles: CASE_READERS,
+    params: idParams,
+    query: evidenceQuery,
+    success: { status: 200, schema: caseEvidenceResponse, description: 'The page' },
+    errors: [404, 409, 422],
+    handler: async ({ deps, user, params, query, touchCase }) => {
+      const { workflowId, ...page } = await getCaseEvidence(deps.pool, params.id, user.role === 'ops' ? user.team : null, query);
+      touchCase(workflowId);
+      return page;
+    },
+  }),
+  caseCommandRoute({
     path: '/api/disputes/:id/resolution',
     operationId: 'proposeResolution',
     summary: 'Propose CREDIT (with amount) or NO_CREDIT; only in stage RESOLUTION',
-    tag: 'disputes',
     roles: ['specialist'],
-    params: idParams,
     body: resolutionRequest,
-    headers: idempotencyHeaders,
-    success: { status: 200, schema: commandResponse, description: 'The case after the proposal' },
-    errors: [404, 409, 422],
-    handler: ({ deps, user, params, body, headers, touchCase }) =>
-      proposeResolution({ deps, user, ref: params.id, idempotencyKey: headers['Idempotency-Key'], touchCase }, body),
+    answer: 'The case after the proposal',
+    run: proposeResolution,
   }),
-  route({
-    method: 'post',
+  caseCommandRoute({
     path: '/api/disputes/:id/decision',
     operationId: 'decide',
     summary: 'Approve or reject the proposed credit; only in stage APPROVAL',
     description: '403 when you proposed it or the amount is over your approval limit.',
-    tag: 'disputes',
     roles: ['manager'],
-    params: idParams,
     body: decisionRequest,
-    headers: idempotencyHeaders,
-    success: { status: 200, schema: commandResponse, description: 'The case after the decision' },
-    errors: [404, 409],
-    handler: ({ deps, user, params, body, headers, touchCase }) =>
-      decide({ deps, user, ref: params.id, idempotencyKey: headers['Idempotency-Key'], touchCase }, body),
+    answer: 'The case after the decision',
+    run: decide,
   }),
-  route({
-    method: 'post',
+  caseCommandRoute({
     path: '/api/disputes/:id/cancel',
     operationId: 'cancelDispute',
     summary: 'Cancel an open case; its open tasks are cancelled',
-    tag: 'disputes',
     roles: ['specialist', 'manager'],
-    params: idParams,
     body: cancelRequest,
-    headers: idempotencyHeaders,
-    success: { status: 200, schema: commandResponse, description: 'The cancelled case' },
-    errors: [404, 409],
-    handler: ({ deps, user, params, body, headers, touchCase }) =>
-      cancel({ deps, user, ref: params.id, idempotencyKey: headers['Idempotency-Key'], touchCase }, body),
+    answer: 'The cancelled case',
+    run: cancel,
   }),
-
-  route({
-    method: 'post',
+  caseCommandRoute({
     path: '/api/disputes/:id/retry-evidence',
     operationId: 'retryEvidence',
     summary: 'Pull the evidence again after a malformed source record was fixed (the case shows evidenceError)',
-    tag: 'disputes',
     roles: ['specialist', 'manager'],
-    params: idParams,
     body: retryEvidenceRequest,
-    headers: idempotencyHeaders,
-    success: { status: 200, schema: commandResponse, description: 'The case, collecting its evidence again' },
-    errors: [404, 409],
-    handler: ({ deps, user, params, headers, touchCase }) =>
-      retryEvidence({ deps, user, ref: params.id, idempotencyKey: headers['Idempotency-Key'], touchCase }),
+    answer: 'The case, collecting its evidence again',
+    run: retryEvidence,
   }),
 
-  route({
+  commandRoute({
     method: 'post',
     path: '/api/disputes/:id/comments',
     operationId: 'addComment',
     summary: 'A note on the case (kept in PostgreSQL, never in the workflow history)',
-    description: 'ops users get 404 for a case without a task for their team.',
+    description: 'ops users get 404 for a case without a task for their team. A retry with the same Idempotency-Key posts once.',
     tag: 'disputes',
     roles: ['specialist', 'manager', 'ops'],
     params: idParams,
     body: commentRequest,
     success: { status: 201, schema: commentOut, description: 'The comment' },
-    errors: [404],
-    handler: ({ deps, user, params, body }) => addComment(deps.pool, user, params.id, body),
+    errors: [404, 422],
+    handler: ({ deps, user, params, body, idempotencyKey }) => addComment(deps.pool, user, params.id, body, idempotencyKey),
   }),
   route({
     method: 'get',
@@ -336,7 +393,7 @@ export const routes: readonly Route[] = [
     errors: [422],
     handler: ({ deps, user, query }) => listTasks(deps.pool, user, query),
   }),
-  route({
+  commandRoute({
     method: 'post',
     path: '/api/tasks/:id/complete',
     operationId: 'completeTask',
@@ -345,11 +402,10 @@ export const routes: readonly Route[] = [
     roles: ['ops'],
     params: uuidParams,
     body: completeTaskRequest,
-    headers: idempotencyHeaders,
     success: { status: 200, schema: taskCommandResponse, description: 'The case after the task' },
-    errors: [404, 409],
-    handler: ({ deps, user, params, body, headers, touchCase }) =>
-      completeTask(deps, user, params.id, body, headers['Idempotency-Key'], touchCase),
+    errors: [404, 409, 422],
+    handler: ({ deps, user, params, body, idempotencyKey, touchCase }) =>
+      completeTask(deps, user, params.id, body, idempotencyKey, touchCase),
   }),
 
   // ------------------------------------------------------------ reports

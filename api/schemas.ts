@@ -12,9 +12,10 @@ import {
   STATUSES,
   TASK_OUTCOMES,
   TASK_STATUSES,
+  WORK_ORDER_STATUSES,
 } from '../domain/types';
 
-import { contractSchema, identifier, invoiceSchema, purchaseOrderSchema, text, workOrderSchema } from '../schemas/records';
+import { identifier, text } from '../schemas/records';
 
 export { recordsImportSchema } from '../schemas/records';
 
@@ -77,7 +78,12 @@ export const idempotencyHeaders = z.object({
     .max(200, 'at most 200 characters')
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .optional()
-    .meta({ description: 'Makes a retried request safe: the same key with the same body gives the first answer' }),
+    .meta({
+      description:
+        'Names this request (per user): sent again with the same body it gets the first answer and applies once; with ' +
+        'another body (or case, or task) it is a 422. Without one the API makes one, and answers it in the ' +
+        'Idempotency-Key header either way.',
+    }),
 });
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(100).meta({ description: 'A case id (UUID) or case number' }) });
@@ -127,15 +133,29 @@ export const userRevokedResponse = userResponse.extend({ revokedAt: isoTimestamp
 // ---------------------------------------------------------------- records and invoices
 
 const importCount = z.number().int().nonnegative();
-export const importResponse = z.object({
-  imported: z.object({
-    customers: importCount,
-    contracts: importCount,
-    purchaseOrders: importCount,
-    workOrders: importCount,
-    invoices: importCount,
-  }),
+const importCounts = z.object({
+  customers: importCount,
+  contracts: importCount,
+  purchaseOrders: importCount,
+  workOrders: importCount,
+  invoices: importCount,
 });
+export const importResponse = z.object({ imported: importCounts });
+
+export const importListQuery = z.strictObject({ limit, cursor: cursor.optional() });
+
+export const importOut = z.object({
+  id: uuid,
+  at: isoTimestamp,
+  actor: z.object({ id: uuid, name: z.string() }).meta({ description: 'Who sent it' }),
+  counts: importCounts.meta({ description: 'How many records of each kind it upserted' }),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .meta({ description: 'SHA-256, lowercase hex, of the body exactly as received (the bytes of the JSON document)' }),
+});
+
+export const importListResponse = z.object({ items: z.array(importOut), nextCursor: z.string().nullable() });
 
 export const invoiceResponse = z.object({
   number: z.string(),
@@ -175,14 +195,78 @@ export const invoiceSummary = z.object({
 
 export const invoiceListResponse = z.object({ items: z.array(invoiceSummary), nextCursor: z.string().nullable() });
 
-/** The records a case is judged on, as the evidence activity read them: the UI shows them side by side. */
+// The records a case is judged on, a page at a time: a page is up to `limit` of the invoice's lines (by lineNo) with
+// what they are compared with: the PO lines, contract prices and work-order lines of their SKUs, and the lines of
+// other invoices on the PO that bill them again. What is not long (the records themselves, the list of other
+// invoices) comes whole in every page, with the count of what is paged.
+export const evidenceQuery = z.strictObject({ limit, cursor: cursor.optional() });
+
+const quantityOut = z.number().meta({ description: 'Up to 3 decimals' });
+const lineNoOut = z.number().int();
+const sourceLine = z.object({ lineNo: lineNoOut, sku: z.string(), quantity: quantityOut, unitPrice: moneyOutput });
+const pagedCount = (what: string) => z.number().int().nonnegative().meta({ description: `How many ${what} in all, on every page` });
+
 export const evidenceOut = z
   .object({
-    invoice: invoiceSchema,
-    purchaseOrder: purchaseOrderSchema.nullable(),
-    contract: contractSchema.nullable(),
-    workOrders: z.array(workOrderSchema),
-    otherInvoices: z.array(invoiceSchema),
+    invoice: z.object({
+      number: z.string(),
+      customerId: z.string(),
+      purchaseOrderId: z.string(),
+      issuedAt: z.string(),
+      dueAt: z.string(),
+      currency: z.string(),
+      total: moneyOutput,
+      lineCount: pagedCount('lines the invoice has'),
+      lines: z.array(sourceLine).meta({ description: "This page's lines" }),
+    }),
+    purchaseOrder: z
+      .object({
+        id: z.string(),
+        customerId: z.string(),
+        contractId: z.string().nullable().optional(),
+        orderedAt: z.string(),
+        lineCount: pagedCount('lines the PO has'),
+        lines: z.array(sourceLine).meta({ description: "Its lines of the SKUs on this page's invoice lines" }),
+      })
+      .nullable(),
+    contract: z
+      .object({
+        id: z.string(),
+        customerId: z.string(),
+        currency: z.string(),
+        validFrom: z.string(),
+        validTo: z.string().nullable(),
+        priceCount: pagedCount('prices the contract has'),
+        prices: z.array(z.object({ sku: z.string(), unitPrice: moneyOutput })).meta({ description: "Its prices of this page's SKUs" }),
+      })
+      .nullable(),
+    workOrders: z.array(
+      z.object({
+        id: z.string(),
+        purchaseOrderId: z.string(),
+        status: z.enum(WORK_ORDER_STATUSES),
+        completedAt: z.string().nullable().optional(),
+        lineCount: pagedCount('lines the work order has'),
+        lines: z
+          .array(z.object({ sku: z.string(), quantityCompleted: quantityOut }))
+          .meta({ description: "Its lines of this page's SKUs" }),
+      }),
+    ),
+    otherInvoices: z.array(
+      z.object({
+        number: z.string(),
+        issuedAt: z.string(),
+        total: moneyOutput,
+        lineCount: pagedCount('lines it has'),
+        matchingLineCount: pagedCount('of its lines bill what this invoice bills'),
+        matchingLines: z.array(sourceLine.extend({ matchesLineNo: lineNoOut })).meta({
+          description:
+            "Its lines that bill the SKU and quantity of one of this page's lines (matchesLineNo), each line of either " +
+            'invoice matched at most once, in lineNo order: what a DUPLICATE_INVOICE finding compares',
+        }),
+      }),
+    ),
+    nextCursor: z.string().nullable().meta({ description: "The cursor of the invoice's next lines, null on the last page" }),
   })
   .meta({ description: "The invoice, its PO, the contract in force on its date, the PO's work orders and other invoices" });
 
@@ -311,14 +395,22 @@ export const disputeDetail = disputeSummary.extend({
     .string()
     .nullable()
     .meta({ description: 'Why the case takes no command but cancel: an event of its trail could not be stored as sent' }),
-  evidence: evidenceOut.nullable().meta({ description: 'null until the evidence is collected' }),
+  evidence: evidenceOut
+    .nullable()
+    .meta({ description: 'Its first page (GET /api/disputes/{id}/evidence for the next); null until the evidence is collected' }),
   invoice: z.object({ total: moneyOutput, openBalance: moneyOutput }),
-  findings: z.array(findingOut),
+  findings: z.array(findingOut).meta({ description: "The invoice's own findings and those of the lines on the evidence's first page" }),
+  findingCount: z.number().int().nonnegative().meta({ description: 'How many findings the case has in all' }),
   tasks: z.array(caseTaskOut),
   resolution: resolutionOut.nullable(),
   approvals: z.array(approvalOut),
   creditMemos: z.array(creditMemoOut),
   events: z.array(eventOut),
+});
+
+export const caseEvidenceResponse = z.object({
+  evidence: evidenceOut,
+  findings: z.array(findingOut).meta({ description: "The findings of this page's lines (and, on the first page, the invoice's own)" }),
 });
 
 // ---------------------------------------------------------------- comments
@@ -495,6 +587,12 @@ export const healthResponse = z.object({
   status: z.enum(['ok', 'unavailable']),
   postgres: z.enum(['ok', 'unavailable']),
   temporal: z.enum(['ok', 'unavailable']),
+  workers: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .meta({ description: 'Workers polling the task queue in the last 70 s; null when Temporal did not say' }),
 });
 
 export const meResponse = userResponse;

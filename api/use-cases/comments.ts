@@ -1,9 +1,13 @@
 // Notes on a case, kept in PostgreSQL only: they never touch the workflow, so its history stays small however
 // long the conversation gets. Whoever can read a case can comment on it, except auditors, who only read.
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import type { z } from 'zod';
+import { withTransaction } from '../../infra/postgres';
 import type { AuthUser } from '../auth';
 import { encodeCursor, isoSql, preciseSql, UUID_PATTERN, type Queryable } from '../db';
 import { AppError } from '../errors';
+import { claimKey, requestHash, type KeyedRequest } from '../idempotency';
 import type { commentListQuery, commentListResponse, commentOut, commentRequest } from '../schemas';
 import { checkedCursor, isTimestamp, isUuid } from './disputes';
 
@@ -22,18 +26,26 @@ async function visibleCaseId(db: Queryable, user: AuthUser, ref: string): Promis
 
 const COMMENT_COLUMNS = `k.id, k.author_id AS "authorId", u.name AS "authorName", k.body, ${isoSql('k.created_at')} AS "createdAt"`;
 
+/** Posts once per Idempotency-Key: a retry of a submit (a lost answer, a double click) answers the first comment. */
 export async function addComment(
-  db: Queryable,
+  pool: Pool,
   user: AuthUser,
   ref: string,
   body: z.output<typeof commentRequest>,
+  idempotencyKey: string,
 ): Promise<z.input<typeof commentOut>> {
-  const caseId = await visibleCaseId(db, user, ref);
-  const { rows } = await db.query(
-    `WITH k AS (INSERT INTO case_comments (case_id, author_id, body) VALUES ($1, $2, $3) RETURNING *)
-     SELECT ${COMMENT_COLUMNS} FROM k JOIN users u ON u.id = k.author_id`,
-    [caseId, user.id, body.body],
-  );
+  const caseId = await visibleCaseId(pool, user, ref);
+  const request: KeyedRequest = { command: 'comment', caseId, hash: requestHash({ target: caseId, body }) };
+  const commentId = await withTransaction(pool, async (client) => {
+    const id = randomUUID();
+    const earlier = await claimKey(client, user.id, idempotencyKey, request, id);
+    if (earlier) return earlier.commentId!;
+    await client.query('INSERT INTO case_comments (id, case_id, author_id, body) VALUES ($1, $2, $3, $4)', [id, caseId, user.id, body.body]);
+    return id;
+  });
+  const { rows } = await pool.query(`SELECT ${COMMENT_COLUMNS} FROM case_comments k JOIN users u ON u.id = k.author_id WHERE k.id = $1`, [
+    commentId,
+  ]);
   return rows[0];
 }
 

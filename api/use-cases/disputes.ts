@@ -1,6 +1,6 @@
 // Dispute cases: opening one (its workflow, then its case row; once per Idempotency-Key whatever fails), reading
 // them from the PostgreSQL read model, and the specialist's and manager's commands.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import {
@@ -18,6 +18,7 @@ import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import type { disputeWorkflow } from '../../workflows/dispute';
 import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
+import { claimKey, earlierUse, keyReused, requestHash, type KeyedRequest } from '../idempotency';
 import {
   UUID_PATTERN,
   decodeCursor,
@@ -28,18 +29,23 @@ import {
   type Queryable,
 } from '../db';
 import { AppError } from '../errors';
+import { caseEvidencePage, type LineWindow } from '../evidence';
 import type { RouteDeps } from '../route';
+import { LIMIT_DEFAULT } from '../schemas';
 import type {
   cancelRequest,
+  caseEvidenceResponse,
   commandResponse,
   decisionRequest,
   disputeDetail,
   disputeListQuery,
   disputeListResponse,
   disputeSummary,
+  evidenceQuery,
   openDisputeRequest,
   openDisputeResponse,
   resolutionRequest,
+  retryEvidenceRequest,
 } from '../schemas';
 
 type Opened = z.input<typeof openDisputeResponse>;
@@ -56,16 +62,18 @@ interface Reservation {
 
 /**
  * Opens a case: its workflow is started first, then its row is written (the workflow's first activity writes the
- * same row, so a row lost to a failure after the start still appears). With an Idempotency-Key the case's ids are
- * reserved under the key before the start: a retry after any failure, even one that left the caller unsure whether
- * the workflow started (a start answered too late, a database lost after it), starts the same workflow again,
- * which Temporal refuses as a duplicate, and never opens a second case.
+ * same row, so a row lost to a failure after the start still appears). The case's ids are reserved under the
+ * Idempotency-Key (the caller's, or one made for it) before the start: a retry after any failure, even one that left
+ * the caller unsure whether the workflow started (a start answered too late, a database lost after it), starts the
+ * same workflow again, which Temporal refuses as a duplicate, and never opens a second case.
+ *
+ * No worker need be running: the start is durable, and the case waits in EVIDENCE until a worker picks it up.
  */
 export async function openDispute(
   deps: RouteDeps,
   user: AuthUser,
   input: z.output<typeof openDisputeRequest>,
-  idempotencyKey: string | undefined,
+  idempotencyKey: string,
 ): Promise<{ opened: Opened; replayed: boolean }> {
   const body = {
     invoiceNumber: input.invoiceNumber,
@@ -73,9 +81,10 @@ export async function openDispute(
     reasonCode: input.reasonCode,
     description: input.description ?? null,
   };
-  const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  // The body alone, as keys were hashed before other commands shared the table: a retry across the upgrade matches.
+  const hash = requestHash(body);
 
-  let earlier = idempotencyKey ? await earlierOpening(deps.pool, user.id, idempotencyKey, requestHash) : null;
+  let earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, hash);
   if (earlier?.caseWritten) return { opened: openedCase(earlier.reservation), replayed: true };
 
   const { rows: invoices } = await deps.pool.query(
@@ -97,15 +106,13 @@ export async function openDispute(
     const { rows } = await deps.pool.query(`SELECT nextval('case_number_seq') AS n`);
     const caseNumber = formatCaseNumber(BigInt(rows[0].n));
     const fresh: Reservation = { caseId: randomUUID(), caseNumber, workflowId: disputeWorkflowId(caseNumber), openedAt: new Date().toISOString() };
-    if (idempotencyKey) {
-      const { rowCount } = await deps.pool.query(
-        `INSERT INTO idempotency_keys (user_id, key, request_hash, case_id, case_number, workflow_id, opened_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, key) DO NOTHING`,
-        [user.id, idempotencyKey, requestHash, fresh.caseId, fresh.caseNumber, fresh.workflowId, fresh.openedAt],
-      );
-      // A concurrent request with the same key reserved first (its insert committed before ours was refused).
-      if (!rowCount) earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, requestHash);
-    }
+    const { rowCount } = await deps.pool.query(
+      `INSERT INTO idempotency_keys (user_id, key, command, request_hash, case_id, case_number, workflow_id, opened_at)
+       VALUES ($1, $2, 'open', $3, $4, $5, $6, $7) ON CONFLICT (user_id, key) DO NOTHING`,
+      [user.id, idempotencyKey, hash, fresh.caseId, fresh.caseNumber, fresh.workflowId, fresh.openedAt],
+    );
+    // A concurrent request with the same key reserved first (its insert committed before ours was refused).
+    if (!rowCount) earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, hash);
     if (!earlier) {
       const opened = await startCase(deps, user, body, invoice, fresh);
       deps.metrics.casesOpened.inc();
@@ -173,19 +180,17 @@ async function earlierOpening(
   db: Queryable,
   userId: string,
   key: string,
-  requestHash: string,
+  hash: string,
 ): Promise<{ reservation: Reservation; caseWritten: boolean } | null> {
   const { rows } = await db.query(
-    `SELECT k.request_hash, k.case_id, k.case_number, k.workflow_id, ${isoSql('k.opened_at')} AS opened_at,
+    `SELECT k.command, k.request_hash, k.case_id, k.case_number, k.workflow_id, ${isoSql('k.opened_at')} AS opened_at,
             EXISTS (SELECT 1 FROM cases c WHERE c.id = k.case_id) AS case_written
        FROM idempotency_keys k WHERE k.user_id = $1 AND k.key = $2`,
     [userId, key],
   );
   const row = rows[0];
   if (!row) return null;
-  if (row.request_hash !== requestHash) {
-    throw AppError.conflict('this Idempotency-Key was already used with a different body', 'IDEMPOTENCY_KEY_REUSED');
-  }
+  if (row.command !== 'open' || row.request_hash !== hash) throw keyReused();
   return {
     reservation: { caseId: row.case_id, caseNumber: row.case_number, workflowId: row.workflow_id, openedAt: row.opened_at },
     caseWritten: row.case_written,
@@ -271,6 +276,13 @@ export function checkedCursor(cursor: string, valid: (values: unknown[]) => bool
   return values as string[];
 }
 
+/** The lines an evidence page holds: the first ones, or those after the cursor's lineNo. */
+export function lineWindow(query: z.output<typeof evidenceQuery>): LineWindow {
+  if (!query.cursor) return { after: null, limit: query.limit };
+  const [after] = checkedCursor(query.cursor, (v) => v.length === 1 && typeof v[0] === 'string' && /^[1-9]\d{0,6}$/.test(v[0]));
+  return { after: Number(after), limit: query.limit };
+}
+
 /** A timestamp as preciseSql renders it; anything else (a forged cursor) must not reach a ::timestamptz cast. */
 export const isTimestamp = (v: unknown): boolean =>
   typeof v === 'string' &&
@@ -278,6 +290,9 @@ export const isTimestamp = (v: unknown): boolean =>
   !Number.isNaN(Date.parse(v)) &&
   new Date(Date.parse(v)).toISOString().slice(0, 19) === v.slice(0, 19);
 export const isUuid = (v: unknown): boolean => typeof v === 'string' && UUID_PATTERN.test(v);
+
+/** A case visible to `$2`, an ops user's team (NULL: anyone's): one with a task for it. */
+const VISIBLE_TO_TEAM = '($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.team = $2))';
 
 /** Where a case reference (id or case number) points, in SQL. */
 function caseKey(ref: string): { column: string; value: string } {
@@ -316,9 +331,7 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
     `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
             c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.parked_error, c.evidence,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
-            (SELECT coalesce(json_agg(json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no,
-                       'expected', f.expected, 'actual', f.actual, 'amount', f.amount_minor::text) ORDER BY f.ordinal), '[]')
-               FROM findings f WHERE f.case_id = c.id) AS findings,
+            (SELECT count(*)::int FROM findings f WHERE f.case_id = c.id) AS finding_count,
             (SELECT coalesce(json_agg(json_build_object('id', t.id, 'team', t.team, 'title', t.title, 'status', t.status,
                        'findingCodes', t.finding_codes, 'createdAt', ${isoSql('t.created_at')}, 'dueAt', ${isoSql('t.due_at')},
                        'overdue', t.status = 'OPEN' AND t.due_at < now(),
@@ -346,12 +359,12 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
        FROM cases c
        JOIN users u ON u.id = c.opened_by
        JOIN invoices i ON i.number = c.invoice_number
-      WHERE ${key.column} = $1
-        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.team = $2))`,
+      WHERE ${key.column} = $1 AND ${VISIBLE_TO_TEAM}`,
     [key.value, team],
   );
   const row = rows[0];
   if (!row) throw AppError.notFound(`no case ${ref}`);
+  const first = row.evidence === null ? null : caseEvidencePage(row.evidence, { after: null, limit: LIMIT_DEFAULT });
   return {
     ...summaryOf(row),
     description: row.description,
@@ -359,9 +372,10 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
     overbilled: money(row.overbilled_minor),
     evidenceError: row.evidence_error,
     parkedError: row.parked_error,
-    evidence: row.evidence,
+    evidence: first?.page ?? null,
     invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
-    findings: row.findings.map(findingOf),
+    findings: first ? await findingsOfLines(db, row.id, first.lineNos, true) : [],
+    findingCount: row.finding_count,
     tasks: row.tasks.map((t: Row) => ({
       id: t.id,
       team: t.team,
@@ -411,6 +425,37 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
   };
 }
 
+/** The findings of some of the invoice's lines, in the analysis' order, with the invoice's own (no line) if asked. */
+async function findingsOfLines(db: Queryable, caseId: string, lineNos: number[], invoiceLevel: boolean) {
+  const { rows } = await db.query(
+    `SELECT f.code, f.team, f.line_no AS "lineNo", f.expected, f.actual, f.amount_minor::text AS amount
+       FROM findings f WHERE f.case_id = $1 AND (f.line_no = ANY($2::int[]) OR ($3 AND f.line_no IS NULL))
+      ORDER BY f.ordinal`,
+    [caseId, lineNos, invoiceLevel],
+  );
+  return rows.map(findingOf);
+}
+
+/** A page of the case's evidence, with the findings of its lines. */
+export async function getCaseEvidence(
+  db: Queryable,
+  ref: string,
+  team: string | null,
+  query: z.output<typeof evidenceQuery>,
+): Promise<z.input<typeof caseEvidenceResponse> & { workflowId: string }> {
+  const window = lineWindow(query);
+  const key = caseKey(ref);
+  const { rows } = await db.query(`SELECT c.id, c.workflow_id, c.evidence FROM cases c WHERE ${key.column} = $1 AND ${VISIBLE_TO_TEAM}`, [
+    key.value,
+    team,
+  ]);
+  const row = rows[0];
+  if (!row) throw AppError.notFound(`no case ${ref}`);
+  if (row.evidence === null) throw AppError.conflict('the case has no evidence yet');
+  const { page, lineNos } = caseEvidencePage(row.evidence, window);
+  return { workflowId: row.workflow_id, evidence: page, findings: await findingsOfLines(db, row.id, lineNos, window.after === null) };
+}
+
 export function findingOf(f: Row): z.input<typeof disputeDetail>['findings'][number] {
   return {
     code: f.code,
@@ -428,15 +473,12 @@ interface CaseForCommand {
   id: string;
   caseNumber: string;
   workflowId: string;
+  status: string;
   disputedMinor: bigint;
   invoiceNumber: string;
 }
 
-/**
- * The case a command is about. Closed cases are refused here, without asking Temporal, unless the command carries
- * an Idempotency-Key: a retry must reach Temporal, which answers a repeated update id with the first answer.
- */
-async function caseForCommand(db: Queryable, ref: string, idempotencyKey: string | undefined): Promise<CaseForCommand> {
+async function caseForCommand(db: Queryable, ref: string): Promise<CaseForCommand> {
   const key = caseKey(ref);
   const { rows } = await db.query(
     `SELECT c.id, c.case_number, c.workflow_id, c.status, c.disputed_minor::text AS disputed_minor, c.invoice_number
@@ -445,11 +487,11 @@ async function caseForCommand(db: Queryable, ref: string, idempotencyKey: string
   );
   const row = rows[0];
   if (!row) throw AppError.notFound(`no case ${ref}`);
-  if (row.status !== 'OPEN' && !idempotencyKey) throw AppError.conflict(`the case is ${row.status} and takes no more commands`);
   return {
     id: row.id,
     caseNumber: row.case_number,
     workflowId: row.workflow_id,
+    status: row.status,
     disputedMinor: BigInt(row.disputed_minor),
     invoiceNumber: row.invoice_number,
   };
@@ -457,36 +499,53 @@ async function caseForCommand(db: Queryable, ref: string, idempotencyKey: string
 
 type CommandAnswer = z.input<typeof commandResponse>;
 
-/** Everything a command on a case needs besides its own argument. */
-interface CaseCommand {
+/** Everything a command on a case needs besides its own body. */
+export interface CaseCommand {
   deps: RouteDeps;
   user: AuthUser;
   ref: string;
-  idempotencyKey: string | undefined;
+  idempotencyKey: string;
   touchCase: (workflowId: string) => void;
 }
 
-/** Finds the case, builds the update's argument (which may refuse first), and sends the update. */
-async function updateCase<Arg>(
-  cmd: CaseCommand,
-  command: string,
-  update: UpdateDefinition<CommandResult, [Arg]>,
-  argument: (c: CaseForCommand) => Arg | Promise<Arg>,
-): Promise<CommandAnswer> {
-  const c = await caseForCommand(cmd.deps.pool, cmd.ref, cmd.idempotencyKey);
+/** How a command becomes its update: the argument, and the checks a first attempt must pass before it is sent. */
+interface CommandPlan<Arg> {
+  command: string;
+  update: UpdateDefinition<CommandResult, [Arg]>;
+  /** The body as parsed: with the case, what the Idempotency-Key is bound to. */
+  body: unknown;
+  argument: Arg;
+  check?: (c: CaseForCommand) => Promise<void>;
+}
+
+/**
+ * Finds the case and sends the update under the command's key. A first attempt is checked here first (a closed
+ * case is a 409 without asking Temporal) and binds the key to its request; a retry of it skips the checks, which
+ * held when it was first sent, and goes to Temporal, which answers a repeated update id with the first answer.
+ */
+async function updateCase<Arg>(cmd: CaseCommand, plan: CommandPlan<Arg>): Promise<CommandAnswer> {
+  const { deps, user, idempotencyKey } = cmd;
+  const c = await caseForCommand(deps.pool, cmd.ref);
   cmd.touchCase(c.workflowId);
-  const result = await sendUpdate(cmd.deps, c.workflowId, update, await argument(c), {
-    command,
-    user: cmd.user,
-    idempotencyKey: cmd.idempotencyKey,
-  });
+  const request: KeyedRequest = { command: plan.command, caseId: c.id, hash: requestHash({ target: c.id, body: plan.body }) };
+  if (!(await earlierUse(deps.pool, user.id, idempotencyKey, request))) {
+    if (c.status !== 'OPEN') throw AppError.conflict(`the case is ${c.status} and takes no more commands`);
+    await plan.check?.(c);
+    await claimKey(deps.pool, user.id, idempotencyKey, request);
+  }
+  const result = await sendUpdate(deps, c.workflowId, plan.update, plan.argument, { command: plan.command, user, idempotencyKey });
   return { id: c.id, caseNumber: c.caseNumber, workflowId: c.workflowId, ...result };
 }
 
 export function proposeResolution(cmd: CaseCommand, body: z.output<typeof resolutionRequest>): Promise<CommandAnswer> {
-  return updateCase(cmd, 'resolution', proposeResolutionUpdate, async (c) => {
-    const amount = body.amount ?? null;
-    if (amount !== null) {
+  const amount = body.amount ?? null;
+  return updateCase(cmd, {
+    command: 'resolution',
+    update: proposeResolutionUpdate,
+    body,
+    argument: { actor: commandActor(cmd.user), type: body.type, amount, rootCause: body.rootCause, note: body.note ?? null },
+    check: async (c) => {
+      if (amount === null) return;
       const minor = parseMoney(amount);
       if (minor > c.disputedMinor) {
         throw AppError.unprocessable('amount', `${amount} is more than the disputed amount ${formatMoney(c.disputedMinor)}`);
@@ -496,23 +555,23 @@ export function proposeResolution(cmd: CaseCommand, body: z.output<typeof resolu
       if (minor > open) {
         throw AppError.unprocessable('amount', `${amount} is more than the invoice's open balance ${formatMoney(open)}`);
       }
-    }
-    return { actor: commandActor(cmd.user), type: body.type, amount, rootCause: body.rootCause, note: body.note ?? null };
+    },
   });
 }
 
 export function decide(cmd: CaseCommand, body: z.output<typeof decisionRequest>): Promise<CommandAnswer> {
-  return updateCase(cmd, 'decision', decideUpdate, () => ({
-    actor: commandActor(cmd.user),
-    decision: body.decision,
-    comment: body.comment ?? null,
-  }));
+  return updateCase(cmd, {
+    command: 'decision',
+    update: decideUpdate,
+    body,
+    argument: { actor: commandActor(cmd.user), decision: body.decision, comment: body.comment ?? null },
+  });
 }
 
 export function cancel(cmd: CaseCommand, body: z.output<typeof cancelRequest>): Promise<CommandAnswer> {
-  return updateCase(cmd, 'cancel', cancelUpdate, () => ({ actor: commandActor(cmd.user), reason: body.reason }));
+  return updateCase(cmd, { command: 'cancel', update: cancelUpdate, body, argument: { actor: commandActor(cmd.user), reason: body.reason } });
 }
 
-export function retryEvidence(cmd: CaseCommand): Promise<CommandAnswer> {
-  return updateCase(cmd, 'retryEvidence', retryEvidenceUpdate, () => ({ actor: commandActor(cmd.user) }));
+export function retryEvidence(cmd: CaseCommand, body: z.output<typeof retryEvidenceRequest>): Promise<CommandAnswer> {
+  return updateCase(cmd, { command: 'retryEvidence', update: retryEvidenceUpdate, body, argument: { actor: commandActor(cmd.user) } });
 }

@@ -3,14 +3,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
-import { gatherEvidence } from '../../activities/evidence';
+import { gatherRecords } from '../../activities/evidence';
 import { PostgresRecordsSource } from '../../activities/records-source';
 import { POISON_RECORD } from '../../domain/errors';
+import { runsOf, type OtherInvoiceSummary } from '../../domain/evidence';
 import { formatMoney, formatQuantity } from '../../domain/money';
 import { isoSql, preciseSql, sqlParams, encodeCursor, type Queryable } from '../db';
+import type { Invoice } from '../../domain/types';
 import { AppError } from '../errors';
-import type { evidenceOut, invoiceListQuery, invoiceListResponse, invoiceResponse } from '../schemas';
-import { checkedCursor, isTimestamp } from './disputes';
+import { evidencePage, windowLines } from '../evidence';
+import type { evidenceOut, evidenceQuery, invoiceListQuery, invoiceListResponse, invoiceResponse } from '../schemas';
+import { checkedCursor, isTimestamp, lineWindow } from './disputes';
 
 export async function getInvoice(db: Queryable, number: string): Promise<z.input<typeof invoiceResponse>> {
   const { rows } = await db.query(
@@ -94,14 +97,71 @@ export async function listInvoices(db: Queryable, query: z.output<typeof invoice
   };
 }
 
-export async function getInvoiceEvidence(pool: Pool, number: string): Promise<z.input<typeof evidenceOut>> {
+/**
+ * A page of the records around an invoice, as the evidence of a case opened on it would show them. Other invoices on
+ * the PO are summarised here, in SQL, the lines matched as domain/evidence.ts matches them (the k-th line of a SKU and
+ * quantity with the k-th): 40 invoices of 2,000 lines are 80,000 rows the API never loads.
+ */
+export async function getInvoiceEvidence(
+  pool: Pool,
+  number: string,
+  query: z.output<typeof evidenceQuery>,
+): Promise<z.input<typeof evidenceOut>> {
+  const window = lineWindow(query);
   const { rowCount } = await pool.query('SELECT 1 FROM invoices WHERE number = $1', [number]);
   if (!rowCount) throw AppError.notFound(`no invoice ${number}`);
+  let records;
   try {
-    return await gatherEvidence(new PostgresRecordsSource(pool), number);
+    records = await gatherRecords(new PostgresRecordsSource(pool), number);
   } catch (err) {
     // A record the evidence activity would refuse as well: a person must fix the source first.
     if (err instanceof ApplicationFailure && err.type === POISON_RECORD) throw AppError.unprocessable('records', err.message);
     throw err;
   }
+  const { lines } = windowLines(records.invoice.lines, window);
+  const otherInvoices = await otherInvoicesOn(pool, records.invoice, lines.map((l) => l.lineNo));
+  return evidencePage({ version: 2, ...records, otherInvoices }, window);
+}
+
+/**
+ * How many lines two invoices match is Σ over (SKU, quantity) of the lesser of their counts; which line matches which
+ * needs ranks, and only for the SKUs and quantities of the page's lines.
+ */
+async function otherInvoicesOn(db: Queryable, invoice: Invoice, lineNos: number[]): Promise<OtherInvoiceSummary[]> {
+  const { rows } = await db.query(
+    `WITH own AS (
+       SELECT line_no, sku, quantity_milli, row_number() OVER (PARTITION BY sku, quantity_milli ORDER BY line_no) AS k
+         FROM invoice_lines WHERE invoice_number = $1),
+     own_keys AS (SELECT sku, quantity_milli, count(*) AS n FROM own GROUP BY sku, quantity_milli),
+     page_own AS (SELECT * FROM own WHERE line_no = ANY($3::int[])),
+     others AS (SELECT number, issued_at, total_minor FROM invoices WHERE purchase_order_id = $2 AND number <> $1),
+     other_keys AS (
+       SELECT l.invoice_number, l.sku, l.quantity_milli, count(*) AS n
+         FROM invoice_lines l JOIN others o ON o.number = l.invoice_number GROUP BY 1, 2, 3),
+     counts AS (
+       SELECT k.invoice_number, sum(k.n)::int AS line_count, sum(least(k.n, coalesce(w.n, 0)))::int AS matching_line_count
+         FROM other_keys k LEFT JOIN own_keys w USING (sku, quantity_milli) GROUP BY 1),
+     page_other AS (
+       SELECT l.invoice_number, l.line_no, l.sku, l.quantity_milli, l.unit_price_minor,
+              row_number() OVER (PARTITION BY l.invoice_number, l.sku, l.quantity_milli ORDER BY l.line_no) AS k
+         FROM invoice_lines l JOIN others o ON o.number = l.invoice_number
+        WHERE (l.sku, l.quantity_milli) IN (SELECT sku, quantity_milli FROM page_own)),
+     page_matches AS (
+       SELECT p.invoice_number,
+              json_agg(json_build_array(p.line_no, w.line_no, p.unit_price_minor::text) ORDER BY p.line_no) AS matches
+         FROM page_other p JOIN page_own w USING (sku, quantity_milli, k) GROUP BY 1)
+     SELECT o.number, o.issued_at, o.total_minor::text AS total_minor, c.line_count, c.matching_line_count,
+            coalesce(m.matches, '[]') AS matches
+       FROM others o JOIN counts c ON c.invoice_number = o.number LEFT JOIN page_matches m ON m.invoice_number = o.number
+      ORDER BY o.issued_at, o.number`,
+    [invoice.number, invoice.purchaseOrderId, lineNos],
+  );
+  return rows.map((r) => ({
+    number: r.number,
+    issuedAt: (r.issued_at as Date).toISOString(),
+    total: formatMoney(BigInt(r.total_minor)),
+    lineCount: r.line_count,
+    matchingLineCount: r.matching_line_count,
+    matches: runsOf(r.matches.map(([lineNo, matchesLineNo, price]: [number, number, string]) => [lineNo, matchesLineNo, formatMoney(BigInt(price))])),
+  }));
 }

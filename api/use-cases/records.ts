@@ -1,11 +1,16 @@
 // Source records (customers, contracts, POs, work orders, invoices) upserted by id in ONE transaction, in
-// dependency order; child lines are replaced. A record the database refuses (unknown customer, a total below
-// what was already credited) fails the whole import with a 422 naming it: nothing is written.
+// dependency order; child lines are replaced. A record the database refuses (unknown customer, an invoice a case
+// or a memo refers to changed) fails the whole import with a 422 naming it: nothing is written. Every import that
+// goes through is kept in record_imports, in the same transaction, with who sent it and the digest of what they sent.
 import type { Pool, PoolClient } from 'pg';
-import { formatMoney, lineAmount, parseMoney, parseQuantity, sumBig } from '../../domain/money';
+import type { z } from 'zod';
+import { lineAmount, parseMoney, parseQuantity, sumBig } from '../../domain/money';
 import type { RecordsImport } from '../../schemas/records';
 import { isValueError, withTransaction } from '../../infra/postgres';
+import { encodeCursor, isoSql, preciseSql, sqlParams, type Queryable } from '../db';
 import { AppError } from '../errors';
+import type { importListQuery, importListResponse } from '../schemas';
+import { checkedCursor, isTimestamp, isUuid } from './disputes';
 
 export interface ImportCounts {
   customers: number;
@@ -17,7 +22,14 @@ export interface ImportCounts {
 
 type Kind = keyof ImportCounts;
 
-export async function importRecords(pool: Pool, records: RecordsImport): Promise<ImportCounts> {
+/** Who sent an import, and the SHA-256 (lowercase hex) of its body as received. */
+export interface ImportReceipt {
+  actorId: string;
+  sha256: string;
+}
+
+/** `receipt`: every import through the API has one, and is kept; records seeded straight (tests, the bench) none. */
+export async function importRecords(pool: Pool, records: RecordsImport, receipt?: ImportReceipt): Promise<ImportCounts> {
   try {
     return await withTransaction(pool, async (client) => {
       await client.query(`SET LOCAL statement_timeout = '120s'`);
@@ -41,6 +53,13 @@ export async function importRecords(pool: Pool, records: RecordsImport): Promise
       for (const [i, inv] of (records.invoices ?? []).entries()) {
         await attributed('invoices', i, inv, () => upsertInvoice(client, inv, i));
         counts.invoices++;
+      }
+      if (receipt) {
+        await client.query('INSERT INTO record_imports (actor_id, counts, sha256) VALUES ($1, $2, $3)', [
+          receipt.actorId,
+          counts,
+          receipt.sha256,
+        ]);
       }
       return counts;
     });
@@ -122,16 +141,45 @@ async function upsertWorkOrder(client: PoolClient, wo: WorkOrder): Promise<void>
   );
 }
 
+/** What an invoice keeps once a case or a memo refers to it, by the import's field names (the total follows the lines). */
+const LOCKED_FIELDS = ['customerId', 'currency', 'purchaseOrderId', 'issuedAt', 'lines'] as const;
+
 async function upsertInvoice(client: PoolClient, inv: Invoice, index: number): Promise<void> {
   const total = sumBig(inv.lines.map((l) => lineAmount(parseQuantity(l.quantity), parseMoney(l.unitPrice))));
-  // credited_minor belongs to the ledger: an import may change the lines, never what was credited.
-  const { rows } = await client.query('SELECT credited_minor FROM invoices WHERE number = $1 FOR UPDATE', [inv.number]);
-  const credited = rows[0] ? BigInt(rows[0].credited_minor) : 0n;
-  if (total < credited) {
-    throw AppError.unprocessable(
-      `invoices.${index}.lines`,
-      `invoice ${inv.number} would total ${formatMoney(total)}, less than the ${formatMoney(credited)} already credited`,
-    );
+  const issuedAt = utcTimestamp(inv.issuedAt);
+  const lines = [
+    inv.lines.map((l) => l.lineNo),
+    inv.lines.map((l) => l.sku),
+    inv.lines.map((l) => parseQuantity(l.quantity).toString()),
+    inv.lines.map((l) => parseMoney(l.unitPrice).toString()),
+  ];
+  // FOR UPDATE: a case being opened on the invoice meanwhile (its foreign key check takes a share lock) commits
+  // first and locks the invoice, or waits for this import; either way the lock is seen.
+  const { rows } = await client.query(
+    `SELECT locked_by, customer_id <> $2 AS "customerId", currency <> $3 AS currency,
+            purchase_order_id <> $4 AS "purchaseOrderId", issued_at <> $5::timestamptz AS "issuedAt",
+            CASE WHEN locked_by IS NOT NULL THEN EXISTS (
+              (SELECT line_no, sku, quantity_milli, unit_price_minor FROM invoice_lines WHERE invoice_number = $1
+               EXCEPT SELECT * FROM unnest($6::int[], $7::text[], $8::bigint[], $9::bigint[]))
+              UNION ALL
+              (SELECT * FROM unnest($6::int[], $7::text[], $8::bigint[], $9::bigint[])
+               EXCEPT SELECT line_no, sku, quantity_milli, unit_price_minor FROM invoice_lines WHERE invoice_number = $1))
+            END AS lines
+       FROM invoices WHERE number = $1 FOR UPDATE`,
+    [inv.number, inv.customerId, inv.currency, inv.purchaseOrderId, issuedAt, ...lines],
+  );
+  const stored = rows[0];
+  if (stored?.locked_by) {
+    const changed = LOCKED_FIELDS.filter((field) => stored[field]);
+    if (changed.length) {
+      const why = `invoice ${inv.number} is locked by ${stored.locked_by}: its ${changed.join(', ')} cannot change`;
+      throw new AppError(
+        422,
+        'INVOICE_LOCKED',
+        why,
+        changed.map((field) => ({ field: `invoices.${index}.${field}`, message: `cannot change: ${why}` })),
+      );
+    }
   }
   await client.query(
     `INSERT INTO invoices (number, customer_id, purchase_order_id, issued_at, due_at, currency, total_minor)
@@ -139,19 +187,15 @@ async function upsertInvoice(client: PoolClient, inv: Invoice, index: number): P
      ON CONFLICT (number) DO UPDATE SET customer_id = EXCLUDED.customer_id,
        purchase_order_id = EXCLUDED.purchase_order_id, issued_at = EXCLUDED.issued_at, due_at = EXCLUDED.due_at,
        currency = EXCLUDED.currency, total_minor = EXCLUDED.total_minor, updated_at = now()`,
-    [inv.number, inv.customerId, inv.purchaseOrderId, utcTimestamp(inv.issuedAt), utcTimestamp(inv.dueAt), inv.currency, total],
+    [inv.number, inv.customerId, inv.purchaseOrderId, issuedAt, utcTimestamp(inv.dueAt), inv.currency, total],
   );
+  // A locked invoice got here unchanged: its lines stay as they are (the database refuses to touch them).
+  if (stored?.locked_by) return;
   await client.query('DELETE FROM invoice_lines WHERE invoice_number = $1', [inv.number]);
   await client.query(
     `INSERT INTO invoice_lines (invoice_number, line_no, sku, quantity_milli, unit_price_minor)
      SELECT $1, line_no, sku, q, p FROM unnest($2::int[], $3::text[], $4::bigint[], $5::bigint[]) AS l (line_no, sku, q, p)`,
-    [
-      inv.number,
-      inv.lines.map((l) => l.lineNo),
-      inv.lines.map((l) => l.sku),
-      inv.lines.map((l) => parseQuantity(l.quantity).toString()),
-      inv.lines.map((l) => parseMoney(l.unitPrice).toString()),
-    ],
+    [inv.number, ...lines],
   );
 }
 
@@ -166,7 +210,7 @@ async function attributed(kind: Kind, index: number, record: object, work: () =>
   } catch (err) {
     const pg = pgError(err);
     if (!pg) throw err;
-    const field = `${kind}.${index}${fieldOf(pg.constraint)}`;
+    const field = `${kind}.${index}${fieldOf(pg)}`;
     const refused = (message: string) => new AppError(422, 'UNPROCESSABLE', `${field}: ${message}`, [{ field, message }], {}, { cause: err });
     if (pg.code === '23503') {
       // Every reference an import can break is to a customer: the other records are written with their children.
@@ -181,7 +225,18 @@ async function attributed(kind: Kind, index: number, record: object, work: () =>
   }
 }
 
-function fieldOf(constraint: string | undefined): string {
+/** The columns the invoice lock names, as import fields. */
+const LOCKED_COLUMNS: Record<string, string> = {
+  customer_id: '.customerId',
+  currency: '.currency',
+  purchase_order_id: '.purchaseOrderId',
+  issued_at: '.issuedAt',
+  total_minor: '.lines',
+  lines: '.lines',
+};
+
+function fieldOf({ constraint, column }: PgError): string {
+  if (column && LOCKED_COLUMNS[column]) return LOCKED_COLUMNS[column];
   if (!constraint) return '';
   if (constraint.endsWith('customer_id_fkey')) return '.customerId';
   if (constraint.includes('valid_to')) return '.validTo';
@@ -189,11 +244,17 @@ function fieldOf(constraint: string | undefined): string {
   return '';
 }
 
-/** A PostgreSQL error's SQLSTATE and constraint: all the API reads of it (its message is for the log). */
-function pgError(err: unknown): { code: string; constraint?: string } | null {
+/** A PostgreSQL error's SQLSTATE, constraint and column: all the API reads of it (its message is for the log). */
+interface PgError {
+  code: string;
+  constraint?: string;
+  column?: string;
+}
+
+function pgError(err: unknown): PgError | null {
   if (typeof err !== 'object' || err === null) return null;
-  const e = err as { code?: unknown; constraint?: string };
-  return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? { code: e.code, constraint: e.constraint } : null;
+  const e = err as { code?: unknown; constraint?: string; column?: string };
+  return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? { code: e.code, constraint: e.constraint, column: e.column } : null;
 }
 
 /** A date or date-time as the UTC calendar date it falls on. */
@@ -204,4 +265,32 @@ function utcDate(value: string): string {
 /** A date (midnight UTC) or date-time as an absolute instant, so the session time zone never matters. */
 function utcTimestamp(value: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+}
+
+// ---------------------------------------------------------------- the import trail
+
+/** Imports, newest first, keyset-paged. */
+export async function listImports(
+  db: Queryable,
+  query: z.output<typeof importListQuery>,
+): Promise<z.input<typeof importListResponse>> {
+  const { values: params, add: param } = sqlParams();
+  let after = '';
+  if (query.cursor) {
+    const [at, id] = checkedCursor(query.cursor, (v) => v.length === 2 && isTimestamp(v[0]) && isUuid(v[1]));
+    after = `WHERE (r.at, r.id) < (${param(at)}::timestamptz, ${param(id)}::uuid)`;
+  }
+  const { rows } = await db.query(
+    `SELECT r.id, ${isoSql('r.at')} AS at, r.actor_id, u.name AS actor_name, r.counts, r.sha256, ${preciseSql('r.at')} AS cursor_at
+       FROM record_imports r JOIN users u ON u.id = r.actor_id
+      ${after}
+      ORDER BY r.at DESC, r.id DESC LIMIT ${param(query.limit + 1)}`,
+    params,
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => ({ id: r.id, at: r.at, actor: { id: r.actor_id, name: r.actor_name }, counts: r.counts, sha256: r.sha256 })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
+  };
 }

@@ -5,6 +5,7 @@ import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
 import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, sqlParams, type Queryable } from '../db';
 import { AppError } from '../errors';
+import { claimKey, requestHash, earlierUse, type KeyedRequest } from '../idempotency';
 import type { RouteDeps } from '../route';
 import type { completeTaskRequest, taskCommandResponse, taskListQuery, taskListResponse } from '../schemas';
 import { checkedCursor, findingOf, isTimestamp, isUuid, type Row } from './disputes';
@@ -70,7 +71,7 @@ export async function completeTask(
   user: AuthUser,
   taskId: string,
   body: z.output<typeof completeTaskRequest>,
-  idempotencyKey: string | undefined,
+  idempotencyKey: string,
   touchCase: (workflowId: string) => void,
 ): Promise<z.input<typeof taskCommandResponse>> {
   if (!UUID_PATTERN.test(taskId)) throw AppError.notFound(`no task ${taskId}`);
@@ -84,17 +85,20 @@ export async function completeTask(
   // Decided here, before any call to Temporal; the workflow's validator checks the same again.
   if (user.role !== 'ops' || user.team !== task.team) throw AppError.forbidden('only ops of the task’s team can complete it');
   touchCase(task.workflow_id);
-  // A retry with an Idempotency-Key goes to Temporal, which answers a repeated update id with the first answer.
-  if (!idempotencyKey) {
+  const command = 'complete-task';
+  const request: KeyedRequest = { command, caseId: task.case_id, hash: requestHash({ target: taskId, body }) };
+  // A retry goes to Temporal, which answers a repeated update id with the first answer, whatever the task is now.
+  if (!(await earlierUse(deps.pool, user.id, idempotencyKey, request))) {
     if (task.status !== 'OPEN') throw AppError.conflict(`the task is ${task.status}, not OPEN`);
     if (task.case_status !== 'OPEN') throw AppError.conflict(`the case is ${task.case_status}`);
+    await claimKey(deps.pool, user.id, idempotencyKey, request);
   }
   const result = await sendUpdate(
     deps,
     task.workflow_id,
     completeTaskUpdate,
     { actor: commandActor(user), taskId, outcome: body.outcome, note: body.note, amount: body.amount ?? null },
-    { command: 'complete-task', user, idempotencyKey },
+    { command, user, idempotencyKey },
   );
   return {
     id: task.case_id,

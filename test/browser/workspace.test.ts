@@ -343,6 +343,7 @@ describe('the records on the case', () => {
     expect(await records.textContent()).toContain(dispute.records.contracts![0].id);
     await screenshot(page, '14-case-evidence-side-by-side');
   });
+
 });
 
 describe('lists and the dashboard', () => {
@@ -502,5 +503,30 @@ describe('administration', () => {
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(/400/);
     expect(await refusal.textContent()).toMatch(/invoices\.0\./);
+  });
+});
+
+// Last: its open case and task would change the counts the lists and the dashboard above are checked against.
+describe('a long invoice', () => {
+  it('shows a long invoice a page of lines at a time, the next lines and their findings on demand', async () => {
+    const long = pricingDispute();
+    const skus = Array.from({ length: 60 }, (_, i) => `SKU-${i + 1}`);
+    long.records.contracts![0].prices = skus.map((sku) => ({ sku, unitPrice: '90.00' }));
+    long.records.purchaseOrders![0].lines = skus.map((sku, i) => ({ lineNo: i + 1, sku, quantity: 1, unitPrice: '100.00' }));
+    long.records.workOrders![0].lines = skus.map((sku) => ({ sku, quantityCompleted: 1 }));
+    long.records.invoices![0].lines = skus.map((sku, i) => ({ lineNo: i + 1, sku, quantity: 1, unitPrice: '100.00' }));
+    const longCase = await seedCase(long, 'PRICING', '600.00', 'INVESTIGATION');
+    const page = await stack.signedIn(specialist, `/cases/${longCase}`);
+    const rows = page.getByTestId('evidence-table').locator('tbody tr');
+    const findings = page.getByTestId('findings-table').locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(50);
+    expect(await findings.count()).toBe(50);
+    expect(await page.getByTestId('evidence-more').textContent()).toContain('Lines 1–50 of 60');
+    await page.getByRole('button', { name: 'Show more lines' }).click();
+    await page.getByTestId('evidence-more').waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(60);
+    expect(await findings.count()).toBe(60);
+    expect((await rows.last().locator('th, td').allTextContents()).slice(0, 2).map((c) => c.trim())).toEqual(['60', 'SKU-60']);
   });
 });

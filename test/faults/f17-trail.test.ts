@@ -5,13 +5,11 @@
 // off. The tables' owner is refused by the triggers, but can disable them — which is why the application must not
 // be the owner — and what it does around them is caught: verify_case_trail() names the edited or removed row, the
 // invariant check the removed last row, and nothing else is reported.
-import { randomBytes } from 'node:crypto';
-import { Client as PgClient, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { AppMetrics } from '../../api/observability';
 import { routes } from '../../api/routes';
-import { createPool } from '../../infra/postgres';
 import { startApi, type ApiHarness } from '../support/api';
-import { testDatabaseAdminUrl } from '../support/database';
+import { APP_ROLE, createAppRoleLogin, type AppRoleLogin } from '../support/database';
 import {
   caseViaApi,
   completeTasksViaApi,
@@ -28,35 +26,14 @@ import {
 import { pricingDispute, type TestUser } from '../support/fixtures';
 import { checkInvariants } from '../support/invariants';
 
-const APP_ROLE = 'ar_dispute_app';
-const login = `app_${randomBytes(6).toString('hex')}`;
-const password = randomBytes(18).toString('base64url');
 const metrics = new AppMetrics();
 
 let api: ApiHarness;
+let appRole: AppRoleLogin | undefined;
 let appPool: Pool | undefined;
 let cast: Cast;
 let admin: TestUser;
 let auditor: TestUser;
-let loginCreated = false;
-
-async function asAdmin<T>(run: (admin: PgClient) => Promise<T>): Promise<T> {
-  const client = new PgClient({ connectionString: testDatabaseAdminUrl() });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function asLogin(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = login;
-  parsed.password = password;
-  return parsed.toString();
-}
 
 /** The SQLSTATE and message a statement failed with, or 'ok'. */
 async function refusal(db: Pick<Pool, 'query'>, sql: string, params: unknown[] = []): Promise<string> {
@@ -74,9 +51,8 @@ beforeAll(async () => {
     worker: true,
     app: { metrics },
     appPool: async (db) => {
-      await asAdmin((a) => a.query(`CREATE ROLE ${a.escapeIdentifier(login)} LOGIN PASSWORD ${a.escapeLiteral(password)} IN ROLE ${APP_ROLE}`));
-      loginCreated = true;
-      appPool = createPool(asLogin(db.url), { max: 10, applicationName: 'f17 application role' });
+      appRole = await createAppRoleLogin(db);
+      appPool = appRole.pool;
       return appPool;
     },
   });
@@ -86,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  if (loginCreated) await asAdmin((a) => a.query(`DROP ROLE IF EXISTS ${a.escapeIdentifier(login)}`));
+  await appRole?.drop();
 });
 
 let finished: HttpCase[];
@@ -95,7 +71,7 @@ let inFlight: HttpCase[];
 it('runs every route of the table, and the whole life of a case, as the application role', async () => {
   const { rows } = await appPool!.query(`SELECT current_user AS me, pg_has_role(current_user, $1, 'MEMBER') AS member,
       (SELECT tableowner FROM pg_tables WHERE tablename = 'case_events') AS owner`, [APP_ROLE]);
-  expect(rows[0]).toEqual({ me: login, member: true, owner: expect.not.stringMatching(login) });
+  expect(rows[0]).toEqual({ me: appRole!.login, member: true, owner: expect.not.stringMatching(appRole!.login) });
 
   // A case parked on a malformed record: retry-evidence is accepted (and parks it again) until the record is fixed.
   const parkedFixture = pricingDispute();
@@ -120,9 +96,11 @@ it('runs every route of the table, and the whole life of a case, as the applicat
     [`/api/invoices?number=${c.fixture.invoiceNumber}`, auditor],
     ['/api/disputes?status=CLOSED', auditor],
     [`/api/disputes/${c.caseNumber}`, cast.salesOps],
+    [`/api/disputes/${c.caseNumber}/evidence`, cast.salesOps],
     ['/api/tasks?status=OPEN', cast.salesOps],
     ['/api/reports/cycle-time?groupBy=team', cast.manager],
     ['/api/reports/overview', auditor],
+    ['/api/records/imports', auditor],
   ];
   for (const [path, user] of gets) {
     const res = await api.request('GET', path, { token: user.token });

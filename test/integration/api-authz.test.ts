@@ -150,7 +150,7 @@ describe('public routes', () => {
   it('GET /health answers 200 when PostgreSQL and Temporal do', async () => {
     const res = await api.request('GET', '/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', postgres: 'ok', temporal: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', postgres: 'ok', temporal: 'ok', workers: expect.any(Number) });
   });
 
   it('GET /openapi.json documents every route of the table, its inputs, errors and security', async () => {

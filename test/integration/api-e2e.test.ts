@@ -181,12 +181,13 @@ it('carries a pricing dispute from import to credit memo through HTTP', async ()
   });
   expect(lateKeyed.body.error.code).toBe('CONFLICT');
 
-  // Importing the invoice again cannot bring its total below what was credited.
+  // The invoice has a case and a memo: importing it again cannot change its lines (so nor bring its total below what
+  // was credited).
   const shrunk = structuredClone(fixture.records.invoices![0]);
   shrunk.lines[0].quantity = 0.5;
   const refused = await api.request('POST', '/api/records/import', { token: admin.token, body: { invoices: [shrunk] } });
   expect(refused.status).toBe(422);
-  expect(refused.body.error.details[0].field).toBe('invoices.0.lines');
+  expect(refused.body.error.details).toEqual([{ field: 'invoices.0.lines', message: expect.stringMatching(/locked by case/) }]);
 });
 
 it('opens a case once per Idempotency-Key, even when the requests race', async () => {
@@ -204,8 +205,9 @@ it('opens a case once per Idempotency-Key, even when the requests race', async (
     body: { invoiceNumber: fixture.invoiceNumber, disputedAmount: '11.00', reasonCode: 'PRICING', description: 'billed above contract' },
     headers: { 'idempotency-key': 'same-key' },
   });
-  expect(different.status).toBe(409);
+  expect(different.status).toBe(422);
   expect(different.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  expect(different.body.error.details).toEqual([{ field: 'Idempotency-Key', message: expect.any(String), in: 'header' }]);
 
   // Keys belong to their user: another specialist's same key is another case.
   const theirs = await api.request('POST', '/api/disputes', {
@@ -236,16 +238,24 @@ it('refuses a credit above the open balance (422), and cancels with the open tas
   const opened = await openCase(fixture.invoiceNumber, '500.00');
   await untilCase(opened.id, 'stage RESOLUTION', (c) => c.stage === 'RESOLUTION');
 
-  // The invoice is corrected in the source after the case was opened: 4 × 100.00, so 400.00 open.
-  const corrected = structuredClone(fixture.records.invoices![0]);
-  corrected.lines[0].quantity = 4;
-  await importRecords({ invoices: [corrected] });
+  // Another case on the invoice is credited 700.00 meanwhile: 300.00 stays open.
+  const other = await openCase(fixture.invoiceNumber, '700.00');
+  await untilCase(other.id, 'stage RESOLUTION', (c) => c.stage === 'RESOLUTION');
+  const bigManager = await api.user('manager');
+  const proposed = await api.request('POST', `/api/disputes/${other.id}/resolution`, {
+    token: specialist.token,
+    body: { type: 'CREDIT', amount: '700.00', rootCause: 'x' },
+  });
+  expect(proposed.status).toBe(200);
+  const approved = await api.request('POST', `/api/disputes/${other.id}/decision`, { token: bigManager.token, body: { decision: 'APPROVE' } });
+  expect(approved.status).toBe(200);
+  await untilCase(other.id, 'its memo', (c) => c.status === 'CLOSED');
   const overBalance = await api.request('POST', `/api/disputes/${opened.id}/resolution`, {
     token: specialist.token,
     body: { type: 'CREDIT', amount: '450.00', rootCause: 'x' },
   });
   expect(overBalance.status).toBe(422);
-  expect(overBalance.body.error.details).toEqual([{ field: 'amount', message: expect.stringMatching(/open balance 400\.00/) }]);
+  expect(overBalance.body.error.details).toEqual([{ field: 'amount', message: expect.stringMatching(/open balance 300\.00/) }]);
 
   const cancelled = await api.request('POST', `/api/disputes/${opened.caseNumber}/cancel`, { token: manager.token, body: { reason: 'customer withdrew' } });
   expect(cancelled.status).toBe(200);
@@ -299,12 +309,13 @@ it('reports cycle time, stage time and aging from the read model', async () => {
   const res = await api.request('GET', '/api/reports/cycle-time', { token: auditor.token });
   expect(res.status).toBe(200);
   const report = res.body;
-  expect(report.overall.count).toBeGreaterThanOrEqual(6);
-  expect(report.overall.closedCount).toBe(1);
+  expect(report.overall.count).toBeGreaterThanOrEqual(7);
+  // The first test's case, and the one credited to bring another's open balance down.
+  expect(report.overall.closedCount).toBe(2);
   expect(report.overall.medianHours).toEqual(expect.any(Number));
-  expect(report.groups).toContainEqual(expect.objectContaining({ key: 'PRICING', closedCount: 1 }));
+  expect(report.groups).toContainEqual(expect.objectContaining({ key: 'PRICING', closedCount: 2 }));
   expect(report.stages.map((s: { stage: string }) => s.stage)).toEqual(['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL', 'CREDIT_MEMO']);
-  expect(report.stages.find((s: { stage: string }) => s.stage === 'APPROVAL').count).toBe(1);
+  expect(report.stages.find((s: { stage: string }) => s.stage === 'APPROVAL').count).toBe(2);
   expect(report.aging.map((a: { bucket: string }) => a.bucket)).toEqual(['0-7', '8-30', '31-60', '61-90', '>90']);
   expect(report.aging[0].count).toBe(report.overall.openCount);
 

@@ -549,7 +549,7 @@ describe('limits and outages', () => {
       expect(me.headers.get('retry-after')).toBe('5');
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(503);
-      expect(await health.json()).toEqual({ status: 'unavailable', postgres: 'unavailable', temporal: 'ok' });
+      expect(await health.json()).toEqual({ status: 'unavailable', postgres: 'unavailable', temporal: 'ok', workers: expect.any(Number) });
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deadPool.end();
@@ -572,10 +572,15 @@ describe('limits and outages', () => {
       });
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('SERVICE_UNAVAILABLE');
-      expect(await rowCounts()).toEqual(before);
+      // No case: only the key the opening was reserved under, which the answer names, so a retry opens this case.
+      const key = res.headers.get('idempotency-key');
+      expect(key).toEqual(expect.any(String));
+      expect(await rowCounts()).toEqual({ ...before, idempotency_keys: before.idempotency_keys + 1 });
+      const { rows } = await api.db.pool.query('SELECT user_id, command FROM idempotency_keys WHERE key = $1', [key]);
+      expect(rows).toEqual([{ user_id: specialist.id, command: 'open' }]);
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(503);
-      expect(await health.json()).toEqual({ status: 'unavailable', postgres: 'ok', temporal: 'unavailable' });
+      expect(await health.json()).toEqual({ status: 'unavailable', postgres: 'ok', temporal: 'unavailable', workers: null });
     } finally {
       await close();
       await connection.close();

@@ -49,3 +49,33 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
     })());
   return { name, url, pool, drop };
 }
+
+/** The role the API and the worker are given in production (migrations/0003_app_role.sql). */
+export const APP_ROLE = 'ar_dispute_app';
+
+export interface AppRoleLogin {
+  login: string;
+  /** A pool on `db` as that login. */
+  pool: Pool;
+  /** Closes the pool (if the harness has not) and drops the login. */
+  drop(): Promise<void>;
+}
+
+/** A fresh login of the application role, for a test that must run as production does (grants, not ownership). */
+export async function createAppRoleLogin(db: TestDatabase, poolMax = 10): Promise<AppRoleLogin> {
+  const login = `app_${randomBytes(6).toString('hex')}`;
+  const password = randomBytes(18).toString('base64url');
+  await withAdmin((a) => a.query(`CREATE ROLE ${a.escapeIdentifier(login)} LOGIN PASSWORD ${a.escapeLiteral(password)} IN ROLE ${APP_ROLE}`));
+  const url = new URL(db.url);
+  url.username = login;
+  url.password = password;
+  const pool = createPool(url.toString(), { max: poolMax, applicationName: `test ${login}` });
+  return {
+    login,
+    pool,
+    drop: async () => {
+      if (!pool.ended) await pool.end();
+      await withAdmin((a) => a.query(`DROP ROLE IF EXISTS ${a.escapeIdentifier(login)}`));
+    },
+  };
+}

@@ -25,12 +25,12 @@ function depsWith(status: 'RUNNING' | 'COMPLETED' | 'GONE'): { deps: RouteDeps; 
     workflow: { getHandle: () => handle },
   } as unknown as Client;
   const metrics = { commands: { inc: ({ outcome }: { outcome: string }) => outcomes.push(outcome) } };
-  return { deps: { temporal, temporalTimeoutMs: 1_000, metrics } as unknown as RouteDeps, outcomes };
+  return { deps: { temporal, temporalTimeoutMs: 1_000, metrics, workers: { count: async () => 1 } } as unknown as RouteDeps, outcomes };
 }
 
 async function answer(status: 'RUNNING' | 'COMPLETED' | 'GONE'): Promise<{ status: number | undefined; outcomes: string[] }> {
   const { deps, outcomes } = depsWith(status);
-  const err = await sendUpdate(deps, 'dispute:DSP-000001', approve, 'yes', { command: 'decide', user }).catch((e: unknown) => e);
+  const err = await sendUpdate(deps, 'dispute:DSP-000001', approve, 'yes', { command: 'decide', user, idempotencyKey: 'k' }).catch((e: unknown) => e);
   return { status: toAppError(err)?.status, outcomes };
 }
 

@@ -1,7 +1,7 @@
 // The case's notes: calls with the customer, what a team said by phone, anything the trail should not carry.
 // Kept by the server apart from the trail, oldest first, paged.
-import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, api } from '../lib/api';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { formatDateTime } from '../lib/format';
 import type { CaseComment } from '../lib/types';
 import { ErrorMessage, Field, Loading, fieldError } from './common';
@@ -16,6 +16,8 @@ export function Comments({ caseId, canWrite }: { caseId: string; canWrite: boole
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<unknown>();
+  // One key per note: sending it again after an answer was lost posts it once; another text is another note.
+  const key = useRef(newIdempotencyKey());
 
   useEffect(() => {
     const controller = new AbortController();
@@ -54,12 +56,14 @@ export function Comments({ caseId, canWrite }: { caseId: string; canWrite: boole
     setSending(true);
     setSendError(undefined);
     try {
-      const added = await api.addComment(caseId, { body: text.trim() });
+      const added = await api.addComment(caseId, { body: text.trim() }, key.current);
+      key.current = newIdempotencyKey();
       // Oldest first: a new note goes last, once every earlier page is shown.
       if (!cursor) setItems((current) => [...current, added]);
       setText('');
     } catch (err) {
       setSendError(err);
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) key.current = newIdempotencyKey();
     } finally {
       setSending(false);
     }
@@ -98,6 +102,7 @@ export function Comments({ caseId, canWrite }: { caseId: string; canWrite: boole
                 onChange={(e) => {
                   setText(e.target.value);
                   setSendError(undefined);
+                  key.current = newIdempotencyKey();
                 }}
               />
             )}

@@ -2,9 +2,10 @@
 // quantity the work orders completed, with the differences marked in words as well as colour.
 import { Fragment } from 'react';
 import { FINDING_LABELS, formatDate, label } from '../lib/format';
+import type { EvidencePages } from '../lib/hooks';
 import { formatMoney, formatQuantity, fromCents, lineAmount, sumMoney, toCents } from '../lib/money';
 import type { Evidence, Finding, InvoiceLine } from '../lib/types';
-import { Money, Notice, TeamName } from './common';
+import { ErrorMessage, Money, Notice, TeamName } from './common';
 
 interface LineComparison {
   line: InvoiceLine;
@@ -170,7 +171,7 @@ export function EvidenceRecords({ evidence, currency = 'USD' }: { evidence: Evid
         <h3>Purchase order</h3>
         {po ? (
           <p>
-            <strong>{po.id}</strong>, ordered {formatDate(po.orderedAt)}, {po.lines.length} line{po.lines.length === 1 ? '' : 's'}
+            <strong>{po.id}</strong>, ordered {formatDate(po.orderedAt)}, {po.lineCount} line{po.lineCount === 1 ? '' : 's'}
           </p>
         ) : (
           <p className="diff-note">PO {evidence.invoice.purchaseOrderId} is not in the records</p>
@@ -181,7 +182,7 @@ export function EvidenceRecords({ evidence, currency = 'USD' }: { evidence: Evid
         {contract ? (
           <p>
             <strong>{contract.id}</strong>, valid {formatDate(contract.validFrom)} – {contract.validTo ? formatDate(contract.validTo) : 'open-ended'}
-            , {contract.prices.length} price{contract.prices.length === 1 ? '' : 's'}
+            , {contract.priceCount} price{contract.priceCount === 1 ? '' : 's'}
           </p>
         ) : (
           <p className="diff-note">No contract in force on the invoice date</p>
@@ -196,6 +197,7 @@ export function EvidenceRecords({ evidence, currency = 'USD' }: { evidence: Evid
                 <strong>{w.id}</strong> {w.status.toLowerCase()}
                 {w.completedAt ? `, completed ${formatDate(w.completedAt)}` : ''}:{' '}
                 {w.lines.map((l) => `${l.sku} × ${formatQuantity(l.quantityCompleted)}`).join(', ')}
+                {w.lineCount > w.lines.length ? ` (of the lines shown; ${w.lineCount} in all)` : ''}
               </li>
             ))}
           </ul>
@@ -209,8 +211,8 @@ export function EvidenceRecords({ evidence, currency = 'USD' }: { evidence: Evid
           <ul className="plain">
             {otherInvoices.map((i) => (
               <li key={i.number}>
-                <strong>{i.number}</strong>, issued {formatDate(i.issuedAt)}:{' '}
-                {formatMoney(sumMoney(i.lines.map((l) => lineAmount(l.quantity, l.unitPrice))), currency)}
+                <strong>{i.number}</strong>, issued {formatDate(i.issuedAt)}: {formatMoney(i.total, currency)}
+                {i.matchingLineCount ? `; ${i.matchingLineCount} of its ${i.lineCount} lines bill what this invoice bills` : ''}
               </li>
             ))}
           </ul>
@@ -219,6 +221,29 @@ export function EvidenceRecords({ evidence, currency = 'USD' }: { evidence: Evid
         )}
       </div>
     </div>
+  );
+}
+
+/** The comparison of the lines shown so far, the way to more of them, and the records they come from. */
+export function PagedEvidence({ pages, currency, caption }: { pages: EvidencePages; currency: string; caption?: string }) {
+  if (!pages.evidence) return null;
+  const { lines, lineCount } = pages.evidence.invoice;
+  return (
+    <>
+      <EvidenceComparison evidence={pages.evidence} findings={pages.findings} currency={currency} caption={caption} />
+      {lineCount > lines.length ? (
+        <p data-testid="evidence-more">
+          Lines 1–{lines.length} of {lineCount}.{' '}
+          {pages.more ? (
+            <button type="button" className="button-secondary button-small" onClick={pages.more} disabled={pages.loading}>
+              {pages.loading ? 'Loading…' : 'Show more lines'}
+            </button>
+          ) : null}
+        </p>
+      ) : null}
+      <ErrorMessage error={pages.error} />
+      <EvidenceRecords evidence={pages.evidence} currency={currency} />
+    </>
   );
 }
 

@@ -3,6 +3,7 @@
 import { getToken } from './session';
 import type {
   ApiErrorDetail,
+  CaseEvidencePage,
   CycleTimeReport,
   Decision,
   DisputeDetail,
@@ -126,9 +127,9 @@ export const api = {
     request<Page<InvoiceSummary>>('/api/invoices', { query, signal }),
   invoice: (number: string, signal?: AbortSignal) =>
     request<InvoiceAnswer>(`/api/invoices/${encodeURIComponent(number)}`, { signal }),
-  /** The invoice's records before a case exists, read as the case's evidence will be. */
-  invoiceEvidence: (number: string, signal?: AbortSignal) =>
-    request<Evidence>(`/api/invoices/${encodeURIComponent(number)}/evidence`, { signal }),
+  /** The invoice's records before a case exists, read as the case's evidence will be; a page of its lines at a time. */
+  invoiceEvidence: (number: string, cursor?: string, signal?: AbortSignal) =>
+    request<Evidence>(`/api/invoices/${encodeURIComponent(number)}/evidence`, { query: { cursor }, signal }),
 
   openDispute: (
     body: { invoiceNumber: string; disputedAmount: string; reasonCode: ReasonCode; description?: string },
@@ -137,6 +138,9 @@ export const api = {
 
   disputes: (query: Query, signal?: AbortSignal) => request<Page<DisputeSummary>>('/api/disputes', { query, signal }),
   dispute: (id: string, signal?: AbortSignal) => request<DisputeDetail>(`/api/disputes/${encodeURIComponent(id)}`, { signal }),
+  /** The case's evidence after its first page (which the case carries), with the findings of those lines. */
+  caseEvidence: (id: string, cursor: string, signal?: AbortSignal) =>
+    request<CaseEvidencePage>(`/api/disputes/${encodeURIComponent(id)}/evidence`, { query: { cursor }, signal }),
 
   tasks: (query: Query, signal?: AbortSignal) => request<Page<TaskItem>>('/api/tasks', { query, signal }),
   completeTask: (id: string, body: { outcome: TaskOutcome; note: string; amount?: string }, idempotencyKey: string) =>
@@ -154,7 +158,8 @@ export const api = {
 
   comments: (id: string, query: Query, signal?: AbortSignal) =>
     request<Page<CaseComment>>(`/api/disputes/${encodeURIComponent(id)}/comments`, { query, signal }),
-  addComment: (id: string, body: { body: string }) => request<CaseComment>(`/api/disputes/${encodeURIComponent(id)}/comments`, { body }),
+  addComment: (id: string, body: { body: string }, idempotencyKey: string) =>
+    request<CaseComment>(`/api/disputes/${encodeURIComponent(id)}/comments`, { body, idempotencyKey }),
   retryEvidence: (id: string, idempotencyKey: string) =>
     request<unknown>(`/api/disputes/${encodeURIComponent(id)}/retry-evidence`, { body: {}, idempotencyKey }),
 

@@ -79,14 +79,16 @@ export interface InvoiceSummary {
   dueAt: string;
 }
 
-// ---- source records (the shapes of POST /api/records/import)
+// ---- evidence: the source records around an invoice, a page of its lines at a time
 
+/** The records shown with a page of the invoice's lines: those of the page's SKUs; `…Count` says how many in all. */
 export interface Contract {
   id: string;
   customerId: string;
   currency: string;
   validFrom: string;
   validTo: string | null;
+  priceCount: number;
   prices: { sku: string; unitPrice: string }[];
 }
 
@@ -95,6 +97,7 @@ export interface PurchaseOrder {
   customerId: string;
   contractId?: string | null;
   orderedAt: string;
+  lineCount: number;
   lines: { lineNo: number; sku: string; quantity: number; unitPrice: string }[];
 }
 
@@ -103,6 +106,7 @@ export interface WorkOrder {
   purchaseOrderId: string;
   status: 'OPEN' | 'PARTIAL' | 'COMPLETED' | 'CANCELLED';
   completedAt?: string | null;
+  lineCount: number;
   lines: { sku: string; quantityCompleted: number }[];
 }
 
@@ -113,7 +117,19 @@ export interface SourceInvoice {
   issuedAt: string;
   dueAt: string;
   currency: string;
+  total: string;
+  lineCount: number;
   lines: InvoiceLine[];
+}
+
+/** Another invoice on the PO, with its lines that bill a SKU and quantity of a page's line (matchesLineNo) again. */
+export interface OtherInvoice {
+  number: string;
+  issuedAt: string;
+  total: string;
+  lineCount: number;
+  matchingLineCount: number;
+  matchingLines: (InvoiceLine & { matchesLineNo: number })[];
 }
 
 export interface Evidence {
@@ -121,7 +137,15 @@ export interface Evidence {
   purchaseOrder: PurchaseOrder | null;
   contract: Contract | null;
   workOrders: WorkOrder[];
-  otherInvoices: SourceInvoice[];
+  otherInvoices: OtherInvoice[];
+  /** The next page of the invoice's lines; null on the last. */
+  nextCursor: string | null;
+}
+
+/** GET /api/disputes/:id/evidence */
+export interface CaseEvidencePage {
+  evidence: Evidence;
+  findings: Finding[];
 }
 
 // ---- cases
@@ -216,13 +240,15 @@ export interface DisputeDetail extends DisputeSummary {
   /** Why the case takes no command but cancel: an event of its trail could not be stored as sent. */
   parkedError?: string | null;
   invoice: { total: string; openBalance: string };
+  /** The invoice's own findings and those of the lines on the evidence's first page. */
   findings: Finding[];
+  findingCount: number;
   tasks: CaseTask[];
   resolution: Resolution | null;
   approvals: Approval[];
   creditMemos: CreditMemo[];
   events: CaseEvent[];
-  /** The records the case was analysed against; null until they are collected. */
+  /** The records the case was analysed against, their first page; null until they are collected. */
   evidence: Evidence | null;
 }
 

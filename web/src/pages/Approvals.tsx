@@ -3,10 +3,10 @@
 import { useEffect, useState } from 'react';
 import { DecisionForm, approvalBlock } from '../components/actions';
 import { DefinitionList, ErrorMessage, Loading, Money, Notice, useMe } from '../components/common';
-import { EvidenceComparison, EvidenceRecords, FindingsTable } from '../components/evidence';
+import { FindingsTable, PagedEvidence } from '../components/evidence';
 import { api } from '../lib/api';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../lib/format';
-import { useDocumentTitle } from '../lib/hooks';
+import { useDocumentTitle, useEvidencePages } from '../lib/hooks';
 import { formatMoney } from '../lib/money';
 import { href } from '../lib/router';
 import type { DisputeDetail, DisputeSummary } from '../lib/types';
@@ -141,13 +141,7 @@ export function ApprovalsPage() {
                     {d.resolution?.note ? <p className="description">“{d.resolution.note}”</p> : null}
                     <details>
                       <summary>Findings and evidence</summary>
-                      <FindingsTable findings={d.findings} currency={d.currency} />
-                      {d.evidence ? (
-                        <>
-                          <EvidenceComparison evidence={d.evidence} findings={d.findings} currency={d.currency} />
-                          <EvidenceRecords evidence={d.evidence} currency={d.currency} />
-                        </>
-                      ) : null}
+                      <ApprovalEvidence dispute={d} />
                       <p>
                         Tasks:{' '}
                         {d.tasks.length
@@ -182,5 +176,17 @@ export function ApprovalsPage() {
         </button>
       ) : null}
     </div>
+  );
+}
+
+/** The findings and the evidence behind a proposal, more of its lines on demand. */
+function ApprovalEvidence({ dispute }: { dispute: DisputeDetail }) {
+  const pages = useEvidencePages(dispute.evidence, dispute.findings, (cursor) => api.caseEvidence(dispute.id, cursor));
+  const currency = dispute.currency ?? 'USD';
+  return (
+    <>
+      <FindingsTable findings={pages.findings} currency={currency} />
+      <PagedEvidence pages={pages} currency={currency} />
+    </>
   );
 }

@@ -15,10 +15,10 @@ import {
   useMe,
 } from '../components/common';
 import { Comments } from '../components/comments';
-import { EvidenceComparison, EvidenceMissing, EvidenceRecords, FindingsTable } from '../components/evidence';
+import { EvidenceMissing, FindingsTable, PagedEvidence } from '../components/evidence';
 import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../lib/format';
-import { useDocumentTitle, useLoad } from '../lib/hooks';
+import { useDocumentTitle, useEvidencePages, useLoad } from '../lib/hooks';
 import { href, useLocation } from '../lib/router';
 import type { DisputeDetail, Me, WebConfig } from '../lib/types';
 
@@ -37,6 +37,7 @@ export function CasePage({ id }: { id: string }) {
   const config = useLoad((signal) => api.config(signal), []);
   const d = dispute.data;
   useEffect(() => setSettled(Boolean(d && d.status !== 'OPEN')), [d]);
+  const pages = useEvidencePages(d?.evidence ?? null, d?.findings ?? [], (cursor) => api.caseEvidence(id, cursor));
   const open = d?.status === 'OPEN';
   if (!d) {
     return (
@@ -100,10 +101,7 @@ export function CasePage({ id }: { id: string }) {
               </p>
             ) : null}
             {d.evidence ? (
-              <>
-                <EvidenceComparison evidence={d.evidence} findings={d.findings} currency={currency} />
-                <EvidenceRecords evidence={d.evidence} currency={currency} />
-              </>
+              <PagedEvidence pages={pages} currency={currency} />
             ) : d.evidenceError || d.stage !== 'EVIDENCE' ? (
               <EvidenceMissing reason={d.evidenceError} />
             ) : null}
@@ -111,7 +109,18 @@ export function CasePage({ id }: { id: string }) {
           </Section>
 
           <Section title="Findings" id="findings">
-            {d.stage === 'EVIDENCE' ? <p>The analysis runs once the evidence is in.</p> : <FindingsTable findings={d.findings} currency={currency} />}
+            {d.stage === 'EVIDENCE' ? (
+              <p>The analysis runs once the evidence is in.</p>
+            ) : (
+              <>
+                <FindingsTable findings={pages.findings} currency={currency} />
+                {d.findingCount > pages.findings.length ? (
+                  <p className="muted">
+                    The findings of the invoice lines shown: {pages.findings.length} of {d.findingCount}. Show more lines in the evidence for the rest.
+                  </p>
+                ) : null}
+              </>
+            )}
             <DefinitionList
               items={[
                 ['Overbilled', <Money key="o" amount={d.overbilled} currency={currency} />],

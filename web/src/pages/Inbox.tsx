@@ -3,10 +3,10 @@
 import { useEffect, useState } from 'react';
 import { CompleteTaskForm } from '../components/actions';
 import { ErrorMessage, Field, Loading, Money, Notice, Section, StatusBadge, TeamName, useMe } from '../components/common';
-import { EvidenceComparison, EvidenceMissing, EvidenceRecords, FindingsTable } from '../components/evidence';
+import { EvidenceMissing, FindingsTable, PagedEvidence } from '../components/evidence';
 import { api } from '../lib/api';
 import { dueText, formatDateTime, teamLabel } from '../lib/format';
-import { useDocumentTitle, useLoad } from '../lib/hooks';
+import { useDocumentTitle, useEvidencePages, useLoad } from '../lib/hooks';
 import { sumMoney } from '../lib/money';
 import { href, navigate, useLocation } from '../lib/router';
 import { DEFAULT_TEAMS, TASK_STATUSES, type TaskItem } from '../lib/types';
@@ -194,6 +194,7 @@ function isOverdue(t: TaskItem): boolean {
 function TaskDetail({ task, canComplete, onDone }: { task: TaskItem; canComplete: boolean; onDone(message: string): void }) {
   const dispute = useLoad((signal) => api.dispute(task.disputeId, signal), [task.disputeId]);
   const d = dispute.data;
+  const pages = useEvidencePages(d?.evidence ?? null, d?.findings ?? [], (cursor) => api.caseEvidence(task.disputeId, cursor));
   const currency = d?.currency ?? 'USD';
   return (
     <div data-testid="task-detail">
@@ -228,12 +229,7 @@ function TaskDetail({ task, canComplete, onDone }: { task: TaskItem; canComplete
       <Section title="Evidence" id="task-evidence">
         {dispute.error ? <ErrorMessage error={dispute.error} /> : null}
         {!d && !dispute.error ? <Loading what="the evidence" /> : null}
-        {d && d.evidence ? (
-          <>
-            <EvidenceComparison evidence={d.evidence} findings={d.findings} currency={currency} />
-            <EvidenceRecords evidence={d.evidence} currency={currency} />
-          </>
-        ) : null}
+        {d && d.evidence ? <PagedEvidence pages={pages} currency={currency} /> : null}
         {d && !d.evidence ? <EvidenceMissing reason={d.evidenceError} /> : null}
       </Section>
     </div>

@@ -2,10 +2,10 @@
 // orders, and open a case on it in the same place. The search runs on the server, a page at a time.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { DefinitionList, ErrorMessage, Field, Loading, Money, Notice, Section, fieldError } from '../components/common';
-import { EvidenceComparison, EvidenceRecords } from '../components/evidence';
+import { PagedEvidence } from '../components/evidence';
 import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { REASON_LABELS, formatDate } from '../lib/format';
-import { useDocumentTitle, useLoad } from '../lib/hooks';
+import { useDocumentTitle, useEvidencePages, useLoad } from '../lib/hooks';
 import { compareMoney, formatMoney, isMoneyInput } from '../lib/money';
 import { href, navigate, useLocation } from '../lib/router';
 import { REASON_CODES, type InvoiceAnswer, type InvoiceSummary, type ReasonCode } from '../lib/types';
@@ -144,11 +144,12 @@ function SearchResults({ number, customer }: { number: string; customer: string 
 function ChosenInvoice({ number, backTo }: { number: string; backTo: string | null }) {
   const found = useLoad(
     async (signal) => {
-      const [invoice, evidence] = await Promise.all([api.invoice(number, signal), api.invoiceEvidence(number, signal)]);
+      const [invoice, evidence] = await Promise.all([api.invoice(number, signal), api.invoiceEvidence(number, undefined, signal)]);
       return { invoice, evidence };
     },
     [number],
   );
+  const pages = useEvidencePages(found.data?.evidence ?? null, [], async (cursor) => ({ evidence: await api.invoiceEvidence(number, cursor) }));
   const back = backTo ? (
     <p>
       <a href={backTo}>Back to the invoices found</a>
@@ -163,7 +164,7 @@ function ChosenInvoice({ number, backTo }: { number: string; backTo: string | nu
     );
   }
   if (!found.data) return <Loading what={`invoice ${number}`} />;
-  const { invoice, evidence } = found.data;
+  const { invoice } = found.data;
   return (
     <>
       {back}
@@ -184,8 +185,7 @@ function ChosenInvoice({ number, backTo }: { number: string; backTo: string | nu
             {invoice.creditMemos.map((m) => `${m.number} (${formatMoney(m.amount, invoice.currency)})`).join(', ')}
           </p>
         ) : null}
-        <EvidenceComparison evidence={evidence} currency={invoice.currency} />
-        <EvidenceRecords evidence={evidence} currency={invoice.currency} />
+        <PagedEvidence pages={pages} currency={invoice.currency} />
       </Section>
       <OpenCaseForm invoice={invoice} />
     </>

@@ -1,0 +1,74 @@
+// Idempotency-Key as the IETF draft has it: a key names one request of one user. The same key with the same request
+// again gets the first answer; with another request (another body, another case or task, another command) it is
+// a 422, and nothing is applied. Keys are kept in PostgreSQL, one row per (user, key), whatever the command, so a
+// key used to open a case cannot be reused to cancel another. Keys are per user: two users' keys never meet.
+import { createHash } from 'node:crypto';
+import type { Queryable } from './db';
+import { AppError } from './errors';
+
+/** What a key was (or is about to be) used for. */
+export interface KeyedRequest {
+  /** e.g. 'open', 'resolution', 'complete-task', 'comment'. */
+  command: string;
+  /** The case the command is about (for an opening: the case reserved for it). */
+  caseId: string;
+  /** requestHash of what the request asks. */
+  hash: string;
+}
+
+/**
+ * SHA-256 (hex) of a request as parsed and normalised (so "12.5" and "12.50" are the same amount); the value's key
+ * order is its schema's, fixed by the code.
+ */
+export function requestHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+export function keyReused(): AppError {
+  return new AppError(
+    422,
+    'IDEMPOTENCY_KEY_REUSED',
+    'this Idempotency-Key was already used for another request; a new request needs a new key',
+    [{ field: 'Idempotency-Key', message: 'was already used for another request', in: 'header' }],
+  );
+}
+
+/** What the first use of a key left behind, for its retries to answer the same. */
+export interface EarlierUse {
+  /** The comment a comment's key posted. */
+  commentId: string | null;
+}
+
+/**
+ * The key's earlier use for this very request (a retry: it must get the first answer), or null when the key was
+ * never used. A key used for another request is refused.
+ */
+export async function earlierUse(db: Queryable, userId: string, key: string, request: KeyedRequest): Promise<EarlierUse | null> {
+  const { rows } = await db.query(
+    'SELECT command, case_id, request_hash, comment_id FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+    [userId, key],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  if (row.command !== request.command || row.case_id !== request.caseId || row.request_hash !== request.hash) throw keyReused();
+  return { commentId: row.comment_id };
+}
+
+/**
+ * Binds the key to the request before it is applied: null when this request bound it. A concurrent request that
+ * bound it first wins: this one is then its retry (its earlier use is answered), or a 422 when it asks something else.
+ */
+export async function claimKey(
+  db: Queryable,
+  userId: string,
+  key: string,
+  request: KeyedRequest,
+  commentId: string | null = null,
+): Promise<EarlierUse | null> {
+  const { rowCount } = await db.query(
+    `INSERT INTO idempotency_keys (user_id, key, command, case_id, request_hash, comment_id) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (user_id, key) DO NOTHING`,
+    [userId, key, request.command, request.caseId, request.hash, commentId],
+  );
+  return rowCount ? null : earlierUse(db, userId, key, request);
+}
