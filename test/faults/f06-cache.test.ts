@@ -72,4 +72,5 @@ it(`finishes ${CASES} open cases with a cache of ${CACHE}, within its memory bud
   // The cache was full, and never fuller.
   expect(samples.cached).toBe(CACHE);
   expect(samples.rss).toBeLessThan(RSS_BUDGET_MIB);
-}, 300_000);
+  // 500 whole lives take 2.5 min alone on 2 cores, and twice that beside the suite's other stacks: a bound, not a goal.
+}, 600_000);
