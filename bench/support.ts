@@ -302,7 +302,9 @@ export interface NodeProcess {
  * Not detached: a Ctrl-C in the terminal reaches it too, and cleanup() stops it otherwise.
  */
 export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv): NodeProcess {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], {
+  // BENCH_NODE_ARGS: extra node flags for the benchmark's own processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, ['--expose-gc', ...extra, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -323,7 +325,7 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
       await exited;
     }
   };
-  onCleanup(() => stop('SIGKILL'));
+  onCleanup(() => stop());
   return {
     child,
     pid,
