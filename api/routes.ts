@@ -46,7 +46,7 @@ import {
   userRequest,
   userRevokedResponse,
   webConfigResponse,
-} from './schemas';
+} from '../contract';
 import {
   cancel,
   decide,

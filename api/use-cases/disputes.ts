@@ -31,7 +31,7 @@ import {
 import { AppError } from '../errors';
 import { caseEvidencePage, type LineWindow } from '../evidence';
 import type { RouteDeps } from '../route';
-import { LIMIT_DEFAULT } from '../schemas';
+import { LIMIT_DEFAULT } from '../../contract';
 import type {
   cancelRequest,
   caseEvidenceResponse,
@@ -46,7 +46,7 @@ import type {
   openDisputeResponse,
   resolutionRequest,
   retryEvidenceRequest,
-} from '../schemas';
+} from '../../contract';
 
 type Opened = z.input<typeof openDisputeResponse>;
 

@@ -1,7 +1,7 @@
 // A dispute's whole life through HTTP, against the real worker on the dev server: import → open → investigation →
 // the right team completes the task → proposal → approval within limit → credit memo → closed; plus idempotent
 // opening and commands, the open-balance refusal, cancellation, and the cycle-time report over it all.
-import type { RecordsImport } from '../../schemas/records';
+import type { RecordsImport } from '../../contract';
 import { eventually, startApi, type ApiHarness } from '../support/api';
 import { pricingDispute, type TestUser } from '../support/fixtures';
 
