@@ -49,7 +49,11 @@ export const disputeSummary = z.object({
   closedAt: isoTimestamp.nullable(),
 });
 
-export const disputeListResponse = page(disputeSummary);
+/** A case in a list: its summary and what it waits on a manager for, so an approval queue needs no case one by one. */
+export const disputeListItem = disputeSummary.extend({
+  proposal: resolutionOut.nullable().meta({ description: "The case's latest proposal, as the case's resolution; null when none" }),
+});
+export const disputeListResponse = page(disputeListItem);
 
 export const caseTaskOut = z.object({
   id: uuid,
@@ -126,6 +130,7 @@ export const commandResponse = z.object({
 });
 
 export type DisputeSummary = z.infer<typeof disputeSummary>;
+export type DisputeListItem = z.infer<typeof disputeListItem>;
 export type DisputeDetail = z.infer<typeof disputeDetail>;
 export type CaseTask = z.infer<typeof caseTaskOut>;
 export type CreditMemo = z.infer<typeof creditMemoOut>;

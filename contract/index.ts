@@ -11,5 +11,6 @@ export * from './tasks';
 export * from './comments';
 export * from './reports';
 export * from './users';
+export * from './teams';
 export * from './operations';
 export type * from '../domain/types';
