@@ -263,10 +263,12 @@ export interface NodeProcess {
 
 /**
  * `node --import tsx <script>`: node itself, not the tsx CLI wrapper, so a SIGKILL hits the process under test.
- * cleanup() kills it, whatever happens.
+ * cleanup() stops it, whatever happens.
  */
 export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv): NodeProcess {
-  const group = spawnGroup(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], {
+  // BENCH_NODE_ARGS: extra node flags for the benchmark's own processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const group = spawnGroup(process.execPath, ['--expose-gc', ...extra, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -279,10 +281,8 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
     void group.exited.then(() => reject(new Error(`${script} exited before it was ready`)));
   });
   ready.catch(() => undefined);
-  onCleanup(async () => {
-    group.signal('SIGKILL');
-    await group.exited;
-  });
+  // Gracefully, so that a profiling run's processes write their profiles.
+  onCleanup(() => group.stop());
   return {
     pid: group.pid,
     signal: group.signal,
