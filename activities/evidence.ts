@@ -9,8 +9,8 @@ import { SYSTEM_ACTOR, type RecordedEvent } from '../domain/events';
 import { parseMoney } from '../domain/money';
 import { summariseEvidence } from '../domain/evidence';
 import { unstorableFields } from '../domain/text';
-import type { Analysis, Evidence, Invoice } from '../domain/types';
-import { contractSchema, invoiceSchema, purchaseOrderSchema, workOrderSchema } from '../schemas/records';
+import type { Analysis, Evidence, Invoice } from '../contract';
+import { contractSchema, invoiceSchema, purchaseOrderSchema, workOrderSchema } from '../contract';
 import { isValueError, withTransaction } from '../infra/postgres';
 import { insertEvents } from './case-store';
 import type { RecordsSource } from './records-source';
@@ -108,13 +108,28 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
           WHERE id = $1`,
         [input.caseId, JSON.stringify(summariseEvidence(evidence)), parseMoney(analysis.overbilled), parseMoney(analysis.recommendedCredit)],
       );
-      for (const [ordinal, f] of analysis.findings.entries()) {
-        await client.query(
-          `INSERT INTO findings (case_id, ordinal, code, team, line_no, expected, actual, amount_minor)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [input.caseId, ordinal, f.code, f.team, f.lineNo ?? null, f.expected, f.actual, parseMoney(f.amount)],
-        );
-      }
+      // One statement for all of them: a long invoice has thousands.
+      await client.query(
+        `INSERT INTO findings (case_id, ordinal, code, team, line_no, expected, actual, amount_minor)
+         SELECT $1, f.n - 1, f.code, f.team, f.line_no, f.expected, f.actual, f.amount_minor
+           FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
+                  AS (code text, team text, line_no integer, expected text, actual text, amount_minor bigint))
+                WITH ORDINALITY AS f(code, team, line_no, expected, actual, amount_minor, n)`,
+        [
+          input.caseId,
+          JSON.stringify(
+            analysis.findings.map((f) => ({
+              code: f.code,
+              team: f.team,
+              line_no: f.lineNo ?? null,
+              expected: f.expected,
+              actual: f.actual,
+              // bigint as a JSON string: PostgreSQL reads it into bigint exactly.
+              amount_minor: parseMoney(f.amount).toString(),
+            })),
+          ),
+        ],
+      );
     });
   } catch (err) {
     // A value the records hold but the database cannot (a total beyond its range): as final as a malformed record.

@@ -27,7 +27,8 @@ import {
   type DisputeInput,
 } from '../domain/messages';
 import type { CaseEvent } from '../domain/events';
-import type { Analysis, Finding, Stage, Team } from '../domain/types';
+import type { Stage, Team } from '../domain/types';
+import type { Analysis, Finding } from '../contract';
 import { DisputeState, type DisputeStateData, type TaskState } from './dispute-state';
 import { Trail } from './trail';
 
