@@ -3,7 +3,7 @@
 // a 422, and nothing is applied. Keys are kept in PostgreSQL, one row per (user, key), whatever the command, so a
 // key used to open a case cannot be reused to cancel another. Keys are per user: two users' keys never meet.
 import { createHash } from 'node:crypto';
-import type { Queryable } from './db';
+import type { Queryable } from '../read-model/sql';
 import { AppError } from './errors';
 
 /** What a key was (or is about to be) used for. */

@@ -5,7 +5,7 @@
 import type { Pool } from 'pg';
 import { cycleTimeReport } from '../api/use-cases/reports';
 import { cycleTimeQuery } from '../contract';
-import type { Queryable } from '../api/db';
+import type { Queryable } from '../read-model/sql';
 import { backgroundLoad } from './cases';
 import { compare, interleave, median, p95, progress, runPool, sleep, startApi, type BenchContext, type SectionResult } from './support';
 

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import type { z } from 'zod';
 import { withTransaction } from '../../infra/postgres';
 import type { AuthUser } from '../auth';
-import { encodeCursor, isoSql, preciseSql, UUID_PATTERN, type Queryable } from '../db';
+import { encodeCursor, isoSql, preciseSql, UUID_PATTERN, type Queryable } from '../../read-model/sql';
 import { AppError } from '../errors';
 import { claimKey, requestHash, type KeyedRequest } from '../idempotency';
 import type { commentListQuery, commentListResponse, commentOut, commentRequest } from '../../contract';

@@ -27,10 +27,14 @@ import {
   preciseSql,
   sqlParams,
   type Queryable,
-} from '../db';
+  type Row,
+} from '../../read-model/sql';
 import { AppError } from '../errors';
 import { caseEvidencePage, type LineWindow } from '../evidence';
 import type { RouteDeps } from '../route';
+import { LATEST_RESOLUTION, SUMMARY_COLUMNS, VISIBLE_TO_TEAM, caseKey, money, resolutionOf, summaryOf } from '../../read-model/cases';
+import { findingsOfLines } from '../../read-model/findings';
+import { insertCase } from '../../read-model/projection';
 import { LIMIT_DEFAULT } from '../../contract';
 import type {
   cancelRequest,
@@ -40,11 +44,9 @@ import type {
   disputeDetail,
   disputeListQuery,
   disputeListResponse,
-  disputeSummary,
   evidenceQuery,
   openDisputeRequest,
   openDisputeResponse,
-  resolutionOut,
   resolutionRequest,
   retryEvidenceRequest,
 } from '../../contract';
@@ -160,16 +162,20 @@ async function startCase(
     // Only a retry of a reservation gets here: the earlier attempt did start it.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  // No conflict target: this request, a concurrent one with the same key and the workflow's first activity may all
-  // write this row at once, and an insert that meets another's uncommitted row on case_number or workflow_id
-  // before id would fail instead of doing nothing (seen once in 300 by the chaos run).
-  await deps.pool.query(
-    `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
-                        reason_code, description, opened_by, opened_at, stage_entered_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING`,
-    [reserved.caseId, reserved.caseNumber, reserved.workflowId, body.invoiceNumber, invoice.customer_id, invoice.currency,
-      parseMoney(body.disputedAmount), body.reasonCode, body.description, user.id, reserved.openedAt],
-  );
+  // The workflow's first activity writes the same row: whichever comes first makes it.
+  await insertCase(deps.pool, {
+    id: reserved.caseId,
+    caseNumber: reserved.caseNumber,
+    workflowId: reserved.workflowId,
+    invoiceNumber: body.invoiceNumber,
+    customerId: invoice.customer_id,
+    currency: invoice.currency,
+    disputedAmount: body.disputedAmount,
+    reasonCode: body.reasonCode,
+    description: body.description,
+    openedBy: user.id,
+    openedAt: reserved.openedAt,
+  });
   return openedCase(reserved);
 }
 
@@ -199,62 +205,6 @@ async function earlierOpening(
 }
 
 // ---------------------------------------------------------------- reading
-
-type Summary = z.input<typeof disputeSummary>;
-
-const SUMMARY_COLUMNS = `
-  c.id, c.case_number, c.workflow_id, c.status, c.stage, c.invoice_number, c.customer_id, c.currency,
-  c.disputed_minor::text AS disputed_minor, c.reason_code, c.recommended_credit_minor::text AS recommended_credit_minor,
-  ${isoSql('c.opened_at')} AS opened_at, ${isoSql('c.stage_entered_at')} AS stage_entered_at,
-  ${isoSql('c.closed_at')} AS closed_at`;
-
-// A row (or a json_build_object) as pg hands it over; mapped field by field into the response schemas.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Row = Record<string, any>;
-
-const money = (minor: string | null): string | null => (minor === null ? null : formatMoney(BigInt(minor)));
-
-function summaryOf(row: Row): Summary {
-  return {
-    id: row.id,
-    caseNumber: row.case_number,
-    workflowId: row.workflow_id,
-    status: row.status,
-    stage: row.stage,
-    invoiceNumber: row.invoice_number,
-    customerId: row.customer_id,
-    currency: row.currency,
-    disputedAmount: formatMoney(BigInt(row.disputed_minor)),
-    reasonCode: row.reason_code,
-    recommendedCredit: money(row.recommended_credit_minor),
-    openedAt: row.opened_at,
-    stageEnteredAt: row.stage_entered_at,
-    closedAt: row.closed_at,
-  };
-}
-
-/** The case's latest proposal (c is the case), with the decision on it if any, as one JSON object or null. */
-const LATEST_RESOLUTION = `
-  (SELECT json_build_object('id', r.id, 'type', r.type, 'amount', r.amount_minor::text, 'rootCause', r.root_cause,
-            'note', r.note, 'proposedById', r.proposed_by, 'proposedByName', ru.name,
-            'proposedAt', ${isoSql('r.proposed_at')}, 'decision', ra.decision)
-     FROM resolutions r JOIN users ru ON ru.id = r.proposed_by
-     LEFT JOIN approvals ra ON ra.resolution_id = r.id
-    WHERE r.case_id = c.id ORDER BY r.proposed_at DESC, r.id DESC LIMIT 1)`;
-
-function resolutionOf(r: Row | null): z.input<typeof resolutionOut> | null {
-  if (!r) return null;
-  return {
-    id: r.id,
-    type: r.type,
-    amount: money(r.amount),
-    rootCause: r.rootCause,
-    note: r.note,
-    proposedBy: { id: r.proposedById, name: r.proposedByName },
-    proposedAt: r.proposedAt,
-    decision: r.decision,
-  };
-}
 
 export async function listDisputes(
   db: Queryable,
@@ -314,14 +264,6 @@ export const isTimestamp = (v: unknown): boolean =>
   !Number.isNaN(Date.parse(v)) &&
   new Date(Date.parse(v)).toISOString().slice(0, 19) === v.slice(0, 19);
 export const isUuid = (v: unknown): boolean => typeof v === 'string' && UUID_PATTERN.test(v);
-
-/** A case visible to `$2`, an ops user's team (NULL: anyone's): one with a task for it. */
-const VISIBLE_TO_TEAM = '($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.team = $2))';
-
-/** Where a case reference (id or case number) points, in SQL. */
-function caseKey(ref: string): { column: string; value: string } {
-  return UUID_PATTERN.test(ref) ? { column: 'c.id', value: ref } : { column: 'c.case_number', value: ref };
-}
 
 /**
  * Who may read a manager's approval limit where the trail records it (RESOLUTION_DECIDED): managers, whose peers'
@@ -433,17 +375,6 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
   };
 }
 
-/** The findings of some of the invoice's lines, in the analysis' order, with the invoice's own (no line) if asked. */
-async function findingsOfLines(db: Queryable, caseId: string, lineNos: number[], invoiceLevel: boolean) {
-  const { rows } = await db.query(
-    `SELECT f.code, f.team, f.line_no AS "lineNo", f.expected, f.actual, f.amount_minor::text AS amount
-       FROM findings f WHERE f.case_id = $1 AND (f.line_no = ANY($2::int[]) OR ($3 AND f.line_no IS NULL))
-      ORDER BY f.ordinal`,
-    [caseId, lineNos, invoiceLevel],
-  );
-  return rows.map(findingOf);
-}
-
 /** A page of the case's evidence, with the findings of its lines. */
 export async function getCaseEvidence(
   db: Queryable,
@@ -462,17 +393,6 @@ export async function getCaseEvidence(
   if (row.evidence === null) throw AppError.conflict('the case has no evidence yet');
   const { page, lineNos } = caseEvidencePage(row.evidence, window);
   return { workflowId: row.workflow_id, evidence: page, findings: await findingsOfLines(db, row.id, lineNos, window.after === null) };
-}
-
-export function findingOf(f: Row): z.input<typeof disputeDetail>['findings'][number] {
-  return {
-    code: f.code,
-    team: f.team,
-    ...(f.lineNo === null ? {} : { lineNo: f.lineNo }),
-    expected: f.expected,
-    actual: f.actual,
-    amount: formatMoney(BigInt(f.amount)),
-  };
 }
 
 // ---------------------------------------------------------------- commands

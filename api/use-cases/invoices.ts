@@ -3,12 +3,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
-import { gatherRecords } from '../../activities/evidence';
-import { PostgresRecordsSource } from '../../activities/records-source';
+import { gatherRecords } from '../../records/evidence';
+import { PostgresRecordsSource } from '../../records/source';
 import { POISON_RECORD } from '../../domain/errors';
 import { runsOf, type OtherInvoiceSummary } from '../../domain/evidence';
 import { formatMoney, formatQuantity } from '../../domain/money';
-import { isoSql, preciseSql, sqlParams, encodeCursor, type Queryable } from '../db';
+import { isoSql, preciseSql, sqlParams, encodeCursor, type Queryable } from '../../read-model/sql';
 import type { Invoice } from '../../contract';
 import { AppError } from '../errors';
 import { evidencePage, windowLines } from '../evidence';

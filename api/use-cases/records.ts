@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { lineAmount, parseMoney, parseQuantity, sumBig } from '../../domain/money';
 import type { RecordsImport } from '../../contract';
 import { isValueError, withTransaction } from '../../infra/postgres';
-import { encodeCursor, isoSql, preciseSql, sqlParams, type Queryable } from '../db';
+import { encodeCursor, isoSql, preciseSql, sqlParams, type Queryable } from '../../read-model/sql';
 import { AppError } from '../errors';
 import type { importListQuery, importListResponse } from '../../contract';
 import { checkedCursor, isTimestamp, isUuid } from './disputes';

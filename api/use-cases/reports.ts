@@ -9,7 +9,7 @@
 // Overview: what is open now (by stage and age), the teams' open and overdue tasks, and the weekly flow.
 import type { z } from 'zod';
 import { formatMoney } from '../../domain/money';
-import type { Queryable } from '../db';
+import type { Queryable } from '../../read-model/sql';
 import { AGING_BUCKETS, OPEN_STAGES, type cycleTimeQuery, type cycleTimeResponse, type overviewQuery, type overviewResponse } from '../../contract';
 
 type Report = z.input<typeof cycleTimeResponse>;

@@ -3,12 +3,13 @@ import type { z } from 'zod';
 import { completeTaskUpdate } from '../../domain/messages';
 import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
-import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, sqlParams, type Queryable } from '../db';
+import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, sqlParams, type Queryable, type Row } from '../../read-model/sql';
 import { AppError } from '../errors';
 import { claimKey, requestHash, earlierUse, type KeyedRequest } from '../idempotency';
 import type { RouteDeps } from '../route';
 import type { completeTaskRequest, taskCommandResponse, taskListQuery, taskListResponse } from '../../contract';
-import { checkedCursor, findingOf, isTimestamp, isUuid, type Row } from './disputes';
+import { findingOf, findingsJsonSql } from '../../read-model/findings';
+import { checkedCursor, isTimestamp, isUuid } from './disputes';
 
 /** Open tasks first, then by due time (so overdue ones lead), then by id for a stable keyset. */
 export async function listTasks(
@@ -34,9 +35,7 @@ export async function listTasks(
             ${isoSql('t.completed_at')} AS completed_at, t.escalated_at IS NOT NULL AS escalated,
             t.status = 'OPEN' AND t.due_at < now() AS overdue,
             t.status <> 'OPEN' AS cursor_closed, ${preciseSql('t.due_at')} AS cursor_due,
-            (SELECT coalesce(json_agg(json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no,
-                       'expected', f.expected, 'actual', f.actual, 'amount', f.amount_minor::text) ORDER BY f.ordinal), '[]')
-               FROM findings f WHERE f.case_id = t.case_id AND f.team = t.team) AS findings
+            ${findingsJsonSql('f.case_id = t.case_id AND f.team = t.team')} AS findings
        FROM tasks t JOIN cases c ON c.id = t.case_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY t.status <> 'OPEN', t.due_at, t.id LIMIT ${param(query.limit + 1)}`,

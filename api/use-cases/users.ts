@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { parseMoney } from '../../domain/money';
 import { generateToken, hashToken, userFromRow, type AuthUser } from '../auth';
-import { UUID_PATTERN, type Queryable } from '../db';
+import { UUID_PATTERN, type Queryable } from '../../read-model/sql';
 import { AppError } from '../errors';
 import type { userCreatedResponse, userRequest, userRevokedResponse } from '../../contract';
 

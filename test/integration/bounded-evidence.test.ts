@@ -3,8 +3,8 @@
 // ({number, issuedAt, total, lineCount, matchingLineCount, matchingLines}) and the evidence comes a page of the
 // invoice's lines at a time, with what those lines are compared with. Here: 40 invoices of 500 lines on one PO, the
 // case opened on the last, a line-for-line copy of the first. (bench/big-evidence.ts measures the 2,000-line case.)
-import { gatherEvidence } from '../../activities/evidence';
-import { PostgresRecordsSource } from '../../activities/records-source';
+import { gatherEvidence } from '../../records/evidence';
+import { PostgresRecordsSource } from '../../records/source';
 import { LIMIT_MAX } from '../../contract';
 import { importRecords } from '../../api/use-cases/records';
 import { startApi, type ApiHarness } from '../support/api';

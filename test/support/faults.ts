@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../../activities';
-import { PostgresRecordsSource, type RecordsSource } from '../../activities/records-source';
+import { PostgresRecordsSource, type RecordsSource } from '../../records/source';
 import type { AppMetrics } from '../../api/observability';
 import { importRecords } from '../../api/use-cases/records';
 import {

@@ -7,8 +7,8 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { recordEvents } from '../../activities/case-store';
-import { PostgresRecordsSource } from '../../activities/records-source';
+import { recordEvents } from '../../activities/trail';
+import { PostgresRecordsSource } from '../../records/source';
 import { importRecords } from '../../api/use-cases/records';
 import type { RecordedEvent } from '../../domain/events';
 import {
