@@ -15,7 +15,6 @@ export interface AppDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
-  namespace?: string;
   teams: readonly string[];
   slas: DisputeSlas;
   logger: Logger;

@@ -105,7 +105,7 @@ async function recovery(ctx: BenchContext, doomed: DoomedWorkers, kind: Kind, co
       ? ((await ctx.infra.pool.query('SELECT count(*)::int AS n FROM credit_memos WHERE case_id = ANY($1::uuid[])', [cases.map((c) => c.caseId)])).rows[0].n as number)
       : null;
   const killedAt = performance.now();
-  first.child.kill('SIGKILL');
+  first.signal('SIGKILL');
   await first.exited;
   const doneBeforeKill = finished.filter((t) => t <= killedAt).length;
 

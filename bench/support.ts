@@ -1,8 +1,7 @@
 // What every comparison shares: statistics, the interleaved A/B runner and its verdict, the machine, and the
 // provisioning of a private Temporal dev server, a fresh PostgreSQL database and worker processes, all of which
 // are stopped by cleanup() whatever happens (errors, Ctrl-C).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
@@ -10,15 +9,14 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger } from '@temporalio/worker';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { Client as PgClient, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import pino from 'pino';
 import { createApp } from '../api/app';
-import { startEmbeddedPostgres } from '../infra/embedded-postgres';
+import { createScratchDatabase, startLocalStack } from '../infra/local-stack';
 import { createLogger } from '../infra/logger';
-import { createPool, withDatabase } from '../infra/postgres';
+import { spawnGroup } from '../infra/process-group';
+import { createPool } from '../infra/postgres';
 import { resolveTemporalCli } from '../infra/temporal-cli';
-import { getFreePort, startTemporalDevServer } from '../infra/temporal-dev-server';
-import { migrate } from '../migrations/migrate';
 import type { Driver } from './cases';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -182,62 +180,27 @@ export interface ProvisionOptions {
 export async function provision(options: ProvisionOptions = {}): Promise<Infra> {
   const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ar-bench-'));
   onCleanup(() => fs.rm(tmpDir, { recursive: true, force: true }));
-
-  // The SQLite file and pragmas the SDK's own load tests use: a fair, fast single-shard server.
-  const temporalStarting = startTemporalDevServer({
-    headless: true,
-    sqlitePragmas: true,
-    dbFilename: path.join(tmpDir, 'temporal.db'),
-    extraArgs: options.temporalArgs,
+  const stack = await startLocalStack({
+    postgres: process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { persistent: false },
+    // The SQLite file and pragmas the SDK's own load tests use: a fair, fast single-shard server.
+    temporal: { headless: true, sqlitePragmas: true, dbFilename: path.join(tmpDir, 'temporal.db'), extraArgs: options.temporalArgs },
     log,
   });
-  const pids: Infra['pids'] = {};
-  const adminStarting = process.env.DATABASE_URL
-    ? Promise.resolve(process.env.DATABASE_URL)
-    : (async () => {
-        // Its own top-level temp dir: as root, the server runs as the `postgres` user, who must own the path.
-        const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ar-bench-pg-'));
-        onCleanup(() => fs.rm(dataDir, { recursive: true, force: true }));
-        const pg = await startEmbeddedPostgres({ dataDir, port: await getFreePort(), persistent: false, log });
-        onCleanup(() => pg.stop());
-        pids.postgres = pg.pid;
-        return pg.url;
-      })();
-  const [temporal, adminUrl] = await Promise.all([temporalStarting, adminStarting]);
-  onCleanup(() => temporal.stop());
-  pids.temporal = temporal.pid;
-
-  const database = `bench_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)}`));
-  onCleanup(() => withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(database)} WITH (FORCE)`)));
-  const databaseUrl = withDatabase(adminUrl, database);
-  await migrate(databaseUrl);
-
-  const pool = createPool(databaseUrl, { max: 20, applicationName: 'bench', log, statementTimeoutMs: 0 });
-  onCleanup(() => pool.end());
-  const connection = await Connection.connect({ address: temporal.address });
+  onCleanup(() => stack.stop());
+  const database = await createScratchDatabase(stack.adminUrl, 'bench', { max: 20, applicationName: 'bench', log, statementTimeoutMs: 0 });
+  onCleanup(() => database.drop());
+  const connection = await Connection.connect({ address: stack.temporalAddress });
   onCleanup(() => connection.close());
-  const { rows } = await pool.query('SHOW server_version');
+  const { rows } = await database.pool.query('SHOW server_version');
   return {
-    temporalAddress: temporal.address,
-    databaseUrl,
-    pool,
+    temporalAddress: stack.temporalAddress,
+    databaseUrl: database.url,
+    pool: database.pool,
     client: new Client({ connection }),
     tmpDir,
     postgresVersion: rows[0].server_version,
-    pids,
+    pids: { temporal: stack.temporal?.pid, postgres: stack.postgres?.pid },
   };
-}
-
-async function withAdmin<T>(url: string, run: (client: PgClient) => Promise<T>): Promise<T> {
-  const client = new PgClient({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
 }
 
 // ---------------------------------------------------------------- workflow bundles, built once per run
@@ -287,47 +250,43 @@ export async function startApi(ctx: BenchContext): Promise<{ url: string; close(
 // ---------------------------------------------------------------- processes under test
 
 export interface NodeProcess {
-  child: ChildProcess;
   pid: number;
-  exited: Promise<void>;
+  /** Signals the process (a crash is SIGKILL); `exited` says when it is gone. */
+  signal(signal: NodeJS.Signals): void;
+  exited: Promise<unknown>;
   /** Resolves on the child's 'ready' message (bench/worker-process.ts only). */
   ready: Promise<void>;
   /** Asks the child for a full GC and its memory after it (bench/worker-process.ts, run with --expose-gc). */
   gc(): Promise<ChildMemory>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /**
  * `node --import tsx <script>`: node itself, not the tsx CLI wrapper, so a SIGKILL hits the process under test.
- * Not detached: a Ctrl-C in the terminal reaches it too, and cleanup() stops it otherwise.
+ * cleanup() stops it, whatever happens.
  */
 export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv): NodeProcess {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], {
+  // BENCH_NODE_ARGS: extra node flags for the benchmark's own processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const group = spawnGroup(process.execPath, ['--expose-gc', ...extra, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stopTimeoutMs: 15_000,
   });
-  if (child.pid === undefined) throw new Error(`could not spawn ${script}`);
-  const pid = child.pid;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (group.pid < 0) throw new Error(`could not spawn ${script}`);
+  const { child } = group;
   const ready = new Promise<void>((resolve, reject) => {
     child.on('message', (m) => m === 'ready' && resolve());
-    void exited.then(() => reject(new Error(`${script} exited before it was ready`)));
+    void group.exited.then(() => reject(new Error(`${script} exited before it was ready`)));
   });
   ready.catch(() => undefined);
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    const timeout = sleep(15_000).then(() => 'timeout');
-    if ((await Promise.race([exited, timeout])) === 'timeout') {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
-  onCleanup(() => stop('SIGKILL'));
+  // Gracefully, so that a profiling run's processes write their profiles.
+  onCleanup(() => group.stop());
   return {
-    child,
-    pid,
-    exited,
+    pid: group.pid,
+    signal: group.signal,
+    exited: group.exited,
     ready,
     gc: () =>
       new Promise<ChildMemory>((resolve) => {
@@ -340,7 +299,7 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
         child.on('message', done);
         child.send('gc');
       }),
-    stop,
+    stop: group.stop,
   };
 }
 

@@ -3,14 +3,16 @@
 // bundle; without it the workflows are bundled at start, as worker/main.ts does. Over IPC it says 'ready' once
 // polling and answers 'gc' (run with --expose-gc) with its memory after a full collection.
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { commandLine } from '../infra/command-line';
 import { loadConfig } from '../infra/config';
 import { createLogger, temporalLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
 import { createDisputeWorker } from '../worker/create-worker';
 import { createBareActivities } from './bare/activities';
 
-const kind = process.argv[2];
-if (kind !== 'dispute' && kind !== 'bare') throw new Error('usage: worker-process.ts dispute|bare');
+const USAGE = 'worker-process.ts dispute|bare';
+const [kind] = commandLine(USAGE, { allowPositionals: true }).positionals;
+if (kind !== 'dispute' && kind !== 'bare') throw new Error(`usage: ${USAGE}`);
 
 async function main(): Promise<void> {
   const config = loadConfig();

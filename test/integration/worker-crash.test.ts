@@ -1,8 +1,8 @@
 // A worker process killed with SIGKILL while credit memos are being issued; a new one finishes every case with
 // exactly one memo each and balances that agree with the memos.
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { spawnGroup, type GroupChild } from '../../infra/process-group';
 import { importRecords } from '../../api/use-cases/records';
 import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, viewQuery } from '../../domain/messages';
 import { disputeWorkflow } from '../../workflows';
@@ -18,11 +18,11 @@ let db: TestDatabase;
 let connection: Connection;
 let client: Client;
 const taskQueue = uniqueTaskQueue('crash');
-const workers: ChildProcess[] = [];
+const workers: GroupChild[] = [];
 
-function startWorkerProcess(): ChildProcess {
+function startWorkerProcess(): GroupChild {
   // node with tsx's loader, not the tsx CLI: SIGKILL must hit the worker itself, not a wrapper around it.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+  const worker = spawnGroup(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -34,14 +34,8 @@ function startWorkerProcess(): ChildProcess {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  workers.push(child);
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
+  workers.push(worker);
+  return worker;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -62,8 +56,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of workers) w.kill('SIGKILL');
-  await Promise.all(workers.map(exited));
+  for (const w of workers) w.signal('SIGKILL');
+  await Promise.all(workers.map((w) => w.exited));
   await connection?.close();
   await db?.drop();
 });
@@ -97,8 +91,8 @@ it('finishes every case with exactly one credit memo after the worker is killed 
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM credit_memos');
     return rows[0].n > 0 ? (rows[0].n as number) : undefined;
   });
-  first.kill('SIGKILL');
-  await exited(first);
+  first.signal('SIGKILL');
+  await first.exited;
   expect(memosAtKill).toBeLessThan(CASES);
 
   startWorkerProcess();

@@ -6,11 +6,12 @@
 // embedded PostgreSQL's programs are reached through the clone's private path, exactly as after a fresh install),
 // without downloading them again, which is not what these tests are about. A symbolic link would not do: the programs
 // would then be reached through this worktree's path, outside the private home.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { promises as fs, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { portIsFree } from '../../infra/ports';
+import { spawnGroup } from '../../infra/process-group';
 import { getFreePort } from '../../infra/temporal-dev-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -81,7 +82,6 @@ export async function makeClone(options: { privateHome: boolean }): Promise<Clon
 }
 
 export interface Run {
-  child: ChildProcess;
   stdout(): string;
   stderr(): string;
   exited: Promise<number | null>;
@@ -92,20 +92,14 @@ export interface Run {
 
 /** `npm <args>` in the clone, in a process group of its own (as a terminal runs it). */
 export function npm(clone: Clone, args: string[], env: NodeJS.ProcessEnv = {}): Run {
-  const child = spawn('npm', args, { cwd: clone.dir, env: { ...clone.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const group = spawnGroup('npm', args, { cwd: clone.dir, env: { ...clone.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = group.child;
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, name);
-    } catch {
-      /* gone */
-    }
-  };
-  return { child, stdout: () => out, stderr: () => err, exited, interrupt: () => signal('SIGINT'), kill: () => signal('SIGKILL') };
+  return { stdout: () => out, stderr: () => err, exited, interrupt: () => group.signal('SIGINT'), kill: () => group.signal('SIGKILL') };
 }
 
 /** Waits until `probe` holds, or the run ends, or the time is up. */

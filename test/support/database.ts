@@ -1,16 +1,10 @@
 // A fresh, migrated database per test file on the run's PostgreSQL server (see global-setup.ts).
 import { randomBytes } from 'node:crypto';
-import { Client, type Pool } from 'pg';
-import { createPool, withDatabase } from '../../infra/postgres';
-import { migrate } from '../../migrations/migrate';
+import type { Pool } from 'pg';
+import { createScratchDatabase, withAdmin, type ScratchDatabase } from '../../infra/local-stack';
+import { createPool } from '../../infra/postgres';
 
-export interface TestDatabase {
-  name: string;
-  url: string;
-  pool: Pool;
-  /** Closes the pool and drops the database, whoever is still connected to it. */
-  drop(): Promise<void>;
-}
+export type TestDatabase = ScratchDatabase;
 
 export function testDatabaseAdminUrl(): string {
   const url = process.env.TEST_DATABASE_ADMIN_URL;
@@ -18,36 +12,8 @@ export function testDatabaseAdminUrl(): string {
   return url;
 }
 
-async function withAdmin<T>(run: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: testDatabaseAdminUrl(), connectionTimeoutMillis: 5_000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
-export async function createTestDatabase(options: { poolMax?: number } = {}): Promise<TestDatabase> {
-  const name = `t_${randomBytes(8).toString('hex')}`;
-  await withAdmin((admin) => admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`));
-  const url = withDatabase(testDatabaseAdminUrl(), name);
-  const pool = createPool(url, { max: options.poolMax ?? 5, applicationName: `test ${name}` });
-  try {
-    await migrate(pool);
-  } catch (err) {
-    await pool.end();
-    await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`));
-    throw err;
-  }
-  let dropping: Promise<void> | undefined;
-  const drop = () =>
-    (dropping ??= (async () => {
-      await pool.end();
-      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`));
-    })());
-  return { name, url, pool, drop };
+export function createTestDatabase(options: { poolMax?: number } = {}): Promise<TestDatabase> {
+  return createScratchDatabase(testDatabaseAdminUrl(), 't', { max: options.poolMax ?? 5 });
 }
 
 /** The role the API and the worker are given in production (migrations/0003_app_role.sql). */
@@ -65,7 +31,7 @@ export interface AppRoleLogin {
 export async function createAppRoleLogin(db: TestDatabase, poolMax = 10): Promise<AppRoleLogin> {
   const login = `app_${randomBytes(6).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
-  await withAdmin((a) => a.query(`CREATE ROLE ${a.escapeIdentifier(login)} LOGIN PASSWORD ${a.escapeLiteral(password)} IN ROLE ${APP_ROLE}`));
+  await withAdmin(testDatabaseAdminUrl(), (a) => a.query(`CREATE ROLE ${a.escapeIdentifier(login)} LOGIN PASSWORD ${a.escapeLiteral(password)} IN ROLE ${APP_ROLE}`));
   const url = new URL(db.url);
   url.username = login;
   url.password = password;
@@ -75,7 +41,7 @@ export async function createAppRoleLogin(db: TestDatabase, poolMax = 10): Promis
     pool,
     drop: async () => {
       if (!pool.ended) await pool.end();
-      await withAdmin((a) => a.query(`DROP ROLE IF EXISTS ${a.escapeIdentifier(login)}`));
+      await withAdmin(testDatabaseAdminUrl(), (a) => a.query(`DROP ROLE IF EXISTS ${a.escapeIdentifier(login)}`));
     },
   };
 }

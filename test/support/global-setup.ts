@@ -4,16 +4,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { Client } from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../infra/embedded-postgres';
-import { createLogger, LOG_LEVELS, temporalLogger } from '../../infra/logger';
-import { redactUrl } from '../../infra/postgres';
-import { getFreePort, startTemporalDevServer, type DevServer } from '../../infra/temporal-dev-server';
+import { LOG_LEVELS } from '../../infra/config';
+import { startLocalStack, type LocalStack } from '../../infra/local-stack';
+import { createLogger, temporalLogger } from '../../infra/logger';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker';
 
 export interface TestInfrastructure {
-  temporal?: DevServer;
-  postgres?: EmbeddedPostgres;
+  stack?: LocalStack;
   bundleDir?: string;
   onSignal: (signal: NodeJS.Signals) => void;
 }
@@ -37,17 +34,11 @@ export default async function globalSetup(): Promise<void> {
   // has no signal handlers, so a Ctrl-C or `kill` would end it without 'exit' and leave them running.
   for (const signal of SIGNALS) process.on(signal, exitOnSignal);
 
-  const temporal = startTemporalDevServer({ headless: true, log }).then((server) => {
-    infra.temporal = server;
-    return server;
-  });
-  const adminUrl = process.env.DATABASE_URL
-    ? checkReachable(process.env.DATABASE_URL)
-    : (async () => {
-        const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ar-dispute-test-pg-'));
-        infra.postgres = await startEmbeddedPostgres({ dataDir, port: await getFreePort(), persistent: false, log });
-        return infra.postgres.url;
-      })();
+  const stack = startLocalStack({
+    postgres: process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { persistent: false },
+    temporal: { headless: true },
+    log,
+  }).then((started) => (infra.stack = started));
 
   // Bundled once for the run: every test worker loads this file instead of bundling the workflows again.
   const bundle = bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: temporalLogger(log) }).then(async ({ code }) => {
@@ -57,30 +48,14 @@ export default async function globalSetup(): Promise<void> {
     return file;
   });
 
-  const [server, url, bundlePath] = await Promise.allSettled([temporal, adminUrl, bundle]);
-  if (bundlePath.status === 'rejected') throw bundlePath.reason;
-  if (server.status === 'rejected' || url.status === 'rejected') {
-    await Promise.allSettled([infra.temporal?.stop(), infra.postgres?.stop()]);
+  const [servers, bundlePath] = await Promise.allSettled([stack, bundle]);
+  if (servers.status === 'rejected') {
     for (const signal of SIGNALS) process.removeListener(signal, exitOnSignal);
-    throw server.status === 'rejected' ? server.reason : (url as PromiseRejectedResult).reason;
+    throw servers.reason;
   }
+  if (bundlePath.status === 'rejected') throw bundlePath.reason;
   // Test workers are forked after global setup and inherit this environment.
-  process.env.TEST_TEMPORAL_ADDRESS = server.value.address;
-  process.env.TEST_DATABASE_ADMIN_URL = url.value;
+  process.env.TEST_TEMPORAL_ADDRESS = servers.value.temporalAddress;
+  process.env.TEST_DATABASE_ADMIN_URL = servers.value.adminUrl;
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath.value;
-}
-
-/** One clear failure up front rather than one per test file. */
-async function checkReachable(url: string): Promise<string> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return url;
-  } catch (err) {
-    throw new Error(`DATABASE_URL (${redactUrl(url)}) does not answer: ${(err as Error).message}`, { cause: err });
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }

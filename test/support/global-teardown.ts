@@ -5,8 +5,7 @@ export default async function globalTeardown(): Promise<void> {
   const infra = (globalThis as Record<string, unknown>)[INFRA_KEY] as TestInfrastructure | undefined;
   if (!infra) return;
   await Promise.all([
-    infra.temporal?.stop(),
-    infra.postgres?.stop(),
+    infra.stack?.stop(),
     infra.bundleDir && rm(infra.bundleDir, { recursive: true, force: true }),
   ]);
   for (const signal of SIGNALS) process.removeListener(signal, infra.onSignal);
