@@ -6,7 +6,7 @@
 import { gatherEvidence } from '../../records/evidence';
 import { PostgresRecordsSource } from '../../records/source';
 import { LIMIT_MAX } from '../../contract';
-import { importRecords } from '../../api/use-cases/records';
+import { storeRecords } from '../../api/records-import';
 import { startApi, type ApiHarness } from '../support/api';
 import { caseViaApi, openCaseViaApi, type Fixture } from '../support/faults';
 import { pricingDispute, type TestUser } from '../support/fixtures';
@@ -52,7 +52,7 @@ const disputed = scenario();
 beforeAll(async () => {
   api = await startApi({ worker: true });
   [specialist, auditor] = await Promise.all([api.user('specialist'), api.user('auditor')]);
-  await importRecords(api.db.pool, disputed.records);
+  await storeRecords(api.db.pool, disputed.records);
   const c = await openCaseViaApi(api, specialist, disputed, '500.00');
   caseId = c.id;
   await caseViaApi(api, specialist, c, 'its evidence', (d) => d.stage === 'INVESTIGATION');

@@ -9,7 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { recordEvents } from '../../activities/trail';
 import { PostgresRecordsSource } from '../../records/source';
-import { importRecords } from '../../api/use-cases/records';
+import { storeRecords } from '../../api/records-import';
 import type { RecordedEvent } from '../../domain/events';
 import {
   cancelUpdate,
@@ -65,7 +65,7 @@ async function openCase(
   opts: { description?: string; taskQueue?: string; completedQty?: number } = {},
 ): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
   const fixture = pricingDispute({ completedQty: opts.completedQty });
-  await importRecords(db.pool, fixture.records);
+  await storeRecords(db.pool, fixture.records);
   const { handle, input } = await startCase(env.client, opts.taskQueue ?? taskQueue, fixture, specialist, {
     disputedAmount,
     openedAt: new Date(await nowMs()).toISOString(),
