@@ -7,10 +7,10 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { recordEvents } from '../../activities/case-store';
+import { recordEvents } from '../../activities/trail';
 import { issueCreditMemo, type IssueCreditMemoInput } from '../../activities/ledger';
-import { PostgresRecordsSource } from '../../activities/records-source';
-import { importRecords } from '../../api/use-cases/records';
+import { PostgresRecordsSource } from '../../records/source';
+import { storeRecords } from '../../api/records-import';
 import type { RecordedEvent } from '../../domain/events';
 import {
   cancelUpdate,
@@ -79,7 +79,7 @@ async function openCase(
   opts: { description?: string; taskQueue?: string; completedQty?: number } = {},
 ): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
   const fixture = pricingDispute({ completedQty: opts.completedQty });
-  await importRecords(db.pool, fixture.records);
+  await storeRecords(db.pool, fixture.records);
   const { handle, input } = await startCase(env.client, opts.taskQueue ?? taskQueue, fixture, specialist, {
     disputedAmount,
     openedAt: new Date(await nowMs()).toISOString(),
