@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { importRecords } from '../api/use-cases/records';
 import type { RecordsImport } from '../schemas/records';
-import { createUser } from '../test/support/fixtures';
+import { createUser } from '../testkit/fixtures';
 import { getFreePort } from '../infra/temporal-dev-server';
 import { cleanup, provision, sleep, spawnNode } from './support';
 

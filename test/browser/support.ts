@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startApi, type ApiHarness } from '../support/api';
-import type { TestUser } from '../support/fixtures';
+import type { TestUser } from '../../testkit/fixtures';
 
 const run = promisify(execFile);
 

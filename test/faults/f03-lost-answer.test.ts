@@ -14,7 +14,7 @@ import {
   type FaultWorld,
   type StartedCase,
 } from '../support/faults';
-import { pricingDispute } from '../support/fixtures';
+import { pricingDispute } from '../../testkit/fixtures';
 
 const CASES = 20;
 

@@ -22,7 +22,7 @@ import {
   type FaultWorld,
   type StartedCase,
 } from '../support/faults';
-import { pricingDispute } from '../support/fixtures';
+import { pricingDispute } from '../../testkit/fixtures';
 
 let world: FaultWorld;
 let bundleDir: string;

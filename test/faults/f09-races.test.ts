@@ -26,7 +26,7 @@ import {
   type FaultWorld,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 const CASES = 24;
 

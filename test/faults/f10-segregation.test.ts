@@ -29,7 +29,7 @@ import {
   type Cast,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 import { testTemporalAddress } from '../support/temporal';
 
 const metrics = new AppMetrics();

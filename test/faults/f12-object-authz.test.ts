@@ -20,7 +20,7 @@ import {
   type Cast,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 const USERS = ['admin', 'specialist', 'manager', 'auditor', 'salesOps', 'orderMgmt'] as const;
 type UserKey = (typeof USERS)[number];

@@ -22,7 +22,7 @@ import {
   type CaseRef,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 const PRIVILEGED = [
   'status', 'stage', 'approvedBy', 'approvalId', 'decidedBy', 'proposedBy', 'openedBy', 'actor', 'id', 'caseId',

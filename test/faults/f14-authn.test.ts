@@ -16,7 +16,7 @@ import {
   type Cast,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let cast: Cast;

@@ -23,8 +23,8 @@ import {
   type Cast,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, type TestUser } from '../support/fixtures';
-import { checkInvariants } from '../support/invariants';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { checkInvariants } from '../../testkit/invariants';
 
 const metrics = new AppMetrics();
 

@@ -21,7 +21,7 @@ import {
   type FaultWorld,
   type StartedCase,
 } from '../support/faults';
-import { pricingDispute } from '../support/fixtures';
+import { pricingDispute } from '../../testkit/fixtures';
 
 /** The PostgreSQL source, but an invoice listed in `poisoned` comes back with a price of three decimals. */
 class FlakyErp extends PostgresRecordsSource {

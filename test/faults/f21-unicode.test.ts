@@ -29,7 +29,7 @@ import {
   type HttpCase,
 } from '../support/faults';
 import type { Role } from '../../domain/types';
-import { createUser, pricingDispute, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
