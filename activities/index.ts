@@ -1,7 +1,7 @@
 // The dispute's activities, built from their dependencies so tests and workers wire them the same way.
 import type { Pool } from 'pg';
 import type { RecordedEvent } from '../domain/events';
-import type { Analysis } from '../domain/types';
+import type { Analysis } from '../contract';
 import { recordEvents } from './case-store';
 import { collectEvidence, type CollectEvidenceInput } from './evidence';
 import { issueCreditMemo, type IssueCreditMemoInput, type IssuedCreditMemo } from './ledger';

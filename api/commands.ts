@@ -2,7 +2,8 @@
 // the handler returns once the change is on the trail (so the read model already shows it).
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { AuthUser } from './auth';
-import { AppError, toAppError } from './errors';
+import { toAppError } from './error-answer';
+import { AppError } from './errors';
 import type { RouteDeps } from './route';
 
 export interface UpdateOptions {

@@ -28,8 +28,6 @@ export function sqlParams(): { values: unknown[]; add(value: unknown): string } 
   };
 }
 
-export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
-
 /** Keyset cursors: opaque base64url of a JSON array. */
 export function encodeCursor(values: readonly (string | boolean)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');

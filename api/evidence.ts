@@ -1,13 +1,9 @@
 // The evidence as the API answers it, a page of the invoice's lines at a time (see evidenceOut): from a case's
 // stored evidence, or from the records for an invoice no case was opened on yet.
-import type { z } from 'zod';
 import { matchesWithin, storedEvidence, type StoredEvidence } from '../domain/evidence';
 import { invoiceTotal } from '../domain/analysis';
-import type { Evidence } from '../domain/types';
+import type { Evidence, EvidencePage } from '../contract';
 import { encodeCursor } from './db';
-import type { evidenceOut } from './schemas';
-
-export type EvidencePage = z.input<typeof evidenceOut>;
 
 /** Which lines a page holds: those after `after` (a lineNo), at most `limit`. */
 export interface LineWindow {

@@ -2,9 +2,20 @@
 // again gets the first answer; with another request (another body, another case or task, another command) it is
 // a 422, and nothing is applied. Keys are kept in PostgreSQL, one row per (user, key), whatever the command, so a
 // key used to open a case cannot be reused to cancel another. Keys are per user: two users' keys never meet.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Response } from 'express';
 import type { Queryable } from './db';
 import { AppError } from './errors';
+
+/**
+ * The key a command is applied under, answered in its Idempotency-Key header: the caller's, or a fresh one when it
+ * sent none, so that a caller can still retry safely with it, on success and on failure alike.
+ */
+export function commandKey(sent: string | undefined, res: Response): string {
+  const key = sent ?? randomUUID();
+  res.setHeader('Idempotency-Key', key);
+  return key;
+}
 
 /** What a key was (or is about to be) used for. */
 export interface KeyedRequest {

@@ -38,7 +38,6 @@ async function main(): Promise<void> {
     pool,
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    namespace: config.TEMPORAL_NAMESPACE,
     teams: config.TEAMS,
     slas: {
       taskHours: config.TASK_SLA_HOURS,

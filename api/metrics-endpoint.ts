@@ -9,7 +9,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { bearerToken } from './auth';
-import { AppError, sendError } from './errors';
+import { sendError } from './error-answer';
+import { AppError } from './errors';
 import type { AppMetrics } from './observability';
 import { securityHeaders } from './security-headers';
 

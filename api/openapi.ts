@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas (JSON Schema 2020-12 is the
 // dialect of OpenAPI 3.1, which is what z.toJSONSchema writes).
 import { z } from 'zod';
-import { errorResponse } from './schemas';
+import { errorResponse } from '../contract';
 import { openApiPath, type Route } from './route';
 
 type JsonSchema = Record<string, unknown>;

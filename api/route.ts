@@ -8,14 +8,13 @@ import type { Logger } from '../infra/logger';
 import type { AuthUser } from './auth';
 import type { Health } from './health';
 import type { AppMetrics } from './observability';
-import { idempotencyHeaders } from './schemas';
+import { idempotencyHeaders } from '../contract';
 import type { WorkerProbe, WorkerProbeOptions } from './workers';
 
 export interface AppDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
-  namespace?: string;
   teams: readonly string[];
   slas: DisputeSlas;
   logger: Logger;

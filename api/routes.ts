@@ -39,6 +39,7 @@ import {
   resolutionRequest,
   retryEvidenceRequest,
   taskCommandResponse,
+  teamListResponse,
   uuidParams,
   taskListQuery,
   taskListResponse,
@@ -46,7 +47,7 @@ import {
   userRequest,
   userRevokedResponse,
   webConfigResponse,
-} from './schemas';
+} from '../contract';
 import {
   cancel,
   decide,
@@ -63,6 +64,7 @@ import { getInvoice, getInvoiceEvidence, listInvoices } from './use-cases/invoic
 import { importRecords, listImports } from './use-cases/records';
 import { cycleTimeReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
+import { listTeams } from './use-cases/teams';
 import { createUser, revokeUser } from './use-cases/users';
 
 const CASE_READERS = ['specialist', 'manager', 'auditor', 'ops'] as const;
@@ -172,6 +174,16 @@ export const routes: readonly Route[] = [
     handler: async ({ deps }) => ({
       temporalUi: deps.temporalUiUrl ? { url: deps.temporalUiUrl, namespace: deps.temporal.options.namespace } : null,
     }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/teams',
+    operationId: 'listTeams',
+    summary: 'The teams ops users belong to and tasks go to, as configured (TEAMS)',
+    tag: 'users',
+    roles: ROLES,
+    success: { status: 200, schema: teamListResponse, description: 'Every team' },
+    handler: async ({ deps }) => listTeams(deps.teams),
   }),
 
   // ------------------------------------------------------------ records

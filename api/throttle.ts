@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Request, RequestHandler } from 'express';
+import { Counter, type Registry } from 'prom-client';
 import { AppError } from './errors';
-import type { AppMetrics } from './observability';
 
 export interface Rate {
   /** Requests at once. */
@@ -52,12 +52,24 @@ export interface Throttle {
 /** Bounds each map; past it, idle entries go first, then the oldest. */
 const MAX_KEYS = 10_000;
 
-export function createThrottle(options: ThrottleOptions, metrics: AppMetrics): Throttle {
+type Limit = 'token' | 'address' | 'attempts';
+
+/** The requests refused, by the limit they hit: one of the app's metrics (AppMetrics.rateLimited). */
+export function rateLimitedCounter(registry: Registry): Counter<'limit'> {
+  return new Counter({
+    name: 'http_requests_rate_limited_total',
+    help: 'Requests answered 429, by the limit they hit (token, attempts, address)',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
+}
+
+export function createThrottle(options: ThrottleOptions, rateLimited: Counter<'limit'>): Throttle {
   const tokens = new TokenBuckets(options.perToken);
   const addresses = new TokenBuckets(options.perAddress);
   const attempts = new AttemptWindows(options.attempts);
-  const refuse = (limit: 'token' | 'address' | 'attempts', waitSeconds: number): AppError => {
-    metrics.rateLimited.inc({ limit });
+  const refuse = (limit: Limit, waitSeconds: number): AppError => {
+    rateLimited.inc({ limit });
     return new AppError(429, 'RATE_LIMITED', 'too many requests; slow down', [], { 'Retry-After': String(waitSeconds) });
   };
 

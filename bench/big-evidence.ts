@@ -5,7 +5,7 @@
 // production, so the figures are the API's and not this script's.
 import { randomBytes } from 'node:crypto';
 import { importRecords } from '../api/use-cases/records';
-import type { RecordsImport } from '../schemas/records';
+import type { RecordsImport } from '../contract';
 import { createUser } from '../testkit/fixtures';
 import { getFreePort } from '../infra/temporal-dev-server';
 import { cleanup, provision, sleep, spawnNode } from './support';

@@ -4,7 +4,7 @@
 // case wrote in this run (same types, same data), so row widths match production's.
 import type { Pool } from 'pg';
 import { cycleTimeReport } from '../api/use-cases/reports';
-import { cycleTimeQuery } from '../api/schemas';
+import { cycleTimeQuery } from '../contract';
 import type { Queryable } from '../api/db';
 import { backgroundLoad } from './cases';
 import { compare, interleave, median, p95, progress, runPool, sleep, startApi, type BenchContext, type SectionResult } from './support';

@@ -1,6 +1,6 @@
 // What each chaos case is: its source records (one of a few shapes, so every team and stage is exercised) and
 // the script the driver follows for it, all drawn from one seeded PRNG so a run can be repeated with --seed.
-import type { RecordsImport } from '../schemas/records';
+import type { RecordsImport } from '../contract';
 
 /** mulberry32: small, fast, good enough to draw test plans from. */
 export function prng(seed: number): () => number {

@@ -1,7 +1,8 @@
 // Step 2 of a dispute's life: compare the invoice with its PO, the work orders and the contract in force, line by
 // line, and say by how much each line is overbilled and why. Pure and deterministic: the workflow bundle imports it.
 import { QUANTITY_SCALE, formatMoney, formatQuantity, lineAmount, minBig, parseMoney, parseQuantity, sumBig } from './money';
-import type { Analysis, Evidence, Finding, FindingCode, Invoice, InvoiceLine, MoneyString, Team } from './types';
+import type { FindingCode, MoneyString, Team } from './types';
+import type { Analysis, Evidence, Finding, Invoice, InvoiceLine } from '../contract';
 
 export const FINDING_TEAMS: Record<FindingCode, Team> = {
   PRICE_VARIANCE: 'SALES_OPS',

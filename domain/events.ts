@@ -1,15 +1,7 @@
 // The case trail: every change to a case is one of these events, numbered by the workflow (seq) so that
 // writing an event is idempotent ((case_id, seq) is unique) and the trail's order is the workflow's order.
-import type {
-  Analysis,
-  Decision,
-  MoneyString,
-  ReasonCode,
-  ResolutionType,
-  Stage,
-  TaskOutcome,
-  Team,
-} from './types';
+import type { Decision, MoneyString, ReasonCode, ResolutionType, Stage, TaskOutcome, Team } from './types';
+import type { Analysis } from '../contract';
 
 export interface Actor {
   /** A user id, or "system" for what the workflow does on its own (timers, analysis). */

@@ -4,7 +4,8 @@
 // on one PO made a 5 MB evidence, read back whole on every look at the case.
 import { invoiceTotal } from './analysis';
 import { parseQuantity } from './money';
-import type { Contract, Evidence, Invoice, InvoiceLine, MoneyString, PurchaseOrder, WorkOrder } from './types';
+import type { MoneyString } from './types';
+import type { Contract, Evidence, Invoice, InvoiceLine, PurchaseOrder, WorkOrder } from '../contract';
 
 /** One line of another invoice billing what a line of this one bills: its lineNo, that line's lineNo, its unit price. */
 export type LineMatch = [lineNo: number, matchesLineNo: number, unitPrice: MoneyString];

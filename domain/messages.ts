@@ -4,8 +4,6 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Actor, CaseOpenedData } from './events';
 import type { Decision, MoneyString, ResolutionType, Role, Stage, CaseStatus, TaskOutcome, Team } from './types';
 
-export const DEFAULT_TASK_QUEUE = 'disputes';
-
 /** The authenticated user behind a command, as the API saw it. */
 export interface CommandActor extends Actor {
   role: Role;

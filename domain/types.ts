@@ -1,5 +1,5 @@
-// The dispute's vocabulary, shared by the API, the activities and the workflow bundle.
-// Side-effect free and zod-free: the workflow bundle imports it.
+// The dispute's vocabulary, shared by the API, the activities and the workflow bundle; the shapes built from it
+// are in contract/. Side-effect free and zod-free: the workflow bundle imports it.
 
 export const ROLES = ['admin', 'specialist', 'ops', 'manager', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -50,105 +50,5 @@ export type Decision = (typeof DECISIONS)[number];
 /** Money on the wire and in payloads: a decimal string with two decimals, e.g. "1250.00". */
 export type MoneyString = string;
 
-// ---- Source records (the shapes of POST /api/records/import) ----
-
-export interface Customer {
-  id: string;
-  name: string;
-}
-
-export interface ContractPrice {
-  sku: string;
-  unitPrice: MoneyString;
-}
-
-export interface Contract {
-  id: string;
-  customerId: string;
-  currency: string;
-  validFrom: string;
-  validTo: string | null;
-  prices: ContractPrice[];
-}
-
-export interface PurchaseOrderLine {
-  lineNo: number;
-  sku: string;
-  /** Up to 3 decimals. */
-  quantity: number;
-  unitPrice: MoneyString;
-}
-
-export interface PurchaseOrder {
-  id: string;
-  customerId: string;
-  contractId?: string | null;
-  orderedAt: string;
-  lines: PurchaseOrderLine[];
-}
-
 export const WORK_ORDER_STATUSES = ['OPEN', 'PARTIAL', 'COMPLETED', 'CANCELLED'] as const;
 export type WorkOrderStatus = (typeof WORK_ORDER_STATUSES)[number];
-
-export interface WorkOrderLine {
-  sku: string;
-  quantityCompleted: number;
-}
-
-export interface WorkOrder {
-  id: string;
-  purchaseOrderId: string;
-  status: WorkOrderStatus;
-  completedAt?: string | null;
-  lines: WorkOrderLine[];
-}
-
-export interface InvoiceLine {
-  lineNo: number;
-  sku: string;
-  quantity: number;
-  unitPrice: MoneyString;
-}
-
-export interface Invoice {
-  number: string;
-  customerId: string;
-  purchaseOrderId: string;
-  issuedAt: string;
-  dueAt: string;
-  currency: string;
-  lines: InvoiceLine[];
-}
-
-/** Everything the analysis looks at, as pulled from the records source in the EVIDENCE stage. */
-export interface Evidence {
-  invoice: Invoice;
-  /** null: the invoice's PO is not in the records (PO_NOT_FOUND). */
-  purchaseOrder: PurchaseOrder | null;
-  /** The contract in force on the invoice date; null when none (CONTRACT_NOT_FOUND). */
-  contract: Contract | null;
-  /** The work orders of the invoice's PO. */
-  workOrders: WorkOrder[];
-  /** Other invoices on the same PO (any issue date); the analysis picks the earlier ones. */
-  otherInvoices: Invoice[];
-}
-
-// ---- Analysis results ----
-
-export interface Finding {
-  code: FindingCode;
-  team: Team;
-  /** Absent for invoice-level findings (PO_NOT_FOUND, CONTRACT_NOT_FOUND). */
-  lineNo?: number;
-  expected: string;
-  actual: string;
-  amount: MoneyString;
-}
-
-export interface Analysis {
-  findings: Finding[];
-  /** Sum of the lines' overbilling (the whole invoice when it is a duplicate). */
-  overbilled: MoneyString;
-  /** min(disputed amount, overbilled). */
-  recommendedCredit: MoneyString;
-}

@@ -6,10 +6,6 @@ export function disputeWorkflowId(caseNumber: string): string {
   return `${PREFIX}${caseNumber}`;
 }
 
-export function caseNumberFromWorkflowId(workflowId: string): string | null {
-  return workflowId.startsWith(PREFIX) ? workflowId.slice(PREFIX.length) : null;
-}
-
 export function formatCaseNumber(n: number | bigint): string {
   return `DSP-${String(n).padStart(6, '0')}`;
 }

@@ -3,7 +3,6 @@
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { LOG_LEVELS } from './logger';
 
 // An empty variable (`FOO=`) means "not set", so defaults apply and required checks fire.
 const unsetIfEmpty = (value: unknown): unknown =>
@@ -76,14 +75,21 @@ const trustProxy = z.string().transform((value, ctx): number | string[] => {
 });
 const TEAM = /^[A-Z][A-Z0-9_]*$/;
 
+/** The task queue the API starts cases on and the worker polls, unless TEMPORAL_TASK_QUEUE says another. */
+export const DEFAULT_TASK_QUEUE = 'disputes';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+const logLevel = env(z.enum(LOG_LEVELS).default('info'));
+
 export const configSchema = z.object({
   PORT: env(z.coerce.number(PORT).int(PORT).min(0, PORT).max(65535, PORT).default(3000)),
   DATABASE_URL: env(postgresUrl),
   TEMPORAL_ADDRESS: env(hostPort.default('127.0.0.1:7233')),
   TEMPORAL_NAMESPACE: env(z.string().trim().default('default')),
-  TEMPORAL_TASK_QUEUE: env(z.string().trim().default('disputes')),
+  TEMPORAL_TASK_QUEUE: env(z.string().trim().default(DEFAULT_TASK_QUEUE)),
   ADMIN_TOKEN: env(secret.optional()),
-  LOG_LEVEL: env(z.enum(LOG_LEVELS).default('info')),
+  LOG_LEVEL: logLevel,
   TEAMS: env(
     z
       .string()
@@ -160,6 +166,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (issues.length) throw new ConfigError(issues);
   return config;
+}
+
+/**
+ * LOG_LEVEL as the configuration reads it, for the logger, which exists before any configuration is loaded: a bad
+ * value (refused at start-up by loadConfig, which names it) must not stop the logger itself, so it logs at info.
+ */
+export function loadLogLevel(source: NodeJS.ProcessEnv = process.env): LogLevel {
+  const parsed = logLevel.safeParse(source.LOG_LEVEL);
+  return parsed.success ? parsed.data : 'info';
 }
 
 const startPort = (fallback: number) => env(z.coerce.number(PORT).int(PORT).min(1, PORT).max(65535, PORT).default(fallback));

@@ -1,20 +1,12 @@
-// One pino logger for every process: JSON lines on stdout, level from LOG_LEVEL.
+// One pino logger for every process: JSON lines on stdout, level from LOG_LEVEL (read by config.ts).
 import type { Logger as TemporalLogger, LogLevel as TemporalLogLevel, LogMetadata } from '@temporalio/common';
 import pino, { type Logger } from 'pino';
+import { loadLogLevel } from './config';
 
 export type { Logger } from 'pino';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-function levelFrom(value: string | undefined): LogLevel {
-  const level = value?.trim().toLowerCase();
-  // config.ts rejects a bad LOG_LEVEL at start-up; here a bad value must not stop the logger itself.
-  return (LOG_LEVELS as readonly string[]).includes(level ?? '') ? (level as LogLevel) : 'info';
-}
-
 export const logger: Logger = pino({
-  level: levelFrom(process.env.LOG_LEVEL),
+  level: loadLogLevel(),
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
 });

@@ -57,6 +57,20 @@ export function isValueError(err: unknown): boolean {
   return typeof e?.message === 'string' && typeof e.code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(e.code);
 }
 
+// 57014: statement timeout (an overloaded or stalled database); 57P0x: shutting down; 53xxx: out of resources; 08xxx:
+// the connection; the rest are the socket's.
+const UNAVAILABLE_CODES = new Set(['57014', '57P01', '57P02', '57P03', '53300', '53400', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/** PostgreSQL is not there right now (down, restarting, overloaded, out of connections): not the statement's fault. */
+export function isPostgresUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.message !== 'string') return false;
+  if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+    e.message,
+  );
+}
+
 /** Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if it throws. */
 export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

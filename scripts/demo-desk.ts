@@ -3,8 +3,9 @@
 // id (DEMO-…), so a second run finds what the first made. Deterministic: no clock, no randomness but a fixed seed.
 import { analyse } from '../domain/analysis';
 import { formatMoney, lineAmount, parseMoney, parseQuantity } from '../domain/money';
-import type { Evidence, FindingCode, ReasonCode } from '../domain/types';
-import type { RecordsImport } from '../schemas/records';
+import type { FindingCode, ReasonCode } from '../domain/types';
+import type { Evidence } from '../contract';
+import type { RecordsImport } from '../contract';
 
 type Invoice = NonNullable<RecordsImport['invoices']>[number];
 type PurchaseOrder = NonNullable<RecordsImport['purchaseOrders']>[number];

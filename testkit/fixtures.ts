@@ -5,7 +5,7 @@ import type { CommandActor, DisputeInput } from '../domain/messages';
 import { parseMoney } from '../domain/money';
 import type { ReasonCode, Role } from '../domain/types';
 import { disputeWorkflowId, formatCaseNumber } from '../domain/workflow-ids';
-import type { RecordsImport } from '../schemas/records';
+import type { RecordsImport } from '../contract';
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;

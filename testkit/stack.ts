@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { Pool } from 'pg';
+import { DEFAULT_TASK_QUEUE } from '../infra/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../infra/embedded-postgres';
 import { appDatabase, startLocalStack } from '../infra/local-stack';
 import { createLogger, type Logger } from '../infra/logger';
@@ -75,7 +76,7 @@ export class Stack {
   private temporalConnection?: Connection;
 
   constructor(private readonly options: StackOptions) {
-    this.taskQueue = options.taskQueue ?? 'disputes';
+    this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.log = quietLogger(options.name);
     this.workDir = mkdtempSync(path.join(os.tmpdir(), `${options.name}-`));
     // PostgreSQL runs as the `postgres` system user when we are root: it needs a directory of its own that the

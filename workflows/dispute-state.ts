@@ -15,7 +15,8 @@ import type {
   RetryEvidenceCommand,
 } from '../domain/messages';
 import { parseMoney } from '../domain/money';
-import type { Analysis, CaseStatus, MoneyString, Stage, TaskStatus, Team } from '../domain/types';
+import type { CaseStatus, MoneyString, Stage, TaskStatus, Team } from '../domain/types';
+import type { Analysis } from '../contract';
 
 export interface TaskState {
   id: string;

@@ -27,7 +27,8 @@ import {
   type DisputeInput,
 } from '../domain/messages';
 import type { CaseEvent } from '../domain/events';
-import type { Analysis, Finding, Stage, Team } from '../domain/types';
+import type { Stage, Team } from '../domain/types';
+import type { Analysis, Finding } from '../contract';
 import { DisputeState, type DisputeStateData, type TaskState } from './dispute-state';
 import { Trail } from './trail';
 
@@ -41,13 +42,13 @@ const HOUR_MS = 3_600_000;
 // (the shared invariant check flags any activity attempted more than five times). What fails for good is typed and
 // never retried. Replay compares an activity's type and place, not its retry options: changing these needs no
 // patch (every recorded history still replays).
+const GROWING_THREEFOLD = { initialInterval: '1 second', backoffCoefficient: 3 } as const;
 
 /** Writes to our own database: short. An event the database can never store is final (the case parks). */
 const DATABASE_WRITES = {
   startToCloseTimeout: '10 seconds',
   retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 3,
+    ...GROWING_THREEFOLD,
     maximumInterval: '30 seconds',
     nonRetryableErrorTypes: [INSUFFICIENT_OPEN_BALANCE, UNSTORABLE_EVENT],
   },
@@ -57,8 +58,7 @@ const DATABASE_WRITES = {
 const RECORDS_SOURCE_READS = {
   startToCloseTimeout: '2 minutes',
   retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 3,
+    ...GROWING_THREEFOLD,
     maximumInterval: '1 minute',
     nonRetryableErrorTypes: [POISON_RECORD],
   },

@@ -8,7 +8,7 @@ import type { AuthUser } from '../auth';
 import { encodeCursor, isoSql, preciseSql, UUID_PATTERN, type Queryable } from '../db';
 import { AppError } from '../errors';
 import { claimKey, requestHash, type KeyedRequest } from '../idempotency';
-import type { commentListQuery, commentListResponse, commentOut, commentRequest } from '../schemas';
+import type { commentListQuery, commentListResponse, commentOut, commentRequest } from '../../contract';
 import { checkedCursor, isTimestamp, isUuid } from './disputes';
 
 /** The case's id if this user may see it: ops only see cases with a task for their team (others get 404). */

@@ -31,7 +31,7 @@ import {
 import { AppError } from '../errors';
 import { caseEvidencePage, type LineWindow } from '../evidence';
 import type { RouteDeps } from '../route';
-import { LIMIT_DEFAULT } from '../schemas';
+import { LIMIT_DEFAULT } from '../../contract';
 import type {
   cancelRequest,
   caseEvidenceResponse,
@@ -44,9 +44,10 @@ import type {
   evidenceQuery,
   openDisputeRequest,
   openDisputeResponse,
+  resolutionOut,
   resolutionRequest,
   retryEvidenceRequest,
-} from '../schemas';
+} from '../../contract';
 
 type Opened = z.input<typeof openDisputeResponse>;
 
@@ -232,6 +233,29 @@ function summaryOf(row: Row): Summary {
   };
 }
 
+/** The case's latest proposal (c is the case), with the decision on it if any, as one JSON object or null. */
+const LATEST_RESOLUTION = `
+  (SELECT json_build_object('id', r.id, 'type', r.type, 'amount', r.amount_minor::text, 'rootCause', r.root_cause,
+            'note', r.note, 'proposedById', r.proposed_by, 'proposedByName', ru.name,
+            'proposedAt', ${isoSql('r.proposed_at')}, 'decision', ra.decision)
+     FROM resolutions r JOIN users ru ON ru.id = r.proposed_by
+     LEFT JOIN approvals ra ON ra.resolution_id = r.id
+    WHERE r.case_id = c.id ORDER BY r.proposed_at DESC, r.id DESC LIMIT 1)`;
+
+function resolutionOf(r: Row | null): z.input<typeof resolutionOut> | null {
+  if (!r) return null;
+  return {
+    id: r.id,
+    type: r.type,
+    amount: money(r.amount),
+    rootCause: r.rootCause,
+    note: r.note,
+    proposedBy: { id: r.proposedById, name: r.proposedByName },
+    proposedAt: r.proposedAt,
+    decision: r.decision,
+  };
+}
+
 export async function listDisputes(
   db: Queryable,
   user: AuthUser,
@@ -252,7 +276,7 @@ export async function listDisputes(
     where.push(`(c.opened_at, c.id) ${after} (${param(at)}::timestamptz, ${param(id)}::uuid)`);
   }
   const { rows } = await db.query(
-    `SELECT ${SUMMARY_COLUMNS}, ${preciseSql('c.opened_at')} AS cursor_at
+    `SELECT ${SUMMARY_COLUMNS}, ${LATEST_RESOLUTION} AS proposal, ${preciseSql('c.opened_at')} AS cursor_at
        FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY c.opened_at ${direction}, c.id ${direction} LIMIT ${param(query.limit + 1)}`,
     params,
@@ -260,7 +284,7 @@ export async function listDisputes(
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map(summaryOf),
+    items: page.map((row) => ({ ...summaryOf(row), proposal: resolutionOf(row.proposal) })),
     nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
   };
 }
@@ -339,12 +363,7 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
                        'completedById', t.completed_by, 'completedByName', tu.name, 'outcome', t.outcome, 'note', t.note,
                        'amount', t.amount_minor::text) ORDER BY t.created_at, t.team), '[]')
                FROM tasks t LEFT JOIN users tu ON tu.id = t.completed_by WHERE t.case_id = c.id) AS tasks,
-            (SELECT json_build_object('id', r.id, 'type', r.type, 'amount', r.amount_minor::text, 'rootCause', r.root_cause,
-                       'note', r.note, 'proposedById', r.proposed_by, 'proposedByName', ru.name,
-                       'proposedAt', ${isoSql('r.proposed_at')}, 'decision', ra.decision)
-               FROM resolutions r JOIN users ru ON ru.id = r.proposed_by
-               LEFT JOIN approvals ra ON ra.resolution_id = r.id
-              WHERE r.case_id = c.id ORDER BY r.proposed_at DESC, r.id DESC LIMIT 1) AS resolution,
+            ${LATEST_RESOLUTION} AS resolution,
             (SELECT coalesce(json_agg(json_build_object('id', a.id, 'resolutionId', a.resolution_id, 'decision', a.decision,
                        'comment', a.comment, 'amount', a.amount_minor::text, 'decidedById', a.decided_by,
                        'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}) ORDER BY a.decided_at, a.id), '[]')
@@ -393,18 +412,7 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
       note: t.note,
       amount: money(t.amount),
     })),
-    resolution: row.resolution
-      ? {
-          id: row.resolution.id,
-          type: row.resolution.type,
-          amount: money(row.resolution.amount),
-          rootCause: row.resolution.rootCause,
-          note: row.resolution.note,
-          proposedBy: { id: row.resolution.proposedById, name: row.resolution.proposedByName },
-          proposedAt: row.resolution.proposedAt,
-          decision: row.resolution.decision,
-        }
-      : null,
+    resolution: resolutionOf(row.resolution),
     approvals: row.approvals.map((a: Row) => ({
       id: a.id,
       resolutionId: a.resolutionId,

@@ -9,10 +9,10 @@ import { POISON_RECORD } from '../../domain/errors';
 import { runsOf, type OtherInvoiceSummary } from '../../domain/evidence';
 import { formatMoney, formatQuantity } from '../../domain/money';
 import { isoSql, preciseSql, sqlParams, encodeCursor, type Queryable } from '../db';
-import type { Invoice } from '../../domain/types';
+import type { Invoice } from '../../contract';
 import { AppError } from '../errors';
 import { evidencePage, windowLines } from '../evidence';
-import type { evidenceOut, evidenceQuery, invoiceListQuery, invoiceListResponse, invoiceResponse } from '../schemas';
+import type { evidenceOut, evidenceQuery, invoiceListQuery, invoiceListResponse, invoiceResponse } from '../../contract';
 import { checkedCursor, isTimestamp, lineWindow } from './disputes';
 
 export async function getInvoice(db: Queryable, number: string): Promise<z.input<typeof invoiceResponse>> {

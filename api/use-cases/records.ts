@@ -5,11 +5,11 @@
 import type { Pool, PoolClient } from 'pg';
 import type { z } from 'zod';
 import { lineAmount, parseMoney, parseQuantity, sumBig } from '../../domain/money';
-import type { RecordsImport } from '../../schemas/records';
+import type { RecordsImport } from '../../contract';
 import { isValueError, withTransaction } from '../../infra/postgres';
 import { encodeCursor, isoSql, preciseSql, sqlParams, type Queryable } from '../db';
 import { AppError } from '../errors';
-import type { importListQuery, importListResponse } from '../schemas';
+import type { importListQuery, importListResponse } from '../../contract';
 import { checkedCursor, isTimestamp, isUuid } from './disputes';
 
 export interface ImportCounts {

@@ -10,7 +10,7 @@
 import type { z } from 'zod';
 import { formatMoney } from '../../domain/money';
 import type { Queryable } from '../db';
-import { AGING_BUCKETS, OPEN_STAGES, type cycleTimeQuery, type cycleTimeResponse, type overviewQuery, type overviewResponse } from '../schemas';
+import { AGING_BUCKETS, OPEN_STAGES, type cycleTimeQuery, type cycleTimeResponse, type overviewQuery, type overviewResponse } from '../../contract';
 
 type Report = z.input<typeof cycleTimeResponse>;
 

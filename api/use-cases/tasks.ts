@@ -7,7 +7,7 @@ import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, sqlParams, type Queryab
 import { AppError } from '../errors';
 import { claimKey, requestHash, earlierUse, type KeyedRequest } from '../idempotency';
 import type { RouteDeps } from '../route';
-import type { completeTaskRequest, taskCommandResponse, taskListQuery, taskListResponse } from '../schemas';
+import type { completeTaskRequest, taskCommandResponse, taskListQuery, taskListResponse } from '../../contract';
 import { checkedCursor, findingOf, isTimestamp, isUuid, type Row } from './disputes';
 
 /** Open tasks first, then by due time (so overdue ones lead), then by id for a stable keyset. */

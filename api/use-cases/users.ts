@@ -4,7 +4,7 @@ import { parseMoney } from '../../domain/money';
 import { generateToken, hashToken, userFromRow, type AuthUser } from '../auth';
 import { UUID_PATTERN, type Queryable } from '../db';
 import { AppError } from '../errors';
-import type { userCreatedResponse, userRequest, userRevokedResponse } from '../schemas';
+import type { userCreatedResponse, userRequest, userRevokedResponse } from '../../contract';
 
 type NewUser = z.output<typeof userRequest>;
 

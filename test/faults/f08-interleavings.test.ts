@@ -11,7 +11,8 @@ import type { CaseEvent } from '../../domain/events';
 import { cancelUpdate, completeTaskUpdate, decideUpdate, type CommandActor, type CommandResult } from '../../domain/messages';
 import { parseMoney } from '../../domain/money';
 import { DisputeState } from '../../workflows/dispute-state';
-import type { Analysis, CaseStatus, Finding, Stage, Team } from '../../domain/types';
+import type { CaseStatus, Stage, Team } from '../../domain/types';
+import type { Analysis, Finding } from '../../contract';
 import {
   createFaultWorld,
   decide,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
-import { LIMIT_MAX } from '../../api/schemas';
+import { LIMIT_MAX } from '../../contract';
 import { routes } from '../../api/routes';
 import { gatherEvidence } from '../../activities/evidence';
 import { PostgresRecordsSource } from '../../activities/records-source';

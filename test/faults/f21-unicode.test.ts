@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { routes } from '../../api/routes';
 import { openApiDocument } from '../../api/routes';
 import { unstorableText } from '../../domain/text';
-import { NOT_BLANK, NO_BIDI_CONTROLS, VISIBLE } from '../../schemas/records';
+import { NOT_BLANK, NO_BIDI_CONTROLS, VISIBLE } from '../../contract';
 import { startApi, type ApiHarness, type ApiResponse } from '../support/api';
 import {
   caseViaApi,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { routes } from '../../api/routes';
 import { ROLES, type Role } from '../../domain/types';
 import { startApi, type ApiHarness } from '../support/api';
-import { NOT_BLANK, NO_BIDI_CONTROLS, VISIBLE } from '../../schemas/records';
+import { NOT_BLANK, NO_BIDI_CONTROLS, VISIBLE } from '../../contract';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;

@@ -1,7 +1,7 @@
 // A dispute's whole life through HTTP, against the real worker on the dev server: import → open → investigation →
 // the right team completes the task → proposal → approval within limit → credit memo → closed; plus idempotent
 // opening and commands, the open-balance refusal, cancellation, and the cycle-time report over it all.
-import type { RecordsImport } from '../../schemas/records';
+import type { RecordsImport } from '../../contract';
 import { eventually, startApi, type ApiHarness } from '../support/api';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
@@ -132,6 +132,11 @@ it('carries a pricing dispute from import to credit memo through HTTP', async ()
   });
   expect(proposed.status).toBe(200);
   expect(proposed.body).toEqual(expect.objectContaining({ id: opened.id, status: 'OPEN', stage: 'APPROVAL' }));
+  // The approval queue reads the proposal from the list: the same as on the case.
+  const waiting = await untilCase(opened.id, 'the proposal on the case', (c) => c.resolution !== null);
+  const queue = await api.request('GET', '/api/disputes?status=OPEN&stage=APPROVAL&limit=200', { token: manager.token });
+  expect(queue.body.items.find((c: { id: string }) => c.id === opened.id)?.proposal).toEqual(waiting.resolution);
+  expect(waiting.resolution).toEqual(expect.objectContaining({ type: 'CREDIT', amount: '100.00', decision: null }));
 
   // Not the specialist (role), not a manager whose limit is a cent short; the manager at exactly the limit approves.
   const bySpecialist = await api.request('POST', `/api/disputes/${opened.id}/decision`, { token: specialist.token, body: { decision: 'APPROVE' } });
@@ -153,6 +158,8 @@ it('carries a pricing dispute from import to credit memo through HTTP', async ()
   expect(closed.resolution).toEqual(
     expect.objectContaining({ type: 'CREDIT', amount: '100.00', proposedBy: { id: specialist.id, name: specialist.name }, decision: 'APPROVE' }),
   );
+  const listed = await api.request('GET', `/api/disputes?customerId=${fixture.customerId}`, { token: auditor.token });
+  expect(listed.body.items.map((c: { proposal: unknown }) => c.proposal)).toEqual([closed.resolution]);
   expect(closed.approvals).toEqual([
     expect.objectContaining({ decision: 'APPROVE', amount: '100.00', decidedBy: { id: manager.id, name: manager.name } }),
   ]);

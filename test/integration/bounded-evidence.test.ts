@@ -5,7 +5,7 @@
 // case opened on the last, a line-for-line copy of the first. (bench/big-evidence.ts measures the 2,000-line case.)
 import { gatherEvidence } from '../../activities/evidence';
 import { PostgresRecordsSource } from '../../activities/records-source';
-import { LIMIT_MAX } from '../../api/schemas';
+import { LIMIT_MAX } from '../../contract';
 import { importRecords } from '../../api/use-cases/records';
 import { startApi, type ApiHarness } from '../support/api';
 import { caseViaApi, openCaseViaApi, type Fixture } from '../support/faults';

@@ -1,7 +1,7 @@
 // Each finding code, end to end through HTTP with the real worker: the records that cause it, the case's findings
 // and tasks, the teams completing their tasks, the credit proposed and approved, one memo, the balance reduced.
 import { parseMoney } from '../../domain/money';
-import type { RecordsImport } from '../../schemas/records';
+import type { RecordsImport } from '../../contract';
 import { eventually, startApi, type ApiHarness } from '../support/api';
 import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Pool } from 'pg';
 import { recordEvents } from '../../activities/case-store';
-import { cycleTimeQuery } from '../../api/schemas';
+import { cycleTimeQuery } from '../../contract';
 import { importRecords } from '../../api/use-cases/records';
 import { cycleTimeReport } from '../../api/use-cases/reports';
 import type { CaseEvent, RecordedEvent } from '../../domain/events';

@@ -123,6 +123,25 @@ describe('from the read model', () => {
     expect(cursor.body.error.details.map((d: { field: string }) => d.field)).toContain('cursor');
   });
 
+  it('names the configured teams to every role', async () => {
+    for (const user of [specialist, auditor]) {
+      const res = await api.request('GET', '/api/teams', { token: user.token });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        items: [
+          { id: 'ORDER_MANAGEMENT', name: 'Order Management' },
+          { id: 'SALES_OPS', name: 'Sales Ops' },
+        ],
+      });
+    }
+  });
+
+  it('lists a case with no proposal as such', async () => {
+    const { number } = await insertCase({ openedDaysAgo: 1, stage: 'INVESTIGATION' });
+    const res = await api.request('GET', `/api/disputes?customerId=${acme.customerId}&limit=200`, { token: specialist.token });
+    expect(res.body.items.find((c: { caseNumber: string }) => c.caseNumber === number)).toMatchObject({ proposal: null });
+  });
+
   /** A case row as the workflow's projection would leave it, at chosen times. */
   async function insertCase(opts: { openedDaysAgo: number; stage: string; status?: string; closedDaysAgo?: number; amountMinor?: number }) {
     const id = randomUUID();

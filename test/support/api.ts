@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createApp, type AppOptions } from '../../api/app';
-import { errorResponse } from '../../api/schemas';
+import { errorResponse } from '../../contract';
 import { createLogger } from '../../infra/logger';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from './database';

@@ -19,7 +19,7 @@ import {
   type DisputeInput,
 } from '../../domain/messages';
 import type { Stage } from '../../domain/types';
-import type { RecordsImport } from '../../schemas/records';
+import type { RecordsImport } from '../../contract';
 import { createDisputeWorker, type DisputeWorkerDeps } from '../../worker/create-worker';
 import { disputeWorkflow } from '../../workflows';
 import { eventually, type ApiHarness } from './api';

@@ -4,8 +4,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { LOG_LEVELS } from '../../infra/config';
 import { startLocalStack, type LocalStack } from '../../infra/local-stack';
-import { createLogger, LOG_LEVELS, temporalLogger } from '../../infra/logger';
+import { createLogger, temporalLogger } from '../../infra/logger';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker';
 
 export interface TestInfrastructure {

@@ -1,18 +1,8 @@
 import fc from 'fast-check';
 import { FINDING_TEAMS, analyse, invoiceTotal, teamsWithFindings } from '../../domain/analysis';
 import { formatMoney, lineAmount, parseMoney } from '../../domain/money';
-import type {
-  Analysis,
-  Contract,
-  Evidence,
-  Finding,
-  FindingCode,
-  Invoice,
-  InvoiceLine,
-  PurchaseOrder,
-  WorkOrder,
-  WorkOrderStatus,
-} from '../../domain/types';
+import type { FindingCode, WorkOrderStatus } from '../../domain/types';
+import type { Analysis, Contract, Evidence, Finding, Invoice, InvoiceLine, PurchaseOrder, WorkOrder } from '../../contract';
 
 // ---- Builders: [sku, quantity, unit price] triples keep the cases readable ----
 

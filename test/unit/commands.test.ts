@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { defineUpdate } from '@temporalio/workflow';
 import { sendUpdate } from '../../api/commands';
-import { toAppError } from '../../api/errors';
+import { toAppError } from '../../api/error-answer';
 import type { RouteDeps } from '../../api/route';
 import type { AuthUser } from '../../api/auth';
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CommandActor } from '../../domain/messages';
-import type { Analysis } from '../../domain/types';
+import type { Analysis } from '../../contract';
 import { DisputeState } from '../../workflows/dispute-state';
 
 const T0 = '2026-01-05T09:00:00.000Z';

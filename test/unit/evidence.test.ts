@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { evidencePage } from '../../api/evidence';
 import { analyse } from '../../domain/analysis';
 import { matchesWithin, matchingLines, runsOf, storedEvidence, summariseEvidence, type LineMatch } from '../../domain/evidence';
-import type { Evidence, Invoice } from '../../domain/types';
+import type { Evidence, Invoice } from '../../contract';
 
 type Billed = [sku: string, quantity: number, unitPrice?: string];
 

@@ -1,4 +1,4 @@
-import { invoiceSchema, moneyAmount, quantity, recordsImportSchema, contractSchema } from '../../schemas/records';
+import { invoiceSchema, moneyAmount, quantity, recordsImportSchema, contractSchema } from '../../contract';
 
 const invoice = {
   number: 'INV-1',

@@ -1,48 +1,13 @@
 // The source records' shapes, checked wherever records enter: the import route and the evidence activity
-// (an ERP connector may hand over anything). Never imported by workflow code.
+// (an ERP connector may hand over anything); and the answers of the import route.
 import { z } from 'zod';
 import { WORK_ORDER_STATUSES } from '../domain/types';
+import { atMostThreeDecimals, identifier, isoTimestamp, moneyAmount, page, pageQuery, quantity, uuid } from './primitives';
 
 const MAX_LINES = 5_000;
 
-export const moneyAmount = z
-  .string()
-  .regex(/^\d{1,13}(\.\d{1,2})?$/, 'a decimal string with at most 2 decimals, e.g. "1250.00"');
-
-const atMostThreeDecimals = (q: number) => /^\d+(\.\d{1,3})?$/.test(String(q));
-export const quantity = z.number().finite().nonnegative().max(1e9).refine(atMostThreeDecimals, 'at most 3 decimals');
 // positive(), not a refine: the import's /openapi.json must say "greater than 0" too.
 const invoicedQuantity = z.number().finite().positive().max(1e9).refine(atMostThreeDecimals, 'at most 3 decimals');
-
-// Not blank: a character that String#trim keeps. Spelled out rather than \S, which means other things in other
-// regex engines (Python's, which schemathesis generates from, counts U+FEFF as a letter and U+001C as a space), so
-// that /openapi.json refuses exactly the blank strings the API refuses.
-export const NOT_BLANK = /[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
-/** Free text: at least one character that is not white space, at most `max` as sent (what the document says), then trimmed. */
-export const text = (max: number) => z.string().regex(NOT_BLANK, 'must not be empty').max(max).trim();
-
-// Ids and names are read and compared by people, so they get a stricter rule than free text. They need a character
-// that shows: not only white space, control characters, zero-width and other format characters, fillers, or
-// combining marks alone (U+200B alone would look like an empty name). And no bidirectional control anywhere: one
-// reorders what is displayed after it (an "INV-\u202e1001" shows as another number than it is). Free text
-// (descriptions, notes, comments, reasons) keeps them, since right-to-left text pasted from Arabic or Hebrew needs
-// them, and it is never used to find or tell apart a record. Both patterns are in /openapi.json, so they are
-// spelled with \u escapes that JavaScript (without the u flag) and Python's re read alike: only BMP characters, no
-// \s or \S, and `$` after a class that takes "\n" (Python's `$` also matches before a final newline). Invisible
-// characters outside the BMP (the tag block) are not covered: a range there reads differently in the two engines.
-// Control characters and combining marks are among the characters that do not show: matched one by one on purpose.
-// eslint-disable-next-line no-control-regex, no-misleading-character-class
-export const VISIBLE = /[^\u0000-\u0020\u007f-\u00a0\u00ad\u0300-\u036f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f\u1ab0-\u1aff\u1dc0-\u1dff\u2000-\u200f\u2028-\u202f\u205f-\u206f\u20d0-\u20ff\u2800\u3000\u3164\ufe00-\ufe0f\ufe20-\ufe2f\ufeff\uffa0\ufff9-\ufffb]/;
-export const NO_BIDI_CONTROLS = /^[^\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$/;
-/** An id or a name: a character that shows, no bidirectional control, at most `max` as sent, then trimmed. */
-export const identifier = (max: number) =>
-  z
-    .string()
-    .regex(VISIBLE, 'must have a character that shows (not only spaces, invisible characters or marks)')
-    .regex(NO_BIDI_CONTROLS, 'must not contain bidirectional control characters')
-    .max(max)
-    .trim();
-
 const id = identifier(100);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"');
 const isoDateTime = z.iso.datetime({ offset: true }).or(z.iso.date());
@@ -121,3 +86,44 @@ export const recordsImportSchema = z.strictObject({
   invoices: z.array(invoiceSchema).max(10_000).optional(),
 });
 export type RecordsImport = z.infer<typeof recordsImportSchema>;
+export type Customer = z.infer<typeof customerSchema>;
+export type Contract = z.infer<typeof contractSchema>;
+export type PurchaseOrder = z.infer<typeof purchaseOrderSchema>;
+export type WorkOrder = z.infer<typeof workOrderSchema>;
+export type Invoice = z.infer<typeof invoiceSchema>;
+export type InvoiceLine = Invoice['lines'][number];
+
+/** Everything the analysis looks at, as pulled from the records source in the EVIDENCE stage. */
+export const evidenceSchema = z.object({
+  invoice: invoiceSchema,
+  purchaseOrder: purchaseOrderSchema.nullable().meta({ description: "null: the invoice's PO is not in the records (PO_NOT_FOUND)" }),
+  contract: contractSchema.nullable().meta({ description: 'The contract in force on the invoice date; null when none (CONTRACT_NOT_FOUND)' }),
+  workOrders: z.array(workOrderSchema).meta({ description: "The work orders of the invoice's PO" }),
+  otherInvoices: z.array(invoiceSchema).meta({ description: 'Other invoices on the same PO (any issue date); the analysis picks the earlier ones' }),
+});
+export type Evidence = z.infer<typeof evidenceSchema>;
+
+const importCount = z.number().int().nonnegative();
+const importCounts = z.object({
+  customers: importCount,
+  contracts: importCount,
+  purchaseOrders: importCount,
+  workOrders: importCount,
+  invoices: importCount,
+});
+export const importResponse = z.object({ imported: importCounts });
+
+export const importListQuery = z.strictObject({ ...pageQuery });
+
+export const importOut = z.object({
+  id: uuid,
+  at: isoTimestamp,
+  actor: z.object({ id: uuid, name: z.string() }).meta({ description: 'Who sent it' }),
+  counts: importCounts.meta({ description: 'How many records of each kind it upserted' }),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .meta({ description: 'SHA-256, lowercase hex, of the body exactly as received (the bytes of the JSON document)' }),
+});
+
+export const importListResponse = page(importOut);

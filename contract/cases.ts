@@ -1,0 +1,139 @@
+// Disputes: opening one, the lists, the detail, and the answers of the commands on a case.
+import { z } from 'zod';
+import { REASON_CODES, STAGES, STATUSES, TASK_OUTCOMES, TASK_STATUSES } from '../domain/types';
+import { actorOut, approvalOut, resolutionOut } from './approvals';
+import { findingOut } from './findings';
+import { evidenceOut } from './invoices';
+import { amountInput, identifier, isoTimestamp, moneyOutput, page, pageQuery, text, uuid } from './primitives';
+
+export const idParams = z.strictObject({ id: z.string().min(1).max(100).meta({ description: 'A case id (UUID) or case number' }) });
+
+export const openDisputeRequest = z.strictObject({
+  invoiceNumber: identifier(100),
+  disputedAmount: amountInput,
+  reasonCode: z.enum(REASON_CODES),
+  description: z.string().max(4000).trim().nullable().optional(),
+});
+
+export const openDisputeResponse = z.object({
+  id: uuid,
+  caseNumber: z.string(),
+  status: z.literal('OPEN'),
+  workflowId: z.string(),
+});
+
+export const disputeListQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  stage: z.enum(STAGES).optional(),
+  team: identifier(100).optional(),
+  customerId: identifier(100).optional(),
+  reasonCode: z.enum(REASON_CODES).optional(),
+  order: z.enum(['desc', 'asc']).default('desc').meta({ description: 'By opening time: newest first (desc) or oldest first (asc)' }),
+  ...pageQuery,
+});
+
+export const disputeSummary = z.object({
+  id: uuid,
+  caseNumber: z.string(),
+  workflowId: z.string(),
+  status: z.enum(STATUSES),
+  stage: z.enum(STAGES),
+  invoiceNumber: z.string(),
+  customerId: z.string(),
+  currency: z.string(),
+  disputedAmount: moneyOutput,
+  reasonCode: z.enum(REASON_CODES),
+  recommendedCredit: moneyOutput.nullable(),
+  openedAt: isoTimestamp,
+  stageEnteredAt: isoTimestamp,
+  closedAt: isoTimestamp.nullable(),
+});
+
+/** A case in a list: its summary and what it waits on a manager for, so an approval queue needs no case one by one. */
+export const disputeListItem = disputeSummary.extend({
+  proposal: resolutionOut.nullable().meta({ description: "The case's latest proposal, as the case's resolution; null when none" }),
+});
+export const disputeListResponse = page(disputeListItem);
+
+export const caseTaskOut = z.object({
+  id: uuid,
+  team: z.string(),
+  title: z.string(),
+  status: z.enum(TASK_STATUSES),
+  findingCodes: z.array(z.string()),
+  createdAt: isoTimestamp,
+  dueAt: isoTimestamp,
+  overdue: z.boolean(),
+  escalated: z.boolean(),
+  escalatedAt: isoTimestamp.nullable(),
+  completedAt: isoTimestamp.nullable(),
+  completedBy: actorOut.nullable(),
+  outcome: z.enum(TASK_OUTCOMES).nullable(),
+  note: z.string().nullable(),
+  amount: moneyOutput.nullable(),
+});
+
+export const creditMemoOut = z.object({
+  number: z.string(),
+  amount: moneyOutput,
+  currency: z.string(),
+  approvalId: uuid,
+  issuedAt: isoTimestamp,
+});
+
+export const eventOut = z.object({
+  seq: z.number().int(),
+  at: isoTimestamp,
+  actor: z.string(),
+  actorName: z.string(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const disputeDetail = disputeSummary.extend({
+  description: z.string().nullable(),
+  openedBy: actorOut,
+  overbilled: moneyOutput.nullable(),
+  evidenceError: z.string().nullable(),
+  parkedError: z
+    .string()
+    .nullable()
+    .meta({ description: 'Why the case takes no command but cancel: an event of its trail could not be stored as sent' }),
+  evidence: evidenceOut
+    .nullable()
+    .meta({ description: 'Its first page (GET /api/disputes/{id}/evidence for the next); null until the evidence is collected' }),
+  invoice: z.object({ total: moneyOutput, openBalance: moneyOutput }),
+  findings: z.array(findingOut).meta({ description: "The invoice's own findings and those of the lines on the evidence's first page" }),
+  findingCount: z.number().int().nonnegative().meta({ description: 'How many findings the case has in all' }),
+  tasks: z.array(caseTaskOut),
+  resolution: resolutionOut.nullable(),
+  approvals: z.array(approvalOut),
+  creditMemos: z.array(creditMemoOut),
+  events: z.array(eventOut),
+});
+
+export const caseEvidenceResponse = z.object({
+  evidence: evidenceOut,
+  findings: z.array(findingOut).meta({ description: "The findings of this page's lines (and, on the first page, the invoice's own)" }),
+});
+
+export const cancelRequest = z.strictObject({ reason: text(2000) });
+
+export const retryEvidenceRequest = z.strictObject({});
+
+export const commandResponse = z.object({
+  id: uuid,
+  caseNumber: z.string(),
+  workflowId: z.string(),
+  status: z.enum(STATUSES),
+  stage: z.enum(STAGES),
+});
+
+export type DisputeSummary = z.infer<typeof disputeSummary>;
+export type DisputeListItem = z.infer<typeof disputeListItem>;
+export type DisputeDetail = z.infer<typeof disputeDetail>;
+export type CaseTask = z.infer<typeof caseTaskOut>;
+export type CreditMemo = z.infer<typeof creditMemoOut>;
+export type CaseEvent = z.infer<typeof eventOut>;
+export type CaseEvidencePage = z.infer<typeof caseEvidenceResponse>;
+export type CommandAnswer = z.infer<typeof commandResponse>;

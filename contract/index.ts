@@ -1,0 +1,16 @@
+// The contract: every shape that crosses a boundary (source records, HTTP bodies and answers, the analysis the
+// workflow receives), declared once as zod schemas with types by z.infer, so the API, the activities, the scripts and
+// the web (types only, like the workflow bundle) cannot drift apart.
+export * from './primitives';
+export * from './records';
+export * from './findings';
+export * from './invoices';
+export * from './approvals';
+export * from './cases';
+export * from './tasks';
+export * from './comments';
+export * from './reports';
+export * from './users';
+export * from './teams';
+export * from './operations';
+export type * from '../domain/types';
