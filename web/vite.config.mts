@@ -19,10 +19,11 @@ export default defineConfig({
     target: 'es2022',
     rolldownOptions: {
       output: {
-        // React and Chart.js change rarely: their own chunks stay cached across releases of the app.
+        // React, TanStack Query and Chart.js change rarely: their own chunks stay cached across releases of the app.
         codeSplitting: {
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            { name: 'query', test: /node_modules[\\/]@tanstack[\\/]/ },
             { name: 'charts', test: /node_modules[\\/](chart\.js|@kurkle)[\\/]/ },
           ],
         },

@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ErrorMessage, Loading, MeContext } from './components/common';
 import { ApiError, api, onUnauthorized } from './lib/api';
@@ -68,6 +69,7 @@ const HOME: Record<Role, string> = {
 type Session = { state: 'checking' } | { state: 'signed-out'; message?: string; error?: unknown } | { state: 'signed-in'; me: Me };
 
 export function App() {
+  const queryClient = useQueryClient();
   const [session, setSession] = useState<Session>(() => (getToken() ? { state: 'checking' } : { state: 'signed-out' }));
 
   // A token kept from earlier in this tab: ask the server who it belongs to.
@@ -91,23 +93,26 @@ export function App() {
     () =>
       onUnauthorized((message) => {
         clearToken();
+        queryClient.clear();
         setSession({ state: 'signed-out', message: `You have been signed out: ${message}` });
       }),
-    [],
+    [queryClient],
   );
 
   const signIn = useCallback(async (token: string) => {
     const me = await api.me(token);
     setToken(token);
+    queryClient.clear();
     setSession({ state: 'signed-in', me });
     if (!window.location.hash || window.location.hash === '#/' || window.location.hash === '#') window.location.hash = `#${HOME[me.role]}`;
-  }, []);
+  }, [queryClient]);
 
   const signOut = useCallback(() => {
     clearToken();
+    queryClient.clear();
     setSession({ state: 'signed-out', message: 'You are signed out.' });
     window.location.hash = '#/';
-  }, []);
+  }, [queryClient]);
 
   if (session.state === 'checking') {
     return (

@@ -1,7 +1,8 @@
 // The commands on a case, each offered only where its stage and the user's role allow it. The server decides
 // anyway; these forms only keep people from asking for what would be refused, and show the refusal when it is.
-import { useRef, useState, type FormEvent } from 'react';
-import { ApiError, api, newIdempotencyKey } from '../lib/api';
+import { useState, type FormEvent } from 'react';
+import { ApiError, api } from '../lib/api';
+import { useCommand } from '../lib/commands';
 import { ROOT_CAUSES, teamLabel } from '../lib/format';
 import { compareMoney, formatMoney, isMoneyInput, sumMoney } from '../lib/money';
 import type { CaseTask, DisputeDetail, Finding, Me, Resolution } from '../lib/types';
@@ -16,27 +17,6 @@ export function approvalBlock(me: Me, resolution: Resolution | null | undefined,
     return `The credit of ${formatMoney(resolution.amount, currency)} is over your approval limit of ${formatMoney(me.approvalLimit, currency)}: a manager with a higher limit must approve it.`;
   }
   return null;
-}
-
-function useCommand() {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const key = useRef(newIdempotencyKey());
-  async function run(command: (idempotencyKey: string) => Promise<unknown>, onDone: () => void) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await command(key.current);
-      key.current = newIdempotencyKey();
-      onDone();
-    } catch (err) {
-      setError(err);
-      if (err instanceof ApiError && err.status >= 400 && err.status < 500) key.current = newIdempotencyKey();
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { error, setError, busy, run };
 }
 
 // ---------------------------------------------------------------- specialist: propose
@@ -63,7 +43,7 @@ export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDon
       setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the proposal.', local));
       return;
     }
-    void run(
+    run(
       (key) => api.propose(dispute.id, { type, amount: type === 'CREDIT' ? amount.trim() : undefined, rootCause: cause, note: note.trim() || undefined }, key),
       () => onDone(type === 'CREDIT' ? `Credit of ${formatMoney(amount, dispute.currency)} proposed: it now waits for a manager's approval.` : 'No credit: the case is closed.'),
     );
@@ -128,7 +108,7 @@ export function DecisionForm({ dispute, me, onDone }: { dispute: DisputeDetail; 
   const blocked = approvalBlock(me, dispute.resolution, dispute.currency);
 
   function decide(decision: 'APPROVE' | 'REJECT') {
-    void run(
+    run(
       (key) => api.decide(dispute.id, { decision, comment: comment.trim() || undefined }, key),
       () => onDone(decision === 'APPROVE' ? 'Approved: the credit memo is being issued.' : 'Rejected: the case is back with the specialist.'),
     );
@@ -191,7 +171,7 @@ export function CompleteTaskForm({
       setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the task form.', local));
       return;
     }
-    void run(
+    run(
       (key) =>
         api.completeTask(
           task.id,
@@ -249,7 +229,7 @@ export function CancelForm({ dispute, onDone }: { dispute: DisputeDetail; onDone
       setError(new ApiError(400, 'VALIDATION_FAILED', 'Please give a reason.', [{ field: 'reason', message: 'say why the case is cancelled' }]));
       return;
     }
-    void run(
+    run(
       (key) => api.cancel(dispute.id, { reason: reason.trim() }, key),
       () => onDone('The case is cancelled; its open tasks are cancelled too.'),
     );

@@ -1,80 +1,38 @@
 // What waits for a manager: cases in stage APPROVAL, each with its proposal, the findings and evidence behind it,
 // and the decision in place. Approve is withheld where the server would refuse it (own proposal, over the limit).
-import { useEffect, useState } from 'react';
+import { useQueries } from '@tanstack/react-query';
+import { useState } from 'react';
 import { DecisionForm, approvalBlock } from '../components/actions';
 import { DefinitionList, ErrorMessage, Loading, Money, Notice, useMe } from '../components/common';
 import { FindingsTable, PagedEvidence } from '../components/evidence';
 import { api } from '../lib/api';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../lib/format';
+import { useCursorList } from '../lib/cursor-list';
 import { useDocumentTitle, useEvidencePages } from '../lib/hooks';
 import { formatMoney } from '../lib/money';
 import { href } from '../lib/router';
 import type { DisputeDetail, DisputeSummary } from '../lib/types';
 
 const PAGE_SIZE = 25;
+const APPROVAL_QUERY = { status: 'OPEN', stage: 'APPROVAL', order: 'asc' };
 
 export function ApprovalsPage() {
   useDocumentTitle('Approvals');
   const me = useMe();
-  const [summaries, setSummaries] = useState<DisputeSummary[]>([]);
-  const [details, setDetails] = useState<Record<string, DisputeDetail | Error>>({});
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>();
   const [message, setMessage] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
   // Decided here: hidden at once, whatever the next list says while the read model catches up.
   const [decided, setDecided] = useState<Set<string>>(() => new Set());
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setError(undefined);
-    api
-      .disputes({ status: 'OPEN', stage: 'APPROVAL', order: 'asc', limit: PAGE_SIZE }, controller.signal)
-      .then((page) => {
-        setSummaries(page.items);
-        setCursor(page.nextCursor ?? null);
-      })
-      .catch((err: unknown) => !controller.signal.aborted && setError(err))
-      .finally(() => !controller.signal.aborted && setLoading(false));
-    return () => controller.abort();
-  }, [tick]);
-
-  // The proposal is on the case itself: fetch each listed case, a few at a time.
-  useEffect(() => {
-    const controller = new AbortController();
-    const missing = summaries.filter((s) => !details[s.id]);
-    let next = 0;
-    const worker = async () => {
-      while (next < missing.length && !controller.signal.aborted) {
-        const s = missing[next++];
-        try {
-          const d = await api.dispute(s.id, controller.signal);
-          setDetails((current) => ({ ...current, [s.id]: d }));
-        } catch (err) {
-          if (!controller.signal.aborted) setDetails((current) => ({ ...current, [s.id]: err as Error }));
-        }
-      }
-    };
-    void Promise.all([worker(), worker(), worker(), worker()]);
-    return () => controller.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [summaries]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setLoading(true);
-    try {
-      const page = await api.disputes({ status: 'OPEN', stage: 'APPROVAL', order: 'asc', limit: PAGE_SIZE, cursor });
-      setSummaries((current) => [...current, ...page.items]);
-      setCursor(page.nextCursor ?? null);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  }
+  const list = useCursorList(['disputes', APPROVAL_QUERY], (cursor, signal) => api.disputes({ ...APPROVAL_QUERY, limit: PAGE_SIZE, cursor }, signal));
+  const summaries = list.items;
+  const { error } = list;
+  // The proposal is on the case itself: each listed case is read (and cached) on its own.
+  const cases = useQueries({ queries: summaries.map((s) => ({ queryKey: ['dispute', s.id], queryFn: ({ signal }: { signal: AbortSignal }) => api.dispute(s.id, signal) })) });
+  const details: Record<string, DisputeDetail | Error> = {};
+  summaries.forEach((s, i) => {
+    const c = cases[i];
+    if (c.data) details[s.id] = c.data;
+    else if (c.error) details[s.id] = c.error;
+  });
 
   // The server pages the oldest cases first; within what is loaded, what this manager can decide comes first, then
   // what needs someone else, longest waiting first in each.
@@ -99,7 +57,7 @@ export function ApprovalsPage() {
       <div className="page-header">
         <h1>Approvals</h1>
         <p className="muted" aria-live="polite">
-          {loading && !summaries.length ? '' : `${ordered.length}${cursor ? '+' : ''} waiting, ${decidable} within your authority`}
+          {list.pending ? '' : `${ordered.length}${list.hasMore ? '+' : ''} waiting, ${decidable} within your authority`}
           {me.approvalLimit !== null ? ` (limit ${formatMoney(me.approvalLimit)})` : ' (no limit)'}
         </p>
       </div>
@@ -109,8 +67,8 @@ export function ApprovalsPage() {
           <p>{message}</p>
         </Notice>
       ) : null}
-      {loading && !summaries.length ? <Loading what="approvals" /> : null}
-      {!loading && !ordered.length && !error ? <p className="empty">Nothing waits for approval.</p> : null}
+      {list.pending ? <Loading what="approvals" /> : null}
+      {!list.pending && !ordered.length && !error ? <p className="empty">Nothing waits for approval.</p> : null}
       <ul className="approval-list plain" data-testid="approval-list">
         {ordered.map((s) => {
           const d = details[s.id];
@@ -156,12 +114,6 @@ export function ApprovalsPage() {
                     onDone={(text) => {
                       setMessage(`Case ${d.caseNumber}: ${text}`);
                       setDecided((current) => new Set(current).add(d.id));
-                      setDetails((current) => {
-                        const { [d.id]: _dropped, ...rest } = current;
-                        void _dropped;
-                        return rest;
-                      });
-                      setTick((n) => n + 1);
                     }}
                   />
                 </div>
@@ -170,9 +122,9 @@ export function ApprovalsPage() {
           );
         })}
       </ul>
-      {cursor ? (
-        <button type="button" className="button-secondary" onClick={loadMore} disabled={loading}>
-          {loading ? 'Loading…' : 'Load more'}
+      {list.hasMore ? (
+        <button type="button" className="button-secondary" onClick={list.more} disabled={list.loadingMore}>
+          {list.loadingMore ? 'Loading…' : 'Load more'}
         </button>
       ) : null}
     </div>

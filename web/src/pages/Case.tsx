@@ -1,6 +1,6 @@
 // One case, everything about it on one page: where it is, what the records say, what each team found, what was
 // proposed and decided, the credit memo, and the trail. Only the actions its stage allows are offered.
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { CancelForm, CompleteTaskForm, DecisionForm, ProposeForm } from '../components/actions';
 import { TasksTable, Timeline } from '../components/case-parts';
 import {
@@ -16,14 +16,13 @@ import {
 } from '../components/common';
 import { Comments } from '../components/comments';
 import { EvidenceMissing, FindingsTable, PagedEvidence } from '../components/evidence';
-import { ApiError, api, newIdempotencyKey } from '../lib/api';
+import { ApiError, api } from '../lib/api';
+import { useCommand } from '../lib/commands';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../lib/format';
-import { useDocumentTitle, useEvidencePages, useLoad } from '../lib/hooks';
+import { useDocumentTitle, useEvidencePages } from '../lib/hooks';
+import { useCase, useConfig } from '../lib/queries';
 import { href, useLocation } from '../lib/router';
 import type { DisputeDetail, Me, WebConfig } from '../lib/types';
-
-/** Refresh while something may change on its own (the workflow works in the background). */
-const POLL_MS = 3_000;
 
 export function CasePage({ id }: { id: string }) {
   useDocumentTitle(`Case ${id}`);
@@ -31,12 +30,9 @@ export function CasePage({ id }: { id: string }) {
   const location = useLocation();
   const [message, setMessage] = useState<string | null>(location.query.get('opened') ? 'Case opened: the evidence is being collected and analysed.' : null);
 
-  // A closed or cancelled case changes no more: stop asking.
-  const [settled, setSettled] = useState(false);
-  const dispute = useLoad((signal) => api.dispute(id, signal), [id], settled ? null : POLL_MS);
-  const config = useLoad((signal) => api.config(signal), []);
+  const dispute = useCase(id, { poll: true });
+  const config = useConfig();
   const d = dispute.data;
-  useEffect(() => setSettled(Boolean(d && d.status !== 'OPEN')), [d]);
   const pages = useEvidencePages(d?.evidence ?? null, d?.findings ?? [], (cursor) => api.caseEvidence(id, cursor));
   const open = d?.status === 'OPEN';
   if (!d) {
@@ -58,10 +54,6 @@ export function CasePage({ id }: { id: string }) {
     );
   }
 
-  const done = (text: string) => {
-    setMessage(text);
-    dispute.reload();
-  };
   const currency = d.currency ?? 'USD';
   const myOpenTasks = me.role === 'ops' ? d.tasks.filter((t) => t.status === 'OPEN' && t.team === me.team) : [];
   const openTasks = d.tasks.filter((t) => t.status === 'OPEN');
@@ -105,7 +97,7 @@ export function CasePage({ id }: { id: string }) {
             ) : d.evidenceError || d.stage !== 'EVIDENCE' ? (
               <EvidenceMissing reason={d.evidenceError} />
             ) : null}
-            {d.evidenceError && open && (me.role === 'specialist' || me.role === 'manager') ? <RetryEvidence caseId={d.id} onDone={done} /> : null}
+            {d.evidenceError && open && (me.role === 'specialist' || me.role === 'manager') ? <RetryEvidence caseId={d.id} onDone={setMessage} /> : null}
           </Section>
 
           <Section title="Findings" id="findings">
@@ -202,7 +194,7 @@ export function CasePage({ id }: { id: string }) {
             </Section>
           ) : null}
 
-          <Actions dispute={d} me={me} myOpenTasks={myOpenTasks} openTasks={openTasks.length} onDone={done} />
+          <Actions dispute={d} me={me} myOpenTasks={myOpenTasks} openTasks={openTasks.length} onDone={setMessage} />
         </aside>
       </div>
     </div>
@@ -274,20 +266,8 @@ function WorkflowLink({ workflowId, config }: { workflowId: string; config?: Web
 }
 
 function RetryEvidence({ caseId, onDone }: { caseId: string; onDone(message: string): void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  async function retry() {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.retryEvidence(caseId, newIdempotencyKey());
-      onDone('Collecting the evidence again.');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { error, busy, run } = useCommand();
+  const retry = () => run((key) => api.retryEvidence(caseId, key), () => onDone('Collecting the evidence again.'));
   return (
     <div className="form-actions">
       <ErrorMessage error={error} />

@@ -1,12 +1,13 @@
 // Open cases, filterable on the server (status, stage, team, customer, reason), oldest first by default (the aging
 // view), paged by cursor: fast with 10,000.
-import { useEffect, useState, type FormEvent } from 'react';
+import { type FormEvent } from 'react';
 import { ErrorMessage, Field, Loading, Money, StageBadge, StatusBadge, useMe } from '../components/common';
 import { api } from '../lib/api';
 import { REASON_LABELS, STAGE_LABELS, ageOf, formatDateTime, label, teamLabel } from '../lib/format';
+import { useCursorList } from '../lib/cursor-list';
 import { useDocumentTitle } from '../lib/hooks';
 import { href, navigate, useLocation } from '../lib/router';
-import { DEFAULT_TEAMS, REASON_CODES, STAGES, STATUSES, type DisputeSummary } from '../lib/types';
+import { DEFAULT_TEAMS, REASON_CODES, STAGES, STATUSES } from '../lib/types';
 
 const PAGE_SIZE = 50;
 const FILTERS = ['status', 'stage', 'team', 'customerId', 'reasonCode', 'order'] as const;
@@ -24,40 +25,10 @@ export function CasesPage() {
   }
   const filterKey = JSON.stringify(filters);
 
-  const [items, setItems] = useState<DisputeSummary[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setError(undefined);
-    setItems([]);
-    api
-      .disputes({ ...queryOf(filters), limit: PAGE_SIZE }, controller.signal)
-      .then((page) => {
-        setItems(page.items);
-        setCursor(page.nextCursor ?? null);
-      })
-      .catch((err: unknown) => !controller.signal.aborted && setError(err))
-      .finally(() => !controller.signal.aborted && setLoading(false));
-    return () => controller.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [filterKey]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setLoading(true);
-    try {
-      const page = await api.disputes({ ...queryOf(filters), limit: PAGE_SIZE, cursor });
-      setItems((current) => [...current, ...page.items]);
-      setCursor(page.nextCursor ?? null);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  }
+  const list = useCursorList(['disputes', queryOf(filters)], (cursor, signal) =>
+    api.disputes({ ...queryOf(filters), limit: PAGE_SIZE, cursor }, signal),
+  );
+  const { items, error } = list;
 
   function applyFilters(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -152,9 +123,9 @@ export function CasesPage() {
 
       <ErrorMessage error={error} />
       <p className="muted" aria-live="polite">
-        {loading && !items.length ? '' : `${items.length}${cursor ? '+' : ''} case${items.length === 1 ? '' : 's'} shown, ${filters.order === 'asc' ? 'oldest' : 'newest'} first.`}
+        {list.pending ? '' : `${items.length}${list.hasMore ? '+' : ''} case${items.length === 1 ? '' : 's'} shown, ${filters.order === 'asc' ? 'oldest' : 'newest'} first.`}
       </p>
-      {loading && !items.length ? <Loading what="cases" /> : null}
+      {list.pending ? <Loading what="cases" /> : null}
       {items.length ? (
         <div className="table-scroll card">
           <table className="data cases-table" data-testid="cases-table">
@@ -202,13 +173,13 @@ export function CasesPage() {
             </tbody>
           </table>
         </div>
-      ) : !loading && !error ? (
+      ) : !list.pending && !error ? (
         <p className="empty">No cases match these filters.</p>
       ) : null}
-      {cursor ? (
+      {list.hasMore ? (
         <p>
-          <button type="button" className="button-secondary" onClick={loadMore} disabled={loading}>
-            {loading ? 'Loading…' : `Load ${PAGE_SIZE} more`}
+          <button type="button" className="button-secondary" onClick={list.more} disabled={list.loadingMore}>
+            {list.loadingMore ? 'Loading…' : `Load ${PAGE_SIZE} more`}
           </button>
         </p>
       ) : null}

@@ -1,11 +1,12 @@
 // The manager's view: what is open and how old, how long cases take (by stage, team, reason, customer), where
 // tasks are late, the disputed amount in aging, and the flow of cases week by week. Each chart downloads as CSV.
+import { useQuery } from '@tanstack/react-query';
 import { useMemo, type FormEvent } from 'react';
 import { ChartCard, PALETTE, type Series } from '../components/chart';
 import { ErrorMessage, Field, Loading } from '../components/common';
 import { api } from '../lib/api';
 import { REASON_LABELS, STAGE_LABELS, durationUnit, formatHours, label, teamLabel } from '../lib/format';
-import { useDocumentTitle, useLoad } from '../lib/hooks';
+import { useDocumentTitle } from '../lib/hooks';
 import { formatMoney, sumMoney } from '../lib/money';
 import { navigate, useLocation } from '../lib/router';
 import { AGING_BUCKETS, STAGES, type CycleTimeReport, type Overview } from '../lib/types';
@@ -19,8 +20,9 @@ export function DashboardPage() {
   const from = location.query.get('from') ?? '';
   const to = location.query.get('to') ?? '';
 
-  const reports = useLoad(
-    async (signal) => {
+  const reports = useQuery({
+    queryKey: ['reports', 'cycle-time', from, to],
+    queryFn: async ({ signal }) => {
       const range = { from: from || undefined, to: to || undefined };
       const [byReason, byTeam, byCustomer] = await Promise.all([
         api.cycleTime({ ...range, groupBy: 'reasonCode' }, signal),
@@ -29,10 +31,9 @@ export function DashboardPage() {
       ]);
       return { byReason, byTeam, byCustomer };
     },
-    [from, to],
-  );
+  });
   // What is open now and the weekly flow: not bound to the period above.
-  const overview = useLoad((signal) => api.overview(WEEKS, signal), []);
+  const overview = useQuery({ queryKey: ['reports', 'overview', WEEKS], queryFn: ({ signal }) => api.overview(WEEKS, signal) });
 
   function applyRange(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

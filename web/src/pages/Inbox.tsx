@@ -1,13 +1,15 @@
 // A team's worklist: its open tasks, overdue first (the server sorts by due time), each with the findings it asks
 // about and the evidence behind them, completed in one step.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { CompleteTaskForm } from '../components/actions';
 import { ErrorMessage, Field, Loading, Money, Notice, Section, StatusBadge, TeamName, useMe } from '../components/common';
 import { EvidenceMissing, FindingsTable, PagedEvidence } from '../components/evidence';
 import { api } from '../lib/api';
 import { dueText, formatDateTime, teamLabel } from '../lib/format';
-import { useDocumentTitle, useEvidencePages, useLoad } from '../lib/hooks';
+import { useCursorList } from '../lib/cursor-list';
+import { useDocumentTitle, useEvidencePages } from '../lib/hooks';
 import { sumMoney } from '../lib/money';
+import { useCase } from '../lib/queries';
 import { href, navigate, useLocation } from '../lib/router';
 import { DEFAULT_TEAMS, TASK_STATUSES, type TaskItem } from '../lib/types';
 
@@ -22,49 +24,11 @@ export function InboxPage() {
   const selectedId = location.query.get('task');
   useDocumentTitle(isOps ? `${teamLabel(me.team)} inbox` : 'Tasks');
 
-  const [items, setItems] = useState<TaskItem[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>();
   const [message, setMessage] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setError(undefined);
-    api
-      .tasks({ status: status === 'ANY' ? undefined : status, team: team || undefined, limit: PAGE_SIZE }, controller.signal)
-      .then((page) => {
-        setItems(page.items);
-        setCursor(page.nextCursor ?? null);
-      })
-      .catch((err: unknown) => !controller.signal.aborted && setError(err))
-      .finally(() => !controller.signal.aborted && setLoading(false));
-    return () => controller.abort();
-  }, [status, team, tick]);
-
+  const taskQuery = { status: status === 'ANY' ? undefined : status, team: team || undefined };
   // New tasks arrive while the inbox is open: look again every half minute while the tab is visible.
-  useEffect(() => {
-    const id = window.setInterval(() => {
-      if (document.visibilityState === 'visible' && !cursor) setTick((n) => n + 1);
-    }, 30_000);
-    return () => window.clearInterval(id);
-  }, [cursor]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setLoading(true);
-    try {
-      const page = await api.tasks({ status: status === 'ANY' ? undefined : status, team: team || undefined, limit: PAGE_SIZE, cursor });
-      setItems((current) => [...current, ...page.items]);
-      setCursor(page.nextCursor ?? null);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  }
+  const list = useCursorList(['tasks', taskQuery], (cursor, signal) => api.tasks({ ...taskQuery, limit: PAGE_SIZE, cursor }, signal), { pollMs: 30_000 });
+  const { items, error } = list;
 
   const selected = items.find((t) => t.id === selectedId) ?? null;
   const overdueCount = items.filter(isOverdue).length;
@@ -75,7 +39,7 @@ export function InboxPage() {
       <div className="page-header">
         <h1>{isOps ? `${teamLabel(me.team)} inbox` : 'Investigation tasks'}</h1>
         <p className="muted" aria-live="polite">
-          {loading && !items.length ? '' : `${items.length}${cursor ? '+' : ''} task${items.length === 1 ? '' : 's'}`}
+          {list.pending ? '' : `${items.length}${list.hasMore ? '+' : ''} task${items.length === 1 ? '' : 's'}`}
           {overdueCount ? (
             <>
               , <strong className="overdue">{overdueCount} overdue</strong>
@@ -119,8 +83,8 @@ export function InboxPage() {
       ) : null}
       <div className="inbox-layout">
         <div className="inbox-list">
-          {loading && !items.length ? <Loading what="tasks" /> : null}
-          {!loading && !items.length && !error ? <p className="empty">{status === 'OPEN' ? 'Nothing to do: no open tasks.' : 'No tasks.'}</p> : null}
+          {list.pending ? <Loading what="tasks" /> : null}
+          {!list.pending && !items.length && !error ? <p className="empty">{status === 'OPEN' ? 'Nothing to do: no open tasks.' : 'No tasks.'}</p> : null}
           <ul className="task-list" data-testid="task-list" aria-label="Tasks">
             {items.map((t) => {
               const overdue = isOverdue(t);
@@ -160,9 +124,9 @@ export function InboxPage() {
               );
             })}
           </ul>
-          {cursor ? (
-            <button type="button" className="button-secondary" onClick={loadMore} disabled={loading}>
-              {loading ? 'Loading…' : 'Load more'}
+          {list.hasMore ? (
+            <button type="button" className="button-secondary" onClick={list.more} disabled={list.loadingMore}>
+              {list.loadingMore ? 'Loading…' : 'Load more'}
             </button>
           ) : null}
         </div>
@@ -175,7 +139,6 @@ export function InboxPage() {
               onDone={(text) => {
                 setMessage(text);
                 navigate('/inbox', query({}), { replace: true });
-                setTick((n) => n + 1);
               }}
             />
           ) : items.length ? (
@@ -192,7 +155,7 @@ function isOverdue(t: TaskItem): boolean {
 }
 
 function TaskDetail({ task, canComplete, onDone }: { task: TaskItem; canComplete: boolean; onDone(message: string): void }) {
-  const dispute = useLoad((signal) => api.dispute(task.disputeId, signal), [task.disputeId]);
+  const dispute = useCase(task.disputeId);
   const d = dispute.data;
   const pages = useEvidencePages(d?.evidence ?? null, d?.findings ?? [], (cursor) => api.caseEvidence(task.disputeId, cursor));
   const currency = d?.currency ?? 'USD';

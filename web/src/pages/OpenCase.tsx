@@ -1,14 +1,17 @@
 // The specialist's intake: find the invoice by number or customer, look at it against its PO, contract and work
 // orders, and open a case on it in the same place. The search runs on the server, a page at a time.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
 import { DefinitionList, ErrorMessage, Field, Loading, Money, Notice, Section, fieldError } from '../components/common';
 import { PagedEvidence } from '../components/evidence';
-import { ApiError, api, newIdempotencyKey } from '../lib/api';
+import { ApiError, api } from '../lib/api';
+import { useCommand } from '../lib/commands';
+import { useCursorList } from '../lib/cursor-list';
 import { REASON_LABELS, formatDate } from '../lib/format';
-import { useDocumentTitle, useEvidencePages, useLoad } from '../lib/hooks';
+import { useDocumentTitle, useEvidencePages } from '../lib/hooks';
 import { compareMoney, formatMoney, isMoneyInput } from '../lib/money';
 import { href, navigate, useLocation } from '../lib/router';
-import { REASON_CODES, type InvoiceAnswer, type InvoiceSummary, type ReasonCode } from '../lib/types';
+import { REASON_CODES, type InvoiceAnswer, type ReasonCode } from '../lib/types';
 
 const PAGE_SIZE = 20;
 
@@ -49,47 +52,17 @@ export function OpenCasePage() {
 }
 
 function SearchResults({ number, customer }: { number: string; customer: string }) {
-  const [items, setItems] = useState<InvoiceSummary[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>();
-
+  const query = { number: number || undefined, customer: customer || undefined };
+  const list = useCursorList(['invoices', query], (cursor, signal) => api.invoices({ ...query, limit: PAGE_SIZE, cursor }, signal));
+  const { items, error } = list;
+  // The very invoice asked for, and only it: straight to it (in place of the search, so Back skips the search).
+  const exact = !list.hasMore && items.length === 1 && items[0].number === number;
   useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setError(undefined);
-    api
-      .invoices({ number: number || undefined, customer: customer || undefined, limit: PAGE_SIZE }, controller.signal)
-      .then((page) => {
-        // The very invoice asked for, and only it: straight to it (in place of the search, so Back skips the search).
-        if (page.items.length === 1 && page.items[0].number === number) {
-          navigate('/open', { invoice: number }, { replace: true });
-          return;
-        }
-        setItems(page.items);
-        setCursor(page.nextCursor ?? null);
-      })
-      .catch((err: unknown) => !controller.signal.aborted && setError(err))
-      .finally(() => !controller.signal.aborted && setLoading(false));
-    return () => controller.abort();
-  }, [number, customer]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setLoading(true);
-    try {
-      const page = await api.invoices({ number: number || undefined, customer: customer || undefined, limit: PAGE_SIZE, cursor });
-      setItems((current) => [...current, ...page.items]);
-      setCursor(page.nextCursor ?? null);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  }
+    if (exact) navigate('/open', { invoice: number }, { replace: true });
+  }, [exact, number]);
 
   if (error) return <ErrorMessage error={error} />;
-  if (loading && !items.length) return <Loading what="invoices" />;
+  if (list.pending || exact) return <Loading what="invoices" />;
   if (!items.length) return <p className="empty">No invoice matches.</p>;
   return (
     <Section title="Invoices found" id="invoices">
@@ -132,9 +105,9 @@ function SearchResults({ number, customer }: { number: string; customer: string 
           </tbody>
         </table>
       </div>
-      {cursor ? (
-        <button type="button" className="button-secondary" onClick={loadMore} disabled={loading}>
-          {loading ? 'Loading…' : `Show ${PAGE_SIZE} more`}
+      {list.hasMore ? (
+        <button type="button" className="button-secondary" onClick={list.more} disabled={list.loadingMore}>
+          {list.loadingMore ? 'Loading…' : `Show ${PAGE_SIZE} more`}
         </button>
       ) : null}
     </Section>
@@ -142,13 +115,13 @@ function SearchResults({ number, customer }: { number: string; customer: string 
 }
 
 function ChosenInvoice({ number, backTo }: { number: string; backTo: string | null }) {
-  const found = useLoad(
-    async (signal) => {
+  const found = useQuery({
+    queryKey: ['invoice', number],
+    queryFn: async ({ signal }) => {
       const [invoice, evidence] = await Promise.all([api.invoice(number, signal), api.invoiceEvidence(number, undefined, signal)]);
       return { invoice, evidence };
     },
-    [number],
-  );
+  });
   const pages = useEvidencePages(found.data?.evidence ?? null, [], async (cursor) => ({ evidence: await api.invoiceEvidence(number, cursor) }));
   const back = backTo ? (
     <p>
@@ -196,13 +169,10 @@ function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState<ReasonCode | ''>('');
   const [description, setDescription] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  // One key per intent: a double click or a retry after a timeout gives the same case, not two.
-  const idempotencyKey = useRef(newIdempotencyKey());
+  const { error, setError, busy, run } = useCommand([['invoice', invoice.number], ['invoices'], ['disputes']]);
   const nothingOpen = compareMoney(invoice.openBalance, '0.00') <= 0;
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const local: { field: string; message: string }[] = [];
     if (!isMoneyInput(amount) || compareMoney(amount, '0') <= 0) local.push({ field: 'disputedAmount', message: 'enter an amount greater than 0 with at most 2 decimals, e.g. 150.00' });
@@ -211,22 +181,14 @@ function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
       setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      const opened = await api.openDispute(
-        { invoiceNumber: invoice.number, disputedAmount: amount.trim(), reasonCode: reason as ReasonCode, description: description.trim() || undefined },
-        idempotencyKey.current,
-      );
-      idempotencyKey.current = newIdempotencyKey();
-      navigate(`/cases/${opened.caseNumber}`, { opened: '1' });
-    } catch (err) {
-      setError(err);
-      // A refusal is final for this body: the next attempt (after an edit) is a new intent.
-      if (err instanceof ApiError && err.status >= 400 && err.status < 500) idempotencyKey.current = newIdempotencyKey();
-    } finally {
-      setBusy(false);
-    }
+    run(
+      (key) =>
+        api.openDispute(
+          { invoiceNumber: invoice.number, disputedAmount: amount.trim(), reasonCode: reason as ReasonCode, description: description.trim() || undefined },
+          key,
+        ),
+      (opened) => navigate(`/cases/${opened.caseNumber}`, { opened: '1' }),
+    );
   }
 
   return (

@@ -1,0 +1,20 @@
+// The reads more than one page makes, under the keys commands.ts marks stale.
+import { useQuery } from '@tanstack/react-query';
+import { api } from './api';
+
+/** Ask again while the case is open: the workflow moves it on in the background. */
+const CASE_POLL_MS = 3_000;
+
+/** One case by id or case number; polled while open when `poll` (a closed or cancelled case changes no more). */
+export function useCase(id: string, { poll = false }: { poll?: boolean } = {}) {
+  return useQuery({
+    queryKey: ['dispute', id],
+    queryFn: ({ signal }) => api.dispute(id, signal),
+    refetchInterval: (query) => (poll && (query.state.data?.status ?? (query.state.error ? null : 'OPEN')) === 'OPEN' ? CASE_POLL_MS : false),
+  });
+}
+
+/** What the deployment tells the web (GET /api/config): it does not change while the page is open. */
+export function useConfig() {
+  return useQuery({ queryKey: ['config'], queryFn: ({ signal }) => api.config(signal), staleTime: Infinity });
+}
