@@ -10,7 +10,7 @@ import { errorResponse } from '../../contract';
 import { createLogger } from '../../infra/logger';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from './database';
-import { createUser, type TestUser } from './fixtures';
+import { createUser, type TestUser } from '../../testkit/fixtures';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from './temporal';
 
 export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -25,9 +25,9 @@ import type { Stage } from '../../domain/types';
 import { disputeWorkflow } from '../../workflows';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, uniqueId, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
-import { checkInvariants } from '../support/invariants';
+import { checkInvariants } from '../../testkit/invariants';
 import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
