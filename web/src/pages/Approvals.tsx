@@ -2,9 +2,10 @@
 // and the decision in place. Approve is withheld where the server would refuse it (own proposal, over the limit).
 import { useQueries } from '@tanstack/react-query';
 import { useState } from 'react';
-import { DecisionForm, approvalBlock } from '../components/actions';
+import { DecisionForm, approvalBlock } from '../components/actions/decide';
 import { DefinitionList, ErrorMessage, Loading, Money, Notice, useMe } from '../components/common';
-import { FindingsTable, PagedEvidence } from '../components/evidence';
+import { FindingsTable } from '../components/evidence/findings';
+import { PagedEvidence } from '../components/evidence/paged';
 import { api } from '../lib/api';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../lib/format';
 import { useCursorList } from '../lib/cursor-list';
