@@ -10,7 +10,7 @@ import { api } from '../lib/api';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../lib/format';
 import { useCursorList } from '../lib/cursor-list';
 import { useDocumentTitle, useEvidencePages } from '../lib/hooks';
-import { formatMoney } from '../lib/money';
+import { showMoney } from '../lib/money';
 import { href } from '../lib/router';
 import type { DisputeDetail, DisputeSummary } from '../lib/types';
 
@@ -59,7 +59,7 @@ export function ApprovalsPage() {
         <h1>Approvals</h1>
         <p className="muted" aria-live="polite">
           {list.pending ? '' : `${ordered.length}${list.hasMore ? '+' : ''} waiting, ${decidable} within your authority`}
-          {me.approvalLimit !== null ? ` (limit ${formatMoney(me.approvalLimit)})` : ' (no limit)'}
+          {me.approvalLimit !== null ? ` (limit ${showMoney(me.approvalLimit)})` : ' (no limit)'}
         </p>
       </div>
       <ErrorMessage error={error} />

@@ -3,7 +3,8 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { teamLabel } from '../../lib/format';
-import { compareMoney, formatMoney, isMoneyInput, sumMoney } from '../../lib/money';
+import { formatMoney } from '../../../../domain/money';
+import { showMoney, totalOf, moneyInput } from '../../lib/money';
 import type { CaseTask, Finding } from '../../lib/types';
 import { ErrorMessage, Field, fieldError } from '../common';
 
@@ -19,8 +20,8 @@ export function CompleteTaskForm({
   onDone(message: string): void;
 }) {
   const [outcome, setOutcome] = useState<'CONFIRMED' | 'NOT_CONFIRMED' | ''>('');
-  const findingsTotal = findings.length ? sumMoney(findings.map((f) => f.amount)) : null;
-  const [amount, setAmount] = useState(findingsTotal && compareMoney(findingsTotal, '0') > 0 ? findingsTotal : '');
+  const findingsTotal = findings.length ? totalOf(findings.map((f) => f.amount)) : null;
+  const [amount, setAmount] = useState(findingsTotal && findingsTotal > 0n ? formatMoney(findingsTotal) : '');
   const [note, setNote] = useState('');
   const { error, setError, busy, run } = useCommand();
 
@@ -29,7 +30,7 @@ export function CompleteTaskForm({
     const local: { field: string; message: string }[] = [];
     if (!outcome) local.push({ field: 'outcome', message: 'say whether the findings are confirmed' });
     if (!note.trim()) local.push({ field: 'note', message: 'explain what you checked' });
-    if (outcome === 'CONFIRMED' && amount.trim() && (!isMoneyInput(amount) || compareMoney(amount, '0') <= 0))
+    if (outcome === 'CONFIRMED' && amount.trim() && (moneyInput(amount) ?? 0n) <= 0n)
       local.push({ field: 'amount', message: 'an amount greater than 0 with at most 2 decimals, or leave it empty' });
     if (local.length) {
       setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the task form.', local));
@@ -66,7 +67,7 @@ export function CompleteTaskForm({
         ) : null}
       </fieldset>
       {outcome !== 'NOT_CONFIRMED' ? (
-        <Field label="Confirmed amount (optional)" hint={findingsTotal ? `The findings add up to ${formatMoney(findingsTotal, currency)}.` : undefined} error={fieldError(error, 'amount')}>
+        <Field label="Confirmed amount (optional)" hint={findingsTotal ? `The findings add up to ${showMoney(findingsTotal, currency)}.` : undefined} error={fieldError(error, 'amount')}>
           {(props) => <input {...props} name="amount" inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} />}
         </Field>
       ) : null}

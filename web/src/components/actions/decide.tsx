@@ -2,7 +2,8 @@
 import { useState } from 'react';
 import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
-import { compareMoney, formatMoney } from '../../lib/money';
+import { parseMoney } from '../../../../domain/money';
+import { showMoney } from '../../lib/money';
 import type { DisputeDetail, Me, Resolution } from '../../lib/types';
 import { ErrorMessage, Field, Notice, fieldError } from '../common';
 
@@ -11,8 +12,8 @@ export function approvalBlock(me: Me, resolution: Resolution | null | undefined,
   if (me.role !== 'manager') return 'Only a manager can decide on a resolution.';
   if (!resolution) return 'There is no proposal to decide on.';
   if (resolution.proposedBy && resolution.proposedBy.id === me.id) return 'You proposed this resolution: another manager must decide on it.';
-  if (me.approvalLimit !== null && resolution.amount !== null && compareMoney(resolution.amount, me.approvalLimit) > 0) {
-    return `The credit of ${formatMoney(resolution.amount, currency)} is over your approval limit of ${formatMoney(me.approvalLimit, currency)}: a manager with a higher limit must approve it.`;
+  if (me.approvalLimit !== null && resolution.amount !== null && parseMoney(resolution.amount) > parseMoney(me.approvalLimit)) {
+    return `The credit of ${showMoney(resolution.amount, currency)} is over your approval limit of ${showMoney(me.approvalLimit, currency)}: a manager with a higher limit must approve it.`;
   }
   return null;
 }
@@ -44,7 +45,7 @@ export function DecisionForm({ dispute, me, onDone }: { dispute: DisputeDetail; 
           </Field>
           <div className="form-actions">
             <button type="button" onClick={() => decide('APPROVE')} disabled={busy}>
-              Approve {dispute.resolution?.amount ? formatMoney(dispute.resolution.amount, dispute.currency) : ''}
+              Approve {dispute.resolution?.amount ? showMoney(dispute.resolution.amount, dispute.currency) : ''}
             </button>
             <button type="button" className="button-danger" onClick={() => decide('REJECT')} disabled={busy}>
               Reject

@@ -4,12 +4,13 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { ROOT_CAUSES } from '../../lib/format';
-import { compareMoney, formatMoney, isMoneyInput } from '../../lib/money';
+import { parseMoney } from '../../../../domain/money';
+import { showMoney, moneyInput } from '../../lib/money';
 import type { DisputeDetail } from '../../lib/types';
 import { ErrorMessage, Field, fieldError } from '../common';
 
 export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
-  const suggested = dispute.recommendedCredit && compareMoney(dispute.recommendedCredit, '0') > 0 ? dispute.recommendedCredit : '';
+  const suggested = dispute.recommendedCredit && parseMoney(dispute.recommendedCredit) > 0n ? dispute.recommendedCredit : '';
   const [type, setType] = useState<'CREDIT' | 'NO_CREDIT'>(suggested ? 'CREDIT' : 'NO_CREDIT');
   const [amount, setAmount] = useState(suggested);
   const [rootCause, setRootCause] = useState('');
@@ -22,9 +23,10 @@ export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDon
     event.preventDefault();
     const cause = rootCause === 'other' ? otherCause.trim() : rootCause;
     const local: { field: string; message: string }[] = [];
-    if (type === 'CREDIT' && (!isMoneyInput(amount) || compareMoney(amount, '0') <= 0)) local.push({ field: 'amount', message: 'enter the credit, greater than 0 with at most 2 decimals' });
-    if (type === 'CREDIT' && isMoneyInput(amount) && compareMoney(amount, dispute.disputedAmount) > 0)
-      local.push({ field: 'amount', message: `is more than the disputed amount ${formatMoney(dispute.disputedAmount, dispute.currency)}` });
+    const credit = moneyInput(amount);
+    if (type === 'CREDIT' && (credit ?? 0n) <= 0n) local.push({ field: 'amount', message: 'enter the credit, greater than 0 with at most 2 decimals' });
+    if (type === 'CREDIT' && credit !== null && credit > parseMoney(dispute.disputedAmount))
+      local.push({ field: 'amount', message: `is more than the disputed amount ${showMoney(dispute.disputedAmount, dispute.currency)}` });
     if (!cause) local.push({ field: 'rootCause', message: 'say where in the order-to-cash chain the error began' });
     if (local.length) {
       setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the proposal.', local));
@@ -32,7 +34,7 @@ export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDon
     }
     run(
       (key) => api.propose(dispute.id, { type, amount: type === 'CREDIT' ? amount.trim() : undefined, rootCause: cause, note: note.trim() || undefined }, key),
-      () => onDone(type === 'CREDIT' ? `Credit of ${formatMoney(amount, dispute.currency)} proposed: it now waits for a manager's approval.` : 'No credit: the case is closed.'),
+      () => onDone(type === 'CREDIT' ? `Credit of ${showMoney(amount, dispute.currency)} proposed: it now waits for a manager's approval.` : 'No credit: the case is closed.'),
     );
   }
 
@@ -51,7 +53,7 @@ export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDon
       {type === 'CREDIT' ? (
         <Field
           label="Credit amount"
-          hint={`Recommended ${formatMoney(dispute.recommendedCredit, dispute.currency)}; at most the disputed ${formatMoney(dispute.disputedAmount, dispute.currency)}${openBalance ? ` and the open balance ${formatMoney(openBalance, dispute.currency)}` : ''}.`}
+          hint={`Recommended ${showMoney(dispute.recommendedCredit, dispute.currency)}; at most the disputed ${showMoney(dispute.disputedAmount, dispute.currency)}${openBalance ? ` and the open balance ${showMoney(openBalance, dispute.currency)}` : ''}.`}
           error={fieldError(error, 'amount')}
         >
           {(props) => <input {...props} name="amount" inputMode="decimal" value={amount} onChange={(e) => { setAmount(e.target.value); setError(undefined); }} />}

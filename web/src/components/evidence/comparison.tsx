@@ -1,14 +1,16 @@
 // The three-way match (and more) side by side: each invoice line against its PO line, the contract price and the
 // quantity the work orders completed, with the differences marked in words as well as colour.
-import { formatMoney, formatQuantity, fromCents, lineAmount, sumMoney, toCents } from '../../lib/money';
+import { lineAmount, minBig, parseMoney, parseQuantity } from '../../../../domain/money';
+import { showMoney, showQuantity, totalOf } from '../../lib/money';
 import type { Evidence, Finding, InvoiceLine } from '../../lib/types';
 
 interface LineComparison {
   line: InvoiceLine;
-  poQty: number | null;
+  /** Quantities in thousandths. */
+  poQty: bigint | null;
   poPrice: string | null;
   contractPrice: string | null;
-  completedQty: number | null;
+  completedQty: bigint | null;
   /** The price the analysis allows: contract, else PO, never above the invoiced price. */
   referencePrice: string | null;
   referenceSource: 'contract' | 'PO' | null;
@@ -16,20 +18,18 @@ interface LineComparison {
   findings: Finding[];
 }
 
-const milli = (q: number) => Math.round(q * 1000);
-
 function compare(evidence: Evidence, findings: Finding[]): LineComparison[] {
   const po = evidence.purchaseOrder;
-  const poQty = new Map<string, number>();
+  const poQty = new Map<string, bigint>();
   const poPrice = new Map<string, string>();
   for (const l of po?.lines ?? []) {
-    poQty.set(l.sku, (poQty.get(l.sku) ?? 0) + milli(l.quantity));
+    poQty.set(l.sku, (poQty.get(l.sku) ?? 0n) + parseQuantity(l.quantity));
     if (!poPrice.has(l.sku)) poPrice.set(l.sku, l.unitPrice);
   }
   const contractPrice = new Map<string, string>();
   for (const p of evidence.contract?.prices ?? []) if (!contractPrice.has(p.sku)) contractPrice.set(p.sku, p.unitPrice);
-  const completed = new Map<string, number>();
-  for (const w of evidence.workOrders) for (const l of w.lines) completed.set(l.sku, (completed.get(l.sku) ?? 0) + milli(l.quantityCompleted));
+  const completed = new Map<string, bigint>();
+  for (const w of evidence.workOrders) for (const l of w.lines) completed.set(l.sku, (completed.get(l.sku) ?? 0n) + parseQuantity(l.quantityCompleted));
   const hasWorkOrders = evidence.workOrders.length > 0;
 
   return [...evidence.invoice.lines]
@@ -39,10 +39,10 @@ function compare(evidence: Evidence, findings: Finding[]): LineComparison[] {
       const pp = poPrice.get(line.sku) ?? null;
       return {
         line,
-        poQty: po ? (poQty.has(line.sku) ? poQty.get(line.sku)! / 1000 : 0) : null,
+        poQty: po ? (poQty.get(line.sku) ?? 0n) : null,
         poPrice: pp,
         contractPrice: cp,
-        completedQty: po && hasWorkOrders ? (completed.get(line.sku) ?? 0) / 1000 : null,
+        completedQty: po && hasWorkOrders ? (completed.get(line.sku) ?? 0n) : null,
         referencePrice: cp ?? pp,
         referenceSource: cp ? 'contract' : pp ? 'PO' : null,
         onPo: po === null || poQty.has(line.sku),
@@ -111,14 +111,14 @@ export function EvidenceComparison({
         </thead>
         <tbody>
           {rows.map((r) => {
-            const invoicedQty = milli(r.line.quantity);
-            const overPo = r.poQty !== null && invoicedQty > milli(r.poQty);
-            const overCompleted = r.completedQty !== null && Math.min(invoicedQty, r.poQty === null ? invoicedQty : milli(r.poQty)) > milli(r.completedQty);
-            const invoicedPrice = toCents(r.line.unitPrice) ?? 0n;
-            const refPrice = r.referencePrice ? toCents(r.referencePrice) : null;
+            const invoicedQty = parseQuantity(r.line.quantity);
+            const overPo = r.poQty !== null && invoicedQty > r.poQty;
+            const overCompleted = r.completedQty !== null && minBig(invoicedQty, r.poQty ?? invoicedQty) > r.completedQty;
+            const invoicedPrice = parseMoney(r.line.unitPrice);
+            const refPrice = r.referencePrice ? parseMoney(r.referencePrice) : null;
             const priceOver = refPrice !== null && invoicedPrice > refPrice;
-            const lineOverbilled = r.findings.length ? sumMoney(r.findings.map((f) => f.amount)) : null;
-            const amount = lineAmount(r.line.quantity, r.line.unitPrice);
+            const lineOverbilled = r.findings.length ? totalOf(r.findings.map((f) => f.amount)) : null;
+            const amount = lineAmount(invoicedQty, invoicedPrice);
             return (
               <tr key={r.line.lineNo} className={overPo || overCompleted || priceOver || !r.onPo ? 'row-flagged' : undefined}>
                 <th scope="row">{r.line.lineNo}</th>
@@ -127,26 +127,26 @@ export function EvidenceComparison({
                   {!r.onPo ? <span className="diff-note"> not on PO</span> : null}
                 </td>
                 <td className={`num${overPo || overCompleted ? ' diff' : ''}`}>
-                  {formatQuantity(r.line.quantity)}
-                  {overPo ? <Over by={formatQuantity((invoicedQty - milli(r.poQty!)) / 1000)} unit="over PO" /> : null}
+                  {showQuantity(r.line.quantity)}
+                  {overPo ? <Over by={showQuantity(invoicedQty - r.poQty!)} unit="over PO" /> : null}
                   {!overPo && overCompleted ? (
-                    <Over by={formatQuantity((invoicedQty - milli(r.completedQty!)) / 1000)} unit="not completed" />
+                    <Over by={showQuantity(invoicedQty - r.completedQty!)} unit="not completed" />
                   ) : null}
                 </td>
-                <td className="num">{r.poQty === null ? 'no PO' : formatQuantity(r.poQty)}</td>
-                <td className="num">{r.completedQty === null ? 'no work orders' : formatQuantity(r.completedQty)}</td>
+                <td className="num">{r.poQty === null ? 'no PO' : showQuantity(r.poQty)}</td>
+                <td className="num">{r.completedQty === null ? 'no work orders' : showQuantity(r.completedQty)}</td>
                 <td className={`num${priceOver ? ' diff' : ''}`}>
-                  {formatMoney(r.line.unitPrice, currency)}
+                  {showMoney(r.line.unitPrice, currency)}
                   {priceOver ? (
-                    <Over by={formatMoney(fromCents(invoicedPrice - refPrice!), currency)} unit={`over ${r.referenceSource} price`} />
+                    <Over by={showMoney(invoicedPrice - refPrice!, currency)} unit={`over ${r.referenceSource} price`} />
                   ) : null}
                 </td>
-                <td className="num">{formatMoney(r.poPrice, currency)}</td>
-                <td className="num">{r.contractPrice ? formatMoney(r.contractPrice, currency) : 'none'}</td>
-                <td className="num">{formatMoney(amount, currency)}</td>
+                <td className="num">{showMoney(r.poPrice, currency)}</td>
+                <td className="num">{r.contractPrice ? showMoney(r.contractPrice, currency) : 'none'}</td>
+                <td className="num">{showMoney(amount, currency)}</td>
                 {findings.length ? (
-                  <td className={`num${lineOverbilled && toCents(lineOverbilled)! > 0n ? ' diff' : ''}`}>
-                    {lineOverbilled ? formatMoney(lineOverbilled, currency) : '—'}
+                  <td className={`num${lineOverbilled !== null && lineOverbilled > 0n ? ' diff' : ''}`}>
+                    {lineOverbilled !== null ? showMoney(lineOverbilled, currency) : '—'}
                   </td>
                 ) : null}
               </tr>

@@ -1,13 +1,13 @@
 // What the analysis found, line by line, with the amount each finding says was overbilled.
 import { Fragment } from 'react';
 import { FINDING_LABELS, label } from '../../lib/format';
-import { sumMoney } from '../../lib/money';
+import { totalOf } from '../../lib/money';
 import type { Finding } from '../../lib/types';
 import { Money, TeamName } from '../common';
 
 export function FindingsTable({ findings, currency = 'USD', showTeam = true }: { findings: Finding[]; currency?: string; showTeam?: boolean }) {
   if (!findings.length) return <p>No findings: the invoice matches its PO, contract and work orders.</p>;
-  const total = sumMoney(findings.map((f) => f.amount));
+  const total = totalOf(findings.map((f) => f.amount));
   return (
     <div className="table-scroll">
       <table className="data" data-testid="findings-table">

@@ -1,7 +1,7 @@
 // The source records behind a comparison, each in a line or two: the PO, the contract, the work orders and the other
 // invoices on the PO.
 import { formatDate } from '../../lib/format';
-import { formatMoney, formatQuantity } from '../../lib/money';
+import { showMoney, showQuantity } from '../../lib/money';
 import type { Evidence } from '../../lib/types';
 
 /** The records the comparison came from: PO, contract, work orders, other invoices on the PO. */
@@ -38,7 +38,7 @@ export function EvidenceRecords({ evidence, currency = 'USD' }: { evidence: Evid
               <li key={w.id}>
                 <strong>{w.id}</strong> {w.status.toLowerCase()}
                 {w.completedAt ? `, completed ${formatDate(w.completedAt)}` : ''}:{' '}
-                {w.lines.map((l) => `${l.sku} × ${formatQuantity(l.quantityCompleted)}`).join(', ')}
+                {w.lines.map((l) => `${l.sku} × ${showQuantity(l.quantityCompleted)}`).join(', ')}
                 {w.lineCount > w.lines.length ? ` (of the lines shown; ${w.lineCount} in all)` : ''}
               </li>
             ))}
@@ -53,7 +53,7 @@ export function EvidenceRecords({ evidence, currency = 'USD' }: { evidence: Evid
           <ul className="plain">
             {otherInvoices.map((i) => (
               <li key={i.number}>
-                <strong>{i.number}</strong>, issued {formatDate(i.issuedAt)}: {formatMoney(i.total, currency)}
+                <strong>{i.number}</strong>, issued {formatDate(i.issuedAt)}: {showMoney(i.total, currency)}
                 {i.matchingLineCount ? `; ${i.matchingLineCount} of its ${i.lineCount} lines bill what this invoice bills` : ''}
               </li>
             ))}

@@ -1,14 +1,14 @@
 // The key figures at the top of the dashboard, one tile each.
 import { formatHours } from '../../lib/format';
-import { formatMoney, sumMoney } from '../../lib/money';
+import { showMoney, totalOf } from '../../lib/money';
 import { type CycleTimeReport, type Overview } from '../../lib/types';
 
 export function Kpis({ report, overview }: { report: CycleTimeReport; overview?: Overview }) {
-  const openAmount = sumMoney(report.aging.map((a) => a.amount));
+  const openAmount = totalOf(report.aging.map((a) => a.amount));
   const overdueTotal = overview ? overview.tasks.reduce((n, t) => n + t.overdue, 0) : null;
   const tiles: [string, string][] = [
     ['Open cases', String(report.overall.openCount)],
-    ['Disputed amount open', formatMoney(openAmount)],
+    ['Disputed amount open', showMoney(openAmount)],
     ['Closed', String(report.overall.closedCount)],
     ['Median cycle time', formatHours(report.overall.medianHours)],
     ['90th percentile', formatHours(report.overall.p90Hours)],

@@ -1,7 +1,7 @@
 // The tasks of an inbox, one line each: whose, what it asks, how much the findings add up to, when it is due.
 import { Money, StatusBadge, TeamName } from '../../components/common';
 import { dueText } from '../../lib/format';
-import { sumMoney } from '../../lib/money';
+import { totalOf } from '../../lib/money';
 import { type TaskItem } from '../../lib/types';
 
 export function isOverdue(t: TaskItem): boolean {
@@ -13,7 +13,7 @@ export function TaskList({ items, selectedId, showTeam, linkTo }: { items: TaskI
     <ul className="task-list" data-testid="task-list" aria-label="Tasks">
       {items.map((t) => {
         const overdue = isOverdue(t);
-        const total = t.findings.length ? sumMoney(t.findings.map((f) => f.amount)) : null;
+        const total = t.findings.length ? totalOf(t.findings.map((f) => f.amount)) : null;
         return (
           <li key={t.id}>
             <a
@@ -33,7 +33,7 @@ export function TaskList({ items, selectedId, showTeam, linkTo }: { items: TaskI
                 ) : null}
                 {t.invoiceNumber ? `Invoice ${t.invoiceNumber} · ` : ''}
                 {t.findings.length} finding{t.findings.length === 1 ? '' : 's'}
-                {total ? (
+                {total !== null ? (
                   <>
                     {' '}
                     · <Money amount={total} />

@@ -5,7 +5,7 @@ import { PagedEvidence } from '../../components/evidence/paged';
 import { ApiError, api } from '../../lib/api';
 import { formatDate } from '../../lib/format';
 import { useEvidencePages } from '../../lib/hooks';
-import { formatMoney } from '../../lib/money';
+import { showMoney } from '../../lib/money';
 import { OpenCaseForm } from './OpenCaseForm';
 
 export function ChosenInvoice({ number, backTo }: { number: string; backTo: string | null }) {
@@ -49,7 +49,7 @@ export function ChosenInvoice({ number, backTo }: { number: string; backTo: stri
         {invoice.creditMemos.length ? (
           <p>
             Credit memos already issued:{' '}
-            {invoice.creditMemos.map((m) => `${m.number} (${formatMoney(m.amount, invoice.currency)})`).join(', ')}
+            {invoice.creditMemos.map((m) => `${m.number} (${showMoney(m.amount, invoice.currency)})`).join(', ')}
           </p>
         ) : null}
         <PagedEvidence pages={pages} currency={invoice.currency} />

@@ -4,7 +4,8 @@ import { ErrorMessage, Field, Notice, Section, fieldError } from '../../componen
 import { ApiError, api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { REASON_LABELS } from '../../lib/format';
-import { compareMoney, formatMoney, isMoneyInput } from '../../lib/money';
+import { parseMoney } from '../../../../domain/money';
+import { showMoney, moneyInput } from '../../lib/money';
 import { navigate } from '../../lib/router';
 import { REASON_CODES, type InvoiceAnswer, type ReasonCode } from '../../lib/types';
 
@@ -13,12 +14,12 @@ export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
   const [reason, setReason] = useState<ReasonCode | ''>('');
   const [description, setDescription] = useState('');
   const { error, setError, busy, run } = useCommand([['invoice', invoice.number], ['invoices'], ['disputes']]);
-  const nothingOpen = compareMoney(invoice.openBalance, '0.00') <= 0;
+  const nothingOpen = parseMoney(invoice.openBalance) <= 0n;
 
   function submit(event: FormEvent) {
     event.preventDefault();
     const local: { field: string; message: string }[] = [];
-    if (!isMoneyInput(amount) || compareMoney(amount, '0') <= 0) local.push({ field: 'disputedAmount', message: 'enter an amount greater than 0 with at most 2 decimals, e.g. 150.00' });
+    if ((moneyInput(amount) ?? 0n) <= 0n) local.push({ field: 'disputedAmount', message: 'enter an amount greater than 0 with at most 2 decimals, e.g. 150.00' });
     if (!reason) local.push({ field: 'reasonCode', message: 'choose the reason the customer gives' });
     if (local.length) {
       setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
@@ -39,7 +40,7 @@ export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
       {nothingOpen ? <Notice kind="warning">This invoice has no open balance left to dispute.</Notice> : null}
       <form onSubmit={submit} noValidate className="form-grid">
         <ErrorMessage error={error} />
-        <Field label="Disputed amount" hint={`At most the open balance, ${formatMoney(invoice.openBalance, invoice.currency)}.`} error={fieldError(error, 'disputedAmount')}>
+        <Field label="Disputed amount" hint={`At most the open balance, ${showMoney(invoice.openBalance, invoice.currency)}.`} error={fieldError(error, 'disputedAmount')}>
           {(props) => <input {...props} name="disputedAmount" inputMode="decimal" value={amount} onChange={(e) => { setAmount(e.target.value); setError(undefined); }} placeholder="0.00" />}
         </Field>
         <Field label="Reason" error={fieldError(error, 'reasonCode')}>
