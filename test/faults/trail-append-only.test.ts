@@ -92,6 +92,7 @@ describe('F17 trail tampering', () => {
       ['/openapi.json', admin],
       ['/api/me', auditor],
       ['/api/config', cast.salesOps],
+      ['/api/teams', cast.salesOps],
       [`/api/invoices/${c.fixture.invoiceNumber}`, auditor],
       [`/api/invoices/${c.fixture.invoiceNumber}/evidence`, auditor],
       [`/api/invoices?number=${c.fixture.invoiceNumber}`, auditor],
