@@ -7,7 +7,7 @@ import { SYSTEM_ACTOR } from '../domain/events';
 import { formatMoney, parseMoney } from '../domain/money';
 import { formatCreditMemoNumber } from '../domain/workflow-ids';
 import { withTransaction } from '../infra/postgres';
-import { insertEvents } from './case-store';
+import { insertEvents } from '../read-model/projection';
 
 export interface IssueCreditMemoInput {
   caseId: string;

@@ -7,10 +7,10 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { recordEvents } from '../../activities/case-store';
+import { recordEvents } from '../../activities/trail';
 import { issueCreditMemo, type IssueCreditMemoInput } from '../../activities/ledger';
-import { PostgresRecordsSource } from '../../activities/records-source';
-import { importRecords } from '../../api/use-cases/records';
+import { PostgresRecordsSource } from '../../records/source';
+import { storeRecords } from '../../api/records-import';
 import type { RecordedEvent } from '../../domain/events';
 import {
   cancelUpdate,
@@ -25,9 +25,9 @@ import type { Stage } from '../../domain/types';
 import { disputeWorkflow } from '../../workflows';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, uniqueId, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
-import { checkInvariants } from '../support/invariants';
+import { checkInvariants } from '../../testkit/invariants';
 import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -79,7 +79,7 @@ async function openCase(
   opts: { description?: string; taskQueue?: string; completedQty?: number } = {},
 ): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
   const fixture = pricingDispute({ completedQty: opts.completedQty });
-  await importRecords(db.pool, fixture.records);
+  await storeRecords(db.pool, fixture.records);
   const { handle, input } = await startCase(env.client, opts.taskQueue ?? taskQueue, fixture, specialist, {
     disputedAmount,
     openedAt: new Date(await nowMs()).toISOString(),

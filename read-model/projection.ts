@@ -1,0 +1,219 @@
+// The case read model in PostgreSQL, projected from the trail: each event is inserted once (unique on
+// (case_id, seq)) and its projection is applied in the same transaction only when the insert happened, so a
+// retried activity changes nothing twice. The worker projects; the API writes the one row it must see at once (the
+// case it opened) with the same statement.
+import type { PoolClient } from 'pg';
+import type { Analysis } from '../contract';
+import type { RecordedEvent } from '../domain/events';
+import type { StoredEvidence } from '../domain/evidence';
+import { parseMoney } from '../domain/money';
+import type { Queryable } from './sql';
+
+/**
+ * Inserts the events that are not there yet; returns those it inserted. One statement per call (a life writes ~14
+ * events in ~8 calls), in the order given, which the trail's hash chain follows; except that each statement holds
+ * at most one STAGE_ENTERED: the stage-duration rollup's row trigger runs after its statement and must not see a
+ * later stage of the same statement as already there.
+ */
+export async function insertEvents(client: PoolClient, caseId: string, events: RecordedEvent[]): Promise<RecordedEvent[]> {
+  const inserted: RecordedEvent[] = [];
+  for (const batch of statements(events)) {
+    const rows = batch.map((e) => ({ seq: e.seq, at: e.at, actor_id: e.actor.id, actor_name: e.actor.name, type: e.type, data: e.data }));
+    const { rows: written } = await client.query<{ seq: number }>({
+      name: 'insert-case-events',
+      text: `INSERT INTO case_events (case_id, seq, at, actor_id, actor_name, type, data)
+             SELECT $1, e.seq, e.at, e.actor_id, e.actor_name, e.type, e.data
+               FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
+                      AS (seq integer, at timestamptz, actor_id text, actor_name text, type text, data jsonb))
+                    WITH ORDINALITY AS e(seq, at, actor_id, actor_name, type, data, n)
+              ORDER BY e.n
+             ON CONFLICT (case_id, seq) DO NOTHING
+             RETURNING seq`,
+      values: [caseId, JSON.stringify(rows)],
+    });
+    const seqs = new Set(written.map((r) => r.seq));
+    inserted.push(...batch.filter((e) => seqs.has(e.seq)));
+  }
+  return inserted;
+}
+
+function statements(events: RecordedEvent[]): RecordedEvent[][] {
+  const batches: RecordedEvent[][] = [];
+  let stages = 0;
+  for (const event of events) {
+    const isStage = event.type === 'STAGE_ENTERED';
+    if (!batches.length || (isStage && stages > 0)) {
+      batches.push([]);
+      stages = 0;
+    }
+    batches[batches.length - 1].push(event);
+    if (isStage) stages++;
+  }
+  return batches;
+}
+
+/** Projects the events not recorded yet, in the caller's transaction. */
+export async function projectEvents(client: PoolClient, caseId: string, events: RecordedEvent[]): Promise<void> {
+  // CASE_OPENED creates the row the trail hangs from (the API normally wrote it already).
+  for (const event of events) {
+    if (event.type === 'CASE_OPENED') await project(client, caseId, event);
+  }
+  for (const event of await insertEvents(client, caseId, events)) {
+    if (event.type !== 'CASE_OPENED') await project(client, caseId, event);
+  }
+}
+
+/**
+ * The case's row as opened: written by the API when it opens the case and by the projection of CASE_OPENED. No
+ * conflict target: the API's request, a concurrent one with the same key and the workflow's first activity may all
+ * write this row at once, and an insert that meets another's uncommitted row on case_number or workflow_id before id
+ * would fail instead of doing nothing (seen once in 300 by the chaos run).
+ */
+export async function insertCase(
+  db: Queryable,
+  row: {
+    id: string;
+    caseNumber: string;
+    workflowId: string;
+    invoiceNumber: string;
+    customerId: string;
+    currency: string;
+    disputedAmount: string;
+    reasonCode: string;
+    description: string | null;
+    openedBy: string;
+    openedAt: string;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
+                        reason_code, description, opened_by, opened_at, stage_entered_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING`,
+    [row.id, row.caseNumber, row.workflowId, row.invoiceNumber, row.customerId, row.currency, parseMoney(row.disputedAmount),
+      row.reasonCode, row.description, row.openedBy, row.openedAt],
+  );
+}
+
+/** The projection of EVIDENCE_COLLECTED, written by the evidence activity with its event: the evidence and every finding. */
+export async function storeEvidence(client: PoolClient, caseId: string, evidence: StoredEvidence, analysis: Analysis): Promise<void> {
+  await client.query(
+    `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, recommended_credit_minor = $4
+      WHERE id = $1`,
+    [caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled), parseMoney(analysis.recommendedCredit)],
+  );
+  // One statement for all of them: a long invoice has thousands.
+  await client.query(
+    `INSERT INTO findings (case_id, ordinal, code, team, line_no, expected, actual, amount_minor)
+     SELECT $1, f.n - 1, f.code, f.team, f.line_no, f.expected, f.actual, f.amount_minor
+       FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
+              AS (code text, team text, line_no integer, expected text, actual text, amount_minor bigint))
+            WITH ORDINALITY AS f(code, team, line_no, expected, actual, amount_minor, n)`,
+    [
+      caseId,
+      JSON.stringify(
+        analysis.findings.map((f) => ({
+          code: f.code,
+          team: f.team,
+          line_no: f.lineNo ?? null,
+          expected: f.expected,
+          actual: f.actual,
+          // bigint as a JSON string: PostgreSQL reads it into bigint exactly.
+          amount_minor: parseMoney(f.amount).toString(),
+        })),
+      ),
+    ],
+  );
+}
+
+const money = (amount: string | null): bigint | null => (amount === null ? null : parseMoney(amount));
+
+async function project(client: PoolClient, caseId: string, event: RecordedEvent): Promise<void> {
+  const actorId = event.actor.id === 'system' ? null : event.actor.id;
+  switch (event.type) {
+    case 'CASE_OPENED': {
+      const d = event.data;
+      await insertCase(client, {
+        id: caseId,
+        caseNumber: d.caseNumber,
+        workflowId: d.workflowId,
+        invoiceNumber: d.invoiceNumber,
+        customerId: d.customerId,
+        currency: d.currency,
+        disputedAmount: d.disputedAmount,
+        reasonCode: d.reasonCode,
+        description: d.description,
+        openedBy: event.actor.id,
+        openedAt: event.at,
+      });
+      return;
+    }
+    case 'STAGE_ENTERED':
+      await client.query('UPDATE cases SET stage = $2, stage_entered_at = $3 WHERE id = $1', [caseId, event.data.stage, event.at]);
+      return;
+    case 'EVIDENCE_FAILED':
+      await client.query('UPDATE cases SET evidence_error = $2 WHERE id = $1', [caseId, event.data.error]);
+      return;
+    case 'EVIDENCE_RETRY_REQUESTED':
+      await client.query('UPDATE cases SET evidence_error = NULL WHERE id = $1', [caseId]);
+      return;
+    case 'TASK_CREATED': {
+      const d = event.data;
+      await client.query(
+        `INSERT INTO tasks (id, case_id, team, title, finding_codes, created_at, due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [d.taskId, caseId, d.team, d.title, d.findingCodes, event.at, d.dueAt],
+      );
+      return;
+    }
+    case 'TASK_ESCALATED':
+      await client.query('UPDATE tasks SET escalated_at = $2 WHERE id = $1', [event.data.taskId, event.at]);
+      return;
+    case 'TASK_COMPLETED': {
+      const d = event.data;
+      await client.query(
+        `UPDATE tasks SET status = 'DONE', completed_at = $2, completed_by = $3, outcome = $4, note = $5, amount_minor = $6
+          WHERE id = $1`,
+        [d.taskId, event.at, actorId, d.outcome, d.note, money(d.amount)],
+      );
+      return;
+    }
+    case 'TASK_CANCELLED':
+      await client.query(`UPDATE tasks SET status = 'CANCELLED' WHERE id = $1`, [event.data.taskId]);
+      return;
+    case 'RESOLUTION_PROPOSED': {
+      const d = event.data;
+      await client.query(
+        `INSERT INTO resolutions (id, case_id, type, amount_minor, root_cause, note, proposed_by, proposed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [d.resolutionId, caseId, d.type, money(d.amount), d.rootCause, d.note, actorId, event.at],
+      );
+      return;
+    }
+    case 'RESOLUTION_DECIDED': {
+      const d = event.data;
+      await client.query(
+        `INSERT INTO approvals (id, case_id, resolution_id, decision, comment, amount_minor, approver_limit_minor,
+                                decided_by, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [d.approvalId, caseId, d.resolutionId, d.decision, d.comment, money(d.amount), money(d.approverLimit), actorId, event.at],
+      );
+      return;
+    }
+    case 'CASE_CLOSED':
+      await client.query(`UPDATE cases SET status = 'CLOSED', closed_at = $2 WHERE id = $1`, [caseId, event.at]);
+      return;
+    case 'CASE_CANCELLED':
+      await client.query(`UPDATE cases SET status = 'CANCELLED', closed_at = $2 WHERE id = $1`, [caseId, event.at]);
+      return;
+    case 'CASE_PARKED':
+      await client.query('UPDATE cases SET parked_error = $2 WHERE id = $1', [caseId, event.data.error]);
+      return;
+    case 'EVIDENCE_COLLECTED':
+    case 'CREDIT_MEMO_ISSUED':
+      throw new Error(`${event.type} is written by its own activity, with its side effect`);
+    case 'RESOLUTION_ESCALATED':
+    case 'APPROVAL_ESCALATED':
+    case 'CREDIT_MEMO_REFUSED':
+      return; // on the trail only
+  }
+}
