@@ -89,21 +89,8 @@ export interface RouteSpec<P, Q, B, H, R extends z.ZodType, Roles extends RouteR
 }
 
 /** A route as the table holds it, its types erased. */
-export interface Route {
-  method: HttpMethod;
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  tag: string;
+export interface Route extends RouteBase<z.ZodType, z.ZodType, z.ZodType, z.ZodObject, z.ZodType> {
   roles: RouteRoles;
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  headers?: z.ZodObject;
-  success: { status: 200 | 201; schema: z.ZodType; description: string };
-  errors?: readonly DocumentedError[];
-  alternate?: { status: number; description: string };
   /**
    * A command: it changes a case. It takes an Idempotency-Key (the same key and body again give the first answer,
    * another body a 422) and answers the key it was applied under in the Idempotency-Key header.
