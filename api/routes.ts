@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ROLES, type Role } from '../domain/types';
 import { buildOpenApi } from './openapi';
-import { commandRoute, publicRoute, route, type Route } from './route';
+import { commandRoute, route, type Route } from './route';
 import {
   cancelRequest,
   caseEvidenceResponse,
@@ -100,7 +100,7 @@ function caseCommandRoute<B extends z.ZodType>(spec: {
 export const routes: readonly Route[] = [
   // ------------------------------------------------------------ operations (no token; throttled per client address)
   // GET /metrics is not part of the API: api/metrics-endpoint.ts.
-  publicRoute({
+  route({
     method: 'get',
     path: '/health',
     operationId: 'health',
@@ -116,7 +116,7 @@ export const routes: readonly Route[] = [
       return { ...health, workers };
     },
   }),
-  publicRoute({
+  route({
     method: 'get',
     path: '/openapi.json',
     operationId: 'openapi',

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { storeRecords } from '../api/records-import';
 import type { RecordsImport } from '../contract';
-import { createUser } from '../test/support/fixtures';
+import { createUser } from '../testkit/fixtures';
 import { getFreePort } from '../infra/temporal-dev-server';
 import { cleanup, provision, sleep, spawnNode } from './support';
 

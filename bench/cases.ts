@@ -8,7 +8,7 @@ import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/
 import type { Pool } from 'pg';
 import { storeRecords } from '../api/records-import';
 import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, type CommandActor, type DisputeInput } from '../domain/messages';
-import { createUser, disputeInput, pricingDispute, type TestUser } from '../test/support/fixtures';
+import { createUser, disputeInput, pricingDispute, type TestUser } from '../testkit/fixtures';
 import type { disputeWorkflow } from '../workflows/dispute';
 import { bareAdvanceUpdate } from './bare/messages';
 import type { bareWorkflow } from './bare/workflows';

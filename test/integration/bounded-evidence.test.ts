@@ -9,7 +9,7 @@ import { LIMIT_MAX } from '../../contract';
 import { storeRecords } from '../../api/records-import';
 import { startApi, type ApiHarness } from '../support/api';
 import { caseViaApi, openCaseViaApi, type Fixture } from '../support/faults';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 const LINES = 500;
 const COPIES = 37;

@@ -8,7 +8,7 @@ import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, viewQuery } 
 import { startTemporalDevServer, type DevServer } from '../../infra/temporal-dev-server';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute } from '../support/fixtures';
+import { createUser, pricingDispute } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
 import { keepHistory, uniqueTaskQueue } from '../support/temporal';
 

@@ -5,7 +5,7 @@
 // refuses as a duplicate, and there is one case.
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { startApi, type ApiHarness } from '../support/api';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 import { storeRecords } from '../../api/records-import';
 
 let api: ApiHarness;

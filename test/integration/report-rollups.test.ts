@@ -13,7 +13,7 @@ import { cycleTime } from '../../read-model/reports';
 import type { CaseEvent, RecordedEvent } from '../../domain/events';
 import type { ReasonCode, Stage } from '../../domain/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let db: TestDatabase;
 let specialist: TestUser;

@@ -8,7 +8,7 @@ import { storeRecords } from '../../api/records-import';
 import { cancelUpdate } from '../../domain/messages';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute } from '../support/fixtures';
+import { createUser, pricingDispute } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
 

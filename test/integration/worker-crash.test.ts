@@ -7,7 +7,7 @@ import { storeRecords } from '../../api/records-import';
 import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, viewQuery } from '../../domain/messages';
 import { disputeWorkflow } from '../../workflows';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
 

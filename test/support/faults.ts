@@ -24,8 +24,8 @@ import { createDisputeWorker, type DisputeWorkerDeps } from '../../worker/create
 import { disputeWorkflow } from '../../workflows';
 import { eventually, type ApiHarness } from './api';
 import { createTestDatabase, type TestDatabase } from './database';
-import { createUser, disputeInput, pricingDispute, type TestUser } from './fixtures';
-import { checkInvariants, type InvariantOptions, type InvariantReport } from './invariants';
+import { createUser, disputeInput, pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../testkit/invariants';
 import { createTimeSkippingEnv, registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from './temporal';
 
 export type DisputeHandle = WorkflowHandle<typeof disputeWorkflow>;
@@ -333,7 +333,7 @@ export async function driveToMemo(pool: Pool, started: StartedCase, cast: Cast, 
   return started.handle.result();
 }
 
-/** The invariant check (./invariants.ts) as a jest assertion: fails listing every violation. */
+/** The invariant check (testkit/invariants.ts) as a jest assertion: fails listing every violation. */
 export async function expectInvariants(pool: Pool, options: InvariantOptions = {}): Promise<InvariantReport> {
   const report = await checkInvariants(pool, options);
   expect(report.problems).toEqual([]);

@@ -1,0 +1,104 @@
+// Test data with unique keys, so test files can share a database server without colliding.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { CommandActor, DisputeInput } from '../domain/messages';
+import { parseMoney } from '../domain/money';
+import type { ReasonCode, Role } from '../domain/types';
+import { disputeWorkflowId, formatCaseNumber } from '../domain/workflow-ids';
+import type { RecordsImport } from '../contract';
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface TestUser extends CommandActor {
+  token: string;
+}
+
+export async function createUser(
+  pool: Pool,
+  role: Role,
+  opts: { team?: string; approvalLimit?: string | null; name?: string } = {},
+): Promise<TestUser> {
+  const token = randomBytes(24).toString('base64url');
+  const name = opts.name ?? uniqueId(role);
+  const limit = opts.approvalLimit ?? null;
+  const { rows } = await pool.query(
+    `INSERT INTO users (name, role, team, approval_limit_minor, token_hash)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [name, role, opts.team ?? null, limit === null ? null : parseMoney(limit), createHash('sha256').update(token).digest()],
+  );
+  return { id: rows[0].id, name, role, team: opts.team ?? null, approvalLimit: limit, token };
+}
+
+/**
+ * One customer with a contract (SKU-A at 90.00), a PO for 10 × SKU-A at 100.00 fully completed by a work order,
+ * and an invoice billing 10 × SKU-A at 100.00: a 100.00 price variance for Sales Ops.
+ */
+export function pricingDispute(overrides: { invoiceQty?: number; completedQty?: number } = {}) {
+  const customerId = uniqueId('CUST');
+  const contractId = uniqueId('CTR');
+  const poId = uniqueId('PO');
+  const invoiceNumber = uniqueId('INV');
+  const records: RecordsImport = {
+    customers: [{ id: customerId, name: 'Acme Facilities' }],
+    contracts: [
+      { id: contractId, customerId, currency: 'USD', validFrom: '2026-01-01', validTo: null, prices: [{ sku: 'SKU-A', unitPrice: '90.00' }] },
+    ],
+    purchaseOrders: [
+      { id: poId, customerId, contractId, orderedAt: '2026-02-01T00:00:00Z', lines: [{ lineNo: 1, sku: 'SKU-A', quantity: 10, unitPrice: '100.00' }] },
+    ],
+    workOrders: [
+      {
+        id: uniqueId('WO'),
+        purchaseOrderId: poId,
+        status: 'COMPLETED',
+        completedAt: '2026-02-10T00:00:00Z',
+        lines: [{ sku: 'SKU-A', quantityCompleted: overrides.completedQty ?? 10 }],
+      },
+    ],
+    invoices: [
+      {
+        number: invoiceNumber,
+        customerId,
+        purchaseOrderId: poId,
+        issuedAt: '2026-02-15T00:00:00Z',
+        dueAt: '2026-03-15T00:00:00Z',
+        currency: 'USD',
+        lines: [{ lineNo: 1, sku: 'SKU-A', quantity: overrides.invoiceQty ?? 10, unitPrice: '100.00' }],
+      },
+    ],
+  };
+  return { records, customerId, invoiceNumber, poId };
+}
+
+let caseCounter = 0;
+
+export function disputeInput(opts: {
+  invoiceNumber: string;
+  customerId: string;
+  openedBy: CommandActor;
+  disputedAmount: string;
+  reasonCode?: ReasonCode;
+  openedAt: string;
+  description?: string | null;
+}): DisputeInput {
+  caseCounter += 1;
+  const caseNumber = `${formatCaseNumber(caseCounter)}-${randomUUID().slice(0, 6)}`;
+  return {
+    caseId: randomUUID(),
+    opened: {
+      caseNumber,
+      workflowId: disputeWorkflowId(caseNumber),
+      invoiceNumber: opts.invoiceNumber,
+      customerId: opts.customerId,
+      currency: 'USD',
+      disputedAmount: opts.disputedAmount,
+      reasonCode: opts.reasonCode ?? 'PRICING',
+      description: opts.description ?? null,
+    },
+    openedBy: { id: opts.openedBy.id, name: opts.openedBy.name },
+    openedAt: opts.openedAt,
+    slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
+  };
+}
