@@ -5,15 +5,20 @@ import { identifier, isoTimestamp, moneyOutput, page, pageQuery, uuid } from './
 
 export const invoiceParams = z.strictObject({ number: z.string().min(1).max(100) });
 
-export const invoiceResponse = z.object({
-  number: z.string(),
-  customerId: z.string(),
+/** What an invoice says of itself after its number and customer, in a list and alone. */
+const invoiceFigures = {
   purchaseOrderId: z.string(),
   total: moneyOutput,
   openBalance: moneyOutput,
   currency: z.string(),
   issuedAt: isoTimestamp,
   dueAt: isoTimestamp,
+};
+
+export const invoiceResponse = z.object({
+  number: z.string(),
+  customerId: z.string(),
+  ...invoiceFigures,
   lines: z.array(
     z.object({ lineNo: z.number().int(), sku: z.string(), quantity: z.number(), unitPrice: moneyOutput, amount: moneyOutput }),
   ),
@@ -32,12 +37,7 @@ export const invoiceSummary = z.object({
   number: z.string(),
   customerId: z.string(),
   customerName: z.string(),
-  purchaseOrderId: z.string(),
-  total: moneyOutput,
-  openBalance: moneyOutput,
-  currency: z.string(),
-  issuedAt: isoTimestamp,
-  dueAt: isoTimestamp,
+  ...invoiceFigures,
 });
 
 export const invoiceListResponse = page(invoiceSummary);

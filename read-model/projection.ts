@@ -4,7 +4,7 @@
 // case it opened) with the same statement.
 import type { PoolClient } from 'pg';
 import type { Analysis } from '../contract';
-import type { RecordedEvent } from '../domain/events';
+import type { CaseOpenedData, RecordedEvent } from '../domain/events';
 import type { StoredEvidence } from '../domain/evidence';
 import { parseMoney } from '../domain/money';
 import type { Queryable } from './sql';
@@ -71,26 +71,15 @@ export async function projectEvents(client: PoolClient, caseId: string, events: 
  */
 export async function insertCase(
   db: Queryable,
-  row: {
-    id: string;
-    caseNumber: string;
-    workflowId: string;
-    invoiceNumber: string;
-    customerId: string;
-    currency: string;
-    disputedAmount: string;
-    reasonCode: string;
-    description: string | null;
-    openedBy: string;
-    openedAt: string;
-  },
+  row: { id: string; opened: CaseOpenedData; openedBy: string; openedAt: string },
 ): Promise<void> {
+  const o = row.opened;
   await db.query(
     `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
                         reason_code, description, opened_by, opened_at, stage_entered_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING`,
-    [row.id, row.caseNumber, row.workflowId, row.invoiceNumber, row.customerId, row.currency, parseMoney(row.disputedAmount),
-      row.reasonCode, row.description, row.openedBy, row.openedAt],
+    [row.id, o.caseNumber, o.workflowId, o.invoiceNumber, o.customerId, o.currency, parseMoney(o.disputedAmount),
+      o.reasonCode, o.description, row.openedBy, row.openedAt],
   );
 }
 
@@ -130,23 +119,9 @@ const money = (amount: string | null): bigint | null => (amount === null ? null 
 async function project(client: PoolClient, caseId: string, event: RecordedEvent): Promise<void> {
   const actorId = event.actor.id === 'system' ? null : event.actor.id;
   switch (event.type) {
-    case 'CASE_OPENED': {
-      const d = event.data;
-      await insertCase(client, {
-        id: caseId,
-        caseNumber: d.caseNumber,
-        workflowId: d.workflowId,
-        invoiceNumber: d.invoiceNumber,
-        customerId: d.customerId,
-        currency: d.currency,
-        disputedAmount: d.disputedAmount,
-        reasonCode: d.reasonCode,
-        description: d.description,
-        openedBy: event.actor.id,
-        openedAt: event.at,
-      });
+    case 'CASE_OPENED':
+      await insertCase(client, { id: caseId, opened: event.data, openedBy: event.actor.id, openedAt: event.at });
       return;
-    }
     case 'STAGE_ENTERED':
       await client.query('UPDATE cases SET stage = $2, stage_entered_at = $3 WHERE id = $1', [caseId, event.data.stage, event.at]);
       return;

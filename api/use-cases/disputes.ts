@@ -166,19 +166,7 @@ async function startCase(
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
   // The workflow's first activity writes the same row: whichever comes first makes it.
-  await insertCase(deps.pool, {
-    id: reserved.caseId,
-    caseNumber: reserved.caseNumber,
-    workflowId: reserved.workflowId,
-    invoiceNumber: body.invoiceNumber,
-    customerId: invoice.customer_id,
-    currency: invoice.currency,
-    disputedAmount: body.disputedAmount,
-    reasonCode: body.reasonCode,
-    description: body.description,
-    openedBy: user.id,
-    openedAt: reserved.openedAt,
-  });
+  await insertCase(deps.pool, { id: reserved.caseId, opened: workflowInput.opened, openedBy: user.id, openedAt: reserved.openedAt });
   return openedCase(reserved);
 }
 
