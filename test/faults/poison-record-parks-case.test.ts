@@ -5,7 +5,7 @@
 // update id once, parks the case again while the record is still bad, and takes it on once the record is fixed.
 import { temporal } from '@temporalio/proto';
 import type { Pool } from 'pg';
-import { PostgresRecordsSource } from '../../activities/records-source';
+import { PostgresRecordsSource } from '../../records/source';
 import { retryEvidenceUpdate, type CommandActor } from '../../domain/messages';
 import { eventually } from '../support/api';
 import {

@@ -8,9 +8,9 @@ import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { LIMIT_MAX } from '../../contract';
 import { routes } from '../../api/routes';
-import { gatherEvidence } from '../../activities/evidence';
-import { PostgresRecordsSource } from '../../activities/records-source';
-import { importRecords } from '../../api/use-cases/records';
+import { gatherEvidence } from '../../records/evidence';
+import { PostgresRecordsSource } from '../../records/source';
+import { storeRecords } from '../../api/records-import';
 import { summariseEvidence } from '../../domain/evidence';
 import { startApi, type ApiHarness } from '../support/api';
 import {
@@ -100,7 +100,7 @@ describe('F15 resource consumption', () => {
       // The first one has as many lines, a page of which its evidence shows.
       invoices[0].lines = Array.from({ length: n }, (_, i) => ({ ...invoice.lines[0], lineNo: i + 1 }));
       invoiceNumber = invoices[0].number;
-      await importRecords(pages.db.pool, { ...fixture.records, invoices });
+      await storeRecords(pages.db.pool, { ...fixture.records, invoices });
       const db = pages.db.pool;
       await db.query(
         `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor, reason_code,

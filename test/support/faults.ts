@@ -8,9 +8,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../../activities';
-import { PostgresRecordsSource, type RecordsSource } from '../../activities/records-source';
+import { PostgresRecordsSource, type RecordsSource } from '../../records/source';
 import type { AppMetrics } from '../../api/observability';
-import { importRecords } from '../../api/use-cases/records';
+import { storeRecords } from '../../api/records-import';
 import {
   cancelUpdate,
   completeTaskUpdate,
@@ -184,7 +184,7 @@ export async function importFixtures(pool: Pool, fixtures: Fixture[]): Promise<v
   for (let i = 0; i < fixtures.length; i += 500) {
     const chunk = fixtures.slice(i, i + 500);
     const all = (key: keyof RecordsImport) => chunk.flatMap((f) => (f.records[key] ?? []) as never[]);
-    await importRecords(pool, {
+    await storeRecords(pool, {
       customers: all('customers'),
       contracts: all('contracts'),
       purchaseOrders: all('purchaseOrders'),

@@ -8,12 +8,12 @@ import { clearToken, getToken, setToken } from './lib/session';
 import type { Me, Role } from './lib/types';
 import { AdminUsersPage } from './pages/AdminUsers';
 import { ApprovalsPage } from './pages/Approvals';
-import { CasePage } from './pages/Case';
-import { CasesPage } from './pages/Cases';
-import { DashboardPage } from './pages/Dashboard';
+import { CasePage } from './pages/case/CasePage';
+import { CasesPage } from './pages/cases/CasesPage';
+import { DashboardPage } from './pages/dashboard/DashboardPage';
 import { ImportPage } from './pages/Import';
-import { InboxPage } from './pages/Inbox';
-import { OpenCasePage } from './pages/OpenCase';
+import { InboxPage } from './pages/inbox/InboxPage';
+import { OpenCasePage } from './pages/open-case/OpenCasePage';
 import { SignInPage } from './pages/SignIn';
 
 interface RouteDef {

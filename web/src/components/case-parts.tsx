@@ -1,5 +1,5 @@
 import { FINDING_LABELS, STAGE_LABELS, dueText, formatDateTime, label, teamLabel } from '../lib/format';
-import { formatMoney } from '../lib/money';
+import { showMoney } from '../lib/money';
 import type { CaseEvent, CaseTask } from '../lib/types';
 import { StatusBadge, TeamName } from './common';
 
@@ -41,7 +41,7 @@ export function TasksTable({ tasks, currency = 'USD' }: { tasks: CaseTask[]; cur
                 </td>
                 <td>
                   {t.outcome ? (t.outcome === 'CONFIRMED' ? 'Confirmed' : 'Not confirmed') : '—'}
-                  {t.amount ? <div>{formatMoney(t.amount, currency)}</div> : null}
+                  {t.amount ? <div>{showMoney(t.amount, currency)}</div> : null}
                   {t.completedBy ? <div className="muted">by {t.completedBy.name}</div> : null}
                 </td>
                 <td className="note-cell">{t.note ?? '—'}</td>
@@ -79,7 +79,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : nul
 /** One line in words for an event's data. */
 function eventSummary(e: CaseEvent, currency: string): string | null {
   const d = e.data ?? {};
-  const money = (v: unknown) => (str(v) ? formatMoney(str(v), currency) : null);
+  const money = (v: unknown) => (str(v) ? showMoney(str(v), currency) : null);
   switch (e.type) {
     case 'CASE_OPENED':
       return `${money(d.disputedAmount) ?? ''} disputed on invoice ${str(d.invoiceNumber) ?? ''}, reason ${str(d.reasonCode) ?? ''}`.trim();

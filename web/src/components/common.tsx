@@ -1,7 +1,7 @@
 import { createContext, useContext, useId, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
 import { STAGE_LABELS, label, teamLabel } from '../lib/format';
-import { formatMoney } from '../lib/money';
+import { showMoney } from '../lib/money';
 import type { Me } from '../lib/types';
 import { STAGES } from '../lib/types';
 
@@ -124,8 +124,8 @@ export function fieldError(error: unknown, field: string): string | undefined {
 
 // ---------------------------------------------------------------- small displays
 
-export function Money({ amount, currency, strong }: { amount: string | null | undefined; currency?: string; strong?: boolean }) {
-  const text = formatMoney(amount, currency);
+export function Money({ amount, currency, strong }: { amount: string | bigint | null | undefined; currency?: string; strong?: boolean }) {
+  const text = showMoney(amount, currency);
   return <span className={`money${strong ? ' money-strong' : ''}`}>{text}</span>;
 }
 

@@ -1,56 +1,59 @@
-// Money stays a decimal string on the wire; arithmetic here is on bigint cents, never on floats.
-const MONEY = /^(-)?(\d+)(?:\.(\d{1,2}))?$/;
+// Money on screen. The arithmetic is the server's (domain/money.ts: bigint minor units and thousandths, never
+// floats); what is here is only the web's: showing an amount in its currency, and reading what a user typed.
+import { formatMoney, formatQuantity, parseMoney, sumBig } from '../../../domain/money';
 
-export function toCents(amount: string): bigint | null {
-  const match = MONEY.exec(amount.trim());
-  if (!match) return null;
-  const cents = BigInt(match[2]) * 100n + BigInt((match[3] ?? '').padEnd(2, '0'));
-  return match[1] ? -cents : cents;
+const formats = new Map<string, Intl.NumberFormat>();
+
+function currencyFormat(currency: string, decimals?: number): Intl.NumberFormat {
+  const key = `${currency}/${decimals ?? ''}`;
+  let format = formats.get(key);
+  if (!format) {
+    const digits = decimals === undefined ? {} : { minimumFractionDigits: decimals, maximumFractionDigits: decimals };
+    format = new Intl.NumberFormat('en-US', { style: 'currency', currency, ...digits });
+    formats.set(key, format);
+  }
+  return format;
 }
 
-export function fromCents(cents: bigint): string {
-  const negative = cents < 0n;
-  const abs = negative ? -cents : cents;
-  return `${negative ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
-}
-
-/** quantity × unit price in cents, rounded half up as the server does (quantities have at most 3 decimals). */
-export function lineAmount(quantity: number, unitPrice: string): string {
-  return fromCents(((toCents(unitPrice) ?? 0n) * BigInt(Math.round(quantity * 1000)) + 500n) / 1000n);
-}
-
-export function sumMoney(amounts: readonly string[]): string {
-  return fromCents(amounts.reduce((sum, a) => sum + (toCents(a) ?? 0n), 0n));
-}
-
-/** "12", "12.5", "12.50" as a user may type them (no sign, at most 2 decimals). */
-export function isMoneyInput(text: string): boolean {
-  return /^\d{1,13}(\.\d{1,2})?$/.test(text.trim());
-}
-
-/** "1250.00" → "$1,250.00" (or "€1,250.00"...): grouping from the decimal string itself, not a float. */
-export function formatMoney(amount: string | null | undefined, currency = 'USD'): string {
+/**
+ * "1250.00" or 125000n in USD → "$1,250.00"; in JPY → "¥1,250": the symbol, grouping and decimals of the currency
+ * (Intl.NumberFormat, given the decimal string, so no float rounds it). The server keeps 2 decimals for every
+ * currency: where the currency has fewer and the amount uses them (¥1,250.50), all 2 are shown, never rounded away.
+ */
+export function showMoney(amount: string | bigint | null | undefined, currency = 'USD'): string {
   if (amount === null || amount === undefined) return '—';
-  const cents = toCents(amount);
-  if (cents === null) return amount;
-  const text = fromCents(cents < 0n ? -cents : cents);
-  const [whole, decimals] = text.split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const symbol = CURRENCY_SYMBOLS[currency];
-  const body = symbol ? `${symbol}${grouped}.${decimals}` : `${grouped}.${decimals} ${currency}`;
-  return cents < 0n ? `−${body}` : body;
+  let minor: bigint;
+  try {
+    minor = typeof amount === 'bigint' ? amount : parseMoney(amount);
+  } catch {
+    return String(amount);
+  }
+  const decimal = formatMoney(minor) as `${number}`;
+  try {
+    const plain = currencyFormat(currency);
+    const digits = plain.resolvedOptions().maximumFractionDigits ?? 2;
+    const fits = digits >= 2 || minor % 10n ** BigInt(2 - digits) === 0n;
+    return (fits ? plain : currencyFormat(currency, 2)).format(decimal);
+  } catch {
+    // Not an ISO 4217 code the browser knows: the amount and the code as they are.
+    return `${decimal} ${currency}`;
+  }
 }
 
-const CURRENCY_SYMBOLS: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥', CAD: 'CA$', AUD: 'A$' };
-
-export function compareMoney(a: string, b: string): number {
-  const x = toCents(a) ?? 0n;
-  const y = toCents(b) ?? 0n;
-  return x < y ? -1 : x > y ? 1 : 0;
+/** Quantities (a JSON number, or thousandths) with up to 3 decimals, without float noise. */
+export function showQuantity(quantity: number | bigint | null | undefined): string {
+  if (quantity === null || quantity === undefined) return '—';
+  const value = typeof quantity === 'bigint' ? formatQuantity(quantity) : Number(quantity.toFixed(3));
+  return value.toLocaleString('en-US', { maximumFractionDigits: 3 });
 }
 
-/** Quantities: JSON numbers with up to 3 decimals, shown without float noise. */
-export function formatQuantity(q: number | null | undefined): string {
-  if (q === null || q === undefined) return '—';
-  return Number(q.toFixed(3)).toLocaleString('en-US', { maximumFractionDigits: 3 });
+/** The sum of the server's amounts, in minor units. */
+export function totalOf(amounts: readonly string[]): bigint {
+  return sumBig(amounts.map(parseMoney));
+}
+
+/** What a user typed as an amount ("12", "12.5", "12.50": no sign, at most 2 decimals) in minor units; null if not one. */
+export function moneyInput(text: string): bigint | null {
+  const trimmed = text.trim();
+  return /^\d{1,13}(\.\d{1,2})?$/.test(trimmed) ? parseMoney(trimmed) : null;
 }

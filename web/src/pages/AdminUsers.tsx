@@ -5,7 +5,7 @@ import { ErrorMessage, Field, Notice, Section, fieldError } from '../components/
 import { ApiError, api } from '../lib/api';
 import { ROLE_LABELS, teamLabel } from '../lib/format';
 import { useDocumentTitle } from '../lib/hooks';
-import { formatMoney, isMoneyInput } from '../lib/money';
+import { showMoney, moneyInput } from '../lib/money';
 import { DEFAULT_TEAMS, ROLES, type Me, type Role } from '../lib/types';
 
 export function AdminUsersPage() {
@@ -22,7 +22,7 @@ export function AdminUsersPage() {
     event.preventDefault();
     const local: { field: string; message: string }[] = [];
     if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
-    if (role === 'manager' && limit.trim() && !isMoneyInput(limit)) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
+    if (role === 'manager' && limit.trim() && moneyInput(limit) === null) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
     if (local.length) {
       setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
       return;
@@ -101,7 +101,7 @@ export function AdminUsersPage() {
               <li key={u.id}>
                 <strong>{u.name}</strong>, {ROLE_LABELS[u.role]}
                 {u.team ? ` (${teamLabel(u.team)})` : ''}
-                {u.role === 'manager' ? ` (limit ${u.approvalLimit ? formatMoney(u.approvalLimit) : 'none'})` : ''}
+                {u.role === 'manager' ? ` (limit ${u.approvalLimit ? showMoney(u.approvalLimit) : 'none'})` : ''}
                 <div className="token-row">
                   <label className="visually-hidden" htmlFor={`token-${u.id}`}>
                     Token of {u.name}

@@ -2,14 +2,15 @@
 // and the decision in place. Approve is withheld where the server would refuse it (own proposal, over the limit).
 import { useQueries } from '@tanstack/react-query';
 import { useState } from 'react';
-import { DecisionForm, approvalBlock } from '../components/actions';
+import { DecisionForm, approvalBlock } from '../components/actions/decide';
 import { DefinitionList, ErrorMessage, Loading, Money, Notice, useMe } from '../components/common';
-import { FindingsTable, PagedEvidence } from '../components/evidence';
+import { FindingsTable } from '../components/evidence/findings';
+import { PagedEvidence } from '../components/evidence/paged';
 import { api } from '../lib/api';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../lib/format';
 import { useCursorList } from '../lib/cursor-list';
 import { useDocumentTitle, useEvidencePages } from '../lib/hooks';
-import { formatMoney } from '../lib/money';
+import { showMoney } from '../lib/money';
 import { href } from '../lib/router';
 import type { DisputeDetail, DisputeSummary } from '../lib/types';
 
@@ -58,7 +59,7 @@ export function ApprovalsPage() {
         <h1>Approvals</h1>
         <p className="muted" aria-live="polite">
           {list.pending ? '' : `${ordered.length}${list.hasMore ? '+' : ''} waiting, ${decidable} within your authority`}
-          {me.approvalLimit !== null ? ` (limit ${formatMoney(me.approvalLimit)})` : ' (no limit)'}
+          {me.approvalLimit !== null ? ` (limit ${showMoney(me.approvalLimit)})` : ' (no limit)'}
         </p>
       </div>
       <ErrorMessage error={error} />

@@ -1,0 +1,38 @@
+// Cancelling a case (specialist or manager), with the reason the trail keeps.
+import { useState, type FormEvent } from 'react';
+import { ApiError, api } from '../../lib/api';
+import { useCommand } from '../../lib/commands';
+import type { DisputeDetail } from '../../lib/types';
+import { ErrorMessage, Field, fieldError } from '../common';
+
+export function CancelForm({ dispute, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
+  const [reason, setReason] = useState('');
+  const { error, setError, busy, run } = useCommand();
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!reason.trim()) {
+      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please give a reason.', [{ field: 'reason', message: 'say why the case is cancelled' }]));
+      return;
+    }
+    run(
+      (key) => api.cancel(dispute.id, { reason: reason.trim() }, key),
+      () => onDone('The case is cancelled; its open tasks are cancelled too.'),
+    );
+  }
+  return (
+    <details className="cancel-case">
+      <summary>Cancel this case…</summary>
+      <form onSubmit={submit} noValidate className="form-grid" aria-label="Cancel the case">
+        <ErrorMessage error={error} />
+        <Field label="Reason for cancelling" error={fieldError(error, 'reason')}>
+          {(props) => <input {...props} name="reason" value={reason} onChange={(e) => setReason(e.target.value)} />}
+        </Field>
+        <div className="form-actions">
+          <button type="submit" className="button-danger" disabled={busy}>
+            {busy ? 'Cancelling…' : 'Cancel case'}
+          </button>
+        </div>
+      </form>
+    </details>
+  );
+}

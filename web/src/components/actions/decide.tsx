@@ -1,0 +1,58 @@
+// The manager's decision on a proposal, withheld where the server would refuse it (own proposal, over the limit).
+import { useState } from 'react';
+import { api } from '../../lib/api';
+import { useCommand } from '../../lib/commands';
+import { parseMoney } from '../../../../domain/money';
+import { showMoney } from '../../lib/money';
+import type { DisputeDetail, Me, Resolution } from '../../lib/types';
+import { ErrorMessage, Field, Notice, fieldError } from '../common';
+
+/** Why this manager cannot decide on this proposal, or null. Mirrors the server's rule (domain/approval.ts). */
+export function approvalBlock(me: Me, resolution: Resolution | null | undefined, currency = 'USD'): string | null {
+  if (me.role !== 'manager') return 'Only a manager can decide on a resolution.';
+  if (!resolution) return 'There is no proposal to decide on.';
+  if (resolution.proposedBy && resolution.proposedBy.id === me.id) return 'You proposed this resolution: another manager must decide on it.';
+  if (me.approvalLimit !== null && resolution.amount !== null && parseMoney(resolution.amount) > parseMoney(me.approvalLimit)) {
+    return `The credit of ${showMoney(resolution.amount, currency)} is over your approval limit of ${showMoney(me.approvalLimit, currency)}: a manager with a higher limit must approve it.`;
+  }
+  return null;
+}
+
+export function DecisionForm({ dispute, me, onDone }: { dispute: DisputeDetail; me: Me; onDone(message: string): void }) {
+  const [comment, setComment] = useState('');
+  const { error, busy, run } = useCommand();
+  const blocked = approvalBlock(me, dispute.resolution, dispute.currency);
+
+  function decide(decision: 'APPROVE' | 'REJECT') {
+    run(
+      (key) => api.decide(dispute.id, { decision, comment: comment.trim() || undefined }, key),
+      () => onDone(decision === 'APPROVE' ? 'Approved: the credit memo is being issued.' : 'Rejected: the case is back with the specialist.'),
+    );
+  }
+
+  return (
+    <form onSubmit={(e) => e.preventDefault()} className="form-grid" aria-label={`Decide on ${dispute.caseNumber}`} data-testid="decision-form">
+      {blocked ? (
+        <Notice kind="warning">
+          <p data-testid="approval-blocked">{blocked}</p>
+        </Notice>
+      ) : null}
+      <ErrorMessage error={error} />
+      {!blocked ? (
+        <>
+          <Field label="Comment" hint="Recorded in the case trail with your decision." error={fieldError(error, 'comment')}>
+            {(props) => <textarea {...props} name="comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />}
+          </Field>
+          <div className="form-actions">
+            <button type="button" onClick={() => decide('APPROVE')} disabled={busy}>
+              Approve {dispute.resolution?.amount ? showMoney(dispute.resolution.amount, dispute.currency) : ''}
+            </button>
+            <button type="button" className="button-danger" onClick={() => decide('REJECT')} disabled={busy}>
+              Reject
+            </button>
+          </div>
+        </>
+      ) : null}
+    </form>
+  );
+}

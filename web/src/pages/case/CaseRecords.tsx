@@ -1,0 +1,73 @@
+// What the records say about a case: the evidence collected (or why it could not be, with the way to collect it
+// again) and what the analysis found in it.
+import { DefinitionList, ErrorMessage, Money, Section, useMe } from '../../components/common';
+import { FindingsTable } from '../../components/evidence/findings';
+import { EvidenceMissing, PagedEvidence } from '../../components/evidence/paged';
+import { api } from '../../lib/api';
+import { useCommand } from '../../lib/commands';
+import type { EvidencePages } from '../../lib/hooks';
+import type { DisputeDetail } from '../../lib/types';
+
+/** The case's evidence, a page of lines at a time; while it is collected, a spinner; when it failed, why. */
+export function CaseEvidence({ dispute: d, pages, onDone }: { dispute: DisputeDetail; pages: EvidencePages; onDone(message: string): void }) {
+  const me = useMe();
+  const currency = d.currency ?? 'USD';
+  const open = d.status === 'OPEN';
+  return (
+    <Section title="Evidence" id="evidence">
+      {d.stage === 'EVIDENCE' && !d.evidenceError && !d.parkedError ? (
+        <p role="status">
+          <span className="spinner" aria-hidden="true" /> Collecting the invoice, PO, contract and work orders…
+        </p>
+      ) : null}
+      {d.evidence ? (
+        <PagedEvidence pages={pages} currency={currency} />
+      ) : d.evidenceError || d.stage !== 'EVIDENCE' ? (
+        <EvidenceMissing reason={d.evidenceError} />
+      ) : null}
+      {d.evidenceError && open && (me.role === 'specialist' || me.role === 'manager') ? <RetryEvidence caseId={d.id} onDone={onDone} /> : null}
+    </Section>
+  );
+}
+
+/** The findings of the lines shown so far, and the amounts they add up to. */
+export function CaseFindings({ dispute: d, pages }: { dispute: DisputeDetail; pages: EvidencePages }) {
+  const currency = d.currency ?? 'USD';
+  return (
+    <Section title="Findings" id="findings">
+      {d.stage === 'EVIDENCE' ? (
+        <p>The analysis runs once the evidence is in.</p>
+      ) : (
+        <>
+          <FindingsTable findings={pages.findings} currency={currency} />
+          {d.findingCount > pages.findings.length ? (
+            <p className="muted">
+              The findings of the invoice lines shown: {pages.findings.length} of {d.findingCount}. Show more lines in the evidence for the rest.
+            </p>
+          ) : null}
+        </>
+      )}
+      <DefinitionList
+        items={[
+          ['Overbilled', <Money key="o" amount={d.overbilled} currency={currency} />],
+          ['Disputed', <Money key="d" amount={d.disputedAmount} currency={currency} />],
+          ['Recommended credit', <Money key="r" amount={d.recommendedCredit} currency={currency} strong />],
+        ]}
+      />
+    </Section>
+  );
+}
+
+function RetryEvidence({ caseId, onDone }: { caseId: string; onDone(message: string): void }) {
+  const { error, busy, run } = useCommand();
+  const retry = () => run((key) => api.retryEvidence(caseId, key), () => onDone('Collecting the evidence again.'));
+  return (
+    <div className="form-actions">
+      <ErrorMessage error={error} />
+      <p className="muted">Once the source record is corrected (Import records), collect the evidence again.</p>
+      <button type="button" onClick={retry} disabled={busy}>
+        {busy ? 'Asking…' : 'Collect the evidence again'}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+// The case at a glance, beside its records: the amounts and dates, the credit memo once issued, and the proposal
+// with the decisions taken on it.
+import { type ReactNode } from 'react';
+import { DefinitionList, Money, Section } from '../../components/common';
+import { ageOf, formatDateTime } from '../../lib/format';
+import type { DisputeDetail } from '../../lib/types';
+
+export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
+  const currency = d.currency ?? 'USD';
+  const open = d.status === 'OPEN';
+  return (
+    <>
+      <Section title="Summary" id="summary">
+        <DefinitionList
+          items={[
+            ['Disputed amount', <Money key="d" amount={d.disputedAmount} currency={currency} strong />],
+            ['Recommended credit', <Money key="r" amount={d.recommendedCredit} currency={currency} />],
+            ['Invoice open balance', <Money key="b" amount={d.invoice.openBalance} currency={currency} />],
+            ['Opened', `${formatDateTime(d.openedAt)}${d.openedBy ? ` by ${d.openedBy.name}` : ''}`],
+            [d.closedAt ? 'Closed' : 'Age', d.closedAt ? formatDateTime(d.closedAt) : ageOf(d.openedAt)],
+            ...(d.stageEnteredAt && open ? ([['In this stage', ageOf(d.stageEnteredAt)]] as [string, string][]) : []),
+          ]}
+        />
+        {d.description ? <p className="description">“{d.description}”</p> : null}
+      </Section>
+
+      {d.creditMemos.length ? (
+        <Section title="Credit memo" id="credit-memos">
+          <ul className="plain memo-list" data-testid="credit-memos">
+            {d.creditMemos.map((m) => (
+              <li key={m.number}>
+                <strong>{m.number}</strong> <Money amount={m.amount} currency={m.currency ?? currency} strong />
+                {m.issuedAt ? <span className="muted"> issued {formatDateTime(m.issuedAt)}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </Section>
+      ) : null}
+
+      {d.resolution ? (
+        <Section title="Proposal" id="proposal">
+          <div data-testid="proposal">
+            <DefinitionList
+              items={[
+                ['Resolution', d.resolution.type === 'CREDIT' ? 'Credit' : 'No credit'],
+                ...(d.resolution.amount ? ([['Amount', <Money key="a" amount={d.resolution.amount} currency={currency} strong />]] as [string, ReactNode][]) : []),
+                ['Root cause', d.resolution.rootCause],
+                ...(d.resolution.proposedBy
+                  ? ([['Proposed', `${d.resolution.proposedBy.name}${d.resolution.proposedAt ? `, ${formatDateTime(d.resolution.proposedAt)}` : ''}`]] as [string, string][])
+                  : []),
+                ...(d.resolution.note ? ([['Note', d.resolution.note]] as [string, string][]) : []),
+              ]}
+            />
+            {d.approvals.length ? (
+              <ul className="plain approvals">
+                {d.approvals.map((a, i) => (
+                  <li key={a.id ?? i}>
+                    <strong className={a.decision === 'APPROVE' ? 'ok' : 'overdue'}>{a.decision === 'APPROVE' ? 'Approved' : 'Rejected'}</strong>
+                    {a.decidedBy ? ` by ${a.decidedBy.name}` : ''}
+                    {a.decidedAt ? `, ${formatDateTime(a.decidedAt)}` : ''}
+                    {a.amount ? <> (<Money amount={a.amount} currency={currency} />)</> : null}
+                    {a.comment ? <div className="muted">“{a.comment}”</div> : null}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        </Section>
+      ) : null}
+    </>
+  );
+}
