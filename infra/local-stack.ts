@@ -89,7 +89,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  * A top-level temp folder: as root, the embedded server runs as the `postgres` user, who must be able to enter the
  * path (a subfolder of a 0700 temp dir would be unreachable).
  */
-export function throwawayDir(prefix: string): Promise<string> {
+function throwawayDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
