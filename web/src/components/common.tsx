@@ -2,8 +2,8 @@ import { createContext, useContext, useId, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
 import { STAGE_LABELS, label, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
-import type { Me } from '../lib/types';
-import { STAGES } from '../lib/types';
+import type { User as Me } from '../../../contract';
+import { STAGES } from '../../../domain/types';
 
 // ---------------------------------------------------------------- the signed-in user
 

@@ -9,7 +9,7 @@ import { REASON_LABELS, label } from '../../lib/format';
 import { useDocumentTitle, useEvidencePages } from '../../lib/hooks';
 import { useCase, useConfig } from '../../lib/queries';
 import { href, useLocation } from '../../lib/router';
-import type { WebConfig } from '../../lib/types';
+import type { WebConfig } from '../../../../contract';
 import { CaseActions } from './CaseActions';
 import { CaseEvidence, CaseFindings } from './CaseRecords';
 import { CaseSummary } from './CaseSummary';
