@@ -48,7 +48,7 @@ export default tseslint.config(
           patterns: [
             { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Workflows import activity types only.' },
             { group: ['**/contract', '**/contract/*'], allowTypeImports: true, message: 'The contract is zod: the bundle imports its types only.' },
-            { group: ['**/api/*', '**/infra/*', '**/worker/*'], message: 'Not part of the workflow bundle.' },
+            { group: ['**/api/*', '**/infra/*', '**/worker/*', '**/read-model/*', '**/records/*'], message: 'Not part of the workflow bundle.' },
           ],
         },
       ],

@@ -2,10 +2,10 @@
 import type { Pool } from 'pg';
 import type { RecordedEvent } from '../domain/events';
 import type { Analysis } from '../contract';
-import { recordEvents } from './case-store';
+import { recordEvents } from './trail';
 import { collectEvidence, type CollectEvidenceInput } from './evidence';
 import { issueCreditMemo, type IssueCreditMemoInput, type IssuedCreditMemo } from './ledger';
-import type { RecordsSource } from './records-source';
+import type { RecordsSource } from '../records/source';
 
 export interface ActivityDeps {
   pool: Pool;

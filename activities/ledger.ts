@@ -2,12 +2,12 @@
 // counter inside the same transaction, with its trail event: a crash anywhere leaves either all of it or none.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool, PoolClient } from 'pg';
-import { INSUFFICIENT_OPEN_BALANCE } from '../domain/errors';
+import { INSUFFICIENT_OPEN_BALANCE, INVOICE_VANISHED } from '../domain/errors';
 import { SYSTEM_ACTOR } from '../domain/events';
 import { formatMoney, parseMoney } from '../domain/money';
 import { formatCreditMemoNumber } from '../domain/workflow-ids';
 import { withTransaction } from '../infra/postgres';
-import { insertEvents } from './case-store';
+import { insertEvents } from '../read-model/projection';
 
 export interface IssueCreditMemoInput {
   caseId: string;
@@ -52,7 +52,13 @@ async function postMemo(client: PoolClient, input: IssueCreditMemoInput): Promis
     [input.invoiceNumber],
   );
   const invoice = invoices[0];
-  if (!invoice) throw new Error(`invoice ${input.invoiceNumber} vanished from the ledger`);
+  if (!invoice) {
+    throw ApplicationFailure.create({
+      type: INVOICE_VANISHED,
+      message: `invoice ${input.invoiceNumber} vanished from the ledger`,
+      nonRetryable: true,
+    });
+  }
   const open = BigInt(invoice.open_balance_minor);
   if (amount > open) {
     throw ApplicationFailure.create({

@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import type { CommandActor } from '../domain/messages';
 import { formatMoney } from '../domain/money';
 import type { Role } from '../domain/types';
-import type { Queryable } from './db';
+import type { Queryable } from '../read-model/sql';
 import { AppError } from './errors';
 import type { Throttle } from './throttle';
 

@@ -3,7 +3,7 @@
 import { matchesWithin, storedEvidence, type StoredEvidence } from '../domain/evidence';
 import { invoiceTotal } from '../domain/analysis';
 import type { Evidence, EvidencePage } from '../contract';
-import { encodeCursor } from './db';
+import { encodeCursor } from '../read-model/sql';
 
 /** Which lines a page holds: those after `after` (a lineNo), at most `limit`. */
 export interface LineWindow {

@@ -4,7 +4,7 @@
 // key used to open a case cannot be reused to cancel another. Keys are per user: two users' keys never meet.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Response } from 'express';
-import type { Queryable } from './db';
+import type { Queryable } from '../read-model/sql';
 import { AppError } from './errors';
 
 /**

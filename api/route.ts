@@ -79,14 +79,13 @@ interface RouteBase<P, Q, B, H, R extends z.ZodType> {
   alternate?: { status: number; description: string };
 }
 
-export interface ProtectedRouteSpec<P, Q, B, H, R extends z.ZodType> extends RouteBase<P, Q, B, H, R> {
-  roles: readonly Role[];
-  handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>, Out<H>, AuthUser>): Promise<z.input<R>>;
-}
+/** Who may call a route: these roles, with a bearer token, or anyone ('public': the operational endpoints). */
+export type RouteRoles = readonly Role[] | 'public';
 
-export interface PublicRouteSpec<P, Q, B, H, R extends z.ZodType> extends RouteBase<P, Q, B, H, R> {
-  roles: 'public';
-  handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>, Out<H>, null>): Promise<z.input<R>>;
+/** A route as written: its handler sees its input as parsed, and a user unless the route is public. */
+export interface RouteSpec<P, Q, B, H, R extends z.ZodType, Roles extends RouteRoles> extends RouteBase<P, Q, B, H, R> {
+  roles: Roles;
+  handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>, Out<H>, Roles extends 'public' ? null : AuthUser>): Promise<z.input<R>>;
 }
 
 /** A route as the table holds it, its types erased. */
@@ -97,7 +96,7 @@ export interface Route {
   summary: string;
   description?: string;
   tag: string;
-  roles: readonly Role[] | 'public';
+  roles: RouteRoles;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -120,12 +119,13 @@ export function route<
   Q extends z.ZodType | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
   H extends z.ZodObject | undefined = undefined,
->(spec: ProtectedRouteSpec<P, Q, B, H, R>): Route {
+  const Roles extends RouteRoles = readonly Role[],
+>(spec: RouteSpec<P, Q, B, H, R, Roles>): Route {
   return spec as unknown as Route;
 }
 
 export interface CommandRouteSpec<P, B, R extends z.ZodType>
-  extends Omit<ProtectedRouteSpec<P, undefined, B, undefined, R>, 'query' | 'headers' | 'handler'> {
+  extends Omit<RouteSpec<P, undefined, B, undefined, R, readonly Role[]>, 'query' | 'headers' | 'handler'> {
   handler(ctx: CommandContext<Out<P>, Out<B>>): Promise<z.input<R>>;
 }
 
@@ -136,16 +136,6 @@ export function commandRoute<
   B extends z.ZodType | undefined = undefined,
 >(spec: CommandRouteSpec<P, B, R>): Route {
   return { ...spec, headers: idempotencyHeaders, command: true } as unknown as Route;
-}
-
-export function publicRoute<
-  R extends z.ZodType,
-  P extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
-  B extends z.ZodType | undefined = undefined,
-  H extends z.ZodObject | undefined = undefined,
->(spec: PublicRouteSpec<P, Q, B, H, R>): Route {
-  return spec as unknown as Route;
 }
 
 /** /api/disputes/:id → /api/disputes/{id} */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ROLES, type Role } from '../domain/types';
 import { buildOpenApi } from './openapi';
-import { commandRoute, publicRoute, route, type Route } from './route';
+import { commandRoute, route, type Route } from './route';
 import {
   cancelRequest,
   caseEvidenceResponse,
@@ -57,8 +57,8 @@ import {
   openDispute,
   proposeResolution,
   retryEvidence,
-  type CaseCommand,
 } from './use-cases/disputes';
+import type { CommandUseCaseContext } from './use-cases/context';
 import { addComment, listComments } from './use-cases/comments';
 import { getInvoice, getInvoiceEvidence, listInvoices } from './use-cases/invoices';
 import { importRecords, listImports } from './use-cases/records';
@@ -79,7 +79,7 @@ function caseCommandRoute<B extends z.ZodType>(spec: {
   body: B;
   /** What the answer is. */
   answer: string;
-  run: (cmd: CaseCommand, body: z.output<B>) => Promise<z.input<typeof commandResponse>>;
+  run: (ctx: CommandUseCaseContext, input: { ref: string; body: z.output<B> }) => Promise<z.input<typeof commandResponse>>;
 }): Route {
   return commandRoute({
     method: 'post',
@@ -93,15 +93,14 @@ function caseCommandRoute<B extends z.ZodType>(spec: {
     body: spec.body,
     success: { status: 200, schema: commandResponse, description: spec.answer },
     errors: [404, 409, 422],
-    handler: ({ deps, user, params, body, idempotencyKey, touchCase }) =>
-      spec.run({ deps, user, ref: params.id, idempotencyKey, touchCase }, body as z.output<B>),
+    handler: (ctx) => spec.run(ctx, { ref: ctx.params.id, body: ctx.body as z.output<B> }),
   });
 }
 
 export const routes: readonly Route[] = [
   // ------------------------------------------------------------ operations (no token; throttled per client address)
   // GET /metrics is not part of the API: api/metrics-endpoint.ts.
-  publicRoute({
+  route({
     method: 'get',
     path: '/health',
     operationId: 'health',
@@ -117,7 +116,7 @@ export const routes: readonly Route[] = [
       return { ...health, workers };
     },
   }),
-  publicRoute({
+  route({
     method: 'get',
     path: '/openapi.json',
     operationId: 'openapi',
@@ -139,7 +138,7 @@ export const routes: readonly Route[] = [
     body: userRequest,
     success: { status: 201, schema: userCreatedResponse, description: 'The user, with their token' },
     errors: [422],
-    handler: ({ deps, body }) => createUser(deps.pool, deps.teams, body),
+    handler: (ctx) => createUser(ctx, { body: ctx.body }),
   }),
   route({
     method: 'post',
@@ -151,7 +150,7 @@ export const routes: readonly Route[] = [
     params: uuidParams,
     success: { status: 200, schema: userRevokedResponse, description: 'The user, revoked' },
     errors: [404, 409],
-    handler: ({ deps, user, params }) => revokeUser(deps.pool, user, params.id),
+    handler: (ctx) => revokeUser(ctx, { id: ctx.params.id }),
   }),
   route({
     method: 'get',
@@ -183,7 +182,7 @@ export const routes: readonly Route[] = [
     tag: 'users',
     roles: ROLES,
     success: { status: 200, schema: teamListResponse, description: 'Every team' },
-    handler: async ({ deps }) => listTeams(deps.teams),
+    handler: (ctx) => listTeams(ctx, {}),
   }),
 
   // ------------------------------------------------------------ records
@@ -201,9 +200,7 @@ export const routes: readonly Route[] = [
       'An invoice a case or a credit memo refers to keeps its customerId, currency, purchaseOrderId, issuedAt and lines ' +
       '(so its total): a change is a 422 naming each field (INVOICE_LOCKED); sent again unchanged (dueAt aside) it is ' +
       'accepted. Every import is kept: GET /api/records/imports.',
-    handler: async ({ deps, user, body, bodySha256 }) => ({
-      imported: await importRecords(deps.pool, body, { actorId: user.id, sha256: bodySha256() }),
-    }),
+    handler: (ctx) => importRecords(ctx, { body: ctx.body, sha256: ctx.bodySha256() }),
   }),
   route({
     method: 'get',
@@ -215,7 +212,7 @@ export const routes: readonly Route[] = [
     query: importListQuery,
     success: { status: 200, schema: importListResponse, description: 'A page of imports' },
     errors: [422],
-    handler: ({ deps, query }) => listImports(deps.pool, query),
+    handler: (ctx) => listImports(ctx, { query: ctx.query }),
   }),
   route({
     method: 'get',
@@ -227,7 +224,7 @@ export const routes: readonly Route[] = [
     query: invoiceListQuery,
     success: { status: 200, schema: invoiceListResponse, description: 'A page of invoices' },
     errors: [422],
-    handler: ({ deps, query }) => listInvoices(deps.pool, query),
+    handler: (ctx) => listInvoices(ctx, { query: ctx.query }),
   }),
   route({
     method: 'get',
@@ -241,7 +238,7 @@ export const routes: readonly Route[] = [
     query: evidenceQuery,
     success: { status: 200, schema: evidenceOut, description: 'The records around the invoice' },
     errors: [404, 422],
-    handler: ({ deps, params, query }) => getInvoiceEvidence(deps.pool, params.number, query),
+    handler: (ctx) => getInvoiceEvidence(ctx, { number: ctx.params.number, query: ctx.query }),
   }),
   route({
     method: 'get',
@@ -253,7 +250,7 @@ export const routes: readonly Route[] = [
     params: invoiceParams,
     success: { status: 200, schema: invoiceResponse, description: 'The invoice' },
     errors: [404],
-    handler: ({ deps, params }) => getInvoice(deps.pool, params.number),
+    handler: (ctx) => getInvoice(ctx, { number: ctx.params.number }),
   }),
 
   // ------------------------------------------------------------ disputes
@@ -270,11 +267,7 @@ export const routes: readonly Route[] = [
     body: openDisputeRequest,
     success: { status: 201, schema: openDisputeResponse, description: 'The case' },
     errors: [422],
-    handler: async ({ deps, user, body, idempotencyKey, touchCase }) => {
-      const { opened } = await openDispute(deps, user, body, idempotencyKey);
-      touchCase(opened.workflowId);
-      return opened;
-    },
+    handler: (ctx) => openDispute(ctx, { body: ctx.body }),
   }),
   route({
     method: 'get',
@@ -287,7 +280,7 @@ export const routes: readonly Route[] = [
     query: disputeListQuery,
     success: { status: 200, schema: disputeListResponse, description: 'A page of cases' },
     errors: [422],
-    handler: ({ deps, user, query }) => listDisputes(deps.pool, user, query),
+    handler: (ctx) => listDisputes(ctx, { query: ctx.query }),
   }),
   route({
     method: 'get',
@@ -300,11 +293,7 @@ export const routes: readonly Route[] = [
     params: idParams,
     success: { status: 200, schema: disputeDetail, description: 'The case' },
     errors: [404],
-    handler: async ({ deps, user, params, touchCase }) => {
-      const found = await getDispute(deps.pool, params.id, user);
-      touchCase(found.workflowId);
-      return found;
-    },
+    handler: (ctx) => getDispute(ctx, { ref: ctx.params.id }),
   }),
   route({
     method: 'get',
@@ -318,11 +307,7 @@ export const routes: readonly Route[] = [
     query: evidenceQuery,
     success: { status: 200, schema: caseEvidenceResponse, description: 'The page' },
     errors: [404, 409, 422],
-    handler: async ({ deps, user, params, query, touchCase }) => {
-      const { workflowId, ...page } = await getCaseEvidence(deps.pool, params.id, user.role === 'ops' ? user.team : null, query);
-      touchCase(workflowId);
-      return page;
-    },
+    handler: (ctx) => getCaseEvidence(ctx, { ref: ctx.params.id, query: ctx.query }),
   }),
   caseCommandRoute({
     path: '/api/disputes/:id/resolution',
@@ -374,7 +359,7 @@ export const routes: readonly Route[] = [
     body: commentRequest,
     success: { status: 201, schema: commentOut, description: 'The comment' },
     errors: [404, 422],
-    handler: ({ deps, user, params, body, idempotencyKey }) => addComment(deps.pool, user, params.id, body, idempotencyKey),
+    handler: (ctx) => addComment(ctx, { ref: ctx.params.id, body: ctx.body }),
   }),
   route({
     method: 'get',
@@ -388,7 +373,7 @@ export const routes: readonly Route[] = [
     query: commentListQuery,
     success: { status: 200, schema: commentListResponse, description: 'A page of comments' },
     errors: [404, 422],
-    handler: ({ deps, user, params, query }) => listComments(deps.pool, user, params.id, query),
+    handler: (ctx) => listComments(ctx, { ref: ctx.params.id, query: ctx.query }),
   }),
 
   // ------------------------------------------------------------ tasks
@@ -403,7 +388,7 @@ export const routes: readonly Route[] = [
     query: taskListQuery,
     success: { status: 200, schema: taskListResponse, description: 'A page of tasks' },
     errors: [422],
-    handler: ({ deps, user, query }) => listTasks(deps.pool, user, query),
+    handler: (ctx) => listTasks(ctx, { query: ctx.query }),
   }),
   commandRoute({
     method: 'post',
@@ -416,8 +401,7 @@ export const routes: readonly Route[] = [
     body: completeTaskRequest,
     success: { status: 200, schema: taskCommandResponse, description: 'The case after the task' },
     errors: [404, 409, 422],
-    handler: ({ deps, user, params, body, idempotencyKey, touchCase }) =>
-      completeTask(deps, user, params.id, body, idempotencyKey, touchCase),
+    handler: (ctx) => completeTask(ctx, { taskId: ctx.params.id, body: ctx.body }),
   }),
 
   // ------------------------------------------------------------ reports
@@ -431,7 +415,7 @@ export const routes: readonly Route[] = [
     query: cycleTimeQuery,
     success: { status: 200, schema: cycleTimeResponse, description: 'The report' },
     errors: [422],
-    handler: ({ deps, query }) => cycleTimeReport(deps.pool, query),
+    handler: (ctx) => cycleTimeReport(ctx, { query: ctx.query }),
   }),
   route({
     method: 'get',
@@ -442,7 +426,7 @@ export const routes: readonly Route[] = [
     roles: ['manager', 'auditor'],
     query: overviewQuery,
     success: { status: 200, schema: overviewResponse, description: 'The report' },
-    handler: ({ deps, query }) => overviewReport(deps.pool, deps.teams, query),
+    handler: (ctx) => overviewReport(ctx, { query: ctx.query }),
   }),
 ];
 

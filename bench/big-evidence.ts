@@ -4,9 +4,9 @@
 // of the 10, and the slowest /health meanwhile. The API and the worker run in processes of their own, as in
 // production, so the figures are the API's and not this script's.
 import { randomBytes } from 'node:crypto';
-import { importRecords } from '../api/use-cases/records';
+import { storeRecords } from '../api/records-import';
 import type { RecordsImport } from '../contract';
-import { createUser } from '../test/support/fixtures';
+import { createUser } from '../testkit/fixtures';
 import { getFreePort } from '../infra/temporal-dev-server';
 import { cleanup, provision, sleep, spawnNode } from './support';
 
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   }
 
   const { records, last } = scenario();
-  await importRecords(infra.pool, records);
+  await storeRecords(infra.pool, records);
   const specialist = await createUser(infra.pool, 'specialist');
   const opened = await fetch(`${url}/api/disputes`, {
     method: 'POST',

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { importRecords } from '../api/use-cases/records';
+import { storeRecords } from '../api/records-import';
 import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, type CommandActor, type DisputeInput } from '../domain/messages';
-import { createUser, disputeInput, pricingDispute, type TestUser } from '../test/support/fixtures';
+import { createUser, disputeInput, pricingDispute, type TestUser } from '../testkit/fixtures';
 import type { disputeWorkflow } from '../workflows/dispute';
 import { bareAdvanceUpdate } from './bare/messages';
 import type { bareWorkflow } from './bare/workflows';
@@ -61,7 +61,7 @@ export class Driver {
       return { kind, workflowId: `bare:${id}`, input: { id } };
     }
     const fixture = pricingDispute();
-    await importRecords(this.pool, fixture.records);
+    await storeRecords(this.pool, fixture.records);
     const input = disputeInput({
       invoiceNumber: fixture.invoiceNumber,
       customerId: fixture.customerId,

@@ -3,9 +3,9 @@
 // whole dispute lives at half of R1's throughput. The synthetic trail copies, event by event, the rows a real
 // case wrote in this run (same types, same data), so row widths match production's.
 import type { Pool } from 'pg';
-import { cycleTimeReport } from '../api/use-cases/reports';
+import { cycleTime } from '../read-model/reports';
 import { cycleTimeQuery } from '../contract';
-import type { Queryable } from '../api/db';
+import type { Queryable } from '../read-model/sql';
 import { backgroundLoad } from './cases';
 import { compare, interleave, median, p95, progress, runPool, sleep, startApi, type BenchContext, type SectionResult } from './support';
 
@@ -162,7 +162,7 @@ async function statementTimes(pool: Pool): Promise<number[]> {
       return pool.query(text, params);
     }) as Queryable['query'],
   };
-  await cycleTimeReport(capture, cycleTimeQuery.parse({}));
+  await cycleTime(capture, cycleTimeQuery.parse({}));
   const times: number[] = [];
   for (const s of statements) {
     const started = performance.now();
@@ -197,7 +197,7 @@ export async function runR5(ctx: BenchContext): Promise<SectionResult> {
     const body = await res.text();
     if (res.status !== 200) throw new Error(`GET /api/reports/cycle-time: ${res.status} ${body}`);
   };
-  const direct = async () => void (await cycleTimeReport(ctx.infra.pool, cycleTimeQuery.parse({})));
+  const direct = async () => void (await cycleTime(ctx.infra.pool, cycleTimeQuery.parse({})));
   const timedSeries = async (run: () => Promise<void>) => {
     const ms: number[] = [];
     for (let i = 0; i < perRound; i++) {

@@ -5,9 +5,9 @@
 // so that it can resend whatever an outage left unanswered. It also runs the F9 checks: duplicate commands with one
 // key, and two managers approving at the same moment.
 import type { Pool } from 'pg';
-import type { Http, Answer } from './http';
+import type { Http, Answer } from '../testkit/http';
 import type { CasePlan } from './plan';
-import { sleep } from './stack';
+import { sleep } from '../testkit/stack';
 
 export interface Actor {
   name: string;

@@ -10,8 +10,8 @@
 //   F5  PostgreSQL stopped for 30 s: /health and /api routes must answer 503 promptly; then restarted.
 import { Client } from 'pg';
 import type { Actors, CaseRun, Driver } from './driver';
-import type { Http } from './http';
-import { sleep, type Stack } from './stack';
+import type { Http } from '../testkit/http';
+import { sleep, type Stack } from '../testkit/stack';
 
 export type FaultKind = 'F1' | 'F2' | 'F4' | 'F5';
 

@@ -1,12 +1,12 @@
 // The invariant check (docs/proving.md) after a chaos run. The rules are the ones the fault tests use
-// (test/support/invariants.ts: one memo per approved case and none otherwise, memo = approved ≤ disputed ≤ open
+// (testkit/invariants.ts: one memo per approved case and none otherwise, memo = approved ≤ disputed ≤ open
 // balance, eligible approvers, verify_case_trail and a complete trail, memo numbering, no case stuck, every
 // workflow completed); this adds what only the driver knows: what each case was scripted to do, what it proposed,
 // and how many cases each invoice was opened for.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { parseMoney } from '../domain/money';
-import { checkInvariants as checkEngineInvariants, type InvariantReport } from '../test/support/invariants';
+import { checkInvariants as checkEngineInvariants, type InvariantReport } from '../testkit/invariants';
 import type { CaseRun } from './driver';
 
 export interface InvariantResult {

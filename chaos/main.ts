@@ -4,76 +4,42 @@
 // F1 F2 F4 F5 F9 of docs/proving.md for real while they are in flight, waits for every case to finish, then checks
 // the invariants and prints one table. Exits non-zero when any invariant or fault rule fails.
 import path from 'node:path';
+import { commandLine, positive } from '../infra/command-line';
 import { Driver, type Actor, type Actors } from './driver';
 import { Faults, type FaultKind } from './faults';
-import { Http } from './http';
-import { MAX_ACTIVITY_ATTEMPTS, type InvariantViolations } from '../test/support/invariants';
+import { Http } from '../testkit/http';
+import { MAX_ACTIVITY_ATTEMPTS, type InvariantViolations } from '../testkit/invariants';
 import { checkInvariants, type InvariantResult } from './invariants';
 import { makePlans, prng } from './plan';
-import { ROOT, sleep, Stack, withStack } from './stack';
+import { ROOT, sleep, Stack, withStack } from '../testkit/stack';
 
-interface Options {
-  cases: number;
-  seed: number;
-  inFlight: number;
-  maxSeconds: number;
-  keepLogs: boolean;
-}
+const USAGE = 'npm run chaos -- [--cases N (300)] [--seed S (random)] [--in-flight K (36)] [--max-seconds T (420)] [--keep-logs]';
 
-function usage(message?: string): never {
-  if (message) console.error(message);
-  console.error('usage: npm run chaos -- [--cases N (300)] [--seed S (random)] [--in-flight K (36)] [--max-seconds T (420)] [--keep-logs]');
-  process.exit(2);
-}
-
-function parseArgs(argv: string[]): Options {
-  const options: Partial<Options> = { keepLogs: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) usage(`${flag} needs a value`);
-      const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0) usage(`${flag} must be a positive number`);
-      return n;
-    };
-    switch (flag) {
-      case '--cases':
-        options.cases = Math.floor(value());
-        break;
-      case '--seed':
-        options.seed = Math.floor(value());
-        break;
-      case '--in-flight':
-        options.inFlight = Math.floor(value());
-        break;
-      case '--max-seconds':
-        options.maxSeconds = value();
-        break;
-      case '--keep-logs':
-        options.keepLogs = true;
-        break;
-      case '--help':
-      case '-h':
-        usage();
-        break;
-      default:
-        usage(`unknown option ${arg}`);
-    }
+function readOptions() {
+  const { values } = commandLine(USAGE, {
+    options: {
+      cases: { type: 'string' },
+      seed: { type: 'string' },
+      'in-flight': { type: 'string' },
+      'max-seconds': { type: 'string' },
+      'keep-logs': { type: 'boolean', default: false },
+    },
+  });
+  const cases = Math.floor(positive('cases', values.cases, 300, USAGE));
+  if (cases < 10) {
+    console.error(`--cases must be at least 10\nusage: ${USAGE}`);
+    process.exit(2);
   }
-  const cases = options.cases ?? 300;
-  if (cases < 10) usage('--cases must be at least 10');
   return {
     cases,
-    seed: options.seed ?? Math.floor(Math.random() * 2 ** 31),
-    inFlight: options.inFlight ?? 36,
-    maxSeconds: options.maxSeconds ?? 420,
-    keepLogs: options.keepLogs ?? false,
+    seed: Math.floor(positive('seed', values.seed, Math.floor(Math.random() * 2 ** 31), USAGE)),
+    inFlight: Math.floor(positive('in-flight', values['in-flight'], 36, USAGE)),
+    maxSeconds: positive('max-seconds', values['max-seconds'], 420, USAGE),
+    keepLogs: values['keep-logs'],
   };
 }
 
-const options = parseArgs(process.argv.slice(2));
+const options = readOptions();
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s`;
 const say = (line: string) => console.log(`[chaos ${elapsed()}] ${line}`);
@@ -124,7 +90,7 @@ function table(rows: Row[]): string {
 
 const n0 = (items: readonly unknown[]) => items.length === 0;
 
-// The rules of the shared invariant check (test/support/invariants.ts), as the table names them.
+// The rules of the shared invariant check (testkit/invariants.ts), as the table names them.
 const RULES: Record<keyof InvariantViolations, string> = {
   duplicateMemos: 'duplicate memos',
   missingMemos: 'approvals without exactly one memo or refusal',

@@ -18,6 +18,8 @@ export function isRefusalType(type: unknown): type is RefusalType {
 /** Activity failure types that must not be retried. */
 export const POISON_RECORD = 'PoisonRecord';
 export const INSUFFICIENT_OPEN_BALANCE = 'InsufficientOpenBalance';
+/** The invoice an approved credit is for is not in the ledger (the schema keeps it; only an operator removes it). */
+export const INVOICE_VANISHED = 'InvoiceVanished';
 /** An event of the trail the database can never store as sent (text it cannot hold, a value out of its range). */
 export const UNSTORABLE_EVENT = 'UnstorableEvent';
 

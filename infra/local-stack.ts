@@ -24,8 +24,16 @@ export interface LocalStackOptions {
   postgres: PostgresChoice | Promise<PostgresChoice>;
   temporal: TemporalChoice;
   log: Logger;
-  /** Each server started here, as soon as it is up (before the other may be): for the caller's stop order. */
+  /**
+   * Takes each server started here as soon as it is up (before the other may be): the caller then stops it, also
+   * when the other fails to start (its own stop order, its own watch for a server dying).
+   */
   onStarted?: (started: { postgres: EmbeddedPostgres } | { temporal: DevServer }) => void;
+  /**
+   * A server started here exited though nobody asked it to stop (not the stack itself, after the other server
+   * failed to start: that failure is the one to report).
+   */
+  onUnexpectedExit?: (server: 'PostgreSQL' | 'Temporal', code: number | null) => void;
 }
 
 export interface LocalStack {
@@ -40,18 +48,25 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const { log, onStarted } = options;
+  const { log, onStarted, onUnexpectedExit } = options;
+  let stopping = false;
   const stack: LocalStack = {
     adminUrl: '',
     temporalAddress: '',
-    stop: async () => void (await Promise.allSettled([stack.temporal?.stop(), stack.postgres?.stop()])),
+    stop: async () => {
+      stopping = true;
+      await Promise.allSettled([stack.temporal?.stop(), stack.postgres?.stop()]);
+    },
   };
+  const watch = (server: 'PostgreSQL' | 'Temporal', exited: Promise<number | null>) =>
+    void exited.then((code) => !stopping && onUnexpectedExit?.(server, code));
   const postgres = async () => {
     const choice = await options.postgres;
     if ('url' in choice) return void (stack.adminUrl = await checkAnswers(choice.url));
     const dataDir = choice.dataDir ?? (await throwawayDir('ar-pg-'));
     stack.postgres = await startEmbeddedPostgres({ ...choice, dataDir, port: choice.port ?? (await getFreePort()), log });
     stack.adminUrl = stack.postgres.url;
+    watch('PostgreSQL', stack.postgres.exited);
     onStarted?.({ postgres: stack.postgres });
   };
   const temporal = async () => {
@@ -59,11 +74,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if ('address' in choice) return void (stack.temporalAddress = choice.address);
     stack.temporal = await startTemporalDevServer({ ...choice, log });
     stack.temporalAddress = stack.temporal.address;
+    watch('Temporal', stack.temporal.exited);
     onStarted?.({ temporal: stack.temporal });
   };
   const [pg, tmprl] = await Promise.allSettled([postgres(), temporal()]);
   if (pg.status === 'rejected' || tmprl.status === 'rejected') {
-    await stack.stop();
+    if (!onStarted) await stack.stop();
     throw pg.status === 'rejected' ? pg.reason : (tmprl as PromiseRejectedResult).reason;
   }
   return stack;

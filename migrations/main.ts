@@ -9,8 +9,8 @@ import { MIGRATIONS_DIR, migrate } from './migrate';
 const log = createLogger('migrate');
 
 async function main(): Promise<void> {
-  const config = loadDatabaseConfig();
   const [given] = commandLine('npm run migrate [-- <dir>]', { allowPositionals: true }).positionals;
+  const config = loadDatabaseConfig();
   const dir = given ? path.resolve(given) : MIGRATIONS_DIR;
   const applied = await migrate(config.DATABASE_URL, log, { dir });
   log.info({ database: redactUrl(config.DATABASE_URL), applied }, applied.length ? 'migrations applied' : 'database is up to date');

@@ -125,13 +125,13 @@ async function servers(ports: ReturnType<typeof loadStartConfig>): Promise<{ sta
         },
     log,
     onStarted: (started) => {
-      if ('postgres' in started) {
-        parts.push({ name: 'postgres', rank: RANK.postgres, stop: started.postgres.stop });
-        void started.postgres.exited.then((code) => stopEverything(1, 'PostgreSQL exited', `npm start stopped: the embedded PostgreSQL exited unexpectedly (code ${code}); its last words are above.`));
-      } else {
-        parts.push({ name: 'temporal', rank: RANK.temporal, stop: started.temporal.stop });
-        void started.temporal.exited.then((code) => stopEverything(1, 'Temporal exited', `npm start stopped: the Temporal dev server exited unexpectedly (code ${code}); LOG_LEVEL=debug shows its output.`));
-      }
+      if ('postgres' in started) parts.push({ name: 'postgres', rank: RANK.postgres, stop: started.postgres.stop });
+      else parts.push({ name: 'temporal', rank: RANK.temporal, stop: started.temporal.stop });
+    },
+    onUnexpectedExit: (server, code) => {
+      const what = server === 'PostgreSQL' ? 'the embedded PostgreSQL' : 'the Temporal dev server';
+      const more = server === 'PostgreSQL' ? 'its last words are above' : 'LOG_LEVEL=debug shows its output';
+      void stopEverything(1, `${server} exited`, `npm start stopped: ${what} exited unexpectedly (code ${code}); ${more}.`);
     },
   });
   return { stack, database, temporalUi: stack.temporal && `http://localhost:${ports.TEMPORAL_DEV_UI_PORT}` };

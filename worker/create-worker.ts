@@ -2,7 +2,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
-import { PostgresRecordsSource, type RecordsSource } from '../activities/records-source';
+import { PostgresRecordsSource, type RecordsSource } from '../records/source';
 
 export interface DisputeWorkerDeps {
   connection: NativeConnection;

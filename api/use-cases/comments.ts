@@ -1,25 +1,24 @@
 // Notes on a case, kept in PostgreSQL only: they never touch the workflow, so its history stays small however
 // long the conversation gets. Whoever can read a case can comment on it, except auditors, who only read.
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
 import type { z } from 'zod';
 import { withTransaction } from '../../infra/postgres';
 import type { AuthUser } from '../auth';
-import { encodeCursor, isoSql, preciseSql, UUID_PATTERN, type Queryable } from '../db';
+import { VISIBLE_TO_TEAM, caseKey } from '../../read-model/cases';
+import { encodeCursor, isoSql, preciseSql, type Queryable } from '../../read-model/sql';
 import { AppError } from '../errors';
 import { claimKey, requestHash, type KeyedRequest } from '../idempotency';
 import type { commentListQuery, commentListResponse, commentOut, commentRequest } from '../../contract';
-import { checkedCursor, isTimestamp, isUuid } from './disputes';
+import { checkedCursor, isTimestamp, isUuid } from '../paging';
+import type { CommandUseCaseContext, UseCaseContext } from './context';
 
 /** The case's id if this user may see it: ops only see cases with a task for their team (others get 404). */
 async function visibleCaseId(db: Queryable, user: AuthUser, ref: string): Promise<string> {
-  const column = UUID_PATTERN.test(ref) ? 'c.id' : 'c.case_number';
-  const { rows } = await db.query(
-    `SELECT c.id FROM cases c
-      WHERE ${column} = $1
-        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.team = $2))`,
-    [ref, user.role === 'ops' ? user.team : null],
-  );
+  const key = caseKey(ref);
+  const { rows } = await db.query(`SELECT c.id FROM cases c WHERE ${key.column} = $1 AND ${VISIBLE_TO_TEAM}`, [
+    key.value,
+    user.role === 'ops' ? user.team : null,
+  ]);
   if (!rows[0]) throw AppError.notFound(`no case ${ref}`);
   return rows[0].id;
 }
@@ -28,12 +27,10 @@ const COMMENT_COLUMNS = `k.id, k.author_id AS "authorId", u.name AS "authorName"
 
 /** Posts once per Idempotency-Key: a retry of a submit (a lost answer, a double click) answers the first comment. */
 export async function addComment(
-  pool: Pool,
-  user: AuthUser,
-  ref: string,
-  body: z.output<typeof commentRequest>,
-  idempotencyKey: string,
+  ctx: CommandUseCaseContext,
+  { ref, body }: { ref: string; body: z.output<typeof commentRequest> },
 ): Promise<z.input<typeof commentOut>> {
+  const { deps: { pool }, user, idempotencyKey } = ctx;
   const caseId = await visibleCaseId(pool, user, ref);
   const request: KeyedRequest = { command: 'comment', caseId, hash: requestHash({ target: caseId, body }) };
   const commentId = await withTransaction(pool, async (client) => {
@@ -50,12 +47,11 @@ export async function addComment(
 }
 
 export async function listComments(
-  db: Queryable,
-  user: AuthUser,
-  ref: string,
-  query: z.output<typeof commentListQuery>,
+  ctx: UseCaseContext,
+  { ref, query }: { ref: string; query: z.output<typeof commentListQuery> },
 ): Promise<z.input<typeof commentListResponse>> {
-  const caseId = await visibleCaseId(db, user, ref);
+  const db = ctx.deps.pool;
+  const caseId = await visibleCaseId(db, ctx.user, ref);
   const params: unknown[] = [caseId, query.limit + 1];
   let after = '';
   if (query.cursor) {

@@ -12,7 +12,6 @@ import {
   type DisputeInput,
 } from '../../domain/messages';
 import { formatMoney, parseMoney } from '../../domain/money';
-import { unstorableFields } from '../../domain/text';
 import type { Role } from '../../domain/types';
 import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import type { disputeWorkflow } from '../../workflows/dispute';
@@ -20,17 +19,21 @@ import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
 import { claimKey, earlierUse, keyReused, requestHash, type KeyedRequest } from '../idempotency';
 import {
-  UUID_PATTERN,
-  decodeCursor,
   encodeCursor,
   isoSql,
   preciseSql,
   sqlParams,
   type Queryable,
-} from '../db';
+  type Row,
+} from '../../read-model/sql';
 import { AppError } from '../errors';
-import { caseEvidencePage, type LineWindow } from '../evidence';
+import { caseEvidencePage } from '../evidence';
+import { checkedCursor, isTimestamp, isUuid, lineWindow } from '../paging';
+import type { CommandUseCaseContext, UseCaseContext } from './context';
 import type { RouteDeps } from '../route';
+import { LATEST_RESOLUTION, SUMMARY_COLUMNS, VISIBLE_TO_TEAM, caseKey, money, resolutionOf, summaryOf } from '../../read-model/cases';
+import { findingsOfLines } from '../../read-model/findings';
+import { insertCase } from '../../read-model/projection';
 import { LIMIT_DEFAULT } from '../../contract';
 import type {
   cancelRequest,
@@ -40,11 +43,9 @@ import type {
   disputeDetail,
   disputeListQuery,
   disputeListResponse,
-  disputeSummary,
   evidenceQuery,
   openDisputeRequest,
   openDisputeResponse,
-  resolutionOut,
   resolutionRequest,
   retryEvidenceRequest,
 } from '../../contract';
@@ -70,12 +71,16 @@ interface Reservation {
  *
  * No worker need be running: the start is durable, and the case waits in EVIDENCE until a worker picks it up.
  */
-export async function openDispute(
-  deps: RouteDeps,
-  user: AuthUser,
+export async function openDispute(ctx: CommandUseCaseContext, { body }: { body: z.output<typeof openDisputeRequest> }): Promise<Opened> {
+  const opened = await reserveAndStart(ctx, body);
+  ctx.touchCase(opened.workflowId);
+  return opened;
+}
+
+async function reserveAndStart(
+  { deps, user, idempotencyKey }: CommandUseCaseContext,
   input: z.output<typeof openDisputeRequest>,
-  idempotencyKey: string,
-): Promise<{ opened: Opened; replayed: boolean }> {
+): Promise<Opened> {
   const body = {
     invoiceNumber: input.invoiceNumber,
     disputedAmount: input.disputedAmount,
@@ -86,7 +91,7 @@ export async function openDispute(
   const hash = requestHash(body);
 
   let earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, hash);
-  if (earlier?.caseWritten) return { opened: openedCase(earlier.reservation), replayed: true };
+  if (earlier?.caseWritten) return openedCase(earlier.reservation);
 
   const { rows: invoices } = await deps.pool.query(
     'SELECT customer_id, currency, open_balance_minor FROM invoices WHERE number = $1',
@@ -117,10 +122,10 @@ export async function openDispute(
     if (!earlier) {
       const opened = await startCase(deps, user, body, invoice, fresh);
       deps.metrics.casesOpened.inc();
-      return { opened, replayed: false };
+      return opened;
     }
   }
-  return { opened: await startCase(deps, user, body, invoice, earlier.reservation), replayed: true };
+  return startCase(deps, user, body, invoice, earlier.reservation);
 }
 
 async function startCase(
@@ -160,16 +165,20 @@ async function startCase(
     // Only a retry of a reservation gets here: the earlier attempt did start it.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  // No conflict target: this request, a concurrent one with the same key and the workflow's first activity may all
-  // write this row at once, and an insert that meets another's uncommitted row on case_number or workflow_id
-  // before id would fail instead of doing nothing (seen once in 300 by the chaos run).
-  await deps.pool.query(
-    `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
-                        reason_code, description, opened_by, opened_at, stage_entered_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING`,
-    [reserved.caseId, reserved.caseNumber, reserved.workflowId, body.invoiceNumber, invoice.customer_id, invoice.currency,
-      parseMoney(body.disputedAmount), body.reasonCode, body.description, user.id, reserved.openedAt],
-  );
+  // The workflow's first activity writes the same row: whichever comes first makes it.
+  await insertCase(deps.pool, {
+    id: reserved.caseId,
+    caseNumber: reserved.caseNumber,
+    workflowId: reserved.workflowId,
+    invoiceNumber: body.invoiceNumber,
+    customerId: invoice.customer_id,
+    currency: invoice.currency,
+    disputedAmount: body.disputedAmount,
+    reasonCode: body.reasonCode,
+    description: body.description,
+    openedBy: user.id,
+    openedAt: reserved.openedAt,
+  });
   return openedCase(reserved);
 }
 
@@ -200,68 +209,11 @@ async function earlierOpening(
 
 // ---------------------------------------------------------------- reading
 
-type Summary = z.input<typeof disputeSummary>;
-
-const SUMMARY_COLUMNS = `
-  c.id, c.case_number, c.workflow_id, c.status, c.stage, c.invoice_number, c.customer_id, c.currency,
-  c.disputed_minor::text AS disputed_minor, c.reason_code, c.recommended_credit_minor::text AS recommended_credit_minor,
-  ${isoSql('c.opened_at')} AS opened_at, ${isoSql('c.stage_entered_at')} AS stage_entered_at,
-  ${isoSql('c.closed_at')} AS closed_at`;
-
-// A row (or a json_build_object) as pg hands it over; mapped field by field into the response schemas.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Row = Record<string, any>;
-
-const money = (minor: string | null): string | null => (minor === null ? null : formatMoney(BigInt(minor)));
-
-function summaryOf(row: Row): Summary {
-  return {
-    id: row.id,
-    caseNumber: row.case_number,
-    workflowId: row.workflow_id,
-    status: row.status,
-    stage: row.stage,
-    invoiceNumber: row.invoice_number,
-    customerId: row.customer_id,
-    currency: row.currency,
-    disputedAmount: formatMoney(BigInt(row.disputed_minor)),
-    reasonCode: row.reason_code,
-    recommendedCredit: money(row.recommended_credit_minor),
-    openedAt: row.opened_at,
-    stageEnteredAt: row.stage_entered_at,
-    closedAt: row.closed_at,
-  };
-}
-
-/** The case's latest proposal (c is the case), with the decision on it if any, as one JSON object or null. */
-const LATEST_RESOLUTION = `
-  (SELECT json_build_object('id', r.id, 'type', r.type, 'amount', r.amount_minor::text, 'rootCause', r.root_cause,
-            'note', r.note, 'proposedById', r.proposed_by, 'proposedByName', ru.name,
-            'proposedAt', ${isoSql('r.proposed_at')}, 'decision', ra.decision)
-     FROM resolutions r JOIN users ru ON ru.id = r.proposed_by
-     LEFT JOIN approvals ra ON ra.resolution_id = r.id
-    WHERE r.case_id = c.id ORDER BY r.proposed_at DESC, r.id DESC LIMIT 1)`;
-
-function resolutionOf(r: Row | null): z.input<typeof resolutionOut> | null {
-  if (!r) return null;
-  return {
-    id: r.id,
-    type: r.type,
-    amount: money(r.amount),
-    rootCause: r.rootCause,
-    note: r.note,
-    proposedBy: { id: r.proposedById, name: r.proposedByName },
-    proposedAt: r.proposedAt,
-    decision: r.decision,
-  };
-}
-
 export async function listDisputes(
-  db: Queryable,
-  user: AuthUser,
-  query: z.output<typeof disputeListQuery>,
+  ctx: UseCaseContext,
+  { query }: { query: z.output<typeof disputeListQuery> },
 ): Promise<z.input<typeof disputeListResponse>> {
-  const team = visibleTeam(user, query.team ?? null, 'cases');
+  const team = visibleTeam(ctx.user, query.team ?? null, 'cases');
   const { values: params, add: param } = sqlParams();
   const where: string[] = [];
   if (query.status) where.push(`c.status = ${param(query.status)}`);
@@ -275,7 +227,7 @@ export async function listDisputes(
     const [at, id] = checkedCursor(query.cursor, (v) => v.length === 2 && isTimestamp(v[0]) && isUuid(v[1]));
     where.push(`(c.opened_at, c.id) ${after} (${param(at)}::timestamptz, ${param(id)}::uuid)`);
   }
-  const { rows } = await db.query(
+  const { rows } = await ctx.deps.pool.query(
     `SELECT ${SUMMARY_COLUMNS}, ${LATEST_RESOLUTION} AS proposal, ${preciseSql('c.opened_at')} AS cursor_at
        FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY c.opened_at ${direction}, c.id ${direction} LIMIT ${param(query.limit + 1)}`,
@@ -287,40 +239,6 @@ export async function listDisputes(
     items: page.map((row) => ({ ...summaryOf(row), proposal: resolutionOf(row.proposal) })),
     nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
   };
-}
-
-export function checkedCursor(cursor: string, valid: (values: unknown[]) => boolean): string[] {
-  const values = decodeCursor(cursor);
-  // A cursor is input too: decoded, it may hold text the database cannot take (a forged "\u0000"), which must not
-  // reach SQL; no cursor the API gave out does.
-  if (!values || unstorableFields(values).length || !valid(values)) {
-    // A string the document allows (it cannot say "only what the API gave out"): refused by rule, not by shape.
-    throw AppError.unprocessable('cursor', 'is not a cursor this API gave out');
-  }
-  return values as string[];
-}
-
-/** The lines an evidence page holds: the first ones, or those after the cursor's lineNo. */
-export function lineWindow(query: z.output<typeof evidenceQuery>): LineWindow {
-  if (!query.cursor) return { after: null, limit: query.limit };
-  const [after] = checkedCursor(query.cursor, (v) => v.length === 1 && typeof v[0] === 'string' && /^[1-9]\d{0,6}$/.test(v[0]));
-  return { after: Number(after), limit: query.limit };
-}
-
-/** A timestamp as preciseSql renders it; anything else (a forged cursor) must not reach a ::timestamptz cast. */
-export const isTimestamp = (v: unknown): boolean =>
-  typeof v === 'string' &&
-  /^[12]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(v) &&
-  !Number.isNaN(Date.parse(v)) &&
-  new Date(Date.parse(v)).toISOString().slice(0, 19) === v.slice(0, 19);
-export const isUuid = (v: unknown): boolean => typeof v === 'string' && UUID_PATTERN.test(v);
-
-/** A case visible to `$2`, an ops user's team (NULL: anyone's): one with a task for it. */
-const VISIBLE_TO_TEAM = '($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.team = $2))';
-
-/** Where a case reference (id or case number) points, in SQL. */
-function caseKey(ref: string): { column: string; value: string } {
-  return UUID_PATTERN.test(ref) ? { column: 'c.id', value: ref } : { column: 'c.case_number', value: ref };
 }
 
 /**
@@ -348,7 +266,13 @@ function visibleEvents(events: TrailEvent[], reader: AuthUser): TrailEvent[] {
  * The whole case in one round trip, as `reader` may see it: for ops, a case without a task for their team is
  * answered 404, as if it did not exist (its existence is none of their business).
  */
-export async function getDispute(db: Queryable, ref: string, reader: AuthUser): Promise<z.input<typeof disputeDetail>> {
+export async function getDispute(ctx: UseCaseContext, { ref }: { ref: string }): Promise<z.input<typeof disputeDetail>> {
+  const found = await readCase(ctx.deps.pool, ref, ctx.user);
+  ctx.touchCase(found.workflowId);
+  return found;
+}
+
+async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z.input<typeof disputeDetail>> {
   const team = reader.role === 'ops' ? reader.team : null;
   const key = caseKey(ref);
   const { rows } = await db.query(
@@ -433,24 +357,13 @@ export async function getDispute(db: Queryable, ref: string, reader: AuthUser): 
   };
 }
 
-/** The findings of some of the invoice's lines, in the analysis' order, with the invoice's own (no line) if asked. */
-async function findingsOfLines(db: Queryable, caseId: string, lineNos: number[], invoiceLevel: boolean) {
-  const { rows } = await db.query(
-    `SELECT f.code, f.team, f.line_no AS "lineNo", f.expected, f.actual, f.amount_minor::text AS amount
-       FROM findings f WHERE f.case_id = $1 AND (f.line_no = ANY($2::int[]) OR ($3 AND f.line_no IS NULL))
-      ORDER BY f.ordinal`,
-    [caseId, lineNos, invoiceLevel],
-  );
-  return rows.map(findingOf);
-}
-
 /** A page of the case's evidence, with the findings of its lines. */
 export async function getCaseEvidence(
-  db: Queryable,
-  ref: string,
-  team: string | null,
-  query: z.output<typeof evidenceQuery>,
-): Promise<z.input<typeof caseEvidenceResponse> & { workflowId: string }> {
+  ctx: UseCaseContext,
+  { ref, query }: { ref: string; query: z.output<typeof evidenceQuery> },
+): Promise<z.input<typeof caseEvidenceResponse>> {
+  const db = ctx.deps.pool;
+  const team = ctx.user.role === 'ops' ? ctx.user.team : null;
   const window = lineWindow(query);
   const key = caseKey(ref);
   const { rows } = await db.query(`SELECT c.id, c.workflow_id, c.evidence FROM cases c WHERE ${key.column} = $1 AND ${VISIBLE_TO_TEAM}`, [
@@ -460,19 +373,9 @@ export async function getCaseEvidence(
   const row = rows[0];
   if (!row) throw AppError.notFound(`no case ${ref}`);
   if (row.evidence === null) throw AppError.conflict('the case has no evidence yet');
+  ctx.touchCase(row.workflow_id);
   const { page, lineNos } = caseEvidencePage(row.evidence, window);
-  return { workflowId: row.workflow_id, evidence: page, findings: await findingsOfLines(db, row.id, lineNos, window.after === null) };
-}
-
-export function findingOf(f: Row): z.input<typeof disputeDetail>['findings'][number] {
-  return {
-    code: f.code,
-    team: f.team,
-    ...(f.lineNo === null ? {} : { lineNo: f.lineNo }),
-    expected: f.expected,
-    actual: f.actual,
-    amount: formatMoney(BigInt(f.amount)),
-  };
+  return { evidence: page, findings: await findingsOfLines(db, row.id, lineNos, window.after === null) };
 }
 
 // ---------------------------------------------------------------- commands
@@ -507,13 +410,10 @@ async function caseForCommand(db: Queryable, ref: string): Promise<CaseForComman
 
 type CommandAnswer = z.input<typeof commandResponse>;
 
-/** Everything a command on a case needs besides its own body. */
-export interface CaseCommand {
-  deps: RouteDeps;
-  user: AuthUser;
+/** The input of a command on a case: the case (id or case number) and the body as parsed. */
+interface CaseCommandInput<B> {
   ref: string;
-  idempotencyKey: string;
-  touchCase: (workflowId: string) => void;
+  body: B;
 }
 
 /** How a command becomes its update: the argument, and the checks a first attempt must pass before it is sent. */
@@ -531,10 +431,10 @@ interface CommandPlan<Arg> {
  * case is a 409 without asking Temporal) and binds the key to its request; a retry of it skips the checks, which
  * held when it was first sent, and goes to Temporal, which answers a repeated update id with the first answer.
  */
-async function updateCase<Arg>(cmd: CaseCommand, plan: CommandPlan<Arg>): Promise<CommandAnswer> {
-  const { deps, user, idempotencyKey } = cmd;
-  const c = await caseForCommand(deps.pool, cmd.ref);
-  cmd.touchCase(c.workflowId);
+async function updateCase<Arg>(ctx: CommandUseCaseContext, ref: string, plan: CommandPlan<Arg>): Promise<CommandAnswer> {
+  const { deps, user, idempotencyKey } = ctx;
+  const c = await caseForCommand(deps.pool, ref);
+  ctx.touchCase(c.workflowId);
   const request: KeyedRequest = { command: plan.command, caseId: c.id, hash: requestHash({ target: c.id, body: plan.body }) };
   if (!(await earlierUse(deps.pool, user.id, idempotencyKey, request))) {
     if (c.status !== 'OPEN') throw AppError.conflict(`the case is ${c.status} and takes no more commands`);
@@ -545,20 +445,23 @@ async function updateCase<Arg>(cmd: CaseCommand, plan: CommandPlan<Arg>): Promis
   return { id: c.id, caseNumber: c.caseNumber, workflowId: c.workflowId, ...result };
 }
 
-export function proposeResolution(cmd: CaseCommand, body: z.output<typeof resolutionRequest>): Promise<CommandAnswer> {
+export function proposeResolution(
+  ctx: CommandUseCaseContext,
+  { ref, body }: CaseCommandInput<z.output<typeof resolutionRequest>>,
+): Promise<CommandAnswer> {
   const amount = body.amount ?? null;
-  return updateCase(cmd, {
+  return updateCase(ctx, ref, {
     command: 'resolution',
     update: proposeResolutionUpdate,
     body,
-    argument: { actor: commandActor(cmd.user), type: body.type, amount, rootCause: body.rootCause, note: body.note ?? null },
+    argument: { actor: commandActor(ctx.user), type: body.type, amount, rootCause: body.rootCause, note: body.note ?? null },
     check: async (c) => {
       if (amount === null) return;
       const minor = parseMoney(amount);
       if (minor > c.disputedMinor) {
         throw AppError.unprocessable('amount', `${amount} is more than the disputed amount ${formatMoney(c.disputedMinor)}`);
       }
-      const { rows } = await cmd.deps.pool.query('SELECT open_balance_minor FROM invoices WHERE number = $1', [c.invoiceNumber]);
+      const { rows } = await ctx.deps.pool.query('SELECT open_balance_minor FROM invoices WHERE number = $1', [c.invoiceNumber]);
       const open = BigInt(rows[0]?.open_balance_minor ?? 0);
       if (minor > open) {
         throw AppError.unprocessable('amount', `${amount} is more than the invoice's open balance ${formatMoney(open)}`);
@@ -567,19 +470,22 @@ export function proposeResolution(cmd: CaseCommand, body: z.output<typeof resolu
   });
 }
 
-export function decide(cmd: CaseCommand, body: z.output<typeof decisionRequest>): Promise<CommandAnswer> {
-  return updateCase(cmd, {
+export function decide(ctx: CommandUseCaseContext, { ref, body }: CaseCommandInput<z.output<typeof decisionRequest>>): Promise<CommandAnswer> {
+  return updateCase(ctx, ref, {
     command: 'decision',
     update: decideUpdate,
     body,
-    argument: { actor: commandActor(cmd.user), decision: body.decision, comment: body.comment ?? null },
+    argument: { actor: commandActor(ctx.user), decision: body.decision, comment: body.comment ?? null },
   });
 }
 
-export function cancel(cmd: CaseCommand, body: z.output<typeof cancelRequest>): Promise<CommandAnswer> {
-  return updateCase(cmd, { command: 'cancel', update: cancelUpdate, body, argument: { actor: commandActor(cmd.user), reason: body.reason } });
+export function cancel(ctx: CommandUseCaseContext, { ref, body }: CaseCommandInput<z.output<typeof cancelRequest>>): Promise<CommandAnswer> {
+  return updateCase(ctx, ref, { command: 'cancel', update: cancelUpdate, body, argument: { actor: commandActor(ctx.user), reason: body.reason } });
 }
 
-export function retryEvidence(cmd: CaseCommand, body: z.output<typeof retryEvidenceRequest>): Promise<CommandAnswer> {
-  return updateCase(cmd, { command: 'retryEvidence', update: retryEvidenceUpdate, body, argument: { actor: commandActor(cmd.user) } });
+export function retryEvidence(
+  ctx: CommandUseCaseContext,
+  { ref, body }: CaseCommandInput<z.output<typeof retryEvidenceRequest>>,
+): Promise<CommandAnswer> {
+  return updateCase(ctx, ref, { command: 'retryEvidence', update: retryEvidenceUpdate, body, argument: { actor: commandActor(ctx.user) } });
 }

@@ -1,22 +1,22 @@
 // Invoices: one with its open balance and credit memos; a search by number or customer, keyset-paged; and the
 // records around one, read exactly as the evidence activity will read them once a case is opened on it.
 import { ApplicationFailure } from '@temporalio/common';
-import type { Pool } from 'pg';
 import type { z } from 'zod';
-import { gatherRecords } from '../../activities/evidence';
-import { PostgresRecordsSource } from '../../activities/records-source';
+import { gatherRecords } from '../../records/evidence';
+import { PostgresRecordsSource } from '../../records/source';
 import { POISON_RECORD } from '../../domain/errors';
 import { runsOf, type OtherInvoiceSummary } from '../../domain/evidence';
 import { formatMoney, formatQuantity } from '../../domain/money';
-import { isoSql, preciseSql, sqlParams, encodeCursor, type Queryable } from '../db';
+import { isoSql, preciseSql, sqlParams, encodeCursor, type Queryable } from '../../read-model/sql';
 import type { Invoice } from '../../contract';
 import { AppError } from '../errors';
 import { evidencePage, windowLines } from '../evidence';
 import type { evidenceOut, evidenceQuery, invoiceListQuery, invoiceListResponse, invoiceResponse } from '../../contract';
-import { checkedCursor, isTimestamp, lineWindow } from './disputes';
+import { checkedCursor, isTimestamp, lineWindow } from '../paging';
+import type { UseCaseContext } from './context';
 
-export async function getInvoice(db: Queryable, number: string): Promise<z.input<typeof invoiceResponse>> {
-  const { rows } = await db.query(
+export async function getInvoice(ctx: UseCaseContext, { number }: { number: string }): Promise<z.input<typeof invoiceResponse>> {
+  const { rows } = await ctx.deps.pool.query(
     `SELECT i.number, i.customer_id, i.purchase_order_id, i.currency, i.total_minor::text, i.open_balance_minor::text,
             ${isoSql('i.issued_at')} AS issued_at, ${isoSql('i.due_at')} AS due_at,
             (SELECT coalesce(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'q', l.quantity_milli::text,
@@ -57,7 +57,10 @@ export async function getInvoice(db: Queryable, number: string): Promise<z.input
   };
 }
 
-export async function listInvoices(db: Queryable, query: z.output<typeof invoiceListQuery>): Promise<z.input<typeof invoiceListResponse>> {
+export async function listInvoices(
+  ctx: UseCaseContext,
+  { query }: { query: z.output<typeof invoiceListQuery> },
+): Promise<z.input<typeof invoiceListResponse>> {
   const { values: params, add: param } = sqlParams();
   const where: string[] = [];
   // A prefix, with LIKE's wildcards taken literally.
@@ -70,7 +73,7 @@ export async function listInvoices(db: Queryable, query: z.output<typeof invoice
     const [at, number] = checkedCursor(query.cursor, (v) => v.length === 2 && isTimestamp(v[0]) && typeof v[1] === 'string');
     where.push(`(i.issued_at, i.number) < (${param(at)}::timestamptz, ${param(number)})`);
   }
-  const { rows } = await db.query(
+  const { rows } = await ctx.deps.pool.query(
     `SELECT i.number, i.customer_id, cu.name AS customer_name, i.purchase_order_id, i.currency,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             ${isoSql('i.issued_at')} AS issued_at, ${isoSql('i.due_at')} AS due_at, ${preciseSql('i.issued_at')} AS cursor_at
@@ -103,10 +106,10 @@ export async function listInvoices(db: Queryable, query: z.output<typeof invoice
  * quantity with the k-th): 40 invoices of 2,000 lines are 80,000 rows the API never loads.
  */
 export async function getInvoiceEvidence(
-  pool: Pool,
-  number: string,
-  query: z.output<typeof evidenceQuery>,
+  ctx: UseCaseContext,
+  { number, query }: { number: string; query: z.output<typeof evidenceQuery> },
 ): Promise<z.input<typeof evidenceOut>> {
+  const { pool } = ctx.deps;
   const window = lineWindow(query);
   const { rowCount } = await pool.query('SELECT 1 FROM invoices WHERE number = $1', [number]);
   if (!rowCount) throw AppError.notFound(`no invoice ${number}`);

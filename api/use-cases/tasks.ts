@@ -1,22 +1,22 @@
 // Investigation tasks: the worklist of each team, and completing a task (ops of the task's team only).
 import type { z } from 'zod';
 import { completeTaskUpdate } from '../../domain/messages';
-import { commandActor, visibleTeam, type AuthUser } from '../auth';
+import { commandActor, visibleTeam } from '../auth';
 import { sendUpdate } from '../commands';
-import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, sqlParams, type Queryable } from '../db';
+import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, sqlParams, type Row } from '../../read-model/sql';
 import { AppError } from '../errors';
 import { claimKey, requestHash, earlierUse, type KeyedRequest } from '../idempotency';
-import type { RouteDeps } from '../route';
 import type { completeTaskRequest, taskCommandResponse, taskListQuery, taskListResponse } from '../../contract';
-import { checkedCursor, findingOf, isTimestamp, isUuid, type Row } from './disputes';
+import { findingOf, findingsJsonSql } from '../../read-model/findings';
+import { checkedCursor, isTimestamp, isUuid } from '../paging';
+import type { CommandUseCaseContext, UseCaseContext } from './context';
 
 /** Open tasks first, then by due time (so overdue ones lead), then by id for a stable keyset. */
 export async function listTasks(
-  db: Queryable,
-  user: AuthUser,
-  query: z.output<typeof taskListQuery>,
+  ctx: UseCaseContext,
+  { query }: { query: z.output<typeof taskListQuery> },
 ): Promise<z.input<typeof taskListResponse>> {
-  const team = visibleTeam(user, query.team ?? null, 'tasks');
+  const team = visibleTeam(ctx.user, query.team ?? null, 'tasks');
   const { values: params, add: param } = sqlParams();
   const where: string[] = [];
   if (team !== null) where.push(`t.team = ${param(team)}`);
@@ -28,15 +28,13 @@ export async function listTasks(
     ) as unknown as [boolean, string, string];
     where.push(`(t.status <> 'OPEN', t.due_at, t.id) > (${param(closed)}::boolean, ${param(due)}::timestamptz, ${param(id)}::uuid)`);
   }
-  const { rows } = await db.query(
+  const { rows } = await ctx.deps.pool.query(
     `SELECT t.id, t.case_id, c.case_number, c.invoice_number, t.team, t.title, t.status, t.outcome,
             ${isoSql('t.created_at')} AS created_at, ${isoSql('t.due_at')} AS due_at,
             ${isoSql('t.completed_at')} AS completed_at, t.escalated_at IS NOT NULL AS escalated,
             t.status = 'OPEN' AND t.due_at < now() AS overdue,
             t.status <> 'OPEN' AS cursor_closed, ${preciseSql('t.due_at')} AS cursor_due,
-            (SELECT coalesce(json_agg(json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no,
-                       'expected', f.expected, 'actual', f.actual, 'amount', f.amount_minor::text) ORDER BY f.ordinal), '[]')
-               FROM findings f WHERE f.case_id = t.case_id AND f.team = t.team) AS findings
+            ${findingsJsonSql('f.case_id = t.case_id AND f.team = t.team')} AS findings
        FROM tasks t JOIN cases c ON c.id = t.case_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY t.status <> 'OPEN', t.due_at, t.id LIMIT ${param(query.limit + 1)}`,
@@ -67,13 +65,10 @@ export async function listTasks(
 }
 
 export async function completeTask(
-  deps: RouteDeps,
-  user: AuthUser,
-  taskId: string,
-  body: z.output<typeof completeTaskRequest>,
-  idempotencyKey: string,
-  touchCase: (workflowId: string) => void,
+  ctx: CommandUseCaseContext,
+  { taskId, body }: { taskId: string; body: z.output<typeof completeTaskRequest> },
 ): Promise<z.input<typeof taskCommandResponse>> {
+  const { deps, user, idempotencyKey, touchCase } = ctx;
   if (!UUID_PATTERN.test(taskId)) throw AppError.notFound(`no task ${taskId}`);
   const { rows } = await deps.pool.query(
     `SELECT t.team, t.status, c.id AS case_id, c.case_number, c.workflow_id, c.status AS case_status

@@ -1,6 +1,7 @@
 // The configured teams, named for people.
 import type { z } from 'zod';
 import type { teamListResponse } from '../../contract';
+import type { UseCaseContext } from './context';
 
 /** ORDER_MANAGEMENT → Order Management. */
 const nameOf = (id: string): string =>
@@ -10,6 +11,6 @@ const nameOf = (id: string): string =>
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join(' ');
 
-export function listTeams(teams: readonly string[]): z.input<typeof teamListResponse> {
-  return { items: teams.map((id) => ({ id, name: nameOf(id) })) };
+export async function listTeams(ctx: UseCaseContext, _input: Record<string, never>): Promise<z.input<typeof teamListResponse>> {
+  return { items: ctx.deps.teams.map((id) => ({ id, name: nameOf(id) })) };
 }

@@ -1,18 +1,16 @@
 // People and their tokens. Tokens are generated here, answered once, and stored only as SHA-256.
 import type { z } from 'zod';
 import { parseMoney } from '../../domain/money';
-import { generateToken, hashToken, userFromRow, type AuthUser } from '../auth';
-import { UUID_PATTERN, type Queryable } from '../db';
+import { generateToken, hashToken, userFromRow } from '../auth';
+import { UUID_PATTERN } from '../../read-model/sql';
 import { AppError } from '../errors';
 import type { userCreatedResponse, userRequest, userRevokedResponse } from '../../contract';
+import type { UseCaseContext } from './context';
 
 type NewUser = z.output<typeof userRequest>;
 
-export async function createUser(
-  db: Queryable,
-  teams: readonly string[],
-  input: NewUser,
-): Promise<z.input<typeof userCreatedResponse>> {
+export async function createUser(ctx: UseCaseContext, { body: input }: { body: NewUser }): Promise<z.input<typeof userCreatedResponse>> {
+  const { pool: db, teams } = ctx.deps;
   const team = input.team ?? null;
   const approvalLimit = input.approvalLimit ?? null;
   // Which roles have a team and a limit is in the request schema; which teams exist is configuration.
@@ -26,7 +24,8 @@ export async function createUser(
 }
 
 /** Revokes a user's token: their next request is 401. The bootstrap admin is rotated through ADMIN_TOKEN instead. */
-export async function revokeUser(db: Queryable, actor: AuthUser, id: string): Promise<z.input<typeof userRevokedResponse>> {
+export async function revokeUser(ctx: UseCaseContext, { id }: { id: string }): Promise<z.input<typeof userRevokedResponse>> {
+  const { deps: { pool: db }, user: actor } = ctx;
   if (!UUID_PATTERN.test(id)) throw AppError.notFound(`no user ${id}`);
   if (id === actor.id) throw AppError.conflict('you cannot revoke your own token');
   const { rows } = await db.query(

@@ -1,16 +1,12 @@
-// Browser tests: the web UI built from web/src, served by the real API app (test/support/api.ts) with a real
+// Browser tests: the web UI built from web/src (once per run: ../support/web-build.ts), served by the real API app (test/support/api.ts) with a real
 // worker, driven by a real headless Chromium (Debian's /usr/bin/chromium; never a downloaded browser).
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startApi, type ApiHarness } from '../support/api';
-import type { TestUser } from '../support/fixtures';
-
-const run = promisify(execFile);
+import { webBuild } from '../support/web-build';
+import type { TestUser } from '../../testkit/fixtures';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SCREENSHOT_DIR = path.join(ROOT, 'test-results', 'screenshots');
@@ -38,17 +34,6 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
-/** Builds web/src into a fresh folder, so the tests see the source as it is now, whatever web/dist holds. */
-export async function buildWeb(): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ar-dispute-web-'));
-  await run(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.mts', '--outDir', dir, '--emptyOutDir'], {
-    cwd: ROOT,
-    env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
-
 export interface BrowserStack {
   api: ApiHarness;
   browser: Browser;
@@ -66,14 +51,11 @@ export const TEMPORAL_UI = 'http://temporal-ui.test:8233';
 
 export async function startBrowserStack(): Promise<BrowserStack> {
   const browser = await launchBrowser();
-  let web: Awaited<ReturnType<typeof buildWeb>> | undefined;
-  let api: ApiHarness | undefined;
+  let api: ApiHarness;
   try {
-    web = await buildWeb();
-    api = await startApi({ worker: true, app: { staticDir: web.dir, temporalUiUrl: TEMPORAL_UI } });
+    api = await startApi({ worker: true, app: { staticDir: await webBuild(), temporalUiUrl: TEMPORAL_UI } });
   } catch (err) {
     await browser.close();
-    await web?.remove();
     throw err;
   }
   const contexts: BrowserContext[] = [];
@@ -115,7 +97,6 @@ export async function startBrowserStack(): Promise<BrowserStack> {
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
       await harness.close();
-      await web?.remove();
     },
   };
 }

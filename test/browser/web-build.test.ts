@@ -2,22 +2,18 @@
 // web/ has its own tsconfig).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildWeb } from './support';
+import { webBuild } from '../support/web-build';
 
 jest.setTimeout(120_000);
 
 it('builds an index.html whose scripts and styles load relative to it, none of them inline', async () => {
-  const web = await buildWeb();
-  try {
-    const html = await readFile(path.join(web.dir, 'index.html'), 'utf8');
-    // The API's Content-Security-Policy (api/security-headers.ts) allows no inline script, style or handler.
-    expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]).filter((tag) => !/\bsrc=/.test(tag))).toEqual([]);
-    expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
-    const assets = [...html.matchAll(/(?:src|href)="(\.\/assets\/[^"]+)"/g)].map((m) => m[1]);
-    expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
-    expect(assets.some((a) => a.endsWith('.css'))).toBe(true);
-    for (const asset of assets) await expect(readFile(path.join(web.dir, asset))).resolves.toBeTruthy();
-  } finally {
-    await web.remove();
-  }
+  const dir = await webBuild();
+  const html = await readFile(path.join(dir, 'index.html'), 'utf8');
+  // The API's Content-Security-Policy (api/security-headers.ts) allows no inline script, style or handler.
+  expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]).filter((tag) => !/\bsrc=/.test(tag))).toEqual([]);
+  expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
+  const assets = [...html.matchAll(/(?:src|href)="(\.\/assets\/[^"]+)"/g)].map((m) => m[1]);
+  expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
+  expect(assets.some((a) => a.endsWith('.css'))).toBe(true);
+  for (const asset of assets) await expect(readFile(path.join(dir, asset))).resolves.toBeTruthy();
 });

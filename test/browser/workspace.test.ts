@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { eventually } from '../support/api';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 import { lowContrastText, screenshot, startBrowserStack, TEMPORAL_UI, type BrowserStack } from './support';
 
 jest.setTimeout(180_000);

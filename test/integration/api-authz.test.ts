@@ -5,7 +5,7 @@ import { routes } from '../../api/routes';
 import { ROLES, type Role } from '../../domain/types';
 import { startApi, type ApiHarness } from '../support/api';
 import { NOT_BLANK, NO_BIDI_CONTROLS, VISIBLE } from '../../contract';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 const users = {} as Record<Role, TestUser>;

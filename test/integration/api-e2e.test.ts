@@ -3,7 +3,7 @@
 // opening and commands, the open-balance refusal, cancellation, and the cycle-time report over it all.
 import type { RecordsImport } from '../../contract';
 import { eventually, startApi, type ApiHarness } from '../support/api';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let admin: TestUser;

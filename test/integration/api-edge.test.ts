@@ -16,7 +16,7 @@ import { createLogger } from '../../infra/logger';
 import { createPool } from '../../infra/postgres';
 import { eventually, startApi, TEST_TEAMS, type ApiHarness } from '../support/api';
 import { mapLimit } from '../support/faults';
-import type { TestUser } from '../support/fixtures';
+import type { TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let specialist: TestUser;

@@ -9,7 +9,7 @@ import { routes } from '../../api/routes';
 import { createLogger } from '../../infra/logger';
 import { createPool } from '../../infra/postgres';
 import { TEST_TEAMS, startApi, type ApiHarness } from '../support/api';
-import { pricingDispute, uniqueId, type TestUser } from '../support/fixtures';
+import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let admin: TestUser;

@@ -3,13 +3,13 @@
 // ({number, issuedAt, total, lineCount, matchingLineCount, matchingLines}) and the evidence comes a page of the
 // invoice's lines at a time, with what those lines are compared with. Here: 40 invoices of 500 lines on one PO, the
 // case opened on the last, a line-for-line copy of the first. (bench/big-evidence.ts measures the 2,000-line case.)
-import { gatherEvidence } from '../../activities/evidence';
-import { PostgresRecordsSource } from '../../activities/records-source';
+import { gatherEvidence } from '../../records/evidence';
+import { PostgresRecordsSource } from '../../records/source';
 import { LIMIT_MAX } from '../../contract';
-import { importRecords } from '../../api/use-cases/records';
+import { storeRecords } from '../../api/records-import';
 import { startApi, type ApiHarness } from '../support/api';
 import { caseViaApi, openCaseViaApi, type Fixture } from '../support/faults';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 const LINES = 500;
 const COPIES = 37;
@@ -52,7 +52,7 @@ const disputed = scenario();
 beforeAll(async () => {
   api = await startApi({ worker: true });
   [specialist, auditor] = await Promise.all([api.user('specialist'), api.user('auditor')]);
-  await importRecords(api.db.pool, disputed.records);
+  await storeRecords(api.db.pool, disputed.records);
   const c = await openCaseViaApi(api, specialist, disputed, '500.00');
   caseId = c.id;
   await caseViaApi(api, specialist, c, 'its evidence', (d) => d.stage === 'INVESTIGATION');

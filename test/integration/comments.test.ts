@@ -1,7 +1,7 @@
 // Comments live in PostgreSQL: thousands of them leave the case's workflow history untouched (F18), they are
 // paged, scoped like the case (ops of another team get 404), and nobody can edit or delete them.
 import { eventually, startApi, type ApiHarness } from '../support/api';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let specialist: TestUser;

@@ -3,12 +3,12 @@
 // dozen events (the real limit is thousands), so a handful of rejected proposals is enough to force it.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { importRecords } from '../../api/use-cases/records';
+import { storeRecords } from '../../api/records-import';
 import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, viewQuery } from '../../domain/messages';
 import { startTemporalDevServer, type DevServer } from '../../infra/temporal-dev-server';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute } from '../support/fixtures';
+import { createUser, pricingDispute } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
 import { keepHistory, uniqueTaskQueue } from '../support/temporal';
 
@@ -59,7 +59,7 @@ it('continues as new when the history grows long and finishes with one memo and 
     createUser(db.pool, 'ops', { team: 'SALES_OPS' }),
   ]);
   const fixture = pricingDispute();
-  await importRecords(db.pool, fixture.records);
+  await storeRecords(db.pool, fixture.records);
   const { handle, input } = await startCase(client, taskQueue, fixture, specialist, { disputedAmount: '100.00' });
   const firstRunId = (await handle.describe()).runId;
 

@@ -3,7 +3,7 @@
 import { parseMoney } from '../../domain/money';
 import type { RecordsImport } from '../../contract';
 import { eventually, startApi, type ApiHarness } from '../support/api';
-import { pricingDispute, uniqueId, type TestUser } from '../support/fixtures';
+import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let specialist: TestUser;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { startApi, type ApiHarness } from '../support/api';
 import { createAppRoleLogin, type AppRoleLogin } from '../support/database';
 import { caseViaApi, completeTasksViaApi, createCast, importViaApi, openCaseViaApi, type Cast } from '../support/faults';
-import { pricingDispute, type TestUser } from '../support/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let appRole: AppRoleLogin | undefined;

@@ -5,8 +5,8 @@
 // refuses as a duplicate, and there is one case.
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { startApi, type ApiHarness } from '../support/api';
-import { pricingDispute, type TestUser } from '../support/fixtures';
-import { importRecords } from '../../api/use-cases/records';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { storeRecords } from '../../api/records-import';
 
 let api: ApiHarness;
 let specialist: TestUser;
@@ -32,7 +32,7 @@ function loseStartAnswers(n: number): void {
 
 it('opens one case when the answer of its workflow start is lost and the client retries with its key', async () => {
   const fixture = pricingDispute();
-  await importRecords(api.db.pool, fixture.records);
+  await storeRecords(api.db.pool, fixture.records);
   const body = { invoiceNumber: fixture.invoiceNumber, disputedAmount: '40.00', reasonCode: 'PRICING' };
   const open = () => api.request('POST', '/api/disputes', { token: specialist.token, body, headers: { 'idempotency-key': 'lost-answer' } });
 

@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Pool } from 'pg';
-import { recordEvents } from '../../activities/case-store';
+import { recordEvents } from '../../activities/trail';
 import { cycleTimeQuery } from '../../contract';
-import { importRecords } from '../../api/use-cases/records';
-import { cycleTimeReport } from '../../api/use-cases/reports';
+import { storeRecords } from '../../api/records-import';
+import { cycleTime } from '../../read-model/reports';
 import type { CaseEvent, RecordedEvent } from '../../domain/events';
 import type { ReasonCode, Stage } from '../../domain/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let db: TestDatabase;
 let specialist: TestUser;
@@ -145,7 +145,7 @@ beforeAll(async () => {
     createUser(db.pool, 'ops', { team: 'SALES_OPS' }),
   ]);
   const fixture = pricingDispute();
-  await importRecords(db.pool, fixture.records);
+  await storeRecords(db.pool, fixture.records);
   invoice = { number: fixture.invoiceNumber, customerId: fixture.customerId };
 
   const random = seededRandom(20261123);
@@ -312,8 +312,8 @@ it('adds the deltas that a compaction has not folded yet, while another compacti
 
 async function expectAgreement(from: string | undefined, to: string | undefined): Promise<void> {
   const [byReason, byTeam] = await Promise.all([
-    cycleTimeReport(db.pool, cycleTimeQuery.parse({ from, to, groupBy: 'reasonCode' })),
-    cycleTimeReport(db.pool, cycleTimeQuery.parse({ from, to, groupBy: 'team' })),
+    cycleTime(db.pool, cycleTimeQuery.parse({ from, to, groupBy: 'reasonCode' })),
+    cycleTime(db.pool, cycleTimeQuery.parse({ from, to, groupBy: 'team' })),
   ]);
   const exact = await exactReport(byReason.from ?? '-infinity', new Date(Date.parse(byReason.to) + 1).toISOString());
 

@@ -11,7 +11,7 @@ import { getFreePort } from '../../infra/temporal-dev-server';
 import { spawnGroup, type GroupChild } from '../../infra/process-group';
 import { eventually } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { pricingDispute } from '../support/fixtures';
+import { pricingDispute } from '../../testkit/fixtures';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
 import { makeCertificates, startTlsProxy, type TlsProxy } from '../support/tls';
 

@@ -4,11 +4,11 @@
 // the closed case was left in stage EVIDENCE.
 import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { importRecords } from '../../api/use-cases/records';
+import { storeRecords } from '../../api/records-import';
 import { cancelUpdate } from '../../domain/messages';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute } from '../support/fixtures';
+import { createUser, pricingDispute } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
 
@@ -39,7 +39,7 @@ afterAll(async () => {
 it('opens the case before applying a cancel that arrived with the start', async () => {
   const specialist = await createUser(db.pool, 'specialist');
   const fixture = pricingDispute();
-  await importRecords(db.pool, fixture.records);
+  await storeRecords(db.pool, fixture.records);
   // No worker polls yet: the first workflow task waits on the server, and the cancel is admitted into it.
   const { handle, input } = await startCase(client, taskQueue, fixture, specialist, { disputedAmount: '100.00' });
   const cancelled = handle.startUpdate(cancelUpdate, {

@@ -3,7 +3,7 @@
 // (open cases by stage and age, overdue tasks by team, weekly flow), all answered by the server however many cases.
 import { randomUUID } from 'node:crypto';
 import { eventually, startApi, type ApiHarness } from '../support/api';
-import { pricingDispute, uniqueId, type TestUser } from '../support/fixtures';
+import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 
 describe('with the worker: the records behind an invoice and its case', () => {
   let api: ApiHarness;

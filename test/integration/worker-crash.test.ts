@@ -3,11 +3,11 @@
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { spawnGroup, type GroupChild } from '../../infra/process-group';
-import { importRecords } from '../../api/use-cases/records';
+import { storeRecords } from '../../api/records-import';
 import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, viewQuery } from '../../domain/messages';
 import { disputeWorkflow } from '../../workflows';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
 
@@ -71,7 +71,7 @@ it('finishes every case with exactly one credit memo after the worker is killed 
   const handles: WorkflowHandle<typeof disputeWorkflow>[] = [];
   for (let i = 0; i < CASES; i++) {
     const fixture = pricingDispute();
-    await importRecords(db.pool, fixture.records);
+    await storeRecords(db.pool, fixture.records);
     handles.push((await startCase(client, taskQueue, fixture, specialist, { disputedAmount: '100.00' })).handle);
   }
 

@@ -10,8 +10,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Http } from '../../chaos/http';
-import { ROOT, sleep, Stack, withStack } from '../../chaos/stack';
+import { commandLine, positive } from '../../infra/command-line';
+import { onLines, spawnGroup } from '../../infra/process-group';
+import { Http } from '../../testkit/http';
+import { ROOT, sleep, Stack, withStack } from '../../testkit/stack';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
 const VENV_BIN = path.join(ROOT, '.tools', 'venv', 'bin');
@@ -22,39 +24,35 @@ const CONFIG = path.join(__dirname, 'schemathesis.toml');
 const ROLES = ['specialist', 'ops-sales', 'ops-orders', 'manager', 'auditor', 'admin'] as const;
 type RoleName = (typeof ROLES)[number];
 
-interface Options {
-  examples: number;
-  seed: number;
-  roles: RoleName[];
-  serve: boolean;
-  maxSecondsPerRole: number;
-}
+const USAGE = `npm run schemathesis -- [--examples N (25)] [--seed S] [--role ${ROLES.join('|')}]… [--max-seconds-per-role T (60)] [--serve]`;
 
-function parseArgs(argv: string[]): Options {
-  const options: Options = { examples: 25, seed: 20260223, roles: [], serve: false, maxSecondsPerRole: 60 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const next = () => argv[++i] ?? '';
-    if (arg === '--examples') options.examples = Number(next());
-    else if (arg === '--seed') options.seed = Number(next());
-    else if (arg === '--max-seconds-per-role') options.maxSecondsPerRole = Number(next());
-    else if (arg === '--role') options.roles.push(next() as RoleName);
-    else if (arg === '--serve') options.serve = true;
-    else {
-      console.error(`unknown option ${arg}\nusage: npm run schemathesis -- [--examples N] [--seed S] [--role ${ROLES.join('|')}]… [--max-seconds-per-role T] [--serve]`);
-      process.exit(2);
-    }
-  }
-  if (!options.roles.length) options.roles = [...ROLES];
-  const bad = options.roles.filter((r) => !ROLES.includes(r));
-  if (bad.length || !(options.examples > 0) || !Number.isInteger(options.seed)) {
-    console.error(`bad options: roles ${bad.join(', ') || 'ok'}, examples ${options.examples}, seed ${options.seed}`);
+function readOptions() {
+  const { values } = commandLine(USAGE, {
+    options: {
+      examples: { type: 'string' },
+      seed: { type: 'string' },
+      role: { type: 'string', multiple: true, default: [] },
+      'max-seconds-per-role': { type: 'string' },
+      serve: { type: 'boolean', default: false },
+    },
+  });
+  const roles = (values.role.length ? values.role : [...ROLES]) as RoleName[];
+  const seed = positive('seed', values.seed, 20260223, USAGE);
+  const bad = roles.filter((r) => !ROLES.includes(r));
+  if (bad.length || !Number.isInteger(seed)) {
+    console.error(`bad options: roles ${bad.join(', ') || 'ok'}, seed ${seed}\nusage: ${USAGE}`);
     process.exit(2);
   }
-  return options;
+  return {
+    examples: positive('examples', values.examples, 25, USAGE),
+    seed,
+    roles,
+    serve: values.serve,
+    maxSecondsPerRole: positive('max-seconds-per-role', values['max-seconds-per-role'], 60, USAGE),
+  };
 }
 
-const options = parseArgs(process.argv.slice(2));
+const options = readOptions();
 const started = Date.now();
 const say = (line: string) => console.log(`[schemathesis ${String(Math.round((Date.now() - started) / 1000)).padStart(3)}s] ${line}`);
 
@@ -275,19 +273,12 @@ function runSchemathesis(role: RoleName, token: string, apiUrl: string, config: 
     const lines: string[] = [];
     // Only 127.0.0.1: no proxy from the environment may redirect the run.
     const env = { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1', HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' };
-    const child = spawn(SCHEMATHESIS, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child } = spawnGroup(SCHEMATHESIS, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const prefix = `[${role}] `;
-    for (const stream of [child.stdout, child.stderr]) {
-      let buffered = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        buffered += chunk;
-        const parts = buffered.split('\n');
-        buffered = parts.pop() ?? '';
-        for (const line of parts) {
-          lines.push(line);
-          console.log(prefix + line.replaceAll(token, '<token>'));
-        }
+    for (const stream of [child.stdout!, child.stderr!]) {
+      onLines(stream, (line) => {
+        lines.push(line);
+        console.log(prefix + line.replaceAll(token, '<token>'));
       });
     }
     child.on('close', (code) => {

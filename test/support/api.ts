@@ -10,7 +10,7 @@ import { errorResponse } from '../../contract';
 import { createLogger } from '../../infra/logger';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from './database';
-import { createUser, type TestUser } from './fixtures';
+import { createUser, type TestUser } from '../../testkit/fixtures';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from './temporal';
 
 export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -85,6 +85,9 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiHarnes
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  // As api/main.ts: longer than fetch's own keep-alive, so the server never closes a socket the client is about to
+  // reuse (an ECONNRESET on a loaded machine).
+  server.keepAliveTimeout = 65_000;
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const request = async (method: string, path: string, opts: RequestOptions = {}) => {

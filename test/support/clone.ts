@@ -1,17 +1,18 @@
 // A clone of this repository in a temp folder, for tests that run `npm start` the way a newcomer does: the tracked
 // and untracked (not ignored) files of the working tree, as `git clone` plus the uncommitted work would give, at a
 // path with a space in it, optionally under a private (0700) home. node_modules and .tools are hard-linked copies
-// (plain copies across filesystems):
-// the same files with the same owners and modes at the same paths inside the clone as `npm install` lays down (so the
-// embedded PostgreSQL's programs are reached through the clone's private path, exactly as after a fresh install),
-// without downloading them again, which is not what these tests are about. A symbolic link would not do: the programs
-// would then be reached through this worktree's path, outside the private home.
+// (plain copies across filesystems): the same files with the same owners and modes at the same paths inside the clone
+// as `npm install` lays down (so the embedded PostgreSQL's programs are reached through the clone's private path,
+// exactly as after a fresh install), without downloading them again, which is not what these tests are about;
+// web/dist is the run's one web build. A symbolic link would not do: the programs would then be reached through this
+// worktree's path, outside the private home.
 import { execFileSync } from 'node:child_process';
 import { promises as fs, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { portIsFree } from '../../infra/ports';
 import { spawnGroup } from '../../infra/process-group';
+import { webBuild } from './web-build';
 import { getFreePort } from '../../infra/temporal-dev-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -58,6 +59,8 @@ export async function makeClone(options: { privateHome: boolean }): Promise<Clon
       execFileSync('cp', ['-a', path.join(ROOT, installed), path.join(dir, installed)]);
     }
   }
+  // What `npm install`'s postinstall builds; copied after the sources, so newer than them, as after an install.
+  await fs.cp(await webBuild(), path.join(dir, 'web', 'dist'), { recursive: true });
 
   const [api, postgres, temporal, temporalUi] = [await getFreePort(), await getFreePort(), await getFreePort(), await getFreePort()];
   const env: NodeJS.ProcessEnv = { ...process.env };

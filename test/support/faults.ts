@@ -8,9 +8,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../../activities';
-import { PostgresRecordsSource, type RecordsSource } from '../../activities/records-source';
+import { PostgresRecordsSource, type RecordsSource } from '../../records/source';
 import type { AppMetrics } from '../../api/observability';
-import { importRecords } from '../../api/use-cases/records';
+import { storeRecords } from '../../api/records-import';
 import {
   cancelUpdate,
   completeTaskUpdate,
@@ -24,8 +24,8 @@ import { createDisputeWorker, type DisputeWorkerDeps } from '../../worker/create
 import { disputeWorkflow } from '../../workflows';
 import { eventually, type ApiHarness } from './api';
 import { createTestDatabase, type TestDatabase } from './database';
-import { createUser, disputeInput, pricingDispute, type TestUser } from './fixtures';
-import { checkInvariants, type InvariantOptions, type InvariantReport } from './invariants';
+import { createUser, disputeInput, pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../testkit/invariants';
 import { createTimeSkippingEnv, registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from './temporal';
 
 export type DisputeHandle = WorkflowHandle<typeof disputeWorkflow>;
@@ -184,7 +184,7 @@ export async function importFixtures(pool: Pool, fixtures: Fixture[]): Promise<v
   for (let i = 0; i < fixtures.length; i += 500) {
     const chunk = fixtures.slice(i, i + 500);
     const all = (key: keyof RecordsImport) => chunk.flatMap((f) => (f.records[key] ?? []) as never[]);
-    await importRecords(pool, {
+    await storeRecords(pool, {
       customers: all('customers'),
       contracts: all('contracts'),
       purchaseOrders: all('purchaseOrders'),
@@ -333,7 +333,7 @@ export async function driveToMemo(pool: Pool, started: StartedCase, cast: Cast, 
   return started.handle.result();
 }
 
-/** The invariant check (./invariants.ts) as a jest assertion: fails listing every violation. */
+/** The invariant check (testkit/invariants.ts) as a jest assertion: fails listing every violation. */
 export async function expectInvariants(pool: Pool, options: InvariantOptions = {}): Promise<InvariantReport> {
   const report = await checkInvariants(pool, options);
   expect(report.problems).toEqual([]);

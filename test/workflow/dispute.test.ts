@@ -7,9 +7,10 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { recordEvents } from '../../activities/case-store';
-import { PostgresRecordsSource } from '../../activities/records-source';
-import { importRecords } from '../../api/use-cases/records';
+import { recordEvents } from '../../activities/trail';
+import { issueCreditMemo, type IssueCreditMemoInput } from '../../activities/ledger';
+import { PostgresRecordsSource } from '../../records/source';
+import { storeRecords } from '../../api/records-import';
 import type { RecordedEvent } from '../../domain/events';
 import {
   cancelUpdate,
@@ -24,9 +25,9 @@ import type { Stage } from '../../domain/types';
 import { disputeWorkflow } from '../../workflows';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, type TestUser } from '../support/fixtures';
+import { createUser, pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
-import { checkInvariants } from '../support/invariants';
+import { checkInvariants } from '../../testkit/invariants';
 import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -60,12 +61,25 @@ afterAll(async () => {
   await db?.drop();
 });
 
+type Activities = ReturnType<typeof createActivities>;
+
+/** A worker on a queue of its own whose activities are the real ones but for `overrides`. */
+function workerWith(queue: string, overrides: Partial<Activities>): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: queue,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    activities: { ...createActivities({ pool: db.pool, records: new PostgresRecordsSource(db.pool) }), ...overrides },
+  });
+}
+
 async function openCase(
   disputedAmount = '150.00',
   opts: { description?: string; taskQueue?: string; completedQty?: number } = {},
 ): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
   const fixture = pricingDispute({ completedQty: opts.completedQty });
-  await importRecords(db.pool, fixture.records);
+  await storeRecords(db.pool, fixture.records);
   const { handle, input } = await startCase(env.client, opts.taskQueue ?? taskQueue, fixture, specialist, {
     disputedAmount,
     openedAt: new Date(await nowMs()).toISOString(),
@@ -252,6 +266,40 @@ describe('disputeWorkflow', () => {
   });
 });
 
+describe('an approved credit the ledger cannot post', () => {
+  it('is refused back to RESOLUTION, after one attempt, when the invoice is not in the ledger', async () => {
+    // The schema keeps a case's invoice (a foreign key): the ledger is asked for another, as if it had vanished.
+    const ledgerQueue = uniqueTaskQueue('wf-ledger');
+    const vanished = `${uniqueId('INV')}-vanished`;
+    const ledgerWorker = await workerWith(ledgerQueue, {
+      issueCreditMemo: (arg: IssueCreditMemoInput) => issueCreditMemo(db.pool, { ...arg, invoiceNumber: vanished }),
+    });
+    await ledgerWorker.runUntil(async () => {
+      const { handle, input } = await openCase('150.00', { taskQueue: ledgerQueue });
+      await toApproval(handle, '100.00');
+      await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
+      const refused = ['RESOLUTION_DECIDED', 'STAGE_ENTERED', 'CREDIT_MEMO_REFUSED', 'STAGE_ENTERED'].join();
+      await eventually('the credit is refused', async () => (await eventTypes(input.caseId)).slice(-4).join() === refused);
+      expect((await handle.query(viewQuery)).stage).toBe('RESOLUTION');
+      const { rows } = await db.pool.query(
+        `SELECT data->>'reason' AS reason FROM case_events WHERE case_id = $1 AND type = 'CREDIT_MEMO_REFUSED'`,
+        [input.caseId],
+      );
+      expect(rows).toEqual([{ reason: `invoice ${vanished} vanished from the ledger` }]);
+      const history = await handle.fetchHistory();
+      const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
+      expect(new Set(attempts)).toEqual(new Set([1]));
+
+      expect(await handle.executeUpdate(cancelUpdate, { args: [{ actor: manager, reason: 'the invoice is gone' }] })).toEqual({
+        status: 'CANCELLED',
+        stage: 'DONE',
+      });
+      expect(await handle.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
+      await keepHistory(handle, 'credit-refused-on-vanished-invoice');
+    });
+  });
+});
+
 describe('text the database cannot store, sent around the API', () => {
   /** The case's row and trail, and how its recordEvents activities ended. */
   async function parkedCase(caseId: string, handle: WorkflowHandle<typeof disputeWorkflow>) {
@@ -365,17 +413,10 @@ describe('text the database cannot store, sent around the API', () => {
   it('is what the invariant check reports as a retry loop when an activity retries what never succeeds', async () => {
     // The worker of before: a write the database refuses for ever, retried for ever.
     const loopQueue = uniqueTaskQueue('wf-loop');
-    const looping = await Worker.create({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue: loopQueue,
-      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-      activities: {
-        ...createActivities({ pool: db.pool, records: new PostgresRecordsSource(db.pool) }),
-        recordEvents: async (arg: { caseId: string; events: RecordedEvent[] }) => {
-          if (arg.events.some((e) => e.type === 'TASK_CREATED')) throw new Error('Unicode low surrogate must follow a high surrogate');
-          return recordEvents(db.pool, arg);
-        },
+    const looping = await workerWith(loopQueue, {
+      recordEvents: async (arg: { caseId: string; events: RecordedEvent[] }) => {
+        if (arg.events.some((e) => e.type === 'TASK_CREATED')) throw new Error('Unicode low surrogate must follow a high surrogate');
+        return recordEvents(db.pool, arg);
       },
     });
     await looping.runUntil(async () => {

@@ -22,7 +22,7 @@ async function replayAll(workflowsPath: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it('has histories covering the whole life, rejection, cancellation, escalation and a case parked on unstorable text', () => {
+  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text and a credit the ledger refused', () => {
     const names = recordedHistories().map((h) => h.workflowId);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -32,6 +32,7 @@ describe('replay of recorded histories', () => {
         'task-escalation',
         'parked-on-unstorable-opening',
         'parked-on-unstorable-note',
+        'credit-refused-on-vanished-invoice',
       ]),
     );
   });

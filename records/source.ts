@@ -1,6 +1,6 @@
 // Where the evidence comes from. The engine sees the order-to-cash records only through this interface:
 // PostgreSQL (records imported through the API) now, an ERP connector later. Implementations return the
-// contract's record shapes unvalidated; the evidence activity checks them.
+// contract's record shapes unvalidated; records/evidence.ts checks them.
 import type { Pool } from 'pg';
 import { formatMoney, formatQuantity } from '../domain/money';
 

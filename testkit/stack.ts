@@ -1,9 +1,9 @@
-// The production topology on this machine, owned end to end by one run: its own embedded PostgreSQL cluster
-// (stoppable and restartable on the same port and data), a Temporal dev server on a database file (killable and
-// restartable on the same port and file), and the API and the worker as separate OS processes started the way
-// `npm run api` / `npm run worker` start them, but with node's tsx loader (not the tsx CLI) so that a SIGKILL hits
-// the real process. Everything listens on and is reached through 127.0.0.1 only. cleanup() (also run on SIGINT,
-// SIGTERM and process exit) ends every process it started and removes every temp dir it made.
+// The production topology on this machine, owned end to end by one run (`npm run chaos`, `npm run schemathesis`): its
+// own embedded PostgreSQL cluster (stoppable and restartable on the same port and data), a Temporal dev server on a
+// database file (killable and restartable on the same port and file), and the API and the worker as separate OS
+// processes started the way `npm run api` / `npm run worker` start them, but with node's tsx loader (not the tsx CLI)
+// so that a SIGKILL hits the real process. Everything listens on and is reached through 127.0.0.1 only. cleanup()
+// (also run on SIGINT, SIGTERM and process exit) ends every process it started and removes every temp dir it made.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, copyFile } from 'node:fs/promises';

@@ -1,11 +1,11 @@
 // Test data with unique keys, so test files can share a database server without colliding.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { CommandActor, DisputeInput } from '../../domain/messages';
-import { parseMoney } from '../../domain/money';
-import type { ReasonCode, Role } from '../../domain/types';
-import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
-import type { RecordsImport } from '../../contract';
+import type { CommandActor, DisputeInput } from '../domain/messages';
+import { parseMoney } from '../domain/money';
+import type { ReasonCode, Role } from '../domain/types';
+import { disputeWorkflowId, formatCaseNumber } from '../domain/workflow-ids';
+import type { RecordsImport } from '../contract';
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -1,5 +1,6 @@
-// The driver's HTTP client: every answer is counted by status; a 5xx other than 503 and a request that hangs are
-// recorded as failures (bad input and outages must never produce either). Only 127.0.0.1 is ever called.
+// The HTTP client of the chaos and schemathesis runs: every answer is counted by status; a 5xx other than 503 and a
+// request that hangs are recorded as failures (bad input and outages must never produce either). Only 127.0.0.1 is
+// ever called.
 export interface Answer<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   status: number;
   body: T;

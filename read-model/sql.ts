@@ -1,4 +1,4 @@
-// The API's few PostgreSQL helpers: ISO timestamps rendered by the database, keyset cursors.
+// The SQL pieces every read shares: ISO timestamps rendered by the database, parameters, keyset cursors.
 import type { Pool } from 'pg';
 
 export type Queryable = Pick<Pool, 'query'>;
@@ -43,3 +43,7 @@ export function decodeCursor(cursor: string): unknown[] | null {
 }
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A row (or a json_build_object) as pg hands it over; mapped field by field into the contract's shapes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Row = Record<string, any>;

@@ -24,7 +24,7 @@ import {
   type FaultWorld,
   type StartedCase,
 } from '../support/faults';
-import { pricingDispute } from '../support/fixtures';
+import { pricingDispute } from '../../testkit/fixtures';
 
 const HOUR = 3_600_000;
 const SLA = { taskHours: 48, resolutionHours: 72, approvalHours: 24 };

@@ -1,0 +1,157 @@
+// F11 limits, through HTTP with 24 cases in flight. An approval of exactly the approver's limit passes (however the
+// amount is written) and one cent over is refused, changing nothing; a zero limit approves nothing. Zero, negative,
+// more than 2 decimals, not a decimal string, above the disputed amount or above the invoice's open balance: refused
+// with the field named, nothing written, nothing sent to Temporal. Two credits approved on one invoice for more than
+// its open balance: the ledger issues the first, refuses the second back to the specialist; no balance goes negative.
+import { startApi, type ApiHarness } from '../support/api';
+import {
+  caseViaApi,
+  completeTasksViaApi,
+  createCast,
+  driveToMemoViaApi,
+  expectInvariants,
+  importViaApi,
+  mapLimit,
+  openCaseViaApi,
+  openCasesViaApi,
+  recordTemporalCalls,
+  type Cast,
+  type HttpCase,
+} from '../support/faults';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
+
+let api: ApiHarness;
+let cast: Cast;
+let zeroLimit: TestUser;
+
+describe('F11 limits', () => {
+  beforeAll(async () => {
+    api = await startApi({ worker: true });
+    cast = await createCast(api.db.pool);
+    zeroLimit = await api.user('manager', { approvalLimit: '0.00' });
+  }, 60_000);
+
+  afterAll(() => api?.close());
+
+  const snapshot = async () =>
+    (await api.db.pool.query(
+      `SELECT (SELECT count(*) FROM cases)::int AS cases, (SELECT count(*) FROM case_events)::int AS events,
+            (SELECT count(*) FROM resolutions)::int AS resolutions, (SELECT count(*) FROM approvals)::int AS approvals,
+            (SELECT count(*) FROM credit_memos)::int AS memos, (SELECT count(*) FROM tasks WHERE status = 'DONE')::int AS done`,
+    )).rows[0];
+
+  /** Sends each request, expecting each refused with its `status` naming `field`, with nothing written and no Temporal call. */
+  async function refusedNaming(field: string, requests: { path: string; token: string; body: unknown; status: number }[]): Promise<void> {
+    const before = await snapshot();
+    const calls = recordTemporalCalls(api.temporal);
+    try {
+      for (const r of requests) {
+        const res = await api.request('POST', r.path, { token: r.token, body: r.body });
+        const fields = res.body.error?.details?.map((d: { field: string }) => d.field) ?? [];
+        expect({ body: r.body, status: res.status, named: fields.includes(field) }).toEqual({ body: r.body, status: r.status, named: true });
+      }
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(calls).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  }
+
+  const BAD_AMOUNTS = ['0', '0.00', '-1.00', '-0.01', '1.001', '0.005', '1e2', ' 10.00', '10,00', '+10.00', '.50', '10.', '', 'NaN', 10, null, true];
+
+  it('holds every limit on amounts and approvals, with 24 cases in flight', async () => {
+    const cases = await openCasesViaApi(api, cast.specialist, Array.from({ length: 24 }, () => pricingDispute()));
+    const invoice = cases[0].fixture.invoiceNumber;
+    // Every case waiting on its task: nothing else writes while the refusals below are counted.
+    await mapLimit(cases, 12, (c) => caseViaApi(api, cast.specialist, c, 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION'));
+
+    // ---- opening: the disputed amount (open balance 1000.00)
+    await refusedNaming('disputedAmount', [
+      ...BAD_AMOUNTS.map((disputedAmount) => ({
+        path: '/api/disputes',
+        token: cast.specialist.token,
+        body: { invoiceNumber: invoice, disputedAmount, reasonCode: 'PRICING' },
+        status: 400,
+      })),
+      { path: '/api/disputes', token: cast.specialist.token, body: { invoiceNumber: invoice, disputedAmount: '1000.01', reasonCode: 'PRICING' }, status: 422 },
+    ]);
+
+    // ---- the investigation: a task's amount
+    const detail = await caseViaApi(api, cast.specialist, cases[0], 'its task', (d) => d.tasks.length === 1);
+    await refusedNaming(
+      'amount',
+      BAD_AMOUNTS.filter((a) => a !== null).map((amount) => ({
+        path: `/api/tasks/${detail.tasks[0].id}/complete`,
+        token: cast.salesOps.token,
+        body: { outcome: 'CONFIRMED', note: 'n', amount },
+        status: 400,
+      })),
+    );
+    await mapLimit(cases, 12, (c) => completeTasksViaApi(api, cast, c));
+
+    // ---- the proposal: disputed 150.00
+    await refusedNaming('amount', [
+      ...BAD_AMOUNTS.map((amount) => ({ path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'r' }, status: 400 })),
+      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount: '150.01', rootCause: 'r' }, status: 422 },
+      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'NO_CREDIT', amount: '1.00', rootCause: 'r' }, status: 400 },
+    ]);
+
+    // ---- the approver's limit (50.00): the limit itself passes, however written; a cent over does not
+    const propose = async (c: HttpCase, amount: string) => {
+      const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'r' } });
+      expect(res.status).toBe(200);
+    };
+    const decide = (c: HttpCase, manager: TestUser, decision = 'APPROVE') =>
+      api.request('POST', `/api/disputes/${c.id}/decision`, { token: manager.token, body: { decision } });
+    const [atLimit, overLimit] = [cases.slice(0, 12), cases.slice(12)];
+    const written = ['50', '50.0', '50.00', '0050.00'];
+    await mapLimit(atLimit, 12, async (c, i) => {
+      await propose(c, written[i % written.length]);
+      expect((await decide(c, cast.limitedManager)).status).toBe(200);
+    });
+    await mapLimit(overLimit, 12, async (c) => {
+      await propose(c, '50.01');
+      const events = async () => (await api.db.pool.query('SELECT count(*)::int AS n FROM case_events WHERE case_id = $1', [c.id])).rows[0].n;
+      const before = await events();
+      for (const [manager, decision] of [[cast.limitedManager, 'APPROVE'], [cast.limitedManager, 'REJECT'], [zeroLimit, 'APPROVE']] as const) {
+        const res = await decide(c, manager, decision);
+        expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 403, code: 'FORBIDDEN' });
+        expect(res.body.error.message).toMatch(/over your approval limit of (50|0)\.00/);
+      }
+      expect(await events()).toBe(before);
+      expect((await decide(c, cast.manager)).status).toBe(200);
+    });
+    const memos = await mapLimit(cases, 12, (c) => caseViaApi(api, cast.specialist, c, 'its memo', (d) => d.status === 'CLOSED'));
+    expect(memos.map((d) => d.creditMemos.map((m: { amount: string }) => m.amount))).toEqual([...Array(12).fill(['50.00']), ...Array(12).fill(['50.01'])]);
+  }, 120_000);
+
+  it('never credits past the open balance: refused at the proposal, and by the ledger after two approvals', async () => {
+    // Invoice X: a 900.00 credit leaves 100.00 open; a second case's 150.00 is refused, 100.00 taken.
+    const [x, y] = [pricingDispute(), pricingDispute()];
+    await importViaApi(api, cast.specialist, [x, y]);
+    const big = await openCaseViaApi(api, cast.specialist, x, '900.00');
+    const small = await openCaseViaApi(api, cast.specialist, x, '150.00');
+    await driveToMemoViaApi(api, cast, big, '900.00');
+    await completeTasksViaApi(api, cast, small);
+    await refusedNaming('amount', [{ path: `/api/disputes/${small.id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount: '100.01', rootCause: 'r' }, status: 422 }]);
+    await driveToMemoViaApi(api, cast, small, '100.00');
+
+    // Invoice Y: two cases of 600.00 approved at once; the ledger issues one and refuses the other back to RESOLUTION.
+    const racing = [await openCaseViaApi(api, cast.specialist, y, '600.00'), await openCaseViaApi(api, cast.specialist, y, '600.00')];
+    await mapLimit(racing, 2, (c) => completeTasksViaApi(api, cast, c));
+    for (const c of racing) {
+      expect((await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount: '600.00', rootCause: 'r' } })).status).toBe(200);
+    }
+    const decided = await Promise.all(racing.map((c) => api.request('POST', `/api/disputes/${c.id}/decision`, { token: cast.manager.token, body: { decision: 'APPROVE' } })));
+    expect(decided.map((r) => r.status)).toEqual([200, 200]);
+    const ends = await Promise.all(racing.map((c) => caseViaApi(api, cast.specialist, c, 'memo or refusal', (d) => d.status === 'CLOSED' || (d.stage === 'RESOLUTION' && d.approvals.length === 1))));
+    const refused = racing[ends.findIndex((d) => d.status !== 'CLOSED')];
+    expect(ends.map((d) => d.status).sort()).toEqual(['CLOSED', 'OPEN']);
+    expect((await caseViaApi(api, cast.specialist, refused, 'the refusal', () => true)).events.map((e: { type: string }) => e.type)).toContain('CREDIT_MEMO_REFUSED');
+    await driveToMemoViaApi(api, cast, refused, '400.00');
+
+    const { rows } = await api.db.pool.query('SELECT number, open_balance_minor::int AS open FROM invoices WHERE number = ANY($1) ORDER BY number', [[x.invoiceNumber, y.invoiceNumber]]);
+    expect(rows.map((r) => r.open)).toEqual([0, 0]);
+    await expectInvariants(api.db.pool, { temporal: api.temporal, allClosed: true });
+  }, 120_000);
+});

@@ -1,0 +1,205 @@
+// F15 resource consumption, generated from the route table where it can be: every route that takes a body answers
+// 413 to one over 256 KB, writing nothing and calling no Temporal; every paged route clamps a huge page size. And no
+// payload over 256 KB reaches Temporal: 20 cases go through their lives with every free-text field at its maximum,
+// one of them on an invoice of 1,000 lines overbilled three ways each (3,000 findings, 340 KB as JSON), and no event of any case's
+// workflow history is over 256 KB. Bursts answer 429: test/integration/api-input.test.ts.
+import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
+import { z } from 'zod';
+import { LIMIT_MAX } from '../../contract';
+import { routes } from '../../api/routes';
+import { gatherEvidence } from '../../records/evidence';
+import { PostgresRecordsSource } from '../../records/source';
+import { storeRecords } from '../../api/records-import';
+import { summariseEvidence } from '../../domain/evidence';
+import { startApi, type ApiHarness } from '../support/api';
+import {
+  caseViaApi,
+  completeTasksViaApi,
+  createCast,
+  expectInvariants,
+  importViaApi,
+  mapLimit,
+  openCaseViaApi,
+  openCasesViaApi,
+  recordTemporalCalls,
+  type Cast,
+  type HttpCase,
+} from '../support/faults';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
+import type { Role } from '../../domain/types';
+
+const KB = 1024;
+let api: ApiHarness;
+let cast: Cast;
+const users = {} as Record<Role, TestUser>;
+
+describe('F15 resource consumption', () => {
+  beforeAll(async () => {
+    api = await startApi({ worker: true });
+    cast = await createCast(api.db.pool);
+    Object.assign(users, { admin: await api.user('admin'), auditor: await api.user('auditor'), specialist: cast.specialist, manager: cast.manager, ops: cast.salesOps });
+  }, 60_000);
+
+  afterAll(() => api?.close());
+
+  const rowCount = async () =>
+    (await api.db.pool.query(`SELECT (SELECT count(*) FROM cases) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM users)
+                                 + (SELECT count(*) FROM case_comments) + (SELECT count(*) FROM case_events) AS n`)).rows[0].n;
+
+  describe('every route with a body', () => {
+    const bodyRoutes = routes.filter((r) => r.body);
+
+    it.each(bodyRoutes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]))('%s: a body over 256 KB is a 413, and nothing happens', async (_name, route) => {
+      const token = users[(route.roles as Role[])[0]].token;
+      const before = await rowCount();
+      const calls = recordTemporalCalls(api.temporal);
+      try {
+        const res = await api.request(route.method, route.path.replace(/:(\w+)/g, () => randomUUID()), {
+          token,
+          body: { note: 'x'.repeat(257 * KB) },
+        });
+        expect(res.status).toBe(413);
+        expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+      } finally {
+        jest.restoreAllMocks();
+      }
+      expect(calls).toEqual([]);
+      expect(await rowCount()).toBe(before);
+    });
+  });
+
+  describe('every paged route', () => {
+    // More rows than one full page, in an API and database of their own: paged reads come from the read model only,
+    // so its rows are written straight in SQL, without workflows.
+    let pages: ApiHarness;
+    let reader: TestUser;
+    let auditor: TestUser;
+    let caseId: string;
+    const paged = routes.filter((r) => r.query instanceof z.ZodObject && 'limit' in r.query.shape);
+    let invoiceNumber: string;
+    /** Where each paged route has more than a page, and the page's list in its answer (`items`, unless said). */
+    const pathOf: Record<string, { path: () => string; page?: (body: any) => unknown[] }> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+      '/api/disputes': { path: () => '/api/disputes' },
+      '/api/tasks': { path: () => '/api/tasks' },
+      '/api/invoices': { path: () => '/api/invoices' },
+      '/api/disputes/:id/comments': { path: () => `/api/disputes/${caseId}/comments` },
+      '/api/records/imports': { path: () => '/api/records/imports' },
+      '/api/invoices/:number/evidence': { path: () => `/api/invoices/${invoiceNumber}/evidence`, page: (body) => body.invoice.lines },
+      '/api/disputes/:id/evidence': { path: () => `/api/disputes/${caseId}/evidence`, page: (body) => body.evidence.invoice.lines },
+    };
+
+    beforeAll(async () => {
+      pages = await startApi();
+      reader = await pages.user('manager');
+      auditor = await pages.user('auditor');
+      const fixture = pricingDispute();
+      const n = LIMIT_MAX + 5;
+      const invoice = fixture.records.invoices![0];
+      const invoices = Array.from({ length: n }, (_, i) => ({ ...invoice, number: `${invoice.number}-${i}` }));
+      // The first one has as many lines, a page of which its evidence shows.
+      invoices[0].lines = Array.from({ length: n }, (_, i) => ({ ...invoice.lines[0], lineNo: i + 1 }));
+      invoiceNumber = invoices[0].number;
+      await storeRecords(pages.db.pool, { ...fixture.records, invoices });
+      const db = pages.db.pool;
+      await db.query(
+        `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor, reason_code,
+                          opened_by, opened_at, stage_entered_at)
+       SELECT gen_random_uuid(), 'DSP-' || lpad(i::text, 6, '0'), 'dispute:DSP-' || lpad(i::text, 6, '0'), $1, $2, 'USD', 100,
+              'PRICING', $3, now() - i * interval '1 minute', now()
+         FROM generate_series(1, $4) i`,
+        [invoices[0].number, fixture.customerId, reader.id, n],
+      );
+      await db.query(
+        `INSERT INTO tasks (id, case_id, team, title, finding_codes, created_at, due_at)
+       SELECT gen_random_uuid(), id, 'SALES_OPS', 'Confirm PRICE_VARIANCE', '{PRICE_VARIANCE}', now(), now() + interval '2 days' FROM cases`,
+      );
+      caseId = (await db.query('SELECT id FROM cases LIMIT 1')).rows[0].id;
+      const evidence = summariseEvidence(await gatherEvidence(new PostgresRecordsSource(db), invoiceNumber));
+      await db.query('UPDATE cases SET evidence = $2 WHERE id = $1', [caseId, JSON.stringify(evidence)]);
+      await db.query(`INSERT INTO case_comments (case_id, author_id, body) SELECT $1, $2, 'note ' || i FROM generate_series(1, $3) i`, [caseId, reader.id, n]);
+      await db.query(
+        `INSERT INTO record_imports (actor_id, counts, sha256)
+       SELECT $1, '{"customers":1,"contracts":0,"purchaseOrders":0,"workOrders":0,"invoices":0}', repeat('0', 64) FROM generate_series(1, $2)`,
+        [reader.id, n],
+      );
+    }, 60_000);
+
+    afterAll(() => pages?.close());
+
+    it('knows where each paged route has more than a page of rows', () => {
+      expect(paged.map((r) => r.path).filter((p) => !(p in pathOf))).toEqual([]);
+    });
+
+    it.each(paged.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]))('%s?limit=1000000 answers one full page of the maximum size', async (_name, route) => {
+      const user = route.roles.includes('manager') ? reader : auditor;
+      expect(route.roles).toContain(user.role);
+      const { path, page = (body) => body.items } = pathOf[route.path];
+      const res = await pages.request(route.method, `${path()}?limit=1000000`, { token: user.token });
+      expect(res.status).toBe(200);
+      expect(page(res.body)).toHaveLength(LIMIT_MAX);
+      expect(JSON.stringify(res.body)).toMatch(/"nextCursor":"[^"]+"/);
+    });
+  });
+
+  describe('what reaches Temporal', () => {
+    /** An invoice of `n` lines, each priced over the contract, billed over its PO and not completed: 3 findings a line. */
+    function longInvoice(n: number) {
+      const fixture = pricingDispute();
+      const r = fixture.records;
+      const sku = (i: number) => `SKU-${i}`;
+      r.contracts![0].prices = Array.from({ length: n }, (_, i) => ({ sku: sku(i), unitPrice: '90.00' }));
+      r.purchaseOrders![0].lines = Array.from({ length: n }, (_, i) => ({ lineNo: i + 1, sku: sku(i), quantity: 8, unitPrice: '100.00' }));
+      r.workOrders![0].lines = Array.from({ length: n }, (_, i) => ({ sku: sku(i), quantityCompleted: 5 }));
+      r.invoices![0].lines = Array.from({ length: n }, (_, i) => ({ lineNo: i + 1, sku: sku(i), quantity: 10, unitPrice: '100.00' }));
+      return fixture;
+    }
+
+    // The longest text each field takes, in a character UTF-8 spells with three bytes.
+    const longest = (n: number) => '€'.repeat(n);
+
+    async function life(c: HttpCase): Promise<void> {
+      await completeTasksViaApi(api, cast, c, longest(4000));
+      const proposed = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
+        token: cast.specialist.token,
+        body: { type: 'CREDIT', amount: '100.00', rootCause: longest(2000), note: longest(4000) },
+      });
+      expect(proposed.status).toBe(200);
+      const decided = await api.request('POST', `/api/disputes/${c.id}/decision`, {
+        token: cast.manager.token,
+        body: { decision: 'APPROVE', comment: longest(4000) },
+      });
+      expect(decided.status).toBe(200);
+      await caseViaApi(api, cast.specialist, c, 'CLOSED', (d) => d.status === 'CLOSED');
+    }
+
+    it('keeps every event of every case history under 256 KB: 20 cases at their limits, one invoice of 1,000 lines', async () => {
+      const long = longInvoice(1_000);
+      // Each kind of record in a request of its own: one request of them all would be over the body limit.
+      for (const key of ['customers', 'contracts', 'purchaseOrders', 'workOrders', 'invoices'] as const) {
+        await importViaApi(api, cast.specialist, [{ ...long, records: { [key]: long.records[key] } }]);
+      }
+      const cases = [
+        await openCaseViaApi(api, cast.specialist, long, '1000.00', longest(4000)),
+        ...(await openCasesViaApi(api, cast.specialist, Array.from({ length: 19 }, () => pricingDispute()), '150.00', longest(4000))),
+      ];
+      const investigating = await caseViaApi(api, cast.specialist, cases[0], 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION');
+      expect(investigating.findingCount).toBe(3_000);
+      const analysed = investigating.events.find((e: { type: string }) => e.type === 'EVIDENCE_COLLECTED').data.findings;
+      expect(analysed).toHaveLength(3_000);
+      expect(JSON.stringify(analysed).length).toBeGreaterThan(256 * KB);
+      await mapLimit(cases, 10, life);
+
+      const sizes = await mapLimit(cases, 5, async (c) => {
+        const history = await api.temporal.workflow.getHandle(c.workflowId).fetchHistory();
+        const events = history.events ?? [];
+        const largest = Math.max(...events.map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length));
+        return { caseNumber: c.caseNumber, events: events.length, largestKb: Math.ceil(largest / KB) };
+      });
+      expect(sizes.filter((s) => s.largestKb > 256)).toEqual([]);
+      // Not vacuous: the long case's evidence and the long texts did reach the history.
+      expect(Math.max(...sizes.map((s) => s.largestKb))).toBeGreaterThan(12);
+      await expectInvariants(api.db.pool, { temporal: api.temporal, allClosed: true });
+    }, 120_000);
+  });
+});
