@@ -74,6 +74,16 @@ export function Notice({ kind, children }: { kind: 'info' | 'success' | 'warning
   );
 }
 
+/** What the user's last command did, or nothing. */
+export function DoneNotice({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <Notice kind="success">
+      <p>{message}</p>
+    </Notice>
+  );
+}
+
 export function Loading({ what }: { what: string }) {
   return (
     <p className="loading" role="status" aria-live="polite">

@@ -2,7 +2,7 @@
 // evidence behind it on demand, and the decision in place. Approve is withheld where the server would refuse it.
 import { useState } from 'react';
 import { approvalBlock } from '../../components/actions/decide';
-import { ErrorMessage, Loading, Notice, useMe } from '../../components/common';
+import { DoneNotice, ErrorMessage, Loading, useMe } from '../../components/common';
 import { api } from '../../lib/api';
 import { useCursorList } from '../../lib/cursor-list';
 import { useDocumentTitle } from '../../lib/hooks';
@@ -40,11 +40,7 @@ export function ApprovalsPage() {
         </p>
       </div>
       <ErrorMessage error={error} />
-      {message ? (
-        <Notice kind="success">
-          <p>{message}</p>
-        </Notice>
-      ) : null}
+      <DoneNotice message={message} />
       {list.pending ? <Loading what="approvals" /> : null}
       {!list.pending && !ordered.length && !error ? <p className="empty">Nothing waits for approval.</p> : null}
       <ul className="approval-list plain" data-testid="approval-list">

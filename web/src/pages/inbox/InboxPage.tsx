@@ -1,7 +1,7 @@
 // A team's worklist: its open tasks, overdue first (the server sorts by due time), each with the findings it asks
 // about and the evidence behind them, completed in one step.
 import { useState } from 'react';
-import { ErrorMessage, Field, Loading, Notice, useMe } from '../../components/common';
+import { DoneNotice, ErrorMessage, Field, Loading, useMe } from '../../components/common';
 import { TeamOptions } from '../../components/team-options';
 import { api } from '../../lib/api';
 import { teamLabel } from '../../lib/format';
@@ -71,11 +71,7 @@ export function InboxPage() {
         ) : null}
       </form>
       <ErrorMessage error={error} />
-      {message ? (
-        <Notice kind="success">
-          <p>{message}</p>
-        </Notice>
-      ) : null}
+      <DoneNotice message={message} />
       <div className="inbox-layout">
         <div className="inbox-list">
           {list.pending ? <Loading what="tasks" /> : null}
