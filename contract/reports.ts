@@ -1,7 +1,10 @@
 // The reports: cycle time and the dashboard's overview.
 import { z } from 'zod';
-import { STAGES } from '../domain/types';
+import { AGING_BUCKETS, OPEN_STAGES, STAGES } from '../domain/types';
 import { isoTimestamp, moneyOutput } from './primitives';
+
+// The reports' vocabulary lives with the domain's, zod-free, so the web can import it as values.
+export { AGING_BUCKETS, OPEN_STAGES };
 
 const EARLIEST = Date.parse('1900-01-01T00:00:00Z');
 const LATEST = Date.parse('9999-12-30T00:00:00Z');
@@ -30,7 +33,6 @@ export const cycleTimeQuery = z.strictObject({
 });
 
 const hours = z.number().nullable().meta({ description: 'Hours, 4 decimals; null when there is nothing to measure' });
-export const AGING_BUCKETS = ['0-7', '8-30', '31-60', '61-90', '>90'] as const;
 
 export const cycleTimeResponse = z.object({
   from: isoTimestamp.nullable(),
@@ -70,8 +72,6 @@ export const overviewQuery = z.strictObject({
     .meta({ description: 'How many weeks of flow, this one included' }),
 });
 
-/** The stages a case can be in while open (DONE is closed). */
-export const OPEN_STAGES = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL', 'CREDIT_MEMO'] as const satisfies readonly (typeof STAGES)[number][];
 
 export const overviewResponse = z.object({
   openCases: z.array(

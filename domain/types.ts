@@ -31,6 +31,11 @@ export type FindingCode = (typeof FINDING_CODES)[number];
 
 export const STAGES = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL', 'CREDIT_MEMO', 'DONE'] as const;
 export type Stage = (typeof STAGES)[number];
+/** The stages a case can be in while open (DONE is closed). */
+export const OPEN_STAGES = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL', 'CREDIT_MEMO'] as const satisfies readonly Stage[];
+
+/** The ages of open cases the reports count them by, in days since opening. */
+export const AGING_BUCKETS = ['0-7', '8-30', '31-60', '61-90', '>90'] as const;
 
 export const STATUSES = ['OPEN', 'CLOSED', 'CANCELLED'] as const;
 export type CaseStatus = (typeof STATUSES)[number];

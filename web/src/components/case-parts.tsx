@@ -1,6 +1,6 @@
 import { FINDING_LABELS, STAGE_LABELS, dueText, formatDateTime, label, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
-import type { CaseEvent, CaseTask } from '../lib/types';
+import type { CaseEvent, CaseTask } from '../../../contract';
 import { StatusBadge, TeamName } from './common';
 
 export function TasksTable({ tasks, currency = 'USD' }: { tasks: CaseTask[]; currency?: string }) {
@@ -115,11 +115,6 @@ function eventSummary(e: CaseEvent, currency: string): string | null {
   }
 }
 
-function actorName(e: CaseEvent): string {
-  if (typeof e.actor === 'object' && e.actor) return e.actor.name;
-  return e.actorName ?? e.actor;
-}
-
 /** The case's trail, oldest first: who did what, when. Read only, like the trail itself. */
 export function Timeline({ events, currency = 'USD' }: { events: CaseEvent[]; currency?: string }) {
   if (!events.length) return <p>No events yet.</p>;
@@ -136,7 +131,7 @@ export function Timeline({ events, currency = 'USD' }: { events: CaseEvent[]; cu
                 {summary ? <span>: {summary}</span> : null}
               </p>
               <p className="muted">
-                <time dateTime={e.at}>{formatDateTime(e.at)}</time> · {actorName(e)}
+                <time dateTime={e.at}>{formatDateTime(e.at)}</time> · {e.actorName}
               </p>
             </div>
           </li>

@@ -2,8 +2,8 @@ import { createContext, useContext, useId, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
 import { STAGE_LABELS, label, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
-import type { Me } from '../lib/types';
-import { STAGES } from '../lib/types';
+import type { User as Me } from '../../../contract';
+import { STAGES } from '../../../domain/types';
 
 // ---------------------------------------------------------------- the signed-in user
 
@@ -71,6 +71,16 @@ export function Notice({ kind, children }: { kind: 'info' | 'success' | 'warning
     <div className={`notice notice-${kind}`} role={kind === 'success' ? 'status' : undefined}>
       {children}
     </div>
+  );
+}
+
+/** What the user's last command did, or nothing. */
+export function DoneNotice({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <Notice kind="success">
+      <p>{message}</p>
+    </Notice>
   );
 }
 

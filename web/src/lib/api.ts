@@ -1,27 +1,37 @@
 // The one way the UI talks to the server: JSON over fetch, the bearer token from the session, and every non-2xx
 // answer turned into an ApiError that carries the contract's {code, message, details}.
-import { getToken } from './session';
+import type { z } from 'zod';
 import type {
-  ApiErrorDetail,
-  CaseEvidencePage,
-  CycleTimeReport,
-  Decision,
-  DisputeDetail,
-  DisputeSummary,
-  Evidence,
-  GroupBy,
+  ApiError as ErrorAnswer,
   CaseComment,
+  CaseEvidencePage,
+  CommandAnswer,
+  CycleTimeReport,
+  DisputeDetail,
+  DisputeListItem,
+  EvidencePage,
   InvoiceAnswer,
   InvoiceSummary,
-  Me,
   Overview,
   Page,
-  ReasonCode,
-  ResolutionType,
   TaskItem,
-  TaskOutcome,
+  User,
   WebConfig,
-} from './types';
+  cancelRequest,
+  commentRequest,
+  completeTaskRequest,
+  cycleTimeQuery,
+  decisionRequest,
+  importResponse,
+  openDisputeRequest,
+  openDisputeResponse,
+  resolutionRequest,
+  taskCommandResponse,
+  teamListResponse,
+  userCreatedResponse,
+  userRequest,
+} from '../../../contract';
+import { getToken } from './session';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -29,7 +39,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details: ApiErrorDetail[] = [],
+    readonly details: ErrorAnswer['error']['details'] = [],
   ) {
     super(message);
   }
@@ -99,7 +109,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     }
   }
   if (!response.ok) {
-    const error = (payload as { error?: { code?: string; message?: string; details?: ApiErrorDetail[] } } | undefined)?.error;
+    const error = (payload as Partial<ErrorAnswer> | undefined)?.error;
     const apiError = new ApiError(
       response.status,
       error?.code ?? `HTTP_${response.status}`,
@@ -119,9 +129,14 @@ export function newIdempotencyKey(): string {
 
 // ---------------------------------------------------------------- endpoints
 
+// Bodies as the contract reads them (z.input: what may be sent), answers as it writes them (z.infer).
+type Body<T extends z.ZodType> = z.input<T>;
+type Answer<T extends z.ZodType> = z.infer<T>;
+
 export const api = {
-  me: (token?: string) => request<Me>('/api/me', { token }),
+  me: (token?: string) => request<User>('/api/me', { token }),
   config: (signal?: AbortSignal) => request<WebConfig>('/api/config', { signal }),
+  teams: (signal?: AbortSignal) => request<Answer<typeof teamListResponse>>('/api/teams', { signal }),
 
   invoices: (query: { number?: string; customer?: string; limit: number; cursor?: string }, signal?: AbortSignal) =>
     request<Page<InvoiceSummary>>('/api/invoices', { query, signal }),
@@ -129,46 +144,39 @@ export const api = {
     request<InvoiceAnswer>(`/api/invoices/${encodeURIComponent(number)}`, { signal }),
   /** The invoice's records before a case exists, read as the case's evidence will be; a page of its lines at a time. */
   invoiceEvidence: (number: string, cursor?: string, signal?: AbortSignal) =>
-    request<Evidence>(`/api/invoices/${encodeURIComponent(number)}/evidence`, { query: { cursor }, signal }),
+    request<EvidencePage>(`/api/invoices/${encodeURIComponent(number)}/evidence`, { query: { cursor }, signal }),
 
-  openDispute: (
-    body: { invoiceNumber: string; disputedAmount: string; reasonCode: ReasonCode; description?: string },
-    idempotencyKey: string,
-  ) => request<{ id: string; caseNumber: string; status: string; workflowId: string }>('/api/disputes', { body, idempotencyKey }),
+  openDispute: (body: Body<typeof openDisputeRequest>, idempotencyKey: string) =>
+    request<Answer<typeof openDisputeResponse>>('/api/disputes', { body, idempotencyKey }),
 
-  disputes: (query: Query, signal?: AbortSignal) => request<Page<DisputeSummary>>('/api/disputes', { query, signal }),
+  disputes: (query: Query, signal?: AbortSignal) => request<Page<DisputeListItem>>('/api/disputes', { query, signal }),
   dispute: (id: string, signal?: AbortSignal) => request<DisputeDetail>(`/api/disputes/${encodeURIComponent(id)}`, { signal }),
   /** The case's evidence after its first page (which the case carries), with the findings of those lines. */
   caseEvidence: (id: string, cursor: string, signal?: AbortSignal) =>
     request<CaseEvidencePage>(`/api/disputes/${encodeURIComponent(id)}/evidence`, { query: { cursor }, signal }),
 
   tasks: (query: Query, signal?: AbortSignal) => request<Page<TaskItem>>('/api/tasks', { query, signal }),
-  completeTask: (id: string, body: { outcome: TaskOutcome; note: string; amount?: string }, idempotencyKey: string) =>
-    request<unknown>(`/api/tasks/${encodeURIComponent(id)}/complete`, { body, idempotencyKey }),
+  completeTask: (id: string, body: Body<typeof completeTaskRequest>, idempotencyKey: string) =>
+    request<Answer<typeof taskCommandResponse>>(`/api/tasks/${encodeURIComponent(id)}/complete`, { body, idempotencyKey }),
 
-  propose: (
-    id: string,
-    body: { type: ResolutionType; amount?: string; rootCause: string; note?: string },
-    idempotencyKey: string,
-  ) => request<unknown>(`/api/disputes/${encodeURIComponent(id)}/resolution`, { body, idempotencyKey }),
-  decide: (id: string, body: { decision: Decision; comment?: string }, idempotencyKey: string) =>
-    request<unknown>(`/api/disputes/${encodeURIComponent(id)}/decision`, { body, idempotencyKey }),
-  cancel: (id: string, body: { reason: string }, idempotencyKey: string) =>
-    request<unknown>(`/api/disputes/${encodeURIComponent(id)}/cancel`, { body, idempotencyKey }),
+  propose: (id: string, body: Body<typeof resolutionRequest>, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/resolution`, { body, idempotencyKey }),
+  decide: (id: string, body: Body<typeof decisionRequest>, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/decision`, { body, idempotencyKey }),
+  cancel: (id: string, body: Body<typeof cancelRequest>, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/cancel`, { body, idempotencyKey }),
 
   comments: (id: string, query: Query, signal?: AbortSignal) =>
     request<Page<CaseComment>>(`/api/disputes/${encodeURIComponent(id)}/comments`, { query, signal }),
-  addComment: (id: string, body: { body: string }, idempotencyKey: string) =>
+  addComment: (id: string, body: Body<typeof commentRequest>, idempotencyKey: string) =>
     request<CaseComment>(`/api/disputes/${encodeURIComponent(id)}/comments`, { body, idempotencyKey }),
   retryEvidence: (id: string, idempotencyKey: string) =>
-    request<unknown>(`/api/disputes/${encodeURIComponent(id)}/retry-evidence`, { body: {}, idempotencyKey }),
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/retry-evidence`, { body: {}, idempotencyKey }),
 
-  cycleTime: (query: { from?: string; to?: string; groupBy: GroupBy }, signal?: AbortSignal) =>
+  cycleTime: (query: Body<typeof cycleTimeQuery>, signal?: AbortSignal) =>
     request<CycleTimeReport>('/api/reports/cycle-time', { query, signal }),
   overview: (weeks: number, signal?: AbortSignal) => request<Overview>('/api/reports/overview', { query: { weeks }, signal }),
 
-  createUser: (body: { name: string; role: string; team?: string | null; approvalLimit?: string | null }) =>
-    request<Me & { token: string }>('/api/users', { body }),
-  importRecords: (body: unknown) =>
-    request<{ imported: Record<string, number> }>('/api/records/import', { body }),
+  createUser: (body: Body<typeof userRequest>) => request<Answer<typeof userCreatedResponse>>('/api/users', { body }),
+  importRecords: (body: unknown) => request<Answer<typeof importResponse>>('/api/records/import', { body }),
 };

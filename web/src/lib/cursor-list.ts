@@ -2,7 +2,7 @@
 // one query key, the next on demand, all of them asked again when polled or when a command made them stale.
 import { useInfiniteQuery, type QueryKey } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import type { Page } from './types';
+import type { Page } from '../../../contract';
 
 export interface CursorList<T> {
   /** Every page shown so far, in order. */

@@ -1,6 +1,6 @@
 // The evidence comes a page of the invoice's lines at a time, each page with the records of its lines' SKUs: pages
 // shown one after the other are merged into one evidence, as if it had come whole.
-import type { Evidence } from './types';
+import type { EvidencePage as Evidence } from '../../../contract';
 
 function union<T>(before: T[], after: T[], key: (item: T) => string | number): T[] {
   const seen = new Set(before.map(key));

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { mergeEvidence } from './evidence';
-import type { Evidence, Finding } from './types';
+import type { EvidencePage as Evidence, Finding } from '../../../contract';
 
 export function useDocumentTitle(title: string): void {
   useEffect(() => {

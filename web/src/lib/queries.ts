@@ -18,3 +18,8 @@ export function useCase(id: string, { poll = false }: { poll?: boolean } = {}) {
 export function useConfig() {
   return useQuery({ queryKey: ['config'], queryFn: ({ signal }) => api.config(signal), staleTime: Infinity });
 }
+
+/** The configured teams (GET /api/teams): they change with the deployment, not while the page is open. */
+export function useTeams() {
+  return useQuery({ queryKey: ['teams'], queryFn: ({ signal }) => api.teams(signal), staleTime: Infinity });
+}

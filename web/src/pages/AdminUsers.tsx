@@ -2,17 +2,22 @@
 // shown once.
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Notice, Section, fieldError } from '../components/common';
+import { TeamOptions } from '../components/team-options';
 import { ApiError, api } from '../lib/api';
 import { ROLE_LABELS, teamLabel } from '../lib/format';
 import { useDocumentTitle } from '../lib/hooks';
+import { useTeams } from '../lib/queries';
 import { showMoney, moneyInput } from '../lib/money';
-import { DEFAULT_TEAMS, ROLES, type Me, type Role } from '../lib/types';
+import type { Role, User as Me } from '../../../contract';
+import { ROLES } from '../../../domain/types';
 
 export function AdminUsersPage() {
   useDocumentTitle('Users');
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('specialist');
-  const [team, setTeam] = useState<string>(DEFAULT_TEAMS[0]);
+  const teams = useTeams();
+  const [chosenTeam, setTeam] = useState('');
+  const team = chosenTeam || (teams.data?.items[0]?.id ?? '');
   const [limit, setLimit] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -30,12 +35,13 @@ export function AdminUsersPage() {
     setBusy(true);
     setError(undefined);
     try {
-      const user = await api.createUser({
-        name: name.trim(),
-        role,
-        team: role === 'ops' ? team : undefined,
-        approvalLimit: role === 'manager' ? (limit.trim() || null) : undefined,
-      });
+      const user = await api.createUser(
+        role === 'ops'
+          ? { name: name.trim(), role, team }
+          : role === 'manager'
+            ? { name: name.trim(), role, approvalLimit: limit.trim() || null }
+            : { name: name.trim(), role },
+      );
       setCreated((current) => [user, ...current]);
       setName('');
       setLimit('');
@@ -70,11 +76,7 @@ export function AdminUsersPage() {
             <Field label="Team" error={fieldError(error, 'team')}>
               {(props) => (
                 <select {...props} name="team" value={team} onChange={(e) => setTeam(e.target.value)}>
-                  {DEFAULT_TEAMS.map((t) => (
-                    <option key={t} value={t}>
-                      {teamLabel(t)}
-                    </option>
-                  ))}
+                  <TeamOptions />
                 </select>
               )}
             </Field>

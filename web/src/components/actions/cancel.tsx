@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
-import type { DisputeDetail } from '../../lib/types';
+import type { DisputeDetail } from '../../../../contract';
 import { ErrorMessage, Field, fieldError } from '../common';
 
 export function CancelForm({ dispute, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {

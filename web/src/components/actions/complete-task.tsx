@@ -5,7 +5,7 @@ import { useCommand } from '../../lib/commands';
 import { teamLabel } from '../../lib/format';
 import { formatMoney } from '../../../../domain/money';
 import { showMoney, totalOf, moneyInput } from '../../lib/money';
-import type { CaseTask, Finding } from '../../lib/types';
+import type { CaseTask, Finding } from '../../../../contract';
 import { ErrorMessage, Field, fieldError } from '../common';
 
 export function CompleteTaskForm({

@@ -4,7 +4,7 @@ import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { parseMoney } from '../../../../domain/money';
 import { showMoney } from '../../lib/money';
-import type { DisputeDetail, Me, Resolution } from '../../lib/types';
+import type { DisputeDetail, Resolution, User as Me } from '../../../../contract';
 import { ErrorMessage, Field, Notice, fieldError } from '../common';
 
 /** Why this manager cannot decide on this proposal, or null. Mirrors the server's rule (domain/approval.ts). */
@@ -18,7 +18,10 @@ export function approvalBlock(me: Me, resolution: Resolution | null | undefined,
   return null;
 }
 
-export function DecisionForm({ dispute, me, onDone }: { dispute: DisputeDetail; me: Me; onDone(message: string): void }) {
+/** What a decision needs of its case: a list item with its proposal will do, as the case does. */
+type Decidable = Pick<DisputeDetail, 'id' | 'caseNumber' | 'currency' | 'resolution'>;
+
+export function DecisionForm({ dispute, me, onDone }: { dispute: Decidable; me: Me; onDone(message: string): void }) {
   const [comment, setComment] = useState('');
   const { error, busy, run } = useCommand();
   const blocked = approvalBlock(me, dispute.resolution, dispute.currency);

@@ -6,7 +6,7 @@ import { useCommand } from '../../lib/commands';
 import { ROOT_CAUSES } from '../../lib/format';
 import { parseMoney } from '../../../../domain/money';
 import { showMoney, moneyInput } from '../../lib/money';
-import type { DisputeDetail } from '../../lib/types';
+import type { DisputeDetail } from '../../../../contract';
 import { ErrorMessage, Field, fieldError } from '../common';
 
 export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
@@ -32,8 +32,9 @@ export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDon
       setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the proposal.', local));
       return;
     }
+    const text = { rootCause: cause, note: note.trim() || undefined };
     run(
-      (key) => api.propose(dispute.id, { type, amount: type === 'CREDIT' ? amount.trim() : undefined, rootCause: cause, note: note.trim() || undefined }, key),
+      (key) => api.propose(dispute.id, type === 'CREDIT' ? { type, amount: amount.trim(), ...text } : { type, ...text }, key),
       () => onDone(type === 'CREDIT' ? `Credit of ${showMoney(amount, dispute.currency)} proposed: it now waits for a manager's approval.` : 'No credit: the case is closed.'),
     );
   }

@@ -2,7 +2,7 @@
 // quantity the work orders completed, with the differences marked in words as well as colour.
 import { lineAmount, minBig, parseMoney, parseQuantity } from '../../../../domain/money';
 import { showMoney, showQuantity, totalOf } from '../../lib/money';
-import type { Evidence, Finding, InvoiceLine } from '../../lib/types';
+import type { EvidencePage as Evidence, Finding, InvoiceLine } from '../../../../contract';
 
 interface LineComparison {
   line: InvoiceLine;

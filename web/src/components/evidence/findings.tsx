@@ -2,7 +2,7 @@
 import { Fragment } from 'react';
 import { FINDING_LABELS, label } from '../../lib/format';
 import { totalOf } from '../../lib/money';
-import type { Finding } from '../../lib/types';
+import type { Finding } from '../../../../contract';
 import { Money, TeamName } from '../common';
 
 export function FindingsTable({ findings, currency = 'USD', showTeam = true }: { findings: Finding[]; currency?: string; showTeam?: boolean }) {

@@ -2,7 +2,7 @@
 // invoices on the PO.
 import { formatDate } from '../../lib/format';
 import { showMoney, showQuantity } from '../../lib/money';
-import type { Evidence } from '../../lib/types';
+import type { EvidencePage as Evidence } from '../../../../contract';
 
 /** The records the comparison came from: PO, contract, work orders, other invoices on the PO. */
 export function EvidenceRecords({ evidence, currency = 'USD' }: { evidence: Evidence; currency?: string }) {

@@ -6,7 +6,7 @@ import { CompleteTaskForm } from '../../components/actions/complete-task';
 import { DecisionForm } from '../../components/actions/decide';
 import { ProposeForm } from '../../components/actions/propose';
 import { Section, useMe } from '../../components/common';
-import type { DisputeDetail } from '../../lib/types';
+import type { DisputeDetail } from '../../../../contract';
 
 export function CaseActions({ dispute: d, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
   const me = useMe();

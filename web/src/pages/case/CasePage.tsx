@@ -2,14 +2,14 @@
 // proposed and decided, the credit memo, and the trail. Only the actions its stage allows are offered.
 import { useState } from 'react';
 import { TasksTable, Timeline } from '../../components/case-parts';
-import { ErrorMessage, Loading, Notice, Section, StageStepper, StatusBadge, useMe } from '../../components/common';
+import { DoneNotice, ErrorMessage, Loading, Notice, Section, StageStepper, StatusBadge, useMe } from '../../components/common';
 import { Comments } from '../../components/comments';
 import { ApiError, api } from '../../lib/api';
 import { REASON_LABELS, label } from '../../lib/format';
 import { useDocumentTitle, useEvidencePages } from '../../lib/hooks';
 import { useCase, useConfig } from '../../lib/queries';
 import { href, useLocation } from '../../lib/router';
-import type { WebConfig } from '../../lib/types';
+import type { WebConfig } from '../../../../contract';
 import { CaseActions } from './CaseActions';
 import { CaseEvidence, CaseFindings } from './CaseRecords';
 import { CaseSummary } from './CaseSummary';
@@ -61,11 +61,7 @@ export function CasePage({ id }: { id: string }) {
         {dispute.error ? <ErrorMessage error={dispute.error} title="Could not refresh" /> : null}
       </div>
       <StageStepper stage={d.stage} status={d.status} />
-      {message ? (
-        <Notice kind="success">
-          <p>{message}</p>
-        </Notice>
-      ) : null}
+      <DoneNotice message={message} />
       {d.parkedError && open ? (
         <Notice kind="warning">
           <p>This case takes no command but cancel: {d.parkedError}</p>

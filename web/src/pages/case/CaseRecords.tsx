@@ -6,7 +6,7 @@ import { EvidenceMissing, PagedEvidence } from '../../components/evidence/paged'
 import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import type { EvidencePages } from '../../lib/hooks';
-import type { DisputeDetail } from '../../lib/types';
+import type { DisputeDetail } from '../../../../contract';
 
 /** The case's evidence, a page of lines at a time; while it is collected, a spinner; when it failed, why. */
 export function CaseEvidence({ dispute: d, pages, onDone }: { dispute: DisputeDetail; pages: EvidencePages; onDone(message: string): void }) {

@@ -3,7 +3,7 @@
 import { type ReactNode } from 'react';
 import { DefinitionList, Money, Section } from '../../components/common';
 import { ageOf, formatDateTime } from '../../lib/format';
-import type { DisputeDetail } from '../../lib/types';
+import type { DisputeDetail } from '../../../../contract';
 
 export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
   const currency = d.currency ?? 'USD';

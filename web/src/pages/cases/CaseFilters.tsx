@@ -2,9 +2,10 @@
 // bookmarked: read from it, offered as a form, and turned into the list's query.
 import type { FormEvent } from 'react';
 import { Field } from '../../components/common';
-import { REASON_LABELS, STAGE_LABELS, teamLabel } from '../../lib/format';
+import { TeamOptions } from '../../components/team-options';
+import { REASON_LABELS, STAGE_LABELS } from '../../lib/format';
 import { href, navigate, useLocation } from '../../lib/router';
-import { DEFAULT_TEAMS, REASON_CODES, STAGES, STATUSES } from '../../lib/types';
+import { REASON_CODES, STAGES, STATUSES } from '../../../../domain/types';
 
 const FILTERS = ['status', 'stage', 'team', 'customerId', 'reasonCode', 'order'] as const;
 export type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
@@ -64,11 +65,7 @@ export function CaseFilters({ filters }: { filters: Filters }) {
         {(props) => (
           <select {...props} name="team" defaultValue={filters.team ?? ''}>
             <option value="">Any team</option>
-            {DEFAULT_TEAMS.map((t) => (
-              <option key={t} value={t}>
-                {teamLabel(t)}
-              </option>
-            ))}
+            <TeamOptions />
           </select>
         )}
       </Field>

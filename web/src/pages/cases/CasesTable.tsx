@@ -2,7 +2,7 @@
 import { Money, StageBadge, StatusBadge } from '../../components/common';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
 import { href } from '../../lib/router';
-import type { DisputeSummary } from '../../lib/types';
+import type { DisputeSummary } from '../../../../contract';
 
 export function CasesTable({ items }: { items: DisputeSummary[] }) {
   return (

@@ -3,7 +3,7 @@
 import { useMemo } from 'react';
 import { ChartCard, PALETTE, type Series } from '../../components/chart';
 import { STAGE_LABELS, durationUnit } from '../../lib/format';
-import { type CycleTimeReport } from '../../lib/types';
+import type { CycleTimeReport } from '../../../../contract';
 
 export function AgingChart({ report }: { report: CycleTimeReport }) {
   const { labels, series } = useMemo(

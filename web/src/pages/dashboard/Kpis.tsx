@@ -1,7 +1,7 @@
 // The key figures at the top of the dashboard, one tile each.
 import { formatHours } from '../../lib/format';
 import { showMoney, totalOf } from '../../lib/money';
-import { type CycleTimeReport, type Overview } from '../../lib/types';
+import type { CycleTimeReport, Overview } from '../../../../contract';
 
 export function Kpis({ report, overview }: { report: CycleTimeReport; overview?: Overview }) {
   const openAmount = totalOf(report.aging.map((a) => a.amount));

@@ -2,7 +2,8 @@
 import { useMemo } from 'react';
 import { ChartCard, PALETTE, type Series } from '../../components/chart';
 import { STAGE_LABELS, teamLabel } from '../../lib/format';
-import { AGING_BUCKETS, STAGES, type Overview } from '../../lib/types';
+import type { Overview } from '../../../../contract';
+import { AGING_BUCKETS, STAGES } from '../../../../domain/types';
 
 /** How many weeks the flow chart shows. */
 export const WEEKS = 12;

@@ -1,13 +1,14 @@
 // A team's worklist: its open tasks, overdue first (the server sorts by due time), each with the findings it asks
 // about and the evidence behind them, completed in one step.
 import { useState } from 'react';
-import { ErrorMessage, Field, Loading, Notice, useMe } from '../../components/common';
+import { DoneNotice, ErrorMessage, Field, Loading, useMe } from '../../components/common';
+import { TeamOptions } from '../../components/team-options';
 import { api } from '../../lib/api';
 import { teamLabel } from '../../lib/format';
 import { useCursorList } from '../../lib/cursor-list';
 import { useDocumentTitle } from '../../lib/hooks';
 import { href, navigate, useLocation } from '../../lib/router';
-import { DEFAULT_TEAMS, TASK_STATUSES } from '../../lib/types';
+import { TASK_STATUSES } from '../../../../domain/types';
 import { TaskDetail } from './TaskDetail';
 import { TaskList, isOverdue } from './TaskList';
 
@@ -63,22 +64,14 @@ export function InboxPage() {
             {(props) => (
               <select {...props} value={team} onChange={(e) => navigate('/inbox', { ...query({}), team: e.target.value || undefined })}>
                 <option value="">All teams</option>
-                {DEFAULT_TEAMS.map((t) => (
-                  <option key={t} value={t}>
-                    {teamLabel(t)}
-                  </option>
-                ))}
+                <TeamOptions />
               </select>
             )}
           </Field>
         ) : null}
       </form>
       <ErrorMessage error={error} />
-      {message ? (
-        <Notice kind="success">
-          <p>{message}</p>
-        </Notice>
-      ) : null}
+      <DoneNotice message={message} />
       <div className="inbox-layout">
         <div className="inbox-list">
           {list.pending ? <Loading what="tasks" /> : null}

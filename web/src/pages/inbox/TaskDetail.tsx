@@ -9,7 +9,7 @@ import { dueText, formatDateTime } from '../../lib/format';
 import { useEvidencePages } from '../../lib/hooks';
 import { useCase } from '../../lib/queries';
 import { href } from '../../lib/router';
-import { type TaskItem } from '../../lib/types';
+import type { TaskItem } from '../../../../contract';
 import { isOverdue } from './TaskList';
 
 export function TaskDetail({ task, canComplete, onDone }: { task: TaskItem; canComplete: boolean; onDone(message: string): void }) {

@@ -2,7 +2,7 @@
 import { Money, StatusBadge, TeamName } from '../../components/common';
 import { dueText } from '../../lib/format';
 import { totalOf } from '../../lib/money';
-import { type TaskItem } from '../../lib/types';
+import type { TaskItem } from '../../../../contract';
 
 export function isOverdue(t: TaskItem): boolean {
   return t.status === 'OPEN' && t.overdue;

@@ -7,7 +7,8 @@ import { REASON_LABELS } from '../../lib/format';
 import { parseMoney } from '../../../../domain/money';
 import { showMoney, moneyInput } from '../../lib/money';
 import { navigate } from '../../lib/router';
-import { REASON_CODES, type InvoiceAnswer, type ReasonCode } from '../../lib/types';
+import type { InvoiceAnswer, ReasonCode } from '../../../../contract';
+import { REASON_CODES } from '../../../../domain/types';
 
 export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
   const [amount, setAmount] = useState('');

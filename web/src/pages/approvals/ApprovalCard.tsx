@@ -1,0 +1,74 @@
+// One proposal waiting for a manager: what is proposed against what was disputed and recommended, who proposed it,
+// the decision form, and (read only when opened) the findings, evidence and tasks behind it.
+import { useState } from 'react';
+import { DecisionForm } from '../../components/actions/decide';
+import { DefinitionList, ErrorMessage, Loading, Money, useMe } from '../../components/common';
+import { FindingsTable } from '../../components/evidence/findings';
+import { PagedEvidence } from '../../components/evidence/paged';
+import { api } from '../../lib/api';
+import { REASON_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
+import { useEvidencePages } from '../../lib/hooks';
+import { useCase } from '../../lib/queries';
+import { href } from '../../lib/router';
+import type { DisputeDetail, DisputeListItem } from '../../../../contract';
+
+export function ApprovalCard({ item: c, onDone }: { item: DisputeListItem; onDone(message: string): void }) {
+  const me = useMe();
+  const [opened, setOpened] = useState(false);
+  const proposal = c.proposal;
+  return (
+    <li className="card approval-card" data-testid="approval-card" data-case={c.caseNumber}>
+      <div className="card-header">
+        <h2>
+          <a href={href(`/cases/${c.caseNumber}`)}>Case {c.caseNumber}</a>
+        </h2>
+        <span className="muted">
+          waiting {ageOf(c.stageEnteredAt)} · {label(REASON_LABELS, c.reasonCode)} · customer {c.customerId} · invoice {c.invoiceNumber}
+        </span>
+      </div>
+      <div className="approval-body">
+        <div>
+          <DefinitionList
+            items={[
+              ['Proposed credit', <Money key="a" amount={proposal?.amount} currency={c.currency} strong />],
+              ['Recommended', <Money key="r" amount={c.recommendedCredit} currency={c.currency} />],
+              ['Disputed', <Money key="d" amount={c.disputedAmount} currency={c.currency} />],
+              ['Root cause', proposal?.rootCause ?? '—'],
+              ['Proposed by', proposal ? `${proposal.proposedBy.name}, ${formatDateTime(proposal.proposedAt)}` : '—'],
+            ]}
+          />
+          {proposal?.note ? <p className="description">“{proposal.note}”</p> : null}
+          <details onToggle={(e) => setOpened(opened || e.currentTarget.open)}>
+            <summary>Findings and evidence</summary>
+            {opened ? <ApprovalEvidence caseId={c.id} /> : null}
+          </details>
+        </div>
+        <DecisionForm dispute={{ ...c, resolution: proposal }} me={me} onDone={onDone} />
+      </div>
+    </li>
+  );
+}
+
+/** The case behind a proposal, read when asked for: its findings, its evidence (more lines on demand), its tasks. */
+function ApprovalEvidence({ caseId }: { caseId: string }) {
+  const dispute = useCase(caseId);
+  if (dispute.error) return <ErrorMessage error={dispute.error} />;
+  if (!dispute.data) return <Loading what="the findings and evidence" />;
+  return <CaseBehind dispute={dispute.data} />;
+}
+
+function CaseBehind({ dispute: d }: { dispute: DisputeDetail }) {
+  const pages = useEvidencePages(d.evidence, d.findings, (cursor) => api.caseEvidence(d.id, cursor));
+  return (
+    <>
+      <FindingsTable findings={pages.findings} currency={d.currency} />
+      <PagedEvidence pages={pages} currency={d.currency} />
+      <p>
+        Tasks:{' '}
+        {d.tasks.length
+          ? d.tasks.map((t) => `${t.title}: ${t.outcome === 'CONFIRMED' ? 'confirmed' : t.outcome === 'NOT_CONFIRMED' ? 'not confirmed' : t.status.toLowerCase()}${t.note ? ` (“${t.note}”)` : ''}`).join('; ')
+          : 'none'}
+      </p>
+    </>
+  );
+}
