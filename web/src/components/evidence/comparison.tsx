@@ -4,6 +4,8 @@ import { lineAmount, minBig, parseMoney, parseQuantity } from '../../../../domai
 import { showMoney, showQuantity, totalOf } from '../../lib/money';
 import type { EvidencePage as Evidence, Finding, InvoiceLine } from '../../../../contract';
 
+const NUMERIC_COLUMNS = ['Invoiced qty', 'PO qty', 'Completed qty', 'Invoiced price', 'PO price', 'Contract price', 'Line amount'];
+
 interface LineComparison {
   line: InvoiceLine;
   /** Quantities in thousandths. */
@@ -81,27 +83,11 @@ export function EvidenceComparison({
           <tr>
             <th scope="col">Line</th>
             <th scope="col">SKU</th>
-            <th scope="col" className="num">
-              Invoiced qty
-            </th>
-            <th scope="col" className="num">
-              PO qty
-            </th>
-            <th scope="col" className="num">
-              Completed qty
-            </th>
-            <th scope="col" className="num">
-              Invoiced price
-            </th>
-            <th scope="col" className="num">
-              PO price
-            </th>
-            <th scope="col" className="num">
-              Contract price
-            </th>
-            <th scope="col" className="num">
-              Line amount
-            </th>
+            {NUMERIC_COLUMNS.map((label) => (
+              <th key={label} scope="col" className="num">
+                {label}
+              </th>
+            ))}
             {findings.length ? (
               <th scope="col" className="num">
                 Overbilled
