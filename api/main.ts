@@ -8,7 +8,7 @@ import { connectWithRetry } from '../infra/connect-with-retry';
 import { createLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
 import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
-import { createApp } from './app';
+import { createApp, setServerTimeouts } from './app';
 import { ensureBootstrapAdmin } from './auth';
 import { listenForMetrics } from './metrics-endpoint';
 import { AppMetrics } from './observability';
@@ -55,9 +55,7 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
-  // Slow clients must not hold sockets forever; keep-alive a little longer than common load balancers.
-  server.requestTimeout = 60_000;
-  server.keepAliveTimeout = 65_000;
+  setServerTimeouts(server);
   const address = server.address();
   log.info({ port: typeof address === 'object' && address ? address.port : config.PORT }, 'api listening');
   const metricsServer = config.METRICS_ADDRESS ? await listenForMetrics(config.METRICS_ADDRESS, metrics) : undefined;

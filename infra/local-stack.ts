@@ -24,10 +24,7 @@ export interface LocalStackOptions {
   postgres: PostgresChoice | Promise<PostgresChoice>;
   temporal: TemporalChoice;
   log: Logger;
-  /**
-   * Takes each server started here as soon as it is up (before the other may be): the caller then stops it, also
-   * when the other fails to start (its own stop order, its own watch for a server dying).
-   */
+  /** Each server started here, as soon as it is up (before the other may be): for the caller's stop order. */
   onStarted?: (started: { postgres: EmbeddedPostgres } | { temporal: DevServer }) => void;
   /**
    * A server started here exited though nobody asked it to stop (not the stack itself, after the other server
@@ -79,7 +76,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   const [pg, tmprl] = await Promise.allSettled([postgres(), temporal()]);
   if (pg.status === 'rejected' || tmprl.status === 'rejected') {
-    if (!onStarted) await stack.stop();
+    await stack.stop();
     throw pg.status === 'rejected' ? pg.reason : (tmprl as PromiseRejectedResult).reason;
   }
   return stack;

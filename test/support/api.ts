@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { createApp, type AppOptions } from '../../api/app';
+import { createApp, setServerTimeouts, type AppOptions } from '../../api/app';
 import { errorResponse } from '../../contract';
 import { createLogger } from '../../infra/logger';
 import { createDisputeWorker } from '../../worker/create-worker';
@@ -85,9 +85,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiHarnes
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  // As api/main.ts: longer than fetch's own keep-alive, so the server never closes a socket the client is about to
-  // reuse (an ECONNRESET on a loaded machine).
-  server.keepAliveTimeout = 65_000;
+  setServerTimeouts(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const request = async (method: string, path: string, opts: RequestOptions = {}) => {
