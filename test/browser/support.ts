@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startApi, type ApiHarness } from '../support/api';
 import { webBuild } from '../support/web-build';
 import type { TestUser } from '../../testkit/fixtures';
@@ -145,4 +145,18 @@ export async function lowContrastText(page: Page): Promise<string[]> {
     }
     return bad;
   })()`);
+}
+
+/**
+ * Waits until the locator's count passes the test, counting from here rather than in the page: the UI's
+ * Content-Security-Policy forbids eval, and page.waitForFunction evaluates its predicate as a string in the page.
+ */
+export async function waitForCount(locator: Locator, accept: (count: number) => boolean, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await locator.count();
+    if (accept(count)) return count;
+    if (Date.now() > deadline) throw new Error(`${String(locator)}: ${count} elements, not what the test waits for`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

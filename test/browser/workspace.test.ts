@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { eventually } from '../support/api';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
-import { lowContrastText, screenshot, startBrowserStack, TEMPORAL_UI, type BrowserStack } from './support';
+import { lowContrastText, screenshot, startBrowserStack, TEMPORAL_UI, waitForCount, type BrowserStack } from './support';
 
 jest.setTimeout(180_000);
 
@@ -387,7 +387,7 @@ describe('lists and the dashboard', () => {
     await screenshot(page, '11-cases-list');
     await page.getByLabel('Stage').selectOption('APPROVAL');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await page.waitForFunction('document.querySelectorAll("[data-testid=cases-table] tbody tr").length === 1');
+    await waitForCount(page.getByTestId('cases-table').locator('tbody tr'), (n) => n === 1);
     expect(await page.getByTestId('cases-table').textContent()).toContain(seeded.approval);
   });
 
@@ -402,7 +402,7 @@ describe('lists and the dashboard', () => {
     expect(late.rowCount).toBe(1);
     const page = await stack.signedIn(salesOps);
     const items = page.getByTestId('task-item');
-    await page.waitForFunction('document.querySelectorAll("[data-testid=task-item]").length === 2');
+    await waitForCount(items, (n) => n === 2);
     expect(await items.first().textContent()).toContain(seeded.late);
     expect(await items.first().textContent()).toMatch(/Overdue: 2 h/);
     expect(await items.nth(1).textContent()).toContain(seeded.quantity);
@@ -414,7 +414,7 @@ describe('lists and the dashboard', () => {
     const page = await stack.signedIn(manager, '/dashboard');
     await page.getByTestId('kpis').waitFor();
     const cards = page.getByTestId('chart-card');
-    await page.waitForFunction('document.querySelectorAll("[data-testid=chart-card]").length >= 8');
+    await waitForCount(cards, (n) => n >= 8);
     expect(await cards.count()).toBeGreaterThanOrEqual(8);
     expect(await page.getByTestId('kpis').textContent()).toMatch(/4\s*Open cases/);
     expect(await page.getByTestId('kpis').textContent()).toMatch(/2\s*Closed/);
