@@ -48,6 +48,8 @@ export interface DecideCommand {
   actor: CommandActor;
   decision: Decision;
   comment: string | null;
+  /** The evidence the manager decided on: another than the case's current one is refused. Absent from older APIs' updates. */
+  evidenceHash?: string | null;
 }
 
 export interface CancelCommand {
@@ -56,6 +58,10 @@ export interface CancelCommand {
 }
 
 export interface RetryEvidenceCommand {
+  actor: CommandActor;
+}
+
+export interface RefreshEvidenceCommand {
   actor: CommandActor;
 }
 
@@ -77,4 +83,6 @@ export const decideUpdate = defineUpdate<CommandResult, [DecideCommand]>('decide
 export const cancelUpdate = defineUpdate<CommandResult, [CancelCommand]>('cancel');
 /** After a malformed source record was fixed, a person asks the parked case to pull its evidence again. */
 export const retryEvidenceUpdate = defineUpdate<CommandResult, [RetryEvidenceCommand]>('retryEvidence');
+/** A person pulls the records again (a source record was fixed): findings, tasks and the evidence hash follow. */
+export const refreshEvidenceUpdate = defineUpdate<CommandResult, [RefreshEvidenceCommand]>('refreshEvidence');
 export const viewQuery = defineQuery<DisputeView>('view');

@@ -84,11 +84,20 @@ export async function insertCase(
   );
 }
 
-/** The projection of EVIDENCE_COLLECTED, written by the evidence activity with its event: the evidence and every finding. */
-export async function storeEvidence(client: PoolClient, caseId: string, evidence: StoredEvidence, analysis: Analysis): Promise<void> {
+/**
+ * The projection of EVIDENCE_COLLECTED (and EVIDENCE_REFRESHED, once the findings it replaces are gone), written by
+ * the evidence activity with its event: the evidence, its hash and every finding.
+ */
+export async function storeEvidence(
+  client: PoolClient,
+  caseId: string,
+  evidence: StoredEvidence,
+  analysis: Analysis,
+  evidenceHash: string,
+): Promise<void> {
   await client.query(
-    `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3 WHERE id = $1`,
-    [caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled)],
+    `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, evidence_hash = $4 WHERE id = $1`,
+    [caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled), evidenceHash],
   );
   // One statement for all of them: a long invoice has thousands.
   await client.query(
@@ -175,6 +184,8 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
     }
     case 'TASK_CANCELLED':
       await client.query(`UPDATE tasks SET status = 'CANCELLED' WHERE id = $1`, [event.data.taskId]);
+      // The last open task gone (a refresh dropped its findings), the others' confirmations count.
+      await refreshRecommendations(client, caseId);
       return;
     case 'RESOLUTION_PROPOSED': {
       const d = event.data;
@@ -189,9 +200,10 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       const d = event.data;
       await client.query(
         `INSERT INTO approvals (id, case_id, resolution_id, decision, comment, amount_minor, approver_limit_minor,
-                                decided_by, decided_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [d.approvalId, caseId, d.resolutionId, d.decision, d.comment, money(d.amount), money(d.approverLimit), actorId, event.at],
+                                decided_by, decided_at, evidence_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [d.approvalId, caseId, d.resolutionId, d.decision, d.comment, money(d.amount), money(d.approverLimit), actorId, event.at,
+          d.evidenceHash ?? null],
       );
       return;
     }
@@ -205,11 +217,13 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       await client.query('UPDATE cases SET parked_error = $2 WHERE id = $1', [caseId, event.data.error]);
       return;
     case 'EVIDENCE_COLLECTED':
+    case 'EVIDENCE_REFRESHED':
     case 'CREDIT_MEMO_ISSUED':
       throw new Error(`${event.type} is written by its own activity, with its side effect`);
     case 'RESOLUTION_ESCALATED':
     case 'APPROVAL_ESCALATED':
     case 'CREDIT_MEMO_REFUSED':
+    case 'EVIDENCE_REFRESH_FAILED':
       return; // on the trail only
   }
 }
