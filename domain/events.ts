@@ -22,6 +22,12 @@ export interface CaseOpenedData {
   description: string | null;
 }
 
+/** What a task's completion says one of its findings amounts to. */
+export interface FindingConfirmation {
+  id: string;
+  confirmedAmount: MoneyString;
+}
+
 type CollectedEvidenceData = Analysis & { purchaseOrderId: string | null; contractId: string | null; workOrderIds: string[] };
 
 export interface EventPayloads {
@@ -37,7 +43,15 @@ export interface EventPayloads {
   EVIDENCE_RETRY_REQUESTED: Record<string, never>;
   TASK_CREATED: { taskId: string; team: Team; title: string; dueAt: string; findingCodes: string[] };
   TASK_ESCALATED: { taskId: string; team: Team; dueAt: string };
-  TASK_COMPLETED: { taskId: string; team: Team; outcome: TaskOutcome; note: string; amount: MoneyString | null };
+  /** `findings`: PARTIAL's confirmations (a finding it does not list counts 0); absent for the other outcomes. */
+  TASK_COMPLETED: {
+    taskId: string;
+    team: Team;
+    outcome: TaskOutcome;
+    note: string;
+    amount: MoneyString | null;
+    findings?: FindingConfirmation[];
+  };
   TASK_CANCELLED: { taskId: string; team: Team };
   RESOLUTION_PROPOSED: {
     resolutionId: string;

@@ -1,7 +1,7 @@
 // Every message of the dispute workflow, declared once with one object argument.
 // Imported by the API (client side) and by the workflow bundle; side-effect free.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Actor, CaseOpenedData } from './events';
+import type { Actor, CaseOpenedData, FindingConfirmation } from './events';
 import type { Decision, MoneyString, ResolutionType, Role, Stage, CaseStatus, TaskOutcome, Team } from './types';
 
 /** The authenticated user behind a command, as the API saw it. */
@@ -32,6 +32,8 @@ export interface CompleteTaskCommand {
   outcome: TaskOutcome;
   note: string;
   amount: MoneyString | null;
+  /** PARTIAL only, checked by the API against the task's findings before it is sent. */
+  findings?: FindingConfirmation[];
 }
 
 export interface ProposeResolutionCommand {

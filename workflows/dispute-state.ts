@@ -320,7 +320,14 @@ export class DisputeState {
       {
         type: 'TASK_COMPLETED',
         actor: actorOf(cmd.actor),
-        data: { taskId: task.id, team: task.team, outcome: cmd.outcome, note: cmd.note, amount: cmd.amount },
+        data: {
+          taskId: task.id,
+          team: task.team,
+          outcome: cmd.outcome,
+          note: cmd.note,
+          amount: cmd.amount,
+          ...(cmd.findings ? { findings: cmd.findings } : {}),
+        },
       },
     ];
     if (this.openTasks.length === 0 && this.data.stage === 'INVESTIGATION') events.push(...this.enter('RESOLUTION', now));

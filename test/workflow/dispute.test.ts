@@ -178,6 +178,30 @@ describe('disputeWorkflow', () => {
     await keepHistory(handle, 'whole-life');
   });
 
+  it('takes a PARTIAL completion: its finding confirmed in part, the recommendation and the memo follow it', async () => {
+    const { handle, input } = await openCase('150.00');
+    await waitForStage(handle, 'INVESTIGATION');
+    const { rows: [finding] } = await db.pool.query('SELECT id FROM findings WHERE case_id = $1', [input.caseId]);
+    const view = await handle.query(viewQuery);
+    const confirmations = [{ id: finding.id, confirmedAmount: '40.00' }];
+    await handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'PARTIAL', note: 'four visits at 90.00', amount: null, findings: confirmations }],
+    });
+    const { rows: [after] } = await db.pool.query(
+      `SELECT f.confirmed_minor, c.recommended_credit_minor, e.data->'findings' AS event_findings
+         FROM findings f JOIN cases c ON c.id = f.case_id JOIN case_events e ON e.case_id = c.id AND e.type = 'TASK_COMPLETED'
+        WHERE f.case_id = $1`,
+      [input.caseId],
+    );
+    expect(after).toEqual({ confirmed_minor: '4000', recommended_credit_minor: '4000', event_findings: confirmations });
+    await handle.executeUpdate(proposeResolutionUpdate, {
+      args: [{ actor: specialist, type: 'CREDIT', amount: '40.00', rootCause: 'pricing setup', note: null }],
+    });
+    await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: 'ok' }] });
+    expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
+    await keepHistory(handle, 'partial-completion');
+  });
+
   it('goes back to RESOLUTION on reject and issues one memo for the re-proposed amount', async () => {
     const { handle, input } = await openCase();
     await toApproval(handle, '100.00');
