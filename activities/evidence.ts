@@ -1,12 +1,13 @@
-// The EVIDENCE stage: pull the records behind an invoice, check them, analyse them, and store the evidence,
-// the findings and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's slot).
+// The EVIDENCE stage: pull the records behind each invoice of the case, check them, analyse each item, and store the
+// evidence, the findings and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's slot).
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import type { Analysis } from '../contract';
+import type { Analysis, Evidence, Finding } from '../contract';
 import { analyse } from '../domain/analysis';
 import { POISON_RECORD } from '../domain/errors';
-import { SYSTEM_ACTOR, type RecordedEvent } from '../domain/events';
+import { SYSTEM_ACTOR, openedItems, type EvidenceSources, type OpenedItem, type RecordedEvent } from '../domain/events';
 import { summariseEvidence } from '../domain/evidence';
+import { formatMoney, parseMoney, sumBig } from '../domain/money';
 import { isValueError, withTransaction } from '../infra/postgres';
 import { insertEvents, storeEvidence } from '../read-model/projection';
 import { gatherEvidence } from '../records/evidence';
@@ -14,20 +15,35 @@ import type { RecordsSource } from '../records/source';
 
 export interface CollectEvidenceInput {
   caseId: string;
+  /** The first item's invoice. */
   invoiceNumber: string;
+  /** The sum of the items'. */
   disputedAmount: string;
+  /** Absent from runs opened before items (and from their replays): the one invoice, whole. */
+  items?: OpenedItem[];
   slot: { seq: number; at: string };
 }
 
+/** Each invoice of the case with its evidence, in the order its items first name it. */
+export interface InvoiceEvidence {
+  invoiceNumber: string;
+  evidence: Evidence;
+}
+
 /**
- * Stores the evidence (other invoices on the PO summarised: see domain/evidence.ts) and its analysis of the whole,
- * and answers the workflow what it plans the investigation from: the amounts, and one finding per team and code.
- * The full list stays in PostgreSQL: a long invoice has thousands of findings, and in the workflow's history they
- * would pass Temporal's payload limits (F15).
+ * Stores the evidence of every invoice of the case (other invoices on a PO summarised: see domain/evidence.ts) and
+ * the analysis of each item, and answers the workflow what it plans the investigation from: the amounts, and one
+ * finding per team and code. The full list stays in PostgreSQL: a long invoice has thousands of findings, and in the
+ * workflow's history they would pass Temporal's payload limits (F15); a case of 50 invoices all the more.
  */
 export async function collectEvidence(pool: Pool, records: RecordsSource, input: CollectEvidenceInput): Promise<Analysis> {
-  const evidence = await gatherEvidence(records, input.invoiceNumber);
-  const analysis = analyse(evidence, input.disputedAmount);
+  const items = openedItems(input);
+  const invoices: InvoiceEvidence[] = [];
+  for (const invoiceNumber of new Set(items.map((i) => i.invoiceNumber))) {
+    invoices.push({ invoiceNumber, evidence: await gatherEvidence(records, invoiceNumber) });
+  }
+  const { findings, analysis } = analyseItems(items, invoices);
+  const sources = invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, ...sourcesOf(evidence) }));
   const event: RecordedEvent = {
     type: 'EVIDENCE_COLLECTED',
     actor: SYSTEM_ACTOR,
@@ -35,26 +51,74 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
     at: input.slot.at,
     data: {
       ...analysis,
-      purchaseOrderId: evidence.purchaseOrder?.id ?? null,
-      contractId: evidence.contract?.id ?? null,
-      workOrderIds: evidence.workOrders.map((w) => w.id),
+      findings,
+      ...sourcesOf(invoices[0].evidence),
+      ...(input.items ? { invoices: sources } : {}),
     },
   };
   try {
     await withTransaction(pool, async (client) => {
       const [written] = await insertEvents(client, input.caseId, [event]);
-      if (written) await storeEvidence(client, input.caseId, summariseEvidence(evidence), analysis);
+      if (written) {
+        const stored = invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, evidence: summariseEvidence(evidence) }));
+        await storeEvidence(client, input.caseId, stored, findings);
+      }
     });
   } catch (err) {
     // A value the records hold but the database cannot (a total beyond its range): as final as a malformed record.
     if (!isValueError(err)) throw err;
     throw ApplicationFailure.create({
       type: POISON_RECORD,
-      message: `the evidence of invoice ${input.invoiceNumber} holds a value the database cannot hold`,
+      message: `the evidence of invoice ${invoices.map((i) => i.invoiceNumber).join(', ')} holds a value the database cannot hold`,
       nonRetryable: true,
       cause: err as Error,
     });
   }
-  const oneByTeamAndCode = new Map(analysis.findings.map((f) => [`${f.team} ${f.code}`, f]));
+  const oneByTeamAndCode = new Map(findings.map((f) => [`${f.team} ${f.code}`, f]));
   return { ...analysis, findings: [...oneByTeamAndCode.values()] };
+}
+
+/**
+ * Every item analysed on its invoice's evidence: the findings of the case (an invoice's own findings, about its
+ * missing records, once per invoice however many of its lines are items) and the case's figures, the sums of the
+ * items'. The read model's recommendations (read-model/recommendations.ts) are projected from the findings stored.
+ */
+export function analyseItems(
+  items: readonly OpenedItem[],
+  invoices: readonly InvoiceEvidence[],
+): { findings: Finding[]; analysis: Omit<Analysis, 'findings'> & { recommendedDebit: string } } {
+  const evidenceOf = new Map(invoices.map((i) => [i.invoiceNumber, i.evidence]));
+  const findings: Finding[] = [];
+  const invoiceLevelSeen = new Set<string>();
+  const figures = items.map((item) => {
+    const evidence = evidenceOf.get(item.invoiceNumber);
+    if (!evidence) throw new Error(`no evidence gathered for invoice ${item.invoiceNumber}`);
+    const analysis = analyse(evidence, item.disputedAmount, item.lineNo ?? null);
+    for (const f of analysis.findings) {
+      if (f.lineNo === undefined) {
+        const key = `${item.invoiceNumber} ${f.code}`;
+        if (invoiceLevelSeen.has(key)) continue;
+        invoiceLevelSeen.add(key);
+      }
+      findings.push({ ...f, invoiceNumber: item.invoiceNumber });
+    }
+    return analysis;
+  });
+  const total = (pick: (a: (typeof figures)[number]) => string) => formatMoney(sumBig(figures.map((a) => parseMoney(pick(a)))));
+  return {
+    findings,
+    analysis: {
+      overbilled: total((a) => a.overbilled),
+      recommendedCredit: total((a) => a.recommendedCredit),
+      recommendedDebit: total((a) => a.recommendedDebit),
+    },
+  };
+}
+
+function sourcesOf(evidence: Evidence): EvidenceSources {
+  return {
+    purchaseOrderId: evidence.purchaseOrder?.id ?? null,
+    contractId: evidence.contract?.id ?? null,
+    workOrderIds: evidence.workOrders.map((w) => w.id),
+  };
 }

@@ -9,23 +9,48 @@ export interface Actor {
   name: string;
 }
 
+/** The records an invoice's evidence was drawn from. */
+export interface EvidenceSources {
+  purchaseOrderId: string | null;
+  contractId: string | null;
+  workOrderIds: string[];
+}
+
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system' };
+
+/** What a case disputes: a whole invoice (no lineNo) or one of its lines. */
+export interface OpenedItem {
+  invoiceNumber: string;
+  lineNo?: number;
+  disputedAmount: MoneyString;
+}
 
 export interface CaseOpenedData {
   caseNumber: string;
   workflowId: string;
+  /** The first item's. */
   invoiceNumber: string;
   customerId: string;
   currency: string;
+  /** The sum of the items'. */
   disputedAmount: MoneyString;
   reasonCode: ReasonCode;
   description: string | null;
+  /** Absent in cases opened before items: one whole invoice, invoiceNumber for disputedAmount. */
+  items?: OpenedItem[];
+}
+
+/** The items of a case as opened (a case from before items disputes its one invoice whole). */
+export function openedItems(opened: Pick<CaseOpenedData, 'invoiceNumber' | 'disputedAmount' | 'items'>): OpenedItem[] {
+  return opened.items ?? [{ invoiceNumber: opened.invoiceNumber, disputedAmount: opened.disputedAmount }];
 }
 
 export interface EventPayloads {
   CASE_OPENED: CaseOpenedData;
   STAGE_ENTERED: { stage: Stage };
-  EVIDENCE_COLLECTED: Analysis & { purchaseOrderId: string | null; contractId: string | null; workOrderIds: string[] };
+  /** The records of the first item's invoice; `invoices`, on a case opened by items, those of each of its invoices. */
+  EVIDENCE_COLLECTED: Analysis &
+    EvidenceSources & { recommendedDebit?: MoneyString; invoices?: (EvidenceSources & { invoiceNumber: string })[] };
   EVIDENCE_FAILED: { error: string };
   EVIDENCE_RETRY_REQUESTED: Record<string, never>;
   TASK_CREATED: { taskId: string; team: Team; title: string; dueAt: string; findingCodes: string[] };
