@@ -1,16 +1,21 @@
 // The EVIDENCE stage: pull the records behind each invoice of the case, check them, analyse each item, and store the
-// evidence, the findings and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's slot).
+// evidence, the findings, their hash and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's
+// slot). A refresh does the same over the evidence the case holds: it replaces it, and EVIDENCE_REFRESHED keeps the
+// findings it replaced.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { Analysis, Evidence, Finding } from '../contract';
 import { analyse } from '../domain/analysis';
 import { POISON_RECORD } from '../domain/errors';
-import { SYSTEM_ACTOR, openedItems, type EvidenceSources, type OpenedItem, type RecordedEvent } from '../domain/events';
+import { SYSTEM_ACTOR, openedItems, type Actor, type EvidenceSources, type OpenedItem, type RecordedEvent } from '../domain/events';
 import { summariseEvidence } from '../domain/evidence';
 import { formatMoney, parseMoney, sumBig } from '../domain/money';
 import { isValueError, withTransaction } from '../infra/postgres';
+import { findingsJsonSql, findingOf } from '../read-model/findings';
 import { insertEvents, storeEvidence } from '../read-model/projection';
+import type { Queryable } from '../read-model/sql';
 import { gatherEvidence } from '../records/evidence';
+import { evidenceHash } from '../records/evidence-hash';
 import type { RecordsSource } from '../records/source';
 
 export interface CollectEvidenceInput {
@@ -22,7 +27,12 @@ export interface CollectEvidenceInput {
   /** Absent from runs opened before items (and from their replays): the one invoice, whole. */
   items?: OpenedItem[];
   slot: { seq: number; at: string };
+  /** A refresh asked by this person: the case's evidence and findings are replaced (EVIDENCE_REFRESHED). */
+  refreshedBy?: Actor;
 }
+
+/** What the workflow plans from, and the hash of the evidence and findings stored (the one the case now shows). */
+export type CollectedEvidence = Analysis & { evidenceHash: string };
 
 /** Each invoice of the case with its evidence, in the order its items first name it. */
 export interface InvoiceEvidence {
@@ -36,33 +46,43 @@ export interface InvoiceEvidence {
  * finding per team and code. The full list stays in PostgreSQL: a long invoice has thousands of findings, and in the
  * workflow's history they would pass Temporal's payload limits (F15); a case of 50 invoices all the more.
  */
-export async function collectEvidence(pool: Pool, records: RecordsSource, input: CollectEvidenceInput): Promise<Analysis> {
+export async function collectEvidence(pool: Pool, records: RecordsSource, input: CollectEvidenceInput): Promise<CollectedEvidence> {
   const items = openedItems(input);
   const invoices: InvoiceEvidence[] = [];
   for (const invoiceNumber of new Set(items.map((i) => i.invoiceNumber))) {
     invoices.push({ invoiceNumber, evidence: await gatherEvidence(records, invoiceNumber) });
   }
   const { findings, analysis } = analyseItems(items, invoices);
-  const sources = invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, ...sourcesOf(evidence) }));
-  const event: RecordedEvent = {
-    type: 'EVIDENCE_COLLECTED',
-    actor: SYSTEM_ACTOR,
-    seq: input.slot.seq,
-    at: input.slot.at,
-    data: {
-      ...analysis,
-      findings,
-      ...sourcesOf(invoices[0].evidence),
-      ...(input.items ? { invoices: sources } : {}),
-    },
+  const stored = invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, evidence: summariseEvidence(evidence) }));
+  // A case of one invoice hashes its evidence as before items; one of several, the list of its invoices' evidence.
+  const hash = evidenceHash(stored.length === 1 ? stored[0].evidence : stored.map((s) => s.evidence), findings);
+  const data = {
+    ...analysis,
+    findings,
+    ...sourcesOf(invoices[0].evidence),
+    ...(input.items ? { invoices: invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, ...sourcesOf(evidence) })) } : {}),
+    evidenceHash: hash,
   };
+  const slot = { seq: input.slot.seq, at: input.slot.at };
+  let current: string;
   try {
-    await withTransaction(pool, async (client) => {
+    current = await withTransaction(pool, async (client) => {
+      const refreshedBy = input.refreshedBy;
+      const event: RecordedEvent = refreshedBy
+        ? { type: 'EVIDENCE_REFRESHED', actor: refreshedBy, ...slot, data: { ...data, ...(await heldNow(client, input.caseId)) } }
+        : { type: 'EVIDENCE_COLLECTED', actor: SYSTEM_ACTOR, ...slot, data };
       const [written] = await insertEvents(client, input.caseId, [event]);
-      if (written) {
-        const stored = invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, evidence: summariseEvidence(evidence) }));
-        await storeEvidence(client, input.caseId, stored, findings);
+      // A retry after the commit: the case shows what the first attempt stored, and so must the answer.
+      if (!written) {
+        const { rows } = await client.query('SELECT evidence_hash FROM cases WHERE id = $1', [input.caseId]);
+        return rows[0]?.evidence_hash ?? hash;
       }
+      if (refreshedBy) {
+        await client.query('DELETE FROM findings WHERE case_id = $1', [input.caseId]);
+        await client.query('DELETE FROM case_evidence WHERE case_id = $1', [input.caseId]);
+      }
+      await storeEvidence(client, input.caseId, stored, findings, { overbilled: analysis.overbilled, evidenceHash: hash });
+      return hash;
     });
   } catch (err) {
     // A value the records hold but the database cannot (a total beyond its range): as final as a malformed record.
@@ -75,7 +95,7 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
     });
   }
   const oneByTeamAndCode = new Map(findings.map((f) => [`${f.team} ${f.code}`, f]));
-  return { ...analysis, findings: [...oneByTeamAndCode.values()] };
+  return { ...analysis, findings: [...oneByTeamAndCode.values()], evidenceHash: current };
 }
 
 /**
@@ -121,4 +141,12 @@ function sourcesOf(evidence: Evidence): EvidenceSources {
     contractId: evidence.contract?.id ?? null,
     workOrderIds: evidence.workOrders.map((w) => w.id),
   };
+}
+
+/** The findings and hash the case holds (before a refresh replaces them). */
+async function heldNow(db: Queryable, caseId: string): Promise<{ previousFindings: Finding[]; previousEvidenceHash: string | null }> {
+  const { rows } = await db.query(`SELECT c.evidence_hash, ${findingsJsonSql('f.case_id = c.id')} AS findings FROM cases c WHERE c.id = $1`, [
+    caseId,
+  ]);
+  return { previousFindings: (rows[0]?.findings ?? []).map(findingOf), previousEvidenceHash: rows[0]?.evidence_hash ?? null };
 }

@@ -44,7 +44,8 @@ export type CaseStatus = (typeof STATUSES)[number];
 export const TASK_STATUSES = ['OPEN', 'DONE', 'CANCELLED'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TASK_OUTCOMES = ['CONFIRMED', 'NOT_CONFIRMED'] as const;
+/** CONFIRMED: every finding of the task in full; NOT_CONFIRMED: none; PARTIAL: the amounts it lists, 0 for the rest. */
+export const TASK_OUTCOMES = ['CONFIRMED', 'NOT_CONFIRMED', 'PARTIAL'] as const;
 export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
 
 export const RESOLUTION_TYPES = ['CREDIT', 'NO_CREDIT'] as const;

@@ -1,18 +1,20 @@
 // A case's findings as the reads answer them: one JSON shape in SQL, one mapping to the contract's.
-import type { Finding } from '../contract';
+import type { CaseFinding } from '../contract';
 import { formatMoney } from '../domain/money';
 import type { Queryable, Row } from './sql';
 
 /** A finding (alias f) as one JSON object, the shape findingOf reads. */
-const FINDING_JSON = `json_build_object('code', f.code, 'team', f.team, 'invoiceNumber', f.invoice_number, 'lineNo', f.line_no, 'expected', f.expected,
-                                        'actual', f.actual, 'amount', f.amount_minor::text)`;
+const FINDING_JSON = `json_build_object('id', f.id, 'code', f.code, 'team', f.team, 'invoiceNumber', f.invoice_number,
+                                        'lineNo', f.line_no, 'expected', f.expected, 'actual', f.actual,
+                                        'amount', f.amount_minor::text, 'confirmedAmount', f.confirmed_minor::text)`;
 
 /** The findings (alias f) that `where` selects, as one JSON array in the analysis' order. */
 export const findingsJsonSql = (where: string): string =>
   `(SELECT coalesce(json_agg(${FINDING_JSON} ORDER BY f.ordinal), '[]') FROM findings f WHERE ${where})`;
 
-export function findingOf(f: Row): Finding {
+export function findingOf(f: Row): CaseFinding {
   return {
+    id: f.id,
     code: f.code,
     team: f.team,
     invoiceNumber: f.invoiceNumber,
@@ -20,6 +22,7 @@ export function findingOf(f: Row): Finding {
     expected: f.expected,
     actual: f.actual,
     amount: formatMoney(BigInt(f.amount)),
+    confirmedAmount: f.confirmedAmount === null ? null : formatMoney(BigInt(f.confirmedAmount)),
   };
 }
 
@@ -33,7 +36,7 @@ export async function findingsOfLines(
   invoiceNumber: string | null,
   lineNos: number[],
   invoiceLevel: boolean,
-): Promise<Finding[]> {
+): Promise<CaseFinding[]> {
   const { rows } = await db.query(
     `SELECT ${findingsJsonSql(
       `f.case_id = $1 AND f.invoice_number = coalesce($4, (SELECT c.invoice_number FROM cases c WHERE c.id = $1))

@@ -4,7 +4,7 @@
 // case it opened) with the same statement.
 import type { PoolClient } from 'pg';
 import type { Finding } from '../contract';
-import { openedItems, type CaseOpenedData, type RecordedEvent } from '../domain/events';
+import { openedItems, type CaseOpenedData, type EventPayloads, type RecordedEvent } from '../domain/events';
 import type { StoredEvidence } from '../domain/evidence';
 import { parseMoney } from '../domain/money';
 import { refreshRecommendations } from './recommendations';
@@ -97,17 +97,22 @@ export async function insertCase(
 }
 
 /**
- * The projection of EVIDENCE_COLLECTED, written by the evidence activity with its event: each invoice's evidence
- * (the first's on the case row, the others' in case_evidence), every finding, and the recommendations from them.
+ * The projection of EVIDENCE_COLLECTED (and EVIDENCE_REFRESHED, once the evidence and findings it replaces are gone),
+ * written by the evidence activity with its event: each invoice's evidence (the first's on the case row, the others'
+ * in case_evidence), its hash, every finding, and the recommendations from them.
  */
 export async function storeEvidence(
   client: PoolClient,
   caseId: string,
   invoices: { invoiceNumber: string; evidence: StoredEvidence }[],
   findings: Finding[],
+  figures: { overbilled: string; evidenceHash: string },
 ): Promise<void> {
   const [first, ...others] = invoices;
-  await client.query('UPDATE cases SET evidence = $2, evidence_error = NULL WHERE id = $1', [caseId, JSON.stringify(first.evidence)]);
+  await client.query(
+    `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, evidence_hash = $4 WHERE id = $1`,
+    [caseId, JSON.stringify(first.evidence), parseMoney(figures.overbilled), figures.evidenceHash],
+  );
   if (others.length) {
     await client.query(
       `INSERT INTO case_evidence (case_id, invoice_number, evidence)
@@ -148,6 +153,24 @@ async function releaseClaims(client: PoolClient, caseId: string, at: string): Pr
 
 const money = (amount: string | null): bigint | null => (amount === null ? null : parseMoney(amount));
 
+/**
+ * What a completion says of each of its task's findings (those of its case with its team): CONFIRMED their amount,
+ * NOT_CONFIRMED 0, PARTIAL the listed amount or 0. One statement, however many findings the task has; the API
+ * checked the ids and amounts, and the column's CHECK refuses an amount over the finding's whoever writes.
+ */
+async function confirmFindings(client: PoolClient, caseId: string, completed: EventPayloads['TASK_COMPLETED']): Promise<void> {
+  const listed = (completed.findings ?? []).map((f) => ({ id: f.id, confirmed_minor: parseMoney(f.confirmedAmount).toString() }));
+  await client.query(
+    `UPDATE findings f
+        SET confirmed_minor = CASE $3 WHEN 'CONFIRMED' THEN f.amount_minor
+                                      WHEN 'PARTIAL' THEN coalesce(l.confirmed_minor, 0)
+                                      ELSE 0 END
+       FROM findings g LEFT JOIN jsonb_to_recordset($4::jsonb) AS l(id uuid, confirmed_minor bigint) ON l.id = g.id
+      WHERE f.case_id = $1 AND f.team = $2 AND g.case_id = f.case_id AND g.ordinal = f.ordinal`,
+    [caseId, completed.team, completed.outcome, JSON.stringify(listed)],
+  );
+}
+
 async function project(client: PoolClient, caseId: string, event: RecordedEvent): Promise<void> {
   const actorId = event.actor.id === 'system' ? null : event.actor.id;
   switch (event.type) {
@@ -182,6 +205,8 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
           WHERE id = $1`,
         [d.taskId, event.at, actorId, d.outcome, d.note, money(d.amount)],
       );
+      await confirmFindings(client, caseId, d);
+      await refreshRecommendations(client, caseId);
       return;
     }
     case 'TASK_CANCELLED':
@@ -200,9 +225,10 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       const d = event.data;
       await client.query(
         `INSERT INTO approvals (id, case_id, resolution_id, decision, comment, amount_minor, approver_limit_minor,
-                                decided_by, decided_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [d.approvalId, caseId, d.resolutionId, d.decision, d.comment, money(d.amount), money(d.approverLimit), actorId, event.at],
+                                decided_by, decided_at, evidence_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [d.approvalId, caseId, d.resolutionId, d.decision, d.comment, money(d.amount), money(d.approverLimit), actorId, event.at,
+          d.evidenceHash ?? null],
       );
       return;
     }
@@ -218,11 +244,13 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       await client.query('UPDATE cases SET parked_error = $2 WHERE id = $1', [caseId, event.data.error]);
       return;
     case 'EVIDENCE_COLLECTED':
+    case 'EVIDENCE_REFRESHED':
     case 'CREDIT_MEMO_ISSUED':
       throw new Error(`${event.type} is written by its own activity, with its side effect`);
     case 'RESOLUTION_ESCALATED':
     case 'APPROVAL_ESCALATED':
     case 'CREDIT_MEMO_REFUSED':
+    case 'EVIDENCE_REFRESH_FAILED':
       return; // on the trail only
   }
 }

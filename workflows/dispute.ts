@@ -21,15 +21,17 @@ import {
   completeTaskUpdate,
   decideUpdate,
   proposeResolutionUpdate,
+  refreshEvidenceUpdate,
   retryEvidenceUpdate,
   viewQuery,
   type CommandResult,
   type DisputeInput,
+  type RefreshEvidenceCommand,
 } from '../domain/messages';
 import { openedItems, type CaseEvent } from '../domain/events';
 import type { Stage, Team } from '../domain/types';
-import type { Analysis, Finding } from '../contract';
-import { DisputeState, type DisputeStateData, type TaskState } from './dispute-state';
+import type { Finding } from '../contract';
+import { DisputeState, type CollectedAnalysis, type DisputeStateData, type TaskState } from './dispute-state';
 import { Trail } from './trail';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -83,7 +85,8 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
   // fails that way): the patch is checked where such a failure is met, so every other run replays as recorded.
   const parksOnUnstorable = (err: unknown): err is ActivityFailure =>
     isActivityFailureOfType(err, UNSTORABLE_EVENT) && patched('park-on-unstorable-events');
-  let byItems = false;
+  // Runs from before items gathered the first invoice whole, and titled their tasks by it.
+  const byItems = (): boolean => patched('case-items');
   const trail = new Trail(input.caseId, recordEvents, continued?.trailSeq ?? 0, parksOnUnstorable);
   const now = (): string => new Date().toISOString();
   // Runs started before continue-as-new existed never continue, so their replay issues the commands it always did.
@@ -130,6 +133,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     command((cmd) => state.requestEvidenceRetry(cmd)),
     { validator: (cmd) => state.checkRetryEvidence(cmd) },
   );
+  setHandler(refreshEvidenceUpdate, refreshEvidence, { validator: (cmd) => state.checkRefreshEvidence(cmd) });
 
   if (!continued) {
     try {
@@ -196,16 +200,14 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
   }
 
   /** Pulls the evidence; a malformed source record parks the case until a person asks for a retry. */
-  async function collectEvidenceUntilReadable(): Promise<Analysis | null> {
-    // Runs from before items gathered the first invoice whole, and titled their tasks by it.
-    byItems = patched('case-items');
+  async function collectEvidenceUntilReadable(): Promise<CollectedAnalysis | null> {
     for (;;) {
       const { slot, done } = trail.recordWith((slot) =>
         collectEvidence({
           caseId: input.caseId,
           invoiceNumber: input.opened.invoiceNumber,
           disputedAmount: input.opened.disputedAmount,
-          ...(byItems ? { items: openedItems(input.opened) } : {}),
+          ...(byItems() ? { items: openedItems(input.opened) } : {}),
           slot,
         }),
       );
@@ -223,9 +225,46 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     }
   }
 
+  /**
+   * Pulls the records again; the activity replaces the evidence and findings and writes EVIDENCE_REFRESHED (with the
+   * findings it replaced, which stay in PostgreSQL, never in this history) at its slot; then the tasks and the stage
+   * follow the new findings. A malformed record refuses the refresh and leaves the case as it was.
+   */
+  async function refreshEvidence(cmd: RefreshEvidenceCommand): Promise<CommandResult> {
+    // Only runs of this code take the update; the marker lets a later change to how a refresh runs tell them apart.
+    patched('refresh-evidence');
+    state.beginRefresh(cmd);
+    const { slot, done } = trail.recordWith((slot) =>
+      collectEvidence({
+        caseId: input.caseId,
+        invoiceNumber: input.opened.invoiceNumber,
+        disputedAmount: input.opened.disputedAmount,
+        ...(byItems() ? { items: openedItems(input.opened) } : {}),
+        slot,
+        refreshedBy: { id: cmd.actor.id, name: cmd.actor.name },
+      }),
+    );
+    let collected: CollectedAnalysis;
+    try {
+      collected = await done;
+    } catch (err) {
+      if (!isActivityFailureOfType(err, POISON_RECORD)) throw err;
+      const message = err.cause instanceof Error ? err.cause.message : 'malformed source record';
+      log.warn('evidence refresh refused: poison record', { caseId: input.caseId, error: message });
+      await trail.recordAt(slot, state.evidenceRefreshFailed(message));
+      throw refuse('Unprocessable', `the evidence cannot be refreshed, the case keeps what it had: ${message}`);
+    }
+    try {
+      await trail.record(state.evidenceRefreshed(collected, plannedTasks(collected.findings), cmd, now()));
+    } catch (err) {
+      throw await parkOn(err);
+    }
+    return state.result();
+  }
+
   /** What a task asks about: the case's invoices (the answer keeps one finding per team and code, not where each is). */
   function invoicesOf(): string {
-    if (!byItems) return `invoice ${input.opened.invoiceNumber}`;
+    if (!byItems()) return `invoice ${input.opened.invoiceNumber}`;
     const all = [...new Set(openedItems(input.opened).map((i) => i.invoiceNumber))];
     return all.length === 1 ? `invoice ${all[0]}` : `invoices ${all.join(', ')}`;
   }

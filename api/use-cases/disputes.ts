@@ -9,6 +9,7 @@ import {
   type CommandResult,
   decideUpdate,
   proposeResolutionUpdate,
+  refreshEvidenceUpdate,
   type DisputeInput,
 } from '../../domain/messages';
 import { formatMoney, parseMoney, sumBig } from '../../domain/money';
@@ -49,6 +50,7 @@ import type {
   caseEvidenceQuery,
   OpenDisputeBody,
   openDisputeResponse,
+  refreshEvidenceRequest,
   resolutionRequest,
   retryEvidenceRequest,
 } from '../../contract';
@@ -351,6 +353,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
   const { rows } = await db.query(
     `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
             c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.parked_error, c.evidence,
+            c.evidence_hash,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT count(*)::int FROM findings f WHERE f.case_id = c.id) AS finding_count,
             c.recommended_debit_minor::text AS recommended_debit_minor,
@@ -368,7 +371,8 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
             ${LATEST_RESOLUTION} AS resolution,
             (SELECT coalesce(json_agg(json_build_object('id', a.id, 'resolutionId', a.resolution_id, 'decision', a.decision,
                        'comment', a.comment, 'amount', a.amount_minor::text, 'decidedById', a.decided_by,
-                       'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}) ORDER BY a.decided_at, a.id), '[]')
+                       'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}, 'evidenceHash', a.evidence_hash)
+                       ORDER BY a.decided_at, a.id), '[]')
                FROM approvals a JOIN users au ON au.id = a.decided_by WHERE a.case_id = c.id) AS approvals,
             (SELECT coalesce(json_agg(json_build_object('number', m.number, 'amount', m.amount_minor::text,
                        'currency', m.currency, 'approvalId', m.approval_id, 'issuedAt', ${isoSql('m.issued_at')})
@@ -400,6 +404,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
     openedBy: { id: row.opened_by, name: row.opened_by_name },
     overbilled: money(row.overbilled_minor),
     evidenceError: row.evidence_error,
+    evidenceHash: row.evidence_hash,
     parkedError: row.parked_error,
     evidence: first?.page ?? null,
     invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
@@ -431,6 +436,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       amount: formatMoney(BigInt(a.amount)),
       decidedBy: { id: a.decidedById, name: a.decidedByName },
       decidedAt: a.decidedAt,
+      evidenceHash: a.evidenceHash,
     })),
     creditMemos: row.credit_memos.map((m: Row) => ({
       number: m.number,
@@ -547,12 +553,18 @@ export function proposeResolution(
     body,
     argument: { actor: commandActor(ctx.user), type: body.type, amount, rootCause: body.rootCause, note: body.note ?? null },
     check: async (c) => {
+      // The stage before the amount, as the workflow checks them: a proposal out of RESOLUTION is a 409 whatever it asks.
+      const { rows } = await ctx.deps.pool.query(
+        'SELECT c.stage, i.open_balance_minor FROM cases c JOIN invoices i ON i.number = c.invoice_number WHERE c.id = $1',
+        [c.id],
+      );
+      const stage = rows[0]?.stage;
+      if (stage !== 'RESOLUTION') throw AppError.conflict(`a resolution can only be proposed in stage RESOLUTION; the case is in ${stage}`);
       if (amount === null) return;
       const minor = parseMoney(amount);
       if (minor > c.disputedMinor) {
         throw AppError.unprocessable('amount', `${amount} is more than the disputed amount ${formatMoney(c.disputedMinor)}`);
       }
-      const { rows } = await ctx.deps.pool.query('SELECT open_balance_minor FROM invoices WHERE number = $1', [c.invoiceNumber]);
       const open = BigInt(rows[0]?.open_balance_minor ?? 0);
       if (minor > open) {
         throw AppError.unprocessable('amount', `${amount} is more than the invoice's open balance ${formatMoney(open)}`);
@@ -566,7 +578,12 @@ export function decide(ctx: CommandUseCaseContext, { ref, body }: CaseCommandInp
     command: 'decision',
     update: decideUpdate,
     body,
-    argument: { actor: commandActor(ctx.user), decision: body.decision, comment: body.comment ?? null },
+    argument: {
+      actor: commandActor(ctx.user),
+      decision: body.decision,
+      comment: body.comment ?? null,
+      evidenceHash: body.evidenceHash ?? null,
+    },
   });
 }
 
@@ -579,4 +596,11 @@ export function retryEvidence(
   { ref, body }: CaseCommandInput<z.output<typeof retryEvidenceRequest>>,
 ): Promise<CommandAnswer> {
   return updateCase(ctx, ref, { command: 'retryEvidence', update: retryEvidenceUpdate, body, argument: { actor: commandActor(ctx.user) } });
+}
+
+export function refreshEvidence(
+  ctx: CommandUseCaseContext,
+  { ref, body }: CaseCommandInput<z.output<typeof refreshEvidenceRequest>>,
+): Promise<CommandAnswer> {
+  return updateCase(ctx, ref, { command: 'refreshEvidence', update: refreshEvidenceUpdate, body, argument: { actor: commandActor(ctx.user) } });
 }

@@ -141,7 +141,17 @@ it('opens a case over a whole invoice and a line of another: per-item analysis, 
   expect(evidence.status).toBe(200);
   expect(evidence.body.evidence.invoice.number).toBe(second);
   expect(evidence.body.findings).toEqual([
-    { code: 'PRICE_VARIANCE', team: 'SALES_OPS', invoiceNumber: second, lineNo: 1, expected: '90.00', actual: '100.00', amount: '50.00' },
+    {
+      id: expect.any(String),
+      code: 'PRICE_VARIANCE',
+      team: 'SALES_OPS',
+      invoiceNumber: second,
+      lineNo: 1,
+      expected: '90.00',
+      actual: '100.00',
+      amount: '50.00',
+      confirmedAmount: null,
+    },
   ]);
   const firstEvidence = await api.request('GET', `/api/disputes/${c.id}/evidence`, { token: specialist.token });
   expect(firstEvidence.body.evidence.invoice.number).toBe(first);

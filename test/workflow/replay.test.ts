@@ -22,7 +22,7 @@ async function replayAll(workflowsPath: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text and a credit the ledger refused', () => {
+  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused a PARTIAL completion and a refresh of the evidence', () => {
     const names = recordedHistories().map((h) => h.workflowId);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -33,6 +33,8 @@ describe('replay of recorded histories', () => {
         'parked-on-unstorable-opening',
         'parked-on-unstorable-note',
         'credit-refused-on-vanished-invoice',
+        'partial-completion',
+        'refresh-evidence',
       ]),
     );
   });
