@@ -129,7 +129,7 @@ describe('F17 trail tampering', () => {
     await caseViaApi(api, cast.specialist, parked, 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION');
     // A refresh replaces the case's findings: the one delete the application role may make.
     await post(`/api/disputes/${parked.id}/refresh-evidence`, cast.specialist, {});
-    await caseViaApi(api, cast.specialist, parked, 'refreshed', (d) => d.events.some((e) => e.type === 'EVIDENCE_REFRESHED'));
+    await caseViaApi(api, cast.specialist, parked, 'refreshed', (d) => d.events.some((e: { type: string }) => e.type === 'EVIDENCE_REFRESHED'));
 
     const answered = await routesAnswered(metrics, (status) => status < 300);
     const unanswered = routes.filter((r) => !answered.has(`${r.method.toUpperCase()} ${r.path}`));
