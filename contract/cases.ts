@@ -156,6 +156,9 @@ export const disputeDetail = disputeSummary.extend({
   recommendedDebit: moneyOutput.nullable().meta({ description: "The sum of the items' recommended debits" }),
   openedBy: actorOut,
   overbilled: moneyOutput.nullable(),
+  confirmedOverbilling: moneyOutput.nullable().meta({
+    description: 'What the tasks confirmed of the overbilling, once every task is done (the recommended credit is at most it); null until then',
+  }),
   evidenceError: z.string().nullable(),
   evidenceHash: sha256Hex
     .nullable()
