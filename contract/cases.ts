@@ -94,6 +94,9 @@ export const disputeDetail = disputeSummary.extend({
   description: z.string().nullable(),
   openedBy: actorOut,
   overbilled: moneyOutput.nullable(),
+  confirmedOverbilling: moneyOutput.nullable().meta({
+    description: 'What the tasks confirmed of the overbilling, once every task is done (the recommended credit is at most it); null until then',
+  }),
   evidenceError: z.string().nullable(),
   evidenceHash: sha256Hex
     .nullable()

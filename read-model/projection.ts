@@ -184,7 +184,7 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
     }
     case 'TASK_CANCELLED':
       await client.query(`UPDATE tasks SET status = 'CANCELLED' WHERE id = $1`, [event.data.taskId]);
-      // The last open task cancelled by a refresh ends the investigation: confirmed amounts count from now.
+      // The last open task gone (a refresh dropped its findings), the others' confirmations count.
       await refreshRecommendations(client, caseId);
       return;
     case 'RESOLUTION_PROPOSED': {

@@ -34,6 +34,7 @@ import type { CommandUseCaseContext, UseCaseContext } from './context';
 import type { RouteDeps } from '../route';
 import { LATEST_RESOLUTION, SUMMARY_COLUMNS, VISIBLE_TO_TEAM, caseKey, money, resolutionOf, summaryOf } from '../../read-model/cases';
 import { findingsOfLines } from '../../read-model/findings';
+import { CONFIRMED_OVERBILLING } from '../../read-model/recommendations';
 import { insertCase } from '../../read-model/projection';
 import { LIMIT_DEFAULT } from '../../contract';
 import type {
@@ -267,7 +268,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
   const key = caseKey(ref);
   const { rows } = await db.query(
     `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
-            c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.parked_error, c.evidence,
+            c.overbilled_minor::text AS overbilled_minor, (${CONFIRMED_OVERBILLING})::text AS confirmed_minor, c.evidence_error, c.parked_error, c.evidence,
             c.evidence_hash,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT count(*)::int FROM findings f WHERE f.case_id = c.id) AS finding_count,
@@ -305,6 +306,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
     description: row.description,
     openedBy: { id: row.opened_by, name: row.opened_by_name },
     overbilled: money(row.overbilled_minor),
+    confirmedOverbilling: money(row.confirmed_minor),
     evidenceError: row.evidence_error,
     evidenceHash: row.evidence_hash,
     parkedError: row.parked_error,

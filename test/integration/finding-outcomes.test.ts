@@ -109,6 +109,7 @@ it('PARTIAL counts the listed amounts once every task is done; until then the fi
   const halfway = await getCase(kase.id);
   expect(confirmedOf(halfway)).toEqual({ PRICE_VARIANCE: '25.00', SERVICE_NOT_COMPLETED: null });
   expect(halfway.recommendedCredit).toBe('300.00');
+  expect(halfway.confirmedOverbilling).toBeNull();
   expect(halfway.tasks.find((t: { id: string }) => t.id === kase.salesTask)).toEqual(expect.objectContaining({ outcome: 'PARTIAL', status: 'DONE' }));
   const event = halfway.events.find((e: { type: string }) => e.type === 'TASK_COMPLETED');
   expect(event.data.findings).toEqual([{ id: kase.priceVariance.id, confirmedAmount: '25.00' }]);
@@ -123,6 +124,7 @@ it('PARTIAL counts the listed amounts once every task is done; until then the fi
   const done = await getCase(kase.id);
   expect(confirmedOf(done)).toEqual({ PRICE_VARIANCE: '25.00', SERVICE_NOT_COMPLETED: '150.00' });
   expect(done.recommendedCredit).toBe('175.00');
+  expect(done.confirmedOverbilling).toBe('175.00');
   const list = await api.request('GET', `/api/disputes?status=OPEN&limit=200`, { token: specialist.token });
   expect(list.body.items.find((c: { id: string }) => c.id === kase.id).recommendedCredit).toBe('175.00');
 });
@@ -135,6 +137,7 @@ it('CONFIRMED counts a finding in full and NOT_CONFIRMED as 0; the v1 amount is 
   const done = await getCase(kase.id);
   expect(confirmedOf(done)).toEqual({ PRICE_VARIANCE: '60.00', SERVICE_NOT_COMPLETED: '0.00' });
   expect(done.recommendedCredit).toBe('60.00');
+  expect(done.confirmedOverbilling).toBe('60.00');
   expect(done.tasks.find((t: { id: string }) => t.id === kase.salesTask).amount).toBe('5.00');
 
   // Both refuted: nothing to credit; both confirmed: capped by the disputed amount.
@@ -145,7 +148,7 @@ it('CONFIRMED counts a finding in full and NOT_CONFIRMED as 0; the v1 amount is 
   const capped = await openTwoTaskCase('100');
   await complete(capped.salesTask, salesOps, { outcome: 'CONFIRMED', note: 'contract says 90.00' });
   await complete(capped.orderTask, orderOps, { outcome: 'CONFIRMED', note: 'four visits not done' });
-  expect((await getCase(capped.id)).recommendedCredit).toBe('100.00');
+  expect(await getCase(capped.id)).toEqual(expect.objectContaining({ recommendedCredit: '100.00', confirmedOverbilling: '460.00' }));
 });
 
 it('refuses a completion by field, 403 for another team, 409 when not open, and writes nothing when it refuses', async () => {
