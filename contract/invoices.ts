@@ -10,6 +10,8 @@ const invoiceFigures = {
   purchaseOrderId: z.string(),
   total: moneyOutput,
   openBalance: moneyOutput,
+  inDispute: moneyOutput.meta({ description: "What open cases dispute on it (the sum of their items' amounts), at most openBalance" }),
+  collectible: moneyOutput.meta({ description: 'openBalance − inDispute' }),
   currency: z.string(),
   issuedAt: isoTimestamp,
   dueAt: isoTimestamp,

@@ -265,6 +265,7 @@ const ROOT_CAUSES: Record<DemoCase['recipe'], string> = {
   PO_NOT_FOUND: 'Invoice raised on a superseded PO number',
   SERVICE_NOT_COMPLETED: 'Billed on schedule before the work was signed off',
   DUPLICATE_INVOICE: 'Invoice run repeated for the same PO',
+  UNDERBILLED: 'Price list below the contract',
   NONE: 'None',
 };
 
