@@ -1,6 +1,7 @@
 // Invoices as the desk sees them, and the paged evidence of a case.
 import { z } from 'zod';
 import { WORK_ORDER_STATUSES } from '../domain/types';
+import { adjustmentOut } from './approvals';
 import { identifier, isoTimestamp, moneyOutput, page, pageQuery, uuid } from './primitives';
 
 export const invoiceParams = z.strictObject({ number: z.string().min(1).max(100) });
@@ -23,6 +24,13 @@ export const invoiceResponse = z.object({
     z.object({ lineNo: z.number().int(), sku: z.string(), quantity: z.number(), unitPrice: moneyOutput, amount: moneyOutput }),
   ),
   creditMemos: z.array(z.object({ number: z.string(), amount: moneyOutput, caseId: uuid, issuedAt: isoTimestamp })),
+  credited: moneyOutput,
+  debited: moneyOutput,
+  writtenOff: moneyOutput,
+  paid: moneyOutput,
+  inDispute: moneyOutput.meta({ description: "What open cases dispute on the invoice, at most its open balance" }),
+  collectible: moneyOutput.meta({ description: 'openBalance − inDispute' }),
+  adjustments: z.array(adjustmentOut),
 });
 
 export const invoiceListQuery = z.strictObject({

@@ -240,7 +240,7 @@ async function drive(api: string, people: Cast, c: DemoCase, id: string, tally: 
     } else if (d.stage === 'RESOLUTION') {
       const rejectedBefore = d.approvals.some((a: { decision: string }) => a.decision === 'REJECT');
       if (noCredit || d.recommendedCredit === '0.00') {
-        await act(people.specialist, '/resolution', { type: 'NO_CREDIT', rootCause: 'Invoice matches the order and the contract', note: 'Explained the charges to the customer.' }, 'propose-no-credit');
+        await act(people.specialist, '/resolution', { type: 'NO_CREDIT', rootCause: 'CUSTOMER_ERROR', note: 'Explained the charges to the customer.' }, 'propose-no-credit');
       } else {
         // After a rejection, the specialist proposes again, for less.
         const amount = rejectedBefore ? formatHalf(d.recommendedCredit) : d.recommendedCredit;

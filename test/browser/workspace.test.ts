@@ -308,7 +308,7 @@ async function seedCase(
   const detail = await stageOf();
   const proposed = await api.request('POST', `/api/disputes/${id}/resolution`, {
     token: specialist.token,
-    body: { type: 'CREDIT', amount: detail.recommendedCredit, rootCause: 'Order entry error' },
+    body: { type: 'CREDIT', amount: detail.recommendedCredit, rootCause: 'ORDER_ENTRY' },
   });
   expect(proposed.status).toBe(200);
   await reach('APPROVAL');

@@ -91,14 +91,14 @@ describe('F11 limits', () => {
 
     // ---- the proposal: disputed 150.00
     await refusedNaming('amount', [
-      ...BAD_AMOUNTS.map((amount) => ({ path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'r' }, status: 400 })),
-      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount: '150.01', rootCause: 'r' }, status: 422 },
-      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'NO_CREDIT', amount: '1.00', rootCause: 'r' }, status: 400 },
+      ...BAD_AMOUNTS.map((amount) => ({ path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'OTHER' }, status: 400 })),
+      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount: '150.01', rootCause: 'OTHER' }, status: 422 },
+      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'NO_CREDIT', amount: '1.00', rootCause: 'OTHER' }, status: 400 },
     ]);
 
     // ---- the approver's limit (50.00): the limit itself passes, however written; a cent over does not
     const propose = async (c: HttpCase, amount: string) => {
-      const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'r' } });
+      const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'OTHER' } });
       expect(res.status).toBe(200);
     };
     const decide = (c: HttpCase, manager: TestUser, decision = 'APPROVE') =>
@@ -133,14 +133,14 @@ describe('F11 limits', () => {
     const small = await openCaseViaApi(api, cast.specialist, x, '150.00');
     await driveToMemoViaApi(api, cast, big, '900.00');
     await completeTasksViaApi(api, cast, small);
-    await refusedNaming('amount', [{ path: `/api/disputes/${small.id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount: '100.01', rootCause: 'r' }, status: 422 }]);
+    await refusedNaming('amount', [{ path: `/api/disputes/${small.id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount: '100.01', rootCause: 'OTHER' }, status: 422 }]);
     await driveToMemoViaApi(api, cast, small, '100.00');
 
     // Invoice Y: two cases of 600.00 approved at once; the ledger issues one and refuses the other back to RESOLUTION.
     const racing = [await openCaseViaApi(api, cast.specialist, y, '600.00'), await openCaseViaApi(api, cast.specialist, y, '600.00')];
     await mapLimit(racing, 2, (c) => completeTasksViaApi(api, cast, c));
     for (const c of racing) {
-      expect((await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount: '600.00', rootCause: 'r' } })).status).toBe(200);
+      expect((await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount: '600.00', rootCause: 'OTHER' } })).status).toBe(200);
     }
     const decided = await Promise.all(racing.map((c) => api.request('POST', `/api/disputes/${c.id}/decision`, { token: cast.manager.token, body: { decision: 'APPROVE' } })));
     expect(decided.map((r) => r.status)).toEqual([200, 200]);

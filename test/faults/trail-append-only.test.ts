@@ -209,7 +209,7 @@ describe('F17 trail tampering', () => {
       await completeTasksViaApi(api, cast, c);
       const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
         token: cast.specialist.token,
-        body: { type: 'NO_CREDIT', rootCause: 'billed as agreed' },
+        body: { type: 'NO_CREDIT', rootCause: 'CUSTOMER_ERROR' },
       });
       expect(res.status).toBe(200);
     });
