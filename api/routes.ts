@@ -36,6 +36,7 @@ import {
   overviewQuery,
   overviewResponse,
   recordsImportSchema,
+  refreshEvidenceRequest,
   resolutionRequest,
   retryEvidenceRequest,
   taskCommandResponse,
@@ -56,6 +57,7 @@ import {
   listDisputes,
   openDispute,
   proposeResolution,
+  refreshEvidence,
   retryEvidence,
 } from './use-cases/disputes';
 import type { CommandUseCaseContext } from './use-cases/context';
@@ -322,7 +324,9 @@ export const routes: readonly Route[] = [
     path: '/api/disputes/:id/decision',
     operationId: 'decide',
     summary: 'Approve or reject the proposed credit; only in stage APPROVAL',
-    description: '403 when you proposed it or the amount is over your approval limit.',
+    description:
+      '403 when you proposed it or the amount is over your approval limit; 409 when evidenceHash is sent and is not ' +
+      "the case's current one (its evidence was refreshed since).",
     roles: ['manager'],
     body: decisionRequest,
     answer: 'The case after the decision',
@@ -345,6 +349,19 @@ export const routes: readonly Route[] = [
     body: retryEvidenceRequest,
     answer: 'The case, collecting its evidence again',
     run: retryEvidence,
+  }),
+  caseCommandRoute({
+    path: '/api/disputes/:id/refresh-evidence',
+    operationId: 'refreshEvidence',
+    summary: 'Pull the records again and recompute findings, tasks and evidenceHash; only in INVESTIGATION or RESOLUTION',
+    description:
+      'EVIDENCE_REFRESHED on the trail keeps the findings it replaced. Tasks of teams left without findings are ' +
+      'cancelled, a team with new findings gets a task; with no open task the case is in RESOLUTION. A decision sent ' +
+      'with the evidenceHash from before is a 409.',
+    roles: ['specialist'],
+    body: refreshEvidenceRequest,
+    answer: 'The case on its refreshed evidence',
+    run: refreshEvidence,
   }),
 
   commandRoute({

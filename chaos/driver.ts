@@ -30,7 +30,7 @@ interface Observed {
   stage: string;
   stageEnteredAt: string;
   closedMs: number | null;
-  openTasks: { id: string; team: string }[];
+  openTasks: { id: string; team: string; findings: { id: string; amount: string }[] }[];
   resolutions: number;
   rejects: number;
   refused: number;
@@ -53,6 +53,8 @@ export interface CaseRun {
   noCreditFallback: boolean;
   /** Steps sent, for the report. */
   steps: string[];
+  /** What each answered task completion confirmed of each finding (minor units), by finding id. */
+  confirmed: Map<string, bigint>;
 }
 
 export interface F9Result {
@@ -70,6 +72,8 @@ export interface DriverOptions {
 }
 
 const CANCELLABLE = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL'];
+
+const money = (minor: bigint): string => `${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`;
 
 export class Driver {
   readonly runs: CaseRun[];
@@ -98,6 +102,7 @@ export class Driver {
       nextAt: 0,
       noCreditFallback: false,
       steps: [],
+      confirmed: new Map(),
     }));
   }
 
@@ -237,7 +242,10 @@ export class Driver {
     const { rows } = await this.pool.query(
       `SELECT c.id, c.status, c.stage, c.stage_entered_at::text AS stage_entered_at,
               (extract(epoch FROM c.closed_at) * 1000)::float8 AS closed_ms,
-              coalesce((SELECT json_agg(json_build_object('id', t.id, 'team', t.team) ORDER BY t.team)
+              coalesce((SELECT json_agg(json_build_object(
+                                 'id', t.id, 'team', t.team,
+                                 'findings', coalesce((SELECT json_agg(json_build_object('id', f.id, 'amount', f.amount_minor::text) ORDER BY f.ordinal)
+                                                         FROM findings f WHERE f.case_id = c.id AND f.team = t.team), '[]')) ORDER BY t.team)
                           FROM tasks t WHERE t.case_id = c.id AND t.status = 'OPEN'), '[]') AS open_tasks,
               (SELECT count(*)::int FROM resolutions r WHERE r.case_id = c.id) AS resolutions,
               (SELECT count(*)::int FROM approvals a WHERE a.case_id = c.id AND a.decision = 'REJECT') AS rejects,
@@ -339,20 +347,24 @@ export class Driver {
       const team = this.actors.ops[task.team];
       if (!team?.length) throw new Error(`no ops user for team ${task.team}`);
       const by = team[run.plan.n % team.length];
+      // PARTIAL: half of the first finding confirmed (rounded down), the others not named, so they count 0.
+      const confirmed = new Map(task.findings.map((f, i) => [f.id, run.plan.partial ? (i === 0 ? BigInt(f.amount) / 2n : 0n) : BigInt(f.amount)]));
+      const body = run.plan.partial
+        ? { outcome: 'PARTIAL', note: `partly confirmed by ${by.name}`, findings: task.findings.slice(0, 1).map((f) => ({ id: f.id, confirmedAmount: money(confirmed.get(f.id)!) })) }
+        : { outcome: 'CONFIRMED', note: `confirmed by ${by.name}`, amount: run.plan.credit };
       const send = () =>
-        this.http.send('POST', `/api/tasks/${task.id}/complete`, {
-          token: by.token,
-          body: { outcome: 'CONFIRMED', note: `confirmed by ${by.name}`, amount: run.plan.credit },
-          headers: { 'idempotency-key': `complete-${task.id}` },
-        });
+        this.http.send('POST', `/api/tasks/${task.id}/complete`, { token: by.token, body, headers: { 'idempotency-key': `complete-${task.id}` } });
+      let answer: Answer;
       if (run.plan.duplicateCommand) {
         const [a, b] = await Promise.all([send(), send()]);
         this.checkSameAnswer('complete a task twice at once, one Idempotency-Key', a, b);
-        this.expect(run, 'complete task', a.status === 200 ? a : b, [200]);
+        answer = a.status === 200 ? a : b;
       } else {
-        this.expect(run, 'complete task', await send(), [200]);
+        answer = await send();
       }
-      run.steps.push(`complete ${task.team}`);
+      if (!this.expect(run, 'complete task', answer, [200])) continue;
+      for (const [id, minor] of confirmed) run.confirmed.set(id, minor);
+      run.steps.push(`complete ${task.team}${run.plan.partial ? ' (partial)' : ''}`);
     }
   }
 

@@ -7,13 +7,19 @@
 //       counter, the worker killed, the lock released; the dead worker's transactions must roll back (no memo, no
 //       trail row, no counter increment);
 //   F4  kill -9 of the Temporal dev server (database file kept as the crash left it), restart on the same port;
-//   F5  PostgreSQL stopped for 30 s: /health and /api routes must answer 503 promptly; then restarted.
+//   F5  PostgreSQL stopped for 30 s: /health and /api routes of every API replica must answer 503 promptly; then
+//       restarted;
+//   F22 kill -9 of one API replica, then of one worker replica, each restarted after a few seconds, while the other
+//       carries on: the driver's requests fail over to the live API with their Idempotency-Key, the live worker
+//       takes the dead one's workflow tasks (after their sticky queue's timeout) and its activities (after their
+//       start-to-close timeout).
+// F1 and F2 kill every worker replica at once (a whole fleet lost): their checks need no worker left running.
 import { Client } from 'pg';
 import type { Actors, CaseRun, Driver } from './driver';
 import type { Http } from '../testkit/http';
 import { sleep, type Stack } from '../testkit/stack';
 
-export type FaultKind = 'F1' | 'F2' | 'F4' | 'F5';
+export type FaultKind = 'F1' | 'F2' | 'F4' | 'F5' | 'F22';
 
 export interface FaultRecord {
   kind: FaultKind;
@@ -21,11 +27,14 @@ export interface FaultRecord {
   at: number;
   inFlight: number;
   stages: string;
+  /** What else was in flight when it hit: HTTP requests per API replica, open transactions per worker replica. */
+  processes: string;
   detail: string;
   problems: string[];
 }
 
-const WORKER_APP = 'ar-dispute-engine'; // application_name of the worker's pool (infra/postgres.ts default)
+// The application_name of every worker replica's sessions starts so (testkit/stack.ts gives each its own).
+const WORKER_APPS = 'ar-dispute-worker-%';
 
 async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 100): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
@@ -49,14 +58,28 @@ export class Faults {
     private readonly log: (line: string) => void,
   ) {}
 
-  private begin(kind: FaultKind, label: string): FaultRecord {
+  private async begin(kind: FaultKind, label: string): Promise<FaultRecord> {
     const stages = Object.entries(this.driver.stageCounts())
       .map(([stage, n]) => `${stage[0]}${stage.slice(1).toLowerCase().replace('_m', 'M')}:${n}`)
       .join(' ');
-    const record: FaultRecord = { kind, label, at: Date.now(), inFlight: this.driver.inFlight, stages, detail: '', problems: [] };
+    const requests = this.http.baseUrls.map((url, i) => `api-${i + 1} ${this.http.inFlight(url)}`).join(', ');
+    const transactions = await this.workerTransactions().catch(() => 'unknown (PostgreSQL did not answer)');
+    const processes = `HTTP requests in flight: ${requests}; worker transactions open: ${transactions}`;
+    const record: FaultRecord = { kind, label, at: Date.now(), inFlight: this.driver.inFlight, stages, processes, detail: '', problems: [] };
     this.records.push(record);
-    this.log(`${kind} ${label}: ${record.inFlight} cases in flight (${stages})`);
+    this.log(`${kind} ${label}: ${record.inFlight} cases in flight (${stages}); ${processes}`);
     return record;
+  }
+
+  /** Open transactions per worker replica, as PostgreSQL sees them: `worker-1 2, worker-2 0`. */
+  private async workerTransactions(): Promise<string> {
+    const { rows } = await this.stack.pool!.query(
+      `SELECT application_name AS app, count(*)::int AS n FROM pg_stat_activity
+        WHERE application_name LIKE $1 AND xact_start IS NOT NULL GROUP BY application_name`,
+      [WORKER_APPS],
+    );
+    const open = new Map(rows.map((r) => [r.app as string, r.n as number]));
+    return Array.from({ length: this.stack.workerCount }, (_, i) => `worker-${i + 1} ${open.get(this.stack.workerApplicationName(i)) ?? 0}`).join(', ');
   }
 
   private async count(sql: string): Promise<number> {
@@ -69,15 +92,15 @@ export class Faults {
   private openMemoTransactions(): Promise<number> {
     return this.count(
       `SELECT count(*) AS n FROM pg_stat_activity
-        WHERE application_name = '${WORKER_APP}' AND xact_start IS NOT NULL AND query ILIKE '%credit_memo%'`,
+        WHERE application_name LIKE '${WORKER_APPS}' AND xact_start IS NOT NULL AND query ILIKE '%credit_memo%'`,
     );
   }
 
-  private async restartWorker(record: FaultRecord): Promise<number> {
+  private async restartWorkers(record: FaultRecord): Promise<number> {
     try {
-      return await this.stack.startWorker();
+      return await this.stack.startWorkers();
     } catch (err) {
-      record.problems.push(`the worker did not come back: ${(err as Error).message}`);
+      record.problems.push(`a worker did not come back: ${(err as Error).message}`);
       throw err;
     }
   }
@@ -85,15 +108,15 @@ export class Faults {
   // ------------------------------------------------------------ F1
 
   async killWorkerAtRandom(label: string): Promise<void> {
-    const record = this.begin('F1', label);
+    const record = await this.begin('F1', label);
     await sleep(this.rand() * 2_000);
     const memoTx = await this.openMemoTransactions().catch(() => -1);
     const activeCommands = this.driver.stageCounts();
-    await this.stack.killWorker();
+    await this.stack.killWorkers();
     const downMs = 500 + Math.floor(this.rand() * 2_500);
     await sleep(downMs);
-    const restartMs = await this.restartWorker(record);
-    record.detail = `worker down ${downMs} ms (+${restartMs} ms to poll again); memo transactions open at the kill: ${memoTx}; ${activeCommands.CREDIT_MEMO ?? 0} cases in CREDIT_MEMO`;
+    const restartMs = await this.restartWorkers(record);
+    record.detail = `every worker down ${downMs} ms (+${restartMs} ms to poll again); memo transactions open at the kill: ${memoTx}; ${activeCommands.CREDIT_MEMO ?? 0} cases in CREDIT_MEMO`;
   }
 
   /** Holds approvals until `batch` cases wait for one (or `waitMs` passes); returns the held cases. */
@@ -131,8 +154,8 @@ export class Faults {
       let sessions: number[] = [];
       await until(async () => {
         const { rows } = await this.stack.pool!.query(
-          `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query ILIKE '%credit_memo_counter%'`,
-          [WORKER_APP],
+          `SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1 AND wait_event_type = 'Lock' AND query ILIKE '%credit_memo_counter%'`,
+          [WORKER_APPS],
         );
         sessions = rows.map((r) => r.pid as number);
         return sessions.length >= target ? true : undefined;
@@ -162,7 +185,7 @@ export class Faults {
 
   async killWorkerAfterMemoCommits(label: string, batch: number): Promise<void> {
     const held = await this.gatherApprovals(batch, 40_000);
-    const record = this.begin('F1', label);
+    const record = await this.begin('F1', label);
     let detail = '';
     const { approvals } = await this.withMemoTransactionsQueued(record, held, async ({ sessions, memosBefore, release }) => {
       this.stack.pauseTemporal();
@@ -170,7 +193,7 @@ export class Faults {
         await release();
         const all = await until(async () => ((await this.memoCount()) - memosBefore >= sessions.length ? true : undefined), 10_000, 20);
         if (!all) record.problems.push(`only ${(await this.memoCount()) - memosBefore} of ${sessions.length} queued memos committed with Temporal paused`);
-        await this.stack.killWorker();
+        await this.stack.killWorkers();
       } finally {
         this.stack.resumeTemporal();
       }
@@ -178,22 +201,22 @@ export class Faults {
       if (unreported === 0) record.problems.push('no memo activity was caught between its commit and its report');
       detail = `${held.length} approvals released, ${sessions.length} memo transactions queued on the locked counter; Temporal paused, lock released: ${committed} memos committed, ${unreported} of their activities unreported when the worker was killed`;
     });
-    const restartMs = await this.restartWorker(record);
+    const restartMs = await this.restartWorkers(record);
     await approvals;
-    record.detail = `${detail}; worker back in ${restartMs} ms`;
+    record.detail = `${detail}; workers back in ${restartMs} ms`;
   }
 
   // ------------------------------------------------------------ F2
 
   async killWorkerInsideMemoTransactions(label: string, batch: number): Promise<void> {
     const held = await this.gatherApprovals(batch, 40_000);
-    const record = this.begin('F2', label);
+    const record = await this.begin('F2', label);
     const issued = () => this.count(`SELECT count(*) AS n FROM case_events WHERE type = 'CREDIT_MEMO_ISSUED'`);
     const counter = async () => Number((await this.stack.pool!.query('SELECT last_value FROM credit_memo_counter')).rows[0].last_value);
     let detail = '';
     const { approvals } = await this.withMemoTransactionsQueued(record, held, async ({ sessions, memosBefore, release }) => {
       const [issuedBefore, counterBefore] = [await issued(), await counter()];
-      await this.stack.killWorker();
+      await this.stack.killWorkers();
       await sleep(300);
       // The dead worker's sessions now run on into closed sockets: their statements fail, their transactions roll back.
       await release();
@@ -209,48 +232,47 @@ export class Faults {
       }
       detail = `${held.length} approvals released; ${sessions.length} memo transactions open (queued on the locked counter) at kill -9; after the lock's release they rolled back: +${memosAfter - memosBefore} memos, +${issuedAfter - issuedBefore} trail rows, counter +${counterAfter - counterBefore}`;
     });
-    const restartMs = await this.restartWorker(record);
+    const restartMs = await this.restartWorkers(record);
     await approvals;
-    record.detail = `${detail}; worker back in ${restartMs} ms`;
+    record.detail = `${detail}; workers back in ${restartMs} ms`;
   }
 
   // ------------------------------------------------------------ F4
 
+  /** Every API replica answers /health with `status` (each asked in turn, until `timeoutMs`); the slowest in ms. */
+  private async everyApiHealth(status: number, timeoutMs: number): Promise<number | undefined> {
+    const started = Date.now();
+    for (const baseUrl of this.http.baseUrls) {
+      const ok = await until(async () => ((await this.http.call('GET', '/health', { baseUrl, timeoutMs: 5_000 })).status === status ? true : undefined), timeoutMs, 250);
+      if (!ok) return undefined;
+    }
+    return Date.now() - started;
+  }
+
   async killTemporal(label: string): Promise<void> {
-    const record = this.begin('F4', label);
+    const record = await this.begin('F4', label);
     await this.stack.killTemporal();
     const killedAt = Date.now();
-    const health = await this.http.call('GET', '/health', { timeoutMs: 10_000 });
-    if (health.status !== 503) record.problems.push(`/health answered ${health.status} with Temporal down`);
+    const health = await Promise.all(this.http.baseUrls.map((baseUrl) => this.http.call('GET', '/health', { baseUrl, timeoutMs: 10_000 })));
+    health.forEach((h, i) => h.status !== 503 && record.problems.push(`api-${i + 1} /health answered ${h.status} with Temporal down`));
     const downMs = 2_000 + Math.floor(this.rand() * 3_000);
     await sleep(Math.max(0, killedAt + downMs - Date.now()));
     await this.stack.startTemporal();
-    const restartedAt = Date.now();
-    const back = await until(async () => ((await this.http.call('GET', '/health', { timeoutMs: 5_000 })).status === 200 ? true : undefined), 60_000, 250);
-    if (!back) record.problems.push('/health did not return to 200 within 60 s of the restart');
-    const apiBackMs = Date.now() - restartedAt;
-    // The worker's connection must find the restarted server by itself (same process, no restart).
-    const pid = this.stack.workerPid;
-    const polling = await until(async () => {
-      try {
-        const { pollers } = await this.stack.temporalClient!.workflowService.describeTaskQueue({
-          namespace: 'default',
-          taskQueue: { name: this.stack.taskQueue, kind: 1 },
-          taskQueueType: 1,
-        });
-        return (pollers ?? []).some((p) => (p.identity ?? '').startsWith(`${pid}@`)) ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 60_000, 500);
-    if (!polling) record.problems.push('the worker did not poll the restarted server within 60 s');
-    record.detail = `server down ${downMs} ms; /health with it down: ${health.status} in ${health.ms} ms; API healthy ${apiBackMs} ms after the restart; worker (same process) polling again: ${polling ? 'yes' : 'NO'}`;
+    const apiBackMs = await this.everyApiHealth(200, 60_000);
+    if (apiBackMs === undefined) record.problems.push('an API’s /health did not return to 200 within 60 s of the restart');
+    // Each worker's connection must find the restarted server by itself (same process, no restart).
+    const pids = this.stack.workerPids;
+    const polling = await until(async () => ((await Promise.all(pids.map((pid) => this.stack.isPolling(pid)))).every(Boolean) ? true : undefined), 60_000, 500);
+    if (!polling) record.problems.push('a worker did not poll the restarted server within 60 s');
+    record.detail =
+      `server down ${downMs} ms; /health with it down: ${health.map((h) => `${h.status} in ${h.ms} ms`).join(', ')}; ` +
+      `every API healthy ${apiBackMs ?? 'NEVER'} ms after the restart; all ${pids.length} workers (same processes) polling again: ${polling ? 'yes' : 'NO'}`;
   }
 
   // ------------------------------------------------------------ F5
 
   async stopPostgres(label: string, downMs: number): Promise<void> {
-    const record = this.begin('F5', label);
+    const record = await this.begin('F5', label);
     await this.stack.stopPostgres();
     const stoppedAt = Date.now();
     const answers: string[] = [];
@@ -269,24 +291,92 @@ export class Faults {
     let rounds = 0;
     while (Date.now() - stoppedAt < downMs - 1_000) {
       rounds += 1;
-      for (const [method, path, options] of probes) {
-        const answer = await this.http.call(method, path, { ...options, timeoutMs: 15_000 });
-        slowest = Math.max(slowest, answer.ms);
-        if (answer.status !== 503) record.problems.push(`${method} ${path} answered ${answer.status || 'nothing'} in ${answer.ms} ms with PostgreSQL down (want 503)`);
-        else if (answer.ms > 10_000) record.problems.push(`${method} ${path} took ${answer.ms} ms to answer 503`);
-        answers.push(`${answer.status}`);
+      for (const [i, baseUrl] of this.http.baseUrls.entries()) {
+        for (const [method, path, options] of probes) {
+          const answer = await this.http.call(method, path, { ...options, baseUrl, timeoutMs: 15_000 });
+          slowest = Math.max(slowest, answer.ms);
+          if (answer.status !== 503) record.problems.push(`api-${i + 1} ${method} ${path} answered ${answer.status || 'nothing'} in ${answer.ms} ms with PostgreSQL down (want 503)`);
+          else if (answer.ms > 10_000) record.problems.push(`api-${i + 1} ${method} ${path} took ${answer.ms} ms to answer 503`);
+          answers.push(`${answer.status}`);
+        }
       }
       await sleep(Math.min(5_000, Math.max(0, stoppedAt + downMs - 1_000 - Date.now())));
     }
     await sleep(Math.max(0, stoppedAt + downMs - Date.now()));
     await this.stack.startPostgres();
     const restartedAt = Date.now();
-    const back = await until(async () => ((await this.http.call('GET', '/health', { timeoutMs: 5_000 })).status === 200 ? true : undefined), 60_000, 250);
-    const recoveredMs = Date.now() - restartedAt;
-    if (!back) record.problems.push('the API pool did not recover: /health not 200 within 60 s of the restart');
-    const me = await this.http.call('GET', '/api/me', { token: specialist.token });
-    if (me.status !== 200) record.problems.push(`/api/me answered ${me.status} after the restart`);
+    const recoveredMs = await this.everyApiHealth(200, 60_000);
+    if (recoveredMs === undefined) record.problems.push('an API pool did not recover: /health not 200 within 60 s of the restart');
+    for (const [i, baseUrl] of this.http.baseUrls.entries()) {
+      const me = await this.http.call('GET', '/api/me', { token: specialist.token, baseUrl });
+      if (me.status !== 200) record.problems.push(`api-${i + 1} /api/me answered ${me.status} after the restart`);
+    }
     const all503 = answers.every((a) => a === '503');
-    record.detail = `down ${Math.round((restartedAt - stoppedAt) / 1000)} s; ${rounds} rounds of 4 probes (/health, 2 GETs, 1 POST on /api): ${all503 ? 'all 503' : answers.join(',')}, slowest ${slowest} ms; API pool healthy ${recoveredMs} ms after the restart`;
+    record.detail =
+      `down ${Math.round((restartedAt - stoppedAt) / 1000)} s; ${rounds} rounds of 4 probes (/health, 2 GETs, 1 POST on /api) on each of ${this.http.baseUrls.length} APIs: ` +
+      `${all503 ? 'all 503' : answers.join(',')}, slowest ${slowest} ms; every API pool healthy ${recoveredMs ?? 'NEVER'} ms after the restart`;
+  }
+
+  // ------------------------------------------------------------ F22
+
+  /**
+   * kill -9 of API replica `index` while it has requests in flight; it stays down a few seconds, in which the other
+   * replica must answer the driver's requests (those cut on the dead one included, sent again with their key).
+   */
+  async killOneApi(label: string, index: number): Promise<void> {
+    const url = this.http.baseUrls[index];
+    // Mid-request: wait (a little) until the replica has requests to lose.
+    await until(() => (this.http.inFlight(url) > 0 ? true : undefined), 5_000, 5);
+    const record = await this.begin('F22', label);
+    const cut = this.http.inFlight(url);
+    const answeredBefore = this.othersAnswered(url);
+    const failoversBefore = this.http.stats.failovers;
+    await this.stack.killApi(index);
+    const downMs = 4_000 + Math.floor(this.rand() * 4_000);
+    await sleep(downMs);
+    const answered = this.othersAnswered(url) - answeredBefore;
+    const failovers = this.http.stats.failovers - failoversBefore;
+    if (answered === 0) record.problems.push('the other API answered nothing while this one was down');
+    const restartMs = await this.stack.startApi(index).catch((err: Error) => {
+      record.problems.push(`api-${index + 1} did not come back: ${err.message.split('\n')[0]}`);
+      return -1;
+    });
+    record.detail = `api-${index + 1} killed with ${cut} requests in flight on it; down ${downMs} ms, meanwhile the other API answered ${answered} requests and ${failovers} requests failed over to it with their Idempotency-Key; healthy again ${restartMs} ms after its restart`;
+  }
+
+  private othersAnswered(url: string): number {
+    return this.http.baseUrls.filter((u) => u !== url).reduce((n, u) => n + this.http.answeredBy(u), 0);
+  }
+
+  private async transactionsOf(index: number): Promise<number> {
+    const { rows } = await this.stack.pool!.query(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND xact_start IS NOT NULL',
+      [this.stack.workerApplicationName(index)],
+    );
+    return rows[0].n as number;
+  }
+
+  /**
+   * kill -9 of worker replica `index`, mid-activity when it can be caught in one; it stays down a few seconds, in
+   * which the other replica must keep the cases moving (trail events are written only by the workers' activities).
+   */
+  async killOneWorker(label: string, index: number): Promise<void> {
+    await until(async () => ((await this.transactionsOf(index)) > 0 ? true : undefined), 5_000, 10);
+    const record = await this.begin('F22', label);
+    const open = await this.transactionsOf(index);
+    const pid = this.stack.workerPids[index];
+    await this.stack.killWorker(index);
+    // From a moment after the kill: what the dead worker had sent to commit before it died is not the other's work.
+    const from = new Date(Date.now() + 300);
+    const downMs = 5_000 + Math.floor(this.rand() * 5_000);
+    await sleep(downMs);
+    const { rows } = await this.stack.pool!.query('SELECT count(*)::int AS n, count(DISTINCT case_id)::int AS cases FROM case_events WHERE recorded_at >= $1', [from]);
+    const { n: events, cases } = rows[0] as { n: number; cases: number };
+    if (events === 0) record.problems.push('no trail event was written while this worker was down: the other did not carry on');
+    const restartMs = await this.stack.startWorker(index).catch((err: Error) => {
+      record.problems.push(`worker-${index + 1} did not come back: ${err.message.split('\n')[0]}`);
+      return -1;
+    });
+    record.detail = `worker-${index + 1} (pid ${pid}) killed with ${open} PostgreSQL transactions open; down ${downMs} ms, meanwhile the other worker wrote ${events} trail events on ${cases} cases; polling again ${restartMs} ms after its restart`;
   }
 }

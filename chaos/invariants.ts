@@ -17,6 +17,14 @@ export interface InvariantResult {
   duplicateCases: string[];
   /** A case that ended otherwise than its script (cancelled, closed with or without a memo). */
   scriptMismatches: string[];
+  /**
+   * A case whose tasks are all done, where a finding's confirmed amount is not what its task's completion confirmed
+   * (CONFIRMED: all of it; PARTIAL: the amount named, 0 where not named), or whose recommended credit is not
+   * min(disputed, Σ confirmed overbilling).
+   */
+  outcomeMismatches: string[];
+  /** Cases whose tasks were completed PARTIAL and all done (the ones outcomeMismatches could check most). */
+  partialCases: number;
 }
 
 type Row = Record<string, unknown>;
@@ -68,10 +76,41 @@ export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRu
     }
   }
 
+  const outcomeMismatches: string[] = [];
+  let partialCases = 0;
+  const investigated = await q(
+    `SELECT c.id::text AS id, c.disputed_minor::text AS disputed, c.recommended_credit_minor::text AS recommended,
+            coalesce(json_agg(json_build_object('id', f.id, 'code', f.code, 'confirmed', f.confirmed_minor::text)) FILTER (WHERE f.id IS NOT NULL), '[]') AS findings
+       FROM cases c LEFT JOIN findings f ON f.case_id = c.id
+      WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id)
+        AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.status <> 'DONE')
+      GROUP BY c.id`,
+  );
+  for (const row of investigated) {
+    const run = byId.get(String(row.id));
+    if (!run) continue;
+    if (run.plan.partial) partialCases += 1;
+    let overbilled = 0n;
+    for (const finding of row.findings as { id: string; code: string; confirmed: string | null }[]) {
+      const sent = run.confirmed.get(finding.id);
+      if (sent === undefined || finding.confirmed === null || BigInt(finding.confirmed) !== sent) {
+        outcomeMismatches.push(`case ${run.plan.n}: finding ${finding.code} confirmed ${finding.confirmed ?? 'null'}, its task confirmed ${sent ?? 'nothing'}`);
+      }
+      if (finding.code !== 'UNDERBILLED') overbilled += sent ?? 0n;
+    }
+    const disputed = BigInt(String(row.disputed));
+    const expected = overbilled < disputed ? overbilled : disputed;
+    if (BigInt(String(row.recommended)) !== expected) {
+      outcomeMismatches.push(`case ${run.plan.n}${run.plan.partial ? ' (partial)' : ''}: recommended credit ${row.recommended}, confirmed findings give ${expected}`);
+    }
+  }
+
   return {
     engine,
     amountMismatches,
     duplicateCases,
     scriptMismatches,
+    outcomeMismatches,
+    partialCases,
   };
 }

@@ -1,8 +1,9 @@
 // `npm run chaos [-- --cases N --seed S --in-flight K --max-seconds T --keep-logs]`
-// Drives a few hundred dispute cases through every stage against the production topology (API and worker as
-// separate processes, a Temporal dev server on a database file, an embedded PostgreSQL of the run's own), injects
-// F1 F2 F4 F5 F9 of docs/proving.md for real while they are in flight, waits for every case to finish, then checks
-// the invariants and prints one table. Exits non-zero when any invariant or fault rule fails.
+// Drives a few hundred dispute cases through every stage against the production topology as users scale it (two API
+// and two worker processes on one Temporal dev server on a database file and one embedded PostgreSQL of the run's
+// own; the driver spreads its requests over both APIs), injects F1 F2 F4 F5 F9 F22 of docs/proving.md for real while
+// they are in flight, waits for every case to finish, then checks the invariants and prints one table. Exits
+// non-zero when any invariant or fault rule fails.
 import path from 'node:path';
 import { commandLine, positive } from '../infra/command-line';
 import { Driver, type Actor, type Actors } from './driver';
@@ -107,14 +108,16 @@ const RULES: Record<keyof InvariantViolations, string> = {
 
 // ------------------------------------------------------------ the run
 
-const stack = new Stack({ name: 'ar-chaos', logDir: path.join(ROOT, 'test-results', 'chaos') });
+// F22: two of each, as `docker compose up --scale api=2 --scale worker=2` would run them.
+const REPLICAS = 2;
+const stack = new Stack({ name: 'ar-chaos', logDir: path.join(ROOT, 'test-results', 'chaos'), apis: REPLICAS, workers: REPLICAS });
 
 void withStack(stack, async () => {
-  say(`seed ${options.seed}, ${options.cases} cases, ${options.inFlight} kept in flight; starting PostgreSQL, Temporal (db file), API and worker processes…`);
+  say(`seed ${options.seed}, ${options.cases} cases, ${options.inFlight} kept in flight; starting PostgreSQL, Temporal (db file), ${REPLICAS} API and ${REPLICAS} worker processes…`);
   await stack.start();
-  say(`stack up: API ${stack.apiUrl}, Temporal ${stack.temporalAddress}, worker pid ${stack.workerPid}`);
+  say(`stack up: APIs ${stack.apiUrls.join(' ')}, Temporal ${stack.temporalAddress}, worker pids ${stack.workerPids.join(' ')}`);
 
-  const http = new Http(stack.apiUrl);
+  const http = new Http(stack.apiUrls);
   const actors = await createActors(http, stack.adminToken);
   const rand = prng(options.seed ^ 0x5eed);
   const plans = makePlans(options.cases, options.seed, options.seed.toString(36));
@@ -154,12 +157,18 @@ void withStack(stack, async () => {
     );
   };
   // The worker kills come first: a collectEvidence attempt lost with a killed worker is retried only when its
-  // 2-minute start-to-close timeout expires, so a late kill would stretch the run by that much.
+  // 2-minute start-to-close timeout expires, so a late kill would stretch the run by that much. F1 and F2 kill every
+  // worker at once; F22 kills one API, then one worker, then the other API, then the other worker, each while the
+  // other replica carries on.
   const schedule: [number, () => Promise<void>][] = [
-    [0.12, () => faults.killWorkerAtRandom('kill -9 worker (random moment)')],
-    [0.25, () => faults.killWorkerAfterMemoCommits('kill -9 worker inside memo activities after their commit', 10)],
-    [0.38, () => faults.killWorkerAtRandom('kill -9 worker (random moment)')],
-    [0.52, () => faults.killWorkerInsideMemoTransactions('kill -9 worker inside memo transactions, before their commit', 8)],
+    [0.12, () => faults.killWorkerAtRandom('kill -9 every worker (random moment)')],
+    [0.18, () => faults.killOneApi('kill -9 api-1 mid-request, api-2 carries on', 0)],
+    [0.25, () => faults.killWorkerAfterMemoCommits('kill -9 every worker inside memo activities after their commit', 10)],
+    [0.31, () => faults.killOneWorker('kill -9 worker-1 mid-transaction, worker-2 carries on', 0)],
+    [0.38, () => faults.killWorkerAtRandom('kill -9 every worker (random moment)')],
+    [0.45, () => faults.killOneApi('kill -9 api-2 mid-request, api-1 carries on', 1)],
+    [0.52, () => faults.killWorkerInsideMemoTransactions('kill -9 every worker inside memo transactions, before their commit', 8)],
+    [0.59, () => faults.killOneWorker('kill -9 worker-2 mid-transaction, worker-1 carries on', 1)],
     [0.66, () => faults.killTemporal('kill -9 Temporal dev server, restart on its db file')],
     [0.8, () => faults.stopPostgres('PostgreSQL stopped for 30 s', 30_000)],
   ];
@@ -172,9 +181,9 @@ void withStack(stack, async () => {
     } catch (err) {
       faultError = err as Error;
       say(`fault failed: ${faultError.message}`);
-      if (!stack.workerAlive) await stack.startWorker().catch(() => undefined);
       if (!stack.postgresUp) await stack.startPostgres().catch(() => undefined);
       if (!stack.temporalUp) await stack.startTemporal().catch(() => undefined);
+      await stack.startMissing();
     }
   }
   await opening;
@@ -212,14 +221,14 @@ void withStack(stack, async () => {
     ['cases in flight', `max ${maxInFlight}; at each fault: ${faults.records.map((f) => f.inFlight).join(', ')}`, `≥ ${minInFlight} at every fault`, faults.records.every((f) => f.inFlight >= minInFlight)],
     [
       'faults injected',
-      `F1 ×${perKind('F1')}, F2 ×${perKind('F2')}, F4 ×${perKind('F4')}, F5 ×${perKind('F5')}, F9 ×${f9.length}`,
+      `F1 ×${perKind('F1')}, F2 ×${perKind('F2')}, F4 ×${perKind('F4')}, F5 ×${perKind('F5')}, F9 ×${f9.length}, F22 ×${perKind('F22')}`,
       'every kind, none failed to inject',
-      perKind('F1') >= 2 && perKind('F2') >= 1 && perKind('F4') >= 1 && perKind('F5') >= 1 && f9.length > 0 && !faultError,
+      perKind('F1') >= 2 && perKind('F2') >= 1 && perKind('F4') >= 1 && perKind('F5') >= 1 && f9.length > 0 && perKind('F22') >= 2 && !faultError,
     ],
   ];
   for (const f of faults.records) {
     const after = driver.runs.filter((r) => r.finishedAt !== undefined && r.finishedAt > f.at).length;
-    const rule = f.kind === 'F5' ? '503 only, no hang' : f.kind === 'F2' ? 'no partial memo' : 'all finish';
+    const rule = f.kind === 'F5' ? '503 only, no hang' : f.kind === 'F2' ? 'no partial memo' : f.kind === 'F22' ? 'the other carries on' : 'all finish';
     rows.push([`${f.kind} ${f.label}`, `in flight ${f.inFlight} [${f.stages}], ${after} finished after`, `≥ ${minFinishedAfter} finish after; ${rule}`, after >= minFinishedAfter && f.problems.length === 0]);
   }
   rows.push(
@@ -241,10 +250,21 @@ void withStack(stack, async () => {
     ['memo = the credit the driver proposed', String(inv.amountMismatches.length), '0 differ', n0(inv.amountMismatches)],
     ['cases made by an Idempotency-Key replay', String(inv.duplicateCases.length), '0', n0(inv.duplicateCases)],
     ['cases that ended otherwise than scripted', String(inv.scriptMismatches.length), '0', n0(inv.scriptMismatches)],
+    [
+      'confirmed amounts and recommended credit = what the tasks confirmed',
+      `${inv.outcomeMismatches.length} differ (${inv.partialCases} cases completed PARTIAL, all tasks done)`,
+      '0 differ',
+      n0(inv.outcomeMismatches),
+    ],
     ['API or worker processes that crashed', String(stack.crashes.length), '0', n0(stack.crashes)],
     ['HTTP 5xx other than 503', String(http.stats.serverErrors.length), '0', n0(http.stats.serverErrors)],
     ['HTTP requests that hung (no answer in 30 s)', String(http.stats.hangs.length), '0', n0(http.stats.hangs)],
-    ['HTTP answers', `${http.stats.requests} requests: ${http.stats.statusLine()}; slowest ${http.stats.slowest} ms`, '', null],
+    [
+      'HTTP answers',
+      `${http.stats.requests} requests: ${http.stats.statusLine()}; by API ${http.baseUrls.map((u) => http.answeredBy(u)).join(' / ')}; ${http.stats.failovers} failed over; slowest ${http.stats.slowest} ms`,
+      '',
+      null,
+    ],
     ['unexpected refusals (4xx)', String(driver.surprises.length), '0', n0(driver.surprises)],
   );
 
@@ -252,7 +272,10 @@ void withStack(stack, async () => {
   console.log(table(rows));
   const failed = rows.filter((r) => r[3] === false);
   console.log('\nfaults, in order:');
-  for (const f of faults.records) console.log(`  - ${f.kind} at ${Math.round((f.at - started) / 1000)} s, ${f.label}: ${f.detail}`);
+  for (const f of faults.records) {
+    console.log(`  - ${f.kind} at ${Math.round((f.at - started) / 1000)} s, ${f.label}: ${f.detail}`);
+    console.log(`      in flight: ${f.inFlight} cases [${f.stages}]; ${f.processes}`);
+  }
   const details: [string, readonly unknown[]][] = [
     ['fault problems', faults.records.flatMap((f) => f.problems.map((p) => `${f.kind} ${f.label}: ${p}`))],
     ['F9 failures', f9bad.map((r) => `${r.check}: ${r.detail}`)],
@@ -260,11 +283,12 @@ void withStack(stack, async () => {
     ['memo amounts', inv.amountMismatches],
     ['duplicate cases', inv.duplicateCases],
     ['script mismatches', inv.scriptMismatches],
+    ['outcome mismatches', inv.outcomeMismatches],
     ['crashes', stack.crashes],
     ['HTTP 5xx', http.stats.serverErrors.map((e) => `${e.at} ${e.what}`)],
     ['hangs', http.stats.hangs.map((e) => `${e.at} ${e.what}`)],
     ['unexpected refusals', driver.surprises],
-    ['connection errors', http.stats.unexpected.map((e) => `${e.at} ${e.what}`)],
+    ['connection errors (a killed API\'s, then sent to the other)', http.stats.unexpected.map((e) => `${e.at} ${e.what}`)],
   ];
   for (const [title, items] of details) {
     if (!items.length) continue;

@@ -33,6 +33,8 @@ export interface CasePlan {
   duplicateOpen: 'none' | 'sequential' | 'concurrent';
   /** F9: the task completion / decision is sent twice with one Idempotency-Key. */
   duplicateCommand: boolean;
+  /** Its tasks are completed PARTIAL, confirming part of each finding, instead of CONFIRMED. */
+  partial: boolean;
   /** Think time before each human step, ms. */
   thinkMs: [number, number];
 }
@@ -136,6 +138,7 @@ export function makePlans(count: number, seed: number, runTag: string): Plans {
       race: outcome !== 'cancel' && outcome !== 'no-credit' && rand() < 0.15,
       duplicateOpen: dup < 0.06 ? 'sequential' : dup < 0.12 ? 'concurrent' : 'none',
       duplicateCommand: rand() < 0.12,
+      partial: kind !== 'clean' && rand() < 0.3,
       thinkMs: [200, between(800, 2_500)],
     };
   };

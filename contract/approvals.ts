@@ -1,7 +1,7 @@
 // A resolution proposed and the approvals decided on it.
 import { z } from 'zod';
 import { ADJUSTMENT_KINDS, DECISIONS, RESOLUTION_TYPES, ROOT_CAUSES } from '../domain/types';
-import { amountInput, identifier, isoTimestamp, moneyOutput, uuid } from './primitives';
+import { amountInput, identifier, isoTimestamp, moneyOutput, sha256Hex, uuid } from './primitives';
 
 export const actorOut = z.object({ id: z.string(), name: z.string() });
 
@@ -55,6 +55,7 @@ export const approvalOut = z.object({
   amount: moneyOutput.meta({ description: "The sum of the resolution's adjustments" }),
   decidedBy: actorOut,
   decidedAt: isoTimestamp,
+  evidenceHash: sha256Hex.nullable().meta({ description: 'The evidenceHash the case had when it was decided; null for decisions made before it existed' }),
 });
 
 // One shape per type, so that /openapi.json says what the API checks: an ADJUST has adjustments, the shorthand an
@@ -76,6 +77,9 @@ export const resolutionRequest = z.discriminatedUnion('type', [
 export const decisionRequest = z.strictObject({
   decision: z.enum(DECISIONS),
   comment: z.string().max(4000).trim().nullable().optional(),
+  evidenceHash: sha256Hex
+    .optional()
+    .meta({ description: 'The evidenceHash of the case as the manager saw it: when it is no longer the current one (the evidence was refreshed), a 409' }),
 });
 
 export type Actor = z.infer<typeof actorOut>;

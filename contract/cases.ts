@@ -4,7 +4,7 @@ import { REASON_CODES, STAGES, STATUSES, TASK_OUTCOMES, TASK_STATUSES } from '..
 import { actorOut, adjustmentOut, approvalOut, resolutionOut } from './approvals';
 import { findingOut } from './findings';
 import { evidenceOut } from './invoices';
-import { amountInput, identifier, isoTimestamp, moneyOutput, page, pageQuery, text, uuid } from './primitives';
+import { amountInput, identifier, isoTimestamp, moneyOutput, page, pageQuery, sha256Hex, text, uuid } from './primitives';
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(100).meta({ description: 'A case id (UUID) or case number' }) });
 
@@ -94,7 +94,13 @@ export const disputeDetail = disputeSummary.extend({
   description: z.string().nullable(),
   openedBy: actorOut,
   overbilled: moneyOutput.nullable(),
+  confirmedOverbilling: moneyOutput.nullable().meta({
+    description: 'What the tasks confirmed of the overbilling, once every task is done (the recommended credit is at most it); null until then',
+  }),
   evidenceError: z.string().nullable(),
+  evidenceHash: sha256Hex
+    .nullable()
+    .meta({ description: 'SHA-256 of the evidence and findings the case holds now; null until collected (or collected before it existed)' }),
   parkedError: z
     .string()
     .nullable()
@@ -121,6 +127,8 @@ export const caseEvidenceResponse = z.object({
 export const cancelRequest = z.strictObject({ reason: text(2000) });
 
 export const retryEvidenceRequest = z.strictObject({});
+
+export const refreshEvidenceRequest = z.strictObject({});
 
 export const commandResponse = z.object({
   id: uuid,

@@ -120,3 +120,6 @@ export const pageQuery = { limit, cursor: cursor.optional() };
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 /** The answer of a cursor-paged list. */
 export type Page<T> = { items: T[]; nextCursor: string | null };
+
+/** A SHA-256 as the API writes it: 64 lowercase hex digits. */
+export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in 64 lowercase hex digits');

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { TASK_OUTCOMES, TASK_STATUSES } from '../domain/types';
 import { commandResponse } from './cases';
 import { findingOut } from './findings';
-import { amountInput, identifier, isoTimestamp, page, pageQuery, text, uuid } from './primitives';
+import { amountInput, identifier, isoTimestamp, moneyInput, page, pageQuery, text, uuid } from './primitives';
+
+/** More than a 256 KB body can hold: the body limit is what bounds a completion. */
+const MAX_CONFIRMATIONS = 10_000;
 
 export const taskListQuery = z.strictObject({
   team: identifier(100).optional(),
@@ -30,11 +33,32 @@ export const taskOut = z.object({
 
 export const taskListResponse = page(taskOut);
 
-export const completeTaskRequest = z.strictObject({
-  outcome: z.enum(TASK_OUTCOMES),
+const completion = {
   note: text(4000),
-  amount: amountInput.nullable().optional(),
+  amount: amountInput.nullable().optional().meta({ description: 'Kept with the task (v1); it enters no recommendation' }),
+};
+
+/** A finding of the task and what of it is confirmed: at most its amount, each finding at most once (else 422). */
+export const findingConfirmation = z.strictObject({
+  // Lower case, as every answer gives it (a case-insensitive pattern would not survive into the document).
+  id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a finding id (uuid)').meta({ format: 'uuid' }),
+  confirmedAmount: moneyInput,
 });
+
+// One shape per outcome, so that /openapi.json says exactly what is accepted: `findings` goes with PARTIAL only
+// (CONFIRMED and NOT_CONFIRMED say it of every finding of the task; sent with them it is a 400 naming `findings`).
+export const completeTaskRequest = z.discriminatedUnion('outcome', [
+  z.strictObject({ outcome: z.enum(['CONFIRMED', 'NOT_CONFIRMED']), ...completion }),
+  z.strictObject({
+    outcome: z.literal('PARTIAL'),
+    ...completion,
+    findings: z
+      .array(findingConfirmation)
+      .min(1)
+      .max(MAX_CONFIRMATIONS)
+      .meta({ description: 'The confirmed amount of each finding of the task it names; a finding it does not name counts 0.00' }),
+  }),
+]);
 
 export const taskCommandResponse = commandResponse.extend({
   taskId: uuid,
@@ -42,3 +66,4 @@ export const taskCommandResponse = commandResponse.extend({
 });
 
 export type TaskItem = z.infer<typeof taskOut>;
+export type CompleteTaskRequest = z.input<typeof completeTaskRequest>;

@@ -1,7 +1,7 @@
 // The case trail: every change to a case is one of these events, numbered by the workflow (seq) so that
 // writing an event is idempotent ((case_id, seq) is unique) and the trail's order is the workflow's order.
 import type { AdjustmentKind, Decision, MoneyString, ReasonCode, ResolutionType, Stage, TaskOutcome, Team } from './types';
-import type { Analysis } from '../contract';
+import type { Analysis, Finding } from '../contract';
 
 export interface Actor {
   /** A user id, or "system" for what the workflow does on its own (timers, analysis). */
@@ -39,15 +39,36 @@ export interface IssuedDocument {
   lines: { lineNo: number; amount: MoneyString }[];
 }
 
+/** What a task's completion says one of its findings amounts to. */
+export interface FindingConfirmation {
+  id: string;
+  confirmedAmount: MoneyString;
+}
+
+type CollectedEvidenceData = Analysis & { purchaseOrderId: string | null; contractId: string | null; workOrderIds: string[] };
+
 export interface EventPayloads {
   CASE_OPENED: CaseOpenedData;
   STAGE_ENTERED: { stage: Stage };
-  EVIDENCE_COLLECTED: Analysis & { purchaseOrderId: string | null; contractId: string | null; workOrderIds: string[] };
+  /** evidenceHash: absent from events written before the hash existed. */
+  EVIDENCE_COLLECTED: CollectedEvidenceData & { evidenceHash?: string };
+  /** The records pulled again: the evidence and findings replaced, the ones they replaced kept here. */
+  EVIDENCE_REFRESHED: CollectedEvidenceData & { evidenceHash: string; previousFindings: Finding[]; previousEvidenceHash: string | null };
+  /** A refresh met a malformed source record: nothing was replaced, the case goes on with the evidence it had. */
+  EVIDENCE_REFRESH_FAILED: { error: string };
   EVIDENCE_FAILED: { error: string };
   EVIDENCE_RETRY_REQUESTED: Record<string, never>;
   TASK_CREATED: { taskId: string; team: Team; title: string; dueAt: string; findingCodes: string[] };
   TASK_ESCALATED: { taskId: string; team: Team; dueAt: string };
-  TASK_COMPLETED: { taskId: string; team: Team; outcome: TaskOutcome; note: string; amount: MoneyString | null };
+  /** `findings`: PARTIAL's confirmations (a finding it does not list counts 0); absent for the other outcomes. */
+  TASK_COMPLETED: {
+    taskId: string;
+    team: Team;
+    outcome: TaskOutcome;
+    note: string;
+    amount: MoneyString | null;
+    findings?: FindingConfirmation[];
+  };
   TASK_CANCELLED: { taskId: string; team: Team };
   RESOLUTION_PROPOSED: {
     resolutionId: string;
@@ -68,6 +89,8 @@ export interface EventPayloads {
     comment: string | null;
     amount: MoneyString | null;
     approverLimit: MoneyString | null;
+    /** The evidence the approver saw (absent from decisions made before the hash existed). */
+    evidenceHash?: string | null;
   };
   CREDIT_MEMO_ISSUED: { number: string; amount: MoneyString; approvalId: string; invoiceNumber: string };
   /** Every document of one approval, written with them in one transaction. */

@@ -1,7 +1,7 @@
 // Every message of the dispute workflow, declared once with one object argument.
 // Imported by the API (client side) and by the workflow bundle; side-effect free.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Actor, CaseOpenedData, ProposedAdjustment } from './events';
+import type { Actor, CaseOpenedData, FindingConfirmation, ProposedAdjustment } from './events';
 import type { Decision, MoneyString, ResolutionType, Role, Stage, CaseStatus, TaskOutcome, Team } from './types';
 
 /** The authenticated user behind a command, as the API saw it. */
@@ -32,6 +32,8 @@ export interface CompleteTaskCommand {
   outcome: TaskOutcome;
   note: string;
   amount: MoneyString | null;
+  /** PARTIAL only, checked by the API against the task's findings before it is sent. */
+  findings?: FindingConfirmation[];
 }
 
 export interface ProposeResolutionCommand {
@@ -49,6 +51,8 @@ export interface DecideCommand {
   actor: CommandActor;
   decision: Decision;
   comment: string | null;
+  /** The evidence the manager decided on: another than the case's current one is refused. Absent from older APIs' updates. */
+  evidenceHash?: string | null;
 }
 
 export interface CancelCommand {
@@ -57,6 +61,10 @@ export interface CancelCommand {
 }
 
 export interface RetryEvidenceCommand {
+  actor: CommandActor;
+}
+
+export interface RefreshEvidenceCommand {
   actor: CommandActor;
 }
 
@@ -78,4 +86,6 @@ export const decideUpdate = defineUpdate<CommandResult, [DecideCommand]>('decide
 export const cancelUpdate = defineUpdate<CommandResult, [CancelCommand]>('cancel');
 /** After a malformed source record was fixed, a person asks the parked case to pull its evidence again. */
 export const retryEvidenceUpdate = defineUpdate<CommandResult, [RetryEvidenceCommand]>('retryEvidence');
+/** A person pulls the records again (a source record was fixed): findings, tasks and the evidence hash follow. */
+export const refreshEvidenceUpdate = defineUpdate<CommandResult, [RefreshEvidenceCommand]>('refreshEvidence');
 export const viewQuery = defineQuery<DisputeView>('view');

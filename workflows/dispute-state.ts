@@ -12,6 +12,7 @@ import type {
   DecideCommand,
   DisputeView,
   ProposeResolutionCommand,
+  RefreshEvidenceCommand,
   RetryEvidenceCommand,
 } from '../domain/messages';
 import { parseMoney } from '../domain/money';
@@ -63,6 +64,12 @@ export interface DisputeStateData {
    * command but cancel. Absent from states handed over by runs from before it existed.
    */
   parkedError?: string | null;
+  /**
+   * SHA-256 of the evidence and findings the case holds, as the evidence activity answered it: a decision sent with
+   * another is refused. Absent from states handed over by runs from before it existed, and null for evidence
+   * collected before it existed (both: no hash is current until a refresh).
+   */
+  evidenceHash?: string | null;
   tasks: TaskState[];
   resolution: ResolutionState | null;
   approvedCredit: ApprovedCredit | null;
@@ -70,7 +77,18 @@ export interface DisputeStateData {
 
 const CANCELLABLE: readonly Stage[] = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL'];
 
+const REFRESHABLE: readonly Stage[] = ['INVESTIGATION', 'RESOLUTION'];
+
+/** What the evidence activity answers: the analysis planned from, and the hash of what it stored. */
+export type CollectedAnalysis = Analysis & { evidenceHash?: string };
+
 export class DisputeState {
+  /**
+   * A refresh of the evidence is under way (its activity runs): no proposal nor a second refresh meanwhile. Not
+   * handed over by continue-as-new, which waits for every handler, so none is under way then.
+   */
+  private refreshing = false;
+
   constructor(readonly data: DisputeStateData) {}
 
   static opened(caseId: string, disputedAmount: MoneyString, openedAt: string): DisputeState {
@@ -84,6 +102,7 @@ export class DisputeState {
       evidenceFailed: false,
       evidenceRetryRequested: false,
       parkedError: null,
+      evidenceHash: null,
       tasks: [],
       resolution: null,
       approvedCredit: null,
@@ -167,7 +186,9 @@ export class DisputeState {
   }
 
   /** After the analysis: one task per team with findings, or straight to resolution. */
-  startInvestigation(analysis: Analysis, tasks: Omit<TaskState, 'status' | 'escalated'>[], now: string): CaseEvent[] {
+  startInvestigation(analysis: CollectedAnalysis, tasks: Omit<TaskState, 'status' | 'escalated'>[], now: string): CaseEvent[] {
+    // Runs whose activity answered before the hash existed hold none.
+    this.data.evidenceHash = analysis.evidenceHash ?? null;
     if (analysis.findings.length === 0) return this.enter('RESOLUTION', now);
     this.data.tasks = tasks.map((t) => ({ ...t, status: 'OPEN', escalated: false }));
     return [
@@ -227,6 +248,68 @@ export class DisputeState {
 
   // ---- commands from people: check*() are the update validators, the others apply ----
 
+  checkRefreshEvidence(cmd: RefreshEvidenceCommand): void {
+    this.checkNotParked();
+    if (cmd.actor.role !== 'specialist') throw refuse('Forbidden', 'only a specialist can refresh the evidence');
+    if (this.isClosed || !REFRESHABLE.includes(this.data.stage)) {
+      throw refuse('Conflict', `the evidence can only be refreshed in INVESTIGATION or RESOLUTION; the case is in ${this.data.stage}`);
+    }
+    if (this.refreshing) throw refuse('Conflict', 'the evidence is being refreshed already');
+  }
+
+  /** The refresh's activity is about to run: until it answers, the case takes no proposal. */
+  beginRefresh(cmd: RefreshEvidenceCommand): void {
+    this.checkRefreshEvidence(cmd);
+    this.refreshing = true;
+  }
+
+  /** A source record could not be read: the case keeps the evidence, findings and tasks it had. */
+  evidenceRefreshFailed(error: string): CaseEvent {
+    this.refreshing = false;
+    return { type: 'EVIDENCE_REFRESH_FAILED', actor: SYSTEM_ACTOR, data: { error } };
+  }
+
+  /**
+   * The evidence and findings were replaced (EVIDENCE_REFRESHED is on the trail): open tasks of teams left without
+   * findings are cancelled; a team with findings, no open task and a finding code none of its done tasks
+   * confirmed gets a task (of `planned`, one per team); the case is in INVESTIGATION while a task is open, else in
+   * RESOLUTION.
+   */
+  evidenceRefreshed(
+    analysis: CollectedAnalysis,
+    planned: Omit<TaskState, 'status' | 'escalated'>[],
+    cmd: RefreshEvidenceCommand,
+    now: string,
+  ): CaseEvent[] {
+    this.refreshing = false;
+    this.data.evidenceHash = analysis.evidenceHash ?? null;
+    if (this.isClosed) return [];
+    const teams = new Set(analysis.findings.map((f) => f.team));
+    const cancelled = this.openTasks
+      .filter((t) => !teams.has(t.team))
+      .map((t): CaseEvent => {
+        t.status = 'CANCELLED';
+        return { type: 'TASK_CANCELLED', actor: actorOf(cmd.actor), data: { taskId: t.id, team: t.team } };
+      });
+    const created = planned
+      .filter((p) => {
+        const ofTeam = this.data.tasks.filter((t) => t.team === p.team);
+        if (ofTeam.some((t) => t.status === 'OPEN')) return false;
+        const confirmed = new Set(ofTeam.filter((t) => t.status === 'DONE').flatMap((t) => t.findingCodes));
+        return p.findingCodes.some((code) => !confirmed.has(code));
+      })
+      .map((p): CaseEvent => {
+        this.data.tasks.push({ ...p, status: 'OPEN', escalated: false });
+        return {
+          type: 'TASK_CREATED',
+          actor: SYSTEM_ACTOR,
+          data: { taskId: p.id, team: p.team, title: p.title, dueAt: p.dueAt, findingCodes: p.findingCodes },
+        };
+      });
+    const next: Stage = this.openTasks.length ? 'INVESTIGATION' : 'RESOLUTION';
+    return [...cancelled, ...created, ...(next === this.data.stage ? [] : this.enter(next, now))];
+  }
+
   checkCompleteTask(cmd: CompleteTaskCommand): TaskState {
     this.checkNotParked();
     const task = this.data.tasks.find((t) => t.id === cmd.taskId);
@@ -245,7 +328,14 @@ export class DisputeState {
       {
         type: 'TASK_COMPLETED',
         actor: actorOf(cmd.actor),
-        data: { taskId: task.id, team: task.team, outcome: cmd.outcome, note: cmd.note, amount: cmd.amount },
+        data: {
+          taskId: task.id,
+          team: task.team,
+          outcome: cmd.outcome,
+          note: cmd.note,
+          amount: cmd.amount,
+          ...(cmd.findings ? { findings: cmd.findings } : {}),
+        },
       },
     ];
     if (this.openTasks.length === 0 && this.data.stage === 'INVESTIGATION') events.push(...this.enter('RESOLUTION', now));
@@ -258,6 +348,7 @@ export class DisputeState {
     if (this.data.stage !== 'RESOLUTION') {
       throw refuse('Conflict', `a resolution can only be proposed in stage RESOLUTION; the case is in ${this.data.stage}`);
     }
+    if (this.refreshing) throw refuse('Conflict', 'the evidence is being refreshed: propose on the refreshed findings');
     if (cmd.type === 'NO_CREDIT') {
       if (cmd.amount !== null || cmd.adjustments?.length) throw refuse('Unprocessable', 'amount: a NO_CREDIT resolution takes no amount');
       return;
@@ -310,6 +401,13 @@ export class DisputeState {
     const proposal = { ...resolution, amount: resolution.amount };
     const refusal = approvalRefusal(cmd.actor, proposal);
     if (refusal) throw refuse('Forbidden', refusal);
+    const current = this.data.evidenceHash ?? null;
+    if (cmd.evidenceHash && cmd.evidenceHash !== current) {
+      throw refuse(
+        'Conflict',
+        `the evidence changed since it was shown (evidenceHash ${cmd.evidenceHash} is not the current ${current ?? 'none'}): reload the case and decide on what it holds now`,
+      );
+    }
     return proposal;
   }
 
@@ -325,6 +423,7 @@ export class DisputeState {
         comment: cmd.comment,
         amount: proposal.amount,
         approverLimit: cmd.actor.approvalLimit,
+        evidenceHash: cmd.evidenceHash ?? this.data.evidenceHash ?? null,
       },
     };
     if (cmd.decision === 'REJECT') {

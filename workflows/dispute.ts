@@ -28,15 +28,17 @@ import {
   completeTaskUpdate,
   decideUpdate,
   proposeResolutionUpdate,
+  refreshEvidenceUpdate,
   retryEvidenceUpdate,
   viewQuery,
   type CommandResult,
   type DisputeInput,
+  type RefreshEvidenceCommand,
 } from '../domain/messages';
 import type { CaseEvent } from '../domain/events';
 import type { Stage, Team } from '../domain/types';
-import type { Analysis, Finding } from '../contract';
-import { DisputeState, type DisputeStateData, type TaskState } from './dispute-state';
+import type { Finding } from '../contract';
+import { DisputeState, type CollectedAnalysis, type DisputeStateData, type TaskState } from './dispute-state';
 import { Trail } from './trail';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -136,6 +138,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     command((cmd) => state.requestEvidenceRetry(cmd)),
     { validator: (cmd) => state.checkRetryEvidence(cmd) },
   );
+  setHandler(refreshEvidenceUpdate, refreshEvidence, { validator: (cmd) => state.checkRefreshEvidence(cmd) });
 
   if (!continued) {
     try {
@@ -202,7 +205,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
   }
 
   /** Pulls the evidence; a malformed source record parks the case until a person asks for a retry. */
-  async function collectEvidenceUntilReadable(): Promise<Analysis | null> {
+  async function collectEvidenceUntilReadable(): Promise<CollectedAnalysis | null> {
     for (;;) {
       const { slot, done } = trail.recordWith((slot) =>
         collectEvidence({
@@ -224,6 +227,42 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
         if (state.isClosed) return null;
       }
     }
+  }
+
+  /**
+   * Pulls the records again; the activity replaces the evidence and findings and writes EVIDENCE_REFRESHED (with the
+   * findings it replaced, which stay in PostgreSQL, never in this history) at its slot; then the tasks and the stage
+   * follow the new findings. A malformed record refuses the refresh and leaves the case as it was.
+   */
+  async function refreshEvidence(cmd: RefreshEvidenceCommand): Promise<CommandResult> {
+    // Only runs of this code take the update; the marker lets a later change to how a refresh runs tell them apart.
+    patched('refresh-evidence');
+    state.beginRefresh(cmd);
+    const { slot, done } = trail.recordWith((slot) =>
+      collectEvidence({
+        caseId: input.caseId,
+        invoiceNumber: input.opened.invoiceNumber,
+        disputedAmount: input.opened.disputedAmount,
+        slot,
+        refreshedBy: { id: cmd.actor.id, name: cmd.actor.name },
+      }),
+    );
+    let collected: CollectedAnalysis;
+    try {
+      collected = await done;
+    } catch (err) {
+      if (!isActivityFailureOfType(err, POISON_RECORD)) throw err;
+      const message = err.cause instanceof Error ? err.cause.message : 'malformed source record';
+      log.warn('evidence refresh refused: poison record', { caseId: input.caseId, error: message });
+      await trail.recordAt(slot, state.evidenceRefreshFailed(message));
+      throw refuse('Unprocessable', `the evidence cannot be refreshed, the case keeps what it had: ${message}`);
+    }
+    try {
+      await trail.record(state.evidenceRefreshed(collected, plannedTasks(collected.findings), cmd, now()));
+    } catch (err) {
+      throw await parkOn(err);
+    }
+    return state.result();
   }
 
   function plannedTasks(findings: Finding[]): Omit<TaskState, 'status' | 'escalated'>[] {

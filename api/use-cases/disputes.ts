@@ -9,6 +9,7 @@ import {
   type CommandResult,
   decideUpdate,
   proposeResolutionUpdate,
+  refreshEvidenceUpdate,
   type DisputeInput,
 } from '../../domain/messages';
 import { formatMoney, parseMoney } from '../../domain/money';
@@ -33,6 +34,7 @@ import type { CommandUseCaseContext, UseCaseContext } from './context';
 import type { RouteDeps } from '../route';
 import { LATEST_RESOLUTION, SUMMARY_COLUMNS, VISIBLE_TO_TEAM, caseKey, money, resolutionOf, summaryOf } from '../../read-model/cases';
 import { findingsOfLines } from '../../read-model/findings';
+import { CONFIRMED_OVERBILLING } from '../../read-model/recommendations';
 import { insertCase } from '../../read-model/projection';
 import { adjustmentOf, adjustmentsJson, caseInvoices, ledgerOf, type CaseInvoice } from '../../read-model/ledger';
 import { adjustmentsTotal, allocate, type PlannedAdjustment } from '../../domain/allocation';
@@ -49,6 +51,7 @@ import type {
   evidenceQuery,
   openDisputeRequest,
   openDisputeResponse,
+  refreshEvidenceRequest,
   resolutionRequest,
   retryEvidenceRequest,
 } from '../../contract';
@@ -268,7 +271,8 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
   const key = caseKey(ref);
   const { rows } = await db.query(
     `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
-            c.overbilled_minor::text AS overbilled_minor, c.evidence_error, c.parked_error, c.evidence,
+            c.overbilled_minor::text AS overbilled_minor, (${CONFIRMED_OVERBILLING})::text AS confirmed_minor, c.evidence_error, c.parked_error, c.evidence,
+            c.evidence_hash,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT count(*)::int FROM findings f WHERE f.case_id = c.id) AS finding_count,
             (SELECT coalesce(json_agg(json_build_object('id', t.id, 'team', t.team, 'title', t.title, 'status', t.status,
@@ -281,7 +285,8 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
             ${LATEST_RESOLUTION} AS resolution,
             (SELECT coalesce(json_agg(json_build_object('id', a.id, 'resolutionId', a.resolution_id, 'decision', a.decision,
                        'comment', a.comment, 'amount', a.amount_minor::text, 'decidedById', a.decided_by,
-                       'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}) ORDER BY a.decided_at, a.id), '[]')
+                       'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}, 'evidenceHash', a.evidence_hash)
+                       ORDER BY a.decided_at, a.id), '[]')
                FROM approvals a JOIN users au ON au.id = a.decided_by WHERE a.case_id = c.id) AS approvals,
             (SELECT coalesce(json_agg(json_build_object('number', m.number, 'amount', m.amount_minor::text,
                        'currency', m.currency, 'approvalId', m.approval_id, 'issuedAt', ${isoSql('m.issued_at')})
@@ -305,7 +310,9 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
     description: row.description,
     openedBy: { id: row.opened_by, name: row.opened_by_name },
     overbilled: money(row.overbilled_minor),
+    confirmedOverbilling: money(row.confirmed_minor),
     evidenceError: row.evidence_error,
+    evidenceHash: row.evidence_hash,
     parkedError: row.parked_error,
     evidence: first?.page ?? null,
     invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
@@ -337,6 +344,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       amount: formatMoney(BigInt(a.amount)),
       decidedBy: { id: a.decidedById, name: a.decidedByName },
       decidedAt: a.decidedAt,
+      evidenceHash: a.evidenceHash,
     })),
     creditMemos: row.credit_memos.map((m: Row) => ({
       number: m.number,
@@ -487,6 +495,10 @@ export function proposeResolution(
       },
     },
     check: async (c) => {
+      // The stage before the amount, as the workflow checks them: a proposal out of RESOLUTION is a 409 whatever it asks.
+      const { rows } = await ctx.deps.pool.query('SELECT c.stage FROM cases c WHERE c.id = $1', [c.id]);
+      const stage = rows[0]?.stage;
+      if (stage !== 'RESOLUTION') throw AppError.conflict(`a resolution can only be proposed in stage RESOLUTION; the case is in ${stage}`);
       const { planned, invoices } = await planOf(c);
       if (!planned.length) return;
       const disputed = new Map(invoices.map((i) => [i.invoiceNumber, i.disputed]));
@@ -505,7 +517,12 @@ export function decide(ctx: CommandUseCaseContext, { ref, body }: CaseCommandInp
     command: 'decision',
     update: decideUpdate,
     body,
-    argument: { actor: commandActor(ctx.user), decision: body.decision, comment: body.comment ?? null },
+    argument: {
+      actor: commandActor(ctx.user),
+      decision: body.decision,
+      comment: body.comment ?? null,
+      evidenceHash: body.evidenceHash ?? null,
+    },
   });
 }
 
@@ -518,4 +535,11 @@ export function retryEvidence(
   { ref, body }: CaseCommandInput<z.output<typeof retryEvidenceRequest>>,
 ): Promise<CommandAnswer> {
   return updateCase(ctx, ref, { command: 'retryEvidence', update: retryEvidenceUpdate, body, argument: { actor: commandActor(ctx.user) } });
+}
+
+export function refreshEvidence(
+  ctx: CommandUseCaseContext,
+  { ref, body }: CaseCommandInput<z.output<typeof refreshEvidenceRequest>>,
+): Promise<CommandAnswer> {
+  return updateCase(ctx, ref, { command: 'refreshEvidence', update: refreshEvidenceUpdate, body, argument: { actor: commandActor(ctx.user) } });
 }

@@ -3,8 +3,10 @@ import type { z } from 'zod';
 import { completeTaskUpdate } from '../../domain/messages';
 import { commandActor, visibleTeam } from '../auth';
 import { sendUpdate } from '../commands';
-import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, sqlParams, type Row } from '../../read-model/sql';
-import { AppError } from '../errors';
+import { UUID_PATTERN, encodeCursor, isoSql, preciseSql, sqlParams, type Queryable, type Row } from '../../read-model/sql';
+import type { FindingConfirmation } from '../../domain/events';
+import { formatMoney, parseMoney } from '../../domain/money';
+import { AppError, type ErrorDetail } from '../errors';
 import { claimKey, requestHash, earlierUse, type KeyedRequest } from '../idempotency';
 import type { completeTaskRequest, taskCommandResponse, taskListQuery, taskListResponse } from '../../contract';
 import { findingOf, findingsJsonSql } from '../../read-model/findings';
@@ -86,13 +88,23 @@ export async function completeTask(
   if (!(await earlierUse(deps.pool, user.id, idempotencyKey, request))) {
     if (task.status !== 'OPEN') throw AppError.conflict(`the task is ${task.status}, not OPEN`);
     if (task.case_status !== 'OPEN') throw AppError.conflict(`the case is ${task.case_status}`);
+    if (body.outcome === 'PARTIAL') await checkConfirmations(deps.pool, task.case_id, task.team, body.findings);
     await claimKey(deps.pool, user.id, idempotencyKey, request);
   }
   const result = await sendUpdate(
     deps,
     task.workflow_id,
     completeTaskUpdate,
-    { actor: commandActor(user), taskId, outcome: body.outcome, note: body.note, amount: body.amount ?? null },
+    {
+      actor: commandActor(user),
+      taskId,
+      outcome: body.outcome,
+      note: body.note,
+      amount: body.amount ?? null,
+      // The confirmations ride in the update and in its TASK_COMPLETED event (both bounded by the 256 KB body);
+      // the projection writes them to the findings.
+      ...(body.outcome === 'PARTIAL' ? { findings: body.findings } : {}),
+    },
     { command, user, idempotencyKey },
   );
   return {
@@ -103,4 +115,44 @@ export async function completeTask(
     taskId,
     taskStatus: 'DONE',
   };
+}
+
+/**
+ * A PARTIAL completion names findings of its task (its case's, with its team) each at most once, and confirms of
+ * each at most its amount: a 422 naming every entry that does not, before anything is written.
+ */
+async function checkConfirmations(
+  db: Queryable,
+  caseId: string,
+  team: string,
+  confirmations: FindingConfirmation[],
+): Promise<void> {
+  const { rows } = await db.query<{ amount_minor: string | null }>(
+    `SELECT f.amount_minor::text AS amount_minor
+       FROM unnest($3::uuid[]) WITH ORDINALITY AS l(id, n)
+       LEFT JOIN findings f ON f.id = l.id AND f.case_id = $1 AND f.team = $2
+      ORDER BY l.n`,
+    [caseId, team, confirmations.map((c) => c.id)],
+  );
+  const seen = new Set<string>();
+  const details: ErrorDetail[] = [];
+  confirmations.forEach((c, i) => {
+    const amount = rows[i].amount_minor;
+    if (amount === null) {
+      details.push({ field: `findings.${i}.id`, message: `${c.id} is not a finding of this task`, in: 'body' });
+    } else if (seen.has(c.id)) {
+      details.push({ field: `findings.${i}.id`, message: `finding ${c.id} is named more than once`, in: 'body' });
+    } else if (parseMoney(c.confirmedAmount) > BigInt(amount)) {
+      details.push({
+        field: `findings.${i}.confirmedAmount`,
+        message: `${c.confirmedAmount} is more than the finding's amount ${formatMoney(BigInt(amount))}`,
+        in: 'body',
+      });
+    }
+    seen.add(c.id);
+  });
+  if (details.length) {
+    const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+    throw new AppError(422, 'UNPROCESSABLE', `${details[0].field}: ${details[0].message}${more}`, details);
+  }
 }

@@ -65,8 +65,8 @@ describe('F25 a reused Idempotency-Key with another body', () => {
     const unopened = pricingDispute();
     await importViaApi(api, cast.specialist, [unopened]);
     const cases = await openCasesViaApi(api, cast.specialist, Array.from({ length: 20 }, () => pricingDispute()));
-    const [toPropose, toDecide, toCancel, toComment, withTask] = cases;
-    inFlight = cases.slice(5);
+    const [toPropose, toDecide, toCancel, toComment, withTask, toRefresh, otherToRefresh] = cases;
+    inFlight = cases.slice(7);
     await mapLimit(cases, 10, (c) => detail(c, 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION'));
     await completeTasksViaApi(api, cast, toPropose);
     await completeTasksViaApi(api, cast, toDecide);
@@ -125,6 +125,13 @@ describe('F25 a reused Idempotency-Key with another body', () => {
         other: { path: `/api/disputes/${otherParked.id}/retry-evidence`, body: {} },
         settle: parkedAgain(parked),
         state: async () => [await caseState(parked.id), await caseState(otherParked.id)],
+      }),
+      '/api/disputes/:id/refresh-evidence': onCase(toRefresh, {
+        verb: 'refresh-evidence',
+        user: cast.specialist,
+        body: {},
+        other: { path: `/api/disputes/${otherToRefresh.id}/refresh-evidence`, body: {} },
+        state: async () => [await caseState(toRefresh.id), await caseState(otherToRefresh.id)],
       }),
       '/api/disputes/:id/comments': onCase(toComment, {
         verb: 'comments',

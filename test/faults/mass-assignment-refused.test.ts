@@ -73,6 +73,7 @@ describe('F13 mass assignment', () => {
       '/api/disputes/:id/decision': { path: `/api/disputes/${toDecide.id}/decision`, user: cast.manager, body: { decision: 'APPROVE' } },
       '/api/disputes/:id/cancel': { path: `/api/disputes/${toCancel.id}/cancel`, user: cast.manager, body: { reason: 'withdrawn' } },
       '/api/disputes/:id/retry-evidence': { path: `/api/disputes/${parked.id}/retry-evidence`, user: cast.specialist, body: {} },
+      '/api/disputes/:id/refresh-evidence': { path: `/api/disputes/${withTask.id}/refresh-evidence`, user: cast.specialist, body: {} },
       '/api/disputes/:id/comments': { path: `/api/disputes/${withTask.id}/comments`, user: cast.salesOps, body: { body: 'a note' } },
       '/api/tasks/:id/complete': { path: `/api/tasks/${task.id}/complete`, user: cast.salesOps, body: { outcome: 'CONFIRMED', note: 'n' } },
     };

@@ -42,6 +42,7 @@ const VALID_BODIES: Record<string, unknown> = {
   '/api/disputes/:id/decision': { decision: 'APPROVE' },
   '/api/disputes/:id/cancel': { reason: 'withdrawn' },
   '/api/disputes/:id/retry-evidence': {},
+  '/api/disputes/:id/refresh-evidence': {},
   '/api/tasks/:id/complete': { outcome: 'CONFIRMED', note: 'checked' },
 };
 

@@ -136,6 +136,7 @@ describe('F10 segregation of duties', () => {
     '/api/disputes/:id/decision': () => ({ decision: 'APPROVE' }),
     '/api/disputes/:id/cancel': () => ({ reason: 'withdrawn' }),
     '/api/disputes/:id/retry-evidence': () => ({}),
+    '/api/disputes/:id/refresh-evidence': () => ({}),
     '/api/disputes/:id/comments': () => ({ body: 'a note' }),
     '/api/tasks/:id/complete': () => ({ outcome: 'CONFIRMED', note: 'n' }),
   };
@@ -165,6 +166,10 @@ describe('F10 segregation of duties', () => {
     }
     const parked = await openParkedCaseViaApi(api, cast.specialist, pricingDispute());
     expect((await api.request('POST', `/api/disputes/${parked.id}/retry-evidence`, { token: cast.manager.token, body: {} })).status).toBe(200);
+    // A refresh is taken in INVESTIGATION only (the case above waits for approval): it changes findings and tasks, never the ledger.
+    const [investigated] = await openCasesViaApi(api, cast.specialist, [pricingDispute()]);
+    await caseViaApi(api, cast.specialist, investigated, 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION' && d.tasks.length > 0);
+    expect((await api.request('POST', `/api/disputes/${investigated.id}/refresh-evidence`, { token: cast.specialist.token, body: {} })).status).toBe(200);
     expect((await workerPool.query('SELECT count(*)::int AS n FROM credit_memos')).rows[0].n).toBe(0);
 
     // Eligible managers approve the others; each gets its memo from the worker.

@@ -153,6 +153,8 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: {}, field: 'decision' },
       { body: { decision: 'APPROVE', approvedBy: 'x' }, field: 'approvedBy' },
       { body: { decision: 'APPROVE', comment: 42 }, field: 'comment' },
+      { body: { decision: 'APPROVE', evidenceHash: 'A'.repeat(64) }, field: 'evidenceHash' },
+      { body: { decision: 'APPROVE', evidenceHash: 'a'.repeat(63) }, field: 'evidenceHash' },
     ],
   },
   'POST /api/disputes/:id/cancel': {
@@ -171,6 +173,15 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
     cases: [
       { body: { stage: 'EVIDENCE' }, field: 'stage' },
       { body: { evidenceError: null }, field: 'evidenceError' },
+    ],
+  },
+  'POST /api/disputes/:id/refresh-evidence': {
+    as: () => specialist,
+    path: () => `/api/disputes/${caseId}/refresh-evidence`,
+    cases: [
+      { body: { stage: 'RESOLUTION' }, field: 'stage' },
+      { body: { evidenceHash: 'a'.repeat(64) }, field: 'evidenceHash' },
+      { body: { findings: [] }, field: 'findings' },
     ],
   },
   'POST /api/disputes/:id/comments': {

@@ -17,6 +17,7 @@ import {
   completeTaskUpdate,
   decideUpdate,
   proposeResolutionUpdate,
+  refreshEvidenceUpdate,
   retryEvidenceUpdate,
   viewQuery,
   type DisputeInput,
@@ -177,6 +178,30 @@ describe('disputeWorkflow', () => {
     await keepHistory(handle, 'whole-life');
   });
 
+  it('takes a PARTIAL completion: its finding confirmed in part, the recommendation and the memo follow it', async () => {
+    const { handle, input } = await openCase('150.00');
+    await waitForStage(handle, 'INVESTIGATION');
+    const { rows: [finding] } = await db.pool.query('SELECT id FROM findings WHERE case_id = $1', [input.caseId]);
+    const view = await handle.query(viewQuery);
+    const confirmations = [{ id: finding.id, confirmedAmount: '40.00' }];
+    await handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'PARTIAL', note: 'four visits at 90.00', amount: null, findings: confirmations }],
+    });
+    const { rows: [after] } = await db.pool.query(
+      `SELECT f.confirmed_minor, c.recommended_credit_minor, e.data->'findings' AS event_findings
+         FROM findings f JOIN cases c ON c.id = f.case_id JOIN case_events e ON e.case_id = c.id AND e.type = 'TASK_COMPLETED'
+        WHERE f.case_id = $1`,
+      [input.caseId],
+    );
+    expect(after).toEqual({ confirmed_minor: '4000', recommended_credit_minor: '4000', event_findings: confirmations });
+    await handle.executeUpdate(proposeResolutionUpdate, {
+      args: [{ actor: specialist, type: 'CREDIT', amount: '40.00', rootCause: 'pricing setup', note: null }],
+    });
+    await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: 'ok' }] });
+    expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
+    await keepHistory(handle, 'partial-completion');
+  });
+
   it('goes back to RESOLUTION on reject and issues one memo for the re-proposed amount', async () => {
     const { handle, input } = await openCase();
     await toApproval(handle, '100.00');
@@ -331,6 +356,107 @@ describe('disputeWorkflow', () => {
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: 'late' }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
     await keepHistory(handle, 'approval-escalation');
+  });
+});
+
+describe('evidence frozen for the decision', () => {
+  it('refreshes after ops fixed a work order: the finding and its task go, the case moves to RESOLUTION, a stale decision is refused', async () => {
+    const orderManagement = await createUser(db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
+    const fixture = pricingDispute({ completedQty: 8 });
+    await storeRecords(db.pool, fixture.records);
+    const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
+      openedAt: new Date(await nowMs()).toISOString(),
+    });
+    await eventually('both tasks are on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 2);
+    const held = async () =>
+      (await db.pool.query('SELECT evidence_hash, recommended_credit_minor FROM cases WHERE id = $1', [input.caseId])).rows[0];
+    const before = await held();
+    expect(before.evidence_hash).toMatch(/^[0-9a-f]{64}$/);
+    const { rows: tasks } = await db.pool.query('SELECT id, team FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId]);
+    expect(tasks.map((t) => t.team)).toEqual(['ORDER_MANAGEMENT', 'SALES_OPS']);
+    const [omTask, salesTask] = tasks;
+    await handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: salesOps, taskId: salesTask.id, outcome: 'CONFIRMED', note: 'contract says 90.00', amount: null }],
+    });
+    expect((await handle.query(viewQuery)).stage).toBe('INVESTIGATION');
+
+    // Ops finds the work order was completed in full after all, and the source is fixed.
+    const [workOrder] = fixture.records.workOrders!;
+    await storeRecords(db.pool, { workOrders: [{ ...workOrder, lines: [{ sku: 'SKU-A', quantityCompleted: 10 }] }] });
+    expect(await refusal(handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: manager }] }))).toBe('Forbidden');
+    const refreshed = await handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }], updateId: 'refresh-once' });
+    expect(refreshed).toEqual({ status: 'OPEN', stage: 'RESOLUTION' });
+    expect(await handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }], updateId: 'refresh-once' })).toEqual(refreshed);
+
+    const after = await held();
+    expect(after.evidence_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(after.evidence_hash).not.toBe(before.evidence_hash);
+    expect(after.recommended_credit_minor).toBe('10000');
+    const { rows: findings } = await db.pool.query('SELECT code FROM findings WHERE case_id = $1', [input.caseId]);
+    expect(findings).toEqual([{ code: 'PRICE_VARIANCE' }]);
+    const { rows: statuses } = await db.pool.query('SELECT id, status FROM tasks WHERE case_id = $1', [input.caseId]);
+    expect(Object.fromEntries(statuses.map((t) => [t.id, t.status]))).toEqual({ [omTask.id]: 'CANCELLED', [salesTask.id]: 'DONE' });
+    const { rows: events } = await db.pool.query(
+      `SELECT type, actor_id, data FROM case_events WHERE case_id = $1 AND seq > (SELECT max(seq) FROM case_events WHERE case_id = $1 AND type = 'TASK_COMPLETED') ORDER BY seq`,
+      [input.caseId],
+    );
+    expect(events.map((e) => e.type)).toEqual(['EVIDENCE_REFRESHED', 'TASK_CANCELLED', 'STAGE_ENTERED']);
+    expect(events[0].actor_id).toBe(specialist.id);
+    expect(events[0].data.previousFindings.map((f: { code: string }) => f.code).sort()).toEqual(['PRICE_VARIANCE', 'SERVICE_NOT_COMPLETED']);
+    expect(events[0].data.findings.map((f: { code: string }) => f.code)).toEqual(['PRICE_VARIANCE']);
+    expect(events[0].data).toMatchObject({ evidenceHash: after.evidence_hash, previousEvidenceHash: before.evidence_hash });
+    expect(events[1].data).toEqual({ taskId: omTask.id, team: 'ORDER_MANAGEMENT' });
+    expect(await refusal(handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: orderManagement, taskId: omTask.id, outcome: 'CONFIRMED', note: 'late', amount: null }],
+    }))).toBe('Conflict');
+
+    await handle.executeUpdate(proposeResolutionUpdate, {
+      args: [{ actor: specialist, type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup', note: null }],
+    });
+    expect(await refusal(handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }] }))).toBe('Conflict');
+    const stale = { actor: manager, decision: 'APPROVE' as const, comment: null, evidenceHash: before.evidence_hash };
+    expect(await refusal(handle.executeUpdate(decideUpdate, { args: [stale] }))).toBe('Conflict');
+    expect(await countEvents(input.caseId, 'RESOLUTION_DECIDED')).toBe(0);
+    await handle.executeUpdate(decideUpdate, { args: [{ ...stale, evidenceHash: after.evidence_hash }] });
+    expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
+    const { rows: approvals } = await db.pool.query('SELECT evidence_hash FROM approvals WHERE case_id = $1', [input.caseId]);
+    expect(approvals).toEqual([{ evidence_hash: after.evidence_hash }]);
+    const { rows: verify } = await db.pool.query('SELECT * FROM verify_case_trail($1)', [input.caseId]);
+    expect(verify).toEqual([]);
+    await keepHistory(handle, 'refresh-evidence');
+  });
+
+  it('gives a team with new findings a task, back in INVESTIGATION, and records the current hash on a decision sent without one', async () => {
+    const fixture = pricingDispute();
+    await storeRecords(db.pool, fixture.records);
+    const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
+      openedAt: new Date(await nowMs()).toISOString(),
+    });
+    await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
+    const view = await handle.query(viewQuery);
+    await handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'ok', amount: null }],
+    });
+    const [workOrder] = fixture.records.workOrders!;
+    await storeRecords(db.pool, { workOrders: [{ ...workOrder, lines: [{ sku: 'SKU-A', quantityCompleted: 7 }] }] });
+    expect(await handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }] })).toEqual({ status: 'OPEN', stage: 'INVESTIGATION' });
+    const { rows: open } = await db.pool.query(`SELECT team, finding_codes FROM tasks WHERE case_id = $1 AND status = 'OPEN'`, [input.caseId]);
+    expect(open).toEqual([{ team: 'ORDER_MANAGEMENT', finding_codes: ['SERVICE_NOT_COMPLETED'] }]);
+    const omOps = await createUser(db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
+    const [openTaskId] = (await handle.query(viewQuery)).openTaskIds;
+    await handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: omOps, taskId: openTaskId!, outcome: 'CONFIRMED', note: '3 visits missing', amount: null }],
+    });
+    await handle.executeUpdate(proposeResolutionUpdate, {
+      args: [{ actor: specialist, type: 'CREDIT', amount: '150.00', rootCause: 'service execution', note: null }],
+    });
+    await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
+    await handle.result();
+    const { rows } = await db.pool.query(
+      'SELECT a.evidence_hash = c.evidence_hash AS current FROM approvals a JOIN cases c ON c.id = a.case_id WHERE a.case_id = $1',
+      [input.caseId],
+    );
+    expect(rows).toEqual([{ current: true }]);
   });
 });
 

@@ -60,6 +60,8 @@ const EVENT_LABELS: Record<string, string> = {
   EVIDENCE_COLLECTED: 'Evidence collected and analysed',
   EVIDENCE_FAILED: 'Evidence could not be collected',
   EVIDENCE_RETRY_REQUESTED: 'Evidence collection retried',
+  EVIDENCE_REFRESHED: 'Evidence refreshed from the records',
+  EVIDENCE_REFRESH_FAILED: 'Evidence refresh refused',
   TASK_CREATED: 'Task assigned',
   TASK_ESCALATED: 'Task overdue, escalated',
   TASK_COMPLETED: 'Task completed',
@@ -91,7 +93,10 @@ function eventSummary(e: CaseEvent, currency: string): string | null {
       return `${findings} finding${findings === 1 ? '' : 's'}, overbilled ${money(d.overbilled) ?? '—'}, recommended credit ${money(d.recommendedCredit) ?? '—'}`;
     }
     case 'EVIDENCE_FAILED':
+    case 'EVIDENCE_REFRESH_FAILED':
       return str(d.error);
+    case 'EVIDENCE_REFRESHED':
+      return findingsChange(d.previousFindings, d.findings, money);
     case 'TASK_CREATED':
       return `${teamLabel(str(d.team))}: ${str(d.title) ?? ''}${str(d.dueAt) ? `, due ${formatDateTime(str(d.dueAt))}` : ''}`;
     case 'TASK_ESCALATED':
@@ -120,6 +125,33 @@ function eventSummary(e: CaseEvent, currency: string): string | null {
   }
 }
 
+type FindingData = { code?: unknown; lineNo?: unknown; amount?: unknown };
+
+/** What a refresh changed, finding by finding (a code on a line): gone, new, and amounts that moved. */
+function findingsChange(before: unknown, after: unknown, money: (v: unknown) => string | null): string {
+  const list = (v: unknown): FindingData[] => (Array.isArray(v) ? (v as FindingData[]) : []);
+  const keyOf = (f: FindingData) => `${str(f.code) ?? ''} ${typeof f.lineNo === 'number' ? f.lineNo : ''}`;
+  const name = (f: FindingData) =>
+    `${label(FINDING_LABELS, str(f.code))}${typeof f.lineNo === 'number' ? ` on line ${f.lineNo}` : ''}${money(f.amount) ? ` (${money(f.amount)})` : ''}`;
+  const [was, now] = [list(before), list(after)];
+  const nowByKey = new Map(now.map((f) => [keyOf(f), f]));
+  const wasByKey = new Map(was.map((f) => [keyOf(f), f]));
+  const some = (fs: string[]) => (fs.length > 5 ? `${fs.slice(0, 5).join(', ')} and ${fs.length - 5} more` : fs.join(', '));
+  const gone = was.filter((f) => !nowByKey.has(keyOf(f))).map(name);
+  const added = now.filter((f) => !wasByKey.has(keyOf(f))).map(name);
+  const moved = now
+    .filter((f) => wasByKey.has(keyOf(f)) && wasByKey.get(keyOf(f))!.amount !== f.amount)
+    .map((f) => `${label(FINDING_LABELS, str(f.code))}${typeof f.lineNo === 'number' ? ` on line ${f.lineNo}` : ''} ${money(wasByKey.get(keyOf(f))!.amount) ?? '—'} → ${money(f.amount) ?? '—'}`);
+  const parts = [
+    `${was.length} finding${was.length === 1 ? '' : 's'} before, ${now.length} now`,
+    ...(gone.length ? [`gone: ${some(gone)}`] : []),
+    ...(added.length ? [`new: ${some(added)}`] : []),
+    ...(moved.length ? [`changed: ${some(moved)}`] : []),
+    ...(gone.length || added.length || moved.length ? [] : ['no finding changed']),
+  ];
+  return parts.join('; ');
+}
+
 /** The case's trail, oldest first: who did what, when. Read only, like the trail itself. */
 export function Timeline({ events, currency = 'USD' }: { events: CaseEvent[]; currency?: string }) {
   if (!events.length) return <p>No events yet.</p>;
@@ -143,5 +175,14 @@ export function Timeline({ events, currency = 'USD' }: { events: CaseEvent[]; cu
         );
       })}
     </ol>
+  );
+}
+
+/** A SHA-256 in short, the whole of it in the tooltip (and to screen readers). */
+export function EvidenceHash({ hash, testId }: { hash: string; testId: string }) {
+  return (
+    <code title={hash} aria-label={`SHA-256 ${hash}`} data-testid={testId}>
+      {hash.slice(0, 12)}…
+    </code>
   );
 }

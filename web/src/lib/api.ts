@@ -172,6 +172,8 @@ export const api = {
     request<CaseComment>(`/api/disputes/${encodeURIComponent(id)}/comments`, { body, idempotencyKey }),
   retryEvidence: (id: string, idempotencyKey: string) =>
     request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/retry-evidence`, { body: {}, idempotencyKey }),
+  refreshEvidence: (id: string, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/refresh-evidence`, { body: {}, idempotencyKey }),
 
   cycleTime: (query: Body<typeof cycleTimeQuery>, signal?: AbortSignal) =>
     request<CycleTimeReport>('/api/reports/cycle-time', { query, signal }),

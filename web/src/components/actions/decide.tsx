@@ -1,7 +1,8 @@
 // The manager's decision on a proposal, withheld where the server would refuse it (own proposal, over the limit).
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '../../lib/api';
-import { useCommand } from '../../lib/commands';
+import { ApiError, api } from '../../lib/api';
+import { CASE_KEYS, useCommand } from '../../lib/commands';
 import { parseMoney } from '../../../../domain/money';
 import { showMoney } from '../../lib/money';
 import type { DisputeDetail, Resolution, User as Me } from '../../../../contract';
@@ -18,17 +19,35 @@ export function approvalBlock(me: Me, resolution: Resolution | null | undefined,
   return null;
 }
 
-/** What a decision needs of its case: a list item with its proposal will do, as the case does. */
-type Decidable = Pick<DisputeDetail, 'id' | 'caseNumber' | 'currency' | 'resolution'>;
+/**
+ * What a decision needs of its case: a list item with its proposal will do, as the case does. The evidence hash is
+ * that of the page the manager decides on: the case's, or that of the case's findings and evidence read on demand.
+ */
+type Decidable = Pick<DisputeDetail, 'id' | 'caseNumber' | 'currency' | 'resolution'> & { evidenceHash?: string | null };
+
+/** The server's refusal of a decision on evidence refreshed since the page showed it. */
+export function isStaleEvidence(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 409 && /evidence changed/.test(error.message);
+}
 
 export function DecisionForm({ dispute, me, onDone }: { dispute: Decidable; me: Me; onDone(message: string): void }) {
   const [comment, setComment] = useState('');
   const { error, busy, run } = useCommand();
+  const client = useQueryClient();
   const blocked = approvalBlock(me, dispute.resolution, dispute.currency);
 
   function decide(decision: 'APPROVE' | 'REJECT') {
+    const evidenceHash = dispute.evidenceHash ?? client.getQueryData<DisputeDetail>(['dispute', dispute.id])?.evidenceHash ?? undefined;
     run(
-      (key) => api.decide(dispute.id, { decision, comment: comment.trim() || undefined }, key),
+      async (key) => {
+        try {
+          return await api.decide(dispute.id, { decision, comment: comment.trim() || undefined, evidenceHash }, key);
+        } catch (err) {
+          // The case on screen is out of date: read it again, so the next decision is on what it holds now.
+          if (isStaleEvidence(err)) for (const queryKey of CASE_KEYS) void client.invalidateQueries({ queryKey });
+          throw err;
+        }
+      },
       () => onDone(decision === 'APPROVE' ? 'Approved: the credit memo is being issued.' : 'Rejected: the case is back with the specialist.'),
     );
   }
@@ -40,7 +59,16 @@ export function DecisionForm({ dispute, me, onDone }: { dispute: Decidable; me: 
           <p data-testid="approval-blocked">{blocked}</p>
         </Notice>
       ) : null}
-      <ErrorMessage error={error} />
+      {isStaleEvidence(error) ? (
+        <Notice kind="warning">
+          <p data-testid="stale-evidence" role="alert">
+            The evidence of this case was refreshed after this page showed it, so your decision was not recorded. The case
+            has been reloaded: check the findings and decide again.
+          </p>
+        </Notice>
+      ) : (
+        <ErrorMessage error={error} />
+      )}
       {!blocked ? (
         <>
           <Field label="Comment" hint="Recorded in the case trail with your decision." error={fieldError(error, 'comment')}>

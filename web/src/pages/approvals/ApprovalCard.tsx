@@ -2,6 +2,7 @@
 // the decision form, and (read only when opened) the findings, evidence and tasks behind it.
 import { useState, type ReactNode } from 'react';
 import { DecisionForm } from '../../components/actions/decide';
+import { EvidenceHash } from '../../components/case-parts';
 import { DefinitionList, ErrorMessage, Loading, Money, useMe } from '../../components/common';
 import { FindingsTable } from '../../components/evidence/findings';
 import { AdjustmentList } from '../../components/ledger';
@@ -65,6 +66,12 @@ function CaseBehind({ dispute: d }: { dispute: DisputeDetail }) {
   const pages = useEvidencePages(d.evidence, d.findings, (cursor) => api.caseEvidence(d.id, cursor));
   return (
     <>
+      {d.evidenceHash ? (
+        <p className="muted">
+          Evidence <EvidenceHash hash={d.evidenceHash} testId="evidence-hash" />: your decision is taken on it, and refused if it
+          was refreshed since.
+        </p>
+      ) : null}
       <FindingsTable findings={pages.findings} currency={d.currency} />
       <PagedEvidence pages={pages} currency={d.currency} />
       <p>

@@ -5,6 +5,7 @@ import { CancelForm } from '../../components/actions/cancel';
 import { CompleteTaskForm } from '../../components/actions/complete-task';
 import { DecisionForm } from '../../components/actions/decide';
 import { ProposeForm } from '../../components/actions/propose';
+import { RefreshEvidenceForm } from '../../components/actions/refresh-evidence';
 import { Section, useMe } from '../../components/common';
 import type { DisputeDetail } from '../../../../contract';
 
@@ -30,6 +31,8 @@ export function CaseActions({ dispute: d, onDone }: { dispute: DisputeDetail; on
         </p>,
       );
   }
+  if (me.role === 'specialist' && (d.stage === 'INVESTIGATION' || d.stage === 'RESOLUTION') && !d.parkedError)
+    parts.push(<RefreshEvidenceForm key="refresh" dispute={d} onDone={onDone} />);
   if (me.role === 'manager' && d.stage === 'APPROVAL') parts.push(<DecisionForm key="decide" dispute={d} me={me} onDone={onDone} />);
   if (me.role === 'ops')
     for (const task of myOpenTasks)

@@ -1,6 +1,7 @@
 // The case at a glance, beside its records: the amounts and dates, the ledger's documents once issued, the proposal
 // with the decisions taken on it, and the ledger's refusal when an approval could not be issued.
 import { type ReactNode } from 'react';
+import { EvidenceHash } from '../../components/case-parts';
 import { DefinitionList, Money, Section } from '../../components/common';
 import { AdjustmentList, DocumentList } from '../../components/ledger';
 import { RESOLUTION_LABELS, ROOT_CAUSE_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
@@ -23,6 +24,7 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
             ['Opened', `${formatDateTime(d.openedAt)}${d.openedBy ? ` by ${d.openedBy.name}` : ''}`],
             [d.closedAt ? 'Closed' : 'Age', d.closedAt ? formatDateTime(d.closedAt) : ageOf(d.openedAt)],
             ...(d.stageEnteredAt && open ? ([['In this stage', ageOf(d.stageEnteredAt)]] as [string, string][]) : []),
+            ...(d.evidenceHash ? ([['Evidence hash', <EvidenceHash key="h" hash={d.evidenceHash} testId="evidence-hash" />]] as [string, ReactNode][]) : []),
           ]}
         />
         {d.description ? <p className="description">“{d.description}”</p> : null}
@@ -68,6 +70,12 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
                     {a.decidedAt ? `, ${formatDateTime(a.decidedAt)}` : ''}
                     {a.amount ? <> (<Money amount={a.amount} currency={currency} />)</> : null}
                     {a.comment ? <div className="muted">“{a.comment}”</div> : null}
+                    {a.evidenceHash ? (
+                      <div className="muted">
+                        Decided on evidence <EvidenceHash hash={a.evidenceHash} testId="approval-evidence-hash" />
+                        {a.evidenceHash !== d.evidenceHash ? ' (refreshed since)' : ''}
+                      </div>
+                    ) : null}
                   </li>
                 ))}
               </ul>
@@ -78,3 +86,4 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
     </>
   );
 }
+
