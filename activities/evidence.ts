@@ -1,14 +1,15 @@
-// The EVIDENCE stage: pull the records behind an invoice, check them, analyse them, and store the evidence,
-// the findings, their hash and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's slot).
-// A refresh does the same over the evidence the case holds: it replaces it, and EVIDENCE_REFRESHED keeps the
+// The EVIDENCE stage: pull the records behind each invoice of the case, check them, analyse each item, and store the
+// evidence, the findings, their hash and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's
+// slot). A refresh does the same over the evidence the case holds: it replaces it, and EVIDENCE_REFRESHED keeps the
 // findings it replaced.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import type { Analysis, Finding } from '../contract';
+import type { Analysis, Evidence, Finding } from '../contract';
 import { analyse } from '../domain/analysis';
 import { POISON_RECORD } from '../domain/errors';
-import { SYSTEM_ACTOR, type Actor, type RecordedEvent } from '../domain/events';
+import { SYSTEM_ACTOR, openedItems, type Actor, type EvidenceSources, type OpenedItem, type RecordedEvent } from '../domain/events';
 import { summariseEvidence } from '../domain/evidence';
+import { formatMoney, parseMoney, sumBig } from '../domain/money';
 import { isValueError, withTransaction } from '../infra/postgres';
 import { findingsJsonSql, findingOf } from '../read-model/findings';
 import { insertEvents, storeEvidence } from '../read-model/projection';
@@ -19,8 +20,12 @@ import type { RecordsSource } from '../records/source';
 
 export interface CollectEvidenceInput {
   caseId: string;
+  /** The first item's invoice. */
   invoiceNumber: string;
+  /** The sum of the items'. */
   disputedAmount: string;
+  /** Absent from runs opened before items (and from their replays): the one invoice, whole. */
+  items?: OpenedItem[];
   slot: { seq: number; at: string };
   /** A refresh asked by this person: the case's evidence and findings are replaced (EVIDENCE_REFRESHED). */
   refreshedBy?: Actor;
@@ -29,22 +34,33 @@ export interface CollectEvidenceInput {
 /** What the workflow plans from, and the hash of the evidence and findings stored (the one the case now shows). */
 export type CollectedEvidence = Analysis & { evidenceHash: string };
 
+/** Each invoice of the case with its evidence, in the order its items first name it. */
+export interface InvoiceEvidence {
+  invoiceNumber: string;
+  evidence: Evidence;
+}
+
 /**
- * Stores the evidence (other invoices on the PO summarised: see domain/evidence.ts) and its analysis of the whole,
- * and answers the workflow what it plans the investigation from: the amounts, and one finding per team and code.
- * The full list stays in PostgreSQL: a long invoice has thousands of findings, and in the workflow's history they
- * would pass Temporal's payload limits (F15).
+ * Stores the evidence of every invoice of the case (other invoices on a PO summarised: see domain/evidence.ts) and
+ * the analysis of each item, and answers the workflow what it plans the investigation from: the amounts, and one
+ * finding per team and code. The full list stays in PostgreSQL: a long invoice has thousands of findings, and in the
+ * workflow's history they would pass Temporal's payload limits (F15); a case of 50 invoices all the more.
  */
 export async function collectEvidence(pool: Pool, records: RecordsSource, input: CollectEvidenceInput): Promise<CollectedEvidence> {
-  const evidence = await gatherEvidence(records, input.invoiceNumber);
-  const analysis = analyse(evidence, input.disputedAmount);
-  const stored = summariseEvidence(evidence);
-  const hash = evidenceHash(stored, analysis.findings);
+  const items = openedItems(input);
+  const invoices: InvoiceEvidence[] = [];
+  for (const invoiceNumber of new Set(items.map((i) => i.invoiceNumber))) {
+    invoices.push({ invoiceNumber, evidence: await gatherEvidence(records, invoiceNumber) });
+  }
+  const { findings, analysis } = analyseItems(items, invoices);
+  const stored = invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, evidence: summariseEvidence(evidence) }));
+  // A case of one invoice hashes its evidence as before items; one of several, the list of its invoices' evidence.
+  const hash = evidenceHash(stored.length === 1 ? stored[0].evidence : stored.map((s) => s.evidence), findings);
   const data = {
     ...analysis,
-    purchaseOrderId: evidence.purchaseOrder?.id ?? null,
-    contractId: evidence.contract?.id ?? null,
-    workOrderIds: evidence.workOrders.map((w) => w.id),
+    findings,
+    ...sourcesOf(invoices[0].evidence),
+    ...(input.items ? { invoices: invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, ...sourcesOf(evidence) })) } : {}),
     evidenceHash: hash,
   };
   const slot = { seq: input.slot.seq, at: input.slot.at };
@@ -61,8 +77,11 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
         const { rows } = await client.query('SELECT evidence_hash FROM cases WHERE id = $1', [input.caseId]);
         return rows[0]?.evidence_hash ?? hash;
       }
-      if (refreshedBy) await client.query('DELETE FROM findings WHERE case_id = $1', [input.caseId]);
-      await storeEvidence(client, input.caseId, stored, analysis, hash);
+      if (refreshedBy) {
+        await client.query('DELETE FROM findings WHERE case_id = $1', [input.caseId]);
+        await client.query('DELETE FROM case_evidence WHERE case_id = $1', [input.caseId]);
+      }
+      await storeEvidence(client, input.caseId, stored, findings, { overbilled: analysis.overbilled, evidenceHash: hash });
       return hash;
     });
   } catch (err) {
@@ -70,13 +89,58 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
     if (!isValueError(err)) throw err;
     throw ApplicationFailure.create({
       type: POISON_RECORD,
-      message: `the evidence of invoice ${input.invoiceNumber} holds a value the database cannot hold`,
+      message: `the evidence of invoice ${invoices.map((i) => i.invoiceNumber).join(', ')} holds a value the database cannot hold`,
       nonRetryable: true,
       cause: err as Error,
     });
   }
-  const oneByTeamAndCode = new Map(analysis.findings.map((f) => [`${f.team} ${f.code}`, f]));
+  const oneByTeamAndCode = new Map(findings.map((f) => [`${f.team} ${f.code}`, f]));
   return { ...analysis, findings: [...oneByTeamAndCode.values()], evidenceHash: current };
+}
+
+/**
+ * Every item analysed on its invoice's evidence: the findings of the case (an invoice's own findings, about its
+ * missing records, once per invoice however many of its lines are items) and the case's figures, the sums of the
+ * items'. The read model's recommendations (read-model/recommendations.ts) are projected from the findings stored.
+ */
+export function analyseItems(
+  items: readonly OpenedItem[],
+  invoices: readonly InvoiceEvidence[],
+): { findings: Finding[]; analysis: Omit<Analysis, 'findings'> & { recommendedDebit: string } } {
+  const evidenceOf = new Map(invoices.map((i) => [i.invoiceNumber, i.evidence]));
+  const findings: Finding[] = [];
+  const invoiceLevelSeen = new Set<string>();
+  const figures = items.map((item) => {
+    const evidence = evidenceOf.get(item.invoiceNumber);
+    if (!evidence) throw new Error(`no evidence gathered for invoice ${item.invoiceNumber}`);
+    const analysis = analyse(evidence, item.disputedAmount, item.lineNo ?? null);
+    for (const f of analysis.findings) {
+      if (f.lineNo === undefined) {
+        const key = `${item.invoiceNumber} ${f.code}`;
+        if (invoiceLevelSeen.has(key)) continue;
+        invoiceLevelSeen.add(key);
+      }
+      findings.push({ ...f, invoiceNumber: item.invoiceNumber });
+    }
+    return analysis;
+  });
+  const total = (pick: (a: (typeof figures)[number]) => string) => formatMoney(sumBig(figures.map((a) => parseMoney(pick(a)))));
+  return {
+    findings,
+    analysis: {
+      overbilled: total((a) => a.overbilled),
+      recommendedCredit: total((a) => a.recommendedCredit),
+      recommendedDebit: total((a) => a.recommendedDebit),
+    },
+  };
+}
+
+function sourcesOf(evidence: Evidence): EvidenceSources {
+  return {
+    purchaseOrderId: evidence.purchaseOrder?.id ?? null,
+    contractId: evidence.contract?.id ?? null,
+    workOrderIds: evidence.workOrders.map((w) => w.id),
+  };
 }
 
 /** The findings and hash the case holds (before a refresh replaces them). */

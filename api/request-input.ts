@@ -25,8 +25,9 @@ export function readInput(route: Route, req: Request): RequestInput {
     if (!schema) return {};
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;
-    details.push(...zodDetails(parsed.error.issues, where));
-    offDocument ||= parsed.error.issues.some((issue) => issue.code !== 'custom');
+    const issues = parsed.error.issues.flatMap(nearestBranch);
+    details.push(...zodDetails(issues, where));
+    offDocument ||= issues.some((issue) => issue.code !== 'custom');
     return undefined;
   };
   const rawHeaders = route.headers ? headersOf(req, Object.keys(route.headers.shape)) : {};
@@ -45,6 +46,16 @@ export function readInput(route: Route, req: Request): RequestInput {
   if (details.length && offDocument) throw AppError.badRequest('the request is invalid', details);
   if (details.length) throw new AppError(422, 'UNPROCESSABLE', 'the request breaks a rule', details);
   return input;
+}
+
+/**
+ * A body that fits no shape of a union (an opening: v1 or items) is refused with the issues of the shape it came
+ * nearest, the one with the fewest (the first on a tie), so that each bad field is named, e.g. `items.0.lineNo`.
+ */
+function nearestBranch(issue: core.$ZodIssue): core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || !issue.errors.length) return [issue];
+  const nearest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+  return nearest.flatMap((inner) => nearestBranch({ ...inner, path: [...issue.path, ...inner.path] } as core.$ZodIssue));
 }
 
 /** A zod failure's issues, each naming its field (unknown keys are named one by one). */

@@ -8,12 +8,64 @@ import { amountInput, identifier, isoTimestamp, moneyOutput, page, pageQuery, sh
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(100).meta({ description: 'A case id (UUID) or case number' }) });
 
-export const openDisputeRequest = z.strictObject({
+const description = z.string().max(4000).trim().nullable().optional();
+
+/** v1: one whole invoice. */
+export const openWholeInvoiceRequest = z.strictObject({
   invoiceNumber: identifier(100),
   disputedAmount: amountInput,
   reasonCode: z.enum(REASON_CODES),
-  description: z.string().max(4000).trim().nullable().optional(),
+  description,
 });
+
+export const MAX_CASE_ITEMS = 50;
+
+export const caseItemInput = z.strictObject({
+  invoiceNumber: identifier(100),
+  lineNo: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'One line of the invoice; absent: the whole invoice' }),
+  disputedAmount: amountInput,
+});
+
+/** Where two items of one opening overlap: the same invoice or line twice, or a whole invoice beside one of its lines. */
+function overlappingItems(items: readonly { invoiceNumber: string; lineNo?: number }[]): { index: number; field: string; message: string }[] {
+  const seen = new Map<string, { whole: boolean; lines: Set<number> }>();
+  const found: { index: number; field: string; message: string }[] = [];
+  items.forEach((item, index) => {
+    const invoice = seen.get(item.invoiceNumber) ?? { whole: false, lines: new Set<number>() };
+    seen.set(item.invoiceNumber, invoice);
+    if (item.lineNo === undefined) {
+      if (invoice.whole || invoice.lines.size) {
+        found.push({ index, field: 'invoiceNumber', message: `invoice ${item.invoiceNumber} is already an item of this case` });
+      }
+      invoice.whole = true;
+    } else {
+      if (invoice.whole || invoice.lines.has(item.lineNo)) {
+        found.push({ index, field: 'lineNo', message: `line ${item.lineNo} of invoice ${item.invoiceNumber} is already in an item of this case` });
+      }
+      invoice.lines.add(item.lineNo);
+    }
+  });
+  return found;
+}
+
+/** Items: whole invoices or lines of them, of one customer and currency (checked against the records by the API). */
+export const openItemsRequest = z.strictObject({
+  reasonCode: z.enum(REASON_CODES),
+  description,
+  items: z
+    .array(caseItemInput)
+    .min(1, 'at least one item')
+    .max(MAX_CASE_ITEMS, `at most ${MAX_CASE_ITEMS} items`)
+    .superRefine((items, ctx) => {
+      for (const { index, field, message } of overlappingItems(items)) ctx.addIssue({ code: 'custom', path: [index, field], message });
+    }),
+});
+
+export const openDisputeRequest = z
+  .union([openWholeInvoiceRequest, openItemsRequest])
+  .meta({ description: 'One whole invoice (v1), or items: whole invoices and lines of one customer and currency' });
+export type OpenDisputeBody = z.output<typeof openDisputeRequest>;
+export type CaseItemInput = z.output<typeof caseItemInput>;
 
 export const openDisputeResponse = z.object({
   id: uuid,
@@ -90,8 +142,18 @@ export const eventOut = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
+export const caseItemOut = z.object({
+  invoiceNumber: z.string(),
+  lineNo: z.number().int().nullable().meta({ description: 'null: the whole invoice' }),
+  disputedAmount: moneyOutput,
+  recommendedCredit: moneyOutput.nullable().meta({ description: 'min(disputed, its overbilling); null until the evidence is in' }),
+  recommendedDebit: moneyOutput.nullable().meta({ description: 'Its UNDERBILLED findings; null until the evidence is in' }),
+});
+
 export const disputeDetail = disputeSummary.extend({
   description: z.string().nullable(),
+  items: z.array(caseItemOut).meta({ description: 'What the case disputes, in the order opened; invoiceNumber is the first item\'s' }),
+  recommendedDebit: moneyOutput.nullable().meta({ description: "The sum of the items' recommended debits" }),
   openedBy: actorOut,
   overbilled: moneyOutput.nullable(),
   confirmedOverbilling: moneyOutput.nullable().meta({
@@ -119,6 +181,11 @@ export const disputeDetail = disputeSummary.extend({
   events: z.array(eventOut),
 });
 
+export const caseEvidenceQuery = z.strictObject({
+  invoiceNumber: identifier(100).optional().meta({ description: "One of the case's invoices; absent: the first item's" }),
+  ...pageQuery,
+});
+
 export const caseEvidenceResponse = z.object({
   evidence: evidenceOut,
   findings: z.array(findingOut).meta({ description: "The findings of this page's lines (and, on the first page, the invoice's own)" }),
@@ -141,6 +208,7 @@ export const commandResponse = z.object({
 export type DisputeSummary = z.infer<typeof disputeSummary>;
 export type DisputeListItem = z.infer<typeof disputeListItem>;
 export type DisputeDetail = z.infer<typeof disputeDetail>;
+export type CaseItem = z.infer<typeof caseItemOut>;
 export type CaseTask = z.infer<typeof caseTaskOut>;
 export type CreditMemo = z.infer<typeof creditMemoOut>;
 export type CaseEvent = z.infer<typeof eventOut>;

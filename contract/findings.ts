@@ -7,6 +7,8 @@ import { moneyOutput, uuid } from './primitives';
 export const analysisFinding = z.object({
   code: z.enum(FINDING_CODES),
   team: z.string(),
+  invoiceNumber: z.string(),
+  // The invoice of the case it was found on.
   // Absent for invoice-level findings (PO_NOT_FOUND, CONTRACT_NOT_FOUND).
   lineNo: z.number().int().optional(),
   expected: z.string(),
@@ -27,6 +29,7 @@ export type CaseFinding = z.infer<typeof findingOut>;
 export const analysisSchema = z.object({
   findings: z.array(analysisFinding),
   overbilled: moneyOutput.meta({ description: "Sum of the lines' overbilling (the whole invoice when it is a duplicate)" }),
-  recommendedCredit: moneyOutput.meta({ description: 'min(disputed amount, overbilled)' }),
+  recommendedCredit: moneyOutput.meta({ description: 'min(disputed amount, overbilled), summed over the items' }),
+  recommendedDebit: moneyOutput.optional().meta({ description: 'The UNDERBILLED findings (absent in answers from before items)' }),
 });
 export type Analysis = z.infer<typeof analysisSchema>;

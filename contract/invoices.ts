@@ -11,6 +11,8 @@ const invoiceFigures = {
   purchaseOrderId: z.string(),
   total: moneyOutput,
   openBalance: moneyOutput,
+  inDispute: moneyOutput.meta({ description: "What open cases dispute on it (the sum of their items' amounts), at most openBalance" }),
+  collectible: moneyOutput.meta({ description: 'openBalance − inDispute' }),
   currency: z.string(),
   issuedAt: isoTimestamp,
   dueAt: isoTimestamp,
@@ -28,8 +30,6 @@ export const invoiceResponse = z.object({
   debited: moneyOutput,
   writtenOff: moneyOutput,
   paid: moneyOutput,
-  inDispute: moneyOutput.meta({ description: "What open cases dispute on the invoice, at most its open balance" }),
-  collectible: moneyOutput.meta({ description: 'openBalance − inDispute' }),
   adjustments: z.array(adjustmentOut),
 });
 

@@ -2,7 +2,7 @@
 // line, and say by how much each line is overbilled and why. Pure and deterministic: the workflow bundle imports it.
 import { QUANTITY_SCALE, formatMoney, formatQuantity, lineAmount, minBig, parseMoney, parseQuantity, sumBig } from './money';
 import type { FindingCode, MoneyString, Team } from './types';
-import type { Analysis, Evidence, Finding, Invoice, InvoiceLine } from '../contract';
+import type { Evidence, Finding, Invoice, InvoiceLine } from '../contract';
 
 export const FINDING_TEAMS: Record<FindingCode, Team> = {
   PRICE_VARIANCE: 'SALES_OPS',
@@ -12,10 +12,14 @@ export const FINDING_TEAMS: Record<FindingCode, Team> = {
   SERVICE_NOT_COMPLETED: 'ORDER_MANAGEMENT',
   DUPLICATE_INVOICE: 'ORDER_MANAGEMENT',
   PO_NOT_FOUND: 'ORDER_MANAGEMENT',
+  UNDERBILLED: 'SALES_OPS',
 };
 
+/** Findings that measure billing below the price: they raise the debit, never the credit nor the overbilling. */
+export const DEBIT_FINDING_CODES: readonly FindingCode[] = ['UNDERBILLED'];
+
 /** The teams that get an investigation task: sorted, each once. */
-export function teamsWithFindings(findings: readonly Finding[]): Team[] {
+export function teamsWithFindings(findings: readonly Pick<Finding, 'team'>[]): Team[] {
   return [...new Set(findings.map((f) => f.team))].sort();
 }
 
@@ -23,31 +27,51 @@ export function invoiceTotal(invoice: Invoice): MoneyString {
   return formatMoney(sumBig(invoice.lines.map(billedAmount)));
 }
 
+/** A finding as the analysis of one invoice makes it; the invoice is its caller's. */
+export type InvoiceFinding = Omit<Finding, 'invoiceNumber'>;
+
+/** What the analysis says of an item: an invoice, or one line of it. */
+export interface ItemAnalysis {
+  findings: InvoiceFinding[];
+  /** Sum of the overbilling (the whole invoice, or the line, when it is a duplicate). */
+  overbilled: MoneyString;
+  /** min(disputed amount, overbilled). */
+  recommendedCredit: MoneyString;
+  /** Sum of the UNDERBILLED findings. */
+  recommendedDebit: MoneyString;
+}
+
 /**
- * Findings, overbilled amount and recommended credit of a disputed invoice.
- * Quantities and prices are non-negative, as the records schema guarantees.
+ * Findings, overbilled amount and recommendations of a disputed invoice, or of one of its lines (`lineNo`): the
+ * invoice is measured whole (its lines share the PO's and the work orders' quantities in line order) and the
+ * answer limited to that line, with the invoice's own findings (missing records). Quantities and prices are
+ * non-negative, as the records schema guarantees.
  */
-export function analyse(evidence: Evidence, disputedAmount: MoneyString): Analysis {
+export function analyse(evidence: Evidence, disputedAmount: MoneyString, lineNo: number | null = null): ItemAnalysis {
   const lines = [...evidence.invoice.lines].sort((a, b) => a.lineNo - b.lineNo);
   const original = earliestDuplicateOf(evidence.invoice, evidence.otherInvoices);
-  const measured = original
-    ? lines.map((line) => duplicateLine(line, original, evidence.invoice))
-    : discrepanciesOf(lines, evidence);
+  const measured = (original ? lines.map((line) => duplicateLine(line, original, evidence.invoice)) : discrepanciesOf(lines, evidence)).filter(
+    (_, i) => lineNo === null || lines[i].lineNo === lineNo,
+  );
   const overbilled = sumBig(measured.map((m) => m.overbilling));
+  const underbilled = sumBig(measured.map((m) => m.underbilling));
   return {
     findings: [...missingRecordFindings(evidence), ...measured.flatMap((m) => m.findings)],
     overbilled: formatMoney(overbilled),
     recommendedCredit: formatMoney(minBig(parseMoney(disputedAmount), overbilled)),
+    recommendedDebit: formatMoney(underbilled),
   };
 }
 
 interface MeasuredLine {
-  /** Minor units; the line's findings add up to it. */
+  /** Minor units; the line's overbilling findings add up to it. */
   overbilling: bigint;
-  findings: Finding[];
+  /** Minor units; its UNDERBILLED finding, if any. */
+  underbilling: bigint;
+  findings: InvoiceFinding[];
 }
 
-function finding(code: FindingCode, fields: Omit<Finding, 'code' | 'team'>): Finding {
+function finding(code: FindingCode, fields: Omit<InvoiceFinding, 'code' | 'team'>): InvoiceFinding {
   return { code, team: FINDING_TEAMS[code], ...fields };
 }
 
@@ -55,8 +79,8 @@ function billedAmount(line: InvoiceLine): bigint {
   return lineAmount(parseQuantity(line.quantity), parseMoney(line.unitPrice));
 }
 
-function missingRecordFindings({ invoice, purchaseOrder, contract }: Evidence): Finding[] {
-  const findings: Finding[] = [];
+function missingRecordFindings({ invoice, purchaseOrder, contract }: Evidence): InvoiceFinding[] {
+  const findings: InvoiceFinding[] = [];
   if (purchaseOrder === null) {
     findings.push(finding('PO_NOT_FOUND', { expected: invoice.purchaseOrderId, actual: 'not found', amount: formatMoney(0n) }));
   }
@@ -101,6 +125,7 @@ function duplicateLine(line: InvoiceLine, original: Invoice, invoice: Invoice): 
   const amount = billedAmount(line);
   return {
     overbilling: amount,
+    underbilling: 0n,
     findings: [
       finding('DUPLICATE_INVOICE', {
         lineNo: line.lineNo,
@@ -165,7 +190,7 @@ function discrepanciesOf(lines: readonly InvoiceLine[], { purchaseOrder, workOrd
       invoicedPrice,
       withinPoQty,
       allowedQty,
-      allowedPrice: minBig(invoicedPrice, referencePrice),
+      referencePrice,
       onPo: skusOnPo.has(line.sku),
     });
   });
@@ -179,7 +204,8 @@ interface LineLimits {
   withinPoQty: bigint;
   /** min(withinPoQty, completed qty still available to this line). */
   allowedQty: bigint;
-  allowedPrice: bigint;
+  /** The contract price, else the PO price, else the invoiced price (nothing to compare with). */
+  referencePrice: bigint;
   /** Whether the PO orders the SKU at all; without a PO nothing is over it, so the flag does not matter. */
   onPo: boolean;
 }
@@ -190,7 +216,8 @@ interface LineLimits {
  * decimals — the quantity the PO (or the work orders) still allow this line against the quantity billed.
  */
 function measureLine(limits: LineLimits): MeasuredLine {
-  const { line, invoicedQty, invoicedPrice, withinPoQty, allowedQty, allowedPrice, onPo } = limits;
+  const { line, invoicedQty, invoicedPrice, withinPoQty, allowedQty, referencePrice, onPo } = limits;
+  const allowedPrice = minBig(invoicedPrice, referencePrice);
   const overbilling = lineAmount(invoicedQty, invoicedPrice) - lineAmount(allowedQty, allowedPrice);
   const quantity = (milli: bigint) => String(formatQuantity(milli));
   const parts = [
@@ -218,7 +245,21 @@ function measureLine(limits: LineLimits): MeasuredLine {
     .map((p, i) => ({ ...p, amount: amounts[i] }))
     .filter((p) => p.amount > 0n)
     .map((p) => finding(p.code, { lineNo: line.lineNo, expected: p.expected, actual: p.actual, amount: formatMoney(p.amount) }));
-  return { overbilling, findings };
+  // Billed below the price for what may be billed: the allowed quantity at each price, each rounded to cents as the
+  // overbilling's amounts are. Never part of the overbilling: the price part above is 0 when the price is lower.
+  const underbilling =
+    invoicedPrice < referencePrice ? lineAmount(allowedQty, referencePrice) - lineAmount(allowedQty, invoicedPrice) : 0n;
+  if (underbilling > 0n) {
+    findings.push(
+      finding('UNDERBILLED', {
+        lineNo: line.lineNo,
+        expected: formatMoney(referencePrice),
+        actual: formatMoney(invoicedPrice),
+        amount: formatMoney(underbilling),
+      }),
+    );
+  }
+  return { overbilling, underbilling: underbilling > 0n ? underbilling : 0n, findings };
 }
 
 /**

@@ -9,17 +9,40 @@ export interface Actor {
   name: string;
 }
 
+/** The records an invoice's evidence was drawn from. */
+export interface EvidenceSources {
+  purchaseOrderId: string | null;
+  contractId: string | null;
+  workOrderIds: string[];
+}
+
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system' };
+
+/** What a case disputes: a whole invoice (no lineNo) or one of its lines. */
+export interface OpenedItem {
+  invoiceNumber: string;
+  lineNo?: number;
+  disputedAmount: MoneyString;
+}
 
 export interface CaseOpenedData {
   caseNumber: string;
   workflowId: string;
+  /** The first item's. */
   invoiceNumber: string;
   customerId: string;
   currency: string;
+  /** The sum of the items'. */
   disputedAmount: MoneyString;
   reasonCode: ReasonCode;
   description: string | null;
+  /** Absent in cases opened before items: one whole invoice, invoiceNumber for disputedAmount. */
+  items?: OpenedItem[];
+}
+
+/** The items of a case as opened (a case from before items disputes its one invoice whole). */
+export function openedItems(opened: Pick<CaseOpenedData, 'invoiceNumber' | 'disputedAmount' | 'items'>): OpenedItem[] {
+  return opened.items ?? [{ invoiceNumber: opened.invoiceNumber, disputedAmount: opened.disputedAmount }];
 }
 
 /** An adjustment as a resolution proposes it: `lineNo` null spreads it over the invoice's lines. */
@@ -45,7 +68,12 @@ export interface FindingConfirmation {
   confirmedAmount: MoneyString;
 }
 
-type CollectedEvidenceData = Analysis & { purchaseOrderId: string | null; contractId: string | null; workOrderIds: string[] };
+/**
+ * The records of the first item's invoice; `invoices`, on a case opened by items, those of each of its invoices;
+ * recommendedDebit absent from events written before items.
+ */
+type CollectedEvidenceData = Analysis &
+  EvidenceSources & { recommendedDebit?: MoneyString; invoices?: (EvidenceSources & { invoiceNumber: string })[] };
 
 export interface EventPayloads {
   CASE_OPENED: CaseOpenedData;

@@ -26,6 +26,7 @@ export const FINDING_CODES = [
   'SERVICE_NOT_COMPLETED',
   'DUPLICATE_INVOICE',
   'PO_NOT_FOUND',
+  'UNDERBILLED',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

@@ -10,9 +10,13 @@ export interface CaseInvoice {
   disputed: bigint;
 }
 
-/** The invoices of a case, each with the amount the case disputes on it, in the case's order. */
+/** The invoices of a case, each with the amount the case disputes on it (its items on it, whole or by line), in the case's order. */
 export async function caseInvoices(db: Queryable, caseId: string): Promise<CaseInvoice[]> {
-  const { rows } = await db.query('SELECT invoice_number, disputed_minor::text AS disputed_minor FROM cases WHERE id = $1', [caseId]);
+  const { rows } = await db.query(
+    `SELECT invoice_number, sum(disputed_minor)::text AS disputed_minor FROM case_items WHERE case_id = $1
+      GROUP BY invoice_number ORDER BY min(ordinal)`,
+    [caseId],
+  );
   return rows.map((r) => ({ invoiceNumber: r.invoice_number, disputed: BigInt(r.disputed_minor) }));
 }
 

@@ -3,8 +3,8 @@
 // retried activity changes nothing twice. The worker projects; the API writes the one row it must see at once (the
 // case it opened) with the same statement.
 import type { PoolClient } from 'pg';
-import type { Analysis } from '../contract';
-import type { CaseOpenedData, EventPayloads, RecordedEvent } from '../domain/events';
+import type { Finding } from '../contract';
+import { openedItems, type CaseOpenedData, type EventPayloads, type RecordedEvent } from '../domain/events';
 import type { StoredEvidence } from '../domain/evidence';
 import { parseMoney } from '../domain/money';
 import { refreshRecommendations } from './recommendations';
@@ -75,43 +75,65 @@ export async function insertCase(
   row: { id: string; opened: CaseOpenedData; openedBy: string; openedAt: string },
 ): Promise<void> {
   const o = row.opened;
+  // One statement: the case and its items, or neither (the row may already be there, written by another).
   await db.query(
-    `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
-                        reason_code, description, opened_by, opened_at, stage_entered_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING`,
+    `WITH c AS (
+       INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
+                          reason_code, description, opened_by, opened_at, stage_entered_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING
+       RETURNING id)
+     INSERT INTO case_items (case_id, ordinal, invoice_number, line_no, disputed_minor)
+     SELECT c.id, i.n - 1, i.invoice_number, i.line_no, i.disputed_minor
+       FROM c, ROWS FROM (jsonb_to_recordset($12::jsonb) AS (invoice_number text, line_no integer, disputed_minor bigint))
+            WITH ORDINALITY AS i(invoice_number, line_no, disputed_minor, n)`,
     [row.id, o.caseNumber, o.workflowId, o.invoiceNumber, o.customerId, o.currency, parseMoney(o.disputedAmount),
-      o.reasonCode, o.description, row.openedBy, row.openedAt],
+      o.reasonCode, o.description, row.openedBy, row.openedAt,
+      JSON.stringify(openedItems(o).map((i) => ({
+        invoice_number: i.invoiceNumber,
+        line_no: i.lineNo ?? null,
+        disputed_minor: parseMoney(i.disputedAmount).toString(),
+      })))],
   );
 }
 
 /**
- * The projection of EVIDENCE_COLLECTED (and EVIDENCE_REFRESHED, once the findings it replaces are gone), written by
- * the evidence activity with its event: the evidence, its hash and every finding.
+ * The projection of EVIDENCE_COLLECTED (and EVIDENCE_REFRESHED, once the evidence and findings it replaces are gone),
+ * written by the evidence activity with its event: each invoice's evidence (the first's on the case row, the others'
+ * in case_evidence), its hash, every finding, and the recommendations from them.
  */
 export async function storeEvidence(
   client: PoolClient,
   caseId: string,
-  evidence: StoredEvidence,
-  analysis: Analysis,
-  evidenceHash: string,
+  invoices: { invoiceNumber: string; evidence: StoredEvidence }[],
+  findings: Finding[],
+  figures: { overbilled: string; evidenceHash: string },
 ): Promise<void> {
+  const [first, ...others] = invoices;
   await client.query(
     `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, evidence_hash = $4 WHERE id = $1`,
-    [caseId, JSON.stringify(evidence), parseMoney(analysis.overbilled), evidenceHash],
+    [caseId, JSON.stringify(first.evidence), parseMoney(figures.overbilled), figures.evidenceHash],
   );
+  if (others.length) {
+    await client.query(
+      `INSERT INTO case_evidence (case_id, invoice_number, evidence)
+       SELECT $1, e.invoice_number, e.evidence FROM jsonb_to_recordset($2::jsonb) AS e(invoice_number text, evidence jsonb)`,
+      [caseId, JSON.stringify(others.map((o) => ({ invoice_number: o.invoiceNumber, evidence: o.evidence })))],
+    );
+  }
   // One statement for all of them: a long invoice has thousands.
   await client.query(
-    `INSERT INTO findings (case_id, ordinal, code, team, line_no, expected, actual, amount_minor)
-     SELECT $1, f.n - 1, f.code, f.team, f.line_no, f.expected, f.actual, f.amount_minor
+    `INSERT INTO findings (case_id, ordinal, code, team, invoice_number, line_no, expected, actual, amount_minor)
+     SELECT $1, f.n - 1, f.code, f.team, f.invoice_number, f.line_no, f.expected, f.actual, f.amount_minor
        FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
-              AS (code text, team text, line_no integer, expected text, actual text, amount_minor bigint))
-            WITH ORDINALITY AS f(code, team, line_no, expected, actual, amount_minor, n)`,
+              AS (code text, team text, invoice_number text, line_no integer, expected text, actual text, amount_minor bigint))
+            WITH ORDINALITY AS f(code, team, invoice_number, line_no, expected, actual, amount_minor, n)`,
     [
       caseId,
       JSON.stringify(
-        analysis.findings.map((f) => ({
+        findings.map((f) => ({
           code: f.code,
           team: f.team,
+          invoice_number: f.invoiceNumber,
           line_no: f.lineNo ?? null,
           expected: f.expected,
           actual: f.actual,
@@ -122,6 +144,11 @@ export async function storeEvidence(
     ],
   );
   await refreshRecommendations(client, caseId);
+}
+
+/** A case no longer open frees its invoices and lines for another case, with the status that closed it. */
+async function releaseClaims(client: PoolClient, caseId: string, at: string): Promise<void> {
+  await client.query('UPDATE case_claims SET released_at = $2 WHERE case_id = $1 AND released_at IS NULL', [caseId, at]);
 }
 
 const money = (amount: string | null): bigint | null => (amount === null ? null : parseMoney(amount));
@@ -210,9 +237,11 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
     }
     case 'CASE_CLOSED':
       await client.query(`UPDATE cases SET status = 'CLOSED', closed_at = $2 WHERE id = $1`, [caseId, event.at]);
+      await releaseClaims(client, caseId, event.at);
       return;
     case 'CASE_CANCELLED':
       await client.query(`UPDATE cases SET status = 'CANCELLED', closed_at = $2 WHERE id = $1`, [caseId, event.at]);
+      await releaseClaims(client, caseId, event.at);
       return;
     case 'CASE_PARKED':
       await client.query('UPDATE cases SET parked_error = $2 WHERE id = $1', [caseId, event.data.error]);

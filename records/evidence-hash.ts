@@ -6,9 +6,10 @@ import type { StoredEvidence } from '../domain/evidence';
 
 /**
  * SHA-256 (lowercase hex) of the canonical JSON (keys sorted at every depth, no whitespace) of `{evidence,
- * findings}`: the same stored content always gives the same hash, whatever order its objects were built in.
+ * findings}` (a case over several invoices: `evidence` lists each one's, in the order its items name them): the same
+ * stored content always gives the same hash, whatever order its objects were built in.
  */
-export function evidenceHash(evidence: StoredEvidence, findings: readonly Finding[]): string {
+export function evidenceHash(evidence: StoredEvidence | readonly StoredEvidence[], findings: readonly Finding[]): string {
   return createHash('sha256').update(canonicalJson({ evidence, findings })).digest('hex');
 }
 

@@ -68,11 +68,11 @@ const money = (minor: bigint): string => formatMoney(minor);
 const PLAN: [Target, Recipe[], Recipe[]?][] = [
   // [target, on-time recipes, late recipes]
   ['INVESTIGATION', ['PRICE_VARIANCE', 'PRICE_VARIANCE', 'QUANTITY_OVER_PO', 'QUANTITY_OVER_PO', 'SKU_NOT_ON_PO', 'SKU_NOT_ON_PO', 'SERVICE_NOT_COMPLETED', 'SERVICE_NOT_COMPLETED', 'DUPLICATE_INVOICE', 'PO_NOT_FOUND', 'CONTRACT_NOT_FOUND', 'PRICE_VARIANCE'], ['PRICE_VARIANCE', 'QUANTITY_OVER_PO', 'SERVICE_NOT_COMPLETED', 'DUPLICATE_INVOICE', 'CONTRACT_NOT_FOUND', 'PO_NOT_FOUND']],
-  ['RESOLUTION', ['PRICE_VARIANCE', 'QUANTITY_OVER_PO', 'SKU_NOT_ON_PO', 'NONE', 'NONE', 'SERVICE_NOT_COMPLETED', 'DUPLICATE_INVOICE', 'CONTRACT_NOT_FOUND'], ['PRICE_VARIANCE', 'SKU_NOT_ON_PO']],
+  ['RESOLUTION', ['PRICE_VARIANCE', 'QUANTITY_OVER_PO', 'SKU_NOT_ON_PO', 'UNDERBILLED', 'NONE', 'SERVICE_NOT_COMPLETED', 'DUPLICATE_INVOICE', 'CONTRACT_NOT_FOUND'], ['PRICE_VARIANCE', 'SKU_NOT_ON_PO']],
   ['APPROVAL', ['PRICE_VARIANCE', 'QUANTITY_OVER_PO', 'SERVICE_NOT_COMPLETED', 'DUPLICATE_INVOICE', 'SKU_NOT_ON_PO', 'PO_NOT_FOUND'], ['QUANTITY_OVER_PO', 'CONTRACT_NOT_FOUND']],
   ['CLOSED_CREDIT', ['PRICE_VARIANCE', 'PRICE_VARIANCE', 'QUANTITY_OVER_PO', 'QUANTITY_OVER_PO', 'SKU_NOT_ON_PO', 'SKU_NOT_ON_PO', 'SERVICE_NOT_COMPLETED', 'SERVICE_NOT_COMPLETED', 'DUPLICATE_INVOICE', 'DUPLICATE_INVOICE', 'PO_NOT_FOUND', 'PO_NOT_FOUND', 'CONTRACT_NOT_FOUND', 'CONTRACT_NOT_FOUND']],
   ['CLOSED_CREDIT_AFTER_REJECT', ['PRICE_VARIANCE', 'SERVICE_NOT_COMPLETED']],
-  ['CLOSED_NO_CREDIT', ['NONE', 'NONE', 'NONE', 'PRICE_VARIANCE', 'SERVICE_NOT_COMPLETED', 'CONTRACT_NOT_FOUND']],
+  ['CLOSED_NO_CREDIT', ['NONE', 'NONE', 'UNDERBILLED', 'PRICE_VARIANCE', 'SERVICE_NOT_COMPLETED', 'CONTRACT_NOT_FOUND']],
   ['CANCELLED_IN_INVESTIGATION', ['QUANTITY_OVER_PO', 'DUPLICATE_INVOICE', 'SERVICE_NOT_COMPLETED']],
   ['CANCELLED_IN_RESOLUTION', ['PRICE_VARIANCE', 'NONE']],
   ['CANCELLED_IN_APPROVAL', ['SKU_NOT_ON_PO']],
@@ -86,6 +86,7 @@ const REASONS: Record<Recipe, ReasonCode> = {
   PO_NOT_FOUND: 'PO_MISMATCH',
   SERVICE_NOT_COMPLETED: 'SERVICE_NOT_COMPLETED',
   DUPLICATE_INVOICE: 'DUPLICATE_BILLING',
+  UNDERBILLED: 'PRICING',
   NONE: 'OTHER',
 };
 
@@ -97,6 +98,7 @@ const COMPLAINTS: Record<Recipe, string> = {
   PO_NOT_FOUND: 'Customer cannot match the invoice to any purchase order.',
   SERVICE_NOT_COMPLETED: 'Work billed in full but not finished on site.',
   DUPLICATE_INVOICE: 'The same work appears on an earlier invoice.',
+  UNDERBILLED: 'Customer questions a price that differs from the contract.',
   NONE: 'Customer questions the invoice total.',
 };
 
@@ -163,6 +165,9 @@ export function buildDesk(): Desk {
       case 'CONTRACT_NOT_FOUND':
         // Fabrikam has no contract: the PO's price is the reference, and the invoice is above it.
         invoiceLines = [{ ...first, unitPrice: money(parseMoney(first.unitPrice) + 1000n + BigInt(pick(4)) * 500n) }, ...invoiceLines.slice(1)];
+        break;
+      case 'UNDERBILLED':
+        invoiceLines = [{ ...first, unitPrice: money((parseMoney(first.unitPrice) * (80n + BigInt(pick(15)))) / 100n) }, ...invoiceLines.slice(1)];
         break;
       case 'QUANTITY_OVER_PO':
         invoiceLines = [{ ...first, quantity: first.quantity + 1 + pick(3) }, ...invoiceLines.slice(1)];

@@ -267,6 +267,7 @@ const ROOT_CAUSES: Record<DemoCase['recipe'], { code: RootCause; why: string }> 
   PO_NOT_FOUND: { code: 'ORDER_ENTRY', why: 'Invoice raised on a superseded PO number' },
   SERVICE_NOT_COMPLETED: { code: 'SERVICE_EXECUTION', why: 'Billed on schedule before the work was signed off' },
   DUPLICATE_INVOICE: { code: 'DUPLICATE_BILLING', why: 'Invoice run repeated for the same PO' },
+  UNDERBILLED: { code: 'PRICING_SETUP', why: 'Price list below the contract' },
   NONE: { code: 'OTHER', why: 'None' },
 };
 

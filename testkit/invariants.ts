@@ -168,7 +168,8 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
       `SELECT c.case_number, a.id, a.decision, a.amount_minor AS approved, r.type, r.amount_minor AS proposed, c.disputed_minor,
               (SELECT sum(m.amount_minor) FROM adjustments m WHERE m.approval_id = a.id) AS issued,
               (SELECT sum(m.amount_minor) FROM adjustments m WHERE m.approval_id = a.id AND m.kind <> 'DEBIT') AS lowered,
-              (SELECT count(*) FROM adjustments m WHERE m.approval_id = a.id AND m.invoice_number <> c.invoice_number)::int AS elsewhere
+              (SELECT count(*) FROM adjustments m WHERE m.approval_id = a.id
+                  AND m.invoice_number NOT IN (SELECT ci.invoice_number FROM case_items ci WHERE ci.case_id = c.id))::int AS elsewhere
          FROM approvals a JOIN cases c ON c.id = a.case_id JOIN resolutions r ON r.id = a.resolution_id
         WHERE EXISTS (SELECT 1 FROM adjustments m WHERE m.approval_id = a.id)`,
     ).then((rows) =>
@@ -184,7 +185,7 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
     ),
     (r) =>
       `case ${r.case_number}: approval ${r.id} (${r.decision}) of ${r.approved}, proposed ${r.type} ${r.proposed}, issued ${r.issued} ` +
-      `(credits and write-offs ${r.lowered}, disputed ${r.disputed_minor}, ${r.elsewhere} documents on another invoice)`,
+      `(credits and write-offs ${r.lowered}, disputed ${r.disputed_minor}, ${r.elsewhere} documents on an invoice not of the case)`,
   );
   report(
     v.balanceMismatches,

@@ -35,7 +35,7 @@ import {
   type DisputeInput,
   type RefreshEvidenceCommand,
 } from '../domain/messages';
-import type { CaseEvent } from '../domain/events';
+import { openedItems, type CaseEvent } from '../domain/events';
 import type { Stage, Team } from '../domain/types';
 import type { Finding } from '../contract';
 import { DisputeState, type CollectedAnalysis, type DisputeStateData, type TaskState } from './dispute-state';
@@ -92,6 +92,8 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
   // fails that way): the patch is checked where such a failure is met, so every other run replays as recorded.
   const parksOnUnstorable = (err: unknown): err is ActivityFailure =>
     isActivityFailureOfType(err, UNSTORABLE_EVENT) && patched('park-on-unstorable-events');
+  // Runs from before items gathered the first invoice whole, and titled their tasks by it.
+  const byItems = (): boolean => patched('case-items');
   const trail = new Trail(input.caseId, recordEvents, continued?.trailSeq ?? 0, parksOnUnstorable);
   const now = (): string => new Date().toISOString();
   // Runs started before continue-as-new existed never continue, so their replay issues the commands it always did.
@@ -212,6 +214,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
           caseId: input.caseId,
           invoiceNumber: input.opened.invoiceNumber,
           disputedAmount: input.opened.disputedAmount,
+          ...(byItems() ? { items: openedItems(input.opened) } : {}),
           slot,
         }),
       );
@@ -243,6 +246,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
         caseId: input.caseId,
         invoiceNumber: input.opened.invoiceNumber,
         disputedAmount: input.opened.disputedAmount,
+        ...(byItems() ? { items: openedItems(input.opened) } : {}),
         slot,
         refreshedBy: { id: cmd.actor.id, name: cmd.actor.name },
       }),
@@ -265,11 +269,18 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     return state.result();
   }
 
+  /** What a task asks about: the case's invoices (the answer keeps one finding per team and code, not where each is). */
+  function invoicesOf(): string {
+    if (!byItems()) return `invoice ${input.opened.invoiceNumber}`;
+    const all = [...new Set(openedItems(input.opened).map((i) => i.invoiceNumber))];
+    return all.length === 1 ? `invoice ${all[0]}` : `invoices ${all.join(', ')}`;
+  }
+
   function plannedTasks(findings: Finding[]): Omit<TaskState, 'status' | 'escalated'>[] {
     const dueAt = new Date(Date.now() + input.slas.taskHours * HOUR_MS).toISOString();
     return teamsWithFindings(findings).map((team: Team) => {
       const codes = [...new Set(findings.filter((f) => f.team === team).map((f) => f.code))];
-      return { id: uuid4(), team, title: `Confirm ${codes.join(', ')} on invoice ${input.opened.invoiceNumber}`, dueAt, findingCodes: codes };
+      return { id: uuid4(), team, title: `Confirm ${codes.join(', ')} on ${invoicesOf()}`, dueAt, findingCodes: codes };
     });
   }
 

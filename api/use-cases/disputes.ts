@@ -12,7 +12,10 @@ import {
   refreshEvidenceUpdate,
   type DisputeInput,
 } from '../../domain/messages';
-import { formatMoney, parseMoney } from '../../domain/money';
+import { formatMoney, parseMoney, sumBig } from '../../domain/money';
+import type { OpenedItem } from '../../domain/events';
+import { withTransaction } from '../../infra/postgres';
+import type { PoolClient } from 'pg';
 import type { Role } from '../../domain/types';
 import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import type { disputeWorkflow } from '../../workflows/dispute';
@@ -48,8 +51,8 @@ import type {
   disputeDetail,
   disputeListQuery,
   disputeListResponse,
-  evidenceQuery,
-  openDisputeRequest,
+  caseEvidenceQuery,
+  OpenDisputeBody,
   openDisputeResponse,
   refreshEvidenceRequest,
   resolutionRequest,
@@ -77,7 +80,7 @@ interface Reservation {
  *
  * No worker need be running: the start is durable, and the case waits in EVIDENCE until a worker picks it up.
  */
-export async function openDispute(ctx: CommandUseCaseContext, { body }: { body: z.output<typeof openDisputeRequest> }): Promise<Opened> {
+export async function openDispute(ctx: CommandUseCaseContext, { body }: { body: OpenDisputeBody }): Promise<Opened> {
   const opened = await reserveAndStart(ctx, body);
   ctx.touchCase(opened.workflowId);
   return opened;
@@ -85,59 +88,140 @@ export async function openDispute(ctx: CommandUseCaseContext, { body }: { body: 
 
 async function reserveAndStart(
   { deps, user, idempotencyKey }: CommandUseCaseContext,
-  input: z.output<typeof openDisputeRequest>,
+  input: OpenDisputeBody,
 ): Promise<Opened> {
-  const body = {
-    invoiceNumber: input.invoiceNumber,
-    disputedAmount: input.disputedAmount,
-    reasonCode: input.reasonCode,
-    description: input.description ?? null,
-  };
-  // The body alone, as keys were hashed before other commands shared the table: a retry across the upgrade matches.
+  const byItems = 'items' in input;
+  // A v1 body is hashed as it always was: a retry across the upgrade matches.
+  const body = byItems
+    ? {
+        reasonCode: input.reasonCode,
+        description: input.description ?? null,
+        items: input.items.map((i) => ({ invoiceNumber: i.invoiceNumber, lineNo: i.lineNo ?? null, disputedAmount: i.disputedAmount })),
+      }
+    : { invoiceNumber: input.invoiceNumber, disputedAmount: input.disputedAmount, reasonCode: input.reasonCode, description: input.description ?? null };
+  const items: OpenedItem[] = byItems
+    ? input.items.map((i) => ({ invoiceNumber: i.invoiceNumber, ...(i.lineNo === undefined ? {} : { lineNo: i.lineNo }), disputedAmount: i.disputedAmount }))
+    : [{ invoiceNumber: input.invoiceNumber, disputedAmount: input.disputedAmount }];
+  // Each item's fields as the body named them.
+  const field = (index: number, name: 'invoiceNumber' | 'lineNo' | 'disputedAmount') => (byItems ? `items.${index}.${name}` : name);
   const hash = requestHash(body);
 
   let earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, hash);
   if (earlier?.caseWritten) return openedCase(earlier.reservation);
 
-  const { rows: invoices } = await deps.pool.query(
-    'SELECT customer_id, currency, open_balance_minor FROM invoices WHERE number = $1',
-    [body.invoiceNumber],
-  );
-  const invoice = invoices[0];
-  if (!invoice) throw AppError.unprocessable('invoiceNumber', `no invoice ${body.invoiceNumber} in the records`);
-  const openBalance = BigInt(invoice.open_balance_minor);
-  // A reservation was accepted already: the balance it was checked against may since have gone to its own credit.
-  if (!earlier && parseMoney(body.disputedAmount) > openBalance) {
-    throw AppError.unprocessable(
-      'disputedAmount',
-      `${body.disputedAmount} is more than the invoice's open balance of ${formatMoney(openBalance)}`,
-    );
-  }
+  // A reservation was accepted already: the balances it was checked against may since have gone to its own credit.
+  const invoice = await checkedItems(deps.pool, items, field, { amounts: !earlier });
+  const opening = { reasonCode: body.reasonCode, description: body.description, items };
 
   if (!earlier) {
-    const { rows } = await deps.pool.query(`SELECT nextval('case_number_seq') AS n`);
-    const caseNumber = formatCaseNumber(BigInt(rows[0].n));
-    const fresh: Reservation = { caseId: randomUUID(), caseNumber, workflowId: disputeWorkflowId(caseNumber), openedAt: new Date().toISOString() };
-    const { rowCount } = await deps.pool.query(
-      `INSERT INTO idempotency_keys (user_id, key, command, request_hash, case_id, case_number, workflow_id, opened_at)
-       VALUES ($1, $2, 'open', $3, $4, $5, $6, $7) ON CONFLICT (user_id, key) DO NOTHING`,
-      [user.id, idempotencyKey, hash, fresh.caseId, fresh.caseNumber, fresh.workflowId, fresh.openedAt],
-    );
-    // A concurrent request with the same key reserved first (its insert committed before ours was refused).
-    if (!rowCount) earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, hash);
-    if (!earlier) {
-      const opened = await startCase(deps, user, body, invoice, fresh);
+    const fresh = await withTransaction(deps.pool, async (client) => {
+      const { rows } = await client.query(`SELECT nextval('case_number_seq') AS n`);
+      const caseNumber = formatCaseNumber(BigInt(rows[0].n));
+      const reservation: Reservation = { caseId: randomUUID(), caseNumber, workflowId: disputeWorkflowId(caseNumber), openedAt: new Date().toISOString() };
+      const { rowCount } = await client.query(
+        `INSERT INTO idempotency_keys (user_id, key, command, request_hash, case_id, case_number, workflow_id, opened_at)
+         VALUES ($1, $2, 'open', $3, $4, $5, $6, $7) ON CONFLICT (user_id, key) DO NOTHING`,
+        [user.id, idempotencyKey, hash, reservation.caseId, reservation.caseNumber, reservation.workflowId, reservation.openedAt],
+      );
+      // A concurrent request with the same key reserved first (its insert committed before ours was refused).
+      if (!rowCount) return null;
+      await claimItems(client, reservation, items, field);
+      return reservation;
+    });
+    if (!fresh) earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, hash);
+    if (fresh) {
+      const opened = await startCase(deps, user, opening, invoice, fresh);
       deps.metrics.casesOpened.inc();
       return opened;
     }
   }
-  return startCase(deps, user, body, invoice, earlier.reservation);
+  if (!earlier) throw new Error('an Idempotency-Key refused as taken has no reservation');
+  return startCase(deps, user, opening, invoice, earlier.reservation);
+}
+
+type ItemField = (index: number, name: 'invoiceNumber' | 'lineNo' | 'disputedAmount') => string;
+
+/**
+ * What a line item may still dispute: the line's billed amount.
+ * TODO(ledger): less what was credited on it (invoice_lines.credited_minor) once the ledger's migration is on main.
+ */
+const LINE_DISPUTABLE_SQL = 'l.amount_minor';
+
+/**
+ * Checks the items against the records: each invoice (and line) exists, all of one customer and currency (the first
+ * item's), and, when `amounts`, each amount within its invoice's open balance or its line's disputable amount.
+ * Answers the customer and currency of the case. Refusals are 422s naming the item's field.
+ */
+async function checkedItems(
+  db: Queryable,
+  items: readonly OpenedItem[],
+  field: ItemField,
+  { amounts }: { amounts: boolean },
+): Promise<{ customer_id: string; currency: string }> {
+  const { rows } = await db.query(
+    `SELECT i.n - 1 AS index, v.number, v.customer_id, v.currency, v.open_balance_minor::text AS open_balance_minor,
+            l.line_no, (${LINE_DISPUTABLE_SQL})::text AS line_disputable_minor
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (invoice_number text, line_no integer)) WITH ORDINALITY AS i(invoice_number, line_no, n)
+       LEFT JOIN invoices v ON v.number = i.invoice_number
+       LEFT JOIN invoice_lines l ON l.invoice_number = i.invoice_number AND l.line_no = i.line_no
+      ORDER BY i.n`,
+    [JSON.stringify(items.map((i) => ({ invoice_number: i.invoiceNumber, line_no: i.lineNo ?? null })))],
+  );
+  const first = rows[0];
+  items.forEach((item, index) => {
+    const row = rows[index];
+    if (!row.number) throw AppError.unprocessable(field(index, 'invoiceNumber'), `no invoice ${item.invoiceNumber} in the records`);
+    if (row.customer_id !== first.customer_id) {
+      throw AppError.unprocessable(
+        field(index, 'invoiceNumber'),
+        `invoice ${item.invoiceNumber} is of customer ${row.customer_id}; the case's is ${first.customer_id}`,
+      );
+    }
+    if (row.currency !== first.currency) {
+      throw AppError.unprocessable(field(index, 'invoiceNumber'), `invoice ${item.invoiceNumber} is in ${row.currency}; the case is in ${first.currency}`);
+    }
+    if (item.lineNo !== undefined && row.line_no === null) {
+      throw AppError.unprocessable(field(index, 'lineNo'), `invoice ${item.invoiceNumber} has no line ${item.lineNo}`);
+    }
+    if (!amounts) return;
+    const amount = parseMoney(item.disputedAmount);
+    const limit = BigInt(item.lineNo === undefined ? row.open_balance_minor : row.line_disputable_minor);
+    if (amount > limit) {
+      const what = item.lineNo === undefined ? "the invoice's open balance" : `what line ${item.lineNo} may still dispute`;
+      throw AppError.unprocessable(field(index, 'disputedAmount'), `${item.disputedAmount} is more than ${what} of ${formatMoney(limit)}`);
+    }
+  });
+  return { customer_id: first.customer_id, currency: first.currency };
+}
+
+/**
+ * Claims the items for the case in the reservation's transaction: the database refuses an invoice or a line another
+ * open case holds (migration 0010), and the refusal names that case.
+ */
+async function claimItems(client: PoolClient, reservation: Reservation, items: readonly OpenedItem[], field: ItemField): Promise<void> {
+  for (const [index, item] of items.entries()) {
+    try {
+      await client.query('INSERT INTO case_claims (case_id, case_number, invoice_number, line_no) VALUES ($1, $2, $3, $4)', [
+        reservation.caseId,
+        reservation.caseNumber,
+        item.invoiceNumber,
+        item.lineNo ?? null,
+      ]);
+    } catch (err) {
+      const e = err as { code?: string; constraint?: string; detail?: string };
+      if (e.code !== '23P01' || e.constraint !== 'case_claims_no_overlap') throw err;
+      const what = item.lineNo === undefined ? `invoice ${item.invoiceNumber}` : `line ${item.lineNo} of invoice ${item.invoiceNumber}`;
+      throw new AppError(422, 'IN_OPEN_CASE', `${what} is in open case ${e.detail}`, [
+        { field: field(index, item.lineNo === undefined ? 'invoiceNumber' : 'lineNo'), message: `is in open case ${e.detail}`, in: 'body' },
+      ]);
+    }
+  }
 }
 
 async function startCase(
   deps: RouteDeps,
   user: AuthUser,
-  body: Pick<DisputeInput['opened'], 'invoiceNumber' | 'disputedAmount' | 'reasonCode' | 'description'>,
+  body: { reasonCode: DisputeInput['opened']['reasonCode']; description: string | null; items: OpenedItem[] },
   invoice: { customer_id: string; currency: string },
   reserved: Reservation,
 ): Promise<Opened> {
@@ -146,12 +230,13 @@ async function startCase(
     opened: {
       caseNumber: reserved.caseNumber,
       workflowId: reserved.workflowId,
-      invoiceNumber: body.invoiceNumber,
+      invoiceNumber: body.items[0].invoiceNumber,
       customerId: invoice.customer_id,
       currency: invoice.currency,
-      disputedAmount: body.disputedAmount,
+      disputedAmount: formatMoney(sumBig(body.items.map((i) => parseMoney(i.disputedAmount)))),
       reasonCode: body.reasonCode,
       description: body.description,
+      items: body.items,
     },
     openedBy: { id: user.id, name: user.name },
     openedAt: reserved.openedAt,
@@ -275,6 +360,11 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
             c.evidence_hash,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT count(*)::int FROM findings f WHERE f.case_id = c.id) AS finding_count,
+            c.recommended_debit_minor::text AS recommended_debit_minor,
+            (SELECT json_agg(json_build_object('invoiceNumber', ci.invoice_number, 'lineNo', ci.line_no,
+                       'disputed', ci.disputed_minor::text, 'credit', ci.recommended_credit_minor::text,
+                       'debit', ci.recommended_debit_minor::text) ORDER BY ci.ordinal)
+               FROM case_items ci WHERE ci.case_id = c.id) AS items,
             (SELECT coalesce(json_agg(json_build_object('id', t.id, 'team', t.team, 'title', t.title, 'status', t.status,
                        'findingCodes', t.finding_codes, 'createdAt', ${isoSql('t.created_at')}, 'dueAt', ${isoSql('t.due_at')},
                        'overdue', t.status = 'OPEN' AND t.due_at < now(),
@@ -308,6 +398,14 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
   return {
     ...summaryOf(row),
     description: row.description,
+    items: row.items.map((i: Row) => ({
+      invoiceNumber: i.invoiceNumber,
+      lineNo: i.lineNo,
+      disputedAmount: formatMoney(BigInt(i.disputed)),
+      recommendedCredit: money(i.credit),
+      recommendedDebit: money(i.debit),
+    })),
+    recommendedDebit: money(row.recommended_debit_minor),
     openedBy: { id: row.opened_by, name: row.opened_by_name },
     overbilled: money(row.overbilled_minor),
     confirmedOverbilling: money(row.confirmed_minor),
@@ -316,7 +414,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
     parkedError: row.parked_error,
     evidence: first?.page ?? null,
     invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
-    findings: first ? await findingsOfLines(db, row.id, first.lineNos, true) : [],
+    findings: first ? await findingsOfLines(db, row.id, null, first.lineNos, true) : [],
     findingCount: row.finding_count,
     tasks: row.tasks.map((t: Row) => ({
       id: t.id,
@@ -358,25 +456,30 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
   };
 }
 
-/** A page of the case's evidence, with the findings of its lines. */
+/** A page of the evidence of one of the case's invoices (the first item's unless named), with the findings of its lines. */
 export async function getCaseEvidence(
   ctx: UseCaseContext,
-  { ref, query }: { ref: string; query: z.output<typeof evidenceQuery> },
+  { ref, query }: { ref: string; query: z.output<typeof caseEvidenceQuery> },
 ): Promise<z.input<typeof caseEvidenceResponse>> {
   const db = ctx.deps.pool;
   const team = ctx.user.role === 'ops' ? ctx.user.team : null;
   const window = lineWindow(query);
   const key = caseKey(ref);
-  const { rows } = await db.query(`SELECT c.id, c.workflow_id, c.evidence FROM cases c WHERE ${key.column} = $1 AND ${VISIBLE_TO_TEAM}`, [
-    key.value,
-    team,
-  ]);
+  const { rows } = await db.query(
+    `SELECT c.id, c.workflow_id, c.invoice_number, c.evidence IS NOT NULL AS collected,
+            CASE WHEN $3::text IS NULL OR $3 = c.invoice_number THEN c.evidence
+                 ELSE (SELECT e.evidence FROM case_evidence e WHERE e.case_id = c.id AND e.invoice_number = $3) END AS evidence,
+            $3::text IS NULL OR EXISTS (SELECT 1 FROM case_items ci WHERE ci.case_id = c.id AND ci.invoice_number = $3) AS has_invoice
+       FROM cases c WHERE ${key.column} = $1 AND ${VISIBLE_TO_TEAM}`,
+    [key.value, team, query.invoiceNumber ?? null],
+  );
   const row = rows[0];
   if (!row) throw AppError.notFound(`no case ${ref}`);
-  if (row.evidence === null) throw AppError.conflict('the case has no evidence yet');
+  if (!row.has_invoice) throw AppError.notFound(`invoice ${query.invoiceNumber} is not in case ${ref}`);
+  if (!row.collected || row.evidence === null) throw AppError.conflict('the case has no evidence yet');
   ctx.touchCase(row.workflow_id);
   const { page, lineNos } = caseEvidencePage(row.evidence, window);
-  return { evidence: page, findings: await findingsOfLines(db, row.id, lineNos, window.after === null) };
+  return { evidence: page, findings: await findingsOfLines(db, row.id, query.invoiceNumber ?? row.invoice_number, lineNos, window.after === null) };
 }
 
 // ---------------------------------------------------------------- commands

@@ -8,6 +8,7 @@ import { POISON_RECORD } from '../../domain/errors';
 import { runsOf, type OtherInvoiceSummary } from '../../domain/evidence';
 import { formatMoney, formatQuantity } from '../../domain/money';
 import { adjustmentOf, adjustmentsJson } from '../../read-model/ledger';
+import { IN_DISPUTE_SQL } from '../../read-model/invoices';
 import { isoSql, preciseSql, sqlParams, encodeCursor, type Queryable } from '../../read-model/sql';
 import type { Invoice } from '../../contract';
 import { AppError } from '../errors';
@@ -20,10 +21,8 @@ export async function getInvoice(ctx: UseCaseContext, { number }: { number: stri
   const { rows } = await ctx.deps.pool.query(
     `SELECT i.number, i.customer_id, i.purchase_order_id, i.currency, i.total_minor::text, i.open_balance_minor::text,
             i.credited_minor::text, i.debited_minor::text, i.written_off_minor::text, i.paid_minor::text,
-            -- What open cases dispute on it, never more than is open.
-            least(i.open_balance_minor, (SELECT coalesce(sum(c.disputed_minor), 0) FROM cases c
-                                          WHERE c.invoice_number = i.number AND c.status = 'OPEN'))::text AS in_dispute_minor,
             ${adjustmentsJson('m.invoice_number = i.number')} AS adjustments,
+            (${IN_DISPUTE_SQL})::text AS in_dispute_minor,
             ${isoSql('i.issued_at')} AS issued_at, ${isoSql('i.due_at')} AS due_at,
             (SELECT coalesce(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'q', l.quantity_milli::text,
                                                         'p', l.unit_price_minor::text, 'a', l.amount_minor::text)
@@ -44,6 +43,7 @@ export async function getInvoice(ctx: UseCaseContext, { number }: { number: stri
     purchaseOrderId: row.purchase_order_id,
     total: formatMoney(BigInt(row.total_minor)),
     openBalance: formatMoney(BigInt(row.open_balance_minor)),
+    ...disputeFigures(row),
     currency: row.currency,
     issuedAt: row.issued_at,
     dueAt: row.due_at,
@@ -51,8 +51,6 @@ export async function getInvoice(ctx: UseCaseContext, { number }: { number: stri
     debited: formatMoney(BigInt(row.debited_minor)),
     writtenOff: formatMoney(BigInt(row.written_off_minor)),
     paid: formatMoney(BigInt(row.paid_minor)),
-    inDispute: formatMoney(BigInt(row.in_dispute_minor)),
-    collectible: formatMoney(BigInt(row.open_balance_minor) - BigInt(row.in_dispute_minor)),
     adjustments: row.adjustments.map(adjustmentOf),
     lines: row.lines.map((l: { lineNo: number; sku: string; q: string; p: string; a: string }) => ({
       lineNo: l.lineNo,
@@ -68,6 +66,12 @@ export async function getInvoice(ctx: UseCaseContext, { number }: { number: stri
       issuedAt: m.issuedAt,
     })),
   };
+}
+
+/** inDispute and collectible from a row with open_balance_minor and in_dispute_minor. */
+function disputeFigures(row: { open_balance_minor: string; in_dispute_minor: string }): { inDispute: string; collectible: string } {
+  const inDispute = BigInt(row.in_dispute_minor);
+  return { inDispute: formatMoney(inDispute), collectible: formatMoney(BigInt(row.open_balance_minor) - inDispute) };
 }
 
 export async function listInvoices(
@@ -89,6 +93,7 @@ export async function listInvoices(
   const { rows } = await ctx.deps.pool.query(
     `SELECT i.number, i.customer_id, cu.name AS customer_name, i.purchase_order_id, i.currency,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
+            (${IN_DISPUTE_SQL})::text AS in_dispute_minor,
             ${isoSql('i.issued_at')} AS issued_at, ${isoSql('i.due_at')} AS due_at, ${preciseSql('i.issued_at')} AS cursor_at
        FROM invoices i JOIN customers cu ON cu.id = i.customer_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -105,6 +110,7 @@ export async function listInvoices(
       purchaseOrderId: r.purchase_order_id,
       total: formatMoney(BigInt(r.total_minor)),
       openBalance: formatMoney(BigInt(r.open_balance_minor)),
+      ...disputeFigures(r),
       currency: r.currency,
       issuedAt: r.issued_at,
       dueAt: r.due_at,

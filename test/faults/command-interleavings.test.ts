@@ -243,8 +243,8 @@ function refusalTypeOf(run: () => unknown): { type: string | null; value?: unkno
 }
 
 const FINDING_OF: Record<string, Finding> = {
-  SALES_OPS: { code: 'PRICE_VARIANCE', team: 'SALES_OPS', lineNo: 1, expected: '90.00', actual: '100.00', amount: '100.00' },
-  ORDER_MANAGEMENT: { code: 'QUANTITY_OVER_PO', team: 'ORDER_MANAGEMENT', lineNo: 2, expected: '1', actual: '2', amount: '50.00' },
+  SALES_OPS: { code: 'PRICE_VARIANCE', team: 'SALES_OPS', invoiceNumber: 'INV-1', lineNo: 1, expected: '90.00', actual: '100.00', amount: '100.00' },
+  ORDER_MANAGEMENT: { code: 'QUANTITY_OVER_PO', team: 'ORDER_MANAGEMENT', invoiceNumber: 'INV-1', lineNo: 2, expected: '1', actual: '2', amount: '50.00' },
 };
 
 /** Rebuilds a case from its events alone and refuses any event that does not follow from the ones before. */

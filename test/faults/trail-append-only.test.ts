@@ -127,6 +127,9 @@ describe('F17 trail tampering', () => {
     await post(`/api/disputes/${parked.id}/retry-evidence`, cast.manager, {});
     inFlight.push(parked);
     await caseViaApi(api, cast.specialist, parked, 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION');
+    // A refresh replaces the case's findings: the one delete the application role may make.
+    await post(`/api/disputes/${parked.id}/refresh-evidence`, cast.specialist, {});
+    await caseViaApi(api, cast.specialist, parked, 'refreshed', (d) => d.events.some((e: { type: string }) => e.type === 'EVIDENCE_REFRESHED'));
 
     const answered = await routesAnswered(metrics, (status) => status < 300);
     const unanswered = routes.filter((r) => !answered.has(`${r.method.toUpperCase()} ${r.path}`));
@@ -135,7 +138,7 @@ describe('F17 trail tampering', () => {
 
   it('refuses the application role any change to the trail and the ledger, and detects what the owner does around the triggers', async () => {
     const app = appPool!;
-    const appendOnly = ['case_events', 'adjustments', 'case_comments', 'approvals', 'resolutions', 'findings'];
+    const appendOnly = ['case_events', 'adjustments', 'case_comments', 'approvals', 'resolutions'];
     // ---- the application role: no privilege to change a row, and no ownership to switch a trigger off
     for (const table of appendOnly) {
       for (const sql of [`UPDATE ${table} SET case_id = case_id`, `DELETE FROM ${table}`]) {
@@ -143,6 +146,11 @@ describe('F17 trail tampering', () => {
       }
       expect(await refusal(app, `TRUNCATE ${table} CASCADE`)).toMatch(/^42501: permission denied for table/);
     }
+    // Findings are the current evidence's: a task's completion sets what it confirmed of each, and a refresh of the
+    // evidence replaces them (the set they replace stays on the trail, in EVIDENCE_REFRESHED). Nothing else.
+    expect(await refusal(app, 'UPDATE findings SET amount_minor = amount_minor')).toBe('42501: permission denied for table findings');
+    expect(await refusal(app, 'UPDATE findings SET case_id = case_id')).toBe('42501: permission denied for table findings');
+    expect(await refusal(app, 'TRUNCATE findings CASCADE')).toMatch(/^42501: permission denied for table/);
     for (const sql of [
       'ALTER TABLE case_events DISABLE TRIGGER case_events_append_only',
       'ALTER TABLE case_events DISABLE TRIGGER ALL',

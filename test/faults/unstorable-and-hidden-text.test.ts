@@ -70,7 +70,7 @@ function takes(s: Json, text: string): boolean {
   return patternsOf(s).every((p) => new RegExp(p).test(text));
 }
 
-/** The branch of a union `value` is an instance of (by type, and by the consts and enums of its fields). */
+/** The branch of a union `value` is an instance of (by type, its keys, and the consts and enums of its fields). */
 function branchFor(schema: Json, value: unknown): Json {
   const options: Json[] | undefined = schema.anyOf ?? schema.oneOf;
   if (!options) return schema;
@@ -81,6 +81,8 @@ function branchFor(schema: Json, value: unknown): Json {
     if (typeof value === 'object') {
       return (
         o.type === 'object' &&
+        // A strict branch does not take a key it lacks (an opening's items are not v1's).
+        (o.additionalProperties !== false || Object.keys(value).every((k) => k in (o.properties ?? {}))) &&
         Object.entries((o.properties ?? {}) as Record<string, Json>).every(([k, p]) => {
           const v = (value as Json)[k];
           return v === undefined || (p.const === undefined || p.const === v) && (!p.enum || p.enum.includes(v));
@@ -94,6 +96,9 @@ function branchFor(schema: Json, value: unknown): Json {
 }
 
 /** The text fields of `value` (an accepted body), dotted, with their schemas. */
+/** Query parameters that pick one record of the case (not a filter): text the document takes finds none. */
+const PICKS_ONE_OF_THE_CASE = ['/api/disputes/:id/evidence?invoiceNumber'];
+
 function textFieldsOf(schema: Json, value: unknown, path = ''): Map<string, Json> {
   const s = branchFor(schema, value);
   const found = new Map<string, Json>();
@@ -197,6 +202,8 @@ describe('F21 text the database cannot store, and text that hides or reorders it
   interface BodyRoute {
     user: () => TestUser;
     body: () => Json;
+    /** The route's other shapes (a union's other branches), each tried as `body` is. */
+    otherBodies?: (() => Json)[];
     /** Where the request goes: for a refusal any target will do; for an acceptance, a fresh one in the right stage. */
     target(fresh: boolean): Promise<Target>;
   }
@@ -221,6 +228,8 @@ describe('F21 text the database cannot store, and text that hides or reorders it
     return shared[stage];
   }
   const caseFor = (stage: 'INVESTIGATION' | 'RESOLUTION' | 'APPROVAL', fresh: boolean) => (fresh ? caseIn(stage) : sharedCase(stage));
+
+  const bodiesOf = (spec: BodyRoute): Json[] => [spec.body(), ...(spec.otherBodies ?? []).map((body) => body())];
 
   const bodyRoutes: Record<string, BodyRoute> = {
     '/api/users': {
@@ -247,6 +256,7 @@ describe('F21 text the database cannot store, and text that hides or reorders it
     '/api/disputes': {
       user: () => cast.specialist,
       body: () => ({ invoiceNumber: 'set per run', disputedAmount: '150.00', reasonCode: 'PRICING', description: 'as sent' }),
+      otherBodies: [() => ({ reasonCode: 'PRICING', description: 'as sent', items: [{ invoiceNumber: 'set per run', lineNo: 1, disputedAmount: '150.00' }] })],
       target: async () => ({
         path: '/api/disputes',
         snapshot: counts,
@@ -356,7 +366,8 @@ describe('F21 text the database cannot store, and text that hides or reorders it
       expect(table.map((r) => r.path).filter((p) => !(p in bodyRoutes))).toEqual([]);
       for (const route of table) {
         const schema = operation(route.method, route.path).requestBody.content['application/json'].schema;
-        const inExample = [...textFieldsOf(schema, bodyRoutes[route.path].body()).keys()].map((p) => p.replace(/\.\d+/g, '.0'));
+        const examples = bodiesOf(bodyRoutes[route.path]);
+        const inExample = examples.flatMap((body) => [...textFieldsOf(schema, body).keys()]).map((p) => p.replace(/\.\d+/g, '.0'));
         expect({ route: route.path, fields: [...documentedTextFields(schema)].filter((f) => !inExample.includes(f)) }).toEqual({ route: route.path, fields: [] });
       }
     });
@@ -366,15 +377,17 @@ describe('F21 text the database cannot store, and text that hides or reorders it
       async (path, route) => {
         const spec = bodyRoutes[path];
         const schema = operation(route.method, route.path).requestBody.content['application/json'].schema;
-        const fields = [...textFieldsOf(schema, spec.body()).keys()];
+        const fields = bodiesOf(spec).flatMap((body, shape) => [...textFieldsOf(schema, body).keys()].map((field): [number, string] => [shape, field]));
         tally[path] = { refused: 0, accepted: 0 };
         await fc.assert(
-          fc.asyncProperty(fc.constantFrom(...fields), unicodeText, async (field, text) => {
-            let body = spec.body();
+          fc.asyncProperty(fc.constantFrom(...fields), unicodeText, async ([shape, field], text) => {
+            let body = bodiesOf(spec)[shape];
             if (path === '/api/disputes') {
               const fixture = pricingDispute();
               await importViaApi(api, cast.specialist, [fixture]);
-              body = { ...body, invoiceNumber: fixture.invoiceNumber };
+              body = body.items
+                ? { ...body, items: [{ ...body.items[0], invoiceNumber: fixture.invoiceNumber }] }
+                : { ...body, invoiceNumber: fixture.invoiceNumber };
             }
             const fieldSchema = textFieldsOf(schema, body).get(field)!;
             const accepted = takes(fieldSchema, text);
@@ -441,6 +454,9 @@ describe('F21 text the database cannot store, and text that hides or reorders it
           } else if (parameter.name === 'cursor') {
             // Any text the document allows, but only what the API gave out is a cursor.
             expect({ status: res.status, named: named(res) }).toEqual({ status: 422, named: ['cursor'] });
+          } else if (PICKS_ONE_OF_THE_CASE.includes(`${path}?${parameter.name}`)) {
+            // It names one of the case's records, which no random text is: not found, said as sent.
+            expect({ status: res.status, message: res.body.error?.message }).toEqual({ status: 404, message: expect.stringContaining(asDecoded.trim()) });
           } else {
             expect({ status: res.status, body: res.status === 200 ? null : res.body }).toEqual({ status: 200, body: null });
           }

@@ -139,11 +139,11 @@ it('computes the recommended credit as the oracle does, before and after the tas
       return { id: randomUUID(), code, team, amount: code === 'PO_NOT_FOUND' ? 0n : BigInt(rand.int(0, 60_000)), confirmed: null };
     });
     await db.pool.query(
-      `INSERT INTO findings (id, case_id, ordinal, code, team, line_no, expected, actual, amount_minor)
-       SELECT f.id, $1, f.n - 1, f.code, f.team, NULL, 'e', 'a', f.amount_minor
+      `INSERT INTO findings (id, case_id, ordinal, code, team, invoice_number, line_no, expected, actual, amount_minor)
+       SELECT f.id, $1, f.n - 1, f.code, f.team, $3, NULL, 'e', 'a', f.amount_minor
          FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (id uuid, code text, team text, amount_minor bigint))
               WITH ORDINALITY AS f(id, code, team, amount_minor, n)`,
-      [caseId, JSON.stringify(findings.map((f) => ({ id: f.id, code: f.code, team: f.team, amount_minor: f.amount.toString() })))],
+      [caseId, JSON.stringify(findings.map((f) => ({ id: f.id, code: f.code, team: f.team, amount_minor: f.amount.toString() }))), fixture.invoiceNumber],
     );
     const tasks: SimTask[] = [...new Set(findings.map((f) => f.team))].map((team) => ({ id: randomUUID(), team, done: false }));
     seq = await project(

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { FINDING_TEAMS, analyse, invoiceTotal, teamsWithFindings } from '../../domain/analysis';
+import { FINDING_TEAMS, analyse, invoiceTotal, teamsWithFindings, type InvoiceFinding, type ItemAnalysis } from '../../domain/analysis';
 import { formatMoney, lineAmount, parseMoney } from '../../domain/money';
 import type { FindingCode, WorkOrderStatus } from '../../domain/types';
-import type { Analysis, Contract, Evidence, Finding, Invoice, InvoiceLine, PurchaseOrder, WorkOrder } from '../../contract';
+import type { Contract, Evidence, Invoice, InvoiceLine, PurchaseOrder, WorkOrder } from '../../contract';
 
 // ---- Builders: [sku, quantity, unit price] triples keep the cases readable ----
 
@@ -56,9 +56,11 @@ function evidence(inv: Invoice, records: Partial<Omit<Evidence, 'invoice'>> = {}
   };
 }
 
-const lineFindings = (analysis: Analysis, lineNo: number) => analysis.findings.filter((f) => f.lineNo === lineNo);
-const codes = (findings: Finding[]) => findings.map((f) => f.code);
-const sumOf = (findings: Finding[]) => formatMoney(findings.reduce((sum, f) => sum + parseMoney(f.amount), 0n));
+/** A line's findings that measure its overbilling (UNDERBILLED measures the debit). */
+const lineFindings = (analysis: ItemAnalysis, lineNo: number) =>
+  analysis.findings.filter((f) => f.lineNo === lineNo && f.code !== 'UNDERBILLED');
+const codes = (findings: InvoiceFinding[]) => findings.map((f) => f.code);
+const sumOf = (findings: InvoiceFinding[]) => formatMoney(findings.reduce((sum, f) => sum + parseMoney(f.amount), 0n));
 
 describe('routing', () => {
   it('sends price and contract findings to Sales Ops, everything else to Order Management', () => {
@@ -70,11 +72,12 @@ describe('routing', () => {
       SERVICE_NOT_COMPLETED: 'ORDER_MANAGEMENT',
       DUPLICATE_INVOICE: 'ORDER_MANAGEMENT',
       PO_NOT_FOUND: 'ORDER_MANAGEMENT',
+      UNDERBILLED: 'SALES_OPS',
     });
   });
 
   it('lists each team with findings once, sorted', () => {
-    const f = (code: FindingCode): Finding => ({ code, team: FINDING_TEAMS[code], expected: '', actual: '', amount: '1.00' });
+    const f = (code: FindingCode): InvoiceFinding => ({ code, team: FINDING_TEAMS[code], expected: '', actual: '', amount: '1.00' });
     expect(teamsWithFindings([])).toEqual([]);
     expect(teamsWithFindings([f('SKU_NOT_ON_PO'), f('PRICE_VARIANCE'), f('QUANTITY_OVER_PO'), f('CONTRACT_NOT_FOUND')])).toEqual([
       'ORDER_MANAGEMENT',
@@ -97,11 +100,11 @@ describe('analyse', () => {
   describe('a clean invoice', () => {
     it('has no findings, nothing overbilled and no credit', () => {
       const inv = invoice([['A', 10, '100.00'], ['B', 2.5, '40.00']]);
-      expect(analyse(evidence(inv), '500.00')).toEqual({ findings: [], overbilled: '0.00', recommendedCredit: '0.00' });
+      expect(analyse(evidence(inv), '500.00')).toEqual({ findings: [], overbilled: '0.00', recommendedCredit: '0.00', recommendedDebit: '0.00' });
     });
 
-    it('stays clean when the records allow more than billed', () => {
-      const inv = invoice([['A', 4, '100.00']]);
+    it('stays clean when the records allow more than billed, at the contract price', () => {
+      const inv = invoice([['A', 4, '110.00']]);
       const records = evidence(inv, {
         purchaseOrder: purchaseOrder([['A', 10, '120.00']]),
         contract: contract({ A: '110.00' }),
@@ -119,6 +122,7 @@ describe('analyse', () => {
         findings: [{ code: 'PRICE_VARIANCE', team: 'SALES_OPS', lineNo: 1, expected: '95.00', actual: '100.00', amount: '40.00' }],
         overbilled: '40.00',
         recommendedCredit: '40.00',
+        recommendedDebit: '0.00',
       });
     });
 
@@ -130,10 +134,15 @@ describe('analyse', () => {
       ]);
     });
 
-    it('finds nothing when the invoiced price is below the contract price', () => {
+    it('finds no overbilling when the invoiced price is below the contract price, but UNDERBILLED for the debit', () => {
       const inv = invoice([['A', 3, '90.00']]);
       const records = evidence(inv, { purchaseOrder: purchaseOrder([['A', 3, '99.00']]), contract: contract({ A: '95.00' }) });
-      expect(analyse(records, '100.00')).toEqual({ findings: [], overbilled: '0.00', recommendedCredit: '0.00' });
+      expect(analyse(records, '100.00')).toEqual({
+        findings: [{ code: 'UNDERBILLED', team: 'SALES_OPS', lineNo: 1, expected: '95.00', actual: '90.00', amount: '15.00' }],
+        overbilled: '0.00',
+        recommendedCredit: '0.00',
+        recommendedDebit: '15.00',
+      });
     });
 
     it('falls back to the PO price when the contract has no price for the SKU', () => {
@@ -178,6 +187,7 @@ describe('analyse', () => {
         ],
         overbilled: '20.00',
         recommendedCredit: '20.00',
+        recommendedDebit: '0.00',
       });
     });
 
@@ -224,6 +234,7 @@ describe('analyse', () => {
         findings: [{ code: 'SKU_NOT_ON_PO', team: 'ORDER_MANAGEMENT', lineNo: 2, expected: '0', actual: '2.5', amount: '100.00' }],
         overbilled: '100.00',
         recommendedCredit: '100.00',
+        recommendedDebit: '0.00',
       });
     });
   });
@@ -270,6 +281,7 @@ describe('analyse', () => {
         ],
         overbilled: '50.00',
         recommendedCredit: '50.00',
+        recommendedDebit: '0.00',
       });
     });
 
@@ -329,7 +341,7 @@ describe('analyse', () => {
         '1000.00',
       );
     };
-    const amounts = (analysis: Analysis) => analysis.findings.map((f) => [f.code, f.amount]);
+    const amounts = (analysis: ItemAnalysis) => analysis.findings.map((f) => [f.code, f.amount]);
 
     it('rounds each amount half up before subtracting: 1.25 × 0.02 = 0.03, 0.4 × 0.01 = 0.00', () => {
       // exact parts 0.004 and 0.017 add to 0.021, but the line is overbilled by 0.03: both get a cent
@@ -402,6 +414,7 @@ describe('analyse', () => {
         ],
         overbilled: '1100.00',
         recommendedCredit: '1100.00',
+        recommendedDebit: '0.00',
       });
       expect(analysis.overbilled).toBe(invoiceTotal(inv));
     });
@@ -575,6 +588,8 @@ interface OracleLine {
   lineNo: number;
   /** cents */
   overbilling: bigint;
+  /** cents: the allowed quantity at the reference price less at the invoiced price, when that is lower */
+  underbilling: bigint;
   /** exact parts in thousandths of a cent; null for a duplicate */
   parts: Record<'price' | 'overPo' | 'notCompleted', bigint> | null;
   onPo: boolean;
@@ -596,7 +611,13 @@ function oracle({ invoice: inv, purchaseOrder: po, contract: ctr, workOrders, ot
       pairs(o) === pairs(inv),
   );
   if (isDuplicate) {
-    return lines.map((l) => ({ lineNo: l.lineNo, overbilling: lineAmount(milliOf(l.quantity), centsOf(l.unitPrice)), parts: null, onPo: true }));
+    return lines.map((l) => ({
+      lineNo: l.lineNo,
+      overbilling: lineAmount(milliOf(l.quantity), centsOf(l.unitPrice)),
+      underbilling: 0n,
+      parts: null,
+      onPo: true,
+    }));
   }
   const ordered = new Map<string, bigint>();
   const completed = new Map<string, bigint>();
@@ -615,6 +636,7 @@ function oracle({ invoice: inv, purchaseOrder: po, contract: ctr, workOrders, ot
     return {
       lineNo: l.lineNo,
       overbilling: lineAmount(qty, unit) - lineAmount(allowedQty, allowedPrice),
+      underbilling: centsOf(reference) > unit ? lineAmount(allowedQty, centsOf(reference)) - lineAmount(allowedQty, unit) : 0n,
       parts: { price: (unit - allowedPrice) * allowedQty, overPo: (qty - withinPo) * unit, notCompleted: (withinPo - allowedQty) * unit },
       onPo: po === null || po.lines.some((p) => p.sku === l.sku),
     };
@@ -671,7 +693,37 @@ describe('analyse, over random records', () => {
         const analysis = analyse(records, disputed);
         const overbilled = parseMoney(analysis.overbilled);
         expect(overbilled >= 0n && overbilled <= parseMoney(invoiceTotal(records.invoice))).toBe(true);
-        expect(analysis.overbilled).toBe(sumOf(analysis.findings));
+        expect(analysis.overbilled).toBe(sumOf(analysis.findings.filter((f) => f.code !== 'UNDERBILLED')));
+      }),
+      runs,
+    );
+  });
+
+  it('finds UNDERBILLED on each line billed below its reference price, for what may be billed, and debits their sum', () => {
+    fc.assert(
+      fc.property(recordsArbitrary, ({ records, disputed }) => {
+        const analysis = analyse(records, disputed);
+        const expected = oracle(records).filter((l) => l.underbilling > 0n);
+        const found = analysis.findings.filter((f) => f.code === 'UNDERBILLED');
+        expect(found.map((f) => [f.lineNo, f.team, f.amount])).toEqual(expected.map((l) => [l.lineNo, 'SALES_OPS', formatMoney(l.underbilling)]));
+        expect(analysis.recommendedDebit).toBe(formatMoney(expected.reduce((sum, l) => sum + l.underbilling, 0n)));
+      }),
+      runs,
+    );
+  });
+
+  it('analyses one line as the whole invoice measures it: its findings, the invoice\'s own, and its own figures', () => {
+    fc.assert(
+      fc.property(recordsArbitrary, fc.nat(), ({ records, disputed }, pick) => {
+        const lines = oracle(records);
+        fc.pre(lines.length > 0);
+        const line = lines[pick % lines.length];
+        const whole = analyse(records, disputed);
+        const one = analyse(records, disputed, line.lineNo);
+        expect(one.findings).toEqual(whole.findings.filter((f) => f.lineNo === undefined || f.lineNo === line.lineNo));
+        expect(one.overbilled).toBe(formatMoney(line.overbilling));
+        expect(one.recommendedCredit).toBe(formatMoney(lesser(centsOf(disputed), line.overbilling)));
+        expect(one.recommendedDebit).toBe(formatMoney(line.underbilling));
       }),
       runs,
     );

@@ -10,7 +10,7 @@ const salesOps: CommandActor = { id: 'u-so', name: 'Sol', role: 'ops', team: 'SA
 const orderMgmt: CommandActor = { id: 'u-om', name: 'Oma', role: 'ops', team: 'ORDER_MANAGEMENT', approvalLimit: null };
 
 const analysis: Analysis = {
-  findings: [{ code: 'PRICE_VARIANCE', team: 'SALES_OPS', lineNo: 1, expected: '90.00', actual: '100.00', amount: '100.00' }],
+  findings: [{ code: 'PRICE_VARIANCE', team: 'SALES_OPS', invoiceNumber: 'INV-1', lineNo: 1, expected: '90.00', actual: '100.00', amount: '100.00' }],
   overbilled: '100.00',
   recommendedCredit: '100.00',
 };

@@ -19,7 +19,7 @@ const evidence: Evidence = {
   workOrders: [],
   otherInvoices: [],
 };
-const finding: Finding = { code: 'PO_NOT_FOUND', team: 'ORDER_MANAGEMENT', expected: 'a PO', actual: 'none', amount: '0.00' };
+const finding: Finding = { code: 'PO_NOT_FOUND', team: 'ORDER_MANAGEMENT', invoiceNumber: 'INV-1', expected: 'a PO', actual: 'none', amount: '0.00' };
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth, integer-like ones too, and keeps array order', () => {
@@ -42,7 +42,7 @@ describe('evidenceHash', () => {
 
   it('does not depend on the order objects were built in', () => {
     const reordered = JSON.parse(JSON.stringify(stored, Object.keys(stored).reverse().concat(Object.keys(stored.invoice).reverse(), ['lineNo', 'unitPrice', 'quantity', 'sku'])));
-    const findingReordered = { amount: '0.00', actual: 'none', expected: 'a PO', team: 'ORDER_MANAGEMENT', code: 'PO_NOT_FOUND' } as Finding;
+    const findingReordered = { amount: '0.00', actual: 'none', expected: 'a PO', invoiceNumber: 'INV-1', team: 'ORDER_MANAGEMENT', code: 'PO_NOT_FOUND' } as Finding;
     expect(evidenceHash(reordered, [findingReordered])).toBe(evidenceHash(stored, [finding]));
   });
 

@@ -30,6 +30,7 @@ import { createUser, pricingDispute, uniqueId, type TestUser } from '../../testk
 import { startCase } from '../support/faults';
 import { checkInvariants } from '../../testkit/invariants';
 import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
+import { LATEST_RESOLUTION } from '../../read-model/cases';
 
 let env: TestWorkflowEnvironment;
 let db: TestDatabase;
@@ -481,6 +482,9 @@ describe('an approved credit the ledger cannot post', () => {
         [input.caseId],
       );
       expect(rows).toEqual([{ reason: `invoice ${vanished} vanished from the ledger` }]);
+      // The read model shows no approved proposal standing once the ledger refused it.
+      const { rows: latest } = await db.pool.query(`SELECT ${LATEST_RESOLUTION} AS resolution FROM cases c WHERE c.id = $1`, [input.caseId]);
+      expect(latest).toEqual([{ resolution: null }]);
       const history = await handle.fetchHistory();
       const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
       expect(new Set(attempts)).toEqual(new Set([1]));

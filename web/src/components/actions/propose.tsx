@@ -18,11 +18,25 @@ interface Row {
   amount: string;
 }
 
+const positive = (amount: string | null): amount is string => amount !== null && parseMoney(amount) > 0n;
+
+/** The recommendation as rows: each item's recommended credit and debit, on its invoice and line. */
+function recommendedRows(dispute: DisputeDetail): Row[] {
+  return dispute.items.flatMap((item) => {
+    const at = { invoiceNumber: item.invoiceNumber, lineNo: item.lineNo === null ? '' : String(item.lineNo) };
+    return [
+      ...(positive(item.recommendedCredit) ? [{ kind: 'CREDIT' as const, ...at, amount: item.recommendedCredit }] : []),
+      ...(positive(item.recommendedDebit) ? [{ kind: 'DEBIT' as const, ...at, amount: item.recommendedDebit }] : []),
+    ];
+  });
+}
+
 export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
-  const suggested = dispute.recommendedCredit && parseMoney(dispute.recommendedCredit) > 0n ? dispute.recommendedCredit : '';
-  const [type, setType] = useState<'ADJUST' | 'NO_CREDIT'>(suggested ? 'ADJUST' : 'NO_CREDIT');
-  // The recommendation is the first row: a credit on the case's invoice.
-  const [rows, setRows] = useState<Row[]>([{ kind: 'CREDIT', invoiceNumber: dispute.invoiceNumber, lineNo: '', amount: suggested }]);
+  const recommended = recommendedRows(dispute);
+  const [type, setType] = useState<'ADJUST' | 'NO_CREDIT'>(recommended.length ? 'ADJUST' : 'NO_CREDIT');
+  const [rows, setRows] = useState<Row[]>(
+    recommended.length ? recommended : [{ kind: 'CREDIT', invoiceNumber: dispute.invoiceNumber, lineNo: '', amount: '' }],
+  );
   const [rootCause, setRootCause] = useState<RootCause | ''>('');
   const [note, setNote] = useState('');
   const { error, setError, busy, run } = useCommand();
