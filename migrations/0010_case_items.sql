@@ -82,5 +82,6 @@ CREATE TRIGGER case_claims_no_overlap BEFORE INSERT ON case_claims
   FOR EACH ROW EXECUTE FUNCTION case_claims_refuse_overlap();
 
 GRANT SELECT, INSERT, UPDATE ON case_items TO ar_dispute_app;
-GRANT SELECT, INSERT ON case_evidence TO ar_dispute_app;
+-- A refresh replaces the evidence of every invoice of the case.
+GRANT SELECT, INSERT, DELETE ON case_evidence TO ar_dispute_app;
 GRANT SELECT, INSERT, UPDATE ON case_claims TO ar_dispute_app;

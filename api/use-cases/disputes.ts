@@ -361,9 +361,9 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT count(*)::int FROM findings f WHERE f.case_id = c.id) AS finding_count,
             c.recommended_debit_minor::text AS recommended_debit_minor,
-            (SELECT json_agg(json_build_object('invoiceNumber', ci.invoice_number, 'lineNo', ci.line_no,
+            (SELECT coalesce(json_agg(json_build_object('invoiceNumber', ci.invoice_number, 'lineNo', ci.line_no,
                        'disputed', ci.disputed_minor::text, 'credit', ci.recommended_credit_minor::text,
-                       'debit', ci.recommended_debit_minor::text) ORDER BY ci.ordinal)
+                       'debit', ci.recommended_debit_minor::text) ORDER BY ci.ordinal), '[]')
                FROM case_items ci WHERE ci.case_id = c.id) AS items,
             (SELECT coalesce(json_agg(json_build_object('id', t.id, 'team', t.team, 'title', t.title, 'status', t.status,
                        'findingCodes', t.finding_codes, 'createdAt', ${isoSql('t.created_at')}, 'dueAt', ${isoSql('t.due_at')},

@@ -198,9 +198,11 @@ it('carries a pricing dispute from import to credit memo through HTTP', async ()
 });
 
 it('opens a case once per Idempotency-Key, even when the requests race', async () => {
-  const fixture = pricingDispute();
-  await importRecords(fixture.records);
-  const count = async () => (await api.db.pool.query('SELECT count(*)::int AS n FROM cases WHERE invoice_number = $1', [fixture.invoiceNumber])).rows[0].n;
+  // An invoice is in one open case at a time: each opening below that must make a case has its own invoice.
+  const [fixture, theirFixture, racingFixture] = [pricingDispute(), pricingDispute(), pricingDispute()];
+  for (const f of [fixture, theirFixture, racingFixture]) await importRecords(f.records);
+  const invoices = [fixture, theirFixture, racingFixture].map((f) => f.invoiceNumber);
+  const count = async () => (await api.db.pool.query('SELECT count(*)::int AS n FROM cases WHERE invoice_number = ANY($1)', [invoices])).rows[0].n;
 
   const first = await openCase(fixture.invoiceNumber, '10.00', 'same-key');
   const replay = await openCase(fixture.invoiceNumber, '10', 'same-key');
@@ -219,13 +221,13 @@ it('opens a case once per Idempotency-Key, even when the requests race', async (
   // Keys belong to their user: another specialist's same key is another case.
   const theirs = await api.request('POST', '/api/disputes', {
     token: otherSpecialist.token,
-    body: { invoiceNumber: fixture.invoiceNumber, disputedAmount: '10.00', reasonCode: 'PRICING', description: 'billed above contract' },
+    body: { invoiceNumber: theirFixture.invoiceNumber, disputedAmount: '10.00', reasonCode: 'PRICING', description: 'billed above contract' },
     headers: { 'idempotency-key': 'same-key' },
   });
   expect(theirs.status).toBe(201);
   expect(theirs.body.id).not.toBe(first.id);
 
-  const racing = await Promise.all([1, 2, 3].map(() => openCase(fixture.invoiceNumber, '12.00', 'racing-key')));
+  const racing = await Promise.all([1, 2, 3].map(() => openCase(racingFixture.invoiceNumber, '12.00', 'racing-key')));
   expect(new Set(racing.map((r) => r.id)).size).toBe(1);
   expect(await count()).toBe(3);
 
@@ -245,7 +247,9 @@ it('refuses a credit above the open balance (422), and cancels with the open tas
   const opened = await openCase(fixture.invoiceNumber, '500.00');
   await untilCase(opened.id, 'stage RESOLUTION', (c) => c.stage === 'RESOLUTION');
 
-  // Another case on the invoice is credited 700.00 meanwhile: 300.00 stays open.
+  // Another case on the invoice is credited 700.00 meanwhile: 300.00 stays open. Today the invoice's claim refuses a
+  // second open case; one opened before claims existed is such a case (migration 0010 claimed only the earliest).
+  await api.db.pool.query('UPDATE case_claims SET released_at = now() WHERE case_id = $1', [opened.id]);
   const other = await openCase(fixture.invoiceNumber, '700.00');
   await untilCase(other.id, 'stage RESOLUTION', (c) => c.stage === 'RESOLUTION');
   const bigManager = await api.user('manager');
