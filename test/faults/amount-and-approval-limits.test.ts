@@ -91,14 +91,14 @@ describe('F11 limits', () => {
 
     // ---- the proposal: disputed 150.00
     await refusedNaming('amount', [
-      ...BAD_AMOUNTS.map((amount) => ({ path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'r' }, status: 400 })),
-      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount: '150.01', rootCause: 'r' }, status: 422 },
-      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'NO_CREDIT', amount: '1.00', rootCause: 'r' }, status: 400 },
+      ...BAD_AMOUNTS.map((amount) => ({ path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'OTHER' }, status: 400 })),
+      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'CREDIT', amount: '150.01', rootCause: 'OTHER' }, status: 422 },
+      { path: `/api/disputes/${cases[0].id}/resolution`, token: cast.specialist.token, body: { type: 'NO_CREDIT', amount: '1.00', rootCause: 'OTHER' }, status: 400 },
     ]);
 
     // ---- the approver's limit (50.00): the limit itself passes, however written; a cent over does not
     const propose = async (c: HttpCase, amount: string) => {
-      const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'r' } });
+      const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'OTHER' } });
       expect(res.status).toBe(200);
     };
     const decide = (c: HttpCase, manager: TestUser, decision = 'APPROVE') =>
