@@ -22,7 +22,7 @@ async function replayAll(workflowsPath: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused a PARTIAL completion and a refresh of the evidence', () => {
+  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused a PARTIAL completion, a refresh of the evidence and a case over two invoices', () => {
     const names = recordedHistories().map((h) => h.workflowId);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -35,6 +35,7 @@ describe('replay of recorded histories', () => {
         'credit-refused-on-vanished-invoice',
         'partial-completion',
         'refresh-evidence',
+        'two-invoice-case',
       ]),
     );
   });
