@@ -44,6 +44,8 @@ export function ChosenInvoice({ number, backTo }: { number: string; backTo: stri
             ['Due', formatDate(invoice.dueAt)],
             ['Total', <Money key="t" amount={invoice.total} currency={invoice.currency} />],
             ['Open balance', <Money key="o" amount={invoice.openBalance} currency={invoice.currency} strong />],
+            ['In dispute', <Money key="d" amount={invoice.inDispute} currency={invoice.currency} />],
+            ['Collectible', <Money key="c" amount={invoice.collectible} currency={invoice.currency} />],
           ]}
         />
         {invoice.creditMemos.length ? (
