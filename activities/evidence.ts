@@ -13,6 +13,7 @@ import { formatMoney, parseMoney, sumBig } from '../domain/money';
 import { isValueError, withTransaction } from '../infra/postgres';
 import { findingsJsonSql, findingOf } from '../read-model/findings';
 import { insertEvents, storeEvidence } from '../read-model/projection';
+import { refreshRecommendations } from '../read-model/recommendations';
 import type { Queryable } from '../read-model/sql';
 import { gatherEvidence } from '../records/evidence';
 import { evidenceHash } from '../records/evidence-hash';
@@ -77,11 +78,20 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
         const { rows } = await client.query('SELECT evidence_hash FROM cases WHERE id = $1', [input.caseId]);
         return rows[0]?.evidence_hash ?? hash;
       }
-      if (refreshedBy) {
-        await client.query('DELETE FROM findings WHERE case_id = $1', [input.caseId]);
-        await client.query('DELETE FROM case_evidence WHERE case_id = $1', [input.caseId]);
+      if (!refreshedBy) {
+        await storeEvidence(client, input.caseId, stored, findings, { overbilled: analysis.overbilled, evidenceHash: hash });
+        return hash;
       }
+      const { rows: replaced } = await client.query(
+        `DELETE FROM findings WHERE case_id = $1 AND confirmed_minor IS NOT NULL
+         RETURNING code, team, invoice_number, line_no, amount_minor::text, confirmed_minor::text`,
+        [input.caseId],
+      );
+      await client.query('DELETE FROM findings WHERE case_id = $1', [input.caseId]);
+      await client.query('DELETE FROM case_evidence WHERE case_id = $1', [input.caseId]);
       await storeEvidence(client, input.caseId, stored, findings, { overbilled: analysis.overbilled, evidenceHash: hash });
+      // A finding found again as it was keeps what its done task confirmed: the team is not asked twice.
+      await keepConfirmations(client, input.caseId, replaced);
       return hash;
     });
   } catch (err) {
@@ -96,6 +106,19 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
   }
   const oneByTeamAndCode = new Map(findings.map((f) => [`${f.team} ${f.code}`, f]));
   return { ...analysis, findings: [...oneByTeamAndCode.values()], evidenceHash: current };
+}
+
+async function keepConfirmations(db: Queryable, caseId: string, confirmed: unknown[]): Promise<void> {
+  if (!confirmed.length) return;
+  await db.query(
+    `UPDATE findings f SET confirmed_minor = o.confirmed_minor
+       FROM jsonb_to_recordset($2::jsonb) AS o(code text, team text, invoice_number text, line_no integer, amount_minor bigint, confirmed_minor bigint)
+      WHERE f.case_id = $1 AND f.code = o.code AND f.team = o.team AND f.invoice_number = o.invoice_number
+        AND f.line_no IS NOT DISTINCT FROM o.line_no
+        AND f.amount_minor = o.amount_minor`,
+    [caseId, JSON.stringify(confirmed)],
+  );
+  await refreshRecommendations(db, caseId);
 }
 
 /**

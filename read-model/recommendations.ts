@@ -6,45 +6,43 @@ import type { Queryable } from './sql';
 const investigating = (caseId: string) => `EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = ${caseId} AND t.status = 'OPEN')`;
 
 /**
- * Σ of what a case's findings say was overbilled, as the recommendation counts it: each finding in full while a task
- * is open; then what its task confirmed (a finding no done task answered, its task cancelled, still in full).
- * UNDERBILLED is money owed to us and never feeds the credit. `caseId` is an SQL expression, never input.
+ * What a finding (alias f) of the case `caseId` counts: in full while a task is open; then what its task confirmed
+ * (a finding no done task answered, its task cancelled, still in full). `caseId` is an SQL expression, never input.
  */
-const countedOverbilling = (caseId: string) => `
-  (SELECT coalesce(sum(CASE WHEN ${investigating(caseId)} THEN f.amount_minor ELSE coalesce(f.confirmed_minor, f.amount_minor) END), 0)
-     FROM findings f WHERE f.case_id = ${caseId} AND f.code <> 'UNDERBILLED')`;
+const counted = (caseId: string) =>
+  `CASE WHEN ${investigating(caseId)} THEN f.amount_minor ELSE coalesce(f.confirmed_minor, f.amount_minor) END`;
 
 /**
  * What the case's (alias c) tasks confirmed of its overbilling, once every task is done (a case with tasks): the
- * figure its recommended credit is capped from; null while it is not that yet.
+ * figure its recommended credit is capped from; null while it is not that yet. UNDERBILLED is money owed to us and
+ * never overbilling.
  */
 export const CONFIRMED_OVERBILLING = `
   CASE WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id) AND NOT ${investigating('c.id')}
-       THEN ${countedOverbilling('c.id')} END`;
+       THEN (SELECT coalesce(sum(${counted('c.id')}), 0) FROM findings f WHERE f.case_id = c.id AND f.code <> 'UNDERBILLED') END`;
 
 /**
- * Per item of the case, its findings being those of its invoice, limited to its line where it names one: its
- * recommended credit min(its disputed amount, Σ counted overbilling), its recommended debit Σ counted UNDERBILLED;
- * the case's figures are the sums over its items.
+ * Per item of the case: its findings are those of its invoice, limited to its line where it names one. An item's
+ * recommended credit is min(its disputed amount, Σ counted overbilling), its recommended debit Σ counted
+ * UNDERBILLED (which never feeds the credit); the case's figures are the sums over its items.
  */
 export async function refreshRecommendations(db: Queryable, caseId: string): Promise<void> {
   await db.query(
     `WITH counted AS (
-            SELECT f.invoice_number, f.line_no, f.code,
-                   CASE WHEN ${investigating('$1')} THEN f.amount_minor ELSE coalesce(f.confirmed_minor, f.amount_minor) END AS amount
-              FROM findings f
-             WHERE f.case_id = $1),
-          per_item AS (
-            SELECT ci.ordinal,
-                   least(ci.disputed_minor, coalesce(sum(f.amount) FILTER (WHERE f.code <> 'UNDERBILLED'), 0)) AS credit,
-                   coalesce(sum(f.amount) FILTER (WHERE f.code = 'UNDERBILLED'), 0) AS debit
-              FROM case_items ci
-              LEFT JOIN counted f ON f.invoice_number = ci.invoice_number AND (ci.line_no IS NULL OR f.line_no = ci.line_no)
-             WHERE ci.case_id = $1
-             GROUP BY ci.ordinal, ci.disputed_minor),
-          items AS (
-            UPDATE case_items ci SET recommended_credit_minor = p.credit, recommended_debit_minor = p.debit
-              FROM per_item p WHERE ci.case_id = $1 AND ci.ordinal = p.ordinal)
+             SELECT f.invoice_number, f.line_no, f.code, ${counted('$1')} AS amount
+               FROM findings f
+              WHERE f.case_id = $1),
+           per_item AS (
+             SELECT ci.ordinal,
+                    least(ci.disputed_minor, coalesce(sum(f.amount) FILTER (WHERE f.code <> 'UNDERBILLED'), 0)) AS credit,
+                    coalesce(sum(f.amount) FILTER (WHERE f.code = 'UNDERBILLED'), 0) AS debit
+               FROM case_items ci
+               LEFT JOIN counted f ON f.invoice_number = ci.invoice_number AND (ci.line_no IS NULL OR f.line_no = ci.line_no)
+              WHERE ci.case_id = $1
+              GROUP BY ci.ordinal, ci.disputed_minor),
+           items AS (
+             UPDATE case_items ci SET recommended_credit_minor = p.credit, recommended_debit_minor = p.debit
+               FROM per_item p WHERE ci.case_id = $1 AND ci.ordinal = p.ordinal)
      UPDATE cases c SET recommended_credit_minor = t.credit, recommended_debit_minor = t.debit
        FROM (SELECT sum(credit) AS credit, sum(debit) AS debit FROM per_item) t
       WHERE c.id = $1`,

@@ -531,6 +531,140 @@ describe('a long invoice', () => {
   });
 });
 
+describe('evidence frozen for the decision', () => {
+  it('the specialist refreshes the evidence after a fixed work order; a manager deciding on evidence refreshed since is told and shown the case again', async () => {
+    const { api } = stack;
+    const records = pricingDispute({ completedQty: 8 });
+    const number = await seedCase(records, 'QUANTITY', '150.00', 'INVESTIGATION');
+    const caseOf = async () => (await api.request('GET', `/api/disputes/${number}`, { token: specialist.token })).body;
+    const complete = async (team: TestUser) => {
+      const id = (await caseOf()).id;
+      const tasks = await api.request('GET', '/api/tasks?status=OPEN&limit=200', { token: team.token });
+      for (const task of tasks.body.items.filter((t: { disputeId: string }) => t.disputeId === id)) {
+        expect((await api.request('POST', `/api/tasks/${task.id}/complete`, { token: team.token, body: { outcome: 'CONFIRMED', note: 'Checked.' } })).status).toBe(200);
+      }
+    };
+    const fixWorkOrder = async (quantityCompleted: number) => {
+      const [workOrder] = records.records.workOrders!;
+      const body = { workOrders: [{ ...workOrder, lines: [{ sku: 'SKU-A', quantityCompleted }] }] };
+      expect((await api.request('POST', '/api/records/import', { token: specialist.token, body })).status).toBe(200);
+    };
+    await eventually('both tasks', async () => ((await caseOf()).tasks.length === 2 ? true : undefined));
+    await complete(salesOps);
+    await fixWorkOrder(10);
+
+    const page = await stack.signedIn(specialist, `/cases/${number}`);
+    await waitForStage(page, 'INVESTIGATION');
+    const hash = page.getByTestId('evidence-hash');
+    const before = await hash.getAttribute('title');
+    expect(before).toMatch(/^[0-9a-f]{64}$/);
+    expect(await hash.textContent()).toBe(`${before!.slice(0, 12)}…`);
+    await page.getByTestId('refresh-evidence').getByRole('button', { name: 'Refresh evidence' }).click();
+    await waitForStage(page, 'RESOLUTION');
+    const trail = page.getByTestId('timeline');
+    await trail.getByText('Evidence refreshed from the records').waitFor();
+    expect(await trail.textContent()).toMatch(/2 findings before, 1 now; gone: [^;]*line 1 \(\$200\.00\)/);
+    await waitForCount(page.locator(`[data-testid=evidence-hash]:not([title="${before}"])`), (n) => n === 1);
+    const after = await hash.getAttribute('title');
+    expect(await page.getByTestId('tasks-table').textContent()).toMatch(/Cancelled/);
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, '11-evidence-refreshed');
+
+    // Proposed on that evidence; the manager opens the findings on the approvals page.
+    const id = (await caseOf()).id;
+    const propose = async () => {
+      const res = await api.request('POST', `/api/disputes/${id}/resolution`, { token: specialist.token, body: { type: 'CREDIT', amount: '100.00', rootCause: 'Pricing setup error' } });
+      expect(res.status).toBe(200);
+    };
+    await propose();
+    const approvals = await stack.signedIn(manager);
+    await approvals.getByRole('heading', { name: 'Approvals' }).waitFor();
+    const card = approvals.locator(`[data-testid=approval-card][data-case="${number}"]`);
+    await card.getByText('Findings and evidence').click();
+    await card.getByTestId('findings-table').waitFor();
+    expect(await card.getByTestId('evidence-hash').getAttribute('title')).toBe(after);
+
+    // Meanwhile it goes back, the work order is corrected once more, the evidence refreshed, and proposed again.
+    expect((await api.request('POST', `/api/disputes/${id}/decision`, { token: manager.token, body: { decision: 'REJECT', comment: 'check the work order' } })).status).toBe(200);
+    await fixWorkOrder(9);
+    expect((await api.request('POST', `/api/disputes/${id}/refresh-evidence`, { token: specialist.token, body: {} })).status).toBe(200);
+    await complete(orderManagement);
+    await eventually('back in RESOLUTION', async () => ((await caseOf()).stage === 'RESOLUTION' ? true : undefined));
+    await propose();
+    const current = (await caseOf()).evidenceHash;
+    expect(current).not.toBe(after);
+
+    await card.getByRole('button', { name: 'Approve $100.00' }).click();
+    await card.getByTestId('stale-evidence').waitFor();
+    expect(await card.getByTestId('stale-evidence').textContent()).toMatch(/refreshed after this page showed it/);
+    expect((await caseOf()).stage).toBe('APPROVAL');
+    await screenshot(approvals, '12-decision-on-stale-evidence');
+    // The case was read again: the next click decides on what it holds now.
+    await waitForCount(card.locator(`[data-testid=evidence-hash][title="${current}"]`), (n) => n === 1);
+    await card.getByRole('button', { name: 'Approve $100.00' }).click();
+    await approvals.getByText(`Case ${number}: Approved`).waitFor();
+
+    const closed = await stack.signedIn(specialist, `/cases/${number}`);
+    await closed.locator('[data-testid=case-page][data-status=CLOSED]').waitFor({ timeout: 45_000 });
+    const decided = closed.getByTestId('approval-evidence-hash');
+    await waitForCount(decided, (n) => n === 2);
+    expect(await decided.nth(1).getAttribute('title')).toBe(current);
+    expect(await decided.nth(0).getAttribute('title')).toBe(after);
+    expect(await closed.getByTestId('proposal').textContent()).toContain('refreshed since');
+  });
+});
+
+// Last: its case would change the counts the dashboard's scenario expects.
+describe('a task partly confirmed', () => {
+  it('Sales Ops confirms part of a finding from its inbox, and the recommended credit follows it', async () => {
+    // 60.00 above the contract price for Sales Ops, 400.00 not completed for Order Management; 1000.00 disputed.
+    const records = pricingDispute({ completedQty: 6 });
+    const partCase = await seedCase(records, 'PRICING', '1000', 'INVESTIGATION');
+    const { api } = stack;
+    const before = (await api.request('GET', `/api/disputes/${partCase}`, { token: specialist.token })).body;
+    expect(before.recommendedCredit).toBe('460.00');
+    const orderTask = before.tasks.find((t: { team: string }) => t.team === 'ORDER_MANAGEMENT');
+    const confirmed = await api.request('POST', `/api/tasks/${orderTask.id}/complete`, {
+      token: orderManagement.token,
+      body: { outcome: 'CONFIRMED', note: 'Four visits were never made.' },
+    });
+    expect(confirmed.status).toBe(200);
+
+    const page = await stack.signedIn(salesOps);
+    const item = page.getByTestId('task-item').filter({ hasText: partCase });
+    await item.waitFor();
+    await item.click();
+    const detail = page.getByTestId('task-detail');
+    await detail.getByRole('radio', { name: /^Partly confirmed/ }).check();
+    const amounts = detail.getByTestId('finding-confirmations').getByRole('textbox');
+    expect(await waitForCount(amounts, (n) => n === 1)).toBe(1);
+    // Each finding starts at its amount; over it is refused before the server is asked.
+    expect(await amounts.first().inputValue()).toBe('60.00');
+    await amounts.first().fill('60.01');
+    await detail.getByLabel('Note').fill('The contract price applies to 2.5 of the 6 visits only.');
+    await detail.getByRole('button', { name: 'Complete task' }).click();
+    expect(await detail.getByRole('alert').textContent()).toMatch(/at most the finding/);
+    await amounts.first().fill('25');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await screenshot(page, '06c-ops-task-partly-confirmed');
+    await detail.getByRole('button', { name: 'Complete task' }).click();
+    await page.getByText('Task for Sales Ops completed.').waitFor();
+
+    // The specialist sees why: each finding's confirmed amount, the sum, and the credit proposed from it.
+    const caseView = await stack.signedIn(specialist, `/cases/${partCase}`);
+    await waitForStage(caseView, 'RESOLUTION');
+    const findings = caseView.getByTestId('findings-table');
+    expect(await findings.getByTestId('confirmed-amount').allTextContents()).toEqual(['$25.00', '$400.00']);
+    expect(await caseView.getByTestId('recommendation-why').textContent()).toContain('the $425.00 the tasks confirmed of the $460.00 found');
+    expect(await caseView.getByTestId('propose-form').getByLabel('Credit amount').inputValue()).toBe('425.00');
+    await caseView.getByRole('cell', { name: /^Partly confirmed by Sam Sales-Ops/ }).waitFor();
+    await caseView.getByText(/Sales Ops: partly confirmed, 1 finding named/).waitFor();
+    expect(await lowContrastText(caseView)).toEqual([]);
+    await screenshot(caseView, '07b-case-recommendation-from-confirmed');
+  });
+});
+
 // Last: its case and task would count in the lists and the dashboard above.
 describe('a case over two invoices', () => {
   it('the specialist ticks two invoices of a customer, disputes an amount on each, and the case lists its items', async () => {

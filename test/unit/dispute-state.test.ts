@@ -171,4 +171,39 @@ describe('DisputeState', () => {
     const { parkedError: _absent, ...older } = inInvestigation().data;
     expect(new DisputeState(older).isParked).toBe(false);
   });
+
+  const H1 = '1'.repeat(64);
+  const H2 = '2'.repeat(64);
+
+  it('refuses a decision sent with another evidence hash than the current, and records the one decided on', () => {
+    const s = DisputeState.opened('case-1', '1000.00', T0);
+    s.startInvestigation({ ...analysis, evidenceHash: H1 }, [{ id: 't1', team: 'SALES_OPS', title: 'Confirm price', dueAt: T0, findingCodes: ['PRICE_VARIANCE'] }], T0);
+    s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: 'ok', amount: null }, T0);
+    s.proposeResolution({ actor: specialist, type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup', note: null }, 'r1', T0);
+    expect(refusalType(() => s.checkDecide({ actor: manager, decision: 'APPROVE', comment: null, evidenceHash: H2 }))).toBe('Conflict');
+    const [decided] = s.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'a1', T0);
+    expect(decided).toMatchObject({ type: 'RESOLUTION_DECIDED', data: { evidenceHash: H1 } });
+  });
+
+  it('reads a state handed over by a run from before the hash existed as holding none: any hash sent is not the current', () => {
+    const { evidenceHash: _absent, ...older } = inApproval().data;
+    const s = new DisputeState(older);
+    expect(refusalType(() => s.checkDecide({ actor: manager, decision: 'APPROVE', comment: null, evidenceHash: H1 }))).toBe('Conflict');
+    // An older API sends no hash: the decision goes through, recorded as decided on no known hash.
+    const [decided] = s.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'a1', T0);
+    expect(decided).toMatchObject({ data: { evidenceHash: null } });
+  });
+
+  it('refreshes only in INVESTIGATION or RESOLUTION, by a specialist, one at a time, and takes no proposal meanwhile', () => {
+    const s = inInvestigation();
+    expect(refusalType(() => s.checkRefreshEvidence({ actor: manager }))).toBe('Forbidden');
+    s.beginRefresh({ actor: specialist });
+    expect(refusalType(() => s.checkRefreshEvidence({ actor: specialist }))).toBe('Conflict');
+    s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: 'ok', amount: null }, T0);
+    expect(refusalType(() => s.checkProposeResolution({ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'x', note: null }))).toBe('Conflict');
+    expect(s.evidenceRefreshed({ ...analysis, evidenceHash: H2 }, [], { actor: specialist }, T0)).toEqual([]);
+    expect(s.data.evidenceHash).toBe(H2);
+    expect(refusalType(() => s.checkProposeResolution({ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'x', note: null }))).toBeUndefined();
+    expect(refusalType(() => inApproval().checkRefreshEvidence({ actor: specialist }))).toBe('Conflict');
+  });
 });

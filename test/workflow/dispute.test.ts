@@ -468,6 +468,32 @@ describe('evidence frozen for the decision', () => {
     );
     expect(rows).toEqual([{ current: true }]);
   });
+  it('keeps what a done task confirmed of a finding found again unchanged, and the hash of unchanged evidence', async () => {
+    const fixture = pricingDispute();
+    await storeRecords(db.pool, fixture.records);
+    const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
+      openedAt: new Date(await nowMs()).toISOString(),
+    });
+    await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
+    const [taskId] = (await handle.query(viewQuery)).openTaskIds;
+    await handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: salesOps, taskId: taskId!, outcome: 'NOT_CONFIRMED', note: 'price agreed by phone', amount: null }],
+    });
+    const held = async () =>
+      (
+        await db.pool.query(
+          `SELECT c.evidence_hash, c.recommended_credit_minor, array_agg(f.confirmed_minor) AS confirmed
+             FROM cases c JOIN findings f ON f.case_id = c.id WHERE c.id = $1 GROUP BY c.id`,
+          [input.caseId],
+        )
+      ).rows[0];
+    const before = await held();
+    expect(before).toMatchObject({ recommended_credit_minor: '0', confirmed: ['0'] });
+    expect(await handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }] })).toEqual({ status: 'OPEN', stage: 'RESOLUTION' });
+    expect(await held()).toEqual(before);
+    expect(await countEvents(input.caseId, 'TASK_CREATED')).toBe(1);
+    await handle.executeUpdate(cancelUpdate, { args: [{ actor: specialist, reason: 'done checking' }] });
+  });
 });
 
 describe('an approved credit the ledger cannot post', () => {

@@ -1,4 +1,4 @@
-import { FINDING_LABELS, STAGE_LABELS, dueText, formatDateTime, label, teamLabel } from '../lib/format';
+import { FINDING_LABELS, OUTCOME_LABELS, STAGE_LABELS, dueText, formatDateTime, label, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
 import type { CaseEvent, CaseTask } from '../../../contract';
 import { StatusBadge, TeamName } from './common';
@@ -40,7 +40,7 @@ export function TasksTable({ tasks, currency = 'USD' }: { tasks: CaseTask[]; cur
                   {t.status === 'OPEN' ? <div className={overdue ? 'overdue' : 'muted'}>{dueText(t.dueAt)}</div> : null}
                 </td>
                 <td>
-                  {t.outcome ? (t.outcome === 'CONFIRMED' ? 'Confirmed' : 'Not confirmed') : '—'}
+                  {t.outcome ? label(OUTCOME_LABELS, t.outcome) : '—'}
                   {t.amount ? <div>{showMoney(t.amount, currency)}</div> : null}
                   {t.completedBy ? <div className="muted">by {t.completedBy.name}</div> : null}
                 </td>
@@ -102,7 +102,7 @@ function eventSummary(e: CaseEvent, currency: string): string | null {
     case 'TASK_CANCELLED':
       return teamLabel(str(d.team));
     case 'TASK_COMPLETED':
-      return `${teamLabel(str(d.team))}: ${d.outcome === 'CONFIRMED' ? 'confirmed' : 'not confirmed'}${money(d.amount) ? ` (${money(d.amount)})` : ''}${str(d.note) ? ` — “${str(d.note)}”` : ''}`;
+      return `${teamLabel(str(d.team))}: ${label(OUTCOME_LABELS, str(d.outcome) ?? '').toLowerCase()}${Array.isArray(d.findings) ? `, ${d.findings.length} finding${d.findings.length === 1 ? '' : 's'} named` : ''}${money(d.amount) ? ` (${money(d.amount)})` : ''}${str(d.note) ? ` — “${str(d.note)}”` : ''}`;
     case 'RESOLUTION_PROPOSED':
       return `${d.type === 'CREDIT' ? `Credit ${money(d.amount) ?? ''}` : 'No credit'}; root cause: ${str(d.rootCause) ?? '—'}${str(d.note) ? ` — “${str(d.note)}”` : ''}`;
     case 'RESOLUTION_DECIDED':

@@ -85,6 +85,13 @@ export const FINDING_LABELS: Record<string, string> = {
   PO_NOT_FOUND: 'PO not found',
 };
 
+/** A task's answer, as a sentence starts it. */
+export const OUTCOME_LABELS: Record<string, string> = {
+  CONFIRMED: 'Confirmed',
+  NOT_CONFIRMED: 'Not confirmed',
+  PARTIAL: 'Partly confirmed',
+};
+
 export const ROLE_LABELS: Record<string, string> = {
   admin: 'Administrator',
   specialist: 'AR specialist',

@@ -7,7 +7,7 @@ import { DefinitionList, ErrorMessage, Loading, Money, useMe } from '../../compo
 import { FindingsTable } from '../../components/evidence/findings';
 import { PagedEvidence } from '../../components/evidence/paged';
 import { api } from '../../lib/api';
-import { REASON_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
+import { OUTCOME_LABELS, REASON_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
 import { useEvidencePages } from '../../lib/hooks';
 import { useCase } from '../../lib/queries';
 import { href } from '../../lib/router';
@@ -73,7 +73,7 @@ function CaseBehind({ dispute: d }: { dispute: DisputeDetail }) {
       <p>
         Tasks:{' '}
         {d.tasks.length
-          ? d.tasks.map((t) => `${t.title}: ${t.outcome === 'CONFIRMED' ? 'confirmed' : t.outcome === 'NOT_CONFIRMED' ? 'not confirmed' : t.status.toLowerCase()}${t.note ? ` (“${t.note}”)` : ''}`).join('; ')
+          ? d.tasks.map((t) => `${t.title}: ${t.outcome ? label(OUTCOME_LABELS, t.outcome).toLowerCase() : t.status.toLowerCase()}${t.note ? ` (“${t.note}”)` : ''}`).join('; ')
           : 'none'}
       </p>
     </>
