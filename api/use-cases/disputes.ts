@@ -141,11 +141,8 @@ async function reserveAndStart(
 
 type ItemField = (index: number, name: 'invoiceNumber' | 'lineNo' | 'disputedAmount') => string;
 
-/**
- * What a line item may still dispute: the line's billed amount.
- * TODO(ledger): less what was credited on it (invoice_lines.credited_minor) once the ledger's migration is on main.
- */
-const LINE_DISPUTABLE_SQL = 'l.amount_minor';
+/** What a line item may still dispute: the line's billed amount less what credits from all cases took of it. */
+const LINE_DISPUTABLE_SQL = '(l.amount_minor - l.credited_minor)';
 
 /**
  * Checks the items against the records: each invoice (and line) exists, all of one customer and currency (the first
