@@ -713,3 +713,45 @@ describe('a task partly confirmed', () => {
     await screenshot(caseView, '07b-case-recommendation-from-confirmed');
   });
 });
+
+// Last: its case and task would count in the lists and the dashboard above.
+describe('a case over two invoices', () => {
+  it('the specialist ticks two invoices of a customer, disputes an amount on each, and the case lists its items', async () => {
+    const fixture = pricingDispute();
+    const first = fixture.records.invoices![0]!;
+    const second = { ...first, number: `${first.number}-B`, issuedAt: '2026-02-16T00:00:00Z', lines: [{ ...first.lines[0]!, quantity: 5 }] };
+    const imported = await stack.api.request('POST', '/api/records/import', {
+      token: specialist.token,
+      body: { ...fixture.records, invoices: [first, second] },
+    });
+    expect(imported.status).toBe(200);
+
+    const page = await stack.signedIn(specialist, '/open');
+    await page.getByLabel('Customer').fill(fixture.customerId);
+    await page.getByRole('button', { name: 'Find invoice' }).click();
+    await waitForCount(page.getByTestId('invoices-table').locator('tbody tr'), (n) => n === 2);
+    await page.getByLabel(`Dispute ${first.number} in one case`, { exact: true }).check();
+    await page.getByLabel(`Dispute ${second.number} in one case`).check();
+    // Each amount starts at what is collectible on its invoice.
+    expect(await page.getByLabel(`Disputed on ${first.number}`, { exact: true }).inputValue()).toBe('1000.00');
+    await page.getByLabel(`Disputed on ${first.number}`, { exact: true }).fill('100.00');
+    await page.getByLabel(`Disputed on ${second.number}`).fill('40.00');
+    await page.locator('#open-items').getByLabel('Reason').selectOption('PRICING');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Open case over 2 invoices' }).click();
+    await page.getByTestId('case-page').waitFor();
+    await waitForStage(page, 'INVESTIGATION');
+
+    const items = page.getByTestId('case-items').locator('tbody tr');
+    await waitForCount(items, (n) => n === 2);
+    expect(await items.nth(0).textContent()).toMatch(new RegExp(`${first.number}.*whole invoice.*\\$100\\.00.*\\$100\\.00.*\\$0\\.00`));
+    expect(await items.nth(1).textContent()).toMatch(new RegExp(`${second.number}.*whole invoice.*\\$40\\.00.*\\$40\\.00.*\\$0\\.00`));
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, '13-case-over-two-invoices');
+
+    // The invoice now shows what is in dispute and what is still collectible.
+    await page.goto(`${stack.api.url}/#/open?invoice=${encodeURIComponent(first.number)}`);
+    await page.getByRole('heading', { name: `Invoice ${first.number}` }).waitFor();
+    expect(await page.locator('#invoice').textContent()).toMatch(/In dispute\s*\$100\.00.*Collectible\s*\$900\.00/);
+  }, 90_000);
+});

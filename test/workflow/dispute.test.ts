@@ -26,7 +26,8 @@ import type { Stage } from '../../domain/types';
 import { disputeWorkflow } from '../../workflows';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
+import { createUser, disputeInput, pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
+import { formatMoney, parseMoney } from '../../domain/money';
 import { startCase } from '../support/faults';
 import { checkInvariants } from '../../testkit/invariants';
 import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
@@ -358,6 +359,83 @@ describe('disputeWorkflow', () => {
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
     await keepHistory(handle, 'approval-escalation');
   });
+});
+
+describe('a case over several invoices and lines', () => {
+  /**
+   * Invoices of one customer (the pricing fixture's: contract 90.00, PO 10 at 100.00), each `lines` long; on the
+   * fixture's PO, or each but the first on a PO of its own that is not in the records.
+   */
+  async function invoicesOfOneCustomer(count: number, lines: number, posOfTheirOwn = false): Promise<{ customerId: string; numbers: string[] }> {
+    const fixture = pricingDispute();
+    const invoice = fixture.records.invoices![0]!;
+    const invoices = Array.from({ length: count }, (_, n) => ({
+      ...invoice,
+      number: n === 0 ? invoice.number : uniqueId('INV'),
+      purchaseOrderId: posOfTheirOwn && n > 0 ? uniqueId('PO') : invoice.purchaseOrderId,
+      issuedAt: `2026-02-${String(10 + (n % 15)).padStart(2, '0')}T00:00:${String(n % 60).padStart(2, '0')}Z`,
+      lines: Array.from({ length: lines }, (_, i) => ({ lineNo: i + 1, sku: 'SKU-A', quantity: 1 + (n % 3), unitPrice: '100.00' })),
+    }));
+    await storeRecords(db.pool, { ...fixture.records, invoices });
+    return { customerId: fixture.customerId, numbers: invoices.map((i) => i.number) };
+  }
+
+  async function openOnItems(customerId: string, items: NonNullable<DisputeInput['opened']['items']>) {
+    const first = items[0]!;
+    const base = disputeInput({
+      invoiceNumber: first.invoiceNumber,
+      customerId,
+      openedBy: specialist,
+      disputedAmount: formatMoney(items.reduce((sum, i) => sum + parseMoney(i.disputedAmount), 0n)),
+      openedAt: new Date(await nowMs()).toISOString(),
+    });
+    const input: DisputeInput = { ...base, opened: { ...base.opened, items } };
+    const handle = await env.client.workflow.start(disputeWorkflow, { workflowId: input.opened.workflowId, taskQueue, args: [input] });
+    return { handle, input };
+  }
+
+  it('analyses a whole invoice and a line of another, plans one task over both, and closes', async () => {
+    const { customerId, numbers } = await invoicesOfOneCustomer(2, 2);
+    const { handle, input } = await openOnItems(customerId, [
+      { invoiceNumber: numbers[0]!, disputedAmount: '30.00' },
+      { invoiceNumber: numbers[1]!, lineNo: 2, disputedAmount: '50.00' },
+    ]);
+    await waitForStage(handle, 'INVESTIGATION');
+    await eventually('its task is projected', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
+    const { rows: items } = await db.pool.query(
+      'SELECT invoice_number, line_no, recommended_credit_minor FROM case_items WHERE case_id = $1 ORDER BY ordinal',
+      [input.caseId],
+    );
+    // Invoice 1: two lines of 1 at 100.00 against 90.00, 20.00 overbilled; invoice 2's line 2: 2 at 100.00, 20.00.
+    expect(items).toEqual([
+      { invoice_number: numbers[0], line_no: null, recommended_credit_minor: '2000' },
+      { invoice_number: numbers[1], line_no: 2, recommended_credit_minor: '2000' },
+    ]);
+    const { rows: tasks } = await db.pool.query('SELECT team, title FROM tasks WHERE case_id = $1', [input.caseId]);
+    expect(tasks).toEqual([{ team: 'SALES_OPS', title: `Confirm PRICE_VARIANCE on invoices ${numbers[0]}, ${numbers[1]}` }]);
+    const view = await handle.query(viewQuery);
+    await handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'NOT_CONFIRMED', note: 'agreed price', amount: null }],
+    });
+    await handle.executeUpdate(proposeResolutionUpdate, { args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'none', note: null }] });
+    expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
+    await keepHistory(handle, 'two-invoice-case');
+  });
+
+  it('keeps every history event under 256 KB for 50 invoices of 200 lines', async () => {
+    const { customerId, numbers } = await invoicesOfOneCustomer(50, 200, true);
+    const { handle, input } = await openOnItems(
+      customerId,
+      numbers.map((invoiceNumber) => ({ invoiceNumber, disputedAmount: '1.00' })),
+    );
+    await waitForStage(handle, 'INVESTIGATION');
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM findings WHERE case_id = $1', [input.caseId]);
+    expect(rows[0].n).toBeGreaterThanOrEqual(50 * 200);
+    const history = await handle.fetchHistory();
+    const sizes = (history.events ?? []).map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
+    expect(Math.max(...sizes)).toBeLessThan(256 * 1024);
+    await handle.executeUpdate(cancelUpdate, { args: [{ actor: specialist, reason: 'done measuring' }] });
+  }, 120_000);
 });
 
 describe('evidence frozen for the decision', () => {

@@ -22,7 +22,7 @@ async function replayAll(workflowsPath: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused, a PARTIAL completion, a refresh of the evidence, credit and debit memos and a write-off, and the credit memos of runs from before the ledger', () => {
+  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused, a PARTIAL completion, a refresh of the evidence, credit and debit memos and a write-off, the credit memos of runs from before the ledger and a case over two invoices', () => {
     const names = recordedHistories().map((h) => h.workflowId);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -40,6 +40,7 @@ describe('replay of recorded histories', () => {
         'v1-credit-refused-on-vanished-invoice',
         'partial-completion',
         'refresh-evidence',
+        'two-invoice-case',
       ]),
     );
   });

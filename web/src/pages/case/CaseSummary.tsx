@@ -20,6 +20,7 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
           items={[
             ['Disputed amount', <Money key="d" amount={d.disputedAmount} currency={currency} strong />],
             ['Recommended credit', <Money key="r" amount={d.recommendedCredit} currency={currency} />],
+            ['Recommended debit', <Money key="rd" amount={d.recommendedDebit} currency={currency} />],
             ['Invoice open balance', <Money key="b" amount={d.invoice.openBalance} currency={currency} />],
             ['Opened', `${formatDateTime(d.openedAt)}${d.openedBy ? ` by ${d.openedBy.name}` : ''}`],
             [d.closedAt ? 'Closed' : 'Age', d.closedAt ? formatDateTime(d.closedAt) : ageOf(d.openedAt)],
@@ -29,6 +30,42 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
         />
         {d.description ? <p className="description">“{d.description}”</p> : null}
       </Section>
+
+      {d.items.length ? (
+        <Section title="Items" id="items">
+          <div className="table-scroll">
+            <table className="data" data-testid="case-items">
+              <caption className="visually-hidden">What the case disputes, invoice by invoice and line by line</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Invoice</th>
+                  <th scope="col">Line</th>
+                  <th scope="col" className="num">Disputed</th>
+                  <th scope="col" className="num">Recommended credit</th>
+                  <th scope="col" className="num">Recommended debit</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.items.map((item) => (
+                  <tr key={`${item.invoiceNumber}:${item.lineNo ?? ''}`}>
+                    <th scope="row">{item.invoiceNumber}</th>
+                    <td>{item.lineNo ?? 'whole invoice'}</td>
+                    <td className="num">
+                      <Money amount={item.disputedAmount} currency={currency} />
+                    </td>
+                    <td className="num">
+                      <Money amount={item.recommendedCredit} currency={currency} />
+                    </td>
+                    <td className="num">
+                      <Money amount={item.recommendedDebit} currency={currency} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Section>
+      ) : null}
 
       {d.adjustments.length ? (
         <Section title="Ledger documents" id="adjustments">

@@ -1,10 +1,11 @@
 // The invoices a search finds, newest first, a page at a time; the one invoice asked for by its number opens at once.
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { ErrorMessage, Loading, Money, Section } from '../../components/common';
 import { api } from '../../lib/api';
 import { useCursorList } from '../../lib/cursor-list';
 import { formatDate } from '../../lib/format';
 import { href, navigate } from '../../lib/router';
+import { ItemsOpenForm } from './ItemsOpenForm';
 
 const PAGE_SIZE = 20;
 
@@ -14,6 +15,14 @@ export function InvoiceSearch({ number, customer }: { number: string; customer: 
   const { items, error } = list;
   // The very invoice asked for, and only it: straight to it (in place of the search, so Back skips the search).
   const exact = !list.hasMore && items.length === 1 && items[0].number === number;
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [amounts, setAmounts] = useState<Record<string, string>>({});
+  // One case is of one customer and currency: invoices of another than the first ticked cannot be ticked with it.
+  const first = items.find((i) => i.number === chosen[0]);
+  const tick = (number: string, collectible: string, on: boolean) => {
+    setChosen((c) => (on ? [...c, number] : c.filter((n) => n !== number)));
+    if (on) setAmounts((a) => ({ ...a, [number]: a[number] ?? collectible }));
+  };
   useEffect(() => {
     if (exact) navigate('/open', { invoice: number }, { replace: true });
   }, [exact, number]);
@@ -28,6 +37,9 @@ export function InvoiceSearch({ number, customer }: { number: string; customer: 
           <caption className="visually-hidden">Invoices, newest first</caption>
           <thead>
             <tr>
+              <th scope="col">
+                <span className="visually-hidden">In the case</span>
+              </th>
               <th scope="col">Invoice</th>
               <th scope="col">Customer</th>
               <th scope="col">Purchase order</th>
@@ -38,11 +50,26 @@ export function InvoiceSearch({ number, customer }: { number: string; customer: 
               <th scope="col" className="num">
                 Open balance
               </th>
+              <th scope="col" className="num">
+                In dispute
+              </th>
+              <th scope="col" className="num">
+                Collectible
+              </th>
             </tr>
           </thead>
           <tbody>
             {items.map((i) => (
               <tr key={i.number}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Dispute ${i.number} in one case`}
+                    checked={chosen.includes(i.number)}
+                    disabled={Boolean(first) && (first!.customerId !== i.customerId || first!.currency !== i.currency)}
+                    onChange={(e) => tick(i.number, i.collectible, e.target.checked)}
+                  />
+                </td>
                 <th scope="row">
                   <a href={href('/open', { number, customer, invoice: i.number })}>{i.number}</a>
                 </th>
@@ -57,6 +84,12 @@ export function InvoiceSearch({ number, customer }: { number: string; customer: 
                 <td className="num">
                   <Money amount={i.openBalance} currency={i.currency} />
                 </td>
+                <td className="num">
+                  <Money amount={i.inDispute} currency={i.currency} />
+                </td>
+                <td className="num">
+                  <Money amount={i.collectible} currency={i.currency} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -66,6 +99,9 @@ export function InvoiceSearch({ number, customer }: { number: string; customer: 
         <button type="button" className="button-secondary" onClick={list.more} disabled={list.loadingMore}>
           {list.loadingMore ? 'Loading…' : `Show ${PAGE_SIZE} more`}
         </button>
+      ) : null}
+      {chosen.length ? (
+        <ItemsOpenForm invoices={items} chosen={chosen} amounts={amounts} onAmount={(n, a) => setAmounts((all) => ({ ...all, [n]: a }))} />
       ) : null}
     </Section>
   );
