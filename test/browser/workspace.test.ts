@@ -623,7 +623,7 @@ describe('evidence frozen for the decision', () => {
     // Proposed on that evidence; the manager opens the findings on the approvals page.
     const id = (await caseOf()).id;
     const propose = async () => {
-      const res = await api.request('POST', `/api/disputes/${id}/resolution`, { token: specialist.token, body: { type: 'CREDIT', amount: '100.00', rootCause: 'Pricing setup error' } });
+      const res = await api.request('POST', `/api/disputes/${id}/resolution`, { token: specialist.token, body: { type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP' } });
       expect(res.status).toBe(200);
     };
     await propose();
@@ -706,7 +706,7 @@ describe('a task partly confirmed', () => {
     const findings = caseView.getByTestId('findings-table');
     expect(await findings.getByTestId('confirmed-amount').allTextContents()).toEqual(['$25.00', '$400.00']);
     expect(await caseView.getByTestId('recommendation-why').textContent()).toContain('the $425.00 the tasks confirmed of the $460.00 found');
-    expect(await caseView.getByTestId('propose-form').getByLabel('Credit amount').inputValue()).toBe('425.00');
+    expect(await caseView.getByTestId('propose-form').getByLabel('Amount 1').inputValue()).toBe('425.00');
     await caseView.getByRole('cell', { name: /^Partly confirmed by Sam Sales-Ops/ }).waitFor();
     await caseView.getByText(/Sales Ops: partly confirmed, 1 finding named/).waitFor();
     expect(await lowContrastText(caseView)).toEqual([]);

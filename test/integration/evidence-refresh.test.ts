@@ -51,7 +51,7 @@ it('refreshes the evidence after a work order is fixed: the finding and its task
   expect((await post(`/api/tasks/${salesTask.id}/complete`, salesOps.token, { outcome: 'CONFIRMED', note: 'above contract' })).status).toBe(200);
 
   // Out of RESOLUTION a proposal is a 409 even when its amount is over the disputed amount (it used to be a 422).
-  const early = await post(`/api/disputes/${id}/resolution`, specialist.token, { type: 'CREDIT', amount: '9999.00', rootCause: 'pricing setup' });
+  const early = await post(`/api/disputes/${id}/resolution`, specialist.token, { type: 'CREDIT', amount: '9999.00', rootCause: 'PRICING_SETUP' });
   expect({ status: early.status, code: early.body.error?.code }).toEqual({ status: 409, code: 'CONFLICT' });
 
   // The work order is found completed in full after all: the source is fixed, and the specialist refreshes.
@@ -82,7 +82,7 @@ it('refreshes the evidence after a work order is fixed: the finding and its task
   expect(event.actor).toBe(specialist.id);
   expect(event.data.previousFindings.map((f: { code: string }) => f.code).sort()).toEqual(['PRICE_VARIANCE', 'SERVICE_NOT_COMPLETED']);
 
-  const proposed = await post(`/api/disputes/${id}/resolution`, specialist.token, { type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup' });
+  const proposed = await post(`/api/disputes/${id}/resolution`, specialist.token, { type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP' });
   expect(proposed.status).toBe(200);
   expect((await post(`/api/disputes/${id}/refresh-evidence`, specialist.token, {})).status).toBe(409);
   const stale = await post(`/api/disputes/${id}/decision`, manager.token, { decision: 'APPROVE', evidenceHash: before.evidenceHash });
@@ -100,9 +100,9 @@ it('answers a proposal in APPROVAL with a 409 whatever its amount', async () => 
   fixture.records.contracts![0].prices[0].unitPrice = '100.00';
   const { id } = await openOn(fixture, '50.00');
   await untilCase(id, 'stage RESOLUTION', (c) => c.stage === 'RESOLUTION');
-  expect((await post(`/api/disputes/${id}/resolution`, specialist.token, { type: 'CREDIT', amount: '50.00', rootCause: 'x' })).status).toBe(200);
+  expect((await post(`/api/disputes/${id}/resolution`, specialist.token, { type: 'CREDIT', amount: '50.00', rootCause: 'OTHER' })).status).toBe(200);
   for (const amount of ['50.00', '50.01', '5000.00']) {
-    const res = await post(`/api/disputes/${id}/resolution`, specialist.token, { type: 'CREDIT', amount, rootCause: 'again' });
+    const res = await post(`/api/disputes/${id}/resolution`, specialist.token, { type: 'CREDIT', amount, rootCause: 'OTHER' });
     expect({ amount, status: res.status }).toEqual({ amount, status: 409 });
   }
 });
