@@ -237,8 +237,10 @@ export function makePlans(count: number, seed: number, runTag: string): Plans {
       const disputed = r.invoiceNumbers.map(() => between(50_00, 500_00));
       const items: CaseItemPlan[] = r.invoiceNumbers.map((invoiceNumber, k) => ({ invoiceNumber, ...(k === 1 && { lineNo: 1 }), disputed: cents(disputed[k]) }));
       const plan = script(n, 'items', r.invoiceNumbers[0], disputed.reduce((a, b) => a + b, 0), 0);
-      // Until the ledger's ADJUST a case of several invoices has no credit to propose (the CREDIT shorthand is a 422).
-      cases.push({ ...plan, items, outcome: plan.outcome === 'cancel' ? 'cancel' : 'no-credit', race: false });
+      // Until the ledger's ADJUST a case of several invoices has no credit to propose (the CREDIT shorthand is a 422),
+      // so it never reaches APPROVAL: it closes with NO_CREDIT, or is cancelled by RESOLUTION at the latest.
+      const cancelAt = plan.cancelAt === 'APPROVAL' ? 'RESOLUTION' : plan.cancelAt;
+      cases.push({ ...plan, items, outcome: plan.outcome === 'cancel' ? 'cancel' : 'no-credit', cancelAt, race: false });
       n++;
       continue;
     }
