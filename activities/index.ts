@@ -4,7 +4,14 @@ import type { RecordedEvent } from '../domain/events';
 import type { Analysis } from '../contract';
 import { recordEvents } from './trail';
 import { collectEvidence, type CollectEvidenceInput } from './evidence';
-import { issueCreditMemo, type IssueCreditMemoInput, type IssuedCreditMemo } from './ledger';
+import {
+  issueAdjustments,
+  issueCreditMemo,
+  type IssueAdjustmentsInput,
+  type IssueCreditMemoInput,
+  type IssuedAdjustments,
+  type IssuedCreditMemo,
+} from './ledger';
 import type { RecordsSource } from '../records/source';
 
 export interface ActivityDeps {
@@ -17,5 +24,6 @@ export function createActivities({ pool, records }: ActivityDeps) {
     recordEvents: (input: { caseId: string; events: RecordedEvent[] }): Promise<void> => recordEvents(pool, input),
     collectEvidence: (input: CollectEvidenceInput): Promise<Analysis> => collectEvidence(pool, records, input),
     issueCreditMemo: (input: IssueCreditMemoInput): Promise<IssuedCreditMemo> => issueCreditMemo(pool, input),
+    issueAdjustments: (input: IssueAdjustmentsInput): Promise<IssuedAdjustments> => issueAdjustments(pool, input),
   };
 }

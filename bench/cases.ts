@@ -125,7 +125,7 @@ export class Driver {
   async propose(c: OpenCase): Promise<void> {
     if (c.kind === 'bare') return void (await c.handle.executeUpdate(bareAdvanceUpdate, { args: [{ from: 'RESOLUTION' }] }));
     await c.handle.executeUpdate(proposeResolutionUpdate, {
-      args: [{ actor: actorOf(this.actors.specialist), type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup', note: null }],
+      args: [{ actor: actorOf(this.actors.specialist), type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP', note: null }],
     });
   }
 

@@ -380,8 +380,8 @@ export class Driver {
     const o = run.observed!;
     const noCredit = run.plan.outcome === 'no-credit' || run.noCreditFallback || o.refused > 0;
     const body = noCredit
-      ? { type: 'NO_CREDIT', rootCause: 'chaos: nothing to credit' }
-      : { type: 'CREDIT', amount: run.plan.credit, rootCause: 'chaos: billed above contract', note: `round ${o.resolutions + 1}` };
+      ? { type: 'NO_CREDIT', rootCause: 'CUSTOMER_ERROR' }
+      : { type: 'CREDIT', amount: run.plan.credit, rootCause: 'PRICING_SETUP', note: `round ${o.resolutions + 1}` };
     const answer = await this.http.send('POST', `/api/disputes/${run.id}/resolution`, {
       token: run.specialist.token,
       body,

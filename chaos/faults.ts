@@ -92,7 +92,7 @@ export class Faults {
   private openMemoTransactions(): Promise<number> {
     return this.count(
       `SELECT count(*) AS n FROM pg_stat_activity
-        WHERE application_name LIKE '${WORKER_APPS}' AND xact_start IS NOT NULL AND query ILIKE '%credit_memo%'`,
+        WHERE application_name LIKE '${WORKER_APPS}' AND xact_start IS NOT NULL AND query ILIKE '%document_counters%'`,
     );
   }
 
@@ -148,13 +148,13 @@ export class Faults {
     try {
       const memosBefore = await this.memoCount();
       await lock.query('BEGIN');
-      await lock.query('SELECT last_value FROM credit_memo_counter FOR UPDATE');
+      await lock.query(`SELECT last_value FROM document_counters WHERE series = 'CM' FOR UPDATE`);
       const approvals = this.driver.releaseApprovals();
       const target = Math.max(1, Math.min(held.length, 6));
       let sessions: number[] = [];
       await until(async () => {
         const { rows } = await this.stack.pool!.query(
-          `SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1 AND wait_event_type = 'Lock' AND query ILIKE '%credit_memo_counter%'`,
+          `SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1 AND wait_event_type = 'Lock' AND query ILIKE '%document_counters%'`,
           [WORKER_APPS],
         );
         sessions = rows.map((r) => r.pid as number);
@@ -211,7 +211,7 @@ export class Faults {
   async killWorkerInsideMemoTransactions(label: string, batch: number): Promise<void> {
     const held = await this.gatherApprovals(batch, 40_000);
     const record = await this.begin('F2', label);
-    const issued = () => this.count(`SELECT count(*) AS n FROM case_events WHERE type = 'CREDIT_MEMO_ISSUED'`);
+    const issued = () => this.count(`SELECT count(*) AS n FROM case_events WHERE type IN ('CREDIT_MEMO_ISSUED', 'ADJUSTMENTS_ISSUED')`);
     const counter = async () => Number((await this.stack.pool!.query('SELECT last_value FROM credit_memo_counter')).rows[0].last_value);
     let detail = '';
     const { approvals } = await this.withMemoTransactionsQueued(record, held, async ({ sessions, memosBefore, release }) => {

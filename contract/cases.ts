@@ -1,7 +1,7 @@
 // Disputes: opening one, the lists, the detail, and the answers of the commands on a case.
 import { z } from 'zod';
 import { REASON_CODES, STAGES, STATUSES, TASK_OUTCOMES, TASK_STATUSES } from '../domain/types';
-import { actorOut, approvalOut, resolutionOut } from './approvals';
+import { actorOut, adjustmentOut, approvalOut, resolutionOut } from './approvals';
 import { findingOut } from './findings';
 import { evidenceOut } from './invoices';
 import { amountInput, identifier, isoTimestamp, moneyOutput, page, pageQuery, sha256Hex, text, uuid } from './primitives';
@@ -176,7 +176,8 @@ export const disputeDetail = disputeSummary.extend({
   tasks: z.array(caseTaskOut),
   resolution: resolutionOut.nullable(),
   approvals: z.array(approvalOut),
-  creditMemos: z.array(creditMemoOut),
+  creditMemos: z.array(creditMemoOut).meta({ description: 'The credit memos among the adjustments' }),
+  adjustments: z.array(adjustmentOut).meta({ description: "The ledger's documents issued for this case" }),
   events: z.array(eventOut),
 });
 

@@ -1,6 +1,7 @@
 // Invoices as the desk sees them, and the paged evidence of a case.
 import { z } from 'zod';
 import { WORK_ORDER_STATUSES } from '../domain/types';
+import { adjustmentOut } from './approvals';
 import { identifier, isoTimestamp, moneyOutput, page, pageQuery, uuid } from './primitives';
 
 export const invoiceParams = z.strictObject({ number: z.string().min(1).max(100) });
@@ -25,6 +26,11 @@ export const invoiceResponse = z.object({
     z.object({ lineNo: z.number().int(), sku: z.string(), quantity: z.number(), unitPrice: moneyOutput, amount: moneyOutput }),
   ),
   creditMemos: z.array(z.object({ number: z.string(), amount: moneyOutput, caseId: uuid, issuedAt: isoTimestamp })),
+  credited: moneyOutput,
+  debited: moneyOutput,
+  writtenOff: moneyOutput,
+  paid: moneyOutput,
+  adjustments: z.array(adjustmentOut),
 });
 
 export const invoiceListQuery = z.strictObject({

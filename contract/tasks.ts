@@ -8,8 +8,13 @@ import { amountInput, identifier, isoTimestamp, moneyInput, page, pageQuery, tex
 /** More than a 256 KB body can hold: the body limit is what bounds a completion. */
 const MAX_CONFIRMATIONS = 10_000;
 
+// Lower case, as every answer gives it (a case-insensitive pattern would not survive into the document).
+const uuidInput = (message: string) =>
+  z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, message).meta({ format: 'uuid' });
+
 export const taskListQuery = z.strictObject({
   team: identifier(100).optional(),
+  disputeId: uuidInput('a case id (uuid)').optional().meta({ description: "Only this case's tasks (a case page asks for its tasks with all their findings)" }),
   status: z.enum(TASK_STATUSES).optional(),
   ...pageQuery,
 });
@@ -40,8 +45,7 @@ const completion = {
 
 /** A finding of the task and what of it is confirmed: at most its amount, each finding at most once (else 422). */
 export const findingConfirmation = z.strictObject({
-  // Lower case, as every answer gives it (a case-insensitive pattern would not survive into the document).
-  id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a finding id (uuid)').meta({ format: 'uuid' }),
+  id: uuidInput('a finding id (uuid)'),
   confirmedAmount: moneyInput,
 });
 

@@ -20,6 +20,8 @@ export const POISON_RECORD = 'PoisonRecord';
 export const INSUFFICIENT_OPEN_BALANCE = 'InsufficientOpenBalance';
 /** The invoice an approved credit is for is not in the ledger (the schema keeps it; only an operator removes it). */
 export const INVOICE_VANISHED = 'InvoiceVanished';
+/** An approved credit more than a line of the invoice can still take (its billed amount less what was credited). */
+export const LINE_OVER_CREDITED = 'LineOverCredited';
 /** An event of the trail the database can never store as sent (text it cannot hold, a value out of its range). */
 export const UNSTORABLE_EVENT = 'UnstorableEvent';
 

@@ -1,6 +1,6 @@
 // The case trail: every change to a case is one of these events, numbered by the workflow (seq) so that
 // writing an event is idempotent ((case_id, seq) is unique) and the trail's order is the workflow's order.
-import type { Decision, MoneyString, ReasonCode, ResolutionType, Stage, TaskOutcome, Team } from './types';
+import type { AdjustmentKind, Decision, MoneyString, ReasonCode, ResolutionType, Stage, TaskOutcome, Team } from './types';
 import type { Analysis, Finding } from '../contract';
 
 export interface Actor {
@@ -45,6 +45,23 @@ export function openedItems(opened: Pick<CaseOpenedData, 'invoiceNumber' | 'disp
   return opened.items ?? [{ invoiceNumber: opened.invoiceNumber, disputedAmount: opened.disputedAmount }];
 }
 
+/** An adjustment as a resolution proposes it: `lineNo` null spreads it over the invoice's lines. */
+export interface ProposedAdjustment {
+  kind: AdjustmentKind;
+  invoiceNumber: string;
+  lineNo: number | null;
+  amount: MoneyString;
+}
+
+/** A document of the ledger as issued. */
+export interface IssuedDocument {
+  number: string;
+  kind: AdjustmentKind;
+  invoiceNumber: string;
+  amount: MoneyString;
+  lines: { lineNo: number; amount: MoneyString }[];
+}
+
 /** What a task's completion says one of its findings amounts to. */
 export interface FindingConfirmation {
   id: string;
@@ -84,9 +101,12 @@ export interface EventPayloads {
   RESOLUTION_PROPOSED: {
     resolutionId: string;
     type: ResolutionType;
+    /** The sum of the adjustments (what a manager's limit is held against); null for NO_CREDIT. */
     amount: MoneyString | null;
     rootCause: string;
     note: string | null;
+    /** Absent from proposals made before adjustments: a CREDIT then was one credit on the case's invoice. */
+    adjustments?: ProposedAdjustment[];
   };
   RESOLUTION_ESCALATED: { since: string };
   APPROVAL_ESCALATED: { resolutionId: string; since: string };
@@ -101,6 +121,8 @@ export interface EventPayloads {
     evidenceHash?: string | null;
   };
   CREDIT_MEMO_ISSUED: { number: string; amount: MoneyString; approvalId: string; invoiceNumber: string };
+  /** Every document of one approval, written with them in one transaction. */
+  ADJUSTMENTS_ISSUED: { approvalId: string; documents: IssuedDocument[] };
   CREDIT_MEMO_REFUSED: { approvalId: string; reason: string };
   CASE_CLOSED: { outcome: ResolutionType };
   CASE_CANCELLED: { reason: string };

@@ -1,7 +1,7 @@
 // Every message of the dispute workflow, declared once with one object argument.
 // Imported by the API (client side) and by the workflow bundle; side-effect free.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Actor, CaseOpenedData, FindingConfirmation } from './events';
+import type { Actor, CaseOpenedData, FindingConfirmation, ProposedAdjustment } from './events';
 import type { Decision, MoneyString, ResolutionType, Role, Stage, CaseStatus, TaskOutcome, Team } from './types';
 
 /** The authenticated user behind a command, as the API saw it. */
@@ -39,9 +39,12 @@ export interface CompleteTaskCommand {
 export interface ProposeResolutionCommand {
   actor: CommandActor;
   type: ResolutionType;
+  /** The sum of the adjustments, debits included: what a manager's limit is held against. */
   amount: MoneyString | null;
   rootCause: string;
   note: string | null;
+  /** What the resolution issues once approved; absent from v1's commands (a CREDIT of `amount`). */
+  adjustments?: ProposedAdjustment[];
 }
 
 export interface DecideCommand {

@@ -48,8 +48,27 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TASK_OUTCOMES = ['CONFIRMED', 'NOT_CONFIRMED', 'PARTIAL'] as const;
 export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
 
-export const RESOLUTION_TYPES = ['CREDIT', 'NO_CREDIT'] as const;
+/** ADJUST names its adjustments; CREDIT, DEBIT and WRITE_OFF are the shorthand for one on a one-invoice case. */
+export const RESOLUTION_TYPES = ['ADJUST', 'CREDIT', 'DEBIT', 'WRITE_OFF', 'NO_CREDIT'] as const;
 export type ResolutionType = (typeof RESOLUTION_TYPES)[number];
+
+/** What a document of the ledger does to an invoice: lowers it (CREDIT, WRITE_OFF) or raises it (DEBIT). */
+export const ADJUSTMENT_KINDS = ['CREDIT', 'DEBIT', 'WRITE_OFF'] as const;
+export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
+
+/** Where in the order-to-cash chain the error began. Resolutions stored before these codes keep their text. */
+export const ROOT_CAUSES = [
+  'ORDER_ENTRY',
+  'PRICING_SETUP',
+  'CONTRACT_SETUP',
+  'SERVICE_EXECUTION',
+  'DELIVERY',
+  'BILLING_OUTPUT',
+  'DUPLICATE_BILLING',
+  'CUSTOMER_ERROR',
+  'OTHER',
+] as const;
+export type RootCause = (typeof ROOT_CAUSES)[number];
 
 export const DECISIONS = ['APPROVE', 'REJECT'] as const;
 export type Decision = (typeof DECISIONS)[number];

@@ -11,5 +11,12 @@ export function formatCaseNumber(n: number | bigint): string {
 }
 
 export function formatCreditMemoNumber(n: number | bigint): string {
-  return `CM-${String(n).padStart(6, '0')}`;
+  return formatDocumentNumber('CREDIT', n);
+}
+
+/** Each kind of ledger document has its own series: CM- credit memos, DM- debit memos, WO- write-offs. */
+export const DOCUMENT_SERIES = { CREDIT: 'CM', DEBIT: 'DM', WRITE_OFF: 'WO' } as const;
+
+export function formatDocumentNumber(kind: keyof typeof DOCUMENT_SERIES, n: number | bigint): string {
+  return `${DOCUMENT_SERIES[kind]}-${String(n).padStart(6, '0')}`;
 }

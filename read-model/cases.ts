@@ -32,11 +32,22 @@ export function summaryOf(row: Row): DisputeSummary {
   };
 }
 
-/** The case's (alias c) latest proposal, with the decision on it if any, as one JSON object or null. */
+/**
+ * The case's (alias c) latest proposal, with the decision on it if any, as one JSON object or null. A proposal whose
+ * approval the ledger refused is over (the case is back in RESOLUTION): there is no proposal then. A proposal from
+ * before adjustments was one credit on the case's invoice.
+ */
 export const LATEST_RESOLUTION = `
-  (SELECT json_build_object('id', r.id, 'type', r.type, 'amount', r.amount_minor::text, 'rootCause', r.root_cause,
+  (SELECT CASE WHEN ra.decision = 'APPROVE' AND EXISTS (
+                 SELECT 1 FROM case_events re WHERE re.case_id = c.id AND re.type = 'CREDIT_MEMO_REFUSED'
+                    AND re.data->>'approvalId' = ra.id::text)
+          THEN NULL ELSE
+          json_build_object('id', r.id, 'type', r.type, 'amount', r.amount_minor::text, 'rootCause', r.root_cause,
             'note', r.note, 'proposedById', r.proposed_by, 'proposedByName', ru.name,
-            'proposedAt', ${isoSql('r.proposed_at')}, 'decision', ra.decision)
+            'proposedAt', ${isoSql('r.proposed_at')}, 'decision', ra.decision,
+            'adjustments', coalesce(r.adjustments, CASE WHEN r.type = 'CREDIT' THEN jsonb_build_array(jsonb_build_object(
+              'kind', 'CREDIT', 'invoiceNumber', c.invoice_number, 'lineNo', NULL, 'amount', to_char(r.amount_minor / 100.0, 'FM9999999999999990.00')))
+              ELSE '[]'::jsonb END)) END
      FROM resolutions r JOIN users ru ON ru.id = r.proposed_by
      LEFT JOIN approvals ra ON ra.resolution_id = r.id
     WHERE r.case_id = c.id ORDER BY r.proposed_at DESC, r.id DESC LIMIT 1)`;
@@ -49,6 +60,7 @@ export function resolutionOf(r: Row | null): Resolution | null {
     amount: money(r.amount),
     rootCause: r.rootCause,
     note: r.note,
+    adjustments: r.adjustments.map((a: Row) => ({ kind: a.kind, invoiceNumber: a.invoiceNumber, lineNo: a.lineNo ?? null, amount: a.amount })),
     proposedBy: { id: r.proposedById, name: r.proposedByName },
     proposedAt: r.proposedAt,
     decision: r.decision,

@@ -217,9 +217,10 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
     case 'RESOLUTION_PROPOSED': {
       const d = event.data;
       await client.query(
-        `INSERT INTO resolutions (id, case_id, type, amount_minor, root_cause, note, proposed_by, proposed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [d.resolutionId, caseId, d.type, money(d.amount), d.rootCause, d.note, actorId, event.at],
+        `INSERT INTO resolutions (id, case_id, type, amount_minor, root_cause, note, proposed_by, proposed_at, adjustments)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [d.resolutionId, caseId, d.type, money(d.amount), d.rootCause, d.note, actorId, event.at,
+          d.adjustments ? JSON.stringify(d.adjustments) : null],
       );
       return;
     }
@@ -248,6 +249,7 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
     case 'EVIDENCE_COLLECTED':
     case 'EVIDENCE_REFRESHED':
     case 'CREDIT_MEMO_ISSUED':
+    case 'ADJUSTMENTS_ISSUED':
       throw new Error(`${event.type} is written by its own activity, with its side effect`);
     case 'RESOLUTION_ESCALATED':
     case 'APPROVAL_ESCALATED':

@@ -18,6 +18,7 @@ import { getFreePort } from '../infra/temporal-dev-server';
 import { spawnGroup, type GroupChild } from '../infra/process-group';
 import { PROJECT_ROOT } from '../infra/temporal-cli';
 import { buildDesk, INVOICE_COUNT, type DemoCase, type Target } from './demo-desk';
+import type { RootCause } from '../domain/types';
 
 const CONCURRENCY = 6;
 
@@ -240,11 +241,11 @@ async function drive(api: string, people: Cast, c: DemoCase, id: string, tally: 
     } else if (d.stage === 'RESOLUTION') {
       const rejectedBefore = d.approvals.some((a: { decision: string }) => a.decision === 'REJECT');
       if (noCredit || d.recommendedCredit === '0.00') {
-        await act(people.specialist, '/resolution', { type: 'NO_CREDIT', rootCause: 'Invoice matches the order and the contract', note: 'Explained the charges to the customer.' }, 'propose-no-credit');
+        await act(people.specialist, '/resolution', { type: 'NO_CREDIT', rootCause: 'CUSTOMER_ERROR', note: 'Explained the charges to the customer.' }, 'propose-no-credit');
       } else {
         // After a rejection, the specialist proposes again, for less.
         const amount = rejectedBefore ? formatHalf(d.recommendedCredit) : d.recommendedCredit;
-        await act(people.specialist, '/resolution', { type: 'CREDIT', amount, rootCause: ROOT_CAUSES[c.recipe], note: `Credit the overbilled ${amount}.` }, rejectedBefore ? 'propose-again' : 'propose');
+        await act(people.specialist, '/resolution', { type: 'CREDIT', amount, rootCause: ROOT_CAUSES[c.recipe].code, note: `${ROOT_CAUSES[c.recipe].why}: credit the overbilled ${amount}.` }, rejectedBefore ? 'propose-again' : 'propose');
       }
     } else if (d.stage === 'APPROVAL') {
       const amount = Number(d.resolution.amount);
@@ -257,16 +258,17 @@ async function drive(api: string, people: Cast, c: DemoCase, id: string, tally: 
   }
 }
 
-const ROOT_CAUSES: Record<DemoCase['recipe'], string> = {
-  PRICE_VARIANCE: 'Price list not updated to the contract',
-  CONTRACT_NOT_FOUND: 'Quoted rate never entered as a contract',
-  QUANTITY_OVER_PO: 'Billed from the delivery note, not the PO',
-  SKU_NOT_ON_PO: 'Item added to the invoice by hand',
-  PO_NOT_FOUND: 'Invoice raised on a superseded PO number',
-  SERVICE_NOT_COMPLETED: 'Billed on schedule before the work was signed off',
-  DUPLICATE_INVOICE: 'Invoice run repeated for the same PO',
-  UNDERBILLED: 'Price list below the contract',
-  NONE: 'None',
+/** Where each recipe's error began (the code the resolution takes) and how, in words (its note). */
+const ROOT_CAUSES: Record<DemoCase['recipe'], { code: RootCause; why: string }> = {
+  PRICE_VARIANCE: { code: 'PRICING_SETUP', why: 'Price list not updated to the contract' },
+  CONTRACT_NOT_FOUND: { code: 'CONTRACT_SETUP', why: 'Quoted rate never entered as a contract' },
+  QUANTITY_OVER_PO: { code: 'BILLING_OUTPUT', why: 'Billed from the delivery note, not the PO' },
+  SKU_NOT_ON_PO: { code: 'BILLING_OUTPUT', why: 'Item added to the invoice by hand' },
+  PO_NOT_FOUND: { code: 'ORDER_ENTRY', why: 'Invoice raised on a superseded PO number' },
+  SERVICE_NOT_COMPLETED: { code: 'SERVICE_EXECUTION', why: 'Billed on schedule before the work was signed off' },
+  DUPLICATE_INVOICE: { code: 'DUPLICATE_BILLING', why: 'Invoice run repeated for the same PO' },
+  UNDERBILLED: { code: 'PRICING_SETUP', why: 'Price list below the contract' },
+  NONE: { code: 'OTHER', why: 'None' },
 };
 
 function formatHalf(amount: string): string {

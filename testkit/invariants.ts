@@ -1,9 +1,10 @@
 // The invariant check of docs/proving.md, straight against a run's PostgreSQL (and, when given, its Temporal):
-// exactly one memo per approved case and none otherwise; memo = approved ≤ disputed, balances that agree with the
-// memos and never go negative (so no memo exceeded the open balance); every decision by a manager other than the
-// proposer, within the limit recorded; the trail untampered (verify_case_trail), numbered 1..n, opened once, closed
-// once and last, and agreeing with the read model; each SLA escalated at most once; memo numbers without gaps; no
-// case stuck; no activity retried in a loop. Free of jest, so the chaos run (chaos/) and the fault tests
+// exactly one set of documents (credit memos, debit memos, write-offs) per approved case and none otherwise, matching
+// the approved allocation, credits and write-offs ≤ disputed; invoice balances that follow their documents
+// (total − credited + debited − written off − paid) and never go negative; per-line credits within the billed amount;
+// every decision by a manager other than the proposer, within the limit recorded; the trail untampered
+// (verify_case_trail), numbered 1..n, opened once, closed once and last, and agreeing with the read model; each SLA
+// escalated at most once; the three document series without gaps; no case stuck; no activity retried in a loop. Free of jest, so the chaos run (chaos/) and the fault tests
 // (test/faults/) share one definition.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
@@ -84,24 +85,24 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
        FROM cases`,
   );
 
-  // ---- exactly one memo per approved case, none otherwise
+  // ---- exactly one set of documents per approved case, none otherwise
   report(
     v.duplicateMemos,
     await q(
-      `SELECT c.case_number, count(*)::int AS n FROM credit_memos m JOIN cases c ON c.id = m.case_id
-        GROUP BY c.case_number HAVING count(*) > 1
+      `SELECT c.case_number, count(DISTINCT m.approval_id)::int AS n FROM adjustments m JOIN cases c ON c.id = m.case_id
+        GROUP BY c.case_number HAVING count(DISTINCT m.approval_id) > 1
        UNION ALL
        SELECT c.case_number, count(*)::int FROM case_events e JOIN cases c ON c.id = e.case_id
-        WHERE e.type = 'CREDIT_MEMO_ISSUED' GROUP BY c.case_number, e.data->>'approvalId' HAVING count(*) > 1`,
+        WHERE e.type IN ('CREDIT_MEMO_ISSUED', 'ADJUSTMENTS_ISSUED') GROUP BY c.case_number, e.data->>'approvalId' HAVING count(*) > 1`,
     ),
-    (r) => `case ${r.case_number}: ${r.n} memos (or memo events) where one is allowed`,
+    (r) => `case ${r.case_number}: ${r.n} approvals issued (or issuing events) where one is allowed`,
   );
-  // Each APPROVE ends in exactly one memo or one refusal by the ledger, unless it is being issued right now.
+  // Each APPROVE ends in its documents or one refusal by the ledger, unless it is being issued right now.
   report(
     v.missingMemos,
     await q(
       `SELECT c.case_number, a.id, c.status, c.stage,
-              (SELECT count(*) FROM credit_memos m WHERE m.approval_id = a.id)::int AS memos,
+              (SELECT count(*) > 0 FROM adjustments m WHERE m.approval_id = a.id)::int AS memos,
               (SELECT count(*) FROM case_events e WHERE e.case_id = a.case_id AND e.type = 'CREDIT_MEMO_REFUSED'
                   AND e.data->>'approvalId' = a.id::text)::int AS refusals
          FROM approvals a JOIN cases c ON c.id = a.case_id WHERE a.decision = 'APPROVE'`,
@@ -118,7 +119,7 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
     v.unexpectedMemos,
     await q(
       `SELECT c.case_number, c.status, c.stage, closing.data->>'outcome' AS outcome,
-              (SELECT count(*) FROM credit_memos m WHERE m.case_id = c.id)::int AS memos
+              (SELECT count(DISTINCT m.approval_id) FROM adjustments m WHERE m.case_id = c.id)::int AS memos
          FROM cases c
          LEFT JOIN LATERAL (SELECT e.data FROM case_events e
                              WHERE e.case_id = c.id AND e.type = 'CASE_CLOSED' ORDER BY e.seq LIMIT 1) closing ON true`,
@@ -126,43 +127,112 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
       rows.filter((r) => {
         const memos = Number(r.memos);
         if (r.status === 'CANCELLED' || (r.status === 'CLOSED' && r.outcome === 'NO_CREDIT')) return memos !== 0;
-        if (r.status === 'CLOSED') return memos !== 1 || r.outcome !== 'CREDIT';
+        if (r.status === 'CLOSED') return memos !== 1 || r.outcome === 'NO_CREDIT';
         // An OPEN case holds its memo only between the memo's commit and the closing events that follow it.
         return memos === 1 && r.stage !== 'CREDIT_MEMO';
       }),
     ),
-    (r) => `case ${r.case_number}: ${r.status}/${r.stage} (closed with outcome ${r.outcome}) has ${r.memos} memos`,
+    (r) => `case ${r.case_number}: ${r.status}/${r.stage} (closed with outcome ${r.outcome}) has documents of ${r.memos} approvals`,
   );
 
-  // ---- memo = approved = proposed ≤ disputed, on the case's own invoice; balances agree and never go negative
+  // ---- documents = the approved allocation = proposed, credits and write-offs ≤ disputed, on the case's invoices;
+  //      each document's lines add up to it
   report(
     v.balanceMismatches,
     await q(
-      `SELECT m.number, c.case_number, m.amount_minor, a.amount_minor AS approved, a.decision, r.amount_minor AS proposed,
-              r.type, c.disputed_minor, m.invoice_number, c.invoice_number AS case_invoice
-         FROM credit_memos m JOIN cases c ON c.id = m.case_id
-         LEFT JOIN approvals a ON a.id = m.approval_id LEFT JOIN resolutions r ON r.id = a.resolution_id
-        WHERE a.id IS NULL OR a.case_id <> m.case_id OR a.decision <> 'APPROVE' OR r.type <> 'CREDIT'
-           OR m.amount_minor <> a.amount_minor OR a.amount_minor <> r.amount_minor OR a.amount_minor > c.disputed_minor
-           OR m.amount_minor <= 0 OR m.invoice_number <> c.invoice_number`,
+      `WITH planned AS (
+         SELECT a.id AS approval_id, p.invoice_number, p.kind, sum(p.amount_minor) AS amount_minor
+           FROM approvals a JOIN resolutions r ON r.id = a.resolution_id JOIN cases c ON c.id = a.case_id
+          CROSS JOIN LATERAL (
+            SELECT x->>'invoiceNumber' AS invoice_number, x->>'kind' AS kind,
+                   (replace(x->>'amount', '.', ''))::bigint AS amount_minor
+              FROM jsonb_array_elements(r.adjustments) x WHERE r.adjustments IS NOT NULL
+            UNION ALL
+            SELECT c.invoice_number, 'CREDIT', r.amount_minor WHERE r.adjustments IS NULL
+          ) p
+          WHERE a.decision = 'APPROVE' AND r.type <> 'NO_CREDIT'
+          GROUP BY 1, 2, 3),
+       issued AS (
+         SELECT approval_id, invoice_number, kind, sum(amount_minor) AS amount_minor FROM adjustments GROUP BY 1, 2, 3)
+       SELECT c.case_number, coalesce(p.approval_id, i.approval_id) AS approval_id, coalesce(p.invoice_number, i.invoice_number) AS invoice,
+              coalesce(p.kind, i.kind) AS kind, p.amount_minor AS planned, i.amount_minor AS issued
+         FROM planned p FULL JOIN issued i USING (approval_id, invoice_number, kind)
+         JOIN approvals a ON a.id = coalesce(p.approval_id, i.approval_id) JOIN cases c ON c.id = a.case_id
+        WHERE i.amount_minor IS NOT NULL AND p.amount_minor IS DISTINCT FROM i.amount_minor`,
     ),
-    (r) =>
-      `case ${r.case_number}: memo ${r.number} of ${r.amount_minor} on ${r.invoice_number}; approval ${r.decision} ${r.approved}, ` +
-      `proposed ${r.type} ${r.proposed}, disputed ${r.disputed_minor} on ${r.case_invoice}`,
+    (r) => `case ${r.case_number}: approval ${r.approval_id} planned ${r.planned} of ${r.kind} on ${r.invoice}, issued ${r.issued}`,
   );
   report(
     v.balanceMismatches,
     await q(
-      `SELECT i.number, i.total_minor, i.credited_minor, i.open_balance_minor,
-              coalesce((SELECT sum(m.amount_minor) FROM credit_memos m WHERE m.invoice_number = i.number), 0) AS memo_sum
-         FROM invoices i`,
+      `SELECT c.case_number, a.id, a.decision, a.amount_minor AS approved, r.type, r.amount_minor AS proposed, c.disputed_minor,
+              (SELECT sum(m.amount_minor) FROM adjustments m WHERE m.approval_id = a.id) AS issued,
+              (SELECT sum(m.amount_minor) FROM adjustments m WHERE m.approval_id = a.id AND m.kind <> 'DEBIT') AS lowered,
+              (SELECT count(*) FROM adjustments m WHERE m.approval_id = a.id
+                  AND m.invoice_number NOT IN (SELECT ci.invoice_number FROM case_items ci WHERE ci.case_id = c.id))::int AS elsewhere
+         FROM approvals a JOIN cases c ON c.id = a.case_id JOIN resolutions r ON r.id = a.resolution_id
+        WHERE EXISTS (SELECT 1 FROM adjustments m WHERE m.approval_id = a.id)`,
+    ).then((rows) =>
+      rows.filter(
+        (r) =>
+          r.decision !== 'APPROVE' ||
+          r.type === 'NO_CREDIT' ||
+          big(r.issued) !== big(r.approved) ||
+          big(r.approved) !== big(r.proposed) ||
+          big(r.lowered ?? 0) > big(r.disputed_minor) ||
+          Number(r.elsewhere) > 0,
+      ),
+    ),
+    (r) =>
+      `case ${r.case_number}: approval ${r.id} (${r.decision}) of ${r.approved}, proposed ${r.type} ${r.proposed}, issued ${r.issued} ` +
+      `(credits and write-offs ${r.lowered}, disputed ${r.disputed_minor}, ${r.elsewhere} documents on an invoice not of the case)`,
+  );
+  report(
+    v.balanceMismatches,
+    await q(
+      `SELECT m.number, m.amount_minor, coalesce(sum(l.amount_minor), 0) AS lines
+         FROM adjustments m LEFT JOIN adjustment_lines l ON l.adjustment_number = m.number
+        GROUP BY m.number, m.amount_minor HAVING m.amount_minor <> coalesce(sum(l.amount_minor), 0)`,
+    ),
+    (r) => `document ${r.number} of ${r.amount_minor} has lines adding up to ${r.lines}`,
+  );
+  // ---- every invoice: its figures are its documents', the balance formula holds and is never negative
+  report(
+    v.balanceMismatches,
+    await q(
+      `SELECT i.number, i.total_minor, i.credited_minor, i.debited_minor, i.written_off_minor, i.paid_minor, i.open_balance_minor,
+              coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'CREDIT'), 0) AS credits,
+              coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'DEBIT'), 0) AS debits,
+              coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'WRITE_OFF'), 0) AS write_offs
+         FROM invoices i LEFT JOIN adjustments m ON m.invoice_number = i.number GROUP BY i.number`,
     ).then((rows) =>
       rows.filter((r) => {
-        const [total, credited, open, sum] = [r.total_minor, r.credited_minor, r.open_balance_minor, r.memo_sum].map(big);
-        return credited !== sum || open !== total - credited || open < 0n;
+        const [total, credited, debited, writtenOff, paid, open] = [
+          r.total_minor, r.credited_minor, r.debited_minor, r.written_off_minor, r.paid_minor, r.open_balance_minor,
+        ].map(big);
+        return (
+          credited !== big(r.credits) ||
+          debited !== big(r.debits) ||
+          writtenOff !== big(r.write_offs) ||
+          open !== total - credited + debited - writtenOff - paid ||
+          open < 0n
+        );
       }),
     ),
-    (r) => `invoice ${r.number}: total ${r.total_minor}, credited ${r.credited_minor}, open ${r.open_balance_minor}, memos add up to ${r.memo_sum}`,
+    (r) =>
+      `invoice ${r.number}: total ${r.total_minor}, credited ${r.credited_minor} (documents ${r.credits}), debited ${r.debited_minor} ` +
+      `(${r.debits}), written off ${r.written_off_minor} (${r.write_offs}), paid ${r.paid_minor}, open ${r.open_balance_minor}`,
+  );
+  // ---- every line: credits from all cases ever within what it billed
+  report(
+    v.balanceMismatches,
+    await q(
+      `SELECT l.invoice_number, l.line_no, l.amount_minor, l.credited_minor,
+              coalesce((SELECT sum(al.amount_minor) FROM adjustment_lines al JOIN adjustments m ON m.number = al.adjustment_number
+                         WHERE al.invoice_number = l.invoice_number AND al.line_no = l.line_no AND m.kind = 'CREDIT'), 0) AS credits
+         FROM invoice_lines l`,
+    ).then((rows) => rows.filter((r) => big(r.credited_minor) !== big(r.credits) || big(r.credits) > big(r.amount_minor))),
+    (r) => `invoice ${r.invoice_number} line ${r.line_no}: billed ${r.amount_minor}, credited ${r.credited_minor}, credit lines ${r.credits}`,
   );
 
   // ---- every decision by an eligible other user: a manager, not the proposer, within the limit recorded
@@ -174,7 +244,7 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
          FROM approvals a JOIN cases c ON c.id = a.case_id JOIN resolutions r ON r.id = a.resolution_id
          JOIN users u ON u.id = a.decided_by
         WHERE u.role <> 'manager' OR a.decided_by = r.proposed_by OR r.case_id <> a.case_id
-           OR r.type <> 'CREDIT' OR a.amount_minor <> r.amount_minor
+           OR r.type = 'NO_CREDIT' OR a.amount_minor <> r.amount_minor
            OR a.approver_limit_minor IS DISTINCT FROM u.approval_limit_minor
            OR (a.approver_limit_minor IS NOT NULL AND a.amount_minor > a.approver_limit_minor)`,
     ),
@@ -230,13 +300,18 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
   report(
     v.trailProblems,
     await q(
-      `SELECT 'memo ' || m.number AS what, c.case_number FROM credit_memos m JOIN cases c ON c.id = m.case_id
-        WHERE (SELECT count(*) FROM case_events e WHERE e.case_id = m.case_id AND e.type = 'CREDIT_MEMO_ISSUED'
-                 AND e.data->>'number' = m.number AND e.data->>'approvalId' = m.approval_id::text) <> 1
+      `WITH issued AS (
+         SELECT e.case_id, e.seq, e.type, e.data->>'approvalId' AS approval_id, e.data->>'number' AS number
+           FROM case_events e WHERE e.type = 'CREDIT_MEMO_ISSUED'
+         UNION ALL
+         SELECT e.case_id, e.seq, e.type, e.data->>'approvalId', d->>'number'
+           FROM case_events e CROSS JOIN LATERAL jsonb_array_elements(e.data->'documents') d WHERE e.type = 'ADJUSTMENTS_ISSUED')
+       SELECT 'document ' || m.number AS what, c.case_number FROM adjustments m JOIN cases c ON c.id = m.case_id
+        WHERE (SELECT count(*) FROM issued e WHERE e.case_id = m.case_id AND e.number = m.number
+                 AND e.approval_id = m.approval_id::text) <> 1
        UNION ALL
-       SELECT 'CREDIT_MEMO_ISSUED seq ' || e.seq, c.case_number FROM case_events e JOIN cases c ON c.id = e.case_id
-        WHERE e.type = 'CREDIT_MEMO_ISSUED'
-          AND NOT EXISTS (SELECT 1 FROM credit_memos m WHERE m.case_id = e.case_id AND m.number = e.data->>'number')
+       SELECT e.type || ' seq ' || e.seq, c.case_number FROM issued e JOIN cases c ON c.id = e.case_id
+        WHERE NOT EXISTS (SELECT 1 FROM adjustments m WHERE m.case_id = e.case_id AND m.number = e.number)
        UNION ALL
        SELECT 'approval ' || a.id, c.case_number FROM approvals a JOIN cases c ON c.id = a.case_id
         WHERE (SELECT count(*) FROM case_events e WHERE e.case_id = a.case_id AND e.type = 'RESOLUTION_DECIDED'
@@ -271,14 +346,17 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
     (r) => `case ${r.case_number}: ${r.n} × ${r.type} for ${r.key}`,
   );
 
-  // ---- memo numbers: one counter, bumped in the memo's own transaction: CM-000001..N, no gap, no reuse
-  const [numbering] = await q(
-    `SELECT count(*)::int AS n, coalesce(max(substring(number FROM 4)::int), 0) AS hi,
-            (SELECT last_value FROM credit_memo_counter)::int AS counter FROM credit_memos`,
+  // ---- document numbers: one counter per series (CM-, DM-, WO-), bumped in the document's own transaction:
+  //      000001..N, no gap, no reuse
+  report(
+    v.memoNumberGaps,
+    await q(
+      `SELECT s.series, s.last_value::int AS counter, count(m.number)::int AS n,
+              coalesce(max(substring(m.number FROM 4)::int), 0) AS hi
+         FROM document_counters s LEFT JOIN adjustments m ON left(m.number, 2) = s.series GROUP BY s.series, s.last_value`,
+    ).then((rows) => rows.filter((r) => Number(r.n) !== Number(r.hi) || Number(r.counter) !== Number(r.n))),
+    (r) => `${r.n} documents in series ${r.series}, highest ${r.series}-${r.hi}, counter at ${r.counter}`,
   );
-  if (Number(numbering.n) !== Number(numbering.hi) || Number(numbering.counter) !== Number(numbering.n)) {
-    v.memoNumberGaps.push(`${numbering.n} memos, highest CM-${numbering.hi}, counter at ${numbering.counter}`);
-  }
 
   // ---- nothing stuck: every case closed (when asked), every started workflow with its case, each workflow's
   //      state agreeing with its case's

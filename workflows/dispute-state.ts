@@ -3,7 +3,7 @@
 // events; validators call the same checks, so an accepted command can never be half-applied.
 import { approvalRefusal } from '../domain/approval';
 import { refuse } from '../domain/errors';
-import { SYSTEM_ACTOR, type Actor, type CaseEvent } from '../domain/events';
+import { SYSTEM_ACTOR, type Actor, type CaseEvent, type ProposedAdjustment } from '../domain/events';
 import type {
   CancelCommand,
   CommandActor,
@@ -16,7 +16,7 @@ import type {
   RetryEvidenceCommand,
 } from '../domain/messages';
 import { parseMoney } from '../domain/money';
-import type { CaseStatus, MoneyString, Stage, TaskStatus, Team } from '../domain/types';
+import type { CaseStatus, MoneyString, ResolutionType, Stage, TaskStatus, Team } from '../domain/types';
 import type { Analysis } from '../contract';
 
 export interface TaskState {
@@ -31,16 +31,22 @@ export interface TaskState {
 
 export interface ResolutionState {
   id: string;
-  type: 'CREDIT' | 'NO_CREDIT';
+  type: ResolutionType;
   amount: MoneyString | null;
   proposedBy: string;
+  /** Absent from proposals made before adjustments (a CREDIT of `amount` on the case's invoice). */
+  adjustments?: ProposedAdjustment[];
 }
 
 export interface ApprovedCredit {
   approvalId: string;
   resolutionId: string;
+  /** The sum of the adjustments. */
   amount: MoneyString;
   approver: Actor;
+  /** As on the resolution; absent from approvals of proposals made before adjustments. */
+  type?: ResolutionType;
+  adjustments?: ProposedAdjustment[];
 }
 
 export interface DisputeStateData {
@@ -223,8 +229,10 @@ export class DisputeState {
     return [];
   }
 
+  /** The approved documents are in the ledger: the case closes with the resolution's type as its outcome. */
   creditMemoIssued(now: string): CaseEvent[] {
-    return [...this.enter('DONE', now), ...this.close('CLOSED', { type: 'CASE_CLOSED', actor: SYSTEM_ACTOR, data: { outcome: 'CREDIT' } })];
+    const outcome = this.data.approvedCredit?.type ?? 'CREDIT';
+    return [...this.enter('DONE', now), ...this.close('CLOSED', { type: 'CASE_CLOSED', actor: SYSTEM_ACTOR, data: { outcome } })];
   }
 
   /** The ledger refused the memo (the open balance moved since approval): back to the specialist. */
@@ -341,27 +349,41 @@ export class DisputeState {
       throw refuse('Conflict', `a resolution can only be proposed in stage RESOLUTION; the case is in ${this.data.stage}`);
     }
     if (this.refreshing) throw refuse('Conflict', 'the evidence is being refreshed: propose on the refreshed findings');
-    if (cmd.type === 'CREDIT') {
-      if (cmd.amount === null) throw refuse('Unprocessable', 'amount: a CREDIT resolution needs an amount');
-      const amount = parseMoney(cmd.amount);
-      if (amount <= 0n) throw refuse('Unprocessable', 'amount: must be greater than 0.00');
-      if (amount > parseMoney(this.data.disputedAmount)) {
-        throw refuse('Unprocessable', `amount: ${cmd.amount} is more than the disputed amount ${this.data.disputedAmount}`);
-      }
-    } else if (cmd.amount !== null) {
-      throw refuse('Unprocessable', 'amount: a NO_CREDIT resolution takes no amount');
+    if (cmd.type === 'NO_CREDIT') {
+      if (cmd.amount !== null || cmd.adjustments?.length) throw refuse('Unprocessable', 'amount: a NO_CREDIT resolution takes no amount');
+      return;
+    }
+    if (cmd.amount === null) throw refuse('Unprocessable', `amount: a ${cmd.type} resolution needs an amount`);
+    const amount = parseMoney(cmd.amount);
+    if (amount <= 0n) throw refuse('Unprocessable', 'amount: must be greater than 0.00');
+    // Without adjustments (a command of v1's API) the amount is one credit; with them, what lowers the balance is
+    // held against the disputed amount here, and the API holds each invoice to its own (it knows the ledger).
+    const adjustments = cmd.adjustments ?? null;
+    if (adjustments === null && cmd.type !== 'CREDIT') throw refuse('Unprocessable', `adjustments: a ${cmd.type} resolution needs its adjustments`);
+    let lowered = amount;
+    if (adjustments !== null) {
+      if (!adjustments.length) throw refuse('Unprocessable', 'adjustments: at least one is needed');
+      const amounts = adjustments.map((a) => parseMoney(a.amount));
+      const bad = amounts.findIndex((a) => a <= 0n);
+      if (bad >= 0) throw refuse('Unprocessable', `adjustments.${bad}.amount: must be greater than 0.00`);
+      if (amounts.reduce((x, y) => x + y, 0n) !== amount) throw refuse('Unprocessable', 'amount: must be the sum of the adjustments');
+      lowered = adjustments.reduce((sum, a, i) => (a.kind === 'DEBIT' ? sum : sum + amounts[i]), 0n);
+    }
+    if (lowered > parseMoney(this.data.disputedAmount)) {
+      throw refuse('Unprocessable', `amount: credits and write-offs of ${cmd.amount} are more than the disputed amount ${this.data.disputedAmount}`);
     }
   }
 
   proposeResolution(cmd: ProposeResolutionCommand, resolutionId: string, now: string): CaseEvent[] {
     this.checkProposeResolution(cmd);
-    this.data.resolution = { id: resolutionId, type: cmd.type, amount: cmd.amount, proposedBy: cmd.actor.id };
+    const adjustments = cmd.adjustments ? { adjustments: cmd.adjustments } : {};
+    this.data.resolution = { id: resolutionId, type: cmd.type, amount: cmd.amount, proposedBy: cmd.actor.id, ...adjustments };
     const proposed: CaseEvent = {
       type: 'RESOLUTION_PROPOSED',
       actor: actorOf(cmd.actor),
-      data: { resolutionId, type: cmd.type, amount: cmd.amount, rootCause: cmd.rootCause, note: cmd.note },
+      data: { resolutionId, type: cmd.type, amount: cmd.amount, rootCause: cmd.rootCause, note: cmd.note, ...adjustments },
     };
-    if (cmd.type === 'CREDIT') return [proposed, ...this.enter('APPROVAL', now)];
+    if (cmd.type !== 'NO_CREDIT') return [proposed, ...this.enter('APPROVAL', now)];
     return [
       proposed,
       ...this.enter('DONE', now),
@@ -413,6 +435,7 @@ export class DisputeState {
       resolutionId: proposal.id,
       amount: proposal.amount,
       approver: actorOf(cmd.actor),
+      ...(proposal.adjustments ? { type: proposal.type, adjustments: proposal.adjustments } : {}),
     };
     return [decided, ...this.enter('CREDIT_MEMO', now)];
   }

@@ -15,7 +15,14 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { teamsWithFindings } from '../domain/analysis';
-import { INSUFFICIENT_OPEN_BALANCE, INVOICE_VANISHED, POISON_RECORD, UNSTORABLE_EVENT, refuse } from '../domain/errors';
+import {
+  INSUFFICIENT_OPEN_BALANCE,
+  INVOICE_VANISHED,
+  LINE_OVER_CREDITED,
+  POISON_RECORD,
+  UNSTORABLE_EVENT,
+  refuse,
+} from '../domain/errors';
 import {
   cancelUpdate,
   completeTaskUpdate,
@@ -55,7 +62,7 @@ const DATABASE_WRITES = {
   retry: {
     ...GROWING_THREEFOLD,
     maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: [INSUFFICIENT_OPEN_BALANCE, INVOICE_VANISHED, UNSTORABLE_EVENT],
+    nonRetryableErrorTypes: [INSUFFICIENT_OPEN_BALANCE, INVOICE_VANISHED, LINE_OVER_CREDITED, UNSTORABLE_EVENT],
   },
 } satisfies ActivityOptions;
 
@@ -69,7 +76,7 @@ const RECORDS_SOURCE_READS = {
   },
 } satisfies ActivityOptions;
 
-const { recordEvents, issueCreditMemo } = proxyActivities<Activities>(DATABASE_WRITES);
+const { recordEvents, issueCreditMemo, issueAdjustments } = proxyActivities<Activities>(DATABASE_WRITES);
 const { collectEvidence } = proxyActivities<Activities>(RECORDS_SOURCE_READS);
 
 /** What a run hands to the next when the history grows long: the state, and where the trail's numbering stands. */
@@ -306,10 +313,29 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     await trail.record(state.escalateStage(stage, enteredAt));
   }
 
-  /** Exactly one memo per approval: the ledger activity is keyed by the approval id. */
+  /**
+   * Exactly one set of documents per approval: the ledger activity is keyed by the approval id. Runs from before the
+   * ledger had debits and write-offs issue their credit memo as recorded.
+   */
   async function issueApprovedCredit(): Promise<void> {
     const credit = state.data.approvedCredit;
     if (!credit) throw ApplicationFailure.nonRetryable('stage CREDIT_MEMO without an approved credit');
+    if (patched('adjustments')) {
+      // An approval of a v1 proposal carries no adjustments: it was one credit on the case's invoice.
+      const adjustments = credit.adjustments ?? [{ kind: 'CREDIT', invoiceNumber: input.opened.invoiceNumber, lineNo: null, amount: credit.amount }];
+      const { slot, done } = trail.recordWith((slot) => issueAdjustments({ caseId: input.caseId, approvalId: credit.approvalId, adjustments, slot }));
+      try {
+        const { documents } = await done;
+        log.info('adjustments issued', { caseId: input.caseId, documents: documents.map((d) => d.number) });
+        await trail.record(state.creditMemoIssued(now()));
+      } catch (err) {
+        if (!isActivityFailureOfType(err, INSUFFICIENT_OPEN_BALANCE) && !isActivityFailureOfType(err, LINE_OVER_CREDITED) && !isActivityFailureOfType(err, INVOICE_VANISHED)) {
+          throw err;
+        }
+        await refused(slot, err);
+      }
+      return;
+    }
     const { slot, done } = trail.recordWith((slot) =>
       issueCreditMemo({
         caseId: input.caseId,
@@ -325,11 +351,16 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
       await trail.record(state.creditMemoIssued(now()));
     } catch (err) {
       if (!refusedByLedger(err)) throw err;
-      const reason = err.cause instanceof Error ? err.cause.message : 'refused by the ledger';
-      const [refused, ...rest] = state.creditMemoRefused(reason, now());
-      await trail.recordAt(slot, refused);
-      await trail.record(rest);
+      await refused(slot, err);
     }
+  }
+
+  /** The ledger refused the approved documents, once and for good: the refusal at their slot, back to resolution. */
+  async function refused(slot: { seq: number; at: string }, err: ActivityFailure): Promise<void> {
+    const reason = err.cause instanceof Error ? err.cause.message : 'refused by the ledger';
+    const [refusal, ...rest] = state.creditMemoRefused(reason, now());
+    await trail.recordAt(slot, refusal);
+    await trail.record(rest);
   }
 }
 

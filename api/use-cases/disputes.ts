@@ -39,6 +39,9 @@ import { LATEST_RESOLUTION, SUMMARY_COLUMNS, VISIBLE_TO_TEAM, caseKey, money, re
 import { findingsOfLines } from '../../read-model/findings';
 import { CONFIRMED_OVERBILLING } from '../../read-model/recommendations';
 import { insertCase } from '../../read-model/projection';
+import { adjustmentOf, adjustmentsJson, caseInvoices, ledgerOf, type CaseInvoice } from '../../read-model/ledger';
+import { adjustmentsTotal, allocate, type PlannedAdjustment } from '../../domain/allocation';
+import type { ProposedAdjustment } from '../../domain/events';
 import { LIMIT_DEFAULT } from '../../contract';
 import type {
   cancelRequest,
@@ -379,6 +382,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
                        'currency', m.currency, 'approvalId', m.approval_id, 'issuedAt', ${isoSql('m.issued_at')})
                        ORDER BY m.issued_at, m.number), '[]')
                FROM credit_memos m WHERE m.case_id = c.id) AS credit_memos,
+            ${adjustmentsJson('m.case_id = c.id')} AS adjustments,
             (SELECT coalesce(json_agg(json_build_object('seq', e.seq, 'at', ${isoSql('e.at')}, 'actor', e.actor_id,
                        'actorName', e.actor_name, 'type', e.type, 'data', e.data) ORDER BY e.seq), '[]')
                FROM case_events e WHERE e.case_id = c.id) AS events
@@ -447,6 +451,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       approvalId: m.approvalId,
       issuedAt: m.issuedAt,
     })),
+    adjustments: row.adjustments.map(adjustmentOf),
     events: visibleEvents(row.events, reader),
   };
 }
@@ -521,7 +526,8 @@ interface CommandPlan<Arg> {
   update: UpdateDefinition<CommandResult, [Arg]>;
   /** The body as parsed: with the case, what the Idempotency-Key is bound to. */
   body: unknown;
-  argument: Arg;
+  /** The argument, or how it follows from the case (asked on every attempt, retries too). */
+  argument: Arg | { of: (c: CaseForCommand) => Promise<Arg> };
   check?: (c: CaseForCommand) => Promise<void>;
 }
 
@@ -530,6 +536,10 @@ interface CommandPlan<Arg> {
  * case is a 409 without asking Temporal) and binds the key to its request; a retry of it skips the checks, which
  * held when it was first sent, and goes to Temporal, which answers a repeated update id with the first answer.
  */
+function isDerived<Arg>(argument: CommandPlan<Arg>['argument']): argument is { of: (c: CaseForCommand) => Promise<Arg> } {
+  return typeof argument === 'object' && argument !== null && 'of' in argument && typeof argument.of === 'function';
+}
+
 async function updateCase<Arg>(ctx: CommandUseCaseContext, ref: string, plan: CommandPlan<Arg>): Promise<CommandAnswer> {
   const { deps, user, idempotencyKey } = ctx;
   const c = await caseForCommand(deps.pool, ref);
@@ -540,36 +550,66 @@ async function updateCase<Arg>(ctx: CommandUseCaseContext, ref: string, plan: Co
     await plan.check?.(c);
     await claimKey(deps.pool, user.id, idempotencyKey, request);
   }
-  const result = await sendUpdate(deps, c.workflowId, plan.update, plan.argument, { command: plan.command, user, idempotencyKey });
+  const argument = isDerived(plan.argument) ? await plan.argument.of(c) : plan.argument;
+  const result = await sendUpdate(deps, c.workflowId, plan.update, argument, { command: plan.command, user, idempotencyKey });
   return { id: c.id, caseNumber: c.caseNumber, workflowId: c.workflowId, ...result };
 }
 
+/**
+ * A proposal: its adjustments (the shorthand is one adjustment on the case's only invoice) checked against the case's
+ * invoices and the ledger as it stands, so a proposal the ledger would refuse is a 422 naming the adjustment's field.
+ * The workflow checks again what it knows (the stage, the disputed amount); the ledger, once more, on issuing.
+ */
 export function proposeResolution(
   ctx: CommandUseCaseContext,
   { ref, body }: CaseCommandInput<z.output<typeof resolutionRequest>>,
 ): Promise<CommandAnswer> {
-  const amount = body.amount ?? null;
+  const shorthand = body.type === 'CREDIT' || body.type === 'DEBIT' || body.type === 'WRITE_OFF';
+  // The shorthand's adjustment is on the case's invoice: known once the case is.
+  let planning: Promise<{ planned: PlannedAdjustment[]; invoices: CaseInvoice[] }> | undefined;
+  const planOf = (c: CaseForCommand) =>
+    (planning ??= caseInvoices(ctx.deps.pool, c.id).then((invoices) => {
+      if (body.type === 'NO_CREDIT') return { planned: [], invoices };
+      if (body.type === 'ADJUST') {
+        const planned = body.adjustments.map((a) => ({ kind: a.kind, invoiceNumber: a.invoiceNumber, lineNo: a.lineNo ?? null, amount: parseMoney(a.amount) }));
+        return { planned, invoices };
+      }
+      if (invoices.length !== 1) {
+        throw AppError.unprocessable('type', `the case has ${invoices.length} invoices: name each adjustment with type ADJUST`);
+      }
+      return { planned: [{ kind: body.type, invoiceNumber: invoices[0].invoiceNumber, lineNo: null, amount: parseMoney(body.amount) }], invoices };
+    }));
   return updateCase(ctx, ref, {
     command: 'resolution',
     update: proposeResolutionUpdate,
     body,
-    argument: { actor: commandActor(ctx.user), type: body.type, amount, rootCause: body.rootCause, note: body.note ?? null },
+    argument: {
+      of: async (c) => {
+        const { planned } = await planOf(c);
+        const adjustments: ProposedAdjustment[] = planned.map((a) => ({ ...a, amount: formatMoney(a.amount) }));
+        return {
+          actor: commandActor(ctx.user),
+          type: body.type,
+          amount: body.type === 'NO_CREDIT' ? null : formatMoney(adjustmentsTotal(planned)),
+          rootCause: body.rootCause,
+          note: body.note ?? null,
+          ...(body.type === 'NO_CREDIT' ? {} : { adjustments }),
+        };
+      },
+    },
     check: async (c) => {
       // The stage before the amount, as the workflow checks them: a proposal out of RESOLUTION is a 409 whatever it asks.
-      const { rows } = await ctx.deps.pool.query(
-        'SELECT c.stage, i.open_balance_minor FROM cases c JOIN invoices i ON i.number = c.invoice_number WHERE c.id = $1',
-        [c.id],
-      );
+      const { rows } = await ctx.deps.pool.query('SELECT c.stage FROM cases c WHERE c.id = $1', [c.id]);
       const stage = rows[0]?.stage;
       if (stage !== 'RESOLUTION') throw AppError.conflict(`a resolution can only be proposed in stage RESOLUTION; the case is in ${stage}`);
-      if (amount === null) return;
-      const minor = parseMoney(amount);
-      if (minor > c.disputedMinor) {
-        throw AppError.unprocessable('amount', `${amount} is more than the disputed amount ${formatMoney(c.disputedMinor)}`);
-      }
-      const open = BigInt(rows[0]?.open_balance_minor ?? 0);
-      if (minor > open) {
-        throw AppError.unprocessable('amount', `${amount} is more than the invoice's open balance ${formatMoney(open)}`);
+      const { planned, invoices } = await planOf(c);
+      if (!planned.length) return;
+      const disputed = new Map(invoices.map((i) => [i.invoiceNumber, i.disputed]));
+      const ledger = await ledgerOf(ctx.deps.pool, invoices.map((i) => i.invoiceNumber), false);
+      const allocation = allocate(planned, ledger.map((i) => ({ ...i, disputed: disputed.get(i.invoiceNumber) ?? 0n })));
+      if (!allocation.ok) {
+        const [problem] = allocation.problems;
+        throw AppError.unprocessable(shorthand ? problem.field : `adjustments.${problem.index}.${problem.field}`, problem.message);
       }
     },
   });

@@ -7,6 +7,7 @@ import { PostgresRecordsSource } from '../../records/source';
 import { POISON_RECORD } from '../../domain/errors';
 import { runsOf, type OtherInvoiceSummary } from '../../domain/evidence';
 import { formatMoney, formatQuantity } from '../../domain/money';
+import { adjustmentOf, adjustmentsJson } from '../../read-model/ledger';
 import { IN_DISPUTE_SQL } from '../../read-model/invoices';
 import { isoSql, preciseSql, sqlParams, encodeCursor, type Queryable } from '../../read-model/sql';
 import type { Invoice } from '../../contract';
@@ -19,6 +20,8 @@ import type { UseCaseContext } from './context';
 export async function getInvoice(ctx: UseCaseContext, { number }: { number: string }): Promise<z.input<typeof invoiceResponse>> {
   const { rows } = await ctx.deps.pool.query(
     `SELECT i.number, i.customer_id, i.purchase_order_id, i.currency, i.total_minor::text, i.open_balance_minor::text,
+            i.credited_minor::text, i.debited_minor::text, i.written_off_minor::text, i.paid_minor::text,
+            ${adjustmentsJson('m.invoice_number = i.number')} AS adjustments,
             (${IN_DISPUTE_SQL})::text AS in_dispute_minor,
             ${isoSql('i.issued_at')} AS issued_at, ${isoSql('i.due_at')} AS due_at,
             (SELECT coalesce(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'q', l.quantity_milli::text,
@@ -44,6 +47,11 @@ export async function getInvoice(ctx: UseCaseContext, { number }: { number: stri
     currency: row.currency,
     issuedAt: row.issued_at,
     dueAt: row.due_at,
+    credited: formatMoney(BigInt(row.credited_minor)),
+    debited: formatMoney(BigInt(row.debited_minor)),
+    writtenOff: formatMoney(BigInt(row.written_off_minor)),
+    paid: formatMoney(BigInt(row.paid_minor)),
+    adjustments: row.adjustments.map(adjustmentOf),
     lines: row.lines.map((l: { lineNo: number; sku: string; q: string; p: string; a: string }) => ({
       lineNo: l.lineNo,
       sku: l.sku,

@@ -23,6 +23,7 @@ export async function listTasks(
   const where: string[] = [];
   if (team !== null) where.push(`t.team = ${param(team)}`);
   if (query.status) where.push(`t.status = ${param(query.status)}`);
+  if (query.disputeId) where.push(`t.case_id = ${param(query.disputeId)}`);
   if (query.cursor) {
     const [closed, due, id] = checkedCursor(
       query.cursor,

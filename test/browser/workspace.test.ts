@@ -217,11 +217,13 @@ describe('a pricing dispute from intake to credit memo', () => {
     await waitForStage(page, 'RESOLUTION');
     const form = page.getByTestId('propose-form');
     await form.waitFor();
-    expect(await form.getByLabel('Credit amount').inputValue()).toBe('100.00');
+    // The recommendation is the first adjustment: a credit on the case's invoice, spread over its lines.
+    expect(await form.getByLabel('Kind 1').inputValue()).toBe('CREDIT');
+    expect(await form.getByLabel('Amount 1').inputValue()).toBe('100.00');
     await form.getByLabel('Root cause').selectOption('Pricing setup error');
     await form.getByLabel('Note (optional)').fill('Confirmed by Sales Ops.');
     await screenshot(page, '07-case-resolution');
-    await form.getByRole('button', { name: 'Propose credit' }).click();
+    await form.getByRole('button', { name: 'Propose adjustments' }).click();
     await waitForStage(page, 'APPROVAL');
     expect(await page.getByTestId('proposal').textContent()).toContain('Pricing setup error');
     expect(await page.getByTestId('propose-form').count()).toBe(0);
@@ -260,12 +262,12 @@ describe('a pricing dispute from intake to credit memo', () => {
     await page.getByText(`Case ${caseNumber}: Approved`).waitFor();
 
     await page.goto(`${stack.api.url}/#/cases/${caseNumber}`);
-    const memos = page.getByTestId('credit-memos');
+    const memos = page.getByTestId('adjustments');
     await memos.waitFor({ timeout: 45_000 });
-    expect(await memos.textContent()).toMatch(/CM-\d+\s*\$100\.00/);
+    expect(await memos.textContent()).toMatch(/CM-\d+\s*Credit memo\s*\$100\.00/);
     await page.locator('[data-testid=case-page][data-status=CLOSED]').waitFor({ timeout: 45_000 });
     const trail = await page.getByTestId('timeline').textContent();
-    for (const step of ['Case opened', 'Evidence collected', 'Task completed', 'Resolution proposed', 'Resolution decided', 'Credit memo issued', 'Case closed']) {
+    for (const step of ['Case opened', 'Evidence collected', 'Task completed', 'Resolution proposed', 'Resolution decided', 'Adjustments issued', 'Case closed']) {
       expect(trail).toContain(step);
     }
     // A closed case offers no actions.
@@ -308,7 +310,7 @@ async function seedCase(
   const detail = await stageOf();
   const proposed = await api.request('POST', `/api/disputes/${id}/resolution`, {
     token: specialist.token,
-    body: { type: 'CREDIT', amount: detail.recommendedCredit, rootCause: 'Order entry error' },
+    body: { type: 'CREDIT', amount: detail.recommendedCredit, rootCause: 'ORDER_ENTRY' },
   });
   expect(proposed.status).toBe(200);
   await reach('APPROVAL');
@@ -318,6 +320,53 @@ async function seedCase(
   await reach('DONE');
   return opened.body.caseNumber;
 }
+
+describe('a debit memo and a write-off', () => {
+  it('the specialist proposes a debit and a write-off in rows, a manager approves, and the case and the invoice show both documents', async () => {
+    const records = pricingDispute();
+    const number = await seedCase(records, 'PRICING', '150.00', 'RESOLUTION');
+    const page = await stack.signedIn(specialist, `/cases/${number}`);
+    await waitForStage(page, 'RESOLUTION');
+    const form = page.getByTestId('propose-form');
+    await form.waitFor();
+    await form.getByLabel('Kind 1').selectOption('DEBIT');
+    await form.getByLabel('Amount 1').fill('20.00');
+    await form.getByRole('button', { name: 'Add an adjustment' }).click();
+    await waitForCount(form.getByTestId('adjustment-row'), (n) => n === 2);
+    await form.getByLabel('Kind 2').selectOption('WRITE_OFF');
+    await form.getByLabel('Line 2 (optional)').fill('1');
+    await form.getByLabel('Amount 2').fill('10.00');
+    await form.getByLabel('Root cause').selectOption('Customer error');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await form.getByRole('button', { name: 'Propose adjustments' }).click();
+    await waitForStage(page, 'APPROVAL');
+    expect(await page.getByTestId('proposed-adjustments').textContent()).toMatch(/Debit memo\s*\$20\.00.*Write-off\s*\$10\.00.*line 1/);
+
+    const approver = await stack.signedIn(manager);
+    await approver.getByRole('heading', { name: 'Approvals' }).waitFor();
+    const card = approver.locator(`[data-testid=approval-card][data-case="${number}"]`);
+    await card.getByTestId('decision-form').waitFor();
+    await card.getByRole('button', { name: 'Approve $30.00' }).click();
+    await approver.getByText(`Case ${number}: Approved`).waitFor();
+
+    await page.goto(`${stack.api.url}/#/cases/${number}`);
+    await page.locator('[data-testid=case-page][data-status=CLOSED]').waitFor({ timeout: 45_000 });
+    const documents = await page.getByTestId('adjustments').textContent();
+    expect(documents).toMatch(/DM-\d+\s*Debit memo\s*\$20\.00/);
+    expect(documents).toMatch(/WO-\d+\s*Write-off\s*\$10\.00/);
+    await screenshot(page, '11-case-closed-with-debit-and-write-off');
+
+    const finder = await stack.signedIn(specialist, '/open');
+    await finder.getByLabel('Invoice number').fill(records.invoiceNumber);
+    await finder.getByRole('button', { name: 'Find invoice' }).click();
+    await finder.getByRole('heading', { name: `Invoice ${records.invoiceNumber}` }).waitFor();
+    await waitForCount(finder.getByTestId('invoice-adjustments').locator('li'), (n) => n === 2);
+    const figures = await finder.locator('#invoice').textContent();
+    expect(figures).toMatch(/Debited\s*\$20\.00/);
+    expect(figures).toMatch(/Written off\s*\$10\.00/);
+    expect(figures).toMatch(/Open balance\s*\$1,010\.00/);
+  });
+});
 
 describe('the records on the case', () => {
   it('shows each invoice line against its PO line, contract price and completed quantity, differences marked', async () => {
@@ -417,7 +466,7 @@ describe('lists and the dashboard', () => {
     await waitForCount(cards, (n) => n >= 8);
     expect(await cards.count()).toBeGreaterThanOrEqual(8);
     expect(await page.getByTestId('kpis').textContent()).toMatch(/4\s*Open cases/);
-    expect(await page.getByTestId('kpis').textContent()).toMatch(/2\s*Closed/);
+    expect(await page.getByTestId('kpis').textContent()).toMatch(/3\s*Closed/);
     expect(await page.getByTestId('kpis').textContent()).toMatch(/1\s*Overdue tasks/);
     const stageCard = cards.filter({ hasText: 'Time in each stage' });
     expect(await stageCard.locator('canvas').count()).toBe(1);
@@ -612,5 +661,55 @@ describe('evidence frozen for the decision', () => {
     expect(await decided.nth(1).getAttribute('title')).toBe(current);
     expect(await decided.nth(0).getAttribute('title')).toBe(after);
     expect(await closed.getByTestId('proposal').textContent()).toContain('refreshed since');
+  });
+});
+
+// Last: its case would change the counts the dashboard's scenario expects.
+describe('a task partly confirmed', () => {
+  it('Sales Ops confirms part of a finding from its inbox, and the recommended credit follows it', async () => {
+    // 60.00 above the contract price for Sales Ops, 400.00 not completed for Order Management; 1000.00 disputed.
+    const records = pricingDispute({ completedQty: 6 });
+    const partCase = await seedCase(records, 'PRICING', '1000', 'INVESTIGATION');
+    const { api } = stack;
+    const before = (await api.request('GET', `/api/disputes/${partCase}`, { token: specialist.token })).body;
+    expect(before.recommendedCredit).toBe('460.00');
+    const orderTask = before.tasks.find((t: { team: string }) => t.team === 'ORDER_MANAGEMENT');
+    const confirmed = await api.request('POST', `/api/tasks/${orderTask.id}/complete`, {
+      token: orderManagement.token,
+      body: { outcome: 'CONFIRMED', note: 'Four visits were never made.' },
+    });
+    expect(confirmed.status).toBe(200);
+
+    const page = await stack.signedIn(salesOps);
+    const item = page.getByTestId('task-item').filter({ hasText: partCase });
+    await item.waitFor();
+    await item.click();
+    const detail = page.getByTestId('task-detail');
+    await detail.getByRole('radio', { name: /^Partly confirmed/ }).check();
+    const amounts = detail.getByTestId('finding-confirmations').getByRole('textbox');
+    expect(await waitForCount(amounts, (n) => n === 1)).toBe(1);
+    // Each finding starts at its amount; over it is refused before the server is asked.
+    expect(await amounts.first().inputValue()).toBe('60.00');
+    await amounts.first().fill('60.01');
+    await detail.getByLabel('Note').fill('The contract price applies to 2.5 of the 6 visits only.');
+    await detail.getByRole('button', { name: 'Complete task' }).click();
+    expect(await detail.getByRole('alert').textContent()).toMatch(/at most the finding/);
+    await amounts.first().fill('25');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await screenshot(page, '06c-ops-task-partly-confirmed');
+    await detail.getByRole('button', { name: 'Complete task' }).click();
+    await page.getByText('Task for Sales Ops completed.').waitFor();
+
+    // The specialist sees why: each finding's confirmed amount, the sum, and the credit proposed from it.
+    const caseView = await stack.signedIn(specialist, `/cases/${partCase}`);
+    await waitForStage(caseView, 'RESOLUTION');
+    const findings = caseView.getByTestId('findings-table');
+    expect(await findings.getByTestId('confirmed-amount').allTextContents()).toEqual(['$25.00', '$400.00']);
+    expect(await caseView.getByTestId('recommendation-why').textContent()).toContain('the $425.00 the tasks confirmed of the $460.00 found');
+    expect(await caseView.getByTestId('propose-form').getByLabel('Credit amount').inputValue()).toBe('425.00');
+    await caseView.getByRole('cell', { name: /^Partly confirmed by Sam Sales-Ops/ }).waitFor();
+    await caseView.getByText(/Sales Ops: partly confirmed, 1 finding named/).waitFor();
+    expect(await lowContrastText(caseView)).toEqual([]);
+    await screenshot(caseView, '07b-case-recommendation-from-confirmed');
   });
 });

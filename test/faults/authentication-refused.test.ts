@@ -81,7 +81,7 @@ describe('F14 broken authentication', () => {
     const cases: HttpCase[] = await openCasesViaApi(api, cast.specialist, Array.from({ length: 20 }, () => pricingDispute()));
     await mapLimit(cases, 10, async (c) => {
       await completeTasksViaApi(api, cast, c);
-      const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount: '100.00', rootCause: 'r' } });
+      const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount: '100.00', rootCause: 'OTHER' } });
       expect(res.status).toBe(200);
     });
     // Half approved by the manager before they leave, the rest refused after.

@@ -315,6 +315,12 @@ class Projection {
         assert.equal(e.data.amount, this.approval.amount);
         this.approval.issued = true;
         break;
+      case 'ADJUSTMENTS_ISSUED':
+        assert.equal(this.stage, 'CREDIT_MEMO');
+        assert.ok(this.approval && !this.approval.issued && this.approval.id === e.data.approvalId, 'documents without their approval');
+        assert.equal(e.data.documents.reduce((sum, d) => sum + parseMoney(d.amount), 0n), parseMoney(this.approval.amount));
+        this.approval.issued = true;
+        break;
       case 'CREDIT_MEMO_REFUSED':
         assert.equal(this.stage, 'CREDIT_MEMO');
         assert.equal(e.data.approvalId, this.approval?.id);
@@ -329,7 +335,7 @@ class Projection {
         break;
       case 'CASE_CLOSED':
         assert.equal(this.stage, 'DONE');
-        if (e.data.outcome === 'CREDIT') assert.ok(this.approval?.issued, 'closed as CREDIT without a memo');
+        if (e.data.outcome !== 'NO_CREDIT') assert.ok(this.approval?.issued, `closed as ${e.data.outcome} without its documents`);
         else assert.equal(this.approval, null);
         this.status = 'CLOSED';
         break;
@@ -501,7 +507,7 @@ function check(state: DisputeState, cmd: Human): void {
     case 'complete':
       return void state.checkCompleteTask({ actor: cmd.actor, taskId: cmd.taskId, outcome: 'CONFIRMED', note: 'n', amount: null });
     case 'propose':
-      return state.checkProposeResolution({ actor: cmd.actor, type: cmd.type, amount: cmd.amount, rootCause: 'r', note: null });
+      return state.checkProposeResolution({ actor: cmd.actor, type: cmd.type, amount: cmd.amount, rootCause: 'OTHER', note: null });
     case 'decide':
       return void state.checkDecide({ actor: cmd.actor, decision: cmd.decision, comment: null });
     case 'cancel':
@@ -516,7 +522,7 @@ function apply(state: DisputeState, cmd: Human, id: string, now: string): CaseEv
     case 'complete':
       return state.completeTask({ actor: cmd.actor, taskId: cmd.taskId, outcome: 'CONFIRMED', note: 'n', amount: null }, now);
     case 'propose':
-      return state.proposeResolution({ actor: cmd.actor, type: cmd.type, amount: cmd.amount, rootCause: 'r', note: null }, id, now);
+      return state.proposeResolution({ actor: cmd.actor, type: cmd.type, amount: cmd.amount, rootCause: 'OTHER', note: null }, id, now);
     case 'decide':
       return state.decide({ actor: cmd.actor, decision: cmd.decision, comment: null }, id, now);
     case 'cancel':

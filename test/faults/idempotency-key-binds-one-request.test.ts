@@ -72,7 +72,7 @@ describe('F25 a reused Idempotency-Key with another body', () => {
     await completeTasksViaApi(api, cast, toDecide);
     const proposed = await api.request('POST', `/api/disputes/${toDecide.id}/resolution`, {
       token: cast.specialist.token,
-      body: { type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup' },
+      body: { type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP' },
     });
     expect(proposed.status).toBe(200);
     const task = (await detail(withTask, 'its task', (d) => d.tasks.length > 0)).tasks[0];
@@ -102,8 +102,8 @@ describe('F25 a reused Idempotency-Key with another body', () => {
       '/api/disputes/:id/resolution': onCase(toPropose, {
         verb: 'resolution',
         user: cast.specialist,
-        body: { type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup' },
-        other: { body: { type: 'CREDIT', amount: '90.00', rootCause: 'contract setup' } },
+        body: { type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP' },
+        other: { body: { type: 'CREDIT', amount: '90.00', rootCause: 'CONTRACT_SETUP' } },
       }),
       '/api/disputes/:id/decision': onCase(toDecide, {
         verb: 'decision',

@@ -60,7 +60,7 @@ describe('F13 mass assignment', () => {
     await completeTasksViaApi(api, cast, toDecide);
     const proposed = await api.request('POST', `/api/disputes/${toDecide.id}/resolution`, {
       token: cast.specialist.token,
-      body: { type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup' },
+      body: { type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP' },
     });
     expect(proposed.status).toBe(200);
     const task = (await caseViaApi(api, cast.specialist, withTask, 'its task', (d) => d.tasks.length > 0)).tasks[0];
@@ -69,7 +69,7 @@ describe('F13 mass assignment', () => {
       '/api/users': { path: '/api/users', user: admin, body: { name: 'New Specialist', role: 'specialist' } },
       '/api/records/import': { path: '/api/records/import', user: cast.specialist, body: { customers: [customer] } },
       '/api/disputes': { path: '/api/disputes', user: cast.specialist, body: { invoiceNumber: unopened.invoiceNumber, disputedAmount: '150.00', reasonCode: 'PRICING' } },
-      '/api/disputes/:id/resolution': { path: `/api/disputes/${toPropose.id}/resolution`, user: cast.specialist, body: { type: 'CREDIT', amount: '100.00', rootCause: 'r' } },
+      '/api/disputes/:id/resolution': { path: `/api/disputes/${toPropose.id}/resolution`, user: cast.specialist, body: { type: 'CREDIT', amount: '100.00', rootCause: 'OTHER' } },
       '/api/disputes/:id/decision': { path: `/api/disputes/${toDecide.id}/decision`, user: cast.manager, body: { decision: 'APPROVE' } },
       '/api/disputes/:id/cancel': { path: `/api/disputes/${toCancel.id}/cancel`, user: cast.manager, body: { reason: 'withdrawn' } },
       '/api/disputes/:id/retry-evidence': { path: `/api/disputes/${parked.id}/retry-evidence`, user: cast.specialist, body: {} },

@@ -38,7 +38,7 @@ type TargetKey = `${'caseSO' | 'caseOM' | 'caseNone'}#${'id' | 'number'}` | 'tas
 /** A body each POST route accepts, so that a refusal is about who asks, not what they sent. */
 const VALID_BODIES: Record<string, unknown> = {
   '/api/disputes/:id/comments': { body: 'a note' },
-  '/api/disputes/:id/resolution': { type: 'NO_CREDIT', rootCause: 'billed as agreed' },
+  '/api/disputes/:id/resolution': { type: 'NO_CREDIT', rootCause: 'CUSTOMER_ERROR' },
   '/api/disputes/:id/decision': { decision: 'APPROVE' },
   '/api/disputes/:id/cancel': { reason: 'withdrawn' },
   '/api/disputes/:id/retry-evidence': {},

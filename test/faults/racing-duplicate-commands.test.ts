@@ -74,7 +74,7 @@ describe('F9 duplicate and racing commands', () => {
 
       const propose = (amount: string) =>
         c.handle.executeUpdate(proposeResolutionUpdate, {
-          args: [{ actor: cast.specialist, type: 'CREDIT', amount, rootCause: 'pricing setup', note: null }],
+          args: [{ actor: cast.specialist, type: 'CREDIT', amount, rootCause: 'PRICING_SETUP', note: null }],
           updateId: `propose-${c.input.caseId}`,
         });
       const [p1, p2] = await Promise.all([propose('100.00'), propose('100.00')]);
@@ -165,7 +165,7 @@ describe('F9 duplicate and racing commands', () => {
       const cases = await openCasesViaApi(api, cast.specialist, Array.from({ length: 20 }, () => pricingDispute()));
       await mapLimit(cases, 10, async (c) => {
         await completeTasksViaApi(api, cast, c);
-        const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount: '100.00', rootCause: 'r' } });
+        const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount: '100.00', rootCause: 'OTHER' } });
         expect(res.status).toBe(200);
       });
       const decide = (c: HttpCase, manager: TestUser, key?: string) =>

@@ -111,7 +111,7 @@ describe('F19 long waits', () => {
 
     await mapLimit(cases, 24, (c) => inStage(db.pool, c, ['DONE']));
     expect(await counts(db.pool, cases, 'RESOLUTION_DECIDED')).toEqual([...Array(16).fill(1), ...Array(8).fill(2)]);
-    expect(await counts(db.pool, cases, 'CREDIT_MEMO_ISSUED')).toEqual(Array(24).fill(1));
+    expect(await counts(db.pool, cases, 'ADJUSTMENTS_ISSUED')).toEqual(Array(24).fill(1));
     const report = await expectInvariants(db.pool, { temporal: world.client, allClosed: true, workflowIds: cases.map((c) => c.input.opened.workflowId) });
     expect(report).toMatchObject({ cases: 24, closed: 24, memos: 24 });
   }, 120_000);

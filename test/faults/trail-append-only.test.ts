@@ -138,7 +138,7 @@ describe('F17 trail tampering', () => {
 
   it('refuses the application role any change to the trail and the ledger, and detects what the owner does around the triggers', async () => {
     const app = appPool!;
-    const appendOnly = ['case_events', 'credit_memos', 'case_comments', 'approvals', 'resolutions'];
+    const appendOnly = ['case_events', 'adjustments', 'case_comments', 'approvals', 'resolutions'];
     // ---- the application role: no privilege to change a row, and no ownership to switch a trigger off
     for (const table of appendOnly) {
       for (const sql of [`UPDATE ${table} SET case_id = case_id`, `DELETE FROM ${table}`]) {
@@ -165,7 +165,7 @@ describe('F17 trail tampering', () => {
 
     // ---- the owner (the migrations' role) is refused by the triggers
     const owner = api.db.pool;
-    for (const table of ['case_events', 'credit_memos', 'case_comments']) {
+    for (const table of ['case_events', 'adjustments', 'case_comments']) {
       expect(await refusal(owner, `UPDATE ${table} SET case_id = case_id`)).toMatch(/^42501: .* append-only/);
       expect(await refusal(owner, `DELETE FROM ${table}`)).toMatch(/^42501: .* append-only/);
       expect(await refusal(owner, `TRUNCATE ${table} CASCADE`)).toMatch(/^42501: .* append-only/);
@@ -217,7 +217,7 @@ describe('F17 trail tampering', () => {
       await completeTasksViaApi(api, cast, c);
       const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
         token: cast.specialist.token,
-        body: { type: 'NO_CREDIT', rootCause: 'billed as agreed' },
+        body: { type: 'NO_CREDIT', rootCause: 'CUSTOMER_ERROR' },
       });
       expect(res.status).toBe(200);
     });

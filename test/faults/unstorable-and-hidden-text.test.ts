@@ -181,7 +181,7 @@ describe('F21 text the database cannot store, and text that hides or reorders it
     if (stage === 'APPROVAL') {
       const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
         token: cast.specialist.token,
-        body: { type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup' },
+        body: { type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP' },
       });
       expect(res.status).toBe(200);
     }
@@ -269,7 +269,7 @@ describe('F21 text the database cannot store, and text that hides or reorders it
     },
     '/api/disputes/:id/resolution': {
       user: () => cast.specialist,
-      body: () => ({ type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup', note: 'as sent' }),
+      body: () => ({ type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP', note: 'as sent' }),
       target: async (fresh) => {
         const c = await caseFor('RESOLUTION', fresh);
         return onCase(c, `/api/disputes/${c.id}/resolution`, async (_res, field, text) => {

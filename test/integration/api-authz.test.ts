@@ -121,6 +121,10 @@ describe("who reads a manager's approval limit on the trail", () => {
       [fixture.invoiceNumber, fixture.customerId, users.specialist.id],
     );
     const caseId = rows[0].id;
+    await api.db.pool.query(`INSERT INTO case_items (case_id, ordinal, invoice_number, disputed_minor) VALUES ($1, 0, $2, 10000)`, [
+      caseId,
+      fixture.invoiceNumber,
+    ]);
     await api.db.pool.query(
       `INSERT INTO tasks (id, case_id, team, title, finding_codes, created_at, due_at)
        VALUES (gen_random_uuid(), $1, 'SALES_OPS', 't', '{PRICE_VARIANCE}', now(), now() + interval '1 day')`,
@@ -190,9 +194,11 @@ describe('public routes', () => {
   it('GET /openapi.json states that ids and names must show and hold no bidirectional control; free text may', async () => {
     const doc = (await api.request('GET', '/openapi.json')).body;
     const idRule = [{ pattern: VISIBLE.source }, { pattern: NO_BIDI_CONTROLS.source }];
-    const opening = doc.paths['/api/disputes'].post.requestBody.content['application/json'].schema.properties;
-    expect(opening.invoiceNumber.allOf).toEqual(idRule);
-    expect(JSON.stringify(opening.description)).not.toContain('pattern');
+    // The opening is one whole invoice (v1) or items: the invoice number is an id in both.
+    const [whole, byItems] = doc.paths['/api/disputes'].post.requestBody.content['application/json'].schema.anyOf;
+    expect(whole.properties.invoiceNumber.allOf).toEqual(idRule);
+    expect(byItems.properties.items.items.properties.invoiceNumber.allOf).toEqual(idRule);
+    for (const opening of [whole, byItems]) expect(JSON.stringify(opening.properties.description)).not.toContain('pattern');
     const customer = doc.paths['/api/records/import'].post.requestBody.content['application/json'].schema.properties.customers.items;
     expect(customer.properties.id.allOf).toEqual(idRule);
     expect(customer.properties.name.allOf).toEqual(idRule);

@@ -122,13 +122,13 @@ it('carries a pricing dispute from import to credit memo through HTTP', async ()
   // The proposal: above the disputed amount is refused (422 naming amount); 100.00 goes to approval.
   const tooMuch = await api.request('POST', `/api/disputes/${opened.id}/resolution`, {
     token: specialist.token,
-    body: { type: 'CREDIT', amount: '150.01', rootCause: 'PRICE_ABOVE_CONTRACT' },
+    body: { type: 'CREDIT', amount: '150.01', rootCause: 'PRICING_SETUP' },
   });
   expect(tooMuch.status).toBe(422);
   expect(tooMuch.body.error.details[0].field).toBe('amount');
   const proposed = await api.request('POST', `/api/disputes/${opened.id}/resolution`, {
     token: specialist.token,
-    body: { type: 'CREDIT', amount: '100', rootCause: 'PRICE_ABOVE_CONTRACT', note: 'per contract' },
+    body: { type: 'CREDIT', amount: '100', rootCause: 'PRICING_SETUP', note: 'per contract' },
   });
   expect(proposed.status).toBe(200);
   expect(proposed.body).toEqual(expect.objectContaining({ id: opened.id, status: 'OPEN', stage: 'APPROVAL' }));
@@ -166,7 +166,7 @@ it('carries a pricing dispute from import to credit memo through HTTP', async ()
   expect(closed.invoice).toEqual({ total: '1000.00', openBalance: '900.00' });
   const types = closed.events.map((e: { type: string }) => e.type);
   expect(types[0]).toBe('CASE_OPENED');
-  expect(types).toEqual(expect.arrayContaining(['TASK_CREATED', 'TASK_COMPLETED', 'RESOLUTION_PROPOSED', 'RESOLUTION_DECIDED', 'CREDIT_MEMO_ISSUED', 'CASE_CLOSED']));
+  expect(types).toEqual(expect.arrayContaining(['TASK_CREATED', 'TASK_COMPLETED', 'RESOLUTION_PROPOSED', 'RESOLUTION_DECIDED', 'ADJUSTMENTS_ISSUED', 'CASE_CLOSED']));
   expect(closed.events.map((e: { seq: number }) => e.seq)).toEqual(closed.events.map((_: unknown, i: number) => i + 1));
   expect(closed.events[0]).toEqual(expect.objectContaining({ actor: specialist.id, actorName: specialist.name }));
 
@@ -255,7 +255,7 @@ it('refuses a credit above the open balance (422), and cancels with the open tas
   const bigManager = await api.user('manager');
   const proposed = await api.request('POST', `/api/disputes/${other.id}/resolution`, {
     token: specialist.token,
-    body: { type: 'CREDIT', amount: '700.00', rootCause: 'x' },
+    body: { type: 'CREDIT', amount: '700.00', rootCause: 'OTHER' },
   });
   expect(proposed.status).toBe(200);
   const approved = await api.request('POST', `/api/disputes/${other.id}/decision`, { token: bigManager.token, body: { decision: 'APPROVE' } });
@@ -263,7 +263,7 @@ it('refuses a credit above the open balance (422), and cancels with the open tas
   await untilCase(other.id, 'its memo', (c) => c.status === 'CLOSED');
   const overBalance = await api.request('POST', `/api/disputes/${opened.id}/resolution`, {
     token: specialist.token,
-    body: { type: 'CREDIT', amount: '450.00', rootCause: 'x' },
+    body: { type: 'CREDIT', amount: '450.00', rootCause: 'OTHER' },
   });
   expect(overBalance.status).toBe(422);
   expect(overBalance.body.error.details).toEqual([{ field: 'amount', message: expect.stringMatching(/open balance 300\.00/) }]);

@@ -68,7 +68,7 @@ it('continues as new when the history grows long and finishes with one memo and 
   await handle.executeUpdate(completeTaskUpdate, { args: [{ actor: salesOps, taskId, outcome: 'CONFIRMED', note: 'n', amount: null }] });
 
   const propose = (amount: string) =>
-    handle.executeUpdate(proposeResolutionUpdate, { args: [{ actor: specialist, type: 'CREDIT', amount, rootCause: 'pricing setup', note: null }] });
+    handle.executeUpdate(proposeResolutionUpdate, { args: [{ actor: specialist, type: 'CREDIT', amount, rootCause: 'PRICING_SETUP', note: null }] });
   // Updates go to the workflow id, so each lands on whichever run is current.
   let rejections = 0;
   while ((await handle.describe()).runId === firstRunId) {

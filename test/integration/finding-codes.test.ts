@@ -146,7 +146,7 @@ it.each(scenarios)('$code: finding, tasks, approval, one credit memo', async ({ 
   }
   const proposed = await api.request('POST', `/api/disputes/${id}/resolution`, {
     token: specialist.token,
-    body: { type: 'CREDIT', amount: credit, rootCause: 'billing output' },
+    body: { type: 'CREDIT', amount: credit, rootCause: 'BILLING_OUTPUT' },
   });
   expect(proposed.body).toMatchObject({ stage: 'APPROVAL' });
   const approved = await api.request('POST', `/api/disputes/${id}/decision`, { token: manager.token, body: { decision: 'APPROVE' } });

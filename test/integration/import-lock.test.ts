@@ -66,7 +66,7 @@ it('refuses to rewrite an invoice whose case awaits approval (the finding); the 
   await completeTasksViaApi(api, cast, c);
   const proposed = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
     token: cast.specialist.token,
-    body: { type: 'CREDIT', amount: '70.00', rootCause: 'pricing setup' },
+    body: { type: 'CREDIT', amount: '70.00', rootCause: 'PRICING_SETUP' },
   });
   expect(proposed.body.stage).toBe('APPROVAL');
 

@@ -91,7 +91,7 @@ it('refuses commands at once while no worker runs, applies nothing later, and ap
         'content-type': 'application/json',
         ...(key ? { 'idempotency-key': key } : {}),
       },
-      body: JSON.stringify({ type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup' }),
+      body: JSON.stringify({ type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP' }),
     });
   const calls = recordTemporalCalls(api.temporal);
   let refusedKey: string;

@@ -1,8 +1,10 @@
 // The recommendation rule, as the read model computes it (one SQL statement, read-model/recommendations.ts, fed by
 // the projection of TASK_COMPLETED), checked on a real database against an oracle written here from the contract's
-// words, over random cases from a seeded generator: until every task is done each finding counts in full; then a
-// finding counts what its task confirmed (CONFIRMED its amount, NOT_CONFIRMED 0, PARTIAL the listed amount or 0), and
-// the credit is min(disputed, Σ counted) over the findings that are not UNDERBILLED.
+// words, over random cases of 1–3 items (whole invoices and single lines) from a seeded generator: until every task is
+// done each finding counts in full; then a finding counts what its task confirmed (CONFIRMED its amount,
+// NOT_CONFIRMED 0, PARTIAL the listed amount or 0). Per item (its invoice's findings, limited to its line where it
+// names one): credit = min(disputed, Σ counted that is not UNDERBILLED), debit = Σ counted UNDERBILLED; the case's
+// figures are the sums over its items.
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { storeRecords } from '../../api/records-import';
@@ -57,9 +59,18 @@ interface SimFinding {
   id: string;
   code: string;
   team: string;
+  invoiceNumber: string;
+  /** null: the invoice's own finding (no line). */
+  lineNo: number | null;
   amount: bigint;
   /** What its task confirmed; null while the task is open. */
   confirmed: bigint | null;
+}
+
+interface SimItem {
+  invoiceNumber: string;
+  lineNo: number | null;
+  disputed: bigint;
 }
 
 interface SimTask {
@@ -68,15 +79,29 @@ interface SimTask {
   done: boolean;
 }
 
-/** The oracle: the rule as the contract states it, in minor units. */
-function recommendedCredit(disputed: bigint, findings: SimFinding[], tasks: SimTask[]): bigint {
+interface Figures {
+  credit: bigint;
+  debit: bigint;
+}
+
+/** The oracle: the rule as the contract states it, in minor units, per item and for the case. */
+function recommendations(items: SimItem[], findings: SimFinding[], tasks: SimTask[]): { items: Figures[]; case: Figures } {
   const allDone = tasks.every((t) => t.done);
-  let counted = 0n;
-  for (const f of findings) {
-    if (f.code === 'UNDERBILLED') continue;
-    counted += allDone ? (f.confirmed as bigint) : f.amount;
-  }
-  return counted < disputed ? counted : disputed;
+  const perItem = items.map((item) => {
+    let over = 0n;
+    let under = 0n;
+    for (const f of findings) {
+      if (f.invoiceNumber !== item.invoiceNumber || (item.lineNo !== null && f.lineNo !== item.lineNo)) continue;
+      const counted = allDone ? (f.confirmed as bigint) : f.amount;
+      if (f.code === 'UNDERBILLED') under += counted;
+      else over += counted;
+    }
+    return { credit: over < item.disputed ? over : item.disputed, debit: under };
+  });
+  return {
+    items: perItem,
+    case: perItem.reduce((sum, i) => ({ credit: sum.credit + i.credit, debit: sum.debit + i.debit }), { credit: 0n, debit: 0n }),
+  };
 }
 
 /** Writes events as the trail activity does: in one transaction, numbered after those already there. */
@@ -96,23 +121,46 @@ async function project(caseId: string, events: CaseEvent[], fromSeq: number): Pr
   return fromSeq + events.length;
 }
 
-async function storedCredit(caseId: string): Promise<bigint> {
-  const { rows } = await db.pool.query('SELECT recommended_credit_minor FROM cases WHERE id = $1', [caseId]);
-  return BigInt(rows[0].recommended_credit_minor);
+async function stored(caseId: string): Promise<{ items: Figures[]; case: Figures }> {
+  const { rows: items } = await db.pool.query(
+    'SELECT recommended_credit_minor AS credit, recommended_debit_minor AS debit FROM case_items WHERE case_id = $1 ORDER BY ordinal',
+    [caseId],
+  );
+  const { rows } = await db.pool.query('SELECT recommended_credit_minor AS credit, recommended_debit_minor AS debit FROM cases WHERE id = $1', [caseId]);
+  const figures = (r: { credit: string; debit: string }): Figures => ({ credit: BigInt(r.credit), debit: BigInt(r.debit) });
+  return { items: items.map(figures), case: figures(rows[0]) };
 }
 
-it('computes the recommended credit as the oracle does, before and after the tasks are done, over 150 random cases', async () => {
+/** Invoices of three lines each, for the items to dispute whole or a line at a time. */
+function invoicesOfThreeLines(count: number) {
+  const fixture = pricingDispute();
+  const [invoice] = fixture.records.invoices!;
+  const invoices = Array.from({ length: count }, (_, i) => ({
+    ...invoice,
+    number: `${invoice.number}-${i}`,
+    lines: [1, 2, 3].map((lineNo) => ({ lineNo, sku: 'SKU-A', quantity: 1, unitPrice: '100.00' })),
+  }));
+  return { records: { ...fixture.records, invoices }, customerId: fixture.customerId, numbers: invoices.map((i) => i.number) };
+}
+
+it('computes each item’s and the case’s credit and debit as the oracle does, before and after the tasks are done, over 150 random cases', async () => {
   const rand = generator(20261204);
   const opener = await createUser(db.pool, 'specialist');
   const actor = { id: opener.id, name: opener.name };
   const opsActor = { id: 'system', name: 'system' };
 
   for (let n = 0; n < 150; n++) {
-    const fixture = pricingDispute();
-    await storeRecords(db.pool, fixture.records);
+    const invoices = invoicesOfThreeLines(rand.int(1, 3));
+    await storeRecords(db.pool, invoices.records);
     const caseId = randomUUID();
     const caseNumber = `REC-${n}-${caseId.slice(0, 8)}`;
-    const disputed = BigInt(rand.int(1, 200_000));
+    // An invoice at most once, whole or one of its lines.
+    const items: SimItem[] = invoices.numbers.map((invoiceNumber) => ({
+      invoiceNumber,
+      lineNo: rand.int(0, 1) ? null : rand.int(1, 3),
+      disputed: BigInt(rand.int(1, 100_000)),
+    }));
+    const disputed = items.reduce((sum, i) => sum + i.disputed, 0n);
     let seq = await project(
       caseId,
       [
@@ -122,28 +170,44 @@ it('computes the recommended credit as the oracle does, before and after the tas
           data: {
             caseNumber,
             workflowId: `dispute:${caseNumber}`,
-            invoiceNumber: fixture.invoiceNumber,
-            customerId: fixture.customerId,
+            invoiceNumber: items[0].invoiceNumber,
+            customerId: invoices.customerId,
             currency: 'USD',
             disputedAmount: formatMoney(disputed),
             reasonCode: 'PRICING',
             description: null,
+            items: items.map((i) => ({ invoiceNumber: i.invoiceNumber, ...(i.lineNo === null ? {} : { lineNo: i.lineNo }), disputedAmount: formatMoney(i.disputed) })),
           },
         },
       ],
       0,
     );
 
-    const findings: SimFinding[] = Array.from({ length: rand.int(1, 8) }, () => {
+    const findings: SimFinding[] = Array.from({ length: rand.int(1, 10) }, () => {
       const { code, team } = rand.pick(CODES);
-      return { id: randomUUID(), code, team, amount: code === 'PO_NOT_FOUND' ? 0n : BigInt(rand.int(0, 60_000)), confirmed: null };
+      const invoiceLevel = code === 'PO_NOT_FOUND';
+      return {
+        id: randomUUID(),
+        code,
+        team,
+        invoiceNumber: rand.pick(invoices.numbers),
+        lineNo: invoiceLevel ? null : rand.int(1, 3),
+        amount: invoiceLevel ? 0n : BigInt(rand.int(0, 60_000)),
+        confirmed: null,
+      };
     });
     await db.pool.query(
       `INSERT INTO findings (id, case_id, ordinal, code, team, invoice_number, line_no, expected, actual, amount_minor)
-       SELECT f.id, $1, f.n - 1, f.code, f.team, $3, NULL, 'e', 'a', f.amount_minor
-         FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (id uuid, code text, team text, amount_minor bigint))
-              WITH ORDINALITY AS f(id, code, team, amount_minor, n)`,
-      [caseId, JSON.stringify(findings.map((f) => ({ id: f.id, code: f.code, team: f.team, amount_minor: f.amount.toString() }))), fixture.invoiceNumber],
+       SELECT f.id, $1, f.n - 1, f.code, f.team, f.invoice_number, f.line_no, 'e', 'a', f.amount_minor
+         FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
+                AS (id uuid, code text, team text, invoice_number text, line_no integer, amount_minor bigint))
+              WITH ORDINALITY AS f(id, code, team, invoice_number, line_no, amount_minor, n)`,
+      [
+        caseId,
+        JSON.stringify(
+          findings.map((f) => ({ id: f.id, code: f.code, team: f.team, invoice_number: f.invoiceNumber, line_no: f.lineNo, amount_minor: f.amount.toString() })),
+        ),
+      ],
     );
     const tasks: SimTask[] = [...new Set(findings.map((f) => f.team))].map((team) => ({ id: randomUUID(), team, done: false }));
     seq = await project(
@@ -151,7 +215,7 @@ it('computes the recommended credit as the oracle does, before and after the tas
       tasks.map((t): CaseEvent => ({
         type: 'TASK_CREATED',
         actor: opsActor,
-        data: { taskId: t.id, team: t.team, title: `Confirm on ${fixture.invoiceNumber}`, dueAt: new Date().toISOString(), findingCodes: [] },
+        data: { taskId: t.id, team: t.team, title: `Confirm on ${items[0].invoiceNumber}`, dueAt: new Date().toISOString(), findingCodes: [] },
       })),
       seq,
     );
@@ -183,8 +247,8 @@ it('computes the recommended credit as the oracle does, before and after the tas
         ],
         seq,
       );
-      const context = { n, disputed, outcome, findings, tasks };
-      expect({ context, credit: await storedCredit(caseId) }).toEqual({ context, credit: recommendedCredit(disputed, findings, tasks) });
+      const context = { n, items, outcome, findings, tasks };
+      expect({ context, figures: await stored(caseId) }).toEqual({ context, figures: recommendations(items, findings, tasks) });
     }
 
     const { rows } = await db.pool.query('SELECT id, confirmed_minor FROM findings WHERE case_id = $1', [caseId]);

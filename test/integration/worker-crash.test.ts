@@ -80,7 +80,7 @@ it('finishes every case with exactly one credit memo after the worker is killed 
       const taskId = await until('a task', async () => (await handle.query(viewQuery)).openTaskIds[0]);
       await handle.executeUpdate(completeTaskUpdate, { args: [{ actor: salesOps, taskId, outcome: 'CONFIRMED', note: 'n', amount: null }] });
       await handle.executeUpdate(proposeResolutionUpdate, {
-        args: [{ actor: specialist, type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup', note: null }],
+        args: [{ actor: specialist, type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP', note: null }],
       });
     }),
   );

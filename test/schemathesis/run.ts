@@ -177,10 +177,10 @@ async function seed(stack: Stack, http: Http): Promise<Seeded> {
   // 4 closed without credit; 5 cancelled.
   for (const c of cases.slice(1, 5)) await finishTasks(c);
   const propose = (id: string, body: unknown) => command('POST', `/api/disputes/${id}/resolution`, specialist.token, body);
-  await propose(cases[2].id, { type: 'CREDIT', amount: '50.00', rootCause: 'seeded' });
-  await propose(cases[3].id, { type: 'CREDIT', amount: '60.00', rootCause: 'seeded' });
+  await propose(cases[2].id, { type: 'CREDIT', amount: '50.00', rootCause: 'OTHER' });
+  await propose(cases[3].id, { type: 'CREDIT', amount: '60.00', rootCause: 'OTHER' });
   await command('POST', `/api/disputes/${cases[3].id}/decision`, manager.token, { decision: 'APPROVE' });
-  await propose(cases[4].id, { type: 'NO_CREDIT', rootCause: 'seeded' });
+  await propose(cases[4].id, { type: 'NO_CREDIT', rootCause: 'OTHER' });
   await command('POST', `/api/disputes/${cases[5].id}/cancel`, specialist.token, { reason: 'seeded' });
 
   for (const text of ['first note', 'second note', 'third note']) {

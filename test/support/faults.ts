@@ -304,13 +304,13 @@ export async function finishInvestigation(pool: Pool, started: StartedCase, cast
 
 export function proposeCredit(handle: DisputeHandle, specialist: TestUser, amount: string) {
   return handle.executeUpdate(proposeResolutionUpdate, {
-    args: [{ actor: specialist, type: 'CREDIT', amount, rootCause: 'pricing setup', note: null }],
+    args: [{ actor: specialist, type: 'CREDIT', amount, rootCause: 'PRICING_SETUP', note: null }],
   });
 }
 
 export function proposeNoCredit(handle: DisputeHandle, specialist: TestUser) {
   return handle.executeUpdate(proposeResolutionUpdate, {
-    args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'billed as agreed', note: null }],
+    args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'CUSTOMER_ERROR', note: null }],
   });
 }
 
@@ -417,7 +417,7 @@ export async function driveToMemoViaApi(api: ApiHarness, cast: Cast, c: CaseRef,
   await completeTasksViaApi(api, cast, c);
   const proposed = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
     token: cast.specialist.token,
-    body: { type: 'CREDIT', amount, rootCause: 'pricing setup' },
+    body: { type: 'CREDIT', amount, rootCause: 'PRICING_SETUP' },
   });
   if (proposed.status !== 200) throw new Error(`${c.caseNumber}: proposing answered ${proposed.status}: ${JSON.stringify(proposed.body)}`);
   const decided = await api.request('POST', `/api/disputes/${c.id}/decision`, { token: approver.token, body: { decision: 'APPROVE' } });

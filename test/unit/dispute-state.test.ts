@@ -34,7 +34,7 @@ function inInvestigation(): DisputeState {
 function inApproval(amount = '250.00'): DisputeState {
   const s = inInvestigation();
   s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: 'setup error', amount: null }, T0);
-  s.proposeResolution({ actor: specialist, type: 'CREDIT', amount, rootCause: 'pricing setup', note: null }, 'r1', T0);
+  s.proposeResolution({ actor: specialist, type: 'CREDIT', amount, rootCause: 'PRICING_SETUP', note: null }, 'r1', T0);
   return s;
 }
 
@@ -59,7 +59,7 @@ describe('DisputeState', () => {
 
   it('refuses a proposal outside RESOLUTION, over the disputed amount, or from a non-specialist', () => {
     const s = inInvestigation();
-    const credit = { actor: specialist, type: 'CREDIT' as const, amount: '10.00', rootCause: 'x', note: null };
+    const credit = { actor: specialist, type: 'CREDIT' as const, amount: '10.00', rootCause: 'OTHER', note: null };
     expect(refusalType(() => s.checkProposeResolution(credit))).toBe('Conflict');
     s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: '', amount: null }, T0);
     expect(refusalType(() => s.checkProposeResolution({ ...credit, amount: '1000.01' }))).toBe('Unprocessable');
@@ -71,7 +71,7 @@ describe('DisputeState', () => {
   it('closes on NO_CREDIT without an approval', () => {
     const s = inInvestigation();
     s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'NOT_CONFIRMED', note: 'price was right', amount: null }, T0);
-    const events = s.proposeResolution({ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'customer error', note: null }, 'r1', T0);
+    const events = s.proposeResolution({ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'CUSTOMER_ERROR', note: null }, 'r1', T0);
     expect(events.map((e) => e.type)).toEqual(['RESOLUTION_PROPOSED', 'STAGE_ENTERED', 'CASE_CLOSED']);
     expect(s.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
   });
@@ -151,7 +151,7 @@ describe('DisputeState', () => {
     expect(s.isParked).toBe(true);
     expect(s.park('another')).toEqual([]);
     expect(s.data.parkedError).toBe('note: holds an unpaired UTF-16 surrogate');
-    const credit = { actor: specialist, type: 'CREDIT' as const, amount: '10.00', rootCause: 'x', note: null };
+    const credit = { actor: specialist, type: 'CREDIT' as const, amount: '10.00', rootCause: 'OTHER', note: null };
     expect(refusalType(() => s.checkProposeResolution(credit))).toBe('Conflict');
     expect(refusalType(() => inApproval().checkCancel({ actor: specialist, reason: 'x' }))).toBeUndefined();
     expect(refusalType(() => s.checkCancel({ actor: specialist, reason: 'x' }))).toBeUndefined();

@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { recordEvents } from '../../activities/trail';
-import { issueCreditMemo, type IssueCreditMemoInput } from '../../activities/ledger';
+import { issueAdjustments, type IssueAdjustmentsInput } from '../../activities/ledger';
 import { PostgresRecordsSource } from '../../records/source';
 import { storeRecords } from '../../api/records-import';
 import type { RecordedEvent } from '../../domain/events';
@@ -30,6 +30,7 @@ import { createUser, pricingDispute, uniqueId, type TestUser } from '../../testk
 import { startCase } from '../support/faults';
 import { checkInvariants } from '../../testkit/invariants';
 import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
+import { LATEST_RESOLUTION } from '../../read-model/cases';
 
 let env: TestWorkflowEnvironment;
 let db: TestDatabase;
@@ -132,7 +133,7 @@ async function toApproval(handle: WorkflowHandle<typeof disputeWorkflow>, amount
     args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'contract says 90.00', amount: null }],
   });
   await handle.executeUpdate(proposeResolutionUpdate, {
-    args: [{ actor: specialist, type: 'CREDIT', amount, rootCause: 'pricing setup', note: null }],
+    args: [{ actor: specialist, type: 'CREDIT', amount, rootCause: 'PRICING_SETUP', note: null }],
   });
 }
 
@@ -166,7 +167,7 @@ describe('disputeWorkflow', () => {
       'STAGE_ENTERED',
       'RESOLUTION_DECIDED',
       'STAGE_ENTERED',
-      'CREDIT_MEMO_ISSUED',
+      'ADJUSTMENTS_ISSUED',
       'STAGE_ENTERED',
       'CASE_CLOSED',
     ]);
@@ -208,7 +209,7 @@ describe('disputeWorkflow', () => {
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'REJECT', comment: 'check again' }] });
     expect((await handle.query(viewQuery)).stage).toBe('RESOLUTION');
     await handle.executeUpdate(proposeResolutionUpdate, {
-      args: [{ actor: specialist, type: 'CREDIT', amount: '60.00', rootCause: 'pricing setup', note: 'partial' }],
+      args: [{ actor: specialist, type: 'CREDIT', amount: '60.00', rootCause: 'PRICING_SETUP', note: 'partial' }],
     });
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
     await handle.result();
@@ -217,6 +218,74 @@ describe('disputeWorkflow', () => {
     const { rows: approvals } = await db.pool.query('SELECT decision FROM approvals WHERE case_id = $1 ORDER BY decided_at, decision DESC', [input.caseId]);
     expect(approvals.map((a) => a.decision).sort()).toEqual(['APPROVE', 'REJECT']);
     await keepHistory(handle, 'reject-and-repropose');
+  });
+
+  it('issues a credit memo and a debit memo for one approval of an ADJUST, each in its series', async () => {
+    const { handle, input } = await openCase();
+    await waitForStage(handle, 'INVESTIGATION');
+    const view = await handle.query(viewQuery);
+    await handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'price and freight', amount: null }],
+    });
+    const invoiceNumber = input.opened.invoiceNumber;
+    const adjustments = [
+      { kind: 'CREDIT' as const, invoiceNumber, lineNo: null, amount: '100.00' },
+      { kind: 'DEBIT' as const, invoiceNumber, lineNo: 1, amount: '25.00' },
+    ];
+    // The amount is the sum, debits included; it must be.
+    expect(
+      await refusal(
+        handle.executeUpdate(proposeResolutionUpdate, {
+          args: [{ actor: specialist, type: 'ADJUST', amount: '100.00', rootCause: 'PRICING_SETUP', note: null, adjustments }],
+        }),
+      ),
+    ).toBe('Unprocessable');
+    await handle.executeUpdate(proposeResolutionUpdate, {
+      args: [{ actor: specialist, type: 'ADJUST', amount: '125.00', rootCause: 'PRICING_SETUP', note: 'freight unbilled', adjustments }],
+    });
+    await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
+    expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
+    const { rows: docs } = await db.pool.query(
+      `SELECT left(m.number, 3) AS series, m.kind, m.amount_minor, array_agg(l.line_no || ':' || l.amount_minor ORDER BY l.line_no) AS lines
+         FROM adjustments m JOIN adjustment_lines l ON l.adjustment_number = m.number WHERE m.case_id = $1
+        GROUP BY m.number ORDER BY m.kind`,
+      [input.caseId],
+    );
+    expect(docs).toEqual([
+      { series: 'CM-', kind: 'CREDIT', amount_minor: '10000', lines: ['1:10000'] },
+      { series: 'DM-', kind: 'DEBIT', amount_minor: '2500', lines: ['1:2500'] },
+    ]);
+    const { rows: invoice } = await db.pool.query(
+      'SELECT credited_minor, debited_minor, written_off_minor, open_balance_minor FROM invoices WHERE number = $1',
+      [invoiceNumber],
+    );
+    expect(invoice).toEqual([{ credited_minor: '10000', debited_minor: '2500', written_off_minor: '0', open_balance_minor: '92500' }]);
+    expect(await countEvents(input.caseId, 'ADJUSTMENTS_ISSUED')).toBe(1);
+    const { rows: closed } = await db.pool.query(`SELECT data->>'outcome' AS outcome FROM case_events WHERE case_id = $1 AND type = 'CASE_CLOSED'`, [input.caseId]);
+    expect(closed).toEqual([{ outcome: 'ADJUST' }]);
+    await keepHistory(handle, 'adjust-credit-and-debit');
+  });
+
+  it('writes off what is left without admitting an error', async () => {
+    const { handle, input } = await openCase();
+    await waitForStage(handle, 'INVESTIGATION');
+    const view = await handle.query(viewQuery);
+    await handle.executeUpdate(completeTaskUpdate, {
+      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'NOT_CONFIRMED', note: 'billed as agreed', amount: null }],
+    });
+    const adjustments = [{ kind: 'WRITE_OFF' as const, invoiceNumber: input.opened.invoiceNumber, lineNo: null, amount: '40.00' }];
+    await handle.executeUpdate(proposeResolutionUpdate, {
+      args: [{ actor: specialist, type: 'WRITE_OFF', amount: '40.00', rootCause: 'CUSTOMER_ERROR', note: 'goodwill', adjustments }],
+    });
+    await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
+    expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
+    const { rows } = await db.pool.query(
+      `SELECT left(m.number, 3) AS series, i.written_off_minor, i.credited_minor, i.open_balance_minor
+         FROM adjustments m JOIN invoices i ON i.number = m.invoice_number WHERE m.case_id = $1`,
+      [input.caseId],
+    );
+    expect(rows).toEqual([{ series: 'WO-', written_off_minor: '4000', credited_minor: '0', open_balance_minor: '96000' }]);
+    await keepHistory(handle, 'write-off');
   });
 
   it.each<Stage>(['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL'])('cancels in %s', async (stage) => {
@@ -230,7 +299,7 @@ describe('disputeWorkflow', () => {
     }
     if (stage === 'APPROVAL') {
       await handle.executeUpdate(proposeResolutionUpdate, {
-        args: [{ actor: specialist, type: 'CREDIT', amount: '10.00', rootCause: 'x', note: null }],
+        args: [{ actor: specialist, type: 'CREDIT', amount: '10.00', rootCause: 'OTHER', note: null }],
       });
     }
     const result = await handle.executeUpdate(cancelUpdate, { args: [{ actor: manager, reason: 'customer withdrew' }] });
@@ -272,7 +341,7 @@ describe('disputeWorkflow', () => {
     expect(await countEvents(input.caseId, 'TASK_COMPLETED')).toBe(1);
     expect((await handle.query(viewQuery)).stage).toBe('RESOLUTION');
     await handle.executeUpdate(proposeResolutionUpdate, {
-      args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'customer error', note: null }],
+      args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'CUSTOMER_ERROR', note: null }],
     });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
     await keepHistory(handle, 'task-escalation');
@@ -424,7 +493,8 @@ describe('an approved credit the ledger cannot post', () => {
     const ledgerQueue = uniqueTaskQueue('wf-ledger');
     const vanished = `${uniqueId('INV')}-vanished`;
     const ledgerWorker = await workerWith(ledgerQueue, {
-      issueCreditMemo: (arg: IssueCreditMemoInput) => issueCreditMemo(db.pool, { ...arg, invoiceNumber: vanished }),
+      issueAdjustments: (arg: IssueAdjustmentsInput) =>
+        issueAdjustments(db.pool, { ...arg, adjustments: arg.adjustments.map((a) => ({ ...a, invoiceNumber: vanished })) }),
     });
     await ledgerWorker.runUntil(async () => {
       const { handle, input } = await openCase('150.00', { taskQueue: ledgerQueue });
@@ -438,6 +508,9 @@ describe('an approved credit the ledger cannot post', () => {
         [input.caseId],
       );
       expect(rows).toEqual([{ reason: `invoice ${vanished} vanished from the ledger` }]);
+      // The read model shows no approved proposal standing once the ledger refused it.
+      const { rows: latest } = await db.pool.query(`SELECT ${LATEST_RESOLUTION} AS resolution FROM cases c WHERE c.id = $1`, [input.caseId]);
+      expect(latest).toEqual([{ resolution: null }]);
       const history = await handle.fetchHistory();
       const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
       expect(new Set(attempts)).toEqual(new Set([1]));

@@ -22,7 +22,7 @@ async function replayAll(workflowsPath: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused a PARTIAL completion and a refresh of the evidence', () => {
+  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused, a PARTIAL completion, a refresh of the evidence, credit and debit memos and a write-off, and the credit memos of runs from before the ledger', () => {
     const names = recordedHistories().map((h) => h.workflowId);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -33,6 +33,11 @@ describe('replay of recorded histories', () => {
         'parked-on-unstorable-opening',
         'parked-on-unstorable-note',
         'credit-refused-on-vanished-invoice',
+        'adjust-credit-and-debit',
+        'write-off',
+        'v1-whole-life',
+        'v1-reject-and-repropose',
+        'v1-credit-refused-on-vanished-invoice',
         'partial-completion',
         'refresh-evidence',
       ]),

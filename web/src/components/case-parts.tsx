@@ -1,4 +1,4 @@
-import { FINDING_LABELS, STAGE_LABELS, dueText, formatDateTime, label, teamLabel } from '../lib/format';
+import { FINDING_LABELS, OUTCOME_LABELS, RESOLUTION_LABELS, ROOT_CAUSE_LABELS, STAGE_LABELS, dueText, formatDateTime, label, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
 import type { CaseEvent, CaseTask } from '../../../contract';
 import { StatusBadge, TeamName } from './common';
@@ -40,7 +40,7 @@ export function TasksTable({ tasks, currency = 'USD' }: { tasks: CaseTask[]; cur
                   {t.status === 'OPEN' ? <div className={overdue ? 'overdue' : 'muted'}>{dueText(t.dueAt)}</div> : null}
                 </td>
                 <td>
-                  {t.outcome ? (t.outcome === 'CONFIRMED' ? 'Confirmed' : 'Not confirmed') : '—'}
+                  {t.outcome ? label(OUTCOME_LABELS, t.outcome) : '—'}
                   {t.amount ? <div>{showMoney(t.amount, currency)}</div> : null}
                   {t.completedBy ? <div className="muted">by {t.completedBy.name}</div> : null}
                 </td>
@@ -71,7 +71,8 @@ const EVENT_LABELS: Record<string, string> = {
   APPROVAL_ESCALATED: 'Approval overdue, escalated',
   RESOLUTION_DECIDED: 'Resolution decided',
   CREDIT_MEMO_ISSUED: 'Credit memo issued',
-  CREDIT_MEMO_REFUSED: 'Credit memo refused',
+  ADJUSTMENTS_ISSUED: 'Adjustments issued',
+  CREDIT_MEMO_REFUSED: 'Refused by the ledger',
   CASE_CLOSED: 'Case closed',
   CASE_CANCELLED: 'Case cancelled',
 };
@@ -102,17 +103,21 @@ function eventSummary(e: CaseEvent, currency: string): string | null {
     case 'TASK_CANCELLED':
       return teamLabel(str(d.team));
     case 'TASK_COMPLETED':
-      return `${teamLabel(str(d.team))}: ${d.outcome === 'CONFIRMED' ? 'confirmed' : 'not confirmed'}${money(d.amount) ? ` (${money(d.amount)})` : ''}${str(d.note) ? ` — “${str(d.note)}”` : ''}`;
+      return `${teamLabel(str(d.team))}: ${label(OUTCOME_LABELS, str(d.outcome) ?? '').toLowerCase()}${Array.isArray(d.findings) ? `, ${d.findings.length} finding${d.findings.length === 1 ? '' : 's'} named` : ''}${money(d.amount) ? ` (${money(d.amount)})` : ''}${str(d.note) ? ` — “${str(d.note)}”` : ''}`;
     case 'RESOLUTION_PROPOSED':
-      return `${d.type === 'CREDIT' ? `Credit ${money(d.amount) ?? ''}` : 'No credit'}; root cause: ${str(d.rootCause) ?? '—'}${str(d.note) ? ` — “${str(d.note)}”` : ''}`;
+      return `${d.type === 'NO_CREDIT' ? 'No adjustment' : `${label(RESOLUTION_LABELS, str(d.type))} ${money(d.amount) ?? ''}`}; root cause: ${label(ROOT_CAUSE_LABELS, str(d.rootCause))}${str(d.note) ? ` — “${str(d.note)}”` : ''}`;
     case 'RESOLUTION_DECIDED':
       return `${d.decision === 'APPROVE' ? 'Approved' : 'Rejected'}${money(d.amount) ? ` ${money(d.amount)}` : ''}${str(d.comment) ? ` — “${str(d.comment)}”` : ''}`;
     case 'CREDIT_MEMO_ISSUED':
       return `${str(d.number) ?? ''} for ${money(d.amount) ?? ''} against ${str(d.invoiceNumber) ?? ''}`;
+    case 'ADJUSTMENTS_ISSUED':
+      return Array.isArray(d.documents)
+        ? d.documents.map((doc: { number?: unknown; amount?: unknown; invoiceNumber?: unknown }) => `${str(doc.number) ?? ''} for ${money(doc.amount) ?? ''} against ${str(doc.invoiceNumber) ?? ''}`).join('; ')
+        : null;
     case 'CREDIT_MEMO_REFUSED':
       return str(d.reason);
     case 'CASE_CLOSED':
-      return d.outcome === 'CREDIT' ? 'Closed with a credit' : 'Closed without credit';
+      return d.outcome === 'NO_CREDIT' ? 'Closed without adjustment' : `Closed with ${label(RESOLUTION_LABELS, str(d.outcome)).toLowerCase()}`;
     case 'CASE_CANCELLED':
       return str(d.reason);
     default:

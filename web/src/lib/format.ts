@@ -1,4 +1,5 @@
 // Dates, durations and the words people use for the API's codes.
+import type { AdjustmentKind, ResolutionType, RootCause } from '../../../domain/types';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -85,6 +86,13 @@ export const FINDING_LABELS: Record<string, string> = {
   PO_NOT_FOUND: 'PO not found',
 };
 
+/** A task's answer, as a sentence starts it. */
+export const OUTCOME_LABELS: Record<string, string> = {
+  CONFIRMED: 'Confirmed',
+  NOT_CONFIRMED: 'Not confirmed',
+  PARTIAL: 'Partly confirmed',
+};
+
 export const ROLE_LABELS: Record<string, string> = {
   admin: 'Administrator',
   specialist: 'AR specialist',
@@ -107,12 +115,31 @@ export function teamLabel(team: string | null | undefined): string {
 export const label = (labels: Record<string, string>, code: string | null | undefined): string =>
   code ? (labels[code] ?? code) : '—';
 
-/** The usual points of origin of an invoice error (DOMAIN.md), offered as root causes. */
-export const ROOT_CAUSES = [
-  'Pricing setup error',
-  'Order entry error',
-  'Service execution gap',
-  'Billing output error',
-  'Duplicate billing',
-  'Customer error',
-] as const;
+/** The root cause codes in words, for the resolution form and the case page. */
+export const ROOT_CAUSE_LABELS: Record<RootCause, string> = {
+  ORDER_ENTRY: 'Order entry error',
+  PRICING_SETUP: 'Pricing setup error',
+  CONTRACT_SETUP: 'Contract setup error',
+  SERVICE_EXECUTION: 'Service execution gap',
+  DELIVERY: 'Delivery problem',
+  BILLING_OUTPUT: 'Billing output error',
+  DUPLICATE_BILLING: 'Duplicate billing',
+  CUSTOMER_ERROR: 'Customer error',
+  OTHER: 'Other',
+};
+
+/** The resolution types in words. */
+export const RESOLUTION_LABELS: Record<ResolutionType, string> = {
+  ADJUST: 'Adjustments',
+  CREDIT: 'Credit',
+  DEBIT: 'Debit',
+  WRITE_OFF: 'Write-off',
+  NO_CREDIT: 'No adjustment',
+};
+
+/** The kinds of adjustment in words. */
+export const ADJUSTMENT_KIND_LABELS: Record<AdjustmentKind, string> = {
+  CREDIT: 'Credit memo',
+  DEBIT: 'Debit memo',
+  WRITE_OFF: 'Write-off',
+};

@@ -23,3 +23,15 @@ export function useConfig() {
 export function useTeams() {
   return useQuery({ queryKey: ['teams'], queryFn: ({ signal }) => api.teams(signal), staleTime: Infinity });
 }
+
+/**
+ * A case's tasks with every finding each asks about (the case itself carries only the findings of its evidence's
+ * first page): what a task's answer is given on. Only the tasks this user may see (ops: its team's).
+ */
+export function useCaseTasks(disputeId: string, { enabled = true }: { enabled?: boolean } = {}) {
+  return useQuery({
+    queryKey: ['tasks', { disputeId }],
+    queryFn: ({ signal }) => api.tasks({ disputeId, limit: 200 }, signal),
+    enabled,
+  });
+}

@@ -1,13 +1,26 @@
-// What the analysis found, line by line, with the amount each finding says was overbilled.
+// What the analysis found, line by line, with the amount each finding says was overbilled and, once its task is
+// done, what the task confirmed of it.
 import { Fragment } from 'react';
 import { FINDING_LABELS, label } from '../../lib/format';
 import { totalOf } from '../../lib/money';
-import type { Finding } from '../../../../contract';
+import type { CaseFinding, Finding } from '../../../../contract';
 import { Money, TeamName } from '../common';
 
-export function FindingsTable({ findings, currency = 'USD', showTeam = true }: { findings: Finding[]; currency?: string; showTeam?: boolean }) {
+export function FindingsTable({
+  findings,
+  currency = 'USD',
+  showTeam = true,
+}: {
+  /** A case's findings carry `confirmedAmount`: then the table shows what each task confirmed. */
+  findings: (Finding | CaseFinding)[];
+  currency?: string;
+  showTeam?: boolean;
+}) {
   if (!findings.length) return <p>No findings: the invoice matches its PO, contract and work orders.</p>;
   const total = totalOf(findings.map((f) => f.amount));
+  const confirmedOf = (f: Finding | CaseFinding) => ('confirmedAmount' in f ? f.confirmedAmount : undefined);
+  const showConfirmed = findings.some((f) => confirmedOf(f) !== undefined);
+  const confirmed = findings.map(confirmedOf).filter((a): a is string => typeof a === 'string');
   return (
     <div className="table-scroll">
       <table className="data" data-testid="findings-table">
@@ -22,6 +35,11 @@ export function FindingsTable({ findings, currency = 'USD', showTeam = true }: {
             <th scope="col" className="num">
               Amount
             </th>
+            {showConfirmed ? (
+              <th scope="col" className="num">
+                Confirmed
+              </th>
+            ) : null}
           </tr>
         </thead>
         <tbody>
@@ -42,6 +60,11 @@ export function FindingsTable({ findings, currency = 'USD', showTeam = true }: {
                 <td className="num">
                   <Money amount={f.amount} currency={currency} />
                 </td>
+                {showConfirmed ? (
+                  <td className="num" data-testid="confirmed-amount">
+                    {confirmedOf(f) === null ? <span className="muted">task open</span> : <Money amount={confirmedOf(f)} currency={currency} />}
+                  </td>
+                ) : null}
               </tr>
             </Fragment>
           ))}
@@ -54,6 +77,9 @@ export function FindingsTable({ findings, currency = 'USD', showTeam = true }: {
             <td className="num">
               <Money amount={total} currency={currency} strong />
             </td>
+            {showConfirmed ? (
+              <td className="num">{confirmed.length ? <Money amount={totalOf(confirmed)} currency={currency} strong /> : null}</td>
+            ) : null}
           </tr>
         </tfoot>
       </table>

@@ -1,13 +1,14 @@
 // One proposal waiting for a manager: what is proposed against what was disputed and recommended, who proposed it,
 // the decision form, and (read only when opened) the findings, evidence and tasks behind it.
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { DecisionForm } from '../../components/actions/decide';
 import { EvidenceHash } from '../../components/case-parts';
 import { DefinitionList, ErrorMessage, Loading, Money, useMe } from '../../components/common';
 import { FindingsTable } from '../../components/evidence/findings';
+import { AdjustmentList } from '../../components/ledger';
 import { PagedEvidence } from '../../components/evidence/paged';
 import { api } from '../../lib/api';
-import { REASON_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
+import { OUTCOME_LABELS, REASON_LABELS, ROOT_CAUSE_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
 import { useEvidencePages } from '../../lib/hooks';
 import { useCase } from '../../lib/queries';
 import { href } from '../../lib/router';
@@ -31,10 +32,13 @@ export function ApprovalCard({ item: c, onDone }: { item: DisputeListItem; onDon
         <div>
           <DefinitionList
             items={[
-              ['Proposed credit', <Money key="a" amount={proposal?.amount} currency={c.currency} strong />],
+              ['Proposed adjustments', <Money key="a" amount={proposal?.amount} currency={c.currency} strong />],
+              ...(proposal?.adjustments.length
+                ? ([['Of which', <AdjustmentList key="l" adjustments={proposal.adjustments} currency={c.currency} />]] as [string, ReactNode][])
+                : []),
               ['Recommended', <Money key="r" amount={c.recommendedCredit} currency={c.currency} />],
               ['Disputed', <Money key="d" amount={c.disputedAmount} currency={c.currency} />],
-              ['Root cause', proposal?.rootCause ?? '—'],
+              ['Root cause', label(ROOT_CAUSE_LABELS, proposal?.rootCause)],
               ['Proposed by', proposal ? `${proposal.proposedBy.name}, ${formatDateTime(proposal.proposedAt)}` : '—'],
             ]}
           />
@@ -73,7 +77,7 @@ function CaseBehind({ dispute: d }: { dispute: DisputeDetail }) {
       <p>
         Tasks:{' '}
         {d.tasks.length
-          ? d.tasks.map((t) => `${t.title}: ${t.outcome === 'CONFIRMED' ? 'confirmed' : t.outcome === 'NOT_CONFIRMED' ? 'not confirmed' : t.status.toLowerCase()}${t.note ? ` (“${t.note}”)` : ''}`).join('; ')
+          ? d.tasks.map((t) => `${t.title}: ${t.outcome ? label(OUTCOME_LABELS, t.outcome).toLowerCase() : t.status.toLowerCase()}${t.note ? ` (“${t.note}”)` : ''}`).join('; ')
           : 'none'}
       </p>
     </>

@@ -6,8 +6,9 @@ import { CompleteTaskForm } from '../../components/actions/complete-task';
 import { DecisionForm } from '../../components/actions/decide';
 import { ProposeForm } from '../../components/actions/propose';
 import { RefreshEvidenceForm } from '../../components/actions/refresh-evidence';
-import { Section, useMe } from '../../components/common';
-import type { DisputeDetail } from '../../../../contract';
+import { ErrorMessage, Loading, Section, useMe } from '../../components/common';
+import { useCaseTasks } from '../../lib/queries';
+import type { CaseTask, DisputeDetail } from '../../../../contract';
 
 export function CaseActions({ dispute: d, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
   const me = useMe();
@@ -17,7 +18,10 @@ export function CaseActions({ dispute: d, onDone }: { dispute: DisputeDetail; on
   const parts: ReactNode[] = [];
 
   if (me.role === 'specialist') {
-    if (d.stage === 'RESOLUTION') parts.push(<ProposeForm key="propose" dispute={d} onDone={onDone} />);
+    if (d.stage === 'RESOLUTION') parts.push(
+        // A new recommendation (a refresh of the evidence) is a new starting point for the proposal.
+        <ProposeForm key={`propose-${d.recommendedCredit ?? ''}`} dispute={d} onDone={onDone} />,
+      );
     else if (d.stage === 'INVESTIGATION')
       parts.push(
         <p key="wait" className="muted">
@@ -34,14 +38,13 @@ export function CaseActions({ dispute: d, onDone }: { dispute: DisputeDetail; on
   if (me.role === 'specialist' && (d.stage === 'INVESTIGATION' || d.stage === 'RESOLUTION') && !d.parkedError)
     parts.push(<RefreshEvidenceForm key="refresh" dispute={d} onDone={onDone} />);
   if (me.role === 'manager' && d.stage === 'APPROVAL') parts.push(<DecisionForm key="decide" dispute={d} me={me} onDone={onDone} />);
-  if (me.role === 'ops')
-    for (const task of myOpenTasks)
-      parts.push(
-        <div key={task.id}>
-          <h3>{task.title}</h3>
-          <CompleteTaskForm task={task} findings={d.findings.filter((f) => f.team === task.team)} currency={d.currency} onDone={onDone} />
-        </div>,
-      );
+  for (const task of myOpenTasks)
+    parts.push(
+      <div key={task.id}>
+        <h3>{task.title}</h3>
+        <TaskAnswer task={task} dispute={d} onDone={onDone} />
+      </div>,
+    );
   if ((me.role === 'specialist' || me.role === 'manager') && d.stage !== 'CREDIT_MEMO') parts.push(<CancelForm key="cancel" dispute={d} onDone={onDone} />);
   if (!parts.length) return null;
   return (
@@ -49,4 +52,13 @@ export function CaseActions({ dispute: d, onDone }: { dispute: DisputeDetail; on
       {parts}
     </Section>
   );
+}
+
+/** The answer to one of the case's tasks, given on all of its findings (the case carries those of one page only). */
+function TaskAnswer({ task, dispute: d, onDone }: { task: CaseTask; dispute: DisputeDetail; onDone(message: string): void }) {
+  const tasks = useCaseTasks(d.id);
+  const full = tasks.data?.items.find((t) => t.id === task.id);
+  if (tasks.error) return <ErrorMessage error={tasks.error} />;
+  if (!full) return <Loading what="the task's findings" />;
+  return <CompleteTaskForm task={task} findings={full.findings} currency={d.currency} onDone={onDone} />;
 }

@@ -5,6 +5,7 @@ import { FindingsTable } from '../../components/evidence/findings';
 import { EvidenceMissing, PagedEvidence } from '../../components/evidence/paged';
 import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
+import { showMoney } from '../../lib/money';
 import type { EvidencePages } from '../../lib/hooks';
 import type { DisputeDetail } from '../../../../contract';
 
@@ -49,13 +50,26 @@ export function CaseFindings({ dispute: d, pages }: { dispute: DisputeDetail; pa
       )}
       <DefinitionList
         items={[
-          ['Overbilled', <Money key="o" amount={d.overbilled} currency={currency} />],
+          ['Overbilled (found)', <Money key="o" amount={d.overbilled} currency={currency} />],
+          ['Confirmed by the tasks', d.confirmedOverbilling === null ? <span key="c" className="muted">not yet</span> : <Money key="c" amount={d.confirmedOverbilling} currency={currency} />],
           ['Disputed', <Money key="d" amount={d.disputedAmount} currency={currency} />],
           ['Recommended credit', <Money key="r" amount={d.recommendedCredit} currency={currency} strong />],
         ]}
       />
+      {d.stage !== 'EVIDENCE' && d.recommendedCredit !== null ? <p data-testid="recommendation-why">{whyRecommended(d)}</p> : null}
     </Section>
   );
+}
+
+/** Finding → confirmed amount → recommendation, in words. */
+function whyRecommended(d: DisputeDetail): string {
+  const m = (amount: string | null) => showMoney(amount, d.currency ?? 'USD');
+  const open = d.tasks.filter((t) => t.status === 'OPEN').length;
+  if (d.confirmedOverbilling !== null)
+    return `Every task is done: the recommended credit is the lesser of the disputed ${m(d.disputedAmount)} and the ${m(d.confirmedOverbilling)} the tasks confirmed of the ${m(d.overbilled)} found.`;
+  if (open)
+    return `Until every task is done (${open} open) the findings count in full: the recommended credit is the lesser of the disputed ${m(d.disputedAmount)} and the ${m(d.overbilled)} found.`;
+  return `The recommended credit is the lesser of the disputed ${m(d.disputedAmount)} and the ${m(d.overbilled)} found.`;
 }
 
 function RetryEvidence({ caseId, onDone }: { caseId: string; onDone(message: string): void }) {

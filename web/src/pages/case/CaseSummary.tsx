@@ -1,14 +1,18 @@
-// The case at a glance, beside its records: the amounts and dates, the credit memo once issued, and the proposal
-// with the decisions taken on it.
+// The case at a glance, beside its records: the amounts and dates, the ledger's documents once issued, the proposal
+// with the decisions taken on it, and the ledger's refusal when an approval could not be issued.
 import { type ReactNode } from 'react';
 import { EvidenceHash } from '../../components/case-parts';
 import { DefinitionList, Money, Section } from '../../components/common';
-import { ageOf, formatDateTime } from '../../lib/format';
+import { AdjustmentList, DocumentList } from '../../components/ledger';
+import { RESOLUTION_LABELS, ROOT_CAUSE_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
 import type { DisputeDetail } from '../../../../contract';
 
 export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
   const currency = d.currency ?? 'USD';
   const open = d.status === 'OPEN';
+  // Back in RESOLUTION after the ledger refused the approved documents: the refusal, not a proposal, is what stands.
+  const last = [...d.events].reverse().find((e) => e.type === 'CREDIT_MEMO_REFUSED' || e.type === 'RESOLUTION_PROPOSED');
+  const refusal = !d.resolution && last?.type === 'CREDIT_MEMO_REFUSED' ? String(last.data.reason ?? '') : null;
   return (
     <>
       <Section title="Summary" id="summary">
@@ -26,16 +30,17 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
         {d.description ? <p className="description">“{d.description}”</p> : null}
       </Section>
 
-      {d.creditMemos.length ? (
-        <Section title="Credit memo" id="credit-memos">
-          <ul className="plain memo-list" data-testid="credit-memos">
-            {d.creditMemos.map((m) => (
-              <li key={m.number}>
-                <strong>{m.number}</strong> <Money amount={m.amount} currency={m.currency ?? currency} strong />
-                {m.issuedAt ? <span className="muted"> issued {formatDateTime(m.issuedAt)}</span> : null}
-              </li>
-            ))}
-          </ul>
+      {d.adjustments.length ? (
+        <Section title="Ledger documents" id="adjustments">
+          <DocumentList documents={d.adjustments} currency={currency} testId="adjustments" />
+        </Section>
+      ) : null}
+
+      {refusal !== null ? (
+        <Section title="Refused by the ledger" id="ledger-refusal">
+          <p data-testid="ledger-refusal" role="status">
+            The approved adjustments could not be issued: {refusal}. The case is back with the specialist for a new proposal.
+          </p>
         </Section>
       ) : null}
 
@@ -44,9 +49,12 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
           <div data-testid="proposal">
             <DefinitionList
               items={[
-                ['Resolution', d.resolution.type === 'CREDIT' ? 'Credit' : 'No credit'],
+                ['Resolution', label(RESOLUTION_LABELS, d.resolution.type)],
                 ...(d.resolution.amount ? ([['Amount', <Money key="a" amount={d.resolution.amount} currency={currency} strong />]] as [string, ReactNode][]) : []),
-                ['Root cause', d.resolution.rootCause],
+                ['Root cause', label(ROOT_CAUSE_LABELS, d.resolution.rootCause)],
+                ...(d.resolution.adjustments.length
+                  ? ([['Adjustments', <AdjustmentList key="l" adjustments={d.resolution.adjustments} currency={currency} />]] as [string, ReactNode][])
+                  : []),
                 ...(d.resolution.proposedBy
                   ? ([['Proposed', `${d.resolution.proposedBy.name}${d.resolution.proposedAt ? `, ${formatDateTime(d.resolution.proposedAt)}` : ''}`]] as [string, string][])
                   : []),

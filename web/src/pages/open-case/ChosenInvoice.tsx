@@ -2,10 +2,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { DefinitionList, ErrorMessage, Loading, Money, Section } from '../../components/common';
 import { PagedEvidence } from '../../components/evidence/paged';
+import { DocumentList } from '../../components/ledger';
 import { ApiError, api } from '../../lib/api';
 import { formatDate } from '../../lib/format';
 import { useEvidencePages } from '../../lib/hooks';
-import { showMoney } from '../../lib/money';
 import { OpenCaseForm } from './OpenCaseForm';
 
 export function ChosenInvoice({ number, backTo }: { number: string; backTo: string | null }) {
@@ -43,14 +43,20 @@ export function ChosenInvoice({ number, backTo }: { number: string; backTo: stri
             ['Issued', formatDate(invoice.issuedAt)],
             ['Due', formatDate(invoice.dueAt)],
             ['Total', <Money key="t" amount={invoice.total} currency={invoice.currency} />],
+            ['Credited', <Money key="c" amount={invoice.credited} currency={invoice.currency} />],
+            ['Debited', <Money key="db" amount={invoice.debited} currency={invoice.currency} />],
+            ['Written off', <Money key="w" amount={invoice.writtenOff} currency={invoice.currency} />],
+            ['Paid', <Money key="p" amount={invoice.paid} currency={invoice.currency} />],
             ['Open balance', <Money key="o" amount={invoice.openBalance} currency={invoice.currency} strong />],
+            ['In dispute', <Money key="i" amount={invoice.inDispute} currency={invoice.currency} />],
+            ['Collectible', <Money key="co" amount={invoice.collectible} currency={invoice.currency} />],
           ]}
         />
-        {invoice.creditMemos.length ? (
-          <p>
-            Credit memos already issued:{' '}
-            {invoice.creditMemos.map((m) => `${m.number} (${showMoney(m.amount, invoice.currency)})`).join(', ')}
-          </p>
+        {invoice.adjustments.length ? (
+          <>
+            <p>Documents already issued against it:</p>
+            <DocumentList documents={invoice.adjustments} currency={invoice.currency} testId="invoice-adjustments" />
+          </>
         ) : null}
         <PagedEvidence pages={pages} currency={invoice.currency} />
       </Section>
