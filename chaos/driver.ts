@@ -175,12 +175,11 @@ export class Driver {
 
   private async open(run: CaseRun): Promise<void> {
     const { plan } = run;
-    const body = {
-      invoiceNumber: plan.invoiceNumber,
-      disputedAmount: plan.disputed,
-      reasonCode: plan.kind === 'quantity' ? 'QUANTITY' : 'PRICING',
-      description: `chaos case ${plan.n}`,
-    };
+    const reasonCode = plan.kind === 'quantity' ? 'QUANTITY' : 'PRICING';
+    const description = `chaos case ${plan.n}`;
+    const body = plan.items
+      ? { reasonCode, description, items: plan.items.map(({ invoiceNumber, lineNo, disputed }) => ({ invoiceNumber, lineNo, disputedAmount: disputed })) }
+      : { invoiceNumber: plan.invoiceNumber, disputedAmount: plan.disputed, reasonCode, description };
     const key = `open-${plan.invoiceNumber}-${plan.n}`;
     const send = () =>
       this.http.send('POST', '/api/disputes', { token: run.specialist.token, body, headers: { 'idempotency-key': key } });
@@ -351,7 +350,7 @@ export class Driver {
       const confirmed = new Map(task.findings.map((f, i) => [f.id, run.plan.partial ? (i === 0 ? BigInt(f.amount) / 2n : 0n) : BigInt(f.amount)]));
       const body = run.plan.partial
         ? { outcome: 'PARTIAL', note: `partly confirmed by ${by.name}`, findings: task.findings.slice(0, 1).map((f) => ({ id: f.id, confirmedAmount: money(confirmed.get(f.id)!) })) }
-        : { outcome: 'CONFIRMED', note: `confirmed by ${by.name}`, amount: run.plan.credit };
+        : { outcome: 'CONFIRMED', note: `confirmed by ${by.name}`, ...(run.plan.items === null && { amount: run.plan.credit }) };
       const send = () =>
         this.http.send('POST', `/api/tasks/${task.id}/complete`, { token: by.token, body, headers: { 'idempotency-key': `complete-${task.id}` } });
       let answer: Answer;

@@ -368,7 +368,10 @@ export class Faults {
     await this.stack.killWorker(index);
     // From a moment after the kill: what the dead worker had sent to commit before it died is not the other's work.
     const from = new Date(Date.now() + 300);
-    const downMs = 5_000 + Math.floor(this.rand() * 5_000);
+    // Longer than the sticky queue's 10 s schedule-to-start timeout (the SDK's default): the dead worker's cached
+    // cases then go to the other, which must carry them on, not only those it held already (a shorter outage once
+    // found every busy case cached on the dead one).
+    const downMs = 11_000 + Math.floor(this.rand() * 3_000);
     await sleep(downMs);
     const { rows } = await this.stack.pool!.query('SELECT count(*)::int AS n, count(DISTINCT case_id)::int AS cases FROM case_events WHERE recorded_at >= $1', [from]);
     const { n: events, cases } = rows[0] as { n: number; cases: number };

@@ -19,8 +19,8 @@ export interface InvariantResult {
   scriptMismatches: string[];
   /**
    * A case whose tasks are all done, where a finding's confirmed amount is not what its task's completion confirmed
-   * (CONFIRMED: all of it; PARTIAL: the amount named, 0 where not named), or whose recommended credit is not
-   * min(disputed, Σ confirmed overbilling).
+   * (CONFIRMED: all of it; PARTIAL: the amount named, 0 where not named), or whose recommendations are not, per item,
+   * min(disputed, Σ confirmed overbilling) and Σ confirmed UNDERBILLED, summed over the items for the case.
    */
   outcomeMismatches: string[];
   /** Cases whose tasks were completed PARTIAL and all done (the ones outcomeMismatches could check most). */
@@ -78,30 +78,48 @@ export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRu
 
   const outcomeMismatches: string[] = [];
   let partialCases = 0;
+  type Finding = { id: string; code: string; invoice: string; line: number | null; confirmed: string | null };
+  type Item = { invoice: string; line: number | null; disputed: string; credit: string; debit: string };
   const investigated = await q(
-    `SELECT c.id::text AS id, c.disputed_minor::text AS disputed, c.recommended_credit_minor::text AS recommended,
-            coalesce(json_agg(json_build_object('id', f.id, 'code', f.code, 'confirmed', f.confirmed_minor::text)) FILTER (WHERE f.id IS NOT NULL), '[]') AS findings
-       FROM cases c LEFT JOIN findings f ON f.case_id = c.id
+    `SELECT c.id::text AS id, c.recommended_credit_minor::text AS credit, c.recommended_debit_minor::text AS debit,
+            (SELECT coalesce(json_agg(json_build_object('id', f.id, 'code', f.code, 'invoice', f.invoice_number, 'line', f.line_no,
+                                                        'confirmed', f.confirmed_minor::text)), '[]')
+               FROM findings f WHERE f.case_id = c.id) AS findings,
+            (SELECT json_agg(json_build_object('invoice', i.invoice_number, 'line', i.line_no, 'disputed', i.disputed_minor::text,
+                                               'credit', i.recommended_credit_minor::text, 'debit', i.recommended_debit_minor::text) ORDER BY i.ordinal)
+               FROM case_items i WHERE i.case_id = c.id) AS items
+       FROM cases c
       WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id)
-        AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.status <> 'DONE')
-      GROUP BY c.id`,
+        AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.status <> 'DONE')`,
   );
   for (const row of investigated) {
     const run = byId.get(String(row.id));
     if (!run) continue;
     if (run.plan.partial) partialCases += 1;
-    let overbilled = 0n;
-    for (const finding of row.findings as { id: string; code: string; confirmed: string | null }[]) {
-      const sent = run.confirmed.get(finding.id);
-      if (sent === undefined || finding.confirmed === null || BigInt(finding.confirmed) !== sent) {
-        outcomeMismatches.push(`case ${run.plan.n}: finding ${finding.code} confirmed ${finding.confirmed ?? 'null'}, its task confirmed ${sent ?? 'nothing'}`);
+    const label = `case ${run.plan.n} (${run.plan.kind}${run.plan.partial ? ', partial' : ''})`;
+    const findings = row.findings as Finding[];
+    for (const f of findings) {
+      const sent = run.confirmed.get(f.id);
+      if (sent === undefined || f.confirmed === null || BigInt(f.confirmed) !== sent) {
+        outcomeMismatches.push(`${label}: finding ${f.code} confirmed ${f.confirmed ?? 'null'}, its task confirmed ${sent ?? 'nothing'}`);
       }
-      if (finding.code !== 'UNDERBILLED') overbilled += sent ?? 0n;
     }
-    const disputed = BigInt(String(row.disputed));
-    const expected = overbilled < disputed ? overbilled : disputed;
-    if (BigInt(String(row.recommended)) !== expected) {
-      outcomeMismatches.push(`case ${run.plan.n}${run.plan.partial ? ' (partial)' : ''}: recommended credit ${row.recommended}, confirmed findings give ${expected}`);
+    // The contract's rule, from what the driver sent: per item min(disputed, Σ confirmed overbilling of its invoice,
+    // or its line), Σ confirmed UNDERBILLED; the case's figures the sums.
+    let [credit, debit] = [0n, 0n];
+    for (const item of row.items as Item[]) {
+      const mine = findings.filter((f) => f.invoice === item.invoice && (item.line === null || f.line === item.line));
+      const sum = (keep: (f: Finding) => boolean) => mine.filter(keep).reduce((total, f) => total + (run.confirmed.get(f.id) ?? 0n), 0n);
+      const over = sum((f) => f.code !== 'UNDERBILLED');
+      const itemCredit = over < BigInt(item.disputed) ? over : BigInt(item.disputed);
+      const itemDebit = sum((f) => f.code === 'UNDERBILLED');
+      if (BigInt(item.credit ?? -1) !== itemCredit || BigInt(item.debit ?? -1) !== itemDebit) {
+        outcomeMismatches.push(`${label}: item ${item.invoice}${item.line === null ? '' : ` line ${item.line}`} recommends credit ${item.credit}, debit ${item.debit}; confirmed findings give ${itemCredit}, ${itemDebit}`);
+      }
+      [credit, debit] = [credit + itemCredit, debit + itemDebit];
+    }
+    if (BigInt(String(row.credit)) !== credit || BigInt(String(row.debit ?? -1)) !== debit) {
+      outcomeMismatches.push(`${label}: recommends credit ${row.credit}, debit ${row.debit}; its items give ${credit}, ${debit}`);
     }
   }
 

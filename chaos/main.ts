@@ -210,6 +210,10 @@ void withStack(stack, async () => {
     const rows = f9.filter((r) => r.check === check);
     return `${rows.filter((r) => r.ok).length}/${rows.length}`;
   };
+  // Three openings at once on one invoice: its claim lets exactly one case open, the others are refused (422).
+  const groups = new Map<string, number>();
+  for (const r of driver.runs.filter((r) => r.plan.kind === 'shared')) groups.set(r.plan.invoiceNumber, (groups.get(r.plan.invoiceNumber) ?? 0) + (r.id ? 1 : 0));
+  const badGroups = [...groups].filter(([, n]) => n !== 1);
   const rows: Row[] = [
     ['run', `seed ${options.seed}, ${options.cases} cases, ${runSeconds} s`, `all finish within ${options.maxSeconds} s`, finished],
     [
@@ -218,6 +222,7 @@ void withStack(stack, async () => {
       'all but shared-invoice refusals',
       opened + refused.filter((r) => r.plan.kind === 'shared' && r.refused?.startsWith('opening refused')).length === options.cases,
     ],
+    ['one open case per invoice (3 openings at once on one)', `${groups.size - badGroups.length}/${groups.size} invoices with exactly one case`, 'all', badGroups.length === 0],
     ['cases in flight', `max ${maxInFlight}; at each fault: ${faults.records.map((f) => f.inFlight).join(', ')}`, `≥ ${minInFlight} at every fault`, faults.records.every((f) => f.inFlight >= minInFlight)],
     [
       'faults injected',

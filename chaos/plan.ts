@@ -14,14 +14,24 @@ export function prng(seed: number): () => number {
   };
 }
 
-export type Kind = 'price' | 'quantity' | 'both' | 'clean' | 'shared';
+export type Kind = 'price' | 'quantity' | 'both' | 'clean' | 'shared' | 'items';
 export type Outcome = 'approve' | 'reject-then-approve' | 'no-credit' | 'cancel';
 export type CancelStage = 'EVIDENCE' | 'INVESTIGATION' | 'RESOLUTION' | 'APPROVAL';
+
+export interface CaseItemPlan {
+  invoiceNumber: string;
+  /** One line of the invoice; absent: the whole invoice. */
+  lineNo?: number;
+  disputed: string;
+}
 
 export interface CasePlan {
   n: number;
   kind: Kind;
+  /** The first item's invoice (the case's `invoiceNumber`). */
   invoiceNumber: string;
+  /** Kind `items`: opened by items (several invoices of one customer, whole or a line); otherwise the v1 body. */
+  items: CaseItemPlan[] | null;
   /** The invoice's total in minor units (for the report). */
   disputed: string;
   credit: string;
@@ -45,7 +55,7 @@ interface Shape {
   contractPrice: string;
   invoiceQty: number;
 }
-const SHAPES: Record<Exclude<Kind, 'shared'>, Shape> = {
+const SHAPES: Record<Exclude<Kind, 'shared' | 'items'>, Shape> = {
   price: { contractPrice: '90.00', invoiceQty: 10 }, // PRICE_VARIANCE → SALES_OPS
   quantity: { contractPrice: '100.00', invoiceQty: 12 }, // QUANTITY_OVER_PO → ORDER_MANAGEMENT
   both: { contractPrice: '90.00', invoiceQty: 12 }, // both teams
@@ -86,6 +96,68 @@ function records(tag: string, shape: Shape): { records: RecordsImport; invoiceNu
   };
 }
 
+/**
+ * One customer's `count` invoices for a case over items, each of two lines: SKU-A 10 × 100.00 against a contract
+ * price of 90.00 (PRICE_VARIANCE 100.00, SALES_OPS) and SKU-B 5 × 45.00 against 50.00 (UNDERBILLED 25.00, SALES_OPS),
+ * so the case has one task over the findings of every invoice. Each invoice: 1,225.00.
+ */
+function itemRecords(tag: string, count: number): { records: RecordsImport; invoiceNumbers: string[] } {
+  const customerId = `CH-CUST-${tag}`;
+  const contractId = `CH-CTR-${tag}`;
+  const invoiceNumbers = Array.from({ length: count }, (_, k) => `CH-INV-${tag}-${k + 1}`);
+  return {
+    invoiceNumbers,
+    records: {
+      customers: [{ id: customerId, name: `Chaos customer ${tag}` }],
+      contracts: [
+        {
+          id: contractId,
+          customerId,
+          currency: 'USD',
+          validFrom: '2026-01-01',
+          validTo: null,
+          prices: [
+            { sku: 'SKU-A', unitPrice: '90.00' },
+            { sku: 'SKU-B', unitPrice: '50.00' },
+          ],
+        },
+      ],
+      purchaseOrders: invoiceNumbers.map((_, k) => ({
+        id: `CH-PO-${tag}-${k + 1}`,
+        customerId,
+        contractId,
+        orderedAt: '2026-02-01T00:00:00Z',
+        lines: [
+          { lineNo: 1, sku: 'SKU-A', quantity: 10, unitPrice: '100.00' },
+          { lineNo: 2, sku: 'SKU-B', quantity: 5, unitPrice: '50.00' },
+        ],
+      })),
+      workOrders: invoiceNumbers.map((_, k) => ({
+        id: `CH-WO-${tag}-${k + 1}`,
+        purchaseOrderId: `CH-PO-${tag}-${k + 1}`,
+        status: 'COMPLETED' as const,
+        completedAt: '2026-02-10T00:00:00Z',
+        lines: [
+          { sku: 'SKU-A', quantityCompleted: 10 },
+          { sku: 'SKU-B', quantityCompleted: 5 },
+        ],
+      })),
+      invoices: invoiceNumbers.map((number, k) => ({
+        number,
+        customerId,
+        purchaseOrderId: `CH-PO-${tag}-${k + 1}`,
+        issuedAt: '2026-02-15T00:00:00Z',
+        dueAt: '2026-03-15T00:00:00Z',
+        currency: 'USD',
+        lines: [
+          { lineNo: 1, sku: 'SKU-A', quantity: 10, unitPrice: '100.00' },
+          { lineNo: 2, sku: 'SKU-B', quantity: 5, unitPrice: '45.00' },
+        ],
+      })),
+    },
+  };
+}
+
 export interface Plans {
   cases: CasePlan[];
   /** Import batches (each well under the API's 256 KB body limit). */
@@ -99,9 +171,9 @@ function merge(into: RecordsImport, from: RecordsImport): void {
 }
 
 /**
- * `count` cases. Mostly one invoice per case; about one case in eight belongs to a group of three on one shared
- * invoice, whose credits add up to more than its total: the ledger (or the API's open-balance check) must refuse
- * the last one, and the case goes on without a memo.
+ * `count` cases. Mostly one invoice per case; about one in eight over items (two or three invoices of one customer,
+ * one of them by its line 1); about one case in eight belongs to a group of three opened at once on one shared invoice: the
+ * invoice's claim lets one open and refuses the others (422).
  */
 export function makePlans(count: number, seed: number, runTag: string): Plans {
   const rand = prng(seed);
@@ -131,6 +203,7 @@ export function makePlans(count: number, seed: number, runTag: string): Plans {
       n,
       kind,
       invoiceNumber,
+      items: null,
       disputed: cents(disputedMinor),
       credit: cents(creditMinor),
       outcome,
@@ -145,15 +218,30 @@ export function makePlans(count: number, seed: number, runTag: string): Plans {
 
   for (let n = 0; n < count; ) {
     if (count - n >= 3 && rand() < 1 / 24) {
-      // A group of three on one invoice of 1000.00, each disputing and crediting 400.00.
+      // A group of three on one invoice of 1000.00, each disputing and crediting 400.00: one opens.
       const tag = `${runTag}-${n}`;
       const r = records(tag, SHAPES.price);
       add(r.records);
       for (let k = 0; k < 3; k++, n++) {
         const plan = script(n, 'shared', r.invoiceNumber, 400_00, 400_00);
-        // Never cancelled before they are all open; the race is about who gets the balance.
+        // Never cancelled: the others' openings must find it open.
         cases.push({ ...plan, outcome: k === 2 ? 'approve' : plan.outcome === 'cancel' ? 'approve' : plan.outcome, cancelAt: null, duplicateOpen: 'none' });
       }
+      continue;
+    }
+    if (rand() < 0.12) {
+      // A case over items: two or three invoices of one customer, the second disputed on its line 1 only.
+      const tag = `${runTag}-${n}`;
+      const r = itemRecords(tag, between(2, 3));
+      add(r.records);
+      const disputed = r.invoiceNumbers.map(() => between(50_00, 500_00));
+      const items: CaseItemPlan[] = r.invoiceNumbers.map((invoiceNumber, k) => ({ invoiceNumber, ...(k === 1 && { lineNo: 1 }), disputed: cents(disputed[k]) }));
+      const plan = script(n, 'items', r.invoiceNumbers[0], disputed.reduce((a, b) => a + b, 0), 0);
+      // Until the ledger's ADJUST a case of several invoices has no credit to propose (the CREDIT shorthand is a 422),
+      // so it never reaches APPROVAL: it closes with NO_CREDIT, or is cancelled by RESOLUTION at the latest.
+      const cancelAt = plan.cancelAt === 'APPROVAL' ? 'RESOLUTION' : plan.cancelAt;
+      cases.push({ ...plan, items, outcome: plan.outcome === 'cancel' ? 'cancel' : 'no-credit', cancelAt, race: false });
+      n++;
       continue;
     }
     const kind = pick(['price', 'price', 'quantity', 'both', 'clean'] as const);
