@@ -8,10 +8,11 @@ import { uniqueId, type TestUser } from '../../testkit/fixtures';
 let api: ApiHarness;
 let specialist: TestUser;
 let salesOps: TestUser;
+let manager: TestUser;
 
 beforeAll(async () => {
   api = await startApi({ worker: true });
-  [specialist, salesOps] = await Promise.all([api.user('specialist'), api.user('ops', { team: 'SALES_OPS' })]);
+  [specialist, salesOps, manager] = await Promise.all([api.user('specialist'), api.user('ops', { team: 'SALES_OPS' }), api.user('manager')]);
 }, 120_000);
 
 afterAll(async () => {
@@ -246,6 +247,31 @@ it('releases the claims when the case is cancelled or closed', async () => {
   await caseOf(c.id, 'DONE');
   const whole = await open([{ invoiceNumber: first, disputedAmount: '20.00' }]);
   expect(whole.status).toBe(201);
+}, 90_000);
+
+it('lets a line be disputed again for no more than it billed less what credits took of it', async () => {
+  const { first } = await desk();
+  const opened = await open([{ invoiceNumber: first, lineNo: 1, disputedAmount: '100.00' }]);
+  expect(opened.status).toBe(201);
+  const c = await caseOf(opened.body.id, 'INVESTIGATION');
+  const done = await api.request('POST', `/api/tasks/${c.tasks[0].id}/complete`, { token: salesOps.token, body: { outcome: 'CONFIRMED', note: 'above the contract' } });
+  expect(done.status).toBe(200);
+  await caseOf(c.id, 'RESOLUTION');
+  const proposed = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
+    token: specialist.token,
+    body: { type: 'ADJUST', rootCause: 'PRICING_SETUP', adjustments: [{ kind: 'CREDIT', invoiceNumber: first, lineNo: 1, amount: '100.00' }] },
+  });
+  expect(proposed.status).toBe(200);
+  expect((await api.request('POST', `/api/disputes/${c.id}/decision`, { token: manager.token, body: { decision: 'APPROVE' } })).status).toBe(200);
+  await caseOf(c.id, 'DONE');
+
+  // Line 1 billed 1000.00 and 100.00 of it was credited: 900.00 is left to dispute on it.
+  const before = await written();
+  const over = await open([{ invoiceNumber: first, lineNo: 1, disputedAmount: '900.01' }]);
+  expect(over.status).toBe(422);
+  expect(over.body.error.details.map((d: { field: string }) => d.field)).toEqual(['items.0.disputedAmount']);
+  expect(await written()).toEqual(before);
+  expect((await open([{ invoiceNumber: first, lineNo: 1, disputedAmount: '900.00' }])).status).toBe(201);
 }, 90_000);
 
 it('refuses each bad item field by name, writing nothing', async () => {
