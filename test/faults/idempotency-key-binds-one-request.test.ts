@@ -197,18 +197,18 @@ describe('F25 a reused Idempotency-Key with another body', () => {
         body: { type: 'CREDIT', amount, rootCause },
         headers: { 'idempotency-key': key },
       });
-    expect((await propose('50.00', 'pricing setup', 'K')).body.stage).toBe('APPROVAL');
+    expect((await propose('50.00', 'PRICING_SETUP', 'K')).body.stage).toBe('APPROVAL');
     const rejected = await api.request('POST', `/api/disputes/${c.id}/decision`, { token: cast.manager.token, body: { decision: 'REJECT' } });
     expect(rejected.body.stage).toBe('RESOLUTION');
 
-    const again = await propose('60.00', 'contract setup', 'K');
+    const again = await propose('60.00', 'CONTRACT_SETUP', 'K');
     expect({ status: again.status, code: again.body.error?.code }).toEqual({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
     const after = await detail(c, 'still in RESOLUTION', () => true);
     expect(after.stage).toBe('RESOLUTION');
     expect(after.resolution).toEqual(expect.objectContaining({ amount: '50.00', decision: 'REJECT' }));
     expect(after.events.filter((e: { type: string }) => e.type === 'RESOLUTION_PROPOSED')).toHaveLength(1);
 
-    const fresh = await propose('60.00', 'contract setup', 'K2');
+    const fresh = await propose('60.00', 'CONTRACT_SETUP', 'K2');
     expect({ status: fresh.status, stage: fresh.body.stage }).toEqual({ status: 200, stage: 'APPROVAL' });
     expect((await detail(c, 'the new proposal', (d) => d.resolution?.amount === '60.00')).stage).toBe('APPROVAL');
   });

@@ -270,6 +270,9 @@ describe('F21 text the database cannot store, and text that hides or reorders it
     '/api/disputes/:id/resolution': {
       user: () => cast.specialist,
       body: () => ({ type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP', note: 'as sent' }),
+      otherBodies: [
+        () => ({ type: 'ADJUST', rootCause: 'PRICING_SETUP', note: 'as sent', adjustments: [{ kind: 'CREDIT', invoiceNumber: 'set per run', amount: '100.00' }] }),
+      ],
       target: async (fresh) => {
         const c = await caseFor('RESOLUTION', fresh);
         return onCase(c, `/api/disputes/${c.id}/resolution`, async (_res, field, text) => {
@@ -392,6 +395,11 @@ describe('F21 text the database cannot store, and text that hides or reorders it
             const fieldSchema = textFieldsOf(schema, body).get(field)!;
             const accepted = takes(fieldSchema, text);
             const target = await spec.target(accepted);
+            if (path === '/api/disputes/:id/resolution' && body.adjustments) {
+              // An adjustment names an invoice of its case: the case the target made.
+              const d = (await api.request('GET', target.path.replace(/\/resolution$/, ''), { token: cast.specialist.token })).body;
+              body = { ...body, adjustments: [{ ...body.adjustments[0], invoiceNumber: d.invoiceNumber }] };
+            }
             const before = await target.snapshot();
             const sent = withValue(body, field, text);
             // JSON.stringify writes a lone surrogate as its "\ud800" escape: the raw body carries it as a client would.
