@@ -180,7 +180,7 @@ describe('F15 resource consumption', () => {
       else await completeTasksViaApi(api, cast, c, longest(4000));
       const proposed = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
         token: cast.specialist.token,
-        body: { type: 'CREDIT', amount: '100.00', rootCause: longest(2000), note: longest(4000) },
+        body: { type: 'CREDIT', amount: '100.00', rootCause: 'PRICING_SETUP', note: longest(4000) },
       });
       expect(proposed.status).toBe(200);
       const decided = await api.request('POST', `/api/disputes/${c.id}/decision`, {
