@@ -117,21 +117,15 @@ export function allocate(adjustments: readonly PlannedAdjustment[], invoices: re
       const a = adjustments[index];
       if (reported || a.invoiceNumber !== invoice.invoiceNumber || a.kind === 'DEBIT') continue;
       lowered += a.amount;
-      if (invoice.disputed !== null && lowered > invoice.disputed) {
-        problems.push({
-          index,
-          field: 'amount',
-          rule: 'OVER_DISPUTED',
-          message: `credits and write-offs on ${invoice.invoiceNumber} come to ${fmt(lowered)}, more than its disputed amount ${fmt(invoice.disputed)}`,
-        });
-        reported = true;
-      } else if (lowered > invoice.openBalance) {
-        problems.push({
-          index,
-          field: 'amount',
-          rule: 'OVER_OPEN_BALANCE',
-          message: `credits and write-offs on ${invoice.invoiceNumber} come to ${fmt(lowered)}, more than its open balance ${fmt(invoice.openBalance)}`,
-        });
+      const crossed =
+        invoice.disputed !== null && lowered > invoice.disputed
+          ? { rule: 'OVER_DISPUTED' as const, bound: `its disputed amount ${fmt(invoice.disputed)}` }
+          : lowered > invoice.openBalance
+            ? { rule: 'OVER_OPEN_BALANCE' as const, bound: `its open balance ${fmt(invoice.openBalance)}` }
+            : null;
+      if (crossed) {
+        const message = `credits and write-offs on ${invoice.invoiceNumber} come to ${fmt(lowered)}, more than ${crossed.bound}`;
+        problems.push({ index, field: 'amount', rule: crossed.rule, message });
         reported = true;
       }
     }

@@ -39,7 +39,7 @@ import { openedItems, type CaseEvent } from '../domain/events';
 import type { Stage, Team } from '../domain/types';
 import type { Finding } from '../contract';
 import { DisputeState, type CollectedAnalysis, type DisputeStateData, type TaskState } from './dispute-state';
-import { Trail } from './trail';
+import { Trail, type TrailSlot } from './trail';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -206,18 +206,21 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     return refuse('Unprocessable', `${error}; it was recorded with U+FFFD in place of what cannot be stored${parked}`);
   }
 
+  /** What the evidence activity is asked for: the case's invoices (its items, for runs that have them), at a slot. */
+  function evidenceRequest(slot: TrailSlot) {
+    return {
+      caseId: input.caseId,
+      invoiceNumber: input.opened.invoiceNumber,
+      disputedAmount: input.opened.disputedAmount,
+      ...(byItems() ? { items: openedItems(input.opened) } : {}),
+      slot,
+    };
+  }
+
   /** Pulls the evidence; a malformed source record parks the case until a person asks for a retry. */
   async function collectEvidenceUntilReadable(): Promise<CollectedAnalysis | null> {
     for (;;) {
-      const { slot, done } = trail.recordWith((slot) =>
-        collectEvidence({
-          caseId: input.caseId,
-          invoiceNumber: input.opened.invoiceNumber,
-          disputedAmount: input.opened.disputedAmount,
-          ...(byItems() ? { items: openedItems(input.opened) } : {}),
-          slot,
-        }),
-      );
+      const { slot, done } = trail.recordWith((slot) => collectEvidence(evidenceRequest(slot)));
       try {
         return await done;
       } catch (err) {
@@ -242,14 +245,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     patched('refresh-evidence');
     state.beginRefresh(cmd);
     const { slot, done } = trail.recordWith((slot) =>
-      collectEvidence({
-        caseId: input.caseId,
-        invoiceNumber: input.opened.invoiceNumber,
-        disputedAmount: input.opened.disputedAmount,
-        ...(byItems() ? { items: openedItems(input.opened) } : {}),
-        slot,
-        refreshedBy: { id: cmd.actor.id, name: cmd.actor.name },
-      }),
+      collectEvidence({ ...evidenceRequest(slot), refreshedBy: { id: cmd.actor.id, name: cmd.actor.name } }),
     );
     let collected: CollectedAnalysis;
     try {

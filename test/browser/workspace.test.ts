@@ -754,4 +754,64 @@ describe('a case over two invoices', () => {
     await page.getByRole('heading', { name: `Invoice ${first.number}` }).waitFor();
     expect(await page.locator('#invoice').textContent()).toMatch(/In dispute\s*\$100\.00.*Collectible\s*\$900\.00/);
   }, 90_000);
+
+  it('the specialist disputes one invoice whole and one line of another, the line refused on its own row when over what it billed', async () => {
+    const fixture = pricingDispute();
+    const first = fixture.records.invoices![0]!;
+    const line = first.lines[0]!;
+    const second = {
+      ...first,
+      number: `${first.number}-L`,
+      issuedAt: '2026-02-16T00:00:00Z',
+      lines: [{ ...line, lineNo: 1, quantity: 5 }, { ...line, lineNo: 2, quantity: 2.5 }],
+    };
+    const imported = await stack.api.request('POST', '/api/records/import', {
+      token: specialist.token,
+      body: { ...fixture.records, invoices: [first, second] },
+    });
+    expect(imported.status).toBe(200);
+
+    const page = await stack.signedIn(specialist, '/open');
+    await page.getByLabel('Customer').fill(fixture.customerId);
+    await page.getByRole('button', { name: 'Find invoice' }).click();
+    await waitForCount(page.getByTestId('invoices-table').locator('tbody tr'), (n) => n === 2);
+    await page.getByLabel(`Dispute ${first.number} in one case`, { exact: true }).check();
+    await page.getByLabel(`Dispute ${second.number} in one case`).check();
+    await page.getByLabel(`Disputed on ${first.number}`, { exact: true }).fill('100.00');
+    await page.getByRole('button', { name: `Dispute lines of ${second.number}` }).click();
+    const lines = page.getByTestId(`lines-of-${second.number}`);
+    expect(await waitForCount(lines.locator('tbody tr'), (n) => n === 2)).toBe(2);
+
+    // A line ticked unticks its invoice's whole, and starts at what it billed: 2.5 × 100.00.
+    await page.getByLabel(`Dispute line 2 of ${second.number}`).check();
+    expect(await page.getByLabel(`Dispute the whole of ${second.number}`).isChecked()).toBe(false);
+    expect(await page.getByLabel(`Disputed on ${second.number}`, { exact: true }).count()).toBe(0);
+    expect(await page.getByLabel(`Disputed on line 2 of ${second.number}`).inputValue()).toBe('250.00');
+    // The whole ticked again drops the line; never both.
+    await page.getByLabel(`Dispute the whole of ${second.number}`).check();
+    expect(await page.getByLabel(`Dispute line 2 of ${second.number}`).isChecked()).toBe(false);
+    await page.getByLabel(`Dispute line 2 of ${second.number}`).check();
+    expect(await page.getByLabel(`Dispute the whole of ${second.number}`).isChecked()).toBe(false);
+
+    await page.getByLabel(`Disputed on line 2 of ${second.number}`).fill('250.01');
+    await page.locator('#open-items').getByLabel('Reason').selectOption('PRICING');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Open case over 2 invoices' }).click();
+    const refusal = page.locator('#open-items').getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/422.*items\.1\.disputedAmount/s);
+    // On the line's row, not on the whole invoice's.
+    expect(await waitForCount(lines.locator('.field-invalid'), (n) => n === 1)).toBe(1);
+    expect(await page.locator('#open-items .field-invalid').count()).toBe(1);
+    await screenshot(page, '13b-open-case-line-refused');
+
+    await page.getByLabel(`Disputed on line 2 of ${second.number}`).fill('60.00');
+    await page.getByRole('button', { name: 'Open case over 2 invoices' }).click();
+    await page.getByTestId('case-page').waitFor();
+    const items = page.getByTestId('case-items').locator('tbody tr');
+    await waitForCount(items, (n) => n === 2);
+    expect(await items.nth(0).textContent()).toMatch(new RegExp(`^${first.number}whole invoice\\$100\\.00`));
+    expect(await items.nth(1).textContent()).toMatch(new RegExp(`^${second.number}2\\$60\\.00`));
+    await screenshot(page, '13c-case-over-an-invoice-and-a-line');
+  }, 90_000);
 });

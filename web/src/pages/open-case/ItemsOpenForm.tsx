@@ -1,5 +1,7 @@
 // Opening one case over several invoices of a customer: tick the invoices found, each disputed for its own amount
-// (by default what is still collectible on it, i.e. not already in another open case), with one reason.
+// (by default what is still collectible on it, i.e. not already in another open case), or some of its lines each for
+// its own amount (by default what the line billed), with one reason. An invoice is disputed whole or by lines, never
+// both: ticking a line unticks the whole invoice, and ticking the whole invoice drops its lines.
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Section, fieldError } from '../../components/common';
 import { ApiError, api } from '../../lib/api';
@@ -7,6 +9,7 @@ import { useCommand } from '../../lib/commands';
 import { REASON_LABELS } from '../../lib/format';
 import { moneyInput, showMoney } from '../../lib/money';
 import { navigate } from '../../lib/router';
+import { InvoiceLines } from './InvoiceLines';
 import type { InvoiceSummary, ReasonCode } from '../../../../contract';
 import { REASON_CODES } from '../../../../domain/types';
 
@@ -18,16 +21,36 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
 }) {
   const [reason, setReason] = useState<ReasonCode | ''>('');
   const [description, setDescription] = useState('');
-  const { error, setError, busy, run } = useCommand([['invoices'], ['disputes']]);
+  const { error, setError, busy, run } = useCommand([['invoices'], ['invoice'], ['disputes']]);
   const picked = chosen.map((n) => invoices.find((i) => i.number === n)).filter((i): i is InvoiceSummary => Boolean(i));
+  // Per invoice ticked, the lines ticked (lineNo → amount typed); absent: the whole invoice.
+  const [byLines, setByLines] = useState<Record<string, Record<number, string>>>({});
+  const items = picked.flatMap((inv): { invoice: InvoiceSummary; lineNo?: number; amount: string }[] => {
+    const lines = byLines[inv.number];
+    return lines
+      ? Object.entries(lines).map(([lineNo, amount]) => ({ invoice: inv, lineNo: Number(lineNo), amount }))
+      : [{ invoice: inv, amount: amounts[inv.number] ?? '' }];
+  });
+  const indexOf = (invoiceNumber: string, lineNo?: number) => items.findIndex((i) => i.invoice.number === invoiceNumber && i.lineNo === lineNo);
+  const setLines = (invoiceNumber: string, lines: Record<number, string> | undefined) => {
+    setByLines((all) => {
+      const { [invoiceNumber]: _dropped, ...rest } = all;
+      return lines ? { ...rest, [invoiceNumber]: lines } : rest;
+    });
+    setError(undefined);
+  };
 
   function submit(event: FormEvent) {
     event.preventDefault();
     const local: { field: string; message: string }[] = [];
     if (!picked.length) local.push({ field: 'items', message: 'tick at least one invoice' });
-    picked.forEach((inv, index) => {
-      if ((moneyInput(amounts[inv.number] ?? '') ?? 0n) <= 0n) {
-        local.push({ field: `items.${index}.disputedAmount`, message: `enter the amount disputed on ${inv.number}, e.g. 150.00` });
+    for (const inv of picked) {
+      if (!items.some((i) => i.invoice === inv)) local.push({ field: 'items', message: `dispute the whole of ${inv.number} or tick some of its lines` });
+    }
+    items.forEach((item, index) => {
+      if ((moneyInput(item.amount) ?? 0n) <= 0n) {
+        const what = item.lineNo === undefined ? item.invoice.number : `line ${item.lineNo} of ${item.invoice.number}`;
+        local.push({ field: `items.${index}.disputedAmount`, message: `enter the amount disputed on ${what}, e.g. 150.00` });
       }
     });
     if (!reason) local.push({ field: 'reasonCode', message: 'choose the reason the customer gives' });
@@ -41,7 +64,11 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
           {
             reasonCode: reason as ReasonCode,
             description: description.trim() || undefined,
-            items: picked.map((inv) => ({ invoiceNumber: inv.number, disputedAmount: (amounts[inv.number] ?? '').trim() })),
+            items: items.map((item) => ({
+              invoiceNumber: item.invoice.number,
+              ...(item.lineNo === undefined ? {} : { lineNo: item.lineNo }),
+              disputedAmount: item.amount.trim(),
+            })),
           },
           key,
         ),
@@ -53,27 +80,51 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
     <Section title="Open one case over the invoices ticked" id="open-items">
       <form onSubmit={submit} noValidate className="form-grid" aria-label="Open one case over several invoices">
         <ErrorMessage error={error} />
-        {picked.map((inv, index) => (
-          <Field
-            key={inv.number}
-            label={`Disputed on ${inv.number}`}
-            hint={`Collectible ${showMoney(inv.collectible, inv.currency)} of the open balance ${showMoney(inv.openBalance, inv.currency)}.`}
-            error={fieldError(error, `items.${index}.disputedAmount`) ?? fieldError(error, `items.${index}.invoiceNumber`)}
-          >
-            {(props) => (
-              <input
-                {...props}
-                name={`items.${index}.disputedAmount`}
-                inputMode="decimal"
-                value={amounts[inv.number] ?? ''}
-                onChange={(e) => {
-                  onAmount(inv.number, e.target.value);
-                  setError(undefined);
+        {picked.map((inv) => {
+          const lines = byLines[inv.number];
+          const index = indexOf(inv.number);
+          return (
+            <fieldset key={inv.number} className="case-item-invoice">
+              <legend>{inv.number}</legend>
+              <label>
+                <input type="checkbox" checked={!lines} onChange={(e) => setLines(inv.number, e.target.checked ? undefined : {})} />
+                {` Dispute the whole of ${inv.number}`}
+              </label>
+              {lines ? null : (
+                <Field
+                  label={`Disputed on ${inv.number}`}
+                  hint={`Collectible ${showMoney(inv.collectible, inv.currency)} of the open balance ${showMoney(inv.openBalance, inv.currency)}.`}
+                  error={fieldError(error, `items.${index}.disputedAmount`) ?? fieldError(error, `items.${index}.invoiceNumber`)}
+                >
+                  {(props) => (
+                    <input
+                      {...props}
+                      name={`items.${index}.disputedAmount`}
+                      inputMode="decimal"
+                      value={amounts[inv.number] ?? ''}
+                      onChange={(e) => {
+                        onAmount(inv.number, e.target.value);
+                        setError(undefined);
+                      }}
+                    />
+                  )}
+                </Field>
+              )}
+              <InvoiceLines
+                number={inv.number}
+                currency={inv.currency}
+                ticked={lines ?? {}}
+                indexOf={(lineNo) => indexOf(inv.number, lineNo)}
+                error={error}
+                onTick={(lineNo, amount) => {
+                  const { [lineNo]: _dropped, ...rest } = lines ?? {};
+                  setLines(inv.number, amount === null ? rest : { ...rest, [lineNo]: amount });
                 }}
+                onAmount={(lineNo, amount) => setLines(inv.number, { ...lines, [lineNo]: amount })}
               />
-            )}
-          </Field>
-        ))}
+            </fieldset>
+          );
+        })}
         <Field label="Reason" error={fieldError(error, 'reasonCode')}>
           {(props) => (
             <select {...props} name="reasonCode" value={reason} onChange={(e) => { setReason(e.target.value as ReasonCode); setError(undefined); }}>
