@@ -87,6 +87,11 @@ export class Driver {
   private stopped = false;
   /** Openings sent and not yet answered (an outage can hold them for a while). */
   private opening = 0;
+  /**
+   * How many cases may be opened so far: the fault schedule raises it fault by fault, so that a fast machine does not
+   * open every case before the last faults and leave them nothing in flight.
+   */
+  openLimit = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly http: Http,
@@ -160,7 +165,7 @@ export class Driver {
       const run = this.runs[i];
       // Shared-invoice groups open back to back: all three must be open before their credits use the balance up.
       if (run.plan.kind !== 'shared') {
-        while (!this.stopped && this.inFlight + this.opening >= this.options.inFlightTarget) await sleep(50);
+        while (!this.stopped && (this.inFlight + this.opening >= this.options.inFlightTarget || i >= this.openLimit)) await sleep(50);
       }
       this.opening += 1;
       void this.open(run)

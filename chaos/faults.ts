@@ -17,6 +17,7 @@
 import { Client } from 'pg';
 import type { Actors, CaseRun, Driver } from './driver';
 import type { Http } from '../testkit/http';
+import { HEALTH_FRESH_MS } from '../api/health';
 import { sleep, type Stack } from '../testkit/stack';
 
 export type FaultKind = 'F1' | 'F2' | 'F4' | 'F5' | 'F22';
@@ -178,7 +179,8 @@ export class Faults {
     let unreported = 0;
     for (const run of runs.filter((r) => r.id && committed.has(r.id) && r.workflowId)) {
       const described = await this.stack.temporalClient!.workflow.getHandle(run.workflowId!).describe();
-      if (described.raw.pendingActivities?.some((a) => a.activityType?.name === 'issueCreditMemo')) unreported += 1;
+      // Runs from before the ledger's documents issue credit memos by issueCreditMemo, runs since by issueAdjustments.
+      if (described.raw.pendingActivities?.some((a) => ['issueCreditMemo', 'issueAdjustments'].includes(a.activityType?.name ?? ''))) unreported += 1;
     }
     return { committed: committed.size, unreported };
   }
@@ -275,6 +277,9 @@ export class Faults {
     const record = await this.begin('F5', label);
     await this.stack.stopPostgres();
     const stoppedAt = Date.now();
+    // /health answers from its last probe for HEALTH_FRESH_MS (a flood costs one probe a second): the outage shows
+    // within that second, and is asked for after it.
+    await sleep(HEALTH_FRESH_MS);
     const answers: string[] = [];
     let slowest = 0;
     const specialist = this.actors.specialists[0];
