@@ -176,9 +176,11 @@ void withStack(stack, async () => {
     [0.58, () => faults.stopPostgres('PostgreSQL stopped for 30 s', 30_000)],
   ];
   let faultError: Error | undefined;
-  // Openings go on from one fault to the next only as far as the schedule's share between them and a crowd: on a
-  // fast machine, openings that ran on during a long fault left the last faults nothing in flight.
-  driver.openLimit = Math.ceil(schedule[0][0] * options.cases) + options.inFlight;
+  // Openings go on only as far as the next fault's share and one crowd beyond it: on a fast machine, openings that ran
+  // on during a long fault left the last faults nothing in flight. The limit is absolute, not counted from the openings
+  // so far: a crowd added per fault piled up, and by the eighth fault every case was open.
+  const limitBefore = (fraction: number) => Math.ceil(fraction * options.cases) + options.inFlight;
+  driver.openLimit = limitBefore(schedule[0][0]);
   for (const [k, [fraction, inject]] of schedule.entries()) {
     if (Date.now() > deadline) break;
     await at(fraction);
@@ -192,7 +194,7 @@ void withStack(stack, async () => {
       await stack.startMissing();
     }
     const next = schedule[k + 1]?.[0];
-    driver.openLimit = next === undefined ? Number.POSITIVE_INFINITY : driver.openedCount + Math.ceil((next - fraction) * options.cases) + options.inFlight;
+    driver.openLimit = next === undefined ? Number.POSITIVE_INFINITY : limitBefore(next);
   }
   driver.openLimit = Number.POSITIVE_INFINITY;
   await opening;
