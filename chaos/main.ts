@@ -14,7 +14,8 @@ import { checkInvariants, type InvariantResult } from './invariants';
 import { makePlans, prng } from './plan';
 import { ROOT, sleep, Stack, withStack } from '../testkit/stack';
 
-const USAGE = 'npm run chaos -- [--cases N (300)] [--seed S (random)] [--in-flight K (36)] [--max-seconds T (420)] [--keep-logs]';
+const FAULTS = 10;
+const USAGE = 'npm run chaos -- [--cases N (400)] [--seed S (random)] [--in-flight K (36)] [--max-seconds T (420)] [--keep-logs]';
 
 function readOptions() {
   const { values } = commandLine(USAGE, {
@@ -26,15 +27,17 @@ function readOptions() {
       'keep-logs': { type: 'boolean', default: false },
     },
   });
-  const cases = Math.floor(positive('cases', values.cases, 300, USAGE));
-  if (cases < 10) {
-    console.error(`--cases must be at least 10\nusage: ${USAGE}`);
+  const cases = Math.floor(positive('cases', values.cases, 400, USAGE));
+  const inFlight = Math.floor(positive('in-flight', values['in-flight'], 36, USAGE));
+  // Each of the ten faults gets a crowd of its own (see reserveFor below).
+  if (cases < FAULTS * inFlight) {
+    console.error(`--cases must be at least ${FAULTS} × --in-flight (${FAULTS * inFlight})\nusage: ${USAGE}`);
     process.exit(2);
   }
   return {
     cases,
     seed: Math.floor(positive('seed', values.seed, Math.floor(Math.random() * 2 ** 31), USAGE)),
-    inFlight: Math.floor(positive('in-flight', values['in-flight'], 36, USAGE)),
+    inFlight,
     maxSeconds: positive('max-seconds', values['max-seconds'], 420, USAGE),
     keepLogs: values['keep-logs'],
   };
@@ -147,43 +150,41 @@ void withStack(stack, async () => {
   const opening = driver.openAll();
   const driving = driver.loop();
 
-  const at = async (fraction: number) => {
-    await waitFor(`${Math.round(fraction * 100)}% of the cases opened`, () => driver.openedCount >= fraction * options.cases, Math.max(0, deadline - Date.now()));
-    // A crowd spread over the stages, so that a fault finds cases waiting for people and cases inside activities.
-    await waitFor(
+  // A crowd spread over the stages, so that a fault finds cases waiting for people and cases inside activities.
+  const crowd = () =>
+    waitFor(
       `${minInFlight} cases in flight in 3 stages or more`,
       () => driver.inFlight >= minInFlight && Object.keys(driver.stageCounts()).length >= 3,
-      30_000,
+      60_000,
     );
-  };
-  // Every fault within the first 60 % of the openings: on a fast machine the cases opened while the faults ran left
-  // the last ones too few in flight when they came later. The second API is not killed right after every worker was
-  // (their cases then wait out the sticky queue's timeout, and the other API has nothing to answer). Worker kills
-  // come early: a collectEvidence attempt lost with a killed worker is retried only when its
-  // 2-minute start-to-close timeout expires, so a late kill would stretch the run by that much. F1 and F2 kill every
-  // worker at once; F22 kills one API, then one worker, then the other API, then the other worker, each while the
-  // other replica carries on.
-  const schedule: [number, () => Promise<void>][] = [
-    [0.06, () => faults.killWorkerAtRandom('kill -9 every worker (random moment)')],
-    [0.1, () => faults.killOneApi('kill -9 api-1 mid-request, api-2 carries on', 0)],
-    [0.15, () => faults.killWorkerAfterMemoCommits('kill -9 every worker inside memo activities after their commit', 10)],
-    [0.2, () => faults.killOneWorker('kill -9 worker-1 mid-transaction, worker-2 carries on', 0)],
-    [0.25, () => faults.killOneApi('kill -9 api-2 mid-request, api-1 carries on', 1)],
-    [0.3, () => faults.killWorkerAtRandom('kill -9 every worker (random moment)')],
-    [0.36, () => faults.killWorkerInsideMemoTransactions('kill -9 every worker inside memo transactions, before their commit', 8)],
-    [0.42, () => faults.killOneWorker('kill -9 worker-2 mid-transaction, worker-1 carries on', 1)],
-    [0.5, () => faults.killTemporal('kill -9 Temporal dev server, restart on its db file')],
-    [0.58, () => faults.stopPostgres('PostgreSQL stopped for 30 s', 30_000)],
+  // The faults follow one another as soon as a crowd is in flight. The second API is not killed right after every
+  // worker was (their cases then wait out the sticky queue's timeout, and the other API has nothing to answer). Worker
+  // kills come early: a collectEvidence attempt lost with a killed worker is retried only when its 2-minute
+  // start-to-close timeout expires, so a late kill would stretch the run by that much. F1 and F2 kill every worker at
+  // once; F22 kills one API, then one worker, then the other API, then the other worker, each while the other replica
+  // carries on.
+  const schedule: (() => Promise<void>)[] = [
+    () => faults.killWorkerAtRandom('kill -9 every worker (random moment)'),
+    () => faults.killOneApi('kill -9 api-1 mid-request, api-2 carries on', 0),
+    () => faults.killWorkerAfterMemoCommits('kill -9 every worker inside memo activities after their commit', 10),
+    () => faults.killOneWorker('kill -9 worker-1 mid-transaction, worker-2 carries on', 0),
+    () => faults.killOneApi('kill -9 api-2 mid-request, api-1 carries on', 1),
+    () => faults.killWorkerAtRandom('kill -9 every worker (random moment)'),
+    () => faults.killWorkerInsideMemoTransactions('kill -9 every worker inside memo transactions, before their commit', 8),
+    () => faults.killOneWorker('kill -9 worker-2 mid-transaction, worker-1 carries on', 1),
+    () => faults.killTemporal('kill -9 Temporal dev server, restart on its db file'),
+    () => faults.stopPostgres('PostgreSQL stopped for 30 s', 30_000),
   ];
+  if (schedule.length !== FAULTS) throw new Error(`FAULTS is ${FAULTS}, the schedule has ${schedule.length}`);
+  // Openings keep one crowd of cases back for every fault still to come, so that each fault finds a crowd however
+  // fast the machine runs the cases: a schedule by share of the openings left the last faults 0–3 cases in flight
+  // whenever a long fault or a fast machine used the cases up before them.
+  const reserveFor = (faultsLeft: number) => faultsLeft * options.inFlight;
   let faultError: Error | undefined;
-  // Openings go on only as far as the next fault's share and one crowd beyond it: on a fast machine, openings that ran
-  // on during a long fault left the last faults nothing in flight. The limit is absolute, not counted from the openings
-  // so far: a crowd added per fault piled up, and by the eighth fault every case was open.
-  const limitBefore = (fraction: number) => Math.ceil(fraction * options.cases) + options.inFlight;
-  driver.openLimit = limitBefore(schedule[0][0]);
-  for (const [k, [fraction, inject]] of schedule.entries()) {
+  for (const [k, inject] of schedule.entries()) {
     if (Date.now() > deadline) break;
-    await at(fraction);
+    driver.openLimit = options.cases - reserveFor(schedule.length - 1 - k);
+    await crowd();
     try {
       await inject();
     } catch (err) {
@@ -193,8 +194,6 @@ void withStack(stack, async () => {
       if (!stack.temporalUp) await stack.startTemporal().catch(() => undefined);
       await stack.startMissing();
     }
-    const next = schedule[k + 1]?.[0];
-    driver.openLimit = next === undefined ? Number.POSITIVE_INFINITY : limitBefore(next);
   }
   driver.openLimit = Number.POSITIVE_INFINITY;
   await opening;
