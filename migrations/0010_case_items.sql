@@ -45,10 +45,13 @@ CREATE TABLE case_claims (
   invoice_number text NOT NULL REFERENCES invoices (number),
   line_no        integer,
   claimed_at     timestamptz NOT NULL DEFAULT now(),
-  released_at    timestamptz,
-  UNIQUE NULLS NOT DISTINCT (case_id, invoice_number, line_no)
+  released_at    timestamptz
 );
-CREATE INDEX case_claims_case_idx ON case_claims (case_id) WHERE released_at IS NULL;
+-- An opening released as abandoned (its workflow never started) may claim its items again when its key comes back.
+CREATE UNIQUE INDEX case_claims_once_per_case ON case_claims (case_id, invoice_number, line_no) NULLS NOT DISTINCT
+  WHERE released_at IS NULL;
+-- The refusal names the holder by its case number (the only id an opening that never started has on the claim).
+CREATE INDEX case_claims_holder_idx ON case_claims (case_number) WHERE released_at IS NULL;
 CREATE UNIQUE INDEX case_claims_one_open_whole ON case_claims (invoice_number) WHERE line_no IS NULL AND released_at IS NULL;
 CREATE UNIQUE INDEX case_claims_one_open_line ON case_claims (invoice_number, line_no)
   WHERE line_no IS NOT NULL AND released_at IS NULL;

@@ -1,7 +1,7 @@
 // Dispute cases: opening one (its workflow, then its case row; once per Idempotency-Key whatever fails), reading
 // them from the PostgreSQL read model, and the specialist's and manager's commands.
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import {
   cancelUpdate,
@@ -114,20 +114,7 @@ async function reserveAndStart(
   const opening = { reasonCode: body.reasonCode, description: body.description, items };
 
   if (!earlier) {
-    const fresh = await withTransaction(deps.pool, async (client) => {
-      const { rows } = await client.query(`SELECT nextval('case_number_seq') AS n`);
-      const caseNumber = formatCaseNumber(BigInt(rows[0].n));
-      const reservation: Reservation = { caseId: randomUUID(), caseNumber, workflowId: disputeWorkflowId(caseNumber), openedAt: new Date().toISOString() };
-      const { rowCount } = await client.query(
-        `INSERT INTO idempotency_keys (user_id, key, command, request_hash, case_id, case_number, workflow_id, opened_at)
-         VALUES ($1, $2, 'open', $3, $4, $5, $6, $7) ON CONFLICT (user_id, key) DO NOTHING`,
-        [user.id, idempotencyKey, hash, reservation.caseId, reservation.caseNumber, reservation.workflowId, reservation.openedAt],
-      );
-      // A concurrent request with the same key reserved first (its insert committed before ours was refused).
-      if (!rowCount) return null;
-      await claimItems(client, reservation, items, field);
-      return reservation;
-    });
+    const fresh = await reserveFresh(deps, user.id, idempotencyKey, hash, items, field);
     if (!fresh) earlier = await earlierOpening(deps.pool, user.id, idempotencyKey, hash);
     if (fresh) {
       const opened = await startCase(deps, user, opening, invoice, fresh);
@@ -136,7 +123,82 @@ async function reserveAndStart(
     }
   }
   if (!earlier) throw new Error('an Idempotency-Key refused as taken has no reservation');
-  return startCase(deps, user, opening, invoice, earlier.reservation);
+  const reservation = earlier.reservation;
+  // Its claims are locked while its workflow starts, so that they cannot be released as abandoned meanwhile; if they
+  // were released already (its start failed and it came back late), it claims its items again, or is refused.
+  return withTransaction(deps.pool, async (client) => {
+    const { rows } = await client.query('SELECT released_at IS NOT NULL AS released FROM case_claims WHERE case_id = $1 FOR UPDATE', [
+      reservation.caseId,
+    ]);
+    if (rows.some((r) => r.released)) await claimItems(client, reservation, items, field);
+    return startCase(deps, user, opening, invoice, reservation);
+  });
+}
+
+/**
+ * Reserves a case under the key and claims its items, in one transaction. Answers null when a concurrent request with
+ * the same key reserved first. An item held by an opening that was abandoned is released once and the reservation
+ * tried again.
+ */
+async function reserveFresh(
+  deps: RouteDeps,
+  userId: string,
+  idempotencyKey: string,
+  hash: string,
+  items: readonly OpenedItem[],
+  field: ItemField,
+): Promise<Reservation | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await withTransaction(deps.pool, async (client) => {
+        const { rows } = await client.query(`SELECT nextval('case_number_seq') AS n`);
+        const caseNumber = formatCaseNumber(BigInt(rows[0].n));
+        const reservation: Reservation = { caseId: randomUUID(), caseNumber, workflowId: disputeWorkflowId(caseNumber), openedAt: new Date().toISOString() };
+        const { rowCount } = await client.query(
+          `INSERT INTO idempotency_keys (user_id, key, command, request_hash, case_id, case_number, workflow_id, opened_at)
+           VALUES ($1, $2, 'open', $3, $4, $5, $6, $7) ON CONFLICT (user_id, key) DO NOTHING`,
+          [userId, idempotencyKey, hash, reservation.caseId, reservation.caseNumber, reservation.workflowId, reservation.openedAt],
+        );
+        // A concurrent request with the same key reserved first (its insert committed before ours was refused).
+        if (!rowCount) return null;
+        await claimItems(client, reservation, items, field);
+        return reservation;
+      });
+    } catch (err) {
+      if (!(err instanceof ClaimRefused) || attempt > 0 || !(await releaseIfAbandoned(deps, err.holder))) throw err;
+    }
+  }
+}
+
+/** How long an opening's claims wait for its workflow before a later opening may release them. */
+const ABANDONED_AFTER_SECONDS = 300;
+
+/**
+ * An opening whose workflow start failed, and whose key nobody sent again, holds its items for no case at all: with
+ * no case row and no workflow after ABANDONED_AFTER_SECONDS (far beyond the start's deadline), its claims are
+ * released. Temporal is asked, not guessed: a workflow that exists keeps them. Answers whether they were released.
+ */
+async function releaseIfAbandoned(deps: RouteDeps, caseNumber: string): Promise<boolean> {
+  return withTransaction(deps.pool, async (client) => {
+    const { rows } = await client.query(
+      `SELECT 1 FROM case_claims c
+        WHERE c.case_number = $1 AND c.released_at IS NULL AND c.claimed_at < now() - make_interval(secs => $2)
+          AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.id = c.case_id)
+          FOR UPDATE`,
+      [caseNumber, ABANDONED_AFTER_SECONDS],
+    );
+    if (rows.length === 0) return false;
+    const workflowId = disputeWorkflowId(caseNumber);
+    try {
+      await deps.temporal.withDeadline(Date.now() + deps.temporalTimeoutMs, () => deps.temporal.workflow.getHandle(workflowId).describe());
+      return false;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    await client.query('UPDATE case_claims SET released_at = now() WHERE case_number = $1 AND released_at IS NULL', [caseNumber]);
+    deps.logger.warn({ workflowId, caseNumber }, 'claims of an opening whose workflow never started released');
+    return true;
+  });
 }
 
 type ItemField = (index: number, name: 'invoiceNumber' | 'lineNo' | 'disputedAmount') => string;
@@ -191,6 +253,17 @@ async function checkedItems(
   return { customer_id: first.customer_id, currency: first.currency };
 }
 
+/** An item another open case holds: a 422 naming that case, which the opening may find abandoned. */
+class ClaimRefused extends AppError {
+  constructor(
+    readonly holder: string,
+    message: string,
+    field: string,
+  ) {
+    super(422, 'IN_OPEN_CASE', message, [{ field, message: `is in open case ${holder}`, in: 'body' }]);
+  }
+}
+
 /**
  * Claims the items for the case in the reservation's transaction: the database refuses an invoice or a line another
  * open case holds (migration 0010), and the refusal names that case.
@@ -208,9 +281,7 @@ async function claimItems(client: PoolClient, reservation: Reservation, items: r
       const e = err as { code?: string; constraint?: string; detail?: string };
       if (e.code !== '23P01' || e.constraint !== 'case_claims_no_overlap') throw err;
       const what = item.lineNo === undefined ? `invoice ${item.invoiceNumber}` : `line ${item.lineNo} of invoice ${item.invoiceNumber}`;
-      throw new AppError(422, 'IN_OPEN_CASE', `${what} is in open case ${e.detail}`, [
-        { field: field(index, item.lineNo === undefined ? 'invoiceNumber' : 'lineNo'), message: `is in open case ${e.detail}`, in: 'body' },
-      ]);
+      throw new ClaimRefused(String(e.detail), `${what} is in open case ${e.detail}`, field(index, item.lineNo === undefined ? 'invoiceNumber' : 'lineNo'));
     }
   }
 }

@@ -1,7 +1,10 @@
 // Cases over several invoices and lines, through HTTP with the real worker: the items, their analysis and
 // recommendations, the evidence per invoice, the claims an open case holds (whole invoice against line, released
 // when the case closes or is cancelled), inDispute on the invoice, and every refusal naming its field, writing nothing.
+import { randomUUID } from 'node:crypto';
 import type { RecordsImport } from '../../contract';
+import { requestHash } from '../../api/idempotency';
+import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import { eventually, startApi, type ApiHarness } from '../support/api';
 import { uniqueId, type TestUser } from '../../testkit/fixtures';
 
@@ -335,3 +338,64 @@ it('keeps an Idempotency-Key bound to its items: the same body answers the same 
   const { rows } = await api.db.pool.query('SELECT count(*)::int AS n FROM case_claims WHERE case_id = $1', [opened.body.id]);
   expect(rows[0].n).toBe(2);
 }, 60_000);
+
+it("frees the items of an opening whose workflow never started, after five minutes, and claims them again when its key comes back", async () => {
+  const { first, second, third } = await desk();
+  const item = (invoiceNumber: string) => ({ invoiceNumber, disputedAmount: '10.00' });
+  // What a start that failed (Temporal unreachable) and was never retried leaves: a reservation and its claims, no
+  // case row, no workflow. Hashed as the API hashes the body, so that the same body sent again with its key matches.
+  const abandon = async (invoiceNumber: string, minutesAgo: number) => {
+    const key = uniqueId('abandoned');
+    const { rows } = await api.db.pool.query(`SELECT nextval('case_number_seq') AS n`);
+    const caseNumber = formatCaseNumber(BigInt(rows[0].n));
+    const caseId = randomUUID();
+    const at = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const hash = requestHash({ reasonCode: 'PRICING', description: null, items: [{ invoiceNumber, lineNo: null, disputedAmount: '10.00' }] });
+    await api.db.pool.query(
+      `INSERT INTO idempotency_keys (user_id, key, command, request_hash, case_id, case_number, workflow_id, opened_at)
+       VALUES ($1, $2, 'open', $3, $4, $5, $6, $7)`,
+      [specialist.id, key, hash, caseId, caseNumber, disputeWorkflowId(caseNumber), at],
+    );
+    await api.db.pool.query('INSERT INTO case_claims (case_id, case_number, invoice_number, claimed_at) VALUES ($1, $2, $3, $4)', [
+      caseId,
+      caseNumber,
+      invoiceNumber,
+      at,
+    ]);
+    return { key: { 'Idempotency-Key': key }, caseNumber };
+  };
+
+  // A minute old: its start may still be on its way; the invoice stays held.
+  const young = await abandon(second, 1);
+  const held = await open([item(second)]);
+  expect([held.status, held.body.error?.message]).toEqual([422, expect.stringContaining(`open case ${young.caseNumber}`)]);
+
+  // Ten minutes old, no workflow: a new opening takes the invoice; the old key coming back is told who holds it,
+  // and once that case is cancelled it opens its own case on the same claim.
+  const old = await abandon(third, 10);
+  const taker = await open([item(third)]);
+  expect(taker.status).toBe(201);
+  const back = await open([item(third)], old.key);
+  expect([back.status, back.body.error?.message]).toEqual([422, expect.stringContaining(`open case ${taker.body.caseNumber}`)]);
+  await caseOf(taker.body.id, 'RESOLUTION');
+  const cancel = await api.request('POST', `/api/disputes/${taker.body.id}/cancel`, { token: specialist.token, body: { reason: 'the other opening comes back' } });
+  expect(cancel.status).toBe(200);
+  const reopened = await open([item(third)], old.key);
+  expect([reopened.status, reopened.body.caseNumber]).toEqual([201, old.caseNumber]);
+  await caseOf(reopened.body.id, 'RESOLUTION');
+
+  // Ten minutes old and its key back before anyone else: it opens its case on the claims it kept.
+  const late = await abandon(first, 10);
+  const resumed = await open([item(first)], late.key);
+  expect([resumed.status, resumed.body.caseNumber]).toEqual([201, late.caseNumber]);
+  const { rows } = await api.db.pool.query(
+    'SELECT case_number, released_at IS NOT NULL AS released FROM case_claims WHERE invoice_number = ANY($1) ORDER BY claimed_at, case_number',
+    [[first, third]],
+  );
+  expect(rows).toEqual([
+    { case_number: old.caseNumber, released: true },
+    { case_number: late.caseNumber, released: false },
+    { case_number: taker.body.caseNumber, released: true },
+    { case_number: old.caseNumber, released: false },
+  ]);
+}, 120_000);
