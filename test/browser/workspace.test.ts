@@ -746,7 +746,30 @@ describe('a case over two invoices', () => {
     await waitForCount(items, (n) => n === 2);
     expect(await items.nth(0).textContent()).toMatch(new RegExp(`${first.number}.*whole invoice.*\\$100\\.00.*\\$100\\.00.*\\$0\\.00`));
     expect(await items.nth(1).textContent()).toMatch(new RegExp(`${second.number}.*whole invoice.*\\$40\\.00.*\\$40\\.00.*\\$0\\.00`));
+
+    // Why each item recommends what it does, the second invoice's finding too: in full while its task is open, the
+    // second's 50.00 overbilling capped by the 40.00 disputed on it.
+    await page.getByRole('button', { name: `Why ${second.number}`, exact: true }).click();
+    await page.getByRole('button', { name: `Why ${first.number}`, exact: true }).click();
+    const why = page.getByTestId('item-why');
+    expect(await waitForCount(why, (n) => n === 2)).toBe(2);
+    const [firstWhy, secondWhy] = [why.nth(0), why.nth(1)];
+    expect(await secondWhy.getByTestId('item-why-rule').textContent()).toBe('Until every task is done, each finding counts in full.');
+    expect(await secondWhy.getByTestId('item-why-finding').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`PRICE_VARIANCE${second.number}1\\$50\\.00task open\\$50\\.00$`)),
+    ]);
+    expect(await secondWhy.getByTestId('item-why-credit').textContent()).toBe(
+      'Recommended credit: the lesser of the $50.00 overbilling counted and the $40.00 disputed = $40.00 (capped by the disputed amount).',
+    );
+    expect(await firstWhy.getByTestId('item-why-finding').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`PRICE_VARIANCE${first.number}1\\$100\\.00task open\\$100\\.00$`)),
+    ]);
+    expect(await firstWhy.getByTestId('item-why-credit').textContent()).toBe(
+      'Recommended credit: the lesser of the $100.00 overbilling counted and the $100.00 disputed = $100.00.',
+    );
+    expect(await firstWhy.getByTestId('item-why-debit').textContent()).toBe('Recommended debit: the $0.00 underbilling counted = $0.00.');
     expect(await lowContrastText(page)).toEqual([]);
+    expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, '13-case-over-two-invoices');
 
     // The invoice now shows what is in dispute and what is still collectible.
