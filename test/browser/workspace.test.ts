@@ -577,6 +577,23 @@ describe('a long invoice', () => {
     expect(await rows.count()).toBe(60);
     expect(await findings.count()).toBe(60);
     expect((await rows.last().locator('th, td').allTextContents()).slice(0, 2).map((c) => c.trim())).toEqual(['60', 'SKU-60']);
+
+    // The item's explanation lists its first findings, sums the rest, and pages them in from the invoice's evidence.
+    await page.getByRole('button', { name: `Why ${long.invoiceNumber}`, exact: true }).click();
+    const why = page.getByTestId('item-why');
+    const explained = why.getByTestId('item-why-finding');
+    expect(await waitForCount(explained, (n) => n === 10)).toBe(10);
+    expect(await why.getByTestId('item-why-more').textContent()).toBe('And 50 more findings on later lines, counting $500.00 overbilled and $0.00 underbilled.');
+    expect(await why.getByTestId('item-why-credit').textContent()).toBe(
+      'Recommended credit: the lesser of the $600.00 overbilling counted and the $600.00 disputed = $600.00.',
+    );
+    await why.getByRole('button', { name: 'Show more findings' }).click();
+    expect(await waitForCount(explained, (n) => n === 50)).toBe(50);
+    await why.getByRole('button', { name: 'Show more findings' }).click();
+    expect(await waitForCount(explained, (n) => n === 60)).toBe(60);
+    expect(await why.getByRole('button', { name: 'Show more findings' }).count()).toBe(0);
+    expect(await explained.last().textContent()).toMatch(/PRICE_VARIANCE.*60\$10\.00task openin the total below$/);
+    await screenshot(page, '14b-long-invoice-item-findings-paged-in');
   });
 });
 

@@ -199,4 +199,12 @@ it(`lists at most ${ITEM_FINDINGS_SHOWN} findings of an item and sums the rest`,
   expect(whole.recommendedCredit).toBe('120.00');
   expect(small.explanation).toMatchObject({ overbilling: '20.00', cappedByDisputed: true, more: { count: 0 } });
   for (const item of c.items) expectAddsUp(item);
+  // The rest are the invoice's, its evidence's pages (the case page reads them there): together, every finding once.
+  const evidence = await api.request('GET', `/api/disputes/${id}/evidence?invoiceNumber=${many}&limit=5`, { token: specialist.token });
+  const next = await api.request('GET', `/api/disputes/${id}/evidence?invoiceNumber=${many}&limit=200&cursor=${evidence.body.evidence.nextCursor}`, {
+    token: specialist.token,
+  });
+  const ids = [...evidence.body.findings, ...next.body.findings].map((f: { id: string }) => f.id);
+  expect(new Set(ids).size).toBe(12);
+  expect(whole.explanation.findings.map((f) => f.id)).toEqual(ids.slice(0, ITEM_FINDINGS_SHOWN));
 }, 90_000);

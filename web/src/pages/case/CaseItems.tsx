@@ -1,9 +1,10 @@
 // What the case disputes, invoice by invoice and line by line, and why each item recommends what it does: each of
 // its findings → what its task confirmed → what it counts → the item's credit (capped by its disputed amount) and debit.
 import { Fragment, useState } from 'react';
-import { Money, Section } from '../../components/common';
+import { ErrorMessage, Money, Section } from '../../components/common';
+import { api } from '../../lib/api';
 import { FINDING_LABELS, label } from '../../lib/format';
-import type { CaseItem, DisputeDetail, ItemExplanation, ItemFinding } from '../../../../contract';
+import type { CaseFinding, CaseItem, DisputeDetail, ItemExplanation } from '../../../../contract';
 
 export function CaseItems({ dispute: d }: { dispute: DisputeDetail }) {
   const currency = d.currency ?? 'USD';
@@ -68,7 +69,14 @@ export function CaseItems({ dispute: d }: { dispute: DisputeDetail }) {
                   {open && item.explanation ? (
                     <tr className="item-why-row">
                       <td colSpan={6} id={`item-why-${i}`} data-testid="item-why">
-                        <ItemWhy item={item} explanation={item.explanation} currency={currency} />
+                        {/* Findings paged in are of the evidence and outcomes they were read with: another basis or evidence starts over. */}
+                        <ItemWhy
+                          key={`${d.evidenceHash ?? ''}:${item.explanation.basis}`}
+                          caseId={d.id}
+                          item={item}
+                          explanation={item.explanation}
+                          currency={currency}
+                        />
                       </td>
                     </tr>
                   ) : null}
@@ -87,8 +95,9 @@ const RULES: Record<ItemExplanation['basis'], string> = {
   CONFIRMED: 'Every task is done: each finding counts what its task confirmed.',
 };
 
-function ItemWhy({ item, explanation: e, currency }: { item: CaseItem; explanation: ItemExplanation; currency: string }) {
-  const confirmed = (f: ItemFinding) =>
+function ItemWhy({ caseId, item, explanation: e, currency }: { caseId: string; item: CaseItem; explanation: ItemExplanation; currency: string }) {
+  const later = useLaterFindings(caseId, item, e);
+  const confirmed = (f: CaseFinding) =>
     f.confirmedAmount !== null ? (
       <Money amount={f.confirmedAmount} currency={currency} />
     ) : (
@@ -114,7 +123,7 @@ function ItemWhy({ item, explanation: e, currency }: { item: CaseItem; explanati
             </tr>
           </thead>
           <tbody>
-            {e.findings.map((f) => (
+            {[...e.findings, ...later.findings.map((f) => ({ ...f, counted: null }))].map((f) => (
               <tr key={f.id} data-testid="item-why-finding">
                 <th scope="row">
                   {label(FINDING_LABELS, f.code)} <span className="code">{f.code}</span>
@@ -126,8 +135,14 @@ function ItemWhy({ item, explanation: e, currency }: { item: CaseItem; explanati
                 </td>
                 <td className="num">{confirmed(f)}</td>
                 <td className="num">
-                  <Money amount={f.counted} currency={currency} />
-                  {f.code === 'UNDERBILLED' ? <span className="muted"> (debit)</span> : null}
+                  {f.counted !== null ? (
+                    <>
+                      <Money amount={f.counted} currency={currency} />
+                      {f.code === 'UNDERBILLED' ? <span className="muted"> (debit)</span> : null}
+                    </>
+                  ) : (
+                    <span className="muted">in the total below</span>
+                  )}
                 </td>
               </tr>
             ))}
@@ -137,10 +152,18 @@ function ItemWhy({ item, explanation: e, currency }: { item: CaseItem; explanati
         <p>No findings on it.</p>
       )}
       {e.more.count ? (
-        <p className="muted" data-testid="item-why-more">
-          And {e.more.count} more finding{e.more.count === 1 ? '' : 's'} on later lines (the invoice's evidence, page by page), counting{' '}
-          <Money amount={e.more.overbilling} currency={currency} /> overbilled and <Money amount={e.more.underbilling} currency={currency} /> underbilled.
-        </p>
+        <div className="form-actions">
+          <p className="muted" data-testid="item-why-more">
+            {later.findings.length ? `Of the ${e.more.count} findings on later lines, ${later.findings.length} shown; together` : `And ${e.more.count} more finding${e.more.count === 1 ? '' : 's'} on later lines,`}{' '}
+            counting <Money amount={e.more.overbilling} currency={currency} /> overbilled and <Money amount={e.more.underbilling} currency={currency} /> underbilled.
+          </p>
+          <ErrorMessage error={later.error} />
+          {later.more ? (
+            <button type="button" className="button-secondary" onClick={later.more} disabled={later.loading}>
+              {later.loading ? 'Loading…' : 'Show more findings'}
+            </button>
+          ) : null}
+        </div>
       ) : null}
       <p data-testid="item-why-credit">
         Recommended credit: the lesser of the <Money amount={e.overbilling} currency={currency} /> overbilling counted and the{' '}
@@ -153,4 +176,39 @@ function ItemWhy({ item, explanation: e, currency }: { item: CaseItem; explanati
       </p>
     </div>
   );
+}
+
+/**
+ * The item's findings after those its explanation lists, read from its invoice's evidence a page of lines at a time
+ * (each page asked for until one brings a finding of the item, or none is left).
+ */
+function useLaterFindings(caseId: string, item: CaseItem, e: ItemExplanation) {
+  const [state, setState] = useState<{ findings: CaseFinding[]; cursor: string | null | undefined }>({ findings: [], cursor: undefined });
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const listed = new Set(e.findings.map((f) => f.id));
+  const ofItem = (f: CaseFinding) => !listed.has(f.id) && (item.lineNo === null || f.lineNo === item.lineNo);
+  const load = async (from: { findings: CaseFinding[]; cursor: string | null | undefined }) => {
+    let { findings, cursor } = from;
+    do {
+      const page = await api.caseEvidence(caseId, cursor ?? undefined, item.invoiceNumber);
+      const found = page.findings.filter(ofItem);
+      findings = [...findings, ...found.filter((f) => !findings.some((g) => g.id === f.id))];
+      cursor = page.evidence.nextCursor;
+      if (found.length) break;
+    } while (cursor);
+    return { findings, cursor };
+  };
+  const more =
+    state.cursor !== null && state.findings.length < e.more.count
+      ? () => {
+          setLoading(true);
+          setError(undefined);
+          load(state)
+            .then(setState)
+            .catch((err: unknown) => setError(err))
+            .finally(() => setLoading(false));
+        }
+      : null;
+  return { findings: state.findings, more, loading, error };
 }
