@@ -8,6 +8,9 @@ import type { Queryable, Row } from './sql';
 /** Whether the case `caseId` (an SQL expression) still waits for a task: until then its findings count in full. */
 const investigating = (caseId: string) => `EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = ${caseId} AND t.status = 'OPEN')`;
 
+/** Whether the case `caseId` (an SQL expression) had tasks and every one is done: its findings count as confirmed. */
+const everyTaskDone = (caseId: string) => `EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = ${caseId}) AND NOT ${investigating(caseId)}`;
+
 /**
  * What a finding (alias f) of the case `caseId` counts: in full while a task is open; then what its task confirmed
  * (a finding no done task answered, its task cancelled, still in full). `caseId` is an SQL expression, never input.
@@ -21,7 +24,7 @@ const counted = (caseId: string) =>
  * never overbilling.
  */
 export const CONFIRMED_OVERBILLING = `
-  CASE WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id) AND NOT ${investigating('c.id')}
+  CASE WHEN ${everyTaskDone('c.id')}
        THEN (SELECT coalesce(sum(${counted('c.id')}), 0) FROM findings f WHERE f.case_id = c.id AND f.code <> 'UNDERBILLED') END`;
 
 /** The findings (alias f) of an item (alias ci): those of its invoice, limited to its line where it names one. */
@@ -69,8 +72,7 @@ export async function itemExplanations(db: Queryable, caseId: string, shown: num
                     row_number() OVER (PARTITION BY ci.ordinal ORDER BY f.ordinal) AS n
                FROM case_items ci JOIN findings f ON f.case_id = ci.case_id AND ${OF_ITEM}
               WHERE ci.case_id = $1)
-     SELECT ci.ordinal, ci.disputed_minor::text AS disputed, ${investigating('$1')} AS investigating,
-            EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = $1) AS tasked,
+     SELECT ci.ordinal, ci.disputed_minor::text AS disputed, ${everyTaskDone('$1')} AS confirmed,
             s.overbilling::text, s.underbilling::text, s.more_count, s.more_overbilling::text, s.more_underbilling::text,
             (SELECT coalesce(json_agg(${FINDING_JSON}::jsonb || jsonb_build_object('counted', f.counted::text) ORDER BY f.n), '[]')
                FROM counted f WHERE f.item = ci.ordinal AND f.n <= $2) AS findings
@@ -90,7 +92,7 @@ export async function itemExplanations(db: Queryable, caseId: string, shown: num
     rows.map((r: Row) => [
       r.ordinal,
       {
-        basis: r.tasked && !r.investigating ? 'CONFIRMED' : 'FOUND',
+        basis: r.confirmed ? 'CONFIRMED' : 'FOUND',
         overbilling: money(r.overbilling),
         cappedByDisputed: BigInt(r.overbilling) > BigInt(r.disputed),
         underbilling: money(r.underbilling),
