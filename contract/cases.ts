@@ -142,12 +142,40 @@ export const eventOut = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
+/** How many of an item's findings its explanation lists; the rest are summed (their lines: the evidence's pages). */
+export const ITEM_FINDINGS_SHOWN = 10;
+
+/** Which rule makes an item's recommendation: the findings as found (a task is still open), or what the tasks confirmed. */
+export const RECOMMENDATION_BASES = ['FOUND', 'CONFIRMED'] as const;
+
+export const itemFindingOut = findingOut.extend({
+  counted: moneyOutput.meta({
+    description: "What it adds to the item's recommendation: its amount while a task is open (basis FOUND); then what its task confirmed, its amount where no done task answered it",
+  }),
+});
+
+export const itemExplanationOut = z
+  .object({
+    basis: z.enum(RECOMMENDATION_BASES).meta({
+      description: 'FOUND: a task is open (or none was made), the findings count in full; CONFIRMED: every task is done, each finding counts what its task confirmed',
+    }),
+    overbilling: moneyOutput.meta({ description: 'Σ counted of its findings other than UNDERBILLED: the credit is the lesser of it and the disputed amount' }),
+    cappedByDisputed: z.boolean().meta({ description: 'The overbilling is more than the disputed amount: the credit is the disputed amount' }),
+    underbilling: moneyOutput.meta({ description: 'Σ counted of its UNDERBILLED findings: the recommended debit' }),
+    findings: z.array(itemFindingOut).max(ITEM_FINDINGS_SHOWN).meta({ description: `Its first ${ITEM_FINDINGS_SHOWN} findings in the analysis' order` }),
+    more: z
+      .object({ count: z.number().int().nonnegative(), overbilling: moneyOutput, underbilling: moneyOutput })
+      .meta({ description: 'The findings not listed: how many, and what they count (already in the sums above)' }),
+  })
+  .meta({ description: 'Finding → confirmed amount → recommendation, for this item' });
+
 export const caseItemOut = z.object({
   invoiceNumber: z.string(),
   lineNo: z.number().int().nullable().meta({ description: 'null: the whole invoice' }),
   disputedAmount: moneyOutput,
   recommendedCredit: moneyOutput.nullable().meta({ description: 'min(disputed, its overbilling); null until the evidence is in' }),
   recommendedDebit: moneyOutput.nullable().meta({ description: 'Its UNDERBILLED findings; null until the evidence is in' }),
+  explanation: itemExplanationOut.nullable().meta({ description: 'Why it recommends what it does; null until the evidence is in' }),
 });
 
 export const disputeDetail = disputeSummary.extend({
@@ -209,6 +237,8 @@ export type DisputeSummary = z.infer<typeof disputeSummary>;
 export type DisputeListItem = z.infer<typeof disputeListItem>;
 export type DisputeDetail = z.infer<typeof disputeDetail>;
 export type CaseItem = z.infer<typeof caseItemOut>;
+export type ItemExplanation = z.infer<typeof itemExplanationOut>;
+export type ItemFinding = z.infer<typeof itemFindingOut>;
 export type CaseTask = z.infer<typeof caseTaskOut>;
 export type CreditMemo = z.infer<typeof creditMemoOut>;
 export type CaseEvent = z.infer<typeof eventOut>;

@@ -4,7 +4,7 @@ import { formatMoney } from '../domain/money';
 import type { Queryable, Row } from './sql';
 
 /** A finding (alias f) as one JSON object, the shape findingOf reads. */
-const FINDING_JSON = `json_build_object('id', f.id, 'code', f.code, 'team', f.team, 'invoiceNumber', f.invoice_number,
+export const FINDING_JSON = `json_build_object('id', f.id, 'code', f.code, 'team', f.team, 'invoiceNumber', f.invoice_number,
                                         'lineNo', f.line_no, 'expected', f.expected, 'actual', f.actual,
                                         'amount', f.amount_minor::text, 'confirmedAmount', f.confirmed_minor::text)`;
 

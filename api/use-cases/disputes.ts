@@ -37,12 +37,12 @@ import type { CommandUseCaseContext, UseCaseContext } from './context';
 import type { RouteDeps } from '../route';
 import { LATEST_RESOLUTION, SUMMARY_COLUMNS, VISIBLE_TO_TEAM, caseKey, money, resolutionOf, summaryOf } from '../../read-model/cases';
 import { findingsOfLines } from '../../read-model/findings';
-import { CONFIRMED_OVERBILLING } from '../../read-model/recommendations';
+import { CONFIRMED_OVERBILLING, itemExplanations } from '../../read-model/recommendations';
 import { insertCase } from '../../read-model/projection';
 import { adjustmentOf, adjustmentsJson, caseInvoices, ledgerOf, type CaseInvoice } from '../../read-model/ledger';
 import { adjustmentsTotal, allocate, type PlannedAdjustment } from '../../domain/allocation';
 import type { ProposedAdjustment } from '../../domain/events';
-import { LIMIT_DEFAULT } from '../../contract';
+import { ITEM_FINDINGS_SHOWN, LIMIT_DEFAULT } from '../../contract';
 import type {
   cancelRequest,
   caseEvidenceResponse,
@@ -429,7 +429,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT count(*)::int FROM findings f WHERE f.case_id = c.id) AS finding_count,
             c.recommended_debit_minor::text AS recommended_debit_minor,
-            (SELECT coalesce(json_agg(json_build_object('invoiceNumber', ci.invoice_number, 'lineNo', ci.line_no,
+            (SELECT coalesce(json_agg(json_build_object('ordinal', ci.ordinal, 'invoiceNumber', ci.invoice_number, 'lineNo', ci.line_no,
                        'disputed', ci.disputed_minor::text, 'credit', ci.recommended_credit_minor::text,
                        'debit', ci.recommended_debit_minor::text) ORDER BY ci.ordinal), '[]')
                FROM case_items ci WHERE ci.case_id = c.id) AS items,
@@ -463,6 +463,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
   const row = rows[0];
   if (!row) throw AppError.notFound(`no case ${ref}`);
   const first = row.evidence === null ? null : caseEvidencePage(row.evidence, { after: null, limit: LIMIT_DEFAULT });
+  const explanations = await itemExplanations(db, row.id, ITEM_FINDINGS_SHOWN);
   return {
     ...summaryOf(row),
     description: row.description,
@@ -472,6 +473,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       disputedAmount: formatMoney(BigInt(i.disputed)),
       recommendedCredit: money(i.credit),
       recommendedDebit: money(i.debit),
+      explanation: i.credit === null ? null : (explanations.get(i.ordinal) ?? null),
     })),
     recommendedDebit: money(row.recommended_debit_minor),
     openedBy: { id: row.opened_by, name: row.opened_by_name },

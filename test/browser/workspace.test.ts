@@ -577,6 +577,23 @@ describe('a long invoice', () => {
     expect(await rows.count()).toBe(60);
     expect(await findings.count()).toBe(60);
     expect((await rows.last().locator('th, td').allTextContents()).slice(0, 2).map((c) => c.trim())).toEqual(['60', 'SKU-60']);
+
+    // The item's explanation lists its first findings, sums the rest, and pages them in from the invoice's evidence.
+    await page.getByRole('button', { name: `Why ${long.invoiceNumber}`, exact: true }).click();
+    const why = page.getByTestId('item-why');
+    const explained = why.getByTestId('item-why-finding');
+    expect(await waitForCount(explained, (n) => n === 10)).toBe(10);
+    expect(await why.getByTestId('item-why-more').textContent()).toBe('And 50 more findings on later lines, counting $500.00 overbilled and $0.00 underbilled.');
+    expect(await why.getByTestId('item-why-credit').textContent()).toBe(
+      'Recommended credit: the lesser of the $600.00 overbilling counted and the $600.00 disputed = $600.00.',
+    );
+    await why.getByRole('button', { name: 'Show more findings' }).click();
+    expect(await waitForCount(explained, (n) => n === 50)).toBe(50);
+    await why.getByRole('button', { name: 'Show more findings' }).click();
+    expect(await waitForCount(explained, (n) => n === 60)).toBe(60);
+    expect(await why.getByRole('button', { name: 'Show more findings' }).count()).toBe(0);
+    expect(await explained.last().textContent()).toMatch(/PRICE_VARIANCE.*60\$10\.00task openin the total below$/);
+    await screenshot(page, '14b-long-invoice-item-findings-paged-in');
   });
 });
 
@@ -746,7 +763,30 @@ describe('a case over two invoices', () => {
     await waitForCount(items, (n) => n === 2);
     expect(await items.nth(0).textContent()).toMatch(new RegExp(`${first.number}.*whole invoice.*\\$100\\.00.*\\$100\\.00.*\\$0\\.00`));
     expect(await items.nth(1).textContent()).toMatch(new RegExp(`${second.number}.*whole invoice.*\\$40\\.00.*\\$40\\.00.*\\$0\\.00`));
+
+    // Why each item recommends what it does, the second invoice's finding too: in full while its task is open, the
+    // second's 50.00 overbilling capped by the 40.00 disputed on it.
+    await page.getByRole('button', { name: `Why ${second.number}`, exact: true }).click();
+    await page.getByRole('button', { name: `Why ${first.number}`, exact: true }).click();
+    const why = page.getByTestId('item-why');
+    expect(await waitForCount(why, (n) => n === 2)).toBe(2);
+    const [firstWhy, secondWhy] = [why.nth(0), why.nth(1)];
+    expect(await secondWhy.getByTestId('item-why-rule').textContent()).toBe('Until every task is done, each finding counts in full.');
+    expect(await secondWhy.getByTestId('item-why-finding').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`PRICE_VARIANCE${second.number}1\\$50\\.00task open\\$50\\.00$`)),
+    ]);
+    expect(await secondWhy.getByTestId('item-why-credit').textContent()).toBe(
+      'Recommended credit: the lesser of the $50.00 overbilling counted and the $40.00 disputed = $40.00 (capped by the disputed amount).',
+    );
+    expect(await firstWhy.getByTestId('item-why-finding').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`PRICE_VARIANCE${first.number}1\\$100\\.00task open\\$100\\.00$`)),
+    ]);
+    expect(await firstWhy.getByTestId('item-why-credit').textContent()).toBe(
+      'Recommended credit: the lesser of the $100.00 overbilling counted and the $100.00 disputed = $100.00.',
+    );
+    expect(await firstWhy.getByTestId('item-why-debit').textContent()).toBe('Recommended debit: the $0.00 underbilling counted = $0.00.');
     expect(await lowContrastText(page)).toEqual([]);
+    expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, '13-case-over-two-invoices');
 
     // The invoice now shows what is in dispute and what is still collectible.

@@ -152,8 +152,9 @@ export const api = {
   disputes: (query: Query, signal?: AbortSignal) => request<Page<DisputeListItem>>('/api/disputes', { query, signal }),
   dispute: (id: string, signal?: AbortSignal) => request<DisputeDetail>(`/api/disputes/${encodeURIComponent(id)}`, { signal }),
   /** The case's evidence after its first page (which the case carries), with the findings of those lines. */
-  caseEvidence: (id: string, cursor: string, signal?: AbortSignal) =>
-    request<CaseEvidencePage>(`/api/disputes/${encodeURIComponent(id)}/evidence`, { query: { cursor }, signal }),
+  /** A page of the evidence of one of the case's invoices (the first item's unless named). */
+  caseEvidence: (id: string, cursor?: string, invoiceNumber?: string, signal?: AbortSignal) =>
+    request<CaseEvidencePage>(`/api/disputes/${encodeURIComponent(id)}/evidence`, { query: { cursor, invoiceNumber }, signal }),
 
   tasks: (query: Query, signal?: AbortSignal) => request<Page<TaskItem>>('/api/tasks', { query, signal }),
   completeTask: (id: string, body: Body<typeof completeTaskRequest>, idempotencyKey: string) =>

@@ -11,6 +11,7 @@ import { useCase, useConfig } from '../../lib/queries';
 import { href, useLocation } from '../../lib/router';
 import type { WebConfig } from '../../../../contract';
 import { CaseActions } from './CaseActions';
+import { CaseItems } from './CaseItems';
 import { CaseEvidence, CaseFindings } from './CaseRecords';
 import { CaseSummary } from './CaseSummary';
 
@@ -70,6 +71,7 @@ export function CasePage({ id }: { id: string }) {
 
       <div className="case-layout">
         <div className="case-main">
+          <CaseItems dispute={d} />
           <CaseEvidence dispute={d} pages={pages} onDone={setMessage} />
           <CaseFindings dispute={d} pages={pages} />
 

@@ -43,7 +43,8 @@ export function CaseFindings({ dispute: d, pages }: { dispute: DisputeDetail; pa
           <FindingsTable findings={pages.findings} currency={currency} />
           {d.findingCount > pages.findings.length ? (
             <p className="muted">
-              The findings of the invoice lines shown: {pages.findings.length} of {d.findingCount}. Show more lines in the evidence for the rest.
+              The findings of the lines of invoice {d.invoiceNumber} shown: {pages.findings.length} of the case’s {d.findingCount}. More lines in
+              the evidence show more of them; each item’s findings, of every invoice, are under its “Why” in Items.
             </p>
           ) : null}
         </>

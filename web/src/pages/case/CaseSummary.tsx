@@ -31,42 +31,6 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
         {d.description ? <p className="description">“{d.description}”</p> : null}
       </Section>
 
-      {d.items.length ? (
-        <Section title="Items" id="items">
-          <div className="table-scroll">
-            <table className="data" data-testid="case-items">
-              <caption className="visually-hidden">What the case disputes, invoice by invoice and line by line</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Invoice</th>
-                  <th scope="col">Line</th>
-                  <th scope="col" className="num">Disputed</th>
-                  <th scope="col" className="num">Recommended credit</th>
-                  <th scope="col" className="num">Recommended debit</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.items.map((item) => (
-                  <tr key={`${item.invoiceNumber}:${item.lineNo ?? ''}`}>
-                    <th scope="row">{item.invoiceNumber}</th>
-                    <td>{item.lineNo ?? 'whole invoice'}</td>
-                    <td className="num">
-                      <Money amount={item.disputedAmount} currency={currency} />
-                    </td>
-                    <td className="num">
-                      <Money amount={item.recommendedCredit} currency={currency} />
-                    </td>
-                    <td className="num">
-                      <Money amount={item.recommendedDebit} currency={currency} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Section>
-      ) : null}
-
       {d.adjustments.length ? (
         <Section title="Ledger documents" id="adjustments">
           <DocumentList documents={d.adjustments} currency={currency} testId="adjustments" />
