@@ -5,7 +5,7 @@ import { ApiError, api } from '../lib/api';
 import { useCommand } from '../lib/commands';
 import { useCursorList } from '../lib/cursor-list';
 import { formatDateTime } from '../lib/format';
-import { ErrorMessage, Field, Loading, fieldError } from './common';
+import { ErrorMessage, Field, Loading, SubmitButton, fieldError } from './common';
 
 const PAGE_SIZE = 50;
 
@@ -65,9 +65,9 @@ export function Comments({ caseId, canWrite }: { caseId: string; canWrite: boole
             )}
           </Field>
           <div className="form-actions">
-            <button type="submit" className="button-secondary" disabled={send.busy}>
-              {send.busy ? 'Saving…' : 'Add note'}
-            </button>
+            <SubmitButton className="button-secondary" busy={send.busy} busyLabel="Saving…">
+              Add note
+            </SubmitButton>
           </div>
         </form>
       ) : null}

@@ -94,6 +94,30 @@ export function Loading({ what }: { what: string }) {
 
 // ---------------------------------------------------------------- form fields
 
+/** A command's button: disabled while the command is on its way, saying what it does meanwhile. With `onClick` it
+ * sends without a form. */
+export function SubmitButton({
+  busy,
+  busyLabel,
+  disabled,
+  className,
+  onClick,
+  children,
+}: {
+  busy: boolean;
+  busyLabel: string;
+  disabled?: boolean;
+  className?: string;
+  onClick?: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button type={onClick ? 'button' : 'submit'} className={className} onClick={onClick} disabled={busy || disabled}>
+      {busy ? busyLabel : children}
+    </button>
+  );
+}
+
 /** A labelled control; `error` (from the server's details) is announced with the control. */
 export function Field({
   label: text,

@@ -1,5 +1,6 @@
-// A command sent from a form: one idempotency key per intent, the refusal kept for the form to show, and on success
-// what it changed marked stale, so the case and the lists on screen ask again at once (and go on polling as before).
+// A command sent from a form: one idempotency key per intent (where the endpoint takes one), the refusal kept for the
+// form to show, and on success what it changed marked stale, so the case and the lists on screen ask again at once
+// (and go on polling as before).
 import { useMutation, useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { ApiError, newIdempotencyKey } from './api';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Notice } from '../components/common';
+import { ErrorMessage, Field, Notice, SubmitButton } from '../components/common';
 import { useDocumentTitle } from '../lib/hooks';
 
 export function SignInPage({ onSignIn, message, error: initialError }: { onSignIn(token: string): Promise<void>; message?: string; error?: unknown }) {
@@ -52,9 +52,9 @@ export function SignInPage({ onSignIn, message, error: initialError }: { onSignI
             />
           )}
         </Field>
-        <button type="submit" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Signing in…">
+          Sign in
+        </SubmitButton>
         <section className="signin-help" aria-labelledby="signin-help-title">
           <h2 id="signin-help-title">Where do tokens come from?</h2>
           <ul>

@@ -7,7 +7,7 @@ import { FINDING_LABELS, label, teamLabel } from '../../lib/format';
 import { formatMoney, parseMoney } from '../../../../domain/money';
 import { showMoney, totalOf, moneyInput } from '../../lib/money';
 import type { CaseFinding, CaseTask, CompleteTaskRequest } from '../../../../contract';
-import { ErrorMessage, Field, fieldError } from '../common';
+import { ErrorMessage, Field, SubmitButton, fieldError } from '../common';
 
 type Outcome = CompleteTaskRequest['outcome'];
 
@@ -134,9 +134,9 @@ export function CompleteTaskForm({
         {(props) => <textarea {...props} name="note" rows={3} value={note} onChange={(e) => setNote(e.target.value)} />}
       </Field>
       <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Sending…' : 'Complete task'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Sending…">
+          Complete task
+        </SubmitButton>
       </div>
     </form>
   );

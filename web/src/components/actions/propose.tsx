@@ -9,7 +9,7 @@ import { parseMoney } from '../../../../domain/money';
 import { ADJUSTMENT_KINDS, ROOT_CAUSES, type AdjustmentKind, type RootCause } from '../../../../domain/types';
 import { showMoney, moneyInput } from '../../lib/money';
 import type { DisputeDetail } from '../../../../contract';
-import { ErrorMessage, Field, fieldError } from '../common';
+import { ErrorMessage, Field, SubmitButton, fieldError } from '../common';
 
 interface Row {
   kind: AdjustmentKind;
@@ -148,9 +148,9 @@ export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDon
         {(props) => <textarea {...props} name="note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} />}
       </Field>
       <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Sending…' : type === 'ADJUST' ? 'Propose adjustments' : 'Close without adjustment'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Sending…">
+          {type === 'ADJUST' ? 'Propose adjustments' : 'Close without adjustment'}
+        </SubmitButton>
       </div>
     </form>
   );

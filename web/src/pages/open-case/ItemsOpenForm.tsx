@@ -3,7 +3,7 @@
 // its own amount (by default what the line billed), with one reason. An invoice is disputed whole or by lines, never
 // both: ticking a line unticks the whole invoice, and ticking the whole invoice drops its lines.
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Section, fieldError } from '../../components/common';
+import { ErrorMessage, Field, Section, SubmitButton, fieldError } from '../../components/common';
 import { ApiError, api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { REASON_LABELS } from '../../lib/format';
@@ -141,9 +141,9 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
           {(props) => <textarea {...props} name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
         <div className="form-actions">
-          <button type="submit" disabled={busy || !picked.length}>
-            {busy ? 'Opening…' : `Open case over ${picked.length} invoice${picked.length === 1 ? '' : 's'}`}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Opening…" disabled={!picked.length}>
+            {`Open case over ${picked.length} invoice${picked.length === 1 ? '' : 's'}`}
+          </SubmitButton>
         </div>
       </form>
     </Section>

@@ -1,6 +1,6 @@
 // Opening a case on an invoice: how much the customer disputes, why, and what they said.
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Notice, Section, fieldError } from '../../components/common';
+import { ErrorMessage, Field, Notice, Section, SubmitButton, fieldError } from '../../components/common';
 import { ApiError, api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { REASON_LABELS } from '../../lib/format';
@@ -60,9 +60,9 @@ export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
           {(props) => <textarea {...props} name="description" rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
         <div className="form-actions">
-          <button type="submit" disabled={busy || nothingOpen}>
-            {busy ? 'Opening…' : 'Open case'}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Opening…" disabled={nothingOpen}>
+            Open case
+          </SubmitButton>
         </div>
       </form>
     </Section>
