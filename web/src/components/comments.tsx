@@ -5,7 +5,7 @@ import { ApiError, api } from '../lib/api';
 import { useCommand } from '../lib/commands';
 import { useCursorList } from '../lib/cursor-list';
 import { formatDateTime } from '../lib/format';
-import { ErrorMessage, Field, Loading, SubmitButton, fieldError } from './common';
+import { ErrorMessage, Field, Loading, MoreButton, SubmitButton, fieldError } from './common';
 
 const PAGE_SIZE = 50;
 
@@ -41,11 +41,7 @@ export function Comments({ caseId, canWrite }: { caseId: string; canWrite: boole
           </li>
         ))}
       </ol>
-      {list.hasMore ? (
-        <button type="button" className="button-secondary button-small" onClick={list.more} disabled={list.loadingMore}>
-          Show more notes
-        </button>
-      ) : null}
+      <MoreButton list={list} label="Show more notes" className="button-secondary button-small" />
       {canWrite ? (
         <form onSubmit={submit} noValidate className="form-grid comment-form" aria-label="New note">
           <ErrorMessage error={send.error} />

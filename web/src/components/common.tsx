@@ -1,5 +1,6 @@
 import { createContext, useContext, useId, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
+import type { CursorList } from '../lib/cursor-list';
 import { STAGE_LABELS, label, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
 import type { User as Me } from '../../../contract';
@@ -89,6 +90,16 @@ export function Loading({ what }: { what: string }) {
     <p className="loading" role="status" aria-live="polite">
       <span className="spinner" aria-hidden="true" /> Loading {what}…
     </p>
+  );
+}
+
+/** The way to a list's next page, while the server has more after the last item shown. */
+export function MoreButton({ list, label, className = 'button-secondary' }: { list: Omit<CursorList<unknown>, 'items'>; label: string; className?: string }) {
+  if (!list.hasMore) return null;
+  return (
+    <button type="button" className={className} onClick={list.more} disabled={list.loadingMore}>
+      {list.loadingMore ? 'Loading…' : label}
+    </button>
   );
 }
 
