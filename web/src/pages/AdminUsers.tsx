@@ -2,7 +2,7 @@
 // shown once.
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Notice, Section, SubmitButton, fieldError } from '../components/common';
-import { TeamOptions } from '../components/team-options';
+import { TeamOptions } from '../components/options';
 import { ApiError, api } from '../lib/api';
 import { useCommand } from '../lib/commands';
 import { ROLE_LABELS, teamLabel } from '../lib/format';

@@ -2,7 +2,7 @@
 // about and the evidence behind them, completed in one step.
 import { useState } from 'react';
 import { DoneNotice, ErrorMessage, Field, Loading, MoreButton, useMe } from '../../components/common';
-import { TeamOptions } from '../../components/team-options';
+import { TeamOptions } from '../../components/options';
 import { api } from '../../lib/api';
 import { teamLabel } from '../../lib/format';
 import { useCursorList } from '../../lib/cursor-list';

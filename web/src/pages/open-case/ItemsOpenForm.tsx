@@ -6,12 +6,11 @@ import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Section, SubmitButton, fieldError } from '../../components/common';
 import { ApiError, api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
-import { REASON_LABELS } from '../../lib/format';
 import { moneyInput, showMoney } from '../../lib/money';
 import { navigate } from '../../lib/router';
 import { InvoiceLines } from './InvoiceLines';
+import { ReasonField } from './ReasonField';
 import type { InvoiceSummary, ReasonCode } from '../../../../contract';
-import { REASON_CODES } from '../../../../domain/types';
 
 export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
   invoices: InvoiceSummary[];
@@ -125,18 +124,7 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
             </fieldset>
           );
         })}
-        <Field label="Reason" error={fieldError(error, 'reasonCode')}>
-          {(props) => (
-            <select {...props} name="reasonCode" value={reason} onChange={(e) => { setReason(e.target.value as ReasonCode); setError(undefined); }}>
-              <option value="">Choose a reason…</option>
-              {REASON_CODES.map((r) => (
-                <option key={r} value={r}>
-                  {REASON_LABELS[r]}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ReasonField value={reason} error={error} onChange={(r) => { setReason(r); setError(undefined); }} />
         <Field label="Description (optional)" error={fieldError(error, 'description')}>
           {(props) => <textarea {...props} name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>

@@ -3,12 +3,11 @@ import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Notice, Section, SubmitButton, fieldError } from '../../components/common';
 import { ApiError, api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
-import { REASON_LABELS } from '../../lib/format';
 import { parseMoney } from '../../../../domain/money';
 import { showMoney, moneyInput } from '../../lib/money';
 import { navigate } from '../../lib/router';
+import { ReasonField } from './ReasonField';
 import type { InvoiceAnswer, ReasonCode } from '../../../../contract';
-import { REASON_CODES } from '../../../../domain/types';
 
 export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
   const [amount, setAmount] = useState('');
@@ -44,18 +43,7 @@ export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
         <Field label="Disputed amount" hint={`At most the open balance, ${showMoney(invoice.openBalance, invoice.currency)}.`} error={fieldError(error, 'disputedAmount')}>
           {(props) => <input {...props} name="disputedAmount" inputMode="decimal" value={amount} onChange={(e) => { setAmount(e.target.value); setError(undefined); }} placeholder="0.00" />}
         </Field>
-        <Field label="Reason" error={fieldError(error, 'reasonCode')}>
-          {(props) => (
-            <select {...props} name="reasonCode" value={reason} onChange={(e) => { setReason(e.target.value as ReasonCode); setError(undefined); }}>
-              <option value="">Choose a reason…</option>
-              {REASON_CODES.map((r) => (
-                <option key={r} value={r}>
-                  {REASON_LABELS[r]}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ReasonField value={reason} error={error} onChange={(r) => { setReason(r); setError(undefined); }} />
         <Field label="Description (optional)" hint="What the customer says, remittance reference, contacts." error={fieldError(error, 'description')}>
           {(props) => <textarea {...props} name="description" rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
