@@ -1,7 +1,7 @@
 // The case's notes: calls with the customer, what a team said by phone, anything the trail should not carry.
 // Kept by the server apart from the trail, oldest first, paged.
 import { useState, type FormEvent } from 'react';
-import { ApiError, api } from '../lib/api';
+import { api } from '../lib/api';
 import { useCommand } from '../lib/commands';
 import { useCursorList } from '../lib/cursor-list';
 import { formatDateTime } from '../lib/format';
@@ -19,7 +19,7 @@ export function Comments({ caseId, canWrite }: { caseId: string; canWrite: boole
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!text.trim()) {
-      send.setError(new ApiError(400, 'VALIDATION_FAILED', 'Write the note first.', [{ field: 'body', message: 'must not be empty' }]));
+      send.refuse('Write the note first.', [{ field: 'body', message: 'must not be empty' }]);
       return;
     }
     // Oldest first: a new note shows last, once every earlier page is shown (the notes are asked again).

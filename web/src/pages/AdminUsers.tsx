@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Notice, Section, SubmitButton, fieldError } from '../components/common';
 import { TeamOptions } from '../components/options';
-import { ApiError, api } from '../lib/api';
+import { api } from '../lib/api';
 import { useCommand } from '../lib/commands';
 import { ROLE_LABELS, teamLabel } from '../lib/format';
 import { useDocumentTitle } from '../lib/hooks';
@@ -21,7 +21,7 @@ export function AdminUsersPage() {
   const team = chosenTeam || (teams.data?.items[0]?.id ?? '');
   const [limit, setLimit] = useState('');
   // Nothing on screen lists users: nothing to ask again.
-  const { error, setError, busy, run } = useCommand([]);
+  const { error, refuse, busy, run } = useCommand([]);
   const [created, setCreated] = useState<(Me & { token: string })[]>([]);
 
   function submit(event: FormEvent) {
@@ -30,7 +30,7 @@ export function AdminUsersPage() {
     if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
     if (role === 'manager' && limit.trim() && moneyInput(limit) === null) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
     if (local.length) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
+      refuse('Please complete the form.', local);
       return;
     }
     run(

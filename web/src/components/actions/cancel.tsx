@@ -1,17 +1,17 @@
 // Cancelling a case (specialist or manager), with the reason the trail keeps.
 import { useState, type FormEvent } from 'react';
-import { ApiError, api } from '../../lib/api';
+import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import type { DisputeDetail } from '../../../../contract';
 import { ErrorMessage, Field, SubmitButton, fieldError } from '../common';
 
 export function CancelForm({ dispute, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
   const [reason, setReason] = useState('');
-  const { error, setError, busy, run } = useCommand();
+  const { error, refuse, busy, run } = useCommand();
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!reason.trim()) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please give a reason.', [{ field: 'reason', message: 'say why the case is cancelled' }]));
+      refuse('Please give a reason.', [{ field: 'reason', message: 'say why the case is cancelled' }]);
       return;
     }
     run(

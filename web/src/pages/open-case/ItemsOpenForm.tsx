@@ -4,7 +4,7 @@
 // both: ticking a line unticks the whole invoice, and ticking the whole invoice drops its lines.
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Section, SubmitButton, fieldError } from '../../components/common';
-import { ApiError, api } from '../../lib/api';
+import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { moneyInput, showMoney } from '../../lib/money';
 import { navigate } from '../../lib/router';
@@ -20,7 +20,7 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
 }) {
   const [reason, setReason] = useState<ReasonCode | ''>('');
   const [description, setDescription] = useState('');
-  const { error, setError, busy, run } = useCommand([['invoices'], ['invoice'], ['disputes']]);
+  const { error, setError, refuse, busy, run } = useCommand([['invoices'], ['invoice'], ['disputes']]);
   const picked = chosen.map((n) => invoices.find((i) => i.number === n)).filter((i): i is InvoiceSummary => Boolean(i));
   // Per invoice ticked, the lines ticked (lineNo → amount typed); absent: the whole invoice.
   const [byLines, setByLines] = useState<Record<string, Record<number, string>>>({});
@@ -54,7 +54,7 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
     });
     if (!reason) local.push({ field: 'reasonCode', message: 'choose the reason the customer gives' });
     if (local.length) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
+      refuse('Please complete the form.', local);
       return;
     }
     run(

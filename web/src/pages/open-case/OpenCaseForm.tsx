@@ -1,7 +1,7 @@
 // Opening a case on an invoice: how much the customer disputes, why, and what they said.
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Notice, Section, SubmitButton, fieldError } from '../../components/common';
-import { ApiError, api } from '../../lib/api';
+import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { parseMoney } from '../../../../domain/money';
 import { showMoney, moneyInput } from '../../lib/money';
@@ -13,7 +13,7 @@ export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState<ReasonCode | ''>('');
   const [description, setDescription] = useState('');
-  const { error, setError, busy, run } = useCommand([['invoice', invoice.number], ['invoices'], ['disputes']]);
+  const { error, setError, refuse, busy, run } = useCommand([['invoice', invoice.number], ['invoices'], ['disputes']]);
   const nothingOpen = parseMoney(invoice.openBalance) <= 0n;
 
   function submit(event: FormEvent) {
@@ -22,7 +22,7 @@ export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
     if ((moneyInput(amount) ?? 0n) <= 0n) local.push({ field: 'disputedAmount', message: 'enter an amount greater than 0 with at most 2 decimals, e.g. 150.00' });
     if (!reason) local.push({ field: 'reasonCode', message: 'choose the reason the customer gives' });
     if (local.length) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
+      refuse('Please complete the form.', local);
       return;
     }
     run(
