@@ -169,6 +169,18 @@ export function fieldError(error: unknown, field: string): string | undefined {
 
 // ---------------------------------------------------------------- small displays
 
+/** The product's mark: in the top bar, and larger where one signs in. */
+export function Brand({ large }: { large?: boolean }) {
+  return (
+    <div className={`brand${large ? ' brand-large' : ''}`}>
+      <span className="brand-mark" aria-hidden="true">
+        AR
+      </span>
+      <span>Disputes</span>
+    </div>
+  );
+}
+
 export function Money({ amount, currency, strong }: { amount: string | bigint | null | undefined; currency?: string; strong?: boolean }) {
   const text = showMoney(amount, currency);
   return <span className={`money${strong ? ' money-strong' : ''}`}>{text}</span>;
