@@ -94,7 +94,7 @@ export function Loading({ what }: { what: string }) {
 }
 
 /** The way to a list's next page, while the server has more after the last item shown. */
-export function MoreButton({ list, label, className = 'button-secondary' }: { list: Omit<CursorList<unknown>, 'items'>; label: string; className?: string }) {
+export function MoreButton({ list, label, className = 'button-secondary' }: { list: Pick<CursorList<unknown>, 'hasMore' | 'more' | 'loadingMore'>; label: string; className?: string }) {
   if (!list.hasMore) return null;
   return (
     <button type="button" className={className} onClick={list.more} disabled={list.loadingMore}>
