@@ -4,12 +4,9 @@
 // both: ticking a line unticks the whole invoice, and ticking the whole invoice drops its lines.
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Section, SubmitButton, fieldError } from '../../components/common';
-import { api } from '../../lib/api';
-import { useCommand } from '../../lib/commands';
 import { moneyInput, showMoney } from '../../lib/money';
-import { navigate } from '../../lib/router';
 import { InvoiceLines } from './InvoiceLines';
-import { ReasonField } from './ReasonField';
+import { ReasonField, useOpenCase } from './opening';
 import type { InvoiceSummary, ReasonCode } from '../../../../contract';
 
 export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
@@ -20,7 +17,7 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
 }) {
   const [reason, setReason] = useState<ReasonCode | ''>('');
   const [description, setDescription] = useState('');
-  const { error, setError, refuse, busy, run } = useCommand([['invoices'], ['invoice'], ['disputes']]);
+  const { error, setError, busy, open } = useOpenCase();
   const picked = chosen.map((n) => invoices.find((i) => i.number === n)).filter((i): i is InvoiceSummary => Boolean(i));
   // Per invoice ticked, the lines ticked (lineNo → amount typed); absent: the whole invoice.
   const [byLines, setByLines] = useState<Record<string, Record<number, string>>>({});
@@ -52,27 +49,15 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
         local.push({ field: `items.${index}.disputedAmount`, message: `enter the amount disputed on ${what}, e.g. 150.00` });
       }
     });
-    if (!reason) local.push({ field: 'reasonCode', message: 'choose the reason the customer gives' });
-    if (local.length) {
-      refuse('Please complete the form.', local);
-      return;
-    }
-    run(
-      (key) =>
-        api.openDispute(
-          {
-            reasonCode: reason as ReasonCode,
-            description: description.trim() || undefined,
-            items: items.map((item) => ({
-              invoiceNumber: item.invoice.number,
-              ...(item.lineNo === undefined ? {} : { lineNo: item.lineNo }),
-              disputedAmount: item.amount.trim(),
-            })),
-          },
-          key,
-        ),
-      (opened) => navigate(`/cases/${opened.caseNumber}`, { opened: '1' }),
-    );
+    open(reason, local, (reasonCode) => ({
+      reasonCode,
+      description: description.trim() || undefined,
+      items: items.map((item) => ({
+        invoiceNumber: item.invoice.number,
+        ...(item.lineNo === undefined ? {} : { lineNo: item.lineNo }),
+        disputedAmount: item.amount.trim(),
+      })),
+    }));
   }
 
   return (

@@ -1,38 +1,23 @@
 // Opening a case on an invoice: how much the customer disputes, why, and what they said.
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Notice, Section, SubmitButton, fieldError } from '../../components/common';
-import { api } from '../../lib/api';
-import { useCommand } from '../../lib/commands';
 import { parseMoney } from '../../../../domain/money';
 import { showMoney, moneyInput } from '../../lib/money';
-import { navigate } from '../../lib/router';
-import { ReasonField } from './ReasonField';
+import { ReasonField, useOpenCase } from './opening';
 import type { InvoiceAnswer, ReasonCode } from '../../../../contract';
 
 export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState<ReasonCode | ''>('');
   const [description, setDescription] = useState('');
-  const { error, setError, refuse, busy, run } = useCommand([['invoice', invoice.number], ['invoices'], ['disputes']]);
+  const { error, setError, busy, open } = useOpenCase();
   const nothingOpen = parseMoney(invoice.openBalance) <= 0n;
 
   function submit(event: FormEvent) {
     event.preventDefault();
     const local: { field: string; message: string }[] = [];
     if ((moneyInput(amount) ?? 0n) <= 0n) local.push({ field: 'disputedAmount', message: 'enter an amount greater than 0 with at most 2 decimals, e.g. 150.00' });
-    if (!reason) local.push({ field: 'reasonCode', message: 'choose the reason the customer gives' });
-    if (local.length) {
-      refuse('Please complete the form.', local);
-      return;
-    }
-    run(
-      (key) =>
-        api.openDispute(
-          { invoiceNumber: invoice.number, disputedAmount: amount.trim(), reasonCode: reason as ReasonCode, description: description.trim() || undefined },
-          key,
-        ),
-      (opened) => navigate(`/cases/${opened.caseNumber}`, { opened: '1' }),
-    );
+    open(reason, local, (reasonCode) => ({ invoiceNumber: invoice.number, disputedAmount: amount.trim(), reasonCode, description: description.trim() || undefined }));
   }
 
   return (
