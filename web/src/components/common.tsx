@@ -105,8 +105,10 @@ export function MoreButton({ list, label, className = 'button-secondary' }: { li
 
 // ---------------------------------------------------------------- form fields
 
-/** A command's button: disabled while the command is on its way, saying what it does meanwhile. With `onClick` it
- * sends without a form. */
+/**
+ * A command's button: disabled while the command is on its way, saying what it does meanwhile. With `onClick` it sends
+ * without a form.
+ */
 export function SubmitButton({
   busy,
   busyLabel,
