@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { ErrorMessage, Loading, MeContext } from './components/common';
+import { Brand, ErrorMessage, Loading, MeContext } from './components/common';
 import { ApiError, api, onUnauthorized } from './lib/api';
 import { ROLE_LABELS, teamLabel } from './lib/format';
 import { href, matchPath, useLocation } from './lib/router';
@@ -177,12 +177,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
         Skip to content
       </a>
       <header className="topbar">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true">
-            AR
-          </span>
-          <span>Disputes</span>
-        </div>
+        <Brand />
         <nav aria-label="Main">
           <ul>
             {NAV[me.role].map((item) => {

@@ -1,11 +1,11 @@
 // The case's notes: calls with the customer, what a team said by phone, anything the trail should not carry.
 // Kept by the server apart from the trail, oldest first, paged.
 import { useState, type FormEvent } from 'react';
-import { ApiError, api } from '../lib/api';
+import { api } from '../lib/api';
 import { useCommand } from '../lib/commands';
 import { useCursorList } from '../lib/cursor-list';
 import { formatDateTime } from '../lib/format';
-import { ErrorMessage, Field, Loading, fieldError } from './common';
+import { ErrorMessage, Field, Loading, MoreButton, SubmitButton, fieldError } from './common';
 
 const PAGE_SIZE = 50;
 
@@ -19,7 +19,7 @@ export function Comments({ caseId, canWrite }: { caseId: string; canWrite: boole
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!text.trim()) {
-      send.setError(new ApiError(400, 'VALIDATION_FAILED', 'Write the note first.', [{ field: 'body', message: 'must not be empty' }]));
+      send.refuse('Write the note first.', [{ field: 'body', message: 'must not be empty' }]);
       return;
     }
     // Oldest first: a new note shows last, once every earlier page is shown (the notes are asked again).
@@ -41,11 +41,7 @@ export function Comments({ caseId, canWrite }: { caseId: string; canWrite: boole
           </li>
         ))}
       </ol>
-      {list.hasMore ? (
-        <button type="button" className="button-secondary button-small" onClick={list.more} disabled={list.loadingMore}>
-          Show more notes
-        </button>
-      ) : null}
+      <MoreButton list={list} label="Show more notes" className="button-secondary button-small" />
       {canWrite ? (
         <form onSubmit={submit} noValidate className="form-grid comment-form" aria-label="New note">
           <ErrorMessage error={send.error} />
@@ -65,9 +61,9 @@ export function Comments({ caseId, canWrite }: { caseId: string; canWrite: boole
             )}
           </Field>
           <div className="form-actions">
-            <button type="submit" className="button-secondary" disabled={send.busy}>
-              {send.busy ? 'Saving…' : 'Add note'}
-            </button>
+            <SubmitButton className="button-secondary" busy={send.busy} busyLabel="Saving…">
+              Add note
+            </SubmitButton>
           </div>
         </form>
       ) : null}

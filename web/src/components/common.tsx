@@ -1,5 +1,6 @@
 import { createContext, useContext, useId, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
+import type { CursorList } from '../lib/cursor-list';
 import { STAGE_LABELS, label, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
 import type { User as Me } from '../../../contract';
@@ -92,7 +93,43 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+/** The way to a list's next page, while the server has more after the last item shown. */
+export function MoreButton({ list, label, className = 'button-secondary' }: { list: Pick<CursorList<unknown>, 'hasMore' | 'more' | 'loadingMore'>; label: string; className?: string }) {
+  if (!list.hasMore) return null;
+  return (
+    <button type="button" className={className} onClick={list.more} disabled={list.loadingMore}>
+      {list.loadingMore ? 'Loading…' : label}
+    </button>
+  );
+}
+
 // ---------------------------------------------------------------- form fields
+
+/**
+ * A command's button: disabled while the command is on its way, saying what it does meanwhile. With `onClick` it sends
+ * without a form.
+ */
+export function SubmitButton({
+  busy,
+  busyLabel,
+  disabled,
+  className,
+  onClick,
+  children,
+}: {
+  busy: boolean;
+  busyLabel: string;
+  disabled?: boolean;
+  className?: string;
+  onClick?: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button type={onClick ? 'button' : 'submit'} className={className} onClick={onClick} disabled={busy || disabled}>
+      {busy ? busyLabel : children}
+    </button>
+  );
+}
 
 /** A labelled control; `error` (from the server's details) is announced with the control. */
 export function Field({
@@ -133,6 +170,18 @@ export function fieldError(error: unknown, field: string): string | undefined {
 }
 
 // ---------------------------------------------------------------- small displays
+
+/** The product's mark: in the top bar, and larger where one signs in. */
+export function Brand({ large }: { large?: boolean }) {
+  return (
+    <div className={`brand${large ? ' brand-large' : ''}`}>
+      <span className="brand-mark" aria-hidden="true">
+        AR
+      </span>
+      <span>Disputes</span>
+    </div>
+  );
+}
 
 export function Money({ amount, currency, strong }: { amount: string | bigint | null | undefined; currency?: string; strong?: boolean }) {
   const text = showMoney(amount, currency);

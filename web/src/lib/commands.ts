@@ -1,5 +1,6 @@
-// A command sent from a form: one idempotency key per intent, the refusal kept for the form to show, and on success
-// what it changed marked stale, so the case and the lists on screen ask again at once (and go on polling as before).
+// A command sent from a form: one idempotency key per intent (where the endpoint takes one), the refusal kept for the
+// form to show, and on success what it changed marked stale, so the case and the lists on screen ask again at once
+// (and go on polling as before).
 import { useMutation, useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { ApiError, newIdempotencyKey } from './api';
@@ -12,6 +13,8 @@ export interface Command {
   error: unknown;
   /** A refusal found before sending (undefined clears it). */
   setError(error: unknown): void;
+  /** The form's own check refuses, as the server would (400 VALIDATION_FAILED): each detail marks its field. */
+  refuse(message: string, details: ApiError['details']): void;
   busy: boolean;
   run<R>(send: (idempotencyKey: string) => Promise<R>, onDone: (result: R) => void): void;
   /** What is typed now is another intent: the next send carries a new key. */
@@ -34,12 +37,16 @@ export function useCommand(stale: readonly QueryKey[] = CASE_KEYS): Command {
       if (err instanceof ApiError && err.status >= 400 && err.status < 500) key.current = newIdempotencyKey();
     },
   });
+  const setError = (error: unknown) => {
+    setLocalError(error);
+    // Not while sending: the answer still has to reach onDone.
+    if (!mutation.isPending) mutation.reset();
+  };
   return {
     error: localError ?? mutation.error ?? undefined,
-    setError(error) {
-      setLocalError(error);
-      // Not while sending: the answer still has to reach onDone.
-      if (!mutation.isPending) mutation.reset();
+    setError,
+    refuse(message, details) {
+      setError(new ApiError(400, 'VALIDATION_FAILED', message, details));
     },
     busy: mutation.isPending,
     run(send, onDone) {

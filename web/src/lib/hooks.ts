@@ -12,9 +12,10 @@ export interface EvidencePages {
   /** Every page shown so far, merged. */
   evidence: Evidence | null;
   findings: Finding[];
-  /** Shows the next page; null on the last. */
-  more: (() => void) | null;
-  loading: boolean;
+  /** Named as a cursor list's (useCursorList), so the same button shows the next page. */
+  hasMore: boolean;
+  more(): void;
+  loadingMore: boolean;
   error: unknown;
 }
 
@@ -35,15 +36,14 @@ export function useEvidencePages(
   const evidence = first ? pages.reduce((shown, page) => mergeEvidence(shown, page.evidence), first) : null;
   const findings = [...firstFindings, ...pages.flatMap((page) => page.findings)];
   const cursor = evidence?.nextCursor ?? null;
-  const more = cursor
-    ? () => {
-        setLoading(true);
-        setError(undefined);
-        next(cursor)
-          .then((page) => setLater({ subject, pages: [...pages, { evidence: page.evidence, findings: page.findings ?? [] }] }))
-          .catch((err: unknown) => setError(err))
-          .finally(() => setLoading(false));
-      }
-    : null;
-  return { evidence, findings, more, loading, error };
+  const more = () => {
+    if (!cursor) return;
+    setLoading(true);
+    setError(undefined);
+    next(cursor)
+      .then((page) => setLater({ subject, pages: [...pages, { evidence: page.evidence, findings: page.findings ?? [] }] }))
+      .catch((err: unknown) => setError(err))
+      .finally(() => setLoading(false));
+  };
+  return { evidence, findings, hasMore: cursor !== null, more, loadingMore: loading, error };
 }

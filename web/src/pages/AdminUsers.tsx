@@ -1,9 +1,10 @@
 // The administrator gives people access: a user with a role (and a team or an approval limit) and its token,
 // shown once.
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Notice, Section, fieldError } from '../components/common';
-import { TeamOptions } from '../components/team-options';
-import { ApiError, api } from '../lib/api';
+import { ErrorMessage, Field, Notice, Section, SubmitButton, fieldError } from '../components/common';
+import { TeamOptions } from '../components/options';
+import { api } from '../lib/api';
+import { useCommand } from '../lib/commands';
 import { ROLE_LABELS, teamLabel } from '../lib/format';
 import { useDocumentTitle } from '../lib/hooks';
 import { useTeams } from '../lib/queries';
@@ -19,37 +20,34 @@ export function AdminUsersPage() {
   const [chosenTeam, setTeam] = useState('');
   const team = chosenTeam || (teams.data?.items[0]?.id ?? '');
   const [limit, setLimit] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  // Nothing on screen lists users: nothing to ask again.
+  const { error, refuse, busy, run } = useCommand([]);
   const [created, setCreated] = useState<(Me & { token: string })[]>([]);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const local: { field: string; message: string }[] = [];
     if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
     if (role === 'manager' && limit.trim() && moneyInput(limit) === null) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
     if (local.length) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
+      refuse('Please complete the form.', local);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      const user = await api.createUser(
-        role === 'ops'
-          ? { name: name.trim(), role, team }
-          : role === 'manager'
-            ? { name: name.trim(), role, approvalLimit: limit.trim() || null }
-            : { name: name.trim(), role },
-      );
-      setCreated((current) => [user, ...current]);
-      setName('');
-      setLimit('');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    run(
+      () =>
+        api.createUser(
+          role === 'ops'
+            ? { name: name.trim(), role, team }
+            : role === 'manager'
+              ? { name: name.trim(), role, approvalLimit: limit.trim() || null }
+              : { name: name.trim(), role },
+        ),
+      (user) => {
+        setCreated((current) => [user, ...current]);
+        setName('');
+        setLimit('');
+      },
+    );
   }
 
   return (
@@ -87,9 +85,9 @@ export function AdminUsersPage() {
             </Field>
           ) : null}
           <div className="form-actions">
-            <button type="submit" disabled={busy}>
-              {busy ? 'Adding…' : 'Add user'}
-            </button>
+            <SubmitButton busy={busy} busyLabel="Adding…">
+              Add user
+            </SubmitButton>
           </div>
         </form>
       </Section>

@@ -1,7 +1,8 @@
 // Source records in bulk (customers, contracts, POs, work orders, invoices) from a JSON file or pasted text.
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Notice, Section } from '../components/common';
+import { ErrorMessage, Field, Notice, Section, SubmitButton } from '../components/common';
 import { ApiError, api } from '../lib/api';
+import { useCommand } from '../lib/commands';
 import { useDocumentTitle } from '../lib/hooks';
 
 const EXAMPLE = `{
@@ -20,15 +21,15 @@ const EXAMPLE = `{
 export function ImportPage() {
   useDocumentTitle('Import records');
   const [text, setText] = useState('');
-  const [error, setError] = useState<unknown>();
   const [result, setResult] = useState<Record<string, number> | null>(null);
-  const [busy, setBusy] = useState(false);
+  // No page on screen shows what an import changes: those that do ask again when opened.
+  const { error, setError, busy, run } = useCommand([]);
 
   async function readFile(file: File | undefined) {
     if (file) setText(await file.text());
   }
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     setResult(null);
     let body: unknown;
@@ -38,15 +39,10 @@ export function ImportPage() {
       setError(new ApiError(400, 'INVALID_JSON', `The text is not JSON: ${(err as Error).message}`, [{ field: '(body)', message: 'paste or choose a JSON file' }]));
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      setResult((await api.importRecords(body)).imported);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    run(
+      () => api.importRecords(body),
+      (answer) => setResult(answer.imported),
+    );
   }
 
   return (
@@ -68,9 +64,9 @@ export function ImportPage() {
             {(props) => <textarea {...props} name="records" rows={14} className="code-input" value={text} placeholder={EXAMPLE} onChange={(e) => setText(e.target.value)} spellCheck={false} />}
           </Field>
           <div className="form-actions">
-            <button type="submit" disabled={busy || !text.trim()}>
-              {busy ? 'Importing…' : 'Import'}
-            </button>
+            <SubmitButton busy={busy} busyLabel="Importing…" disabled={!text.trim()}>
+              Import
+            </SubmitButton>
             <button type="button" className="button-secondary" onClick={() => setText(EXAMPLE)}>
               Use the example
             </button>

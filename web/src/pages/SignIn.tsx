@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Notice } from '../components/common';
+import { Brand, ErrorMessage, Field, Notice, SubmitButton } from '../components/common';
 import { useDocumentTitle } from '../lib/hooks';
 
 export function SignInPage({ onSignIn, message, error: initialError }: { onSignIn(token: string): Promise<void>; message?: string; error?: unknown }) {
@@ -28,12 +28,7 @@ export function SignInPage({ onSignIn, message, error: initialError }: { onSignI
   return (
     <main className="signin-page" id="main">
       <form className="signin card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
-        <div className="brand brand-large">
-          <span className="brand-mark" aria-hidden="true">
-            AR
-          </span>
-          <span>Disputes</span>
-        </div>
+        <Brand large />
         <h1 id="signin-title">Sign in</h1>
         <p className="muted">Invoice dispute investigation for accounts receivable, operations and approvers.</p>
         {message ? <Notice kind="info">{message}</Notice> : null}
@@ -52,9 +47,9 @@ export function SignInPage({ onSignIn, message, error: initialError }: { onSignI
             />
           )}
         </Field>
-        <button type="submit" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Signing in…">
+          Sign in
+        </SubmitButton>
         <section className="signin-help" aria-labelledby="signin-help-title">
           <h2 id="signin-help-title">Where do tokens come from?</h2>
           <ul>

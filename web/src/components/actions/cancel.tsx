@@ -1,17 +1,17 @@
 // Cancelling a case (specialist or manager), with the reason the trail keeps.
 import { useState, type FormEvent } from 'react';
-import { ApiError, api } from '../../lib/api';
+import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import type { DisputeDetail } from '../../../../contract';
-import { ErrorMessage, Field, fieldError } from '../common';
+import { ErrorMessage, Field, SubmitButton, fieldError } from '../common';
 
 export function CancelForm({ dispute, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
   const [reason, setReason] = useState('');
-  const { error, setError, busy, run } = useCommand();
+  const { error, refuse, busy, run } = useCommand();
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!reason.trim()) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please give a reason.', [{ field: 'reason', message: 'say why the case is cancelled' }]));
+      refuse('Please give a reason.', [{ field: 'reason', message: 'say why the case is cancelled' }]);
       return;
     }
     run(
@@ -28,9 +28,9 @@ export function CancelForm({ dispute, onDone }: { dispute: DisputeDetail; onDone
           {(props) => <input {...props} name="reason" value={reason} onChange={(e) => setReason(e.target.value)} />}
         </Field>
         <div className="form-actions">
-          <button type="submit" className="button-danger" disabled={busy}>
-            {busy ? 'Cancelling…' : 'Cancel case'}
-          </button>
+          <SubmitButton className="button-danger" busy={busy} busyLabel="Cancelling…">
+            Cancel case
+          </SubmitButton>
         </div>
       </form>
     </details>

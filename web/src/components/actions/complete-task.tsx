@@ -1,13 +1,13 @@
 // An ops user's answer to a task: are its findings right — all of them, none, or each in part — and what was checked.
 // What it confirms is what the recommended credit is computed from once every task is done.
 import { useState, type FormEvent } from 'react';
-import { ApiError, api } from '../../lib/api';
+import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { FINDING_LABELS, label, teamLabel } from '../../lib/format';
 import { formatMoney, parseMoney } from '../../../../domain/money';
 import { showMoney, totalOf, moneyInput } from '../../lib/money';
 import type { CaseFinding, CaseTask, CompleteTaskRequest } from '../../../../contract';
-import { ErrorMessage, Field, fieldError } from '../common';
+import { ErrorMessage, Field, SubmitButton, fieldError } from '../common';
 
 type Outcome = CompleteTaskRequest['outcome'];
 
@@ -29,7 +29,7 @@ export function CompleteTaskForm({
   const [note, setNote] = useState('');
   // The ids in the order they were sent: the server names a refused one by its place (findings.N.confirmedAmount).
   const [sent, setSent] = useState<string[]>([]);
-  const { error, setError, busy, run } = useCommand();
+  const { error, setError, refuse, busy, run } = useCommand();
   const findingsTotal = findings.length ? totalOf(findings.map((f) => f.amount)) : null;
 
   const choose = (next: Outcome) => {
@@ -63,7 +63,7 @@ export function CompleteTaskForm({
       if (!local.length && !confirmations.length) local.push({ field: 'outcome', message: 'every amount is 0: choose “Refute all” instead' });
     }
     if (local.length) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the task form.', local));
+      refuse('Please complete the task form.', local);
       return;
     }
     const body: CompleteTaskRequest =
@@ -134,9 +134,9 @@ export function CompleteTaskForm({
         {(props) => <textarea {...props} name="note" rows={3} value={note} onChange={(e) => setNote(e.target.value)} />}
       </Field>
       <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Sending…' : 'Complete task'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Sending…">
+          Complete task
+        </SubmitButton>
       </div>
     </form>
   );

@@ -2,14 +2,14 @@
 // spread over its lines) or no adjustment, and the root cause. Like every command form it only keeps people from
 // asking what the server would refuse, and shows the refusal, each row's fields marked by name.
 import { useState, type FormEvent } from 'react';
-import { ApiError, api } from '../../lib/api';
+import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { ADJUSTMENT_KIND_LABELS, ROOT_CAUSE_LABELS } from '../../lib/format';
 import { parseMoney } from '../../../../domain/money';
 import { ADJUSTMENT_KINDS, ROOT_CAUSES, type AdjustmentKind, type RootCause } from '../../../../domain/types';
 import { showMoney, moneyInput } from '../../lib/money';
 import type { DisputeDetail } from '../../../../contract';
-import { ErrorMessage, Field, fieldError } from '../common';
+import { ErrorMessage, Field, SubmitButton, fieldError } from '../common';
 
 interface Row {
   kind: AdjustmentKind;
@@ -39,7 +39,7 @@ export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDon
   );
   const [rootCause, setRootCause] = useState<RootCause | ''>('');
   const [note, setNote] = useState('');
-  const { error, setError, busy, run } = useCommand();
+  const { error, setError, refuse, busy, run } = useCommand();
   const openBalance = dispute.invoice?.openBalance;
 
   const change = (i: number, patch: Partial<Row>) => {
@@ -58,7 +58,7 @@ export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDon
     }
     if (!rootCause) local.push({ field: 'rootCause', message: 'say where in the order-to-cash chain the error began' });
     if (local.length || !rootCause) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the proposal.', local));
+      refuse('Please complete the proposal.', local);
       return;
     }
     const text = { rootCause, note: note.trim() || undefined };
@@ -148,9 +148,9 @@ export function ProposeForm({ dispute, onDone }: { dispute: DisputeDetail; onDon
         {(props) => <textarea {...props} name="note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} />}
       </Field>
       <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Sending…' : type === 'ADJUST' ? 'Propose adjustments' : 'Close without adjustment'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Sending…">
+          {type === 'ADJUST' ? 'Propose adjustments' : 'Close without adjustment'}
+        </SubmitButton>
       </div>
     </form>
   );

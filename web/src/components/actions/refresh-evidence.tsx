@@ -3,7 +3,7 @@
 import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import type { DisputeDetail } from '../../../../contract';
-import { ErrorMessage } from '../common';
+import { ErrorMessage, SubmitButton } from '../common';
 
 export function RefreshEvidenceForm({ dispute, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
   // One key per click: a double click or a retry after a lost answer refreshes once.
@@ -32,9 +32,9 @@ export function RefreshEvidenceForm({ dispute, onDone }: { dispute: DisputeDetai
         tasks whose findings are gone are cancelled, and a decision on the old evidence is refused.
       </p>
       <div className="form-actions">
-        <button type="submit" className="button-secondary" disabled={busy}>
-          {busy ? 'Refreshing…' : 'Refresh evidence'}
-        </button>
+        <SubmitButton className="button-secondary" busy={busy} busyLabel="Refreshing…">
+          Refresh evidence
+        </SubmitButton>
       </div>
     </form>
   );

@@ -1,6 +1,6 @@
 // The evidence of a case or an invoice as the pages show it: a page of lines at a time, or why there is none.
 import type { EvidencePages } from '../../lib/hooks';
-import { ErrorMessage, Notice } from '../common';
+import { ErrorMessage, MoreButton, Notice } from '../common';
 import { EvidenceComparison } from './comparison';
 import { EvidenceRecords } from './records';
 
@@ -14,11 +14,7 @@ export function PagedEvidence({ pages, currency, caption }: { pages: EvidencePag
       {lineCount > lines.length ? (
         <p data-testid="evidence-more">
           Lines 1–{lines.length} of {lineCount}.{' '}
-          {pages.more ? (
-            <button type="button" className="button-secondary button-small" onClick={pages.more} disabled={pages.loading}>
-              {pages.loading ? 'Loading…' : 'Show more lines'}
-            </button>
-          ) : null}
+          <MoreButton list={pages} label="Show more lines" className="button-secondary button-small" />
         </p>
       ) : null}
       <ErrorMessage error={pages.error} />

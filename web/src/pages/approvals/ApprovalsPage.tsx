@@ -2,7 +2,7 @@
 // evidence behind it on demand, and the decision in place. Approve is withheld where the server would refuse it.
 import { useState } from 'react';
 import { approvalBlock } from '../../components/actions/decide';
-import { DoneNotice, ErrorMessage, Loading, useMe } from '../../components/common';
+import { DoneNotice, ErrorMessage, Loading, MoreButton, useMe } from '../../components/common';
 import { api } from '../../lib/api';
 import { useCursorList } from '../../lib/cursor-list';
 import { useDocumentTitle } from '../../lib/hooks';
@@ -55,11 +55,7 @@ export function ApprovalsPage() {
           />
         ))}
       </ul>
-      {list.hasMore ? (
-        <button type="button" className="button-secondary" onClick={list.more} disabled={list.loadingMore}>
-          {list.loadingMore ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
+      <MoreButton list={list} label="Load more" />
     </div>
   );
 }

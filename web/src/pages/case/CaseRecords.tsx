@@ -1,6 +1,6 @@
 // What the records say about a case: the evidence collected (or why it could not be, with the way to collect it
 // again) and what the analysis found in it.
-import { DefinitionList, ErrorMessage, Money, Section, useMe } from '../../components/common';
+import { DefinitionList, ErrorMessage, Money, Section, SubmitButton, useMe } from '../../components/common';
 import { FindingsTable } from '../../components/evidence/findings';
 import { EvidenceMissing, PagedEvidence } from '../../components/evidence/paged';
 import { api } from '../../lib/api';
@@ -80,9 +80,9 @@ function RetryEvidence({ caseId, onDone }: { caseId: string; onDone(message: str
     <div className="form-actions">
       <ErrorMessage error={error} />
       <p className="muted">Once the source record is corrected (Import records), collect the evidence again.</p>
-      <button type="button" onClick={retry} disabled={busy}>
-        {busy ? 'Asking…' : 'Collect the evidence again'}
-      </button>
+      <SubmitButton onClick={retry} busy={busy} busyLabel="Asking…">
+        Collect the evidence again
+      </SubmitButton>
     </div>
   );
 }

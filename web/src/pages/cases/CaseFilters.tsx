@@ -2,10 +2,10 @@
 // bookmarked: read from it, offered as a form, and turned into the list's query.
 import type { FormEvent } from 'react';
 import { Field } from '../../components/common';
-import { TeamOptions } from '../../components/team-options';
-import { REASON_LABELS, STAGE_LABELS } from '../../lib/format';
+import { ReasonOptions, TeamOptions } from '../../components/options';
+import { STAGE_LABELS } from '../../lib/format';
 import { href, navigate, useLocation } from '../../lib/router';
-import { REASON_CODES, STAGES, STATUSES } from '../../../../domain/types';
+import { STAGES, STATUSES } from '../../../../domain/types';
 
 const FILTERS = ['status', 'stage', 'team', 'customerId', 'reasonCode', 'order'] as const;
 export type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
@@ -73,11 +73,7 @@ export function CaseFilters({ filters }: { filters: Filters }) {
         {(props) => (
           <select {...props} name="reasonCode" defaultValue={filters.reasonCode ?? ''}>
             <option value="">Any reason</option>
-            {REASON_CODES.map((r) => (
-              <option key={r} value={r}>
-                {REASON_LABELS[r]}
-              </option>
-            ))}
+            <ReasonOptions />
           </select>
         )}
       </Field>

@@ -1,6 +1,6 @@
 // Open cases, filterable on the server (status, stage, team, customer, reason), oldest first by default (the aging
 // view), paged by cursor: fast with 10,000.
-import { ErrorMessage, Loading, useMe } from '../../components/common';
+import { ErrorMessage, Loading, MoreButton, useMe } from '../../components/common';
 import { api } from '../../lib/api';
 import { useCursorList } from '../../lib/cursor-list';
 import { useDocumentTitle } from '../../lib/hooks';
@@ -43,9 +43,7 @@ export function CasesPage() {
       ) : null}
       {list.hasMore ? (
         <p>
-          <button type="button" className="button-secondary" onClick={list.more} disabled={list.loadingMore}>
-            {list.loadingMore ? 'Loading…' : `Load ${PAGE_SIZE} more`}
-          </button>
+          <MoreButton list={list} label={`Load ${PAGE_SIZE} more`} />
         </p>
       ) : null}
     </div>

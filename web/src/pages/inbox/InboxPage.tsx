@@ -1,8 +1,8 @@
 // A team's worklist: its open tasks, overdue first (the server sorts by due time), each with the findings it asks
 // about and the evidence behind them, completed in one step.
 import { useState } from 'react';
-import { DoneNotice, ErrorMessage, Field, Loading, useMe } from '../../components/common';
-import { TeamOptions } from '../../components/team-options';
+import { DoneNotice, ErrorMessage, Field, Loading, MoreButton, useMe } from '../../components/common';
+import { TeamOptions } from '../../components/options';
 import { api } from '../../lib/api';
 import { teamLabel } from '../../lib/format';
 import { useCursorList } from '../../lib/cursor-list';
@@ -77,11 +77,7 @@ export function InboxPage() {
           {list.pending ? <Loading what="tasks" /> : null}
           {!list.pending && !items.length && !error ? <p className="empty">{status === 'OPEN' ? 'Nothing to do: no open tasks.' : 'No tasks.'}</p> : null}
           <TaskList items={items} selectedId={selectedId} showTeam={!isOps} linkTo={(task) => href('/inbox', query({ task }))} />
-          {list.hasMore ? (
-            <button type="button" className="button-secondary" onClick={list.more} disabled={list.loadingMore}>
-              {list.loadingMore ? 'Loading…' : 'Load more'}
-            </button>
-          ) : null}
+          <MoreButton list={list} label="Load more" />
         </div>
         <div className="inbox-detail">
           {selected ? (

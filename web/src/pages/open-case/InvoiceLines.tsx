@@ -1,7 +1,7 @@
 // The lines of an invoice ticked for a case, a page at a time, each to be ticked and disputed on its own instead of
 // the whole invoice. A line's amount starts at what it billed; what credits took of it the server checks (422).
 import { useState } from 'react';
-import { ErrorMessage, Field, Loading, Money, fieldError } from '../../components/common';
+import { ErrorMessage, Field, Loading, Money, MoreButton, fieldError } from '../../components/common';
 import { api } from '../../lib/api';
 import { useCursorList } from '../../lib/cursor-list';
 import { showQuantity } from '../../lib/money';
@@ -103,11 +103,7 @@ function LineTable({ number, currency, ticked, indexOf, error, onTick, onAmount 
           </tbody>
         </table>
       </div>
-      {lines.hasMore ? (
-        <button type="button" className="button-secondary" onClick={lines.more} disabled={lines.loadingMore}>
-          {lines.loadingMore ? 'Loading…' : `More lines of ${number}`}
-        </button>
-      ) : null}
+      <MoreButton list={lines} label={`More lines of ${number}`} />
     </>
   );
 }

@@ -1,6 +1,6 @@
 // The invoices a search finds, newest first, a page at a time; the one invoice asked for by its number opens at once.
 import { useEffect, useState } from 'react';
-import { ErrorMessage, Loading, Money, Section } from '../../components/common';
+import { ErrorMessage, Loading, Money, MoreButton, Section } from '../../components/common';
 import { api } from '../../lib/api';
 import { useCursorList } from '../../lib/cursor-list';
 import { formatDate } from '../../lib/format';
@@ -95,11 +95,7 @@ export function InvoiceSearch({ number, customer }: { number: string; customer: 
           </tbody>
         </table>
       </div>
-      {list.hasMore ? (
-        <button type="button" className="button-secondary" onClick={list.more} disabled={list.loadingMore}>
-          {list.loadingMore ? 'Loading…' : `Show ${PAGE_SIZE} more`}
-        </button>
-      ) : null}
+      <MoreButton list={list} label={`Show ${PAGE_SIZE} more`} />
       {chosen.length ? (
         <ItemsOpenForm invoices={items} chosen={chosen} amounts={amounts} onAmount={(n, a) => setAmounts((all) => ({ ...all, [n]: a }))} />
       ) : null}

@@ -3,15 +3,11 @@
 // its own amount (by default what the line billed), with one reason. An invoice is disputed whole or by lines, never
 // both: ticking a line unticks the whole invoice, and ticking the whole invoice drops its lines.
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Section, fieldError } from '../../components/common';
-import { ApiError, api } from '../../lib/api';
-import { useCommand } from '../../lib/commands';
-import { REASON_LABELS } from '../../lib/format';
+import { ErrorMessage, Field, Section, SubmitButton, fieldError } from '../../components/common';
 import { moneyInput, showMoney } from '../../lib/money';
-import { navigate } from '../../lib/router';
 import { InvoiceLines } from './InvoiceLines';
+import { ReasonField, useOpenCase } from './opening';
 import type { InvoiceSummary, ReasonCode } from '../../../../contract';
-import { REASON_CODES } from '../../../../domain/types';
 
 export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
   invoices: InvoiceSummary[];
@@ -21,7 +17,7 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
 }) {
   const [reason, setReason] = useState<ReasonCode | ''>('');
   const [description, setDescription] = useState('');
-  const { error, setError, busy, run } = useCommand([['invoices'], ['invoice'], ['disputes']]);
+  const { error, setError, busy, open } = useOpenCase();
   const picked = chosen.map((n) => invoices.find((i) => i.number === n)).filter((i): i is InvoiceSummary => Boolean(i));
   // Per invoice ticked, the lines ticked (lineNo → amount typed); absent: the whole invoice.
   const [byLines, setByLines] = useState<Record<string, Record<number, string>>>({});
@@ -53,27 +49,15 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
         local.push({ field: `items.${index}.disputedAmount`, message: `enter the amount disputed on ${what}, e.g. 150.00` });
       }
     });
-    if (!reason) local.push({ field: 'reasonCode', message: 'choose the reason the customer gives' });
-    if (local.length) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
-      return;
-    }
-    run(
-      (key) =>
-        api.openDispute(
-          {
-            reasonCode: reason as ReasonCode,
-            description: description.trim() || undefined,
-            items: items.map((item) => ({
-              invoiceNumber: item.invoice.number,
-              ...(item.lineNo === undefined ? {} : { lineNo: item.lineNo }),
-              disputedAmount: item.amount.trim(),
-            })),
-          },
-          key,
-        ),
-      (opened) => navigate(`/cases/${opened.caseNumber}`, { opened: '1' }),
-    );
+    open(reason, local, (reasonCode) => ({
+      reasonCode,
+      description: description.trim() || undefined,
+      items: items.map((item) => ({
+        invoiceNumber: item.invoice.number,
+        ...(item.lineNo === undefined ? {} : { lineNo: item.lineNo }),
+        disputedAmount: item.amount.trim(),
+      })),
+    }));
   }
 
   return (
@@ -125,25 +109,14 @@ export function ItemsOpenForm({ invoices, chosen, amounts, onAmount }: {
             </fieldset>
           );
         })}
-        <Field label="Reason" error={fieldError(error, 'reasonCode')}>
-          {(props) => (
-            <select {...props} name="reasonCode" value={reason} onChange={(e) => { setReason(e.target.value as ReasonCode); setError(undefined); }}>
-              <option value="">Choose a reason…</option>
-              {REASON_CODES.map((r) => (
-                <option key={r} value={r}>
-                  {REASON_LABELS[r]}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ReasonField value={reason} error={error} onChange={(r) => { setReason(r); setError(undefined); }} />
         <Field label="Description (optional)" error={fieldError(error, 'description')}>
           {(props) => <textarea {...props} name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
         <div className="form-actions">
-          <button type="submit" disabled={busy || !picked.length}>
-            {busy ? 'Opening…' : `Open case over ${picked.length} invoice${picked.length === 1 ? '' : 's'}`}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Opening…" disabled={!picked.length}>
+            {`Open case over ${picked.length} invoice${picked.length === 1 ? '' : 's'}`}
+          </SubmitButton>
         </div>
       </form>
     </Section>

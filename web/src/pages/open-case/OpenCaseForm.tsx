@@ -1,39 +1,23 @@
 // Opening a case on an invoice: how much the customer disputes, why, and what they said.
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Notice, Section, fieldError } from '../../components/common';
-import { ApiError, api } from '../../lib/api';
-import { useCommand } from '../../lib/commands';
-import { REASON_LABELS } from '../../lib/format';
+import { ErrorMessage, Field, Notice, Section, SubmitButton, fieldError } from '../../components/common';
 import { parseMoney } from '../../../../domain/money';
 import { showMoney, moneyInput } from '../../lib/money';
-import { navigate } from '../../lib/router';
+import { ReasonField, useOpenCase } from './opening';
 import type { InvoiceAnswer, ReasonCode } from '../../../../contract';
-import { REASON_CODES } from '../../../../domain/types';
 
 export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState<ReasonCode | ''>('');
   const [description, setDescription] = useState('');
-  const { error, setError, busy, run } = useCommand([['invoice', invoice.number], ['invoices'], ['disputes']]);
+  const { error, setError, busy, open } = useOpenCase();
   const nothingOpen = parseMoney(invoice.openBalance) <= 0n;
 
   function submit(event: FormEvent) {
     event.preventDefault();
     const local: { field: string; message: string }[] = [];
     if ((moneyInput(amount) ?? 0n) <= 0n) local.push({ field: 'disputedAmount', message: 'enter an amount greater than 0 with at most 2 decimals, e.g. 150.00' });
-    if (!reason) local.push({ field: 'reasonCode', message: 'choose the reason the customer gives' });
-    if (local.length) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'Please complete the form.', local));
-      return;
-    }
-    run(
-      (key) =>
-        api.openDispute(
-          { invoiceNumber: invoice.number, disputedAmount: amount.trim(), reasonCode: reason as ReasonCode, description: description.trim() || undefined },
-          key,
-        ),
-      (opened) => navigate(`/cases/${opened.caseNumber}`, { opened: '1' }),
-    );
+    open(reason, local, (reasonCode) => ({ invoiceNumber: invoice.number, disputedAmount: amount.trim(), reasonCode, description: description.trim() || undefined }));
   }
 
   return (
@@ -44,25 +28,14 @@ export function OpenCaseForm({ invoice }: { invoice: InvoiceAnswer }) {
         <Field label="Disputed amount" hint={`At most the open balance, ${showMoney(invoice.openBalance, invoice.currency)}.`} error={fieldError(error, 'disputedAmount')}>
           {(props) => <input {...props} name="disputedAmount" inputMode="decimal" value={amount} onChange={(e) => { setAmount(e.target.value); setError(undefined); }} placeholder="0.00" />}
         </Field>
-        <Field label="Reason" error={fieldError(error, 'reasonCode')}>
-          {(props) => (
-            <select {...props} name="reasonCode" value={reason} onChange={(e) => { setReason(e.target.value as ReasonCode); setError(undefined); }}>
-              <option value="">Choose a reason…</option>
-              {REASON_CODES.map((r) => (
-                <option key={r} value={r}>
-                  {REASON_LABELS[r]}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ReasonField value={reason} error={error} onChange={(r) => { setReason(r); setError(undefined); }} />
         <Field label="Description (optional)" hint="What the customer says, remittance reference, contacts." error={fieldError(error, 'description')}>
           {(props) => <textarea {...props} name="description" rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
         <div className="form-actions">
-          <button type="submit" disabled={busy || nothingOpen}>
-            {busy ? 'Opening…' : 'Open case'}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Opening…" disabled={nothingOpen}>
+            Open case
+          </SubmitButton>
         </div>
       </form>
     </Section>
