@@ -19,7 +19,7 @@ const counted = (caseId: string) =>
  */
 export const CONFIRMED_OVERBILLING = `
   CASE WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id) AND NOT ${investigating('c.id')}
-       THEN (SELECT coalesce(sum(${counted('c.id')}), 0) FROM findings f WHERE f.case_id = c.id AND f.code <> 'UNDERBILLED') END`;
+       THEN (SELECT coalesce(sum(${counted('c.id')}), 0) FROM current_findings f WHERE f.case_id = c.id AND f.code <> 'UNDERBILLED') END`;
 
 /**
  * Per item of the case: its findings are those of its invoice, limited to its line where it names one. An item's
@@ -30,7 +30,7 @@ export async function refreshRecommendations(db: Queryable, caseId: string): Pro
   await db.query(
     `WITH counted AS (
              SELECT f.invoice_number, f.line_no, f.code, ${counted('$1')} AS amount
-               FROM findings f
+               FROM current_findings f
               WHERE f.case_id = $1),
            per_item AS (
              SELECT ci.ordinal,

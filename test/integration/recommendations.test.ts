@@ -196,9 +196,11 @@ it('computes each item’s and the case’s credit and debit as the oracle does,
         confirmed: null,
       };
     });
+    // The case's one set of findings, stored without an evidence event: its version is the last event's seq.
+    await db.pool.query('UPDATE cases SET evidence_seq = $2 WHERE id = $1', [caseId, seq]);
     await db.pool.query(
-      `INSERT INTO findings (id, case_id, ordinal, code, team, invoice_number, line_no, expected, actual, amount_minor)
-       SELECT f.id, $1, f.n - 1, f.code, f.team, f.invoice_number, f.line_no, 'e', 'a', f.amount_minor
+      `INSERT INTO findings (id, case_id, evidence_seq, ordinal, code, team, invoice_number, line_no, expected, actual, amount_minor)
+       SELECT f.id, $1, $3, f.n - 1, f.code, f.team, f.invoice_number, f.line_no, 'e', 'a', f.amount_minor
          FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
                 AS (id uuid, code text, team text, invoice_number text, line_no integer, amount_minor bigint))
               WITH ORDINALITY AS f(id, code, team, invoice_number, line_no, amount_minor, n)`,
@@ -207,6 +209,7 @@ it('computes each item’s and the case’s credit and debit as the oracle does,
         JSON.stringify(
           findings.map((f) => ({ id: f.id, code: f.code, team: f.team, invoice_number: f.invoiceNumber, line_no: f.lineNo, amount_minor: f.amount.toString() })),
         ),
+        seq,
       ],
     );
     const tasks: SimTask[] = [...new Set(findings.map((f) => f.team))].map((team) => ({ id: randomUUID(), team, done: false }));
