@@ -26,6 +26,19 @@ CREATE VIEW current_findings AS
   SELECT f.* FROM findings f JOIN cases c ON c.id = f.case_id AND f.evidence_seq = c.evidence_seq;
 GRANT SELECT ON current_findings TO ar_dispute_app;
 
+-- What each current finding counts towards its case's recommendations (read-model/recommendations.ts), the one home
+-- of the rule: in full while a task of the case is open; then what its task confirmed (a finding no done task
+-- answered, its task cancelled, still in full). UNDERBILLED is money owed to us: a debit, never overbilling.
+CREATE VIEW counted_findings AS
+  SELECT f.case_id, f.invoice_number, f.line_no,
+         CASE WHEN f.code = 'UNDERBILLED' THEN 0 ELSE c.counted END AS overbilling_minor,
+         CASE WHEN f.code = 'UNDERBILLED' THEN c.counted ELSE 0 END AS underbilling_minor
+    FROM current_findings f
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = f.case_id AND t.status = 'OPEN') THEN f.amount_minor
+                  ELSE coalesce(f.confirmed_minor, f.amount_minor) END AS counted) c;
+GRANT SELECT ON counted_findings TO ar_dispute_app;
+
 -- One open task per team per case, no longer one ever: a refresh cancels the task of a team whose findings are gone,
 -- and gives the team a new one should findings of its come back (or new codes come after its task was done).
 ALTER TABLE tasks DROP CONSTRAINT tasks_case_id_team_key;
