@@ -1,7 +1,7 @@
 // The EVIDENCE stage: pull the records behind each invoice of the case, check them, analyse each item, and store the
 // evidence, the findings, their hash and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's
-// slot). A refresh does the same over the evidence the case holds: it replaces it, and EVIDENCE_REFRESHED keeps the
-// findings it replaced.
+// slot). A refresh does the same over the evidence the case holds: it replaces the evidence, adds a set of findings
+// that becomes the current one (the sets before stay), and EVIDENCE_REFRESHED keeps the findings that were current.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { Analysis, Evidence, Finding } from '../contract';
@@ -13,7 +13,6 @@ import { formatMoney, parseMoney, sumBig } from '../domain/money';
 import { isValueError, withTransaction } from '../infra/postgres';
 import { findingsJsonSql, findingOf } from '../read-model/findings';
 import { insertEvents, storeEvidence } from '../read-model/projection';
-import { refreshRecommendations } from '../read-model/recommendations';
 import type { Queryable } from '../read-model/sql';
 import { gatherEvidence } from '../records/evidence';
 import { evidenceHash } from '../records/evidence-hash';
@@ -28,7 +27,7 @@ export interface CollectEvidenceInput {
   /** Absent from runs opened before items (and from their replays): the one invoice, whole. */
   items?: OpenedItem[];
   slot: { seq: number; at: string };
-  /** A refresh asked by this person: the case's evidence and findings are replaced (EVIDENCE_REFRESHED). */
+  /** A refresh asked by this person: the case's evidence is replaced and its findings get a new set (EVIDENCE_REFRESHED). */
   refreshedBy?: Actor;
 }
 
@@ -78,20 +77,9 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
         const { rows } = await client.query('SELECT evidence_hash FROM cases WHERE id = $1', [input.caseId]);
         return rows[0]?.evidence_hash ?? hash;
       }
-      if (!refreshedBy) {
-        await storeEvidence(client, input.caseId, stored, findings, { overbilled: analysis.overbilled, evidenceHash: hash });
-        return hash;
-      }
-      const { rows: replaced } = await client.query(
-        `DELETE FROM findings WHERE case_id = $1 AND confirmed_minor IS NOT NULL
-         RETURNING code, team, invoice_number, line_no, amount_minor::text, confirmed_minor::text`,
-        [input.caseId],
-      );
-      await client.query('DELETE FROM findings WHERE case_id = $1', [input.caseId]);
-      await client.query('DELETE FROM case_evidence WHERE case_id = $1', [input.caseId]);
-      await storeEvidence(client, input.caseId, stored, findings, { overbilled: analysis.overbilled, evidenceHash: hash });
-      // A finding found again as it was keeps what its done task confirmed: the team is not asked twice.
-      await keepConfirmations(client, input.caseId, replaced);
+      if (refreshedBy) await client.query('DELETE FROM case_evidence WHERE case_id = $1', [input.caseId]);
+      // The findings are stored as the set of this event's seq: a retry finds the event written and stores none.
+      await storeEvidence(client, input.caseId, stored, findings, { overbilled: analysis.overbilled, evidenceHash: hash, seq: slot.seq });
       return hash;
     });
   } catch (err) {
@@ -106,19 +94,6 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
   }
   const oneByTeamAndCode = new Map(findings.map((f) => [`${f.team} ${f.code}`, f]));
   return { ...analysis, findings: [...oneByTeamAndCode.values()], evidenceHash: current };
-}
-
-async function keepConfirmations(db: Queryable, caseId: string, confirmed: unknown[]): Promise<void> {
-  if (!confirmed.length) return;
-  await db.query(
-    `UPDATE findings f SET confirmed_minor = o.confirmed_minor
-       FROM jsonb_to_recordset($2::jsonb) AS o(code text, team text, invoice_number text, line_no integer, amount_minor bigint, confirmed_minor bigint)
-      WHERE f.case_id = $1 AND f.code = o.code AND f.team = o.team AND f.invoice_number = o.invoice_number
-        AND f.line_no IS NOT DISTINCT FROM o.line_no
-        AND f.amount_minor = o.amount_minor`,
-    [caseId, JSON.stringify(confirmed)],
-  );
-  await refreshRecommendations(db, caseId);
 }
 
 /**
@@ -166,7 +141,7 @@ function sourcesOf(evidence: Evidence): EvidenceSources {
   };
 }
 
-/** The findings and hash the case holds (before a refresh replaces them). */
+/** The findings and hash the case holds (before a refresh stores new ones). */
 async function heldNow(db: Queryable, caseId: string): Promise<{ previousFindings: Finding[]; previousEvidenceHash: string | null }> {
   const { rows } = await db.query(`SELECT c.evidence_hash, ${findingsJsonSql('f.case_id = c.id')} AS findings FROM cases c WHERE c.id = $1`, [
     caseId,

@@ -40,12 +40,15 @@ export function createApp(options: AppOptions): Express {
   const { logger } = options;
   const metrics = options.metrics ?? new AppMetrics();
   const workers = new WorkerProbe(options.temporal, options.temporal.options.namespace, options.taskQueue, options.workerProbe);
+  const health = sharedHealthCheck(() => checkHealth(options.pool, options.temporal));
+  // An idle connection lost (PostgreSQL stopped or restarted) tells /health before any request or probe can.
+  options.pool.on('error', health.dependencyFailed);
   const deps: RouteDeps = {
     ...options,
     metrics,
     workers,
     temporalTimeoutMs: options.temporalTimeoutMs ?? 15_000,
-    health: sharedHealthCheck(() => checkHealth(options.pool, options.temporal)),
+    health,
   };
   const throttle =
     options.rateLimit === false ? NO_THROTTLE : createThrottle({ ...DEFAULT_THROTTLE, ...options.rateLimit }, metrics.rateLimited);
@@ -81,7 +84,7 @@ export function createApp(options: AppOptions): Express {
   answerOtherMethods(app, routes);
 
   app.use((req, _res, next) => next(AppError.notFound(`no route ${req.method} ${req.path}`)));
-  app.use(errorMiddleware(logger));
+  app.use(errorMiddleware(logger, health.dependencyFailed));
   return app;
 }
 

@@ -37,7 +37,7 @@ export async function sendUpdate<Ret, Arg>(
     const mapped = toAppError(refined);
     deps.metrics.commands.inc({ command, outcome: String(mapped?.status ?? 500) });
     // Whatever made it unavailable, the caller retries with the key this command was applied under.
-    if (mapped?.status === 503) throw AppError.unavailable(`${mapped.message}: retry with Idempotency-Key ${idempotencyKey}`);
+    if (mapped?.status === 503) throw AppError.unavailable(`${mapped.message}: retry with Idempotency-Key ${idempotencyKey}`, refined);
     throw refined;
   }
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../infra/logger';
 import { isPostgresUnavailable, isValueError } from '../infra/postgres';
 import { AppError } from './errors';
 import { fromJsonBody } from './json-body';
-import { fromTemporal } from './temporal-errors';
+import { fromTemporal, isTemporalUnavailable } from './temporal-errors';
 
 /** Maps anything thrown to the contract's error; null when it is a bug (answered 500). */
 export function toAppError(err: unknown): AppError | null {
@@ -40,7 +40,17 @@ export function sendError(res: Response, error: AppError): void {
   res.status(error.status).json({ error: { code: error.code, message: error.message, details: error.details } });
 }
 
-export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+/** PostgreSQL or Temporal not answering (their 503s, not ours such as "no worker"), itself or as the cause of ours. */
+function isDependencyDown(err: unknown): boolean {
+  return (
+    isPostgresUnavailable(err) ||
+    isTemporalUnavailable(err) ||
+    (err instanceof AppError && err.cause !== undefined && isDependencyDown(err.cause))
+  );
+}
+
+/** `dependencyFailed`: told of every answer that is a 503 because PostgreSQL or Temporal did not answer. */
+export function errorMiddleware(logger: Logger, dependencyFailed: () => void = () => undefined): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) {
       next(err);
@@ -49,6 +59,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     const log = (res.locals.log as Logger | undefined) ?? logger;
     const mapped = toAppError(err);
     if (mapped) {
+      if (mapped.status === 503 && isDependencyDown(err)) dependencyFailed();
       if (mapped.status >= 500) log.warn({ err, path: req.path }, mapped.message);
       else if (mapped.cause !== undefined) log.warn({ err: mapped.cause, path: req.path }, `refused: ${mapped.message}`);
       sendError(res, mapped);

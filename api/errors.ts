@@ -41,7 +41,7 @@ export class AppError extends Error {
   static unprocessable(field: string, message: string): AppError {
     return new AppError(422, 'UNPROCESSABLE', `${field}: ${message}`, [{ field, message }]);
   }
-  static unavailable(message: string): AppError {
-    return new AppError(503, 'SERVICE_UNAVAILABLE', message, [], { 'Retry-After': '5' });
+  static unavailable(message: string, cause?: unknown): AppError {
+    return new AppError(503, 'SERVICE_UNAVAILABLE', message, [], { 'Retry-After': '5' }, cause === undefined ? {} : { cause });
   }
 }

@@ -34,18 +34,32 @@ async function probe(call: () => Promise<unknown>): Promise<boolean> {
 /** How long one probe's answer serves every /health request of this process. */
 export const HEALTH_FRESH_MS = 1_000;
 
+/** /health's probe, shared by the requests of one process. */
+export interface SharedHealthCheck {
+  (): Promise<Health>;
+  /**
+   * PostgreSQL or Temporal failed a request, or lost a connection, here: an "ok" is not served any longer, the next
+   * /health probes again. An "unavailable" stays until it expires, so a flood of failures still costs a probe a second.
+   */
+  dependencyFailed(): void;
+}
+
 /**
  * /health under a flood: at most one probe runs at a time, and its answer serves every request for `freshMs` after
- * it ends, so a flood costs a probe a second, and a dependency that goes down shows within that second.
+ * it ends, so a flood costs a probe a second, and a dependency that goes down shows within that second, or at once
+ * when a request of this process meets it down first.
  */
-export function sharedHealthCheck(check: () => Promise<Health>, freshMs = HEALTH_FRESH_MS): () => Promise<Health> {
+export function sharedHealthCheck(check: () => Promise<Health>, freshMs = HEALTH_FRESH_MS): SharedHealthCheck {
   let last: { health: Health; at: number } | undefined;
   let running: Promise<Health> | undefined;
-  return () => {
+  let failures = 0;
+  const read = () => {
     if (last && performance.now() - last.at < freshMs) return Promise.resolve(last.health);
+    const failuresBefore = failures;
     running ??= check()
       .then((health) => {
-        last = { health, at: performance.now() };
+        // An "ok" whose probe a failure overtook is answered to those who waited for it, and kept for nobody else.
+        if (health.status !== 'ok' || failures === failuresBefore) last = { health, at: performance.now() };
         return health;
       })
       .finally(() => {
@@ -53,4 +67,10 @@ export function sharedHealthCheck(check: () => Promise<Health>, freshMs = HEALTH
       });
     return running;
   };
+  return Object.assign(read, {
+    dependencyFailed: () => {
+      failures += 1;
+      if (last?.health.status === 'ok') last = undefined;
+    },
+  });
 }

@@ -54,7 +54,7 @@ function refusal(type: RefusalType, message: string): AppError {
 // Duck-typed rather than `instanceof Error`: errors raised by Node's core (net, dns) may come from another realm.
 const isErrorLike = (e: unknown): e is Error => typeof e === 'object' && e !== null && typeof (e as Error).message === 'string';
 
-function isTemporalUnavailable(err: unknown): boolean {
+export function isTemporalUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; isErrorLike(e) && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if (isGrpcServiceError(e) && GRPC_UNAVAILABLE_CODES.has(e.code)) return true;
     if (e.name === 'TransportError' || e.name === 'ConnectionTimeoutError') return true;

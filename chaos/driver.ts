@@ -249,7 +249,7 @@ export class Driver {
               coalesce((SELECT json_agg(json_build_object(
                                  'id', t.id, 'team', t.team,
                                  'findings', coalesce((SELECT json_agg(json_build_object('id', f.id, 'amount', f.amount_minor::text) ORDER BY f.ordinal)
-                                                         FROM findings f WHERE f.case_id = c.id AND f.team = t.team), '[]')) ORDER BY t.team)
+                                                         FROM current_findings f WHERE f.case_id = c.id AND f.team = t.team), '[]')) ORDER BY t.team)
                           FROM tasks t WHERE t.case_id = c.id AND t.status = 'OPEN'), '[]') AS open_tasks,
               (SELECT count(*)::int FROM resolutions r WHERE r.case_id = c.id) AS resolutions,
               (SELECT count(*)::int FROM approvals a WHERE a.case_id = c.id AND a.decision = 'REJECT') AS rejects,

@@ -84,7 +84,7 @@ export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRu
     `SELECT c.id::text AS id, c.recommended_credit_minor::text AS credit, c.recommended_debit_minor::text AS debit,
             (SELECT coalesce(json_agg(json_build_object('id', f.id, 'code', f.code, 'invoice', f.invoice_number, 'line', f.line_no,
                                                         'confirmed', f.confirmed_minor::text)), '[]')
-               FROM findings f WHERE f.case_id = c.id) AS findings,
+               FROM current_findings f WHERE f.case_id = c.id) AS findings,
             (SELECT json_agg(json_build_object('invoice', i.invoice_number, 'line', i.line_no, 'disputed', i.disputed_minor::text,
                                                'credit', i.recommended_credit_minor::text, 'debit', i.recommended_debit_minor::text) ORDER BY i.ordinal)
                FROM case_items i WHERE i.case_id = c.id) AS items

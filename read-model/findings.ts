@@ -8,9 +8,9 @@ export const FINDING_JSON = `json_build_object('id', f.id, 'code', f.code, 'team
                                         'lineNo', f.line_no, 'expected', f.expected, 'actual', f.actual,
                                         'amount', f.amount_minor::text, 'confirmedAmount', f.confirmed_minor::text)`;
 
-/** The findings (alias f) that `where` selects, as one JSON array in the analysis' order. */
+/** The current findings (alias f) that `where` selects, as one JSON array in the analysis' order. */
 export const findingsJsonSql = (where: string): string =>
-  `(SELECT coalesce(json_agg(${FINDING_JSON} ORDER BY f.ordinal), '[]') FROM findings f WHERE ${where})`;
+  `(SELECT coalesce(json_agg(${FINDING_JSON} ORDER BY f.ordinal), '[]') FROM current_findings f WHERE ${where})`;
 
 export function findingOf(f: Row): CaseFinding {
   return {

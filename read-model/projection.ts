@@ -97,22 +97,19 @@ export async function insertCase(
 }
 
 /**
- * The projection of EVIDENCE_COLLECTED (and EVIDENCE_REFRESHED, once the evidence and findings it replaces are gone),
- * written by the evidence activity with its event: each invoice's evidence (the first's on the case row, the others'
- * in case_evidence), its hash, every finding, and the recommendations from them.
+ * The projection of EVIDENCE_COLLECTED (and EVIDENCE_REFRESHED, once the evidence it replaces is gone), written by the
+ * evidence activity with its event: each invoice's evidence (the first's on the case row, the others' in
+ * case_evidence), its hash, every finding as the set of the event's seq, made the case's current one, and the
+ * recommendations from them. The sets before stay where they are.
  */
 export async function storeEvidence(
   client: PoolClient,
   caseId: string,
   invoices: { invoiceNumber: string; evidence: StoredEvidence }[],
   findings: Finding[],
-  figures: { overbilled: string; evidenceHash: string },
+  figures: { overbilled: string; evidenceHash: string; seq: number },
 ): Promise<void> {
   const [first, ...others] = invoices;
-  await client.query(
-    `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, evidence_hash = $4 WHERE id = $1`,
-    [caseId, JSON.stringify(first.evidence), parseMoney(figures.overbilled), figures.evidenceHash],
-  );
   if (others.length) {
     await client.query(
       `INSERT INTO case_evidence (case_id, invoice_number, evidence)
@@ -120,10 +117,14 @@ export async function storeEvidence(
       [caseId, JSON.stringify(others.map((o) => ({ invoice_number: o.invoiceNumber, evidence: o.evidence })))],
     );
   }
-  // One statement for all of them: a long invoice has thousands.
+  // One statement for all of them: a long invoice has thousands. A finding found again as the current set has it
+  // keeps what its done task confirmed: the team is not asked twice.
   await client.query(
-    `INSERT INTO findings (case_id, ordinal, code, team, invoice_number, line_no, expected, actual, amount_minor)
-     SELECT $1, f.n - 1, f.code, f.team, f.invoice_number, f.line_no, f.expected, f.actual, f.amount_minor
+    `INSERT INTO findings (case_id, evidence_seq, ordinal, code, team, invoice_number, line_no, expected, actual, amount_minor, confirmed_minor)
+     SELECT $1, $3, f.n - 1, f.code, f.team, f.invoice_number, f.line_no, f.expected, f.actual, f.amount_minor,
+            (SELECT max(p.confirmed_minor) FROM current_findings p
+              WHERE p.case_id = $1 AND p.code = f.code AND p.team = f.team AND p.invoice_number = f.invoice_number
+                AND p.line_no IS NOT DISTINCT FROM f.line_no AND p.amount_minor = f.amount_minor)
        FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
               AS (code text, team text, invoice_number text, line_no integer, expected text, actual text, amount_minor bigint))
             WITH ORDINALITY AS f(code, team, invoice_number, line_no, expected, actual, amount_minor, n)`,
@@ -141,7 +142,12 @@ export async function storeEvidence(
           amount_minor: parseMoney(f.amount).toString(),
         })),
       ),
+      figures.seq,
     ],
+  );
+  await client.query(
+    `UPDATE cases SET evidence = $2, evidence_error = NULL, overbilled_minor = $3, evidence_hash = $4, evidence_seq = $5 WHERE id = $1`,
+    [caseId, JSON.stringify(first.evidence), parseMoney(figures.overbilled), figures.evidenceHash, figures.seq],
   );
   await refreshRecommendations(client, caseId);
 }
@@ -154,9 +160,9 @@ async function releaseClaims(client: PoolClient, caseId: string, at: string): Pr
 const money = (amount: string | null): bigint | null => (amount === null ? null : parseMoney(amount));
 
 /**
- * What a completion says of each of its task's findings (those of its case with its team): CONFIRMED their amount,
- * NOT_CONFIRMED 0, PARTIAL the listed amount or 0. One statement, however many findings the task has; the API
- * checked the ids and amounts, and the column's CHECK refuses an amount over the finding's whoever writes.
+ * What a completion says of each of its task's findings (those of its case's current set with its team): CONFIRMED
+ * their amount, NOT_CONFIRMED 0, PARTIAL the listed amount or 0. One statement, however many findings the task has;
+ * the API checked the ids and amounts, and the column's CHECK refuses an amount over the finding's whoever writes.
  */
 async function confirmFindings(client: PoolClient, caseId: string, completed: EventPayloads['TASK_COMPLETED']): Promise<void> {
   const listed = (completed.findings ?? []).map((f) => ({ id: f.id, confirmed_minor: parseMoney(f.confirmedAmount).toString() }));
@@ -165,8 +171,8 @@ async function confirmFindings(client: PoolClient, caseId: string, completed: Ev
         SET confirmed_minor = CASE $3 WHEN 'CONFIRMED' THEN f.amount_minor
                                       WHEN 'PARTIAL' THEN coalesce(l.confirmed_minor, 0)
                                       ELSE 0 END
-       FROM findings g LEFT JOIN jsonb_to_recordset($4::jsonb) AS l(id uuid, confirmed_minor bigint) ON l.id = g.id
-      WHERE f.case_id = $1 AND f.team = $2 AND g.case_id = f.case_id AND g.ordinal = f.ordinal`,
+       FROM current_findings g LEFT JOIN jsonb_to_recordset($4::jsonb) AS l(id uuid, confirmed_minor bigint) ON l.id = g.id
+      WHERE g.case_id = $1 AND g.team = $2 AND f.case_id = g.case_id AND f.evidence_seq = g.evidence_seq AND f.ordinal = g.ordinal`,
     [caseId, completed.team, completed.outcome, JSON.stringify(listed)],
   );
 }

@@ -1,31 +1,22 @@
 // The recommendations are a projection of the findings and of what the tasks confirmed, computed by one statement
-// whenever either changes (the evidence stored, a task completed), in the transaction of that change.
+// whenever either changes (the evidence stored, a task completed), in the transaction of that change. What a finding
+// counts is the view counted_findings' (migrations/0012), the rule's one home.
 import type { ItemExplanation } from '../contract';
 import { formatMoney } from '../domain/money';
 import { FINDING_JSON, findingOf } from './findings';
 import type { Queryable, Row } from './sql';
 
-/** Whether the case `caseId` (an SQL expression) still waits for a task: until then its findings count in full. */
-const investigating = (caseId: string) => `EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = ${caseId} AND t.status = 'OPEN')`;
-
-/** Whether the case `caseId` (an SQL expression) had tasks and every one is done: its findings count as confirmed. */
-const everyTaskDone = (caseId: string) => `EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = ${caseId}) AND NOT ${investigating(caseId)}`;
-
-/**
- * What a finding (alias f) of the case `caseId` counts: in full while a task is open; then what its task confirmed
- * (a finding no done task answered, its task cancelled, still in full). `caseId` is an SQL expression, never input.
- */
-const counted = (caseId: string) =>
-  `CASE WHEN ${investigating(caseId)} THEN f.amount_minor ELSE coalesce(f.confirmed_minor, f.amount_minor) END`;
+/** Whether the case `caseId` (an SQL expression, never input) had tasks and every one is done. */
+const everyTaskDone = (caseId: string) =>
+  `(EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = ${caseId}) AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = ${caseId} AND t.status = 'OPEN'))`;
 
 /**
  * What the case's (alias c) tasks confirmed of its overbilling, once every task is done (a case with tasks): the
- * figure its recommended credit is capped from; null while it is not that yet. UNDERBILLED is money owed to us and
- * never overbilling.
+ * figure its recommended credit is capped from; null while it is not that yet.
  */
 export const CONFIRMED_OVERBILLING = `
   CASE WHEN ${everyTaskDone('c.id')}
-       THEN (SELECT coalesce(sum(${counted('c.id')}), 0) FROM findings f WHERE f.case_id = c.id AND f.code <> 'UNDERBILLED') END`;
+       THEN (SELECT coalesce(sum(f.overbilling_minor), 0) FROM counted_findings f WHERE f.case_id = c.id) END`;
 
 /** The findings (alias f) of an item (alias ci): those of its invoice, limited to its line where it names one. */
 const OF_ITEM = 'f.invoice_number = ci.invoice_number AND (ci.line_no IS NULL OR f.line_no = ci.line_no)';
@@ -33,20 +24,16 @@ const OF_ITEM = 'f.invoice_number = ci.invoice_number AND (ci.line_no IS NULL OR
 /**
  * Per item of the case: its findings are those of its invoice, limited to its line where it names one. An item's
  * recommended credit is min(its disputed amount, Σ counted overbilling), its recommended debit Σ counted
- * UNDERBILLED (which never feeds the credit); the case's figures are the sums over its items.
+ * UNDERBILLED; the case's figures are the sums over its items.
  */
 export async function refreshRecommendations(db: Queryable, caseId: string): Promise<void> {
   await db.query(
-    `WITH counted AS (
-             SELECT f.invoice_number, f.line_no, f.code, ${counted('$1')} AS amount
-               FROM findings f
-              WHERE f.case_id = $1),
-           per_item AS (
+    `WITH per_item AS (
              SELECT ci.ordinal,
-                    least(ci.disputed_minor, coalesce(sum(f.amount) FILTER (WHERE f.code <> 'UNDERBILLED'), 0)) AS credit,
-                    coalesce(sum(f.amount) FILTER (WHERE f.code = 'UNDERBILLED'), 0) AS debit
+                    least(ci.disputed_minor, coalesce(sum(f.overbilling_minor), 0)) AS credit,
+                    coalesce(sum(f.underbilling_minor), 0) AS debit
                FROM case_items ci
-               LEFT JOIN counted f ON ${OF_ITEM}
+               LEFT JOIN counted_findings f ON f.case_id = ci.case_id AND ${OF_ITEM}
               WHERE ci.case_id = $1
               GROUP BY ci.ordinal, ci.disputed_minor),
            items AS (
@@ -68,9 +55,9 @@ export async function itemExplanations(db: Queryable, caseId: string, shown: num
   const { rows } = await db.query(
     `WITH counted AS (
              SELECT ci.ordinal AS item, f.id, f.code, f.team, f.invoice_number, f.line_no, f.expected, f.actual, f.amount_minor,
-                    f.confirmed_minor, ${counted('$1')} AS counted,
+                    f.confirmed_minor, f.counted_minor AS counted, f.overbilling_minor, f.underbilling_minor,
                     row_number() OVER (PARTITION BY ci.ordinal ORDER BY f.ordinal) AS n
-               FROM case_items ci JOIN findings f ON f.case_id = ci.case_id AND ${OF_ITEM}
+               FROM case_items ci JOIN counted_findings f ON f.case_id = ci.case_id AND ${OF_ITEM}
               WHERE ci.case_id = $1)
      SELECT ci.ordinal, ci.disputed_minor::text AS disputed, ${everyTaskDone('$1')} AS confirmed,
             s.overbilling::text, s.underbilling::text, s.more_count, s.more_overbilling::text, s.more_underbilling::text,
@@ -78,11 +65,11 @@ export async function itemExplanations(db: Queryable, caseId: string, shown: num
                FROM counted f WHERE f.item = ci.ordinal AND f.n <= $2) AS findings
        FROM case_items ci
        CROSS JOIN LATERAL (
-             SELECT coalesce(sum(f.counted) FILTER (WHERE f.code <> 'UNDERBILLED'), 0) AS overbilling,
-                    coalesce(sum(f.counted) FILTER (WHERE f.code = 'UNDERBILLED'), 0) AS underbilling,
+             SELECT coalesce(sum(f.overbilling_minor), 0) AS overbilling,
+                    coalesce(sum(f.underbilling_minor), 0) AS underbilling,
                     count(*) FILTER (WHERE f.n > $2)::int AS more_count,
-                    coalesce(sum(f.counted) FILTER (WHERE f.n > $2 AND f.code <> 'UNDERBILLED'), 0) AS more_overbilling,
-                    coalesce(sum(f.counted) FILTER (WHERE f.n > $2 AND f.code = 'UNDERBILLED'), 0) AS more_underbilling
+                    coalesce(sum(f.overbilling_minor) FILTER (WHERE f.n > $2), 0) AS more_overbilling,
+                    coalesce(sum(f.underbilling_minor) FILTER (WHERE f.n > $2), 0) AS more_underbilling
                FROM counted f WHERE f.item = ci.ordinal) s
       WHERE ci.case_id = $1`,
     [caseId, shown],

@@ -427,7 +427,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
             c.overbilled_minor::text AS overbilled_minor, (${CONFIRMED_OVERBILLING})::text AS confirmed_minor, c.evidence_error, c.parked_error, c.evidence,
             c.evidence_hash,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
-            (SELECT count(*)::int FROM findings f WHERE f.case_id = c.id) AS finding_count,
+            (SELECT count(*)::int FROM current_findings f WHERE f.case_id = c.id) AS finding_count,
             c.recommended_debit_minor::text AS recommended_debit_minor,
             (SELECT coalesce(json_agg(json_build_object('ordinal', ci.ordinal, 'invoiceNumber', ci.invoice_number, 'lineNo', ci.line_no,
                        'disputed', ci.disputed_minor::text, 'credit', ci.recommended_credit_minor::text,

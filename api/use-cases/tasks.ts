@@ -131,7 +131,7 @@ async function checkConfirmations(
   const { rows } = await db.query<{ amount_minor: string | null }>(
     `SELECT f.amount_minor::text AS amount_minor
        FROM unnest($3::uuid[]) WITH ORDINALITY AS l(id, n)
-       LEFT JOIN findings f ON f.id = l.id AND f.case_id = $1 AND f.team = $2
+       LEFT JOIN current_findings f ON f.id = l.id AND f.case_id = $1 AND f.team = $2
       ORDER BY l.n`,
     [caseId, team, confirmations.map((c) => c.id)],
   );

@@ -127,7 +127,7 @@ describe('F17 trail tampering', () => {
     await post(`/api/disputes/${parked.id}/retry-evidence`, cast.manager, {});
     inFlight.push(parked);
     await caseViaApi(api, cast.specialist, parked, 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION');
-    // A refresh replaces the case's findings: the one delete the application role may make.
+    // A refresh adds a set of findings, and removes none.
     await post(`/api/disputes/${parked.id}/refresh-evidence`, cast.specialist, {});
     await caseViaApi(api, cast.specialist, parked, 'refreshed', (d) => d.events.some((e: { type: string }) => e.type === 'EVIDENCE_REFRESHED'));
 
@@ -146,10 +146,15 @@ describe('F17 trail tampering', () => {
       }
       expect(await refusal(app, `TRUNCATE ${table} CASCADE`)).toMatch(/^42501: permission denied for table/);
     }
-    // Findings are the current evidence's: a task's completion sets what it confirmed of each, and a refresh of the
-    // evidence replaces them (the set they replace stays on the trail, in EVIDENCE_REFRESHED). Nothing else.
+    // Findings are append-only, a set per evidence version: a task's completion sets what it confirmed of each, and
+    // a refresh of the evidence adds a set (the one before stays). Nothing else.
     expect(await refusal(app, 'UPDATE findings SET amount_minor = amount_minor')).toBe('42501: permission denied for table findings');
     expect(await refusal(app, 'UPDATE findings SET case_id = case_id')).toBe('42501: permission denied for table findings');
+    expect(await refusal(app, 'UPDATE findings SET evidence_seq = evidence_seq')).toBe('42501: permission denied for table findings');
+    expect(await refusal(app, 'DELETE FROM findings')).toBe('42501: permission denied for table findings');
+    const refreshed = inFlight[inFlight.length - 1].id;
+    const { rows: sets } = await app.query('SELECT DISTINCT evidence_seq FROM findings WHERE case_id = $1', [refreshed]);
+    expect(sets).toHaveLength(2);
     expect(await refusal(app, 'TRUNCATE findings CASCADE')).toMatch(/^42501: permission denied for table/);
     for (const sql of [
       'ALTER TABLE case_events DISABLE TRIGGER case_events_append_only',

@@ -1,8 +1,8 @@
 // The edge of the API, as a stranger meets it: throttling before authentication (per client address for guessed
 // tokens, per token for known callers, per address on the operational endpoints), /health's probe shared under a
-// flood, /metrics kept from the public, the security and cache headers on every answer, and the bearer scheme in any
-// case. Each app here is the real one on port 0 against real PostgreSQL; database look-ups are counted by watching
-// the pool's queries go by.
+// flood and its "ok" dropped when PostgreSQL is found down, /metrics kept from the public, the security and cache
+// headers on every answer, and the bearer scheme in any case. Each app here is the real one on port 0 against real
+// PostgreSQL; database look-ups are counted by watching the pool's queries go by.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp, type AppOptions } from '../../api/app';
+import { HEALTH_FRESH_MS } from '../../api/health';
 import { listenForMetrics } from '../../api/metrics-endpoint';
 import { AppMetrics } from '../../api/observability';
 import { createLogger } from '../../infra/logger';
@@ -24,6 +25,8 @@ const servers: Server[] = [];
 
 beforeAll(async () => {
   api = await startApi();
+  // Every app listens on its pool for lost connections (its /health's cue), and the apps here share one pool.
+  api.db.pool.setMaxListeners(20);
   specialist = await api.user('specialist');
 });
 
@@ -173,6 +176,36 @@ describe('operational endpoints', () => {
     expect((await get('/health')).status).toBe(200);
     await pool.end();
     await eventually('/health to answer 503', async () => ((await get('/health')).status === 503 ? true : undefined), 10_000);
+  });
+
+  it('a request that finds PostgreSQL down drops the cached 200 at once', async () => {
+    const pool = createPool(api.db.url, { max: 1 });
+    const { get } = await serve({ pool, rateLimit: false });
+    expect((await get('/health')).status).toBe(200);
+    await pool.end();
+    expect((await get('/api/me', { authorization: `Bearer ${specialist.token}` })).status).toBe(503);
+    const started = performance.now();
+    expect((await get('/health')).status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(HEALTH_FRESH_MS);
+  });
+
+  it('a connection PostgreSQL ends drops the cached 200: the next /health probes again', async () => {
+    const applicationName = `health-${randomBytes(4).toString('hex')}`;
+    const pool = createPool(api.db.url, { max: 1, applicationName });
+    const { get } = await serve({ pool, rateLimit: false });
+    expect((await get('/health')).status).toBe(200);
+    let probes = 0;
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    jest.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => {
+      if (args[0] === 'SELECT 1') probes += 1;
+      return query(...args);
+    }) as never);
+    const lost = new Promise((resolve) => pool.once('error', resolve));
+    await api.db.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+    await lost;
+    expect((await get('/health')).status).toBe(200);
+    expect(probes).toBe(1);
+    await pool.end();
   });
 });
 

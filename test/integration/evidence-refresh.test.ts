@@ -1,7 +1,9 @@
 // Evidence frozen for the decision, through HTTP against the real worker: the case shows the hash of its evidence,
 // ops has a work order fixed at the source, the specialist refreshes, the finding that rested on it and its task
-// go, the case moves to RESOLUTION; a decision sent with the hash from before is a 409 that changes nothing, one
+// go (from what the case shows: the findings before stay in the table), the case moves to RESOLUTION; a decision sent with the hash from before is a 409 that changes nothing, one
 // with the current hash is recorded with it. And a proposal out of RESOLUTION is a 409 whatever its amount.
+import { collectEvidence } from '../../activities/evidence';
+import { PostgresRecordsSource } from '../../records/source';
 import { eventually, startApi, type ApiHarness } from '../support/api';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
@@ -71,6 +73,36 @@ it('refreshes the evidence after a work order is fixed: the finding and its task
   expect(after.evidenceHash).toMatch(/^[0-9a-f]{64}$/);
   expect(after.evidenceHash).not.toBe(before.evidenceHash);
   expect(after.findings.map((f: { code: string }) => f.code)).toEqual(['PRICE_VARIANCE']);
+  // Findings are append-only: the set before the refresh stays in the table as it was (with what the done task
+  // confirmed), and the case reads the new one.
+  const sets = await api.db.pool.query(
+    `SELECT f.evidence_seq = c.evidence_seq AS current,
+            json_agg(json_build_object('code', f.code, 'confirmed', f.confirmed_minor::text) ORDER BY f.code) AS findings
+       FROM findings f JOIN cases c ON c.id = f.case_id WHERE f.case_id = $1 GROUP BY f.evidence_seq, c.evidence_seq ORDER BY f.evidence_seq`,
+    [id],
+  );
+  expect(sets.rows).toEqual([
+    {
+      current: false,
+      findings: [
+        { code: 'PRICE_VARIANCE', confirmed: '8000' },
+        { code: 'SERVICE_NOT_COMPLETED', confirmed: null },
+      ],
+    },
+    { current: true, findings: [{ code: 'PRICE_VARIANCE', confirmed: null }] },
+  ]);
+  expect(after.findings[0].id).not.toBe(before.findings.find((f: { code: string }) => f.code === 'PRICE_VARIANCE').id);
+  // The refresh's activity retried after its commit (its answer lost) stores no second set: the event's seq keys it.
+  const event = after.events.find((e: { type: string }) => e.type === 'EVIDENCE_REFRESHED');
+  const retried = await collectEvidence(api.db.pool, new PostgresRecordsSource(api.db.pool), {
+    caseId: id,
+    invoiceNumber: fixture.invoiceNumber,
+    disputedAmount: '150.00',
+    slot: { seq: event.seq, at: event.at },
+    refreshedBy: { id: specialist.id, name: specialist.name },
+  });
+  expect(retried.evidenceHash).toBe(after.evidenceHash);
+  expect((await api.db.pool.query('SELECT count(DISTINCT evidence_seq)::int AS n FROM findings WHERE case_id = $1', [id])).rows[0].n).toBe(2);
   expect(after.recommendedCredit).toBe('100.00');
   expect(Object.fromEntries(after.tasks.map((t: { team: string; status: string }) => [t.team, t.status]))).toEqual({
     ORDER_MANAGEMENT: 'CANCELLED',
@@ -78,7 +110,6 @@ it('refreshes the evidence after a work order is fixed: the finding and its task
   });
   const types = after.events.map((e: { type: string }) => e.type);
   expect(types.slice(types.indexOf('EVIDENCE_REFRESHED'))).toEqual(['EVIDENCE_REFRESHED', 'TASK_CANCELLED', 'STAGE_ENTERED']);
-  const event = after.events.find((e: { type: string }) => e.type === 'EVIDENCE_REFRESHED');
   expect(event.actor).toBe(specialist.id);
   expect(event.data.previousFindings.map((f: { code: string }) => f.code).sort()).toEqual(['PRICE_VARIANCE', 'SERVICE_NOT_COMPLETED']);
 

@@ -1,10 +1,10 @@
-// The recommendation rule, as the read model computes it (one SQL statement, read-model/recommendations.ts, fed by
-// the projection of TASK_COMPLETED), checked on a real database against an oracle written here from the contract's
-// words, over random cases of 1–3 items (whole invoices and single lines) from a seeded generator: until every task is
-// done each finding counts in full; then a finding counts what its task confirmed (CONFIRMED its amount,
-// NOT_CONFIRMED 0, PARTIAL the listed amount or 0). Per item (its invoice's findings, limited to its line where it
-// names one): credit = min(disputed, Σ counted that is not UNDERBILLED), debit = Σ counted UNDERBILLED; the case's
-// figures are the sums over its items.
+// The recommendation rule, as the read model computes it (read-model/recommendations.ts over the view
+// counted_findings, fed by the projection of TASK_COMPLETED), and the confirmed overbilling the case shows, checked
+// on a real database against an oracle written here from the contract's words, over random cases of 1–3 items (whole
+// invoices and single lines) from a seeded generator: until every task is done each finding counts in full; then a
+// finding counts what its task confirmed (CONFIRMED its amount, NOT_CONFIRMED 0, PARTIAL the listed amount or 0).
+// Per item (its invoice's findings, limited to its line where it names one): credit = min(disputed, Σ counted that
+// is not UNDERBILLED), debit = Σ counted UNDERBILLED; the case's figures are the sums over its items.
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { storeRecords } from '../../api/records-import';
@@ -12,6 +12,7 @@ import type { CaseEvent, RecordedEvent } from '../../domain/events';
 import { formatMoney } from '../../domain/money';
 import type { TaskOutcome } from '../../domain/types';
 import { projectEvents } from '../../read-model/projection';
+import { CONFIRMED_OVERBILLING } from '../../read-model/recommendations';
 import { createUser, pricingDispute } from '../../testkit/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -84,23 +85,38 @@ interface Figures {
   debit: bigint;
 }
 
-/** The oracle: the rule as the contract states it, in minor units, per item and for the case. */
-function recommendations(items: SimItem[], findings: SimFinding[], tasks: SimTask[]): { items: Figures[]; case: Figures } {
+interface Recommendations {
+  items: Figures[];
+  case: Figures;
+  /** Σ what the case's findings count, overbilling (credit) and UNDERBILLED (debit). */
+  counted: Figures;
+  confirmedOverbilling: bigint | null;
+}
+
+/**
+ * The oracle: the rule as the contract states it, in minor units, per item and for the case; with what every finding
+ * of the case counts (items or not, uncapped), and the confirmed overbilling the case shows once every task is done.
+ */
+function recommendations(items: SimItem[], findings: SimFinding[], tasks: SimTask[]): Recommendations {
   const allDone = tasks.every((t) => t.done);
+  const countedOf = (f: SimFinding) => (allDone ? (f.confirmed as bigint) : f.amount);
+  const sum = (fs: SimFinding[]) => fs.reduce((total, f) => total + countedOf(f), 0n);
+  const counted = { credit: sum(findings.filter((f) => f.code !== 'UNDERBILLED')), debit: sum(findings.filter((f) => f.code === 'UNDERBILLED')) };
   const perItem = items.map((item) => {
     let over = 0n;
     let under = 0n;
     for (const f of findings) {
       if (f.invoiceNumber !== item.invoiceNumber || (item.lineNo !== null && f.lineNo !== item.lineNo)) continue;
-      const counted = allDone ? (f.confirmed as bigint) : f.amount;
-      if (f.code === 'UNDERBILLED') under += counted;
-      else over += counted;
+      if (f.code === 'UNDERBILLED') under += countedOf(f);
+      else over += countedOf(f);
     }
     return { credit: over < item.disputed ? over : item.disputed, debit: under };
   });
   return {
     items: perItem,
-    case: perItem.reduce((sum, i) => ({ credit: sum.credit + i.credit, debit: sum.debit + i.debit }), { credit: 0n, debit: 0n }),
+    case: perItem.reduce((total, i) => ({ credit: total.credit + i.credit, debit: total.debit + i.debit }), { credit: 0n, debit: 0n }),
+    counted,
+    confirmedOverbilling: allDone ? counted.credit : null,
   };
 }
 
@@ -121,14 +137,26 @@ async function project(caseId: string, events: CaseEvent[], fromSeq: number): Pr
   return fromSeq + events.length;
 }
 
-async function stored(caseId: string): Promise<{ items: Figures[]; case: Figures }> {
+/** The figures stored, the case's confirmed overbilling as the case read shows it, and the view both are read from. */
+async function stored(caseId: string): Promise<Recommendations> {
   const { rows: items } = await db.pool.query(
     'SELECT recommended_credit_minor AS credit, recommended_debit_minor AS debit FROM case_items WHERE case_id = $1 ORDER BY ordinal',
     [caseId],
   );
-  const { rows } = await db.pool.query('SELECT recommended_credit_minor AS credit, recommended_debit_minor AS debit FROM cases WHERE id = $1', [caseId]);
+  const { rows } = await db.pool.query(
+    `SELECT c.recommended_credit_minor AS credit, c.recommended_debit_minor AS debit, (${CONFIRMED_OVERBILLING}) AS confirmed,
+            (SELECT coalesce(sum(f.overbilling_minor), 0) FROM counted_findings f WHERE f.case_id = c.id) AS counted_credit,
+            (SELECT coalesce(sum(f.underbilling_minor), 0) FROM counted_findings f WHERE f.case_id = c.id) AS counted_debit
+       FROM cases c WHERE c.id = $1`,
+    [caseId],
+  );
   const figures = (r: { credit: string; debit: string }): Figures => ({ credit: BigInt(r.credit), debit: BigInt(r.debit) });
-  return { items: items.map(figures), case: figures(rows[0]) };
+  return {
+    items: items.map(figures),
+    case: figures(rows[0]),
+    counted: figures({ credit: rows[0].counted_credit, debit: rows[0].counted_debit }),
+    confirmedOverbilling: rows[0].confirmed === null ? null : BigInt(rows[0].confirmed),
+  };
 }
 
 /** Invoices of three lines each, for the items to dispute whole or a line at a time. */
@@ -196,9 +224,11 @@ it('computes each item’s and the case’s credit and debit as the oracle does,
         confirmed: null,
       };
     });
+    // The case's one set of findings, stored without an evidence event: its version is the last event's seq.
+    await db.pool.query('UPDATE cases SET evidence_seq = $2 WHERE id = $1', [caseId, seq]);
     await db.pool.query(
-      `INSERT INTO findings (id, case_id, ordinal, code, team, invoice_number, line_no, expected, actual, amount_minor)
-       SELECT f.id, $1, f.n - 1, f.code, f.team, f.invoice_number, f.line_no, 'e', 'a', f.amount_minor
+      `INSERT INTO findings (id, case_id, evidence_seq, ordinal, code, team, invoice_number, line_no, expected, actual, amount_minor)
+       SELECT f.id, $1, $3, f.n - 1, f.code, f.team, f.invoice_number, f.line_no, 'e', 'a', f.amount_minor
          FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
                 AS (id uuid, code text, team text, invoice_number text, line_no integer, amount_minor bigint))
               WITH ORDINALITY AS f(id, code, team, invoice_number, line_no, amount_minor, n)`,
@@ -207,6 +237,7 @@ it('computes each item’s and the case’s credit and debit as the oracle does,
         JSON.stringify(
           findings.map((f) => ({ id: f.id, code: f.code, team: f.team, invoice_number: f.invoiceNumber, line_no: f.lineNo, amount_minor: f.amount.toString() })),
         ),
+        seq,
       ],
     );
     const tasks: SimTask[] = [...new Set(findings.map((f) => f.team))].map((team) => ({ id: randomUUID(), team, done: false }));

@@ -471,7 +471,7 @@ describe('evidence frozen for the decision', () => {
     expect(after.evidence_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(after.evidence_hash).not.toBe(before.evidence_hash);
     expect(after.recommended_credit_minor).toBe('10000');
-    const { rows: findings } = await db.pool.query('SELECT code FROM findings WHERE case_id = $1', [input.caseId]);
+    const { rows: findings } = await db.pool.query('SELECT code FROM current_findings WHERE case_id = $1', [input.caseId]);
     expect(findings).toEqual([{ code: 'PRICE_VARIANCE' }]);
     const { rows: statuses } = await db.pool.query('SELECT id, status FROM tasks WHERE case_id = $1', [input.caseId]);
     expect(Object.fromEntries(statuses.map((t) => [t.id, t.status]))).toEqual({ [omTask.id]: 'CANCELLED', [salesTask.id]: 'DONE' });
@@ -552,7 +552,7 @@ describe('evidence frozen for the decision', () => {
       (
         await db.pool.query(
           `SELECT c.evidence_hash, c.recommended_credit_minor, array_agg(f.confirmed_minor) AS confirmed
-             FROM cases c JOIN findings f ON f.case_id = c.id WHERE c.id = $1 GROUP BY c.id`,
+             FROM cases c JOIN current_findings f ON f.case_id = c.id WHERE c.id = $1 GROUP BY c.id`,
           [input.caseId],
         )
       ).rows[0];
