@@ -384,9 +384,12 @@ export class Driver {
   private async propose(run: CaseRun): Promise<void> {
     const o = run.observed!;
     const noCredit = run.plan.outcome === 'no-credit' || run.noCreditFallback || o.refused > 0;
+    const { adjustments } = run.plan;
     const body = noCredit
       ? { type: 'NO_CREDIT', rootCause: 'CUSTOMER_ERROR' }
-      : { type: 'CREDIT', amount: run.plan.credit, rootCause: 'PRICING_SETUP', note: `round ${o.resolutions + 1}` };
+      : adjustments
+        ? { type: 'ADJUST', adjustments, rootCause: 'PRICING_SETUP', note: `round ${o.resolutions + 1}` }
+        : { type: 'CREDIT', amount: run.plan.credit, rootCause: 'PRICING_SETUP', note: `round ${o.resolutions + 1}` };
     const answer = await this.http.send('POST', `/api/disputes/${run.id}/resolution`, {
       token: run.specialist.token,
       body,
@@ -397,7 +400,7 @@ export class Driver {
       run.steps.push('credit refused (open balance)');
       return;
     }
-    if (this.expect(run, 'propose', answer, [200])) run.steps.push(noCredit ? 'no-credit' : 'propose credit');
+    if (this.expect(run, 'propose', answer, [200])) run.steps.push(noCredit ? 'no-credit' : adjustments ? `propose ${adjustments.map((a) => a.kind).join('+')}` : 'propose credit');
   }
 
   private managersFor(run: CaseRun): [Actor, Actor] {

@@ -1,18 +1,27 @@
 // The invariant check (docs/proving.md) after a chaos run. The rules are the ones the fault tests use
-// (testkit/invariants.ts: one memo per approved case and none otherwise, memo = approved ≤ disputed ≤ open
-// balance, eligible approvers, verify_case_trail and a complete trail, memo numbering, no case stuck, every
-// workflow completed); this adds what only the driver knows: what each case was scripted to do, what it proposed,
-// and how many cases each invoice was opened for.
+// (testkit/invariants.ts: one set of documents per approved case and none otherwise, documents = the approved
+// allocation, credits and write-offs ≤ disputed ≤ open balance, eligible approvers, the balance formula, per-line
+// credits, verify_case_trail and a complete trail, gapless CM-/DM-/WO- series, no case stuck, every workflow
+// completed); this adds what only the driver knows: what each case was scripted to do, what it proposed, and how
+// many cases each invoice was opened for.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { parseMoney } from '../domain/money';
 import { checkInvariants as checkEngineInvariants, type InvariantReport } from '../testkit/invariants';
 import type { CaseRun } from './driver';
+import type { CasePlan } from './plan';
 
 export interface InvariantResult {
   engine: InvariantReport;
-  /** A case whose memo is not the credit the driver proposed for it. */
-  amountMismatches: string[];
+  /**
+   * An approval whose documents are not what the driver proposed: per invoice and kind exactly one document, of the
+   * amount proposed (the CREDIT shorthand's one credit memo, or an ADJUST's adjustments summed per invoice and kind),
+   * none missing, none extra; or a document of a case the driver did not open.
+   */
+  documentMismatches: string[];
+  /** Approvals whose documents were checked against the proposal, and of those the ADJUSTs. */
+  approvalsChecked: number;
+  adjustApprovalsChecked: number;
   /** An Idempotency-Key replay that made a second case. */
   duplicateCases: string[];
   /** A case that ended otherwise than its script (cancelled, closed with or without a memo). */
@@ -34,13 +43,33 @@ export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRu
   const engine = await checkEngineInvariants(pool, { temporal, allClosed: true, workflowIds: runs.flatMap((r) => (r.workflowId ? [r.workflowId] : [])) });
 
   const byId = new Map(runs.filter((r) => r.id).map((r) => [r.id!, r]));
-  const amountMismatches: string[] = [];
-  for (const memo of await q(`SELECT number, case_id::text AS case_id, amount_minor FROM credit_memos`)) {
-    const run = byId.get(String(memo.case_id));
+  const documentMismatches: string[] = [];
+  const byApproval = new Map<string, Row[]>();
+  for (const doc of await q(`SELECT number, kind, invoice_number, case_id::text AS case_id, approval_id::text AS approval_id, amount_minor::text AS amount_minor
+                                FROM adjustments ORDER BY number`)) {
+    byApproval.set(String(doc.approval_id), [...(byApproval.get(String(doc.approval_id)) ?? []), doc]);
+  }
+  let adjustApprovalsChecked = 0;
+  for (const [approvalId, docs] of byApproval) {
+    const run = byId.get(String(docs[0].case_id));
     if (!run) {
-      amountMismatches.push(`memo ${memo.number} belongs to a case the driver did not open`);
-    } else if (BigInt(String(memo.amount_minor)) !== parseMoney(run.plan.credit)) {
-      amountMismatches.push(`memo ${memo.number} (case ${run.plan.n}): ${memo.amount_minor} minor units, proposed ${run.plan.credit}`);
+      documentMismatches.push(`documents ${docs.map((d) => d.number).join(', ')} belong to a case the driver did not open`);
+      continue;
+    }
+    if (run.plan.adjustments) adjustApprovalsChecked += 1;
+    const want = proposedDocuments(run.plan);
+    const got = new Map<string, Row[]>();
+    for (const doc of docs) got.set(`${doc.kind} on ${doc.invoice_number}`, [...(got.get(`${doc.kind} on ${doc.invoice_number}`) ?? []), doc]);
+    const label = `case ${run.plan.n} (${run.plan.kind}) approval ${approvalId}`;
+    for (const [key, amount] of want) {
+      const issued = got.get(key) ?? [];
+      if (issued.length !== 1 || BigInt(String(issued[0].amount_minor)) !== amount) {
+        const seen = issued.map((d) => `${d.number} of ${d.amount_minor}`).join(', ') || 'none';
+        documentMismatches.push(`${label}: ${key} proposed ${amount} minor units, issued ${seen}`);
+      }
+    }
+    for (const [key, issued] of got) {
+      if (!want.has(key)) documentMismatches.push(`${label}: ${issued.map((d) => d.number).join(', ')} (${key}) not proposed`);
     }
   }
 
@@ -51,7 +80,7 @@ export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRu
     .map((r) => `invoice ${r.invoice_number}: ${r.n} cases, ${scripted.get(String(r.invoice_number)) ?? 0} scripted`);
 
   const finals = new Map(
-    (await q(`SELECT c.id::text AS id, c.status, (SELECT count(*)::int FROM credit_memos m WHERE m.case_id = c.id) AS memos FROM cases c`)).map(
+    (await q(`SELECT c.id::text AS id, c.status, (SELECT count(DISTINCT m.approval_id)::int FROM adjustments m WHERE m.case_id = c.id) AS memos FROM cases c`)).map(
       (r) => [String(r.id), r],
     ),
   );
@@ -71,7 +100,7 @@ export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRu
             !cancelled && (memo || kind === 'shared');
     if (!asScripted) {
       scriptMismatches.push(
-        `case ${run.plan.n} (${kind}, ${outcome}${cancelAt ? `@${cancelAt}` : ''}): ended ${final.status} with ${final.memos} memos; steps ${run.steps.join(' → ')}`,
+        `case ${run.plan.n} (${kind}, ${outcome}${cancelAt ? `@${cancelAt}` : ''}): ended ${final.status} with documents of ${final.memos} approvals; steps ${run.steps.join(' → ')}`,
       );
     }
   }
@@ -125,10 +154,22 @@ export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRu
 
   return {
     engine,
-    amountMismatches,
+    documentMismatches,
+    approvalsChecked: byApproval.size,
+    adjustApprovalsChecked,
     duplicateCases,
     scriptMismatches,
     outcomeMismatches,
     partialCases,
   };
+}
+
+/** What the driver proposes for a case that credits, by `KIND on INVOICE`: minor units summed per invoice and kind. */
+function proposedDocuments(plan: CasePlan): Map<string, bigint> {
+  const want = new Map<string, bigint>();
+  for (const a of plan.adjustments ?? [{ kind: 'CREDIT', invoiceNumber: plan.invoiceNumber, amount: plan.credit }]) {
+    const key = `${a.kind} on ${a.invoiceNumber}`;
+    want.set(key, (want.get(key) ?? 0n) + parseMoney(a.amount));
+  }
+  return want;
 }

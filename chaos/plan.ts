@@ -1,6 +1,7 @@
 // What each chaos case is: its source records (one of a few shapes, so every team and stage is exercised) and
 // the script the driver follows for it, all drawn from one seeded PRNG so a run can be repeated with --seed.
 import type { RecordsImport } from '../contract';
+import type { AdjustmentKind } from '../domain/types';
 
 /** mulberry32: small, fast, good enough to draw test plans from. */
 export function prng(seed: number): () => number {
@@ -25,6 +26,14 @@ export interface CaseItemPlan {
   disputed: string;
 }
 
+/** One adjustment of an ADJUST proposal, as the driver sends it. */
+export interface AdjustmentPlan {
+  kind: AdjustmentKind;
+  invoiceNumber: string;
+  lineNo?: number;
+  amount: string;
+}
+
 export interface CasePlan {
   n: number;
   kind: Kind;
@@ -34,7 +43,14 @@ export interface CasePlan {
   items: CaseItemPlan[] | null;
   /** The invoice's total in minor units (for the report). */
   disputed: string;
+  /** The credit proposed: the CREDIT shorthand's amount, or the CREDIT among `adjustments`. */
   credit: string;
+  /**
+   * Proposed as `{type: "ADJUST"}` instead of the CREDIT shorthand: a CREDIT with a DEBIT and/or a WRITE_OFF, within
+   * the contract's rules (per invoice, credits and write-offs ≤ its disputed amount ≤ its open balance). Always
+   * exactly one CREDIT, so that every approval still commits one credit memo: F1 and F2 count them.
+   */
+  adjustments: AdjustmentPlan[] | null;
   outcome: Outcome;
   cancelAt: CancelStage | null;
   /** F9: two managers approve at the same moment (one 200, one 409). */
@@ -171,9 +187,11 @@ function merge(into: RecordsImport, from: RecordsImport): void {
 }
 
 /**
- * `count` cases. Mostly one invoice per case; about one in eight over items (two or three invoices of one customer,
+ * `count` cases. Mostly one invoice per case; about one in seven over items (two or three invoices of one customer,
  * one of them by its line 1); about one case in eight belongs to a group of three opened at once on one shared invoice: the
- * invoice's claim lets one open and refuses the others (422).
+ * invoice's claim lets one open and refuses the others (422). Cases over items that credit propose an ADJUST, and so
+ * does about one in ten of the one-invoice cases that credit (not the shared ones, whose balance the others take):
+ * some 15–20 % of all cases.
  */
 export function makePlans(count: number, seed: number, runTag: string): Plans {
   const rand = prng(seed);
@@ -206,6 +224,7 @@ export function makePlans(count: number, seed: number, runTag: string): Plans {
       items: null,
       disputed: cents(disputedMinor),
       credit: cents(creditMinor),
+      adjustments: null,
       outcome,
       cancelAt,
       race: outcome !== 'cancel' && outcome !== 'no-credit' && rand() < 0.15,
@@ -229,18 +248,26 @@ export function makePlans(count: number, seed: number, runTag: string): Plans {
       }
       continue;
     }
-    if (rand() < 0.12) {
-      // A case over items: two or three invoices of one customer, the second disputed on its line 1 only.
+    if (rand() < 0.15) {
+      // A case over items: two or three invoices of one customer, the second disputed on its line 1 only. Its credit
+      // is on the first invoice; another gets a DEBIT (a whole invoice's UNDERBILLED 25.00 on its line 2, a small one
+      // on a disputed line), a WRITE_OFF within what the case disputes on it, or both.
       const tag = `${runTag}-${n}`;
       const r = itemRecords(tag, between(2, 3));
       add(r.records);
       const disputed = r.invoiceNumbers.map(() => between(50_00, 500_00));
       const items: CaseItemPlan[] = r.invoiceNumbers.map((invoiceNumber, k) => ({ invoiceNumber, ...(k === 1 && { lineNo: 1 }), disputed: cents(disputed[k]) }));
-      const plan = script(n, 'items', r.invoiceNumbers[0], disputed.reduce((a, b) => a + b, 0), 0);
-      // Until the ledger's ADJUST a case of several invoices has no credit to propose (the CREDIT shorthand is a 422),
-      // so it never reaches APPROVAL: it closes with NO_CREDIT, or is cancelled by RESOLUTION at the latest.
-      const cancelAt = plan.cancelAt === 'APPROVAL' ? 'RESOLUTION' : plan.cancelAt;
-      cases.push({ ...plan, items, outcome: plan.outcome === 'cancel' ? 'cancel' : 'no-credit', cancelAt, race: false });
+      const creditMinor = between(1_00, disputed[0]);
+      const other = between(1, items.length - 1);
+      const { invoiceNumber, lineNo } = items[other];
+      const roll = rand();
+      const adjustments: AdjustmentPlan[] = [{ kind: 'CREDIT', invoiceNumber: items[0].invoiceNumber, amount: cents(creditMinor) }];
+      if (roll < 2 / 3) {
+        adjustments.push(lineNo ? { kind: 'DEBIT', invoiceNumber, lineNo, amount: cents(between(1_00, 20_00)) } : { kind: 'DEBIT', invoiceNumber, lineNo: 2, amount: '25.00' });
+      }
+      if (roll >= 1 / 3) adjustments.push({ kind: 'WRITE_OFF', invoiceNumber, ...(lineNo !== undefined && { lineNo }), amount: cents(between(1_00, disputed[other])) });
+      const plan = script(n, 'items', r.invoiceNumbers[0], disputed.reduce((a, b) => a + b, 0), creditMinor);
+      cases.push({ ...plan, items, adjustments });
       n++;
       continue;
     }
@@ -250,7 +277,18 @@ export function makePlans(count: number, seed: number, runTag: string): Plans {
     add(r.records);
     const disputedMinor = between(50_00, Math.min(500_00, r.totalMinor));
     const creditMinor = between(1_00, disputedMinor);
-    cases.push(script(n, kind, r.invoiceNumber, disputedMinor, creditMinor));
+    const plan = script(n, kind, r.invoiceNumber, disputedMinor, creditMinor);
+    if (rand() < 0.1) {
+      // An ADJUST on the one invoice: the credit, and a write-off of (part of) what the credit leaves of the disputed
+      // amount, or where it leaves nothing (or at random) a small debit.
+      const room = disputedMinor - creditMinor;
+      const second: AdjustmentPlan =
+        room >= 1_00 && rand() < 0.5
+          ? { kind: 'WRITE_OFF', invoiceNumber: r.invoiceNumber, amount: cents(between(1_00, room)) }
+          : { kind: 'DEBIT', invoiceNumber: r.invoiceNumber, amount: cents(between(1_00, 50_00)) };
+      plan.adjustments = [{ kind: 'CREDIT', invoiceNumber: r.invoiceNumber, amount: plan.credit }, second];
+    }
+    cases.push(plan);
     n++;
   }
   if (inBatch) batches.push(batch);

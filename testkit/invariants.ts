@@ -1,6 +1,7 @@
 // The invariant check of docs/proving.md, straight against a run's PostgreSQL (and, when given, its Temporal):
 // exactly one set of documents (credit memos, debit memos, write-offs) per approved case and none otherwise, matching
-// the approved allocation, credits and write-offs ≤ disputed; invoice balances that follow their documents
+// the approved allocation (one per invoice and kind), each on an APPROVE of its case by an eligible manager, credits
+// and write-offs ≤ disputed, per invoice and for the case; invoice balances that follow their documents
 // (total − credited + debited − written off − paid) and never go negative; per-line credits within the billed amount;
 // every decision by a manager other than the proposer, within the limit recorded; the trail untampered
 // (verify_case_trail), numbered 1..n, opened once, closed once and last, and agreeing with the read model; each SLA
@@ -8,6 +9,7 @@
 // (test/faults/) share one definition.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { AdjustmentKind } from '../domain/types';
 
 /**
  * The most attempts any activity may take. The workflow's retry policies grow their intervals threefold (1, 3, 9,
@@ -36,7 +38,18 @@ export interface InvariantViolations {
   duplicateMemos: string[];
   missingMemos: string[];
   unexpectedMemos: string[];
+  /** A document without an APPROVE of its case by a manager other than the proposer, within the limit recorded. */
+  unapprovedDocuments: string[];
+  /**
+   * Documents apart from their approval's allocation: per invoice and kind not the amount proposed (or missing, or
+   * extra), not adding up to the approval, not on an invoice of the case, lines not adding up to the document, or
+   * credits and write-offs on an invoice over what the case disputes on it.
+   */
+  allocationMismatches: string[];
+  /** An invoice whose figures are not its documents', or whose balance is not total − credited + debited − written off − paid, or is negative. */
   balanceMismatches: string[];
+  /** A line credited (by all cases ever) more than it billed, or whose credit is not its credit lines'. */
+  lineOverCredits: string[];
   ineligibleApprovals: string[];
   trailProblems: string[];
   escalations: string[];
@@ -52,6 +65,8 @@ export interface InvariantReport {
   closed: number;
   cancelled: number;
   memos: number;
+  /** Documents by kind: credit memos (CM-), debit memos (DM-), write-offs (WO-). */
+  documents: Record<AdjustmentKind, number>;
   events: number;
   violations: InvariantViolations;
   /** Every violation, flattened. */
@@ -60,13 +75,16 @@ export interface InvariantReport {
 
 type Row = Record<string, unknown>;
 
-export async function checkInvariants(pool: Pool, options: InvariantOptions = {}): Promise<InvariantReport> {
+export async function checkInvariants(pool: Pick<Pool, 'query'>, options: InvariantOptions = {}): Promise<InvariantReport> {
   const q = async (sql: string, params: unknown[] = []): Promise<Row[]> => (await pool.query(sql, params)).rows;
   const v: InvariantViolations = {
     duplicateMemos: [],
     missingMemos: [],
     unexpectedMemos: [],
+    unapprovedDocuments: [],
+    allocationMismatches: [],
     balanceMismatches: [],
+    lineOverCredits: [],
     ineligibleApprovals: [],
     trailProblems: [],
     escalations: [],
@@ -81,7 +99,9 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
   const [counts] = await q(
     `SELECT count(*)::int AS cases, count(*) FILTER (WHERE status = 'OPEN')::int AS open,
             count(*) FILTER (WHERE status = 'CLOSED')::int AS closed, count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled,
-            (SELECT count(*)::int FROM credit_memos) AS memos, (SELECT count(*)::int FROM case_events) AS events
+            (SELECT count(*)::int FROM credit_memos) AS memos, (SELECT count(*)::int FROM case_events) AS events,
+            (SELECT count(*)::int FROM adjustments WHERE kind = 'DEBIT') AS debits,
+            (SELECT count(*)::int FROM adjustments WHERE kind = 'WRITE_OFF') AS write_offs
        FROM cases`,
   );
 
@@ -135,10 +155,30 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
     (r) => `case ${r.case_number}: ${r.status}/${r.stage} (closed with outcome ${r.outcome}) has documents of ${r.memos} approvals`,
   );
 
-  // ---- documents = the approved allocation = proposed, credits and write-offs ≤ disputed, on the case's invoices;
-  //      each document's lines add up to it
+  // ---- every document stands on an approval that may post it: an APPROVE of its own case, by a manager other than
+  //      the proposer, within the limit recorded (the ledger's trigger checks this on insert; this checks what is there)
   report(
-    v.balanceMismatches,
+    v.unapprovedDocuments,
+    await q(
+      `SELECT m.number, c.case_number, a.id AS approval_id, a.case_id = m.case_id AS same_case, a.decision, u.role,
+              a.decided_by = r.proposed_by AS own, a.amount_minor, a.approver_limit_minor
+         FROM adjustments m JOIN cases c ON c.id = m.case_id
+         LEFT JOIN approvals a ON a.id = m.approval_id LEFT JOIN resolutions r ON r.id = a.resolution_id
+         LEFT JOIN users u ON u.id = a.decided_by
+        WHERE a.id IS NULL OR a.case_id <> m.case_id OR a.decision <> 'APPROVE' OR u.role IS DISTINCT FROM 'manager'
+           OR r.id IS NULL OR a.decided_by = r.proposed_by
+           OR (a.approver_limit_minor IS NOT NULL AND a.amount_minor > a.approver_limit_minor)`,
+    ),
+    (r) =>
+      `case ${r.case_number}: document ${r.number} on approval ${r.approval_id} (${r.decision} by a ${r.role}, own proposal ${r.own}, ` +
+      `same case ${r.same_case}, ${r.amount_minor} against limit ${r.approver_limit_minor})`,
+  );
+
+  // ---- documents = the approved allocation = proposed: one per invoice and kind, none missing, none extra; credits
+  //      and write-offs ≤ disputed, per invoice and for the case; on the case's invoices; each document's lines add
+  //      up to it
+  report(
+    v.allocationMismatches,
     await q(
       `WITH planned AS (
          SELECT a.id AS approval_id, p.invoice_number, p.kind, sum(p.amount_minor) AS amount_minor
@@ -158,12 +198,23 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
               coalesce(p.kind, i.kind) AS kind, p.amount_minor AS planned, i.amount_minor AS issued
          FROM planned p FULL JOIN issued i USING (approval_id, invoice_number, kind)
          JOIN approvals a ON a.id = coalesce(p.approval_id, i.approval_id) JOIN cases c ON c.id = a.case_id
-        WHERE i.amount_minor IS NOT NULL AND p.amount_minor IS DISTINCT FROM i.amount_minor`,
+        WHERE EXISTS (SELECT 1 FROM adjustments x WHERE x.approval_id = a.id) AND p.amount_minor IS DISTINCT FROM i.amount_minor`,
     ),
     (r) => `case ${r.case_number}: approval ${r.approval_id} planned ${r.planned} of ${r.kind} on ${r.invoice}, issued ${r.issued}`,
   );
   report(
-    v.balanceMismatches,
+    v.allocationMismatches,
+    await q(
+      `SELECT c.case_number, m.approval_id, m.invoice_number, sum(m.amount_minor) AS lowered,
+              (SELECT sum(ci.disputed_minor) FROM case_items ci WHERE ci.case_id = m.case_id AND ci.invoice_number = m.invoice_number) AS disputed
+         FROM adjustments m JOIN cases c ON c.id = m.case_id
+        WHERE m.kind IN ('CREDIT', 'WRITE_OFF')
+        GROUP BY c.case_number, m.case_id, m.approval_id, m.invoice_number`,
+    ).then((rows) => rows.filter((r) => r.disputed !== null && big(r.lowered) > big(r.disputed))),
+    (r) => `case ${r.case_number}: approval ${r.approval_id} credits and writes off ${r.lowered} on ${r.invoice_number}, which the case disputes by ${r.disputed}`,
+  );
+  report(
+    v.allocationMismatches,
     await q(
       `SELECT c.case_number, a.id, a.decision, a.amount_minor AS approved, r.type, r.amount_minor AS proposed, c.disputed_minor,
               (SELECT sum(m.amount_minor) FROM adjustments m WHERE m.approval_id = a.id) AS issued,
@@ -188,7 +239,7 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
       `(credits and write-offs ${r.lowered}, disputed ${r.disputed_minor}, ${r.elsewhere} documents on an invoice not of the case)`,
   );
   report(
-    v.balanceMismatches,
+    v.allocationMismatches,
     await q(
       `SELECT m.number, m.amount_minor, coalesce(sum(l.amount_minor), 0) AS lines
          FROM adjustments m LEFT JOIN adjustment_lines l ON l.adjustment_number = m.number
@@ -225,7 +276,7 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
   );
   // ---- every line: credits from all cases ever within what it billed
   report(
-    v.balanceMismatches,
+    v.lineOverCredits,
     await q(
       `SELECT l.invoice_number, l.line_no, l.amount_minor, l.credited_minor,
               coalesce((SELECT sum(al.amount_minor) FROM adjustment_lines al JOIN adjustments m ON m.number = al.adjustment_number
@@ -415,6 +466,7 @@ export async function checkInvariants(pool: Pool, options: InvariantOptions = {}
     closed: Number(counts.closed),
     cancelled: Number(counts.cancelled),
     memos: Number(counts.memos),
+    documents: { CREDIT: Number(counts.memos), DEBIT: Number(counts.debits), WRITE_OFF: Number(counts.write_offs) },
     events: Number(counts.events),
     violations: v,
     problems: Object.values(v).flat(),

@@ -1,0 +1,117 @@
+// The ledger rules of the shared invariant check (testkit/invariants.ts, which `npm run chaos` reports row by row)
+// can fail. A case is resolved with a credit, a debit and a write-off through the API and the real worker; then the
+// tables' owner, its triggers switched off (session_replication_role = replica), bends one thing at a time in a
+// transaction that is rolled back, and the check run inside it must count it under its own rule: a document without
+// an eligible approval, documents apart from the approved allocation (an amount, a missing one, over the disputed
+// amount), an invoice apart from its documents, a line credited beyond what it billed, a gap in a series.
+import type { PoolClient } from 'pg';
+import { startApi, type ApiHarness } from '../support/api';
+import { caseViaApi, completeTasksViaApi, createCast, expectInvariants, openCasesViaApi, type Cast, type HttpCase } from '../support/faults';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { checkInvariants, type InvariantViolations } from '../../testkit/invariants';
+
+let api: ApiHarness;
+let cast: Cast;
+let auditor: TestUser;
+let c: HttpCase;
+let documents: Record<'CREDIT' | 'DEBIT' | 'WRITE_OFF', string>;
+
+beforeAll(async () => {
+  api = await startApi({ worker: true });
+  cast = await createCast(api.db.pool);
+  auditor = await api.user('auditor');
+  [c] = await openCasesViaApi(api, cast.specialist, [pricingDispute()], '150.00');
+  expect(await completeTasksViaApi(api, cast, c)).toBe('RESOLUTION');
+  const invoiceNumber = c.fixture.invoiceNumber;
+  const proposed = await api.request('POST', `/api/disputes/${c.id}/resolution`, {
+    token: cast.specialist.token,
+    body: {
+      type: 'ADJUST',
+      rootCause: 'PRICING_SETUP',
+      adjustments: [
+        { kind: 'CREDIT', invoiceNumber, amount: '100.00' },
+        { kind: 'DEBIT', invoiceNumber, lineNo: 1, amount: '30.00' },
+        { kind: 'WRITE_OFF', invoiceNumber, amount: '50.00' },
+      ],
+    },
+  });
+  expect(proposed.status).toBe(200);
+  await caseViaApi(api, cast.manager, c, 'in approval', (d) => d.stage === 'APPROVAL');
+  expect((await api.request('POST', `/api/disputes/${c.id}/decision`, { token: cast.manager.token, body: { decision: 'APPROVE' } })).status).toBe(200);
+  const closed = await caseViaApi(api, auditor, c, 'closed', (d) => d.status === 'CLOSED');
+  documents = Object.fromEntries(closed.adjustments.map((a: { kind: string; number: string }) => [a.kind, a.number])) as typeof documents;
+}, 90_000);
+
+afterAll(async () => {
+  await api?.close();
+});
+
+/** Runs `sql` as the owner with the triggers off, checks inside the same transaction, and rolls it all back. */
+async function violationsAfter(sql: string[]): Promise<InvariantViolations> {
+  const client: PoolClient = await api.db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL session_replication_role = replica');
+    for (const statement of sql) await client.query(statement, statement.includes('$1') ? [c.id] : []);
+    return (await checkInvariants(client)).violations;
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
+/** The rules that found something, with what each found. */
+const found = (v: InvariantViolations) => Object.fromEntries(Object.entries(v).filter(([, problems]) => problems.length));
+
+it('holds for a case resolved with a CM-, a DM- and a WO- document', async () => {
+  expect(Object.keys(documents).sort()).toEqual(['CREDIT', 'DEBIT', 'WRITE_OFF']);
+  const report = await expectInvariants(api.db.pool);
+  expect(report.documents).toEqual({ CREDIT: expect.any(Number), DEBIT: 1, WRITE_OFF: 1 });
+});
+
+it('counts documents whose approval was not by a manager', async () => {
+  const v = await violationsAfter([`UPDATE users SET role = 'specialist' WHERE id = (SELECT decided_by FROM approvals WHERE case_id = $1)`]);
+  expect(v.unapprovedDocuments).toHaveLength(3);
+  expect(v.unapprovedDocuments[0]).toContain(`case ${c.caseNumber}: document`);
+  expect(Object.keys(found(v)).sort()).toEqual(['ineligibleApprovals', 'unapprovedDocuments']);
+});
+
+it('counts a document of another amount than proposed, and one proposed but missing', async () => {
+  const other = await violationsAfter([`UPDATE resolutions SET adjustments = jsonb_set(adjustments, '{1,amount}', '"31.00"') WHERE case_id = $1`]);
+  expect(found(other)).toEqual({ allocationMismatches: [expect.stringContaining('planned 3100 of DEBIT')] });
+
+  // The write-off's document removed with its lines (and the invoice's figure with it): the approval issued less
+  // than it approved, and the WO series has its counter ahead of its documents.
+  const missing = await violationsAfter([
+    `DELETE FROM adjustment_lines WHERE adjustment_number = '${documents.WRITE_OFF}'`,
+    `DELETE FROM adjustments WHERE number = '${documents.WRITE_OFF}'`,
+    `UPDATE invoices SET written_off_minor = 0 WHERE number = (SELECT invoice_number FROM cases WHERE id = $1)`,
+  ]);
+  expect(missing.allocationMismatches).toEqual(
+    expect.arrayContaining([expect.stringContaining('planned 5000 of WRITE_OFF'), expect.stringContaining('issued 13000')]),
+  );
+  expect(missing.memoNumberGaps).toEqual([expect.stringMatching(/series WO, .*counter at/)]);
+  expect(missing.balanceMismatches).toEqual([]);
+});
+
+it('counts credits and write-offs on an invoice over what the case disputes on it', async () => {
+  const v = await violationsAfter([`UPDATE case_items SET disputed_minor = 10000 WHERE case_id = $1`]);
+  expect(found(v)).toEqual({ allocationMismatches: [expect.stringContaining('credits and writes off 15000')] });
+});
+
+it('counts an invoice whose figures are not its documents', async () => {
+  const v = await violationsAfter([`UPDATE invoices SET debited_minor = debited_minor + 1 WHERE number = (SELECT invoice_number FROM cases WHERE id = $1)`]);
+  expect(found(v)).toEqual({ balanceMismatches: [expect.stringContaining('debited 3001 (3000)')] });
+});
+
+it('counts a line credited beyond what it billed', async () => {
+  const v = await violationsAfter([`UPDATE adjustment_lines SET amount_minor = 100001 WHERE adjustment_number = '${documents.CREDIT}'`]);
+  expect(v.lineOverCredits).toEqual([expect.stringMatching(/line 1: billed 100000, credited 10000, credit lines 100001$/)]);
+  // Its document's lines no longer add up to it either.
+  expect(v.allocationMismatches).toEqual([expect.stringContaining(`document ${documents.CREDIT} of 10000 has lines adding up to 100001`)]);
+});
+
+it('counts a gap in the DM- series: the counter ahead of its documents', async () => {
+  const v = await violationsAfter([`UPDATE document_counters SET last_value = last_value + 1 WHERE series = 'DM'`]);
+  expect(found(v)).toEqual({ memoNumberGaps: ['1 documents in series DM, highest DM-1, counter at 2'] });
+});
