@@ -2,7 +2,6 @@
 // Per route, in this order: request id and log line (request-context.ts) → security headers → throttle
 // (throttle.ts) and 401 → 403 (role) → JSON body (json-body.ts: 256 KB, 413 over it) → unstorable text (400) → zod
 // (400/422, request-input.ts) → the use case (handle.ts) → the one error middleware (error-answer.ts).
-import type { Server } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import { authenticate, authorize } from './auth';
 import { errorMiddleware } from './error-answer';
@@ -111,13 +110,4 @@ function answerOtherMethods(app: Express, routes: readonly Route[]): void {
       next(new AppError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; allowed: ${allow}`, [], { Allow: allow }));
     });
   }
-}
-
-/**
- * A listening server's timeouts: a slow client must not hold a socket for ever, and keep-alive outlasts common load
- * balancers' and fetch's own, so the server never closes a socket a client is about to reuse (an ECONNRESET).
- */
-export function setServerTimeouts(server: Server): void {
-  server.requestTimeout = 60_000;
-  server.keepAliveTimeout = 65_000;
 }

@@ -1,6 +1,5 @@
 // `npm run api`: one API replica against DATABASE_URL and TEMPORAL_ADDRESS. Run as many as you need.
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../infra/config';
@@ -8,7 +7,8 @@ import { connectWithRetry } from '../infra/connect-with-retry';
 import { createLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
 import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
-import { createApp, setServerTimeouts } from './app';
+import { createApp } from './app';
+import { listen } from './listen';
 import { ensureBootstrapAdmin } from './auth';
 import { listenForMetrics } from './metrics-endpoint';
 import { AppMetrics } from './observability';
@@ -52,10 +52,7 @@ async function main(): Promise<void> {
     temporalUiUrl: config.TEMPORAL_UI_URL,
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  setServerTimeouts(server);
+  const server = await listen(app, config.PORT);
   const address = server.address();
   log.info({ port: typeof address === 'object' && address ? address.port : config.PORT }, 'api listening');
   const metricsServer = config.METRICS_ADDRESS ? await listenForMetrics(config.METRICS_ADDRESS, metrics) : undefined;

@@ -7,6 +7,7 @@
 // With neither, /metrics is a 404 on the API.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
+import { listen } from './listen';
 import express, { type RequestHandler } from 'express';
 import { bearerToken } from './auth';
 import { sendError } from './error-answer';
@@ -44,7 +45,5 @@ export async function listenForMetrics(address: string, metrics: AppMetrics): Pr
   app.use(securityHeaders);
   app.get('/metrics', serveMetrics(metrics));
   app.use((req, res) => sendError(res, AppError.notFound(`only GET /metrics is served here, not ${req.method} ${req.path}`)));
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
-  });
+  return listen(app, port, host);
 }

@@ -3,7 +3,6 @@
 // are stopped by cleanup() whatever happens (errors, Ctrl-C).
 import { execFileSync } from 'node:child_process';
 import { promises as fs, readdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -12,6 +11,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import pino from 'pino';
 import { createApp } from '../api/app';
+import { listen } from '../api/listen';
 import { createScratchDatabase, startLocalStack } from '../infra/local-stack';
 import { createLogger } from '../infra/logger';
 import { spawnGroup } from '../infra/process-group';
@@ -231,9 +231,7 @@ export async function startApi(ctx: BenchContext): Promise<{ url: string; close(
     slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
     logger: pino({ level: 'info' }, pino.destination('/dev/null')),
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
+  const server = await listen(app, 0, '127.0.0.1');
   const address = server.address();
   if (!address || typeof address !== 'object') throw new Error('the API is not listening on a TCP port');
   let closing: Promise<void> | undefined;

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createApp, type AppOptions } from '../../api/app';
 import { HEALTH_FRESH_MS } from '../../api/health';
+import { listen } from '../../api/listen';
 import { listenForMetrics } from '../../api/metrics-endpoint';
 import { AppMetrics } from '../../api/observability';
 import { createLogger } from '../../infra/logger';
@@ -50,9 +51,7 @@ async function serve(options: Partial<AppOptions> = {}): Promise<{ url: string; 
     logger: createLogger('api-test').child({}, { level: 'silent' }),
     ...options,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listen(app, 0, '127.0.0.1');
   servers.push(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, get: (p, headers = {}) => fetch(url + p, { headers }) };

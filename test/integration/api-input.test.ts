@@ -2,9 +2,9 @@
 // nothing written. Plus the edges: malformed and oversized
 // bodies, query validation, page-size clamping, the import's all-or-nothing 422s, rate limiting and outages (503).
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
+import { listen } from '../../api/listen';
 import { routes } from '../../api/routes';
 import { createLogger } from '../../infra/logger';
 import { createPool } from '../../infra/postgres';
@@ -503,7 +503,7 @@ describe('commands before Temporal', () => {
 });
 
 describe('limits and outages', () => {
-  async function listen(options: Partial<Parameters<typeof createApp>[0]>, temporal: Client = api.temporal) {
+  async function serve(options: Partial<Parameters<typeof createApp>[0]>, temporal: Client = api.temporal) {
     const app = createApp({
       pool: api.db.pool,
       temporal,
@@ -513,16 +513,14 @@ describe('limits and outages', () => {
       logger: createLogger('api-test').child({}, { level: 'silent' }),
       ...options,
     });
-    const server: Server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    const server = await listen(app, 0, '127.0.0.1');
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
     return { url, close };
   }
 
   it('answers 429 with Retry-After to a burst from one caller', async () => {
-    const { url, close } = await listen({ rateLimit: { perToken: { burst: 5, perSecond: 0.01 } } });
+    const { url, close } = await serve({ rateLimit: { perToken: { burst: 5, perSecond: 0.01 } } });
     try {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
@@ -550,9 +548,7 @@ describe('limits and outages', () => {
       slas: { taskHours: 1, resolutionHours: 1, approvalHours: 1 },
       logger: createLogger('api-test').child({}, { level: 'silent' }),
     });
-    const server: Server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    const server = await listen(app, 0, '127.0.0.1');
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const me = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${specialist.token}` } });
@@ -571,7 +567,7 @@ describe('limits and outages', () => {
     // No gRPC retries: a retry timer left running after the test would outlive the connection.
     const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '500ms', interceptors: [] });
     const unreachable = new Client({ connection });
-    const { url, close } = await listen({ temporalTimeoutMs: 1_500 }, unreachable);
+    const { url, close } = await serve({ temporalTimeoutMs: 1_500 }, unreachable);
     try {
       const fixture = pricingDispute();
       await api.request('POST', '/api/records/import', { token: admin.token, body: fixture.records });

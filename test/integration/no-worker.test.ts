@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import { listen } from '../../api/listen';
 import { createLogger } from '../../infra/logger';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { eventually, startApi, TEST_TEAMS, type ApiHarness } from '../support/api';
@@ -38,9 +39,7 @@ beforeAll(async () => {
     rateLimit: false,
     workerProbe: { livenessMs: 1_000, cacheMs: 0 },
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listen(app, 0, '127.0.0.1');
   strict = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }, 60_000);
 

@@ -1,11 +1,11 @@
 // The API in-process on port 0, against a fresh database and the shared Temporal dev server, optionally with the
 // real dispute worker on a task queue of its own. Requests go through global fetch, like any client's would.
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { createApp, setServerTimeouts, type AppOptions } from '../../api/app';
+import { createApp, type AppOptions } from '../../api/app';
+import { listen } from '../../api/listen';
 import { errorResponse } from '../../contract';
 import { createLogger } from '../../infra/logger';
 import { createDisputeWorker } from '../../worker/create-worker';
@@ -82,10 +82,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiHarnes
     rateLimit: false,
     ...options.app,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  setServerTimeouts(server);
+  const server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const request = async (method: string, path: string, opts: RequestOptions = {}) => {
