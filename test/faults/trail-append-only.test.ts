@@ -8,8 +8,8 @@
 import type { Pool } from 'pg';
 import { AppMetrics } from '../../api/observability';
 import { routes } from '../../api/routes';
-import { startApi, type ApiHarness } from '../support/api';
-import { APP_ROLE, createAppRoleLogin, type AppRoleLogin } from '../support/database';
+import { startApiAsAppRole, type AppRoleApiHarness } from '../support/api';
+import { APP_ROLE } from '../support/database';
 import {
   caseViaApi,
   completeTasksViaApi,
@@ -28,9 +28,7 @@ import { checkInvariants } from '../../testkit/invariants';
 
 const metrics = new AppMetrics();
 
-let api: ApiHarness;
-let appRole: AppRoleLogin | undefined;
-let appPool: Pool | undefined;
+let api: AppRoleApiHarness;
 let cast: Cast;
 let admin: TestUser;
 let auditor: TestUser;
@@ -48,31 +46,20 @@ async function refusal(db: Pick<Pool, 'query'>, sql: string, params: unknown[] =
 
 describe('F17 trail tampering', () => {
   beforeAll(async () => {
-    api = await startApi({
-      worker: true,
-      app: { metrics },
-      appPool: async (db) => {
-        appRole = await createAppRoleLogin(db);
-        appPool = appRole.pool;
-        return appPool;
-      },
-    });
+    api = await startApiAsAppRole({ worker: true, app: { metrics } });
     cast = await createCast(api.db.pool);
     [admin, auditor] = await Promise.all([api.user('admin'), api.user('auditor')]);
   }, 60_000);
 
-  afterAll(async () => {
-    await api?.close();
-    await appRole?.drop();
-  });
+  afterAll(() => api?.close());
 
   let finished: HttpCase[];
   let inFlight: HttpCase[];
 
   it('runs every route of the table, and the whole life of a case, as the application role', async () => {
-    const { rows } = await appPool!.query(`SELECT current_user AS me, pg_has_role(current_user, $1, 'MEMBER') AS member,
+    const { rows } = await api.appRole.pool.query(`SELECT current_user AS me, pg_has_role(current_user, $1, 'MEMBER') AS member,
       (SELECT tableowner FROM pg_tables WHERE tablename = 'case_events') AS owner`, [APP_ROLE]);
-    expect(rows[0]).toEqual({ me: appRole!.login, member: true, owner: expect.not.stringMatching(appRole!.login) });
+    expect(rows[0]).toEqual({ me: api.appRole.login, member: true, owner: expect.not.stringMatching(api.appRole.login) });
 
     // A case parked on a malformed record: retry-evidence is accepted (and parks it again) until the record is fixed.
     const parkedFixture = pricingDispute();
@@ -137,7 +124,7 @@ describe('F17 trail tampering', () => {
   }, 120_000);
 
   it('refuses the application role any change to the trail and the ledger, and detects what the owner does around the triggers', async () => {
-    const app = appPool!;
+    const app = api.appRole.pool;
     const appendOnly = ['case_events', 'adjustments', 'case_comments', 'approvals', 'resolutions'];
     // ---- the application role: no privilege to change a row, and no ownership to switch a trigger off
     for (const table of appendOnly) {
@@ -244,7 +231,7 @@ describe('F17 trail tampering', () => {
   it('chains whatever the application role INSERTs, over a hash it chose; a row after the close is reported', async () => {
     // INSERT is the one way in, and the role that writes the trail must keep it: an inserted row is chained like any
     // other, so the chain proves that nothing was edited or removed, not that a row is genuine.
-    const app = appPool!;
+    const app = api.appRole.pool;
     const c = inFlight[0];
     const { rows: last } = await app.query(
       'SELECT max(seq) AS seq, (array_agg(hash ORDER BY id DESC))[1] AS hash FROM case_events WHERE case_id = $1',

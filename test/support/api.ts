@@ -9,7 +9,7 @@ import { listen } from '../../api/listen';
 import { errorResponse } from '../../contract';
 import { createLogger } from '../../infra/logger';
 import { createDisputeWorker } from '../../worker/create-worker';
-import { createTestDatabase, type TestDatabase } from './database';
+import { createAppRoleLogin, createTestDatabase, type AppRoleLogin, type TestDatabase } from './database';
 import { createUser, type TestUser } from '../../testkit/fixtures';
 import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from './temporal';
 
@@ -42,14 +42,47 @@ export const TEST_TEAMS = ['ORDER_MANAGEMENT', 'SALES_OPS'];
 export interface StartApiOptions {
   worker?: boolean;
   app?: Partial<AppOptions>;
-  /** The pool the API and the worker use (closed with the harness), e.g. a login of the application role; default: the owner's. */
-  appPool?: (db: TestDatabase) => Promise<Pool>;
 }
 
-export async function startApi(options: StartApiOptions = {}): Promise<ApiHarness> {
+export interface AppRoleApiHarness extends ApiHarness {
+  /** The login the API and the worker run as; `api.db.pool` stays the owner's. */
+  appRole: AppRoleLogin;
+}
+
+/** The API and the worker as the database's owner: the tables' grants are not in play. */
+export function startApi(options: StartApiOptions = {}): Promise<ApiHarness> {
+  return launch(options, async (db) => db.pool);
+}
+
+/**
+ * The API and the worker as a fresh login of the application role, as production runs them, so that what the role
+ * may not do fails here too; closing the harness drops the login.
+ */
+export async function startApiAsAppRole(options: StartApiOptions = {}): Promise<AppRoleApiHarness> {
+  let appRole: AppRoleLogin | undefined;
+  let api: ApiHarness;
+  try {
+    api = await launch(options, async (db) => (appRole = await createAppRoleLogin(db)).pool);
+  } catch (err) {
+    await appRole?.drop();
+    throw err;
+  }
+  const login = appRole!;
+  return {
+    ...api,
+    appRole: login,
+    close: async () => {
+      await api.close();
+      await login.drop();
+    },
+  };
+}
+
+/** `poolFor` gives the pool the API and the worker use; one other than the database's own is closed with the harness. */
+async function launch(options: StartApiOptions, poolFor: (db: TestDatabase) => Promise<Pool>): Promise<ApiHarness> {
   const taskQueue = uniqueTaskQueue('api');
   const db = await createTestDatabase();
-  const pool = options.appPool ? await options.appPool(db) : db.pool;
+  const pool = await poolFor(db);
   const connection = await Connection.connect({ address: testTemporalAddress() });
   const namespace = db.name;
   await registerTestNamespace(connection, namespace);
