@@ -22,7 +22,7 @@ import {
   viewQuery,
   type DisputeInput,
 } from '../../domain/messages';
-import type { Stage } from '../../domain/types';
+import type { Stage, TaskOutcome } from '../../domain/types';
 import { disputeWorkflow } from '../../workflows';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -127,12 +127,15 @@ async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
   return undefined;
 }
 
+/** Sales Ops completes the case's first open task. */
+async function completeFirstTask(handle: WorkflowHandle<typeof disputeWorkflow>, outcome: TaskOutcome, note: string): Promise<void> {
+  const view = await handle.query(viewQuery);
+  await handle.executeUpdate(completeTaskUpdate, { args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome, note, amount: null }] });
+}
+
 async function toApproval(handle: WorkflowHandle<typeof disputeWorkflow>, amount: string): Promise<void> {
   await waitForStage(handle, 'INVESTIGATION');
-  const view = await handle.query(viewQuery);
-  await handle.executeUpdate(completeTaskUpdate, {
-    args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'contract says 90.00', amount: null }],
-  });
+  await completeFirstTask(handle, 'CONFIRMED', 'contract says 90.00');
   await handle.executeUpdate(proposeResolutionUpdate, {
     args: [{ actor: specialist, type: 'CREDIT', amount, rootCause: 'PRICING_SETUP', note: null }],
   });
@@ -224,10 +227,7 @@ describe('disputeWorkflow', () => {
   it('issues a credit memo and a debit memo for one approval of an ADJUST, each in its series', async () => {
     const { handle, input } = await openCase();
     await waitForStage(handle, 'INVESTIGATION');
-    const view = await handle.query(viewQuery);
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'price and freight', amount: null }],
-    });
+    await completeFirstTask(handle, 'CONFIRMED', 'price and freight');
     const invoiceNumber = input.opened.invoiceNumber;
     const adjustments = [
       { kind: 'CREDIT' as const, invoiceNumber, lineNo: null, amount: '100.00' },
@@ -270,10 +270,7 @@ describe('disputeWorkflow', () => {
   it('writes off what is left without admitting an error', async () => {
     const { handle, input } = await openCase();
     await waitForStage(handle, 'INVESTIGATION');
-    const view = await handle.query(viewQuery);
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'NOT_CONFIRMED', note: 'billed as agreed', amount: null }],
-    });
+    await completeFirstTask(handle, 'NOT_CONFIRMED', 'billed as agreed');
     const adjustments = [{ kind: 'WRITE_OFF' as const, invoiceNumber: input.opened.invoiceNumber, lineNo: null, amount: '40.00' }];
     await handle.executeUpdate(proposeResolutionUpdate, {
       args: [{ actor: specialist, type: 'WRITE_OFF', amount: '40.00', rootCause: 'CUSTOMER_ERROR', note: 'goodwill', adjustments }],
@@ -293,10 +290,7 @@ describe('disputeWorkflow', () => {
     const { handle, input } = await openCase();
     if (stage !== 'EVIDENCE') await waitForStage(handle, 'INVESTIGATION');
     if (stage === 'RESOLUTION' || stage === 'APPROVAL') {
-      const view = await handle.query(viewQuery);
-      await handle.executeUpdate(completeTaskUpdate, {
-        args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'NOT_CONFIRMED', note: 'n/a', amount: null }],
-      });
+      await completeFirstTask(handle, 'NOT_CONFIRMED', 'n/a');
     }
     if (stage === 'APPROVAL') {
       await handle.executeUpdate(proposeResolutionUpdate, {
@@ -413,10 +407,7 @@ describe('a case over several invoices and lines', () => {
     ]);
     const { rows: tasks } = await db.pool.query('SELECT team, title FROM tasks WHERE case_id = $1', [input.caseId]);
     expect(tasks).toEqual([{ team: 'SALES_OPS', title: `Confirm PRICE_VARIANCE on invoices ${numbers[0]}, ${numbers[1]}` }]);
-    const view = await handle.query(viewQuery);
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'NOT_CONFIRMED', note: 'agreed price', amount: null }],
-    });
+    await completeFirstTask(handle, 'NOT_CONFIRMED', 'agreed price');
     await handle.executeUpdate(proposeResolutionUpdate, { args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'none', note: null }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
     await keepHistory(handle, 'two-invoice-case');
@@ -512,10 +503,7 @@ describe('evidence frozen for the decision', () => {
       openedAt: new Date(await nowMs()).toISOString(),
     });
     await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
-    const view = await handle.query(viewQuery);
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'ok', amount: null }],
-    });
+    await completeFirstTask(handle, 'CONFIRMED', 'ok');
     const [workOrder] = fixture.records.workOrders!;
     await storeRecords(db.pool, { workOrders: [{ ...workOrder, lines: [{ sku: 'SKU-A', quantityCompleted: 7 }] }] });
     expect(await handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }] })).toEqual({ status: 'OPEN', stage: 'INVESTIGATION' });
