@@ -34,6 +34,16 @@ export interface ApiHarness {
   taskQueue: string;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   user(role: TestUser['role'], opts?: Parameters<typeof createUser>[2]): Promise<TestUser>;
+  /**
+   * Another app on this harness's pool, namespace and task queue, on port 0, configured as production is (throttled,
+   * its answers not checked against the contract) but for `options`; closed with the harness if not before.
+   */
+  serve(options?: Partial<AppOptions>): Promise<ServedApp>;
+  close(): Promise<void>;
+}
+
+export interface ServedApp {
+  url: string;
   close(): Promise<void>;
 }
 
@@ -103,20 +113,21 @@ async function launch(options: StartApiOptions, poolFor: (db: TestDatabase) => P
     running = worker.run();
   }
 
-  const logger = createLogger('api-test').child({}, { level: process.env.LOG_LEVEL ?? 'error' });
-  const app = createApp({
-    pool,
-    temporal,
-    taskQueue,
-    teams: TEST_TEAMS,
-    slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
-    logger,
-    validateResponses: true,
-    rateLimit: false,
-    ...options.app,
-  });
-  const server = await listen(app, 0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served: ServedApp[] = [];
+  const serve = async (app: Partial<AppOptions> = {}, logLevel = 'silent') => {
+    const one = await serveApp({
+      pool,
+      temporal,
+      taskQueue,
+      teams: TEST_TEAMS,
+      slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
+      logger: createLogger('api-test').child({}, { level: logLevel }),
+      ...app,
+    });
+    served.push(one);
+    return one;
+  };
+  const { url } = await serve({ validateResponses: true, rateLimit: false, ...options.app }, process.env.LOG_LEVEL ?? 'error');
 
   const request = async (method: string, path: string, opts: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -142,10 +153,7 @@ async function launch(options: StartApiOptions, poolFor: (db: TestDatabase) => P
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      for (const one of served) await one.close();
       if (worker) {
         worker.shutdown();
         await running;
@@ -163,7 +171,21 @@ async function launch(options: StartApiOptions, poolFor: (db: TestDatabase) => P
     taskQueue,
     request,
     user: (role, opts) => createUser(db.pool, role, opts),
+    serve: (app) => serve(app),
     close,
+  };
+}
+
+async function serveApp(options: AppOptions): Promise<ServedApp> {
+  const server = await listen(createApp(options), 0, '127.0.0.1');
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
   };
 }
 
