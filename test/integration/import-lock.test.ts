@@ -6,6 +6,7 @@
 // as a login of the application role throughout.
 import { createHash } from 'node:crypto';
 import { startApiAsAppRole, type AppRoleApiHarness } from '../support/api';
+import { sqlOutcome } from '../support/database';
 import { caseViaApi, completeTasksViaApi, createCast, importViaApi, openCaseViaApi, type Cast } from '../support/faults';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
@@ -37,16 +38,8 @@ function importAs(user: TestUser, body: unknown) {
   return api.request('POST', '/api/records/import', { token: user.token, body });
 }
 
-/** The SQLSTATE and message a statement failed with, or 'ok'. */
-async function outcome(sql: string, params: unknown[] = []): Promise<string> {
-  try {
-    await api.appRole.pool.query(sql, params);
-    return 'ok';
-  } catch (err) {
-    const { code, message } = err as { code?: string; message: string };
-    return `${code}: ${message}`;
-  }
-}
+/** A statement's outcome as the application role. */
+const outcome = (sql: string, params?: unknown[]) => sqlOutcome(api.appRole.pool, sql, params);
 
 it('refuses to rewrite an invoice whose case awaits approval (the finding); the approval then issues its memo', async () => {
   const fixture = pricingDispute();
