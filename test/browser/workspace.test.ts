@@ -606,7 +606,9 @@ describe('evidence frozen for the decision', () => {
     const complete = async (team: TestUser) => {
       const id = (await caseOf()).id;
       const tasks = await api.request('GET', '/api/tasks?status=OPEN&limit=200', { token: team.token });
-      for (const task of tasks.body.items.filter((t: { disputeId: string }) => t.disputeId === id)) {
+      const mine = tasks.body.items.filter((t: { disputeId: string }) => t.disputeId === id);
+      expect(mine.length).toBeGreaterThan(0);
+      for (const task of mine) {
         expect((await api.request('POST', `/api/tasks/${task.id}/complete`, { token: team.token, body: { outcome: 'CONFIRMED', note: 'Checked.' } })).status).toBe(200);
       }
     };
