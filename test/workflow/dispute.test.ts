@@ -80,7 +80,7 @@ function workerWith(queue: string, overrides: Partial<Activities>): Promise<Work
 async function openCase(
   disputedAmount = '150.00',
   opts: { description?: string; taskQueue?: string; completedQty?: number } = {},
-): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
+): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput; fixture: ReturnType<typeof pricingDispute> }> {
   const fixture = pricingDispute({ completedQty: opts.completedQty });
   await storeRecords(db.pool, fixture.records);
   const { handle, input } = await startCase(env.client, opts.taskQueue ?? taskQueue, fixture, specialist, {
@@ -88,7 +88,7 @@ async function openCase(
     openedAt: new Date(await nowMs()).toISOString(),
     description: opts.description,
   });
-  return { handle, input };
+  return { handle, input, fixture };
 }
 
 async function nowMs(): Promise<number> {
@@ -432,11 +432,7 @@ describe('a case over several invoices and lines', () => {
 describe('evidence frozen for the decision', () => {
   it('refreshes after ops fixed a work order: the finding and its task go, the case moves to RESOLUTION, a stale decision is refused', async () => {
     const orderManagement = await createUser(db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
-    const fixture = pricingDispute({ completedQty: 8 });
-    await storeRecords(db.pool, fixture.records);
-    const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
-      openedAt: new Date(await nowMs()).toISOString(),
-    });
+    const { handle, input, fixture } = await openCase('150.00', { completedQty: 8 });
     await eventually('both tasks are on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 2);
     const held = async () =>
       (await db.pool.query('SELECT evidence_hash, recommended_credit_minor FROM cases WHERE id = $1', [input.caseId])).rows[0];
@@ -497,11 +493,7 @@ describe('evidence frozen for the decision', () => {
   });
 
   it('gives a team with new findings a task, back in INVESTIGATION, and records the current hash on a decision sent without one', async () => {
-    const fixture = pricingDispute();
-    await storeRecords(db.pool, fixture.records);
-    const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
-      openedAt: new Date(await nowMs()).toISOString(),
-    });
+    const { handle, input, fixture } = await openCase();
     await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
     await completeFirstTask(handle, 'CONFIRMED', 'ok');
     const [workOrder] = fixture.records.workOrders!;
@@ -526,16 +518,9 @@ describe('evidence frozen for the decision', () => {
     expect(rows).toEqual([{ current: true }]);
   });
   it('keeps what a done task confirmed of a finding found again unchanged, and the hash of unchanged evidence', async () => {
-    const fixture = pricingDispute();
-    await storeRecords(db.pool, fixture.records);
-    const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
-      openedAt: new Date(await nowMs()).toISOString(),
-    });
+    const { handle, input } = await openCase();
     await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
-    const [taskId] = (await handle.query(viewQuery)).openTaskIds;
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: taskId!, outcome: 'NOT_CONFIRMED', note: 'price agreed by phone', amount: null }],
-    });
+    await completeFirstTask(handle, 'NOT_CONFIRMED', 'price agreed by phone');
     const held = async () =>
       (
         await db.pool.query(
