@@ -18,10 +18,10 @@ import {
   mapLimit,
   openCases,
   proposeCredit,
-  testWorkflowBundle,
   type FaultWorld,
   type StartedCase,
 } from '../support/faults';
+import { testWorkflowBundle } from '../support/temporal';
 import { pricingDispute } from '../../testkit/fixtures';
 
 let world: FaultWorld;

@@ -8,46 +8,25 @@
 // A live worker that waits for work may not poll for up to a minute, so the API counts a worker live for 70 s
 // after its last poll. Rather than wait that out, the refusals are asked of a second app on the same Temporal and
 // database whose window is 1 s; the worker's return is seen by the harness's app, with the usual window.
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createDisputeWorker } from '../../worker/create-worker';
 import { eventually, startApi, type ApiHarness, type ServedApp } from '../support/api';
 import { caseViaApi, cleanDispute, createCast, eventTypes, importViaApi, openCaseViaApi, recordTemporalCalls, type Cast } from '../support/faults';
-import { testTemporalAddress } from '../support/temporal';
+import { runDisputeWorker } from '../support/temporal';
 
 let api: ApiHarness;
 let cast: Cast;
-let connection: NativeConnection;
 let strict: ServedApp;
 
 beforeAll(async () => {
   api = await startApi();
   cast = await createCast(api.db.pool);
-  connection = await NativeConnection.connect({ address: testTemporalAddress() });
   strict = await api.serve({ validateResponses: true, rateLimit: false, workerProbe: { livenessMs: 1_000, cacheMs: 0 } });
 }, 60_000);
 
 afterAll(async () => {
-  await connection?.close();
   await api?.close();
 });
 
-async function startWorker(): Promise<{ worker: Worker; stop(): Promise<void> }> {
-  const worker = await createDisputeWorker({
-    connection,
-    namespace: api.db.name,
-    taskQueue: api.taskQueue,
-    pool: api.db.pool,
-    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-  });
-  const running = worker.run();
-  return {
-    worker,
-    stop: async () => {
-      worker.shutdown();
-      await running;
-    },
-  };
-}
+const startWorker = () => runDisputeWorker({ namespace: api.db.name, taskQueue: api.taskQueue, pool: api.db.pool });
 
 const health = async (url: string) => (await fetch(`${url}/health`)).json() as Promise<{ status: string; workers: number | null }>;
 

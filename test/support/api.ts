@@ -2,16 +2,14 @@
 // real dispute worker on a task queue of its own. Requests go through global fetch, like any client's would.
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createApp, type AppOptions } from '../../api/app';
 import { listen } from '../../api/listen';
 import { errorResponse } from '../../contract';
 import { createLogger } from '../../infra/logger';
-import { createDisputeWorker } from '../../worker/create-worker';
 import { createAppRoleLogin, createTestDatabase, type AppRoleLogin, type TestDatabase } from './database';
 import { createUser, type TestUser } from '../../testkit/fixtures';
-import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from './temporal';
+import { registerTestNamespace, runDisputeWorker, testTemporalAddress, uniqueTaskQueue } from './temporal';
 
 export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   status: number;
@@ -98,20 +96,7 @@ async function launch(options: StartApiOptions, poolFor: (db: TestDatabase) => P
   await registerTestNamespace(connection, namespace);
   const temporal = new Client({ connection, namespace });
 
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
-  let nativeConnection: NativeConnection | undefined;
-  if (options.worker) {
-    nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
-    worker = await createDisputeWorker({
-      connection: nativeConnection,
-      namespace,
-      taskQueue,
-      pool,
-      workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-    });
-    running = worker.run();
-  }
+  const worker = options.worker ? await runDisputeWorker({ namespace, taskQueue, pool }) : undefined;
 
   const served: ServedApp[] = [];
   const serve = async (app: Partial<AppOptions> = {}, logLevel = 'silent') => {
@@ -154,11 +139,7 @@ async function launch(options: StartApiOptions, poolFor: (db: TestDatabase) => P
   const close = () =>
     (closing ??= (async () => {
       for (const one of served) await one.close();
-      if (worker) {
-        worker.shutdown();
-        await running;
-      }
-      await nativeConnection?.close();
+      await worker?.stop();
       await connection.close();
       if (pool !== db.pool) await pool.end();
       await db.drop();
