@@ -6,6 +6,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startApi, type ApiHarness } from '../support/api';
 import { webBuild } from '../support/web-build';
+import type { RecordsImport } from '../../contract';
 import type { TestUser } from '../../testkit/fixtures';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -159,4 +160,21 @@ export async function waitForCount(locator: Locator, accept: (count: number) => 
     if (Date.now() > deadline) throw new Error(`${String(locator)}: ${count} elements, not what the test waits for`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Imports `records` as `user`, then on the open page finds their one customer and ticks every invoice for one case;
+ * the page is left there, the amounts not yet filled.
+ */
+export async function tickInvoicesForOneCase(stack: BrowserStack, user: TestUser, records: RecordsImport): Promise<Page> {
+  const invoices = records.invoices ?? [];
+  expect(invoices.length).toBeGreaterThan(1);
+  expect((await stack.api.request('POST', '/api/records/import', { token: user.token, body: records })).status).toBe(200);
+  const page = await stack.signedIn(user, '/open');
+  await page.getByLabel('Customer').fill(invoices[0]!.customerId);
+  await page.getByRole('button', { name: 'Find invoice' }).click();
+  await waitForCount(page.getByTestId('invoices-table').locator('tbody tr'), (n) => n === invoices.length);
+  // Exact: one invoice's number may begin another's.
+  for (const invoice of invoices) await page.getByLabel(`Dispute ${invoice.number} in one case`, { exact: true }).check();
+  return page;
 }

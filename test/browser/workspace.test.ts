@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { eventually } from '../support/api';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
-import { lowContrastText, screenshot, startBrowserStack, TEMPORAL_UI, waitForCount, type BrowserStack } from './support';
+import { lowContrastText, screenshot, startBrowserStack, TEMPORAL_UI, tickInvoicesForOneCase, waitForCount, type BrowserStack } from './support';
 
 jest.setTimeout(180_000);
 
@@ -606,7 +606,9 @@ describe('evidence frozen for the decision', () => {
     const complete = async (team: TestUser) => {
       const id = (await caseOf()).id;
       const tasks = await api.request('GET', '/api/tasks?status=OPEN&limit=200', { token: team.token });
-      for (const task of tasks.body.items.filter((t: { disputeId: string }) => t.disputeId === id)) {
+      const mine = tasks.body.items.filter((t: { disputeId: string }) => t.disputeId === id);
+      expect(mine.length).toBeGreaterThan(0);
+      for (const task of mine) {
         expect((await api.request('POST', `/api/tasks/${task.id}/complete`, { token: team.token, body: { outcome: 'CONFIRMED', note: 'Checked.' } })).status).toBe(200);
       }
     };
@@ -737,18 +739,7 @@ describe('a case over two invoices', () => {
     const fixture = pricingDispute();
     const first = fixture.records.invoices![0]!;
     const second = { ...first, number: `${first.number}-B`, issuedAt: '2026-02-16T00:00:00Z', lines: [{ ...first.lines[0]!, quantity: 5 }] };
-    const imported = await stack.api.request('POST', '/api/records/import', {
-      token: specialist.token,
-      body: { ...fixture.records, invoices: [first, second] },
-    });
-    expect(imported.status).toBe(200);
-
-    const page = await stack.signedIn(specialist, '/open');
-    await page.getByLabel('Customer').fill(fixture.customerId);
-    await page.getByRole('button', { name: 'Find invoice' }).click();
-    await waitForCount(page.getByTestId('invoices-table').locator('tbody tr'), (n) => n === 2);
-    await page.getByLabel(`Dispute ${first.number} in one case`, { exact: true }).check();
-    await page.getByLabel(`Dispute ${second.number} in one case`).check();
+    const page = await tickInvoicesForOneCase(stack, specialist, { ...fixture.records, invoices: [first, second] });
     // Each amount starts at what is collectible on its invoice.
     expect(await page.getByLabel(`Disputed on ${first.number}`, { exact: true }).inputValue()).toBe('1000.00');
     await page.getByLabel(`Disputed on ${first.number}`, { exact: true }).fill('100.00');
@@ -805,18 +796,7 @@ describe('a case over two invoices', () => {
       issuedAt: '2026-02-16T00:00:00Z',
       lines: [{ ...line, lineNo: 1, quantity: 5 }, { ...line, lineNo: 2, quantity: 2.5 }],
     };
-    const imported = await stack.api.request('POST', '/api/records/import', {
-      token: specialist.token,
-      body: { ...fixture.records, invoices: [first, second] },
-    });
-    expect(imported.status).toBe(200);
-
-    const page = await stack.signedIn(specialist, '/open');
-    await page.getByLabel('Customer').fill(fixture.customerId);
-    await page.getByRole('button', { name: 'Find invoice' }).click();
-    await waitForCount(page.getByTestId('invoices-table').locator('tbody tr'), (n) => n === 2);
-    await page.getByLabel(`Dispute ${first.number} in one case`, { exact: true }).check();
-    await page.getByLabel(`Dispute ${second.number} in one case`).check();
+    const page = await tickInvoicesForOneCase(stack, specialist, { ...fixture.records, invoices: [first, second] });
     await page.getByLabel(`Disputed on ${first.number}`, { exact: true }).fill('100.00');
     await page.getByRole('button', { name: `Dispute lines of ${second.number}` }).click();
     const lines = page.getByTestId(`lines-of-${second.number}`);

@@ -13,8 +13,8 @@ import {
   proposeCredit,
   proposeNoCredit,
   type FaultWorld,
-  type RunningWorker,
 } from '../support/faults';
+import type { RunningWorker } from '../support/temporal';
 
 const CASES = 500;
 const CACHE = 10;

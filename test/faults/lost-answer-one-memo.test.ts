@@ -84,6 +84,7 @@ describe('F3 a side effect commits but its answer is lost', () => {
       const key = `${call.input.caseId}/${call.input.events.map((e: RecordedEvent) => e.seq).join(',')}`;
       bySlot.set(key, [...(bySlot.get(key) ?? []), call]);
     }
+    expect(bySlot.size).toBeGreaterThanOrEqual(CASES);
     for (const attempts of bySlot.values()) {
       expect(attempts.map((a) => a.attempt)).toEqual([1, 2]);
       expect(attempts[1].input).toEqual(attempts[0].input);

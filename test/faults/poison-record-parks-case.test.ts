@@ -71,6 +71,7 @@ describe('F20 poison records', () => {
 
     await mapLimit(poisoned, 12, (c) => parked(db.pool, c, 1));
     const { rows } = await db.pool.query(`SELECT stage, status, evidence_error FROM cases WHERE id = ANY($1)`, [poisoned.map((c) => c.input.caseId)]);
+    expect(rows).toHaveLength(poisoned.length);
     for (const row of rows) {
       expect(row).toEqual({ stage: 'EVIDENCE', status: 'OPEN', evidence_error: expect.stringMatching(/^invoice INV-\S+ is malformed: lines\.0\.unitPrice: /) });
     }

@@ -18,10 +18,10 @@ import {
   mapLimit,
   openCases,
   proposeCredit,
-  testWorkflowBundle,
   type FaultWorld,
   type StartedCase,
 } from '../support/faults';
+import { testWorkflowBundle } from '../support/temporal';
 import { pricingDispute } from '../../testkit/fixtures';
 
 let world: FaultWorld;
@@ -68,6 +68,7 @@ describe('F7 determinism, as a bad deploy', () => {
     const clean = await replay(testWorkflowBundle(), cases);
     expect(clean.map((r) => r.error?.message ?? null)).toEqual(Array(24).fill(null));
     const reordered = await replay(reorderedBundle, cases);
+    expect(reordered).toHaveLength(cases.length);
     expect(reordered.filter((r) => !(r.error instanceof DeterminismViolationError)).map((r) => r.workflowId)).toEqual([]);
 
     // The bad deploy: the real worker stops, the reordered one takes the task queue.

@@ -6,14 +6,12 @@
 // recorded: none writes the ledger or the trail, and memos appear only after an eligible manager's approval, from the
 // worker (which runs with a pool of its own).
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool, PoolClient } from 'pg';
 import { AppMetrics } from '../../api/observability';
 import { routes } from '../../api/routes';
 import { decideUpdate } from '../../domain/messages';
 import type { Role } from '../../domain/types';
 import { createPool } from '../../infra/postgres';
-import { createDisputeWorker } from '../../worker/create-worker';
 import { startApi, type ApiHarness } from '../support/api';
 import {
   caseViaApi,
@@ -25,19 +23,16 @@ import {
   openParkedCaseViaApi,
   refusalOf,
   routesAnswered,
-  testWorkflowBundle,
   type Cast,
   type HttpCase,
 } from '../support/faults';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
-import { testTemporalAddress } from '../support/temporal';
+import { runDisputeWorker, type RunningWorker } from '../support/temporal';
 
 const metrics = new AppMetrics();
 let api: ApiHarness;
 let workerPool: Pool;
-let nativeConnection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
+let worker: RunningWorker | undefined;
 let cast: Cast;
 const users = {} as Record<Role, TestUser>;
 const statements: string[] = [];
@@ -60,26 +55,14 @@ describe('F10 segregation of duties', () => {
   beforeAll(async () => {
     api = await startApi({ app: { metrics } });
     workerPool = createPool(api.db.url, { max: 10, applicationName: 'f10 worker' });
-    nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
-    worker = await createDisputeWorker({
-      connection: nativeConnection,
-      namespace: api.db.name,
-      taskQueue: api.taskQueue,
-      pool: workerPool,
-      workflowBundlePath: testWorkflowBundle(),
-    });
-    running = worker.run();
+    worker = await runDisputeWorker({ namespace: api.db.name, taskQueue: api.taskQueue, pool: workerPool });
     cast = await createCast(api.db.pool);
     Object.assign(users, { specialist: cast.specialist, manager: cast.manager, ops: cast.salesOps, admin: await api.user('admin'), auditor: await api.user('auditor') });
     recordSql(api.db.pool);
   }, 60_000);
 
   afterAll(async () => {
-    if (worker) {
-      worker.shutdown();
-      await running;
-    }
-    await nativeConnection?.close();
+    await worker?.stop();
     await workerPool?.end();
     await api?.close();
   });

@@ -5,11 +5,10 @@
 // off. The tables' owner is refused by the triggers, but can disable them — which is why the application must not
 // be the owner — and what it does around them is caught: verify_case_trail() names the edited or removed row, the
 // invariant check the removed last row, and nothing else is reported.
-import type { Pool } from 'pg';
 import { AppMetrics } from '../../api/observability';
 import { routes } from '../../api/routes';
-import { startApi, type ApiHarness } from '../support/api';
-import { APP_ROLE, createAppRoleLogin, type AppRoleLogin } from '../support/database';
+import { startApiAsAppRole, type AppRoleApiHarness } from '../support/api';
+import { APP_ROLE, sqlOutcome } from '../support/database';
 import {
   caseViaApi,
   completeTasksViaApi,
@@ -28,51 +27,27 @@ import { checkInvariants } from '../../testkit/invariants';
 
 const metrics = new AppMetrics();
 
-let api: ApiHarness;
-let appRole: AppRoleLogin | undefined;
-let appPool: Pool | undefined;
+let api: AppRoleApiHarness;
 let cast: Cast;
 let admin: TestUser;
 let auditor: TestUser;
 
-/** The SQLSTATE and message a statement failed with, or 'ok'. */
-async function refusal(db: Pick<Pool, 'query'>, sql: string, params: unknown[] = []): Promise<string> {
-  try {
-    await db.query(sql, params);
-    return 'ok';
-  } catch (err) {
-    const { code, message } = err as { code?: string; message: string };
-    return `${code}: ${message}`;
-  }
-}
-
 describe('F17 trail tampering', () => {
   beforeAll(async () => {
-    api = await startApi({
-      worker: true,
-      app: { metrics },
-      appPool: async (db) => {
-        appRole = await createAppRoleLogin(db);
-        appPool = appRole.pool;
-        return appPool;
-      },
-    });
+    api = await startApiAsAppRole({ worker: true, app: { metrics } });
     cast = await createCast(api.db.pool);
     [admin, auditor] = await Promise.all([api.user('admin'), api.user('auditor')]);
   }, 60_000);
 
-  afterAll(async () => {
-    await api?.close();
-    await appRole?.drop();
-  });
+  afterAll(() => api?.close());
 
   let finished: HttpCase[];
   let inFlight: HttpCase[];
 
   it('runs every route of the table, and the whole life of a case, as the application role', async () => {
-    const { rows } = await appPool!.query(`SELECT current_user AS me, pg_has_role(current_user, $1, 'MEMBER') AS member,
+    const { rows } = await api.appRole.pool.query(`SELECT current_user AS me, pg_has_role(current_user, $1, 'MEMBER') AS member,
       (SELECT tableowner FROM pg_tables WHERE tablename = 'case_events') AS owner`, [APP_ROLE]);
-    expect(rows[0]).toEqual({ me: appRole!.login, member: true, owner: expect.not.stringMatching(appRole!.login) });
+    expect(rows[0]).toEqual({ me: api.appRole.login, member: true, owner: expect.not.stringMatching(api.appRole.login) });
 
     // A case parked on a malformed record: retry-evidence is accepted (and parks it again) until the record is fixed.
     const parkedFixture = pricingDispute();
@@ -137,25 +112,25 @@ describe('F17 trail tampering', () => {
   }, 120_000);
 
   it('refuses the application role any change to the trail and the ledger, and detects what the owner does around the triggers', async () => {
-    const app = appPool!;
+    const app = api.appRole.pool;
     const appendOnly = ['case_events', 'adjustments', 'case_comments', 'approvals', 'resolutions'];
     // ---- the application role: no privilege to change a row, and no ownership to switch a trigger off
     for (const table of appendOnly) {
       for (const sql of [`UPDATE ${table} SET case_id = case_id`, `DELETE FROM ${table}`]) {
-        expect(await refusal(app, sql)).toBe(`42501: permission denied for table ${table}`);
+        expect(await sqlOutcome(app, sql)).toBe(`42501: permission denied for table ${table}`);
       }
-      expect(await refusal(app, `TRUNCATE ${table} CASCADE`)).toMatch(/^42501: permission denied for table/);
+      expect(await sqlOutcome(app, `TRUNCATE ${table} CASCADE`)).toMatch(/^42501: permission denied for table/);
     }
     // Findings are append-only, a set per evidence version: a task's completion sets what it confirmed of each, and
     // a refresh of the evidence adds a set (the one before stays). Nothing else.
-    expect(await refusal(app, 'UPDATE findings SET amount_minor = amount_minor')).toBe('42501: permission denied for table findings');
-    expect(await refusal(app, 'UPDATE findings SET case_id = case_id')).toBe('42501: permission denied for table findings');
-    expect(await refusal(app, 'UPDATE findings SET evidence_seq = evidence_seq')).toBe('42501: permission denied for table findings');
-    expect(await refusal(app, 'DELETE FROM findings')).toBe('42501: permission denied for table findings');
+    expect(await sqlOutcome(app, 'UPDATE findings SET amount_minor = amount_minor')).toBe('42501: permission denied for table findings');
+    expect(await sqlOutcome(app, 'UPDATE findings SET case_id = case_id')).toBe('42501: permission denied for table findings');
+    expect(await sqlOutcome(app, 'UPDATE findings SET evidence_seq = evidence_seq')).toBe('42501: permission denied for table findings');
+    expect(await sqlOutcome(app, 'DELETE FROM findings')).toBe('42501: permission denied for table findings');
     const refreshed = inFlight[inFlight.length - 1].id;
     const { rows: sets } = await app.query('SELECT DISTINCT evidence_seq FROM findings WHERE case_id = $1', [refreshed]);
     expect(sets).toHaveLength(2);
-    expect(await refusal(app, 'TRUNCATE findings CASCADE')).toMatch(/^42501: permission denied for table/);
+    expect(await sqlOutcome(app, 'TRUNCATE findings CASCADE')).toMatch(/^42501: permission denied for table/);
     for (const sql of [
       'ALTER TABLE case_events DISABLE TRIGGER case_events_append_only',
       'ALTER TABLE case_events DISABLE TRIGGER ALL',
@@ -165,15 +140,15 @@ describe('F17 trail tampering', () => {
       'DROP TABLE case_events',
       'SET session_replication_role = replica',
     ]) {
-      expect({ sql, refusal: await refusal(app, sql) }).toEqual({ sql, refusal: expect.stringMatching(/^42501: /) });
+      expect({ sql, refusal: await sqlOutcome(app, sql) }).toEqual({ sql, refusal: expect.stringMatching(/^42501: /) });
     }
 
     // ---- the owner (the migrations' role) is refused by the triggers
     const owner = api.db.pool;
     for (const table of ['case_events', 'adjustments', 'case_comments']) {
-      expect(await refusal(owner, `UPDATE ${table} SET case_id = case_id`)).toMatch(/^42501: .* append-only/);
-      expect(await refusal(owner, `DELETE FROM ${table}`)).toMatch(/^42501: .* append-only/);
-      expect(await refusal(owner, `TRUNCATE ${table} CASCADE`)).toMatch(/^42501: .* append-only/);
+      expect(await sqlOutcome(owner, `UPDATE ${table} SET case_id = case_id`)).toMatch(/^42501: .* append-only/);
+      expect(await sqlOutcome(owner, `DELETE FROM ${table}`)).toMatch(/^42501: .* append-only/);
+      expect(await sqlOutcome(owner, `TRUNCATE ${table} CASCADE`)).toMatch(/^42501: .* append-only/);
     }
     expect((await checkInvariants(owner)).problems).toEqual([]);
 
@@ -214,7 +189,7 @@ describe('F17 trail tampering', () => {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release();
     }
-    expect(await refusal(owner, 'DELETE FROM case_events')).toMatch(/append-only/);
+    expect(await sqlOutcome(owner, 'DELETE FROM case_events')).toMatch(/append-only/);
 
     // ---- the cases in flight finish (the worker as the application role); the check names exactly the tampering
     await mapLimit(inFlight, 10, async (c, i) => {
@@ -244,7 +219,7 @@ describe('F17 trail tampering', () => {
   it('chains whatever the application role INSERTs, over a hash it chose; a row after the close is reported', async () => {
     // INSERT is the one way in, and the role that writes the trail must keep it: an inserted row is chained like any
     // other, so the chain proves that nothing was edited or removed, not that a row is genuine.
-    const app = appPool!;
+    const app = api.appRole.pool;
     const c = inFlight[0];
     const { rows: last } = await app.query(
       'SELECT max(seq) AS seq, (array_agg(hash ORDER BY id DESC))[1] AS hash FROM case_events WHERE case_id = $1',

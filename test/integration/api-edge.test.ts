@@ -5,24 +5,20 @@
 // PostgreSQL; database look-ups are counted by watching the pool's queries go by.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp, type AppOptions } from '../../api/app';
+import type { AppOptions } from '../../api/app';
 import { HEALTH_FRESH_MS } from '../../api/health';
-import { listen } from '../../api/listen';
 import { listenForMetrics } from '../../api/metrics-endpoint';
 import { AppMetrics } from '../../api/observability';
-import { createLogger } from '../../infra/logger';
 import { createPool } from '../../infra/postgres';
-import { eventually, startApi, TEST_TEAMS, type ApiHarness } from '../support/api';
+import { eventually, startApi, type ApiHarness } from '../support/api';
 import { mapLimit } from '../support/faults';
 import type { TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let specialist: TestUser;
-const servers: Server[] = [];
 
 beforeAll(async () => {
   api = await startApi();
@@ -33,27 +29,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   jest.restoreAllMocks();
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
   await api?.close();
 });
 
 /** A fresh app (its own throttle, metrics and health probe) on port 0; throttling as in production unless told. */
 async function serve(options: Partial<AppOptions> = {}): Promise<{ url: string; get(path: string, headers?: Record<string, string>): Promise<Response> }> {
-  const app = createApp({
-    pool: api.db.pool,
-    temporal: api.temporal,
-    taskQueue: api.taskQueue,
-    teams: TEST_TEAMS,
-    slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
-    logger: createLogger('api-test').child({}, { level: 'silent' }),
-    ...options,
-  });
-  const server = await listen(app, 0, '127.0.0.1');
-  servers.push(server);
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url } = await api.serve(options);
   return { url, get: (p, headers = {}) => fetch(url + p, { headers }) };
 }
 
@@ -247,15 +228,19 @@ describe('GET /metrics', () => {
     const metrics = new AppMetrics();
     const { get } = await serve({ metrics, rateLimit: false });
     const listener = await listenForMetrics('127.0.0.1:0', metrics);
-    servers.push(listener);
-    const metricsUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
-    expect((await get('/api/me', { authorization: `Bearer ${specialist.token}` })).status).toBe(200);
-    expect((await get('/metrics')).status).toBe(404);
+    try {
+      const metricsUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+      expect((await get('/api/me', { authorization: `Bearer ${specialist.token}` })).status).toBe(200);
+      expect((await get('/metrics')).status).toBe(404);
 
-    const res = await fetch(`${metricsUrl}/metrics`);
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain('route="/api/me"');
-    for (const p of ['/', '/api/me', '/health']) expect((await fetch(`${metricsUrl}${p}`)).status).toBe(404);
+      const res = await fetch(`${metricsUrl}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('route="/api/me"');
+      for (const p of ['/', '/api/me', '/health']) expect((await fetch(`${metricsUrl}${p}`)).status).toBe(404);
+    } finally {
+      listener.closeAllConnections();
+      await new Promise((resolve) => listener.close(resolve));
+    }
   });
 });
 

@@ -1,14 +1,10 @@
 // Bad input on every body route: 400 naming the field (422 when only a rule /openapi.json cannot state refuses it),
 // nothing written. Plus the edges: malformed and oversized
 // bodies, query validation, page-size clamping, the import's all-or-nothing 422s, rate limiting and outages (503).
-import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../api/app';
-import { listen } from '../../api/listen';
 import { routes } from '../../api/routes';
-import { createLogger } from '../../infra/logger';
 import { createPool } from '../../infra/postgres';
-import { TEST_TEAMS, startApi, type ApiHarness } from '../support/api';
+import { startApi, TEST_TEAMS, type ApiHarness } from '../support/api';
 import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
@@ -503,24 +499,9 @@ describe('commands before Temporal', () => {
 });
 
 describe('limits and outages', () => {
-  async function serve(options: Partial<Parameters<typeof createApp>[0]>, temporal: Client = api.temporal) {
-    const app = createApp({
-      pool: api.db.pool,
-      temporal,
-      taskQueue: api.taskQueue,
-      teams: TEST_TEAMS,
-      slas: { taskHours: 1, resolutionHours: 1, approvalHours: 1 },
-      logger: createLogger('api-test').child({}, { level: 'silent' }),
-      ...options,
-    });
-    const server = await listen(app, 0, '127.0.0.1');
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-    return { url, close };
-  }
 
   it('answers 429 with Retry-After to a burst from one caller', async () => {
-    const { url, close } = await serve({ rateLimit: { perToken: { burst: 5, perSecond: 0.01 } } });
+    const { url, close } = await api.serve({ rateLimit: { perToken: { burst: 5, perSecond: 0.01 } } });
     try {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
@@ -540,16 +521,7 @@ describe('limits and outages', () => {
 
   it('answers 503 (not 500, not a hang) when PostgreSQL is unreachable', async () => {
     const deadPool = createPool('postgres://postgres@127.0.0.1:1/none', { max: 1 });
-    const app = createApp({
-      pool: deadPool,
-      temporal: api.temporal,
-      taskQueue: api.taskQueue,
-      teams: TEST_TEAMS,
-      slas: { taskHours: 1, resolutionHours: 1, approvalHours: 1 },
-      logger: createLogger('api-test').child({}, { level: 'silent' }),
-    });
-    const server = await listen(app, 0, '127.0.0.1');
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { url, close } = await api.serve({ pool: deadPool });
     try {
       const me = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${specialist.token}` } });
       expect(me.status).toBe(503);
@@ -558,7 +530,7 @@ describe('limits and outages', () => {
       expect(health.status).toBe(503);
       expect(await health.json()).toEqual({ status: 'unavailable', postgres: 'unavailable', temporal: 'ok', workers: expect.any(Number) });
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       await deadPool.end();
     }
   });
@@ -567,7 +539,7 @@ describe('limits and outages', () => {
     // No gRPC retries: a retry timer left running after the test would outlive the connection.
     const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '500ms', interceptors: [] });
     const unreachable = new Client({ connection });
-    const { url, close } = await serve({ temporalTimeoutMs: 1_500 }, unreachable);
+    const { url, close } = await api.serve({ temporalTimeoutMs: 1_500, temporal: unreachable });
     try {
       const fixture = pricingDispute();
       await api.request('POST', '/api/records/import', { token: admin.token, body: fixture.records });

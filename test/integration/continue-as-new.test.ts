@@ -2,24 +2,20 @@
 // trail numbered on without a gap, exactly one memo. A dev server of its own suggests continue-as-new after a few
 // dozen events (the real limit is thousands), so a handful of rejected proposals is enough to force it.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { storeRecords } from '../../api/records-import';
 import { completeTaskUpdate, decideUpdate, proposeResolutionUpdate, viewQuery } from '../../domain/messages';
 import { startTemporalDevServer, type DevServer } from '../../infra/temporal-dev-server';
-import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createUser, pricingDispute } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
-import { keepHistory, uniqueTaskQueue } from '../support/temporal';
+import { keepHistory, runDisputeWorker, uniqueTaskQueue, type RunningWorker } from '../support/temporal';
 
 const SUGGEST_AFTER_EVENTS = 40;
 
 let server: DevServer;
 let db: TestDatabase;
 let connection: Connection;
-let nativeConnection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
+let worker: RunningWorker | undefined;
 const taskQueue = uniqueTaskQueue('continue-as-new');
 
 beforeAll(async () => {
@@ -31,21 +27,11 @@ beforeAll(async () => {
     createTestDatabase(),
   ]);
   connection = await Connection.connect({ address: server.address });
-  nativeConnection = await NativeConnection.connect({ address: server.address });
-  worker = await createDisputeWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    pool: db.pool,
-    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-  });
-  running = worker.run();
+  worker = await runDisputeWorker({ address: server.address, namespace: 'default', taskQueue, pool: db.pool });
 }, 60_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
+  await worker?.stop();
   await connection?.close();
   await db?.drop();
   await server?.stop();

@@ -2,24 +2,16 @@
 // or partly confirms its task's findings, and once every task is done the recommended credit is
 // min(disputed, Σ confirmed); refused completions are named by field and write nothing. The API and the worker run
 // as the application role, so the grants are what production has.
-import { eventually, startApi, type ApiHarness } from '../support/api';
-import { createAppRoleLogin, type AppRoleLogin } from '../support/database';
+import { eventually, startApiAsAppRole, type ApiHarness } from '../support/api';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let specialist: TestUser;
 let salesOps: TestUser;
 let orderOps: TestUser;
-let appRole: AppRoleLogin | undefined;
 
 beforeAll(async () => {
-  api = await startApi({
-    worker: true,
-    appPool: async (db) => {
-      appRole = await createAppRoleLogin(db);
-      return appRole.pool;
-    },
-  });
+  api = await startApiAsAppRole({ worker: true });
   [specialist, salesOps, orderOps] = await Promise.all([
     api.user('specialist'),
     api.user('ops', { team: 'SALES_OPS' }),
@@ -27,10 +19,7 @@ beforeAll(async () => {
   ]);
 }, 120_000);
 
-afterAll(async () => {
-  await api?.close();
-  await appRole?.drop();
-});
+afterAll(() => api?.close());
 
 interface Finding {
   id: string;

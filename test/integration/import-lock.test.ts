@@ -5,33 +5,23 @@
 // Every import is kept: who, when, how many records, the SHA-256 of its body as received. The API and the worker run
 // as a login of the application role throughout.
 import { createHash } from 'node:crypto';
-import { startApi, type ApiHarness } from '../support/api';
-import { createAppRoleLogin, type AppRoleLogin } from '../support/database';
+import { startApiAsAppRole, type AppRoleApiHarness } from '../support/api';
+import { sqlOutcome } from '../support/database';
 import { caseViaApi, completeTasksViaApi, createCast, importViaApi, openCaseViaApi, type Cast } from '../support/faults';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
-let api: ApiHarness;
-let appRole: AppRoleLogin | undefined;
+let api: AppRoleApiHarness;
 let cast: Cast;
 let admin: TestUser;
 let auditor: TestUser;
 
 beforeAll(async () => {
-  api = await startApi({
-    worker: true,
-    appPool: async (db) => {
-      appRole = await createAppRoleLogin(db);
-      return appRole.pool;
-    },
-  });
+  api = await startApiAsAppRole({ worker: true });
   cast = await createCast(api.db.pool);
   [admin, auditor] = await Promise.all([api.user('admin'), api.user('auditor')]);
 }, 60_000);
 
-afterAll(async () => {
-  await api?.close();
-  await appRole?.drop();
-});
+afterAll(() => api?.close());
 
 const importsKept = async () => (await api.db.pool.query('SELECT count(*)::int AS n FROM record_imports')).rows[0].n as number;
 const invoiceRow = async (number: string) =>
@@ -48,16 +38,8 @@ function importAs(user: TestUser, body: unknown) {
   return api.request('POST', '/api/records/import', { token: user.token, body });
 }
 
-/** The SQLSTATE and message a statement failed with, or 'ok'. */
-async function outcome(sql: string, params: unknown[] = []): Promise<string> {
-  try {
-    await appRole!.pool.query(sql, params);
-    return 'ok';
-  } catch (err) {
-    const { code, message } = err as { code?: string; message: string };
-    return `${code}: ${message}`;
-  }
-}
+/** A statement's outcome as the application role. */
+const outcome = (sql: string, params?: unknown[]) => sqlOutcome(api.appRole.pool, sql, params);
 
 it('refuses to rewrite an invoice whose case awaits approval (the finding); the approval then issues its memo', async () => {
   const fixture = pricingDispute();

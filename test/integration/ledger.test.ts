@@ -3,32 +3,21 @@
 // new body field refused by name with nothing written; a later case held to what the first left, 422;
 // a manager's limit held against the sum, debits included; and the database itself refusing a line over-credited and
 // a balance that disagrees with the documents, to the application's role.
-import { startApi, type ApiHarness } from '../support/api';
-import { createAppRoleLogin, type AppRoleLogin } from '../support/database';
+import { startApiAsAppRole, type AppRoleApiHarness } from '../support/api';
 import { caseViaApi, completeTasksViaApi, createCast, expectInvariants, openCasesViaApi, type Cast, type HttpCase } from '../support/faults';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
-let api: ApiHarness;
-let appRole: AppRoleLogin | undefined;
+let api: AppRoleApiHarness;
 let cast: Cast;
 let auditor: TestUser;
 
 beforeAll(async () => {
-  api = await startApi({
-    worker: true,
-    appPool: async (db) => {
-      appRole = await createAppRoleLogin(db);
-      return appRole.pool;
-    },
-  });
+  api = await startApiAsAppRole({ worker: true });
   cast = await createCast(api.db.pool);
   auditor = await api.user('auditor');
 }, 60_000);
 
-afterAll(async () => {
-  await api?.close();
-  await appRole?.drop();
-});
+afterAll(() => api?.close());
 
 const propose = (c: HttpCase, body: unknown) =>
   api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body });
@@ -181,7 +170,7 @@ it('is held by the database whoever writes: no line over-credited, no balance ap
   );
   const memo = rows[0];
   const outcome = async (sql: string, params: unknown[] = []) => {
-    const client = await appRole!.pool.connect();
+    const client = await api.appRole.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query(sql, params);

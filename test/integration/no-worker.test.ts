@@ -8,64 +8,25 @@
 // A live worker that waits for work may not poll for up to a minute, so the API counts a worker live for 70 s
 // after its last poll. Rather than wait that out, the refusals are asked of a second app on the same Temporal and
 // database whose window is 1 s; the worker's return is seen by the harness's app, with the usual window.
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createApp } from '../../api/app';
-import { listen } from '../../api/listen';
-import { createLogger } from '../../infra/logger';
-import { createDisputeWorker } from '../../worker/create-worker';
-import { eventually, startApi, TEST_TEAMS, type ApiHarness } from '../support/api';
+import { eventually, startApi, type ApiHarness, type ServedApp } from '../support/api';
 import { caseViaApi, cleanDispute, createCast, eventTypes, importViaApi, openCaseViaApi, recordTemporalCalls, type Cast } from '../support/faults';
-import { testTemporalAddress } from '../support/temporal';
+import { runDisputeWorker } from '../support/temporal';
 
 let api: ApiHarness;
 let cast: Cast;
-let connection: NativeConnection;
-let strict: { url: string; server: Server };
+let strict: ServedApp;
 
 beforeAll(async () => {
   api = await startApi();
   cast = await createCast(api.db.pool);
-  connection = await NativeConnection.connect({ address: testTemporalAddress() });
-  const app = createApp({
-    pool: api.db.pool,
-    temporal: api.temporal,
-    taskQueue: api.taskQueue,
-    teams: TEST_TEAMS,
-    slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
-    logger: createLogger('api-test').child({}, { level: 'silent' }),
-    validateResponses: true,
-    rateLimit: false,
-    workerProbe: { livenessMs: 1_000, cacheMs: 0 },
-  });
-  const server = await listen(app, 0, '127.0.0.1');
-  strict = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  strict = await api.serve({ validateResponses: true, rateLimit: false, workerProbe: { livenessMs: 1_000, cacheMs: 0 } });
 }, 60_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (strict ? strict.server.close(() => resolve()) : resolve()));
-  await connection?.close();
   await api?.close();
 });
 
-async function startWorker(): Promise<{ worker: Worker; stop(): Promise<void> }> {
-  const worker = await createDisputeWorker({
-    connection,
-    namespace: api.db.name,
-    taskQueue: api.taskQueue,
-    pool: api.db.pool,
-    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-  });
-  const running = worker.run();
-  return {
-    worker,
-    stop: async () => {
-      worker.shutdown();
-      await running;
-    },
-  };
-}
+const startWorker = () => runDisputeWorker({ namespace: api.db.name, taskQueue: api.taskQueue, pool: api.db.pool });
 
 const health = async (url: string) => (await fetch(`${url}/health`)).json() as Promise<{ status: string; workers: number | null }>;
 

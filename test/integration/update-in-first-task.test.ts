@@ -3,21 +3,17 @@
 // was applied before the case was opened, so the trail began with the cancellation, CASE_OPENED came after it, and
 // the closed case was left in stage EVIDENCE.
 import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { storeRecords } from '../../api/records-import';
 import { cancelUpdate } from '../../domain/messages';
-import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createUser, pricingDispute } from '../../testkit/fixtures';
 import { startCase } from '../support/faults';
-import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
+import { registerTestNamespace, runDisputeWorker, testTemporalAddress, uniqueTaskQueue, type RunningWorker } from '../support/temporal';
 
 let db: TestDatabase;
 let connection: Connection;
-let nativeConnection: NativeConnection;
 let client: Client;
-let worker: Worker | undefined;
-let running: Promise<void> | undefined;
+let worker: RunningWorker | undefined;
 const taskQueue = uniqueTaskQueue('first-task');
 
 beforeAll(async () => {
@@ -25,13 +21,10 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: testTemporalAddress() });
   await registerTestNamespace(connection, db.name);
   client = new Client({ connection, namespace: db.name });
-  nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
+  await worker?.stop();
   await connection?.close();
   await db?.drop();
 });
@@ -47,14 +40,7 @@ it('opens the case before applying a cancel that arrived with the start', async 
     waitForStage: WorkflowUpdateStage.ACCEPTED,
   });
   await new Promise((resolve) => setTimeout(resolve, 1_000));
-  worker = await createDisputeWorker({
-    connection: nativeConnection,
-    namespace: db.name,
-    taskQueue,
-    pool: db.pool,
-    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-  });
-  running = worker.run();
+  worker = await runDisputeWorker({ namespace: db.name, taskQueue, pool: db.pool });
   await (await cancelled).result();
   expect(await handle.result()).toMatchObject({ status: 'CANCELLED', stage: 'DONE' });
 

@@ -2,16 +2,14 @@
 // real dispute worker on a task queue of its own. Requests go through global fetch, like any client's would.
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createApp, type AppOptions } from '../../api/app';
 import { listen } from '../../api/listen';
 import { errorResponse } from '../../contract';
 import { createLogger } from '../../infra/logger';
-import { createDisputeWorker } from '../../worker/create-worker';
-import { createTestDatabase, type TestDatabase } from './database';
+import { createAppRoleLogin, createTestDatabase, type AppRoleLogin, type TestDatabase } from './database';
 import { createUser, type TestUser } from '../../testkit/fixtures';
-import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from './temporal';
+import { registerTestNamespace, runDisputeWorker, testTemporalAddress, uniqueTaskQueue } from './temporal';
 
 export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   status: number;
@@ -34,6 +32,16 @@ export interface ApiHarness {
   taskQueue: string;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   user(role: TestUser['role'], opts?: Parameters<typeof createUser>[2]): Promise<TestUser>;
+  /**
+   * Another app on this harness's pool, namespace and task queue, on port 0, configured as production is (throttled,
+   * its answers not checked against the contract) but for `options`; closed with the harness if not before.
+   */
+  serve(options?: Partial<AppOptions>): Promise<ServedApp>;
+  close(): Promise<void>;
+}
+
+export interface ServedApp {
+  url: string;
   close(): Promise<void>;
 }
 
@@ -42,48 +50,69 @@ export const TEST_TEAMS = ['ORDER_MANAGEMENT', 'SALES_OPS'];
 export interface StartApiOptions {
   worker?: boolean;
   app?: Partial<AppOptions>;
-  /** The pool the API and the worker use (closed with the harness), e.g. a login of the application role; default: the owner's. */
-  appPool?: (db: TestDatabase) => Promise<Pool>;
 }
 
-export async function startApi(options: StartApiOptions = {}): Promise<ApiHarness> {
+export interface AppRoleApiHarness extends ApiHarness {
+  /** The login the API and the worker run as; `api.db.pool` stays the owner's. */
+  appRole: AppRoleLogin;
+}
+
+/** The API and the worker as the database's owner: the tables' grants are not in play. */
+export function startApi(options: StartApiOptions = {}): Promise<ApiHarness> {
+  return launch(options, async (db) => db.pool);
+}
+
+/**
+ * The API and the worker as a fresh login of the application role, as production runs them, so that what the role
+ * may not do fails here too; closing the harness drops the login.
+ */
+export async function startApiAsAppRole(options: StartApiOptions = {}): Promise<AppRoleApiHarness> {
+  let appRole: AppRoleLogin | undefined;
+  let api: ApiHarness;
+  try {
+    api = await launch(options, async (db) => (appRole = await createAppRoleLogin(db)).pool);
+  } catch (err) {
+    await appRole?.drop();
+    throw err;
+  }
+  const login = appRole!;
+  return {
+    ...api,
+    appRole: login,
+    close: async () => {
+      await api.close();
+      await login.drop();
+    },
+  };
+}
+
+/** `poolFor` gives the pool the API and the worker use; one other than the database's own is closed with the harness. */
+async function launch(options: StartApiOptions, poolFor: (db: TestDatabase) => Promise<Pool>): Promise<ApiHarness> {
   const taskQueue = uniqueTaskQueue('api');
   const db = await createTestDatabase();
-  const pool = options.appPool ? await options.appPool(db) : db.pool;
+  const pool = await poolFor(db);
   const connection = await Connection.connect({ address: testTemporalAddress() });
   const namespace = db.name;
   await registerTestNamespace(connection, namespace);
   const temporal = new Client({ connection, namespace });
 
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
-  let nativeConnection: NativeConnection | undefined;
-  if (options.worker) {
-    nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
-    worker = await createDisputeWorker({
-      connection: nativeConnection,
-      namespace,
-      taskQueue,
-      pool,
-      workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-    });
-    running = worker.run();
-  }
+  const worker = options.worker ? await runDisputeWorker({ namespace, taskQueue, pool }) : undefined;
 
-  const logger = createLogger('api-test').child({}, { level: process.env.LOG_LEVEL ?? 'error' });
-  const app = createApp({
-    pool,
-    temporal,
-    taskQueue,
-    teams: TEST_TEAMS,
-    slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
-    logger,
-    validateResponses: true,
-    rateLimit: false,
-    ...options.app,
-  });
-  const server = await listen(app, 0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served: ServedApp[] = [];
+  const serve = async (app: Partial<AppOptions> = {}, logLevel = 'silent') => {
+    const one = await serveApp({
+      pool,
+      temporal,
+      taskQueue,
+      teams: TEST_TEAMS,
+      slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
+      logger: createLogger('api-test').child({}, { level: logLevel }),
+      ...app,
+    });
+    served.push(one);
+    return one;
+  };
+  const { url } = await serve({ validateResponses: true, rateLimit: false, ...options.app }, process.env.LOG_LEVEL ?? 'error');
 
   const request = async (method: string, path: string, opts: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -109,15 +138,8 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiHarnes
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      if (worker) {
-        worker.shutdown();
-        await running;
-      }
-      await nativeConnection?.close();
+      for (const one of served) await one.close();
+      await worker?.stop();
       await connection.close();
       if (pool !== db.pool) await pool.end();
       await db.drop();
@@ -130,7 +152,21 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiHarnes
     taskQueue,
     request,
     user: (role, opts) => createUser(db.pool, role, opts),
+    serve: (app) => serve(app),
     close,
+  };
+}
+
+async function serveApp(options: AppOptions): Promise<ServedApp> {
+  const server = await listen(createApp(options), 0, '127.0.0.1');
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
   };
 }
 

@@ -27,6 +27,17 @@ export interface AppRoleLogin {
   drop(): Promise<void>;
 }
 
+/** The SQLSTATE and message a statement failed with, or 'ok'. */
+export async function sqlOutcome(db: Pick<Pool, 'query'>, sql: string, params: unknown[] = []): Promise<string> {
+  try {
+    await db.query(sql, params);
+    return 'ok';
+  } catch (err) {
+    const { code, message } = err as { code?: string; message: string };
+    return `${code}: ${message}`;
+  }
+}
+
 /** A fresh login of the application role, for a test that must run as production does (grants, not ownership). */
 export async function createAppRoleLogin(db: TestDatabase, poolMax = 10): Promise<AppRoleLogin> {
   const login = `app_${randomBytes(6).toString('hex')}`;

@@ -26,7 +26,7 @@ import { eventually, type ApiHarness } from './api';
 import { createTestDatabase, type TestDatabase } from './database';
 import { createUser, disputeInput, pricingDispute, type TestUser } from '../../testkit/fixtures';
 import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../testkit/invariants';
-import { createTimeSkippingEnv, registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from './temporal';
+import { createTimeSkippingEnv, registerTestNamespace, testTemporalAddress, testWorkflowBundle, uniqueTaskQueue, type RunningWorker } from './temporal';
 
 export type DisputeHandle = WorkflowHandle<typeof disputeWorkflow>;
 export type Activities = ReturnType<typeof createActivities>;
@@ -67,12 +67,6 @@ export interface WorkerOptions {
   tuning?: DisputeWorkerDeps['tuning'];
 }
 
-export interface RunningWorker {
-  worker: Worker;
-  /** Graceful shutdown; resolves when the worker has stopped. */
-  stop(): Promise<void>;
-}
-
 /** One test file's Temporal and PostgreSQL: nothing in it is shared with another file. */
 export interface FaultWorld {
   db: TestDatabase;
@@ -84,12 +78,6 @@ export interface FaultWorld {
   env?: TestWorkflowEnvironment;
   startWorker(options?: WorkerOptions): Promise<RunningWorker>;
   close(): Promise<void>;
-}
-
-export function testWorkflowBundle(): string {
-  const bundle = process.env.TEST_WORKFLOW_BUNDLE;
-  if (!bundle) throw new Error('TEST_WORKFLOW_BUNDLE is not set: run the tests with jest (test/support/global-setup.ts)');
-  return bundle;
 }
 
 /**

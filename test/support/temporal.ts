@@ -7,7 +7,10 @@ import { isGrpcServiceError, type Connection, type WorkflowHandle } from '@tempo
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Pool } from 'pg';
 import { resolveTestServer } from '../../infra/temporal-cli';
+import { createDisputeWorker } from '../../worker/create-worker';
 
 /** host:port of the dev server started by global setup. */
 export function testTemporalAddress(): string {
@@ -40,6 +43,41 @@ export async function registerTestNamespace(connection: Connection, namespace: s
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+export function testWorkflowBundle(): string {
+  const bundle = process.env.TEST_WORKFLOW_BUNDLE;
+  if (!bundle) throw new Error('TEST_WORKFLOW_BUNDLE is not set: run the tests with jest (test/support/global-setup.ts)');
+  return bundle;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Graceful shutdown; resolves when the worker has stopped. */
+  stop(): Promise<void>;
+}
+
+/** The real dispute worker on a connection of its own (to the run's dev server unless `address`), closed by stop(). */
+export async function runDisputeWorker(deps: { address?: string; namespace: string; taskQueue: string; pool: Pool }): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: deps.address ?? testTemporalAddress() });
+  let worker: Worker;
+  try {
+    worker = await createDisputeWorker({ connection, namespace: deps.namespace, taskQueue: deps.taskQueue, pool: deps.pool, workflowBundlePath: testWorkflowBundle() });
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  const run = worker.run();
+  let stopping: Promise<void> | undefined;
+  return {
+    worker,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await run;
+        await connection.close();
+      })()),
+  };
 }
 
 /** A private time-skipping test server; call `teardown()` in afterAll. */

@@ -22,7 +22,7 @@ import {
   viewQuery,
   type DisputeInput,
 } from '../../domain/messages';
-import type { Stage } from '../../domain/types';
+import type { Stage, TaskOutcome } from '../../domain/types';
 import { disputeWorkflow } from '../../workflows';
 import { createDisputeWorker } from '../../worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -80,7 +80,7 @@ function workerWith(queue: string, overrides: Partial<Activities>): Promise<Work
 async function openCase(
   disputedAmount = '150.00',
   opts: { description?: string; taskQueue?: string; completedQty?: number } = {},
-): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput }> {
+): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput; fixture: ReturnType<typeof pricingDispute> }> {
   const fixture = pricingDispute({ completedQty: opts.completedQty });
   await storeRecords(db.pool, fixture.records);
   const { handle, input } = await startCase(env.client, opts.taskQueue ?? taskQueue, fixture, specialist, {
@@ -88,7 +88,7 @@ async function openCase(
     openedAt: new Date(await nowMs()).toISOString(),
     description: opts.description,
   });
-  return { handle, input };
+  return { handle, input, fixture };
 }
 
 async function nowMs(): Promise<number> {
@@ -127,12 +127,15 @@ async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
   return undefined;
 }
 
+/** Sales Ops completes the case's first open task. */
+async function completeFirstTask(handle: WorkflowHandle<typeof disputeWorkflow>, outcome: TaskOutcome, note: string): Promise<void> {
+  const view = await handle.query(viewQuery);
+  await handle.executeUpdate(completeTaskUpdate, { args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome, note, amount: null }] });
+}
+
 async function toApproval(handle: WorkflowHandle<typeof disputeWorkflow>, amount: string): Promise<void> {
   await waitForStage(handle, 'INVESTIGATION');
-  const view = await handle.query(viewQuery);
-  await handle.executeUpdate(completeTaskUpdate, {
-    args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'contract says 90.00', amount: null }],
-  });
+  await completeFirstTask(handle, 'CONFIRMED', 'contract says 90.00');
   await handle.executeUpdate(proposeResolutionUpdate, {
     args: [{ actor: specialist, type: 'CREDIT', amount, rootCause: 'PRICING_SETUP', note: null }],
   });
@@ -224,10 +227,7 @@ describe('disputeWorkflow', () => {
   it('issues a credit memo and a debit memo for one approval of an ADJUST, each in its series', async () => {
     const { handle, input } = await openCase();
     await waitForStage(handle, 'INVESTIGATION');
-    const view = await handle.query(viewQuery);
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'price and freight', amount: null }],
-    });
+    await completeFirstTask(handle, 'CONFIRMED', 'price and freight');
     const invoiceNumber = input.opened.invoiceNumber;
     const adjustments = [
       { kind: 'CREDIT' as const, invoiceNumber, lineNo: null, amount: '100.00' },
@@ -270,10 +270,7 @@ describe('disputeWorkflow', () => {
   it('writes off what is left without admitting an error', async () => {
     const { handle, input } = await openCase();
     await waitForStage(handle, 'INVESTIGATION');
-    const view = await handle.query(viewQuery);
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'NOT_CONFIRMED', note: 'billed as agreed', amount: null }],
-    });
+    await completeFirstTask(handle, 'NOT_CONFIRMED', 'billed as agreed');
     const adjustments = [{ kind: 'WRITE_OFF' as const, invoiceNumber: input.opened.invoiceNumber, lineNo: null, amount: '40.00' }];
     await handle.executeUpdate(proposeResolutionUpdate, {
       args: [{ actor: specialist, type: 'WRITE_OFF', amount: '40.00', rootCause: 'CUSTOMER_ERROR', note: 'goodwill', adjustments }],
@@ -293,10 +290,7 @@ describe('disputeWorkflow', () => {
     const { handle, input } = await openCase();
     if (stage !== 'EVIDENCE') await waitForStage(handle, 'INVESTIGATION');
     if (stage === 'RESOLUTION' || stage === 'APPROVAL') {
-      const view = await handle.query(viewQuery);
-      await handle.executeUpdate(completeTaskUpdate, {
-        args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'NOT_CONFIRMED', note: 'n/a', amount: null }],
-      });
+      await completeFirstTask(handle, 'NOT_CONFIRMED', 'n/a');
     }
     if (stage === 'APPROVAL') {
       await handle.executeUpdate(proposeResolutionUpdate, {
@@ -413,10 +407,7 @@ describe('a case over several invoices and lines', () => {
     ]);
     const { rows: tasks } = await db.pool.query('SELECT team, title FROM tasks WHERE case_id = $1', [input.caseId]);
     expect(tasks).toEqual([{ team: 'SALES_OPS', title: `Confirm PRICE_VARIANCE on invoices ${numbers[0]}, ${numbers[1]}` }]);
-    const view = await handle.query(viewQuery);
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'NOT_CONFIRMED', note: 'agreed price', amount: null }],
-    });
+    await completeFirstTask(handle, 'NOT_CONFIRMED', 'agreed price');
     await handle.executeUpdate(proposeResolutionUpdate, { args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'none', note: null }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
     await keepHistory(handle, 'two-invoice-case');
@@ -441,11 +432,7 @@ describe('a case over several invoices and lines', () => {
 describe('evidence frozen for the decision', () => {
   it('refreshes after ops fixed a work order: the finding and its task go, the case moves to RESOLUTION, a stale decision is refused', async () => {
     const orderManagement = await createUser(db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
-    const fixture = pricingDispute({ completedQty: 8 });
-    await storeRecords(db.pool, fixture.records);
-    const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
-      openedAt: new Date(await nowMs()).toISOString(),
-    });
+    const { handle, input, fixture } = await openCase('150.00', { completedQty: 8 });
     await eventually('both tasks are on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 2);
     const held = async () =>
       (await db.pool.query('SELECT evidence_hash, recommended_credit_minor FROM cases WHERE id = $1', [input.caseId])).rows[0];
@@ -506,16 +493,9 @@ describe('evidence frozen for the decision', () => {
   });
 
   it('gives a team with new findings a task, back in INVESTIGATION, and records the current hash on a decision sent without one', async () => {
-    const fixture = pricingDispute();
-    await storeRecords(db.pool, fixture.records);
-    const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
-      openedAt: new Date(await nowMs()).toISOString(),
-    });
+    const { handle, input, fixture } = await openCase();
     await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
-    const view = await handle.query(viewQuery);
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'ok', amount: null }],
-    });
+    await completeFirstTask(handle, 'CONFIRMED', 'ok');
     const [workOrder] = fixture.records.workOrders!;
     await storeRecords(db.pool, { workOrders: [{ ...workOrder, lines: [{ sku: 'SKU-A', quantityCompleted: 7 }] }] });
     expect(await handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }] })).toEqual({ status: 'OPEN', stage: 'INVESTIGATION' });
@@ -538,16 +518,9 @@ describe('evidence frozen for the decision', () => {
     expect(rows).toEqual([{ current: true }]);
   });
   it('keeps what a done task confirmed of a finding found again unchanged, and the hash of unchanged evidence', async () => {
-    const fixture = pricingDispute();
-    await storeRecords(db.pool, fixture.records);
-    const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
-      openedAt: new Date(await nowMs()).toISOString(),
-    });
+    const { handle, input } = await openCase();
     await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
-    const [taskId] = (await handle.query(viewQuery)).openTaskIds;
-    await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ actor: salesOps, taskId: taskId!, outcome: 'NOT_CONFIRMED', note: 'price agreed by phone', amount: null }],
-    });
+    await completeFirstTask(handle, 'NOT_CONFIRMED', 'price agreed by phone');
     const held = async () =>
       (
         await db.pool.query(

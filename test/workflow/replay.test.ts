@@ -47,8 +47,9 @@ describe('replay of recorded histories', () => {
 
   it('replays every recorded history against the current workflow', async () => {
     const results = await replayAll(WORKFLOWS_PATH);
+    // Against the histories on disk, not the results: a replay that yielded nothing would agree with itself.
     expect(results.map((r) => ({ id: r.workflowId, error: r.error?.message }))).toEqual(
-      results.map((r) => ({ id: r.workflowId, error: undefined })),
+      recordedHistories().map((h) => ({ id: h.workflowId, error: undefined })),
     );
   });
 
