@@ -31,6 +31,71 @@ export async function createUser(
   return { id: rows[0].id, name, role, team: opts.team ?? null, approvalLimit: limit, token };
 }
 
+/** An invoice line as the desks below bill it: SKU, quantity, unit price. */
+export type DeskLine = [sku: string, quantity: number, unitPrice: string];
+
+/**
+ * One customer with a contract (SKU-A 90.00, SKU-B 50.00), a PO of `quantityA` A at 100.00 and 8 B at 50.00 all
+ * completed by a work order, and one invoice on it per entry of `invoices` (issued a day apart from Feb 15): A billed
+ * at 100.00 is a price variance for Sales Ops, B billed below 50.00 is UNDERBILLED. Answers the records and the
+ * invoices' numbers, in order.
+ */
+export function twoSkuDesk(opts: { quantityA: number; invoices: DeskLine[][]; currency?: string; customerName?: string }) {
+  const currency = opts.currency ?? 'USD';
+  const customerId = uniqueId('CUST');
+  const poId = uniqueId('PO');
+  const numbers = opts.invoices.map(() => uniqueId('INV'));
+  const records: RecordsImport = {
+    customers: [{ id: customerId, name: opts.customerName ?? 'Two-SKU Customer' }],
+    contracts: [
+      {
+        id: uniqueId('CTR'),
+        customerId,
+        currency,
+        validFrom: '2026-01-01',
+        validTo: null,
+        prices: [
+          { sku: 'SKU-A', unitPrice: '90.00' },
+          { sku: 'SKU-B', unitPrice: '50.00' },
+        ],
+      },
+    ],
+    purchaseOrders: [
+      {
+        id: poId,
+        customerId,
+        orderedAt: '2026-02-01T00:00:00Z',
+        lines: [
+          { lineNo: 1, sku: 'SKU-A', quantity: opts.quantityA, unitPrice: '100.00' },
+          { lineNo: 2, sku: 'SKU-B', quantity: 8, unitPrice: '50.00' },
+        ],
+      },
+    ],
+    workOrders: [
+      {
+        id: uniqueId('WO'),
+        purchaseOrderId: poId,
+        status: 'COMPLETED',
+        completedAt: '2026-02-10T00:00:00Z',
+        lines: [
+          { sku: 'SKU-A', quantityCompleted: opts.quantityA },
+          { sku: 'SKU-B', quantityCompleted: 8 },
+        ],
+      },
+    ],
+    invoices: opts.invoices.map((lines, i) => ({
+      number: numbers[i],
+      customerId,
+      purchaseOrderId: poId,
+      issuedAt: `2026-02-${15 + i}T00:00:00Z`,
+      dueAt: '2026-03-15T00:00:00Z',
+      currency,
+      lines: lines.map(([sku, quantity, unitPrice], n) => ({ lineNo: n + 1, sku, quantity, unitPrice })),
+    })),
+  };
+  return { customerId, records, numbers };
+}
+
 /**
  * One customer with a contract (SKU-A at 90.00), a PO for 10 × SKU-A at 100.00 fully completed by a work order,
  * and an invoice billing 10 × SKU-A at 100.00: a 100.00 price variance for Sales Ops.

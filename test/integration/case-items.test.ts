@@ -2,11 +2,10 @@
 // recommendations, the evidence per invoice, the claims an open case holds (whole invoice against line, released
 // when the case closes or is cancelled), inDispute on the invoice, and every refusal naming its field, writing nothing.
 import { randomUUID } from 'node:crypto';
-import type { RecordsImport } from '../../contract';
 import { requestHash } from '../../api/idempotency';
 import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import { eventually, startApi, type ApiHarness } from '../support/api';
-import { uniqueId, type TestUser } from '../../testkit/fixtures';
+import { twoSkuDesk, uniqueId, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let specialist: TestUser;
@@ -28,70 +27,25 @@ afterAll(async () => {
  * `second` 5 A at 100.00 (PRICE_VARIANCE 50.00) and 2 B at 50.00 (clean); `third` 1 A at 90.00 (clean).
  */
 async function desk(currency = 'USD') {
-  const customerId = uniqueId('CUST');
-  const poId = uniqueId('PO');
-  const [first, second, third] = [uniqueId('INV'), uniqueId('INV'), uniqueId('INV')];
-  const invoice = (number: string, day: number, lines: [string, number, string][]) => ({
-    number,
-    customerId,
-    purchaseOrderId: poId,
-    issuedAt: `2026-02-${day}T00:00:00Z`,
-    dueAt: '2026-03-15T00:00:00Z',
+  const { customerId, records, numbers } = twoSkuDesk({
+    quantityA: 20,
     currency,
-    lines: lines.map(([sku, quantity, unitPrice], i) => ({ lineNo: i + 1, sku, quantity, unitPrice })),
-  });
-  const records: RecordsImport = {
-    customers: [{ id: customerId, name: 'Items Customer' }],
-    contracts: [
-      {
-        id: uniqueId('CTR'),
-        customerId,
-        currency,
-        validFrom: '2026-01-01',
-        validTo: null,
-        prices: [
-          { sku: 'SKU-A', unitPrice: '90.00' },
-          { sku: 'SKU-B', unitPrice: '50.00' },
-        ],
-      },
-    ],
-    purchaseOrders: [
-      {
-        id: poId,
-        customerId,
-        orderedAt: '2026-02-01T00:00:00Z',
-        lines: [
-          { lineNo: 1, sku: 'SKU-A', quantity: 20, unitPrice: '100.00' },
-          { lineNo: 2, sku: 'SKU-B', quantity: 8, unitPrice: '50.00' },
-        ],
-      },
-    ],
-    workOrders: [
-      {
-        id: uniqueId('WO'),
-        purchaseOrderId: poId,
-        status: 'COMPLETED',
-        completedAt: '2026-02-10T00:00:00Z',
-        lines: [
-          { sku: 'SKU-A', quantityCompleted: 20 },
-          { sku: 'SKU-B', quantityCompleted: 8 },
-        ],
-      },
-    ],
+    customerName: 'Items Customer',
     invoices: [
-      invoice(first, 15, [
+      [
         ['SKU-A', 10, '100.00'],
         ['SKU-B', 4, '40.00'],
-      ]),
-      invoice(second, 16, [
+      ],
+      [
         ['SKU-A', 5, '100.00'],
         ['SKU-B', 2, '50.00'],
-      ]),
-      invoice(third, 17, [['SKU-A', 1, '90.00']]),
+      ],
+      [['SKU-A', 1, '90.00']],
     ],
-  };
+  });
   const imported = await api.request('POST', '/api/records/import', { token: specialist.token, body: records });
   expect(imported.status).toBe(200);
+  const [first, second, third] = numbers;
   return { customerId, first, second, third };
 }
 

@@ -2,11 +2,11 @@
 // explains every item, of every invoice, finding → what it counts → the item's recommendation, by the rule that
 // applies (findings in full while a task is open, then what the tasks confirmed), and lists a bounded number of an
 // item's findings, summing the rest.
-import type { ItemExplanation, RecordsImport } from '../../contract';
+import type { ItemExplanation } from '../../contract';
 import { ITEM_FINDINGS_SHOWN } from '../../contract';
 import { formatMoney, minBig, parseMoney, sumBig } from '../../domain/money';
 import { eventually, startApi, type ApiHarness } from '../support/api';
-import { uniqueId, type TestUser } from '../../testkit/fixtures';
+import { twoSkuDesk, type DeskLine, type TestUser } from '../../testkit/fixtures';
 
 let api: ApiHarness;
 let specialist: TestUser;
@@ -21,64 +21,12 @@ afterAll(async () => {
   await api?.close();
 });
 
-type Line = [sku: string, quantity: number, unitPrice: string];
-
 /**
  * One customer with a contract (SKU-A 90.00, SKU-B 50.00), a PO of 100 A at 100.00 and 8 B at 50.00 all completed,
  * and one invoice on it per entry of `invoices`: every finding is Sales Ops', so the case has one task.
  */
-async function desk(invoices: Line[][]): Promise<string[]> {
-  const customerId = uniqueId('CUST');
-  const poId = uniqueId('PO');
-  const numbers = invoices.map(() => uniqueId('INV'));
-  const records: RecordsImport = {
-    customers: [{ id: customerId, name: 'Explained Customer' }],
-    contracts: [
-      {
-        id: uniqueId('CTR'),
-        customerId,
-        currency: 'USD',
-        validFrom: '2026-01-01',
-        validTo: null,
-        prices: [
-          { sku: 'SKU-A', unitPrice: '90.00' },
-          { sku: 'SKU-B', unitPrice: '50.00' },
-        ],
-      },
-    ],
-    purchaseOrders: [
-      {
-        id: poId,
-        customerId,
-        orderedAt: '2026-02-01T00:00:00Z',
-        lines: [
-          { lineNo: 1, sku: 'SKU-A', quantity: 100, unitPrice: '100.00' },
-          { lineNo: 2, sku: 'SKU-B', quantity: 8, unitPrice: '50.00' },
-        ],
-      },
-    ],
-    workOrders: [
-      {
-        id: uniqueId('WO'),
-        purchaseOrderId: poId,
-        status: 'COMPLETED',
-        completedAt: '2026-02-10T00:00:00Z',
-        lines: [
-          { sku: 'SKU-A', quantityCompleted: 100 },
-          { sku: 'SKU-B', quantityCompleted: 8 },
-        ],
-      },
-    ],
-    invoices: invoices.map((lines, i) => ({
-      number: numbers[i],
-      customerId,
-      purchaseOrderId: poId,
-      issuedAt: `2026-02-${15 + i}T00:00:00Z`,
-      dueAt: '2026-03-15T00:00:00Z',
-      currency: 'USD',
-      lines: lines.map(([sku, quantity, unitPrice], n) => ({ lineNo: n + 1, sku, quantity, unitPrice })),
-    })),
-  };
+async function desk(invoices: DeskLine[][]): Promise<string[]> {
+  const { records, numbers } = twoSkuDesk({ quantityA: 100, invoices, customerName: 'Explained Customer' });
   expect((await api.request('POST', '/api/records/import', { token: specialist.token, body: records })).status).toBe(200);
   return numbers;
 }
@@ -187,7 +135,7 @@ it('explains each item of a two-invoice case: findings in full while the task is
 
 it(`lists at most ${ITEM_FINDINGS_SHOWN} findings of an item and sums the rest`, async () => {
   // 12 lines of 1 A at 100.00 against 90.00: 12 PRICE_VARIANCE of 10.00; another invoice beside it.
-  const [many, other] = await desk([Array.from({ length: 12 }, (): Line => ['SKU-A', 1, '100.00']), [['SKU-A', 2, '100.00']]]);
+  const [many, other] = await desk([Array.from({ length: 12 }, (): DeskLine => ['SKU-A', 1, '100.00']), [['SKU-A', 2, '100.00']]]);
   const id = await openCase([
     { invoiceNumber: many, disputedAmount: '1000.00' },
     { invoiceNumber: other, disputedAmount: '5.00' },
