@@ -36,7 +36,8 @@ export function paymentsOf(doc: Camt054Document, version: Camt054Version, fileSh
       transactions.forEach(({ tx, path }, i) => {
         if ((tx.CdtDbtInd ?? entry.CdtDbtInd) !== 'CRDT') return;
         const id = idOf(tx, entry, notification.Id, e, i + 1);
-        payments.push(payment({ tx, entry, id, single: transactions.length === 1, path, entryPath, receivedAt, version, fileSha256 }));
+        const single = transactions.length === 1;
+        payments.push(payment({ tx, entry, id, single, path, entryPath, receivedAt, version, fileSha256 }));
       });
     });
   });
@@ -48,7 +49,13 @@ export function paymentsOf(doc: Camt054Document, version: Camt054Version, fileSh
  * position in the entry; else the notification's `Id` + "/" + the entry's position + "/" + the transaction's
  * (positions from 1, in document order, transactions counted across the entry's NtryDtls). EndToEndId is not unique.
  */
-function idOf(tx: Camt054Transaction, entry: Camt054Entry, notificationId: string, entryIndex: number, position: number): string {
+function idOf(
+  tx: Camt054Transaction,
+  entry: Camt054Entry,
+  notificationId: string,
+  entryIndex: number,
+  position: number,
+): string {
   const own = present(tx.Refs?.AcctSvcrRef);
   if (own !== null) return own;
   const entryRef = present(entry.AcctSvcrRef);

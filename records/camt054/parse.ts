@@ -27,14 +27,15 @@ const structured = element(z.object({
 }));
 export type Camt054Structured = z.infer<typeof structured>;
 
+/** 001.08's `Dbtr` is a choice of a party (`Pty`) or an agent; before it, `Dbtr` is the party itself. */
+const party = element(z.object({ Nm: text.optional() }));
+
 const transaction = element(z.object({
   Refs: element(z.object({ AcctSvcrRef: text.optional() })).optional(),
   Amt: amount.optional(),
   CdtDbtInd: z.enum(['CRDT', 'DBIT']).optional(),
   AmtDtls: element(z.object({ TxAmt: z.object({ Amt: amount }).optional() })).optional(),
-  RltdPties: element(
-    z.object({ Dbtr: element(z.object({ Nm: text.optional(), Pty: element(z.object({ Nm: text.optional() })).optional() })).optional() }),
-  ).optional(),
+  RltdPties: element(z.object({ Dbtr: element(z.object({ Nm: text.optional(), Pty: party.optional() })).optional() })).optional(),
   RmtInf: element(z.object({ Ustrd: z.array(text).default([]), Strd: z.array(structured).default([]) })).optional(),
 }));
 export type Camt054Transaction = z.infer<typeof transaction>;

@@ -1,6 +1,6 @@
 /** Why a camt.054 file was refused whole: the element at fault, where, and why (the API answers a 400 with it). */
 export interface Camt054Problem {
-  /** The element as a path from the notification, e.g. `Ntfctn[0].Ntry[2].NtryDtls[0].TxDtls[0].Amt`; `Document` for the file as a whole. */
+  /** The element as a path from the notification, `Ntfctn[0].Ntry[2].NtryDtls[0].TxDtls[0].Amt`; `Document`: the whole file. */
   field: string;
   /** The line of the file, where known. */
   line: number | null;
@@ -16,7 +16,7 @@ export class Camt054Refused extends Error {
 
   constructor(problems: readonly [Camt054Problem, ...Camt054Problem[]]) {
     const [first] = problems;
-    super(first.line === null ? `${first.field}: ${first.message}` : `${first.field} (line ${first.line}): ${first.message}`);
+    super(first.message);
     this.field = first.field;
     this.line = first.line;
     this.problems = problems;

@@ -68,12 +68,14 @@ export async function validateCamt054(xml: string, version: Camt054Version): Pro
     .slice(0, MAX_PROBLEMS)
     .map((e) => problem(xml, e.message, e.loc.lineNumber));
   const [first, ...rest] = problems;
-  throw new Camt054Refused(first ? [first, ...rest] : [{ field: 'Document', line: null, message: result.rawOutput.trim() || 'invalid camt.054' }]);
+  const unplaced = { field: 'Document', line: null, message: result.rawOutput.trim() || 'not a valid camt.054' };
+  throw new Camt054Refused(first ? [first, ...rest] : [unplaced]);
 }
 
 function problem(xml: string, libxmlMessage: string, line: number): Camt054Problem {
-  // libxml2 names elements with their namespace, '{urn:iso:…}Amt': the namespace is the file's, so it is noise here.
-  const message = libxmlMessage.replace(/\{[^}]*\}/g, '').replace(/^Schemas validity error : /, '');
+  // libxml2 names elements with their namespace, '{urn:iso:…}Amt': the namespace is the file's, so it is noise here
+  // (a set of values, "{'CRDT', 'DBIT'}", has quotes and spaces and stays).
+  const message = libxmlMessage.replace(/\{[^}'\s]*\}/g, '').replace(/^Schemas validity error : /, '');
   const parserError = /^parser error : (.*)$/.exec(message);
   if (parserError) return { field: 'Document', line, message: `not well-formed XML: ${parserError[1]}` };
   const element = /^Element '([^']+)'/.exec(message)?.[1];
