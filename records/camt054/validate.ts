@@ -57,7 +57,7 @@ export function camt054Version(xml: string): Camt054Version {
 /** Refuses, naming the element, a file that is not well-formed or breaks its version's XSD. */
 export async function validateCamt054(xml: string, version: Camt054Version): Promise<void> {
   const result = await validateXML({
-    xml: [{ fileName: 'camt054.xml', contents: xml }],
+    xml: [{ fileName: 'camt054.xml', contents: asUtf8(xml) }],
     schema: [{ fileName: `camt.054.${version}.xsd`, contents: xsd(version) }],
     // libxml2 holds the whole tree: the default 32 MiB is too little for a file of 10,000 transactions.
     maxMemoryPages: memoryPages.GiB,
@@ -70,6 +70,15 @@ export async function validateCamt054(xml: string, version: Camt054Version): Pro
   const [first, ...rest] = problems;
   const unplaced = { field: 'Document', line: null, message: result.rawOutput.trim() || 'not a valid camt.054' };
   throw new Camt054Refused(first ? [first, ...rest] : [unplaced]);
+}
+
+/**
+ * The file is already text here (the caller decoded its bytes), and xmllint-wasm hands libxml2 that text as UTF-8:
+ * a declaration saying otherwise (encoding="ISO-8859-1") would have libxml2 decode it a second time, so "é" would
+ * count as two characters against a maximum length. Lines stay where they were.
+ */
+function asUtf8(xml: string): string {
+  return xml.replace(/^(\uFEFF?<\?xml\s[^?]*?\bencoding\s*=\s*)(["'])[^"']*\2/, '$1$2UTF-8$2');
 }
 
 function problem(xml: string, libxmlMessage: string, line: number): Camt054Problem {
@@ -86,7 +95,7 @@ function problem(xml: string, libxmlMessage: string, line: number): Camt054Probl
  * The path of the `element` libxml2 reported at `line` (the line of its start tag), from the notification down:
  * `Ntfctn[0].Ntry[2].NtryDtls[0].TxDtls[0].Amt`. Null when the markup does not show it there.
  */
-export function elementPath(xml: string, element: string, line: number): string | null {
+function elementPath(xml: string, element: string, line: number): string | null {
   const stack: { name: string; children: Map<string, number> }[] = [{ name: '', children: new Map() }];
   let lineAt = 1;
   let scannedTo = 0;

@@ -164,6 +164,14 @@ describe('what the rules leave to the reader', () => {
     expect(payment.remittance[0].deductions[0].amountMinor).toBe(50n);
   });
 
+  it('text whose declaration names another encoding is read as the text it is (the caller decoded the bytes)', async () => {
+    // 21 + 110 characters: within Nm's 140, but not if libxml2 decoded "é" (two bytes in UTF-8) as ISO-8859-1 again.
+    const name = 'Müller &amp; Söhne ÄÖÜ ' + 'é'.repeat(110);
+    const xml = edit(twoInvoices, 'Acme Retail GmbH', name);
+    const [payment] = await readCamt054(edit(xml, 'encoding="UTF-8"', 'encoding="ISO-8859-1"'), SHA);
+    expect(payment.debtorName).toBe(`Müller & Söhne ÄÖÜ ${'é'.repeat(110)}`);
+  });
+
   it('a Document with a namespace prefix reads the same', async () => {
     const xml = twoInvoices
       .replace('<Document xmlns=', '<c:Document xmlns:c=')
