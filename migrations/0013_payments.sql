@@ -8,8 +8,9 @@ ALTER TABLE users DROP CONSTRAINT users_role_check;
 ALTER TABLE users ADD CONSTRAINT users_role_check
   CHECK (role IN ('admin', 'specialist', 'ops', 'manager', 'auditor', 'cash'));
 
--- Payment commands have no case: their keys name none.
-ALTER TABLE idempotency_keys ALTER COLUMN case_id DROP NOT NULL;
+-- Payment commands have no case: their keys name none, and keep the answer they gave (a retry gets it again; posting
+-- the payments again would answer zero counts, what that call newly did).
+ALTER TABLE idempotency_keys ALTER COLUMN case_id DROP NOT NULL, ADD COLUMN answer jsonb;
 ALTER TABLE idempotency_keys
   ADD CONSTRAINT only_money_commands_lack_a_case CHECK (case_id IS NOT NULL OR command IN ('payments', 'apply-unapplied'));
 
