@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { startApiAsAppRole, type AppRoleApiHarness } from '../support/api';
 import { expectInvariants } from '../support/faults';
+import { checkInvariants } from '../../testkit/invariants';
 import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 import { formatMoney, parseMoney } from '../../domain/money';
 
@@ -209,4 +210,32 @@ it('the database refuses a paid figure that is not its applications, to the appl
     .query(`UPDATE payments SET amount_minor = 1`)
     .then(() => 'ok', (err: { code?: string }) => err.code);
   expect(direct).toBe('42501');
+});
+
+it('applies a body posted twice at once, and two bodies sharing payments in other orders, once each', async () => {
+  const { customerId, numbers } = await customerWith(4);
+  const payments = numbers.map((n) => payment({ customerId, amount: '250.00', remittance: [{ invoiceNumber: n, paid: '250.00' }] }));
+  const answers = await Promise.all([post({ payments }), post({ payments }), post({ payments: [...payments].reverse() })]);
+  expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+  expect(answers.reduce((n, a) => n + a.body.payments, 0)).toBe(4);
+  expect(answers.reduce((n, a) => n + a.body.applied, 0)).toBe(4);
+  for (const n of numbers) expect((await invoice(n)).paid).toBe('250.00');
+  // The whole check would also see the bare case the open-items test wrote: the money rules only.
+  const { violations } = await checkInvariants(api.db.pool);
+  expect({ payments: violations.paymentMismatches, balances: violations.balanceMismatches }).toEqual({ payments: [], balances: [] });
+});
+
+it('locks a paid invoice against an import that would change it, as a case does', async () => {
+  const fixture = pricingDispute();
+  expect((await api.request('POST', '/api/records/import', { token: specialist.token, body: fixture.records })).status).toBe(200);
+  const paid = payment({ customerId: fixture.customerId, amount: '10.00', remittance: [{ invoiceNumber: fixture.invoiceNumber, paid: '10.00' }] });
+  expect((await post({ payments: [paid] })).body.applied).toBe(1);
+  const [inv] = fixture.records.invoices!;
+  const changed = await api.request('POST', '/api/records/import', {
+    token: specialist.token,
+    body: { invoices: [{ ...inv, lines: [{ ...inv.lines[0], unitPrice: '90.00' }] }] },
+  });
+  expect(changed.status).toBe(422);
+  expect(changed.body.error.code).toBe('INVOICE_LOCKED');
+  expect(changed.body.error.message).toContain(`payment ${paid.id}`);
 });
