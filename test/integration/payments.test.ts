@@ -239,3 +239,17 @@ it('locks a paid invoice against an import that would change it, as a case does'
   expect(changed.body.error.code).toBe('INVOICE_LOCKED');
   expect(changed.body.error.message).toContain(`payment ${paid.id}`);
 });
+
+it('applies unapplied cash once when two people apply more than is left between them at once', async () => {
+  const { customerId, numbers: [a, b] } = await customerWith(2);
+  await post({ payments: [payment({ customerId, amount: '500.00', remittance: [] })] });
+  const [item] = (await api.request('GET', `/api/unapplied-cash?customerId=${customerId}`, { token: cash.token })).body.items;
+  const answers = await Promise.all(
+    [a, b].map((invoiceNumber, i) =>
+      api.request('POST', `/api/unapplied-cash/${item.id}/apply`, { token: [cash, specialist][i].token, body: { invoiceNumber, amount: '300.00' } }),
+    ),
+  );
+  expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+  const paid = [(await invoice(a)).paid, (await invoice(b)).paid].sort();
+  expect(paid).toEqual(['0.00', '300.00']);
+});
