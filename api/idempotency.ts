@@ -21,8 +21,8 @@ export function commandKey(sent: string | undefined, res: Response): string {
 export interface KeyedRequest {
   /** e.g. 'open', 'resolution', 'complete-task', 'comment'. */
   command: string;
-  /** The case the command is about (for an opening: the case reserved for it). */
-  caseId: string;
+  /** The case the command is about (for an opening: the case reserved for it); null for a command on money. */
+  caseId: string | null;
   /** requestHash of what the request asks. */
   hash: string;
 }
@@ -48,6 +48,8 @@ export function keyReused(): AppError {
 export interface EarlierUse {
   /** The comment a comment's key posted. */
   commentId: string | null;
+  /** What a command on money answered, bound with its key in the transaction that applied it. */
+  answer: unknown;
 }
 
 /**
@@ -56,13 +58,13 @@ export interface EarlierUse {
  */
 export async function earlierUse(db: Queryable, userId: string, key: string, request: KeyedRequest): Promise<EarlierUse | null> {
   const { rows } = await db.query(
-    'SELECT command, case_id, request_hash, comment_id FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+    'SELECT command, case_id, request_hash, comment_id, answer FROM idempotency_keys WHERE user_id = $1 AND key = $2',
     [userId, key],
   );
   const row = rows[0];
   if (!row) return null;
   if (row.command !== request.command || row.case_id !== request.caseId || row.request_hash !== request.hash) throw keyReused();
-  return { commentId: row.comment_id };
+  return { commentId: row.comment_id, answer: row.answer };
 }
 
 /**
@@ -75,11 +77,12 @@ export async function claimKey(
   key: string,
   request: KeyedRequest,
   commentId: string | null = null,
+  answer: unknown = null,
 ): Promise<EarlierUse | null> {
   const { rowCount } = await db.query(
-    `INSERT INTO idempotency_keys (user_id, key, command, case_id, request_hash, comment_id) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO idempotency_keys (user_id, key, command, case_id, request_hash, comment_id, answer) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (user_id, key) DO NOTHING`,
-    [userId, key, request.command, request.caseId, request.hash, commentId],
+    [userId, key, request.command, request.caseId, request.hash, commentId, answer === null ? null : JSON.stringify(answer)],
   );
   return rowCount ? null : earlierUse(db, userId, key, request);
 }

@@ -5,8 +5,18 @@ import { ROLES, type Role } from '../domain/types';
 import { buildOpenApi } from './openapi';
 import { commandRoute, route, type Route } from './route';
 import {
+  applyUnappliedRequest,
+  applyUnappliedResponse,
   cancelRequest,
   caseEvidenceResponse,
+  customerParams,
+  deductionListQuery,
+  deductionListResponse,
+  openItemsResponse,
+  postPaymentsRequest,
+  postPaymentsResponse,
+  unappliedCashListResponse,
+  unappliedCashQuery,
   commentListQuery,
   commentListResponse,
   commentOut,
@@ -64,6 +74,14 @@ import {
 import type { CommandUseCaseContext } from './use-cases/context';
 import { addComment, listComments } from './use-cases/comments';
 import { getInvoice, getInvoiceEvidence, listInvoices } from './use-cases/invoices';
+import {
+  applyUnappliedCash,
+  customerOpenItems,
+  listDeductions,
+  listUnappliedCash,
+  paymentsOfBody,
+  postPayments,
+} from './use-cases/payments';
 import { importRecords, listImports } from './use-cases/records';
 import { cycleTimeReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
@@ -71,6 +89,7 @@ import { listTeams } from './use-cases/teams';
 import { createUser, revokeUser } from './use-cases/users';
 
 const CASE_READERS = ['specialist', 'manager', 'auditor', 'ops'] as const;
+const INVOICE_READERS = ['admin', 'specialist', 'manager', 'auditor', 'cash'] as const;
 
 /** A command on a case named by id or case number, answered with the case's status and stage. */
 function caseCommandRoute<B extends z.ZodType>(spec: {
@@ -223,7 +242,7 @@ export const routes: readonly Route[] = [
     operationId: 'listInvoices',
     summary: 'Invoices by number prefix or customer, newest first, keyset-paged',
     tag: 'records',
-    roles: ['admin', 'specialist', 'manager', 'auditor'],
+    roles: INVOICE_READERS,
     query: invoiceListQuery,
     success: { status: 200, schema: invoiceListResponse, description: 'A page of invoices' },
     errors: [422],
@@ -249,11 +268,79 @@ export const routes: readonly Route[] = [
     operationId: 'getInvoice',
     summary: 'An invoice, its open balance and its credit memos',
     tag: 'records',
-    roles: ['admin', 'specialist', 'manager', 'auditor'],
+    roles: INVOICE_READERS,
     params: invoiceParams,
     success: { status: 200, schema: invoiceResponse, description: 'The invoice' },
     errors: [404],
     handler: (ctx) => getInvoice(ctx, { number: ctx.params.number }),
+  }),
+
+  // ------------------------------------------------------------ money in
+  commandRoute({
+    method: 'post',
+    path: '/api/payments',
+    operationId: 'postPayments',
+    summary: 'Post payments: each is matched to invoices of one customer, what none takes is unapplied cash',
+    description:
+      'One transaction for the body: accepted whole or refused whole. Idempotent by payment id: a payment posted ' +
+      'before changes nothing; the same id with other content is a 422 naming payments.N.id. The answer counts what ' +
+      'this call newly did.',
+    tag: 'payments',
+    roles: ['admin', 'specialist', 'cash'],
+    body: postPaymentsRequest,
+    success: { status: 200, schema: postPaymentsResponse, description: 'What this call newly did' },
+    errors: [422],
+    handler: (ctx) => postPayments(ctx, { payments: paymentsOfBody(ctx.body) }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/unapplied-cash',
+    operationId: 'listUnappliedCash',
+    summary: 'What is left of payments no invoice took, newest first, keyset-paged',
+    tag: 'payments',
+    roles: ['admin', 'specialist', 'cash'],
+    query: unappliedCashQuery,
+    success: { status: 200, schema: unappliedCashListResponse, description: 'A page of unapplied cash' },
+    errors: [422],
+    handler: (ctx) => listUnappliedCash(ctx, { query: ctx.query }),
+  }),
+  commandRoute({
+    method: 'post',
+    path: '/api/unapplied-cash/:id/apply',
+    operationId: 'applyUnappliedCash',
+    summary: "Apply unapplied cash to an invoice of the payment's customer, in its currency",
+    description: 'More than is left of the cash, or than the invoice has open, is a 409; another customer or currency a 422.',
+    tag: 'payments',
+    roles: ['specialist', 'cash'],
+    params: uuidParams,
+    body: applyUnappliedRequest,
+    success: { status: 200, schema: applyUnappliedResponse, description: 'The unapplied cash, with what is left' },
+    errors: [404, 409, 422],
+    handler: (ctx) => applyUnappliedCash(ctx, { id: ctx.params.id, body: ctx.body }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/deductions',
+    operationId: 'listDeductions',
+    summary: 'Deductions customers took on the invoices their payments matched, newest first, keyset-paged',
+    tag: 'payments',
+    roles: ['admin', 'specialist', 'manager', 'auditor', 'cash'],
+    query: deductionListQuery,
+    success: { status: 200, schema: deductionListResponse, description: 'A page of deductions' },
+    errors: [422],
+    handler: (ctx) => listDeductions(ctx, { query: ctx.query }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/customers/:id/open-items',
+    operationId: 'customerOpenItems',
+    summary: "A customer's open invoices with what is in dispute, what is collectible and whether dunning holds off",
+    tag: 'payments',
+    roles: INVOICE_READERS,
+    params: customerParams,
+    success: { status: 200, schema: openItemsResponse, description: 'The open items, earliest due first' },
+    errors: [404],
+    handler: (ctx) => customerOpenItems(ctx, { customerId: ctx.params.id }),
   }),
 
   // ------------------------------------------------------------ disputes

@@ -103,6 +103,7 @@ const RULES: Record<keyof InvariantViolations, string> = {
   allocationMismatches: 'documents apart from the approved allocation (per invoice and kind, ≤ disputed)',
   balanceMismatches: 'balance mismatches',
   lineOverCredits: 'lines credited beyond what they billed',
+  paymentMismatches: 'payments apart from their applications and unapplied cash',
   ineligibleApprovals: 'approvals by an ineligible user (role, own proposal, limit)',
   trailProblems: 'trail tampered or incomplete (verify_case_trail, 1..n, read model)',
   escalations: 'SLA escalated more than once',

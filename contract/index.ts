@@ -13,4 +13,5 @@ export * from './reports';
 export * from './users';
 export * from './teams';
 export * from './operations';
+export * from './payments';
 export type * from '../domain/types';

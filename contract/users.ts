@@ -11,7 +11,7 @@ export const userRequest = z.discriminatedUnion('role', [
   z.strictObject({ ...userName, role: z.literal('manager'), team: team.nullable().optional(), approvalLimit: moneyInput.nullable().optional() }),
   z.strictObject({
     ...userName,
-    role: z.enum(['admin', 'specialist', 'auditor'] satisfies (typeof ROLES)[number][]),
+    role: z.enum(['admin', 'specialist', 'auditor', 'cash'] satisfies (typeof ROLES)[number][]),
     team: team.nullable().optional(),
     approvalLimit: z.null().optional(),
   }),

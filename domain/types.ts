@@ -1,7 +1,7 @@
 // The dispute's vocabulary, shared by the API, the activities and the workflow bundle; the shapes built from it
 // are in contract/. Side-effect free and zod-free: the workflow bundle imports it.
 
-export const ROLES = ['admin', 'specialist', 'ops', 'manager', 'auditor'] as const;
+export const ROLES = ['admin', 'specialist', 'ops', 'manager', 'auditor', 'cash'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const DEFAULT_TEAMS = ['ORDER_MANAGEMENT', 'SALES_OPS'] as const;

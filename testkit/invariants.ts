@@ -50,6 +50,11 @@ export interface InvariantViolations {
   balanceMismatches: string[];
   /** A line credited (by all cases ever) more than it billed, or whose credit is not its credit lines'. */
   lineOverCredits: string[];
+  /**
+   * A payment whose matched applications and unapplied cash do not add up to it, applied to another customer's or
+   * currency's invoice, or unapplied cash applied beyond it or apart from its applications.
+   */
+  paymentMismatches: string[];
   ineligibleApprovals: string[];
   trailProblems: string[];
   escalations: string[];
@@ -84,6 +89,7 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
     unapprovedDocuments: [],
     allocationMismatches: [],
     balanceMismatches: [],
+    paymentMismatches: [],
     lineOverCredits: [],
     ineligibleApprovals: [],
     trailProblems: [],
@@ -254,7 +260,8 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
       `SELECT i.number, i.total_minor, i.credited_minor, i.debited_minor, i.written_off_minor, i.paid_minor, i.open_balance_minor,
               coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'CREDIT'), 0) AS credits,
               coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'DEBIT'), 0) AS debits,
-              coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'WRITE_OFF'), 0) AS write_offs
+              coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'WRITE_OFF'), 0) AS write_offs,
+              (SELECT coalesce(sum(pa.amount_minor), 0) FROM payment_applications pa WHERE pa.invoice_number = i.number) AS payments
          FROM invoices i LEFT JOIN adjustments m ON m.invoice_number = i.number GROUP BY i.number`,
     ).then((rows) =>
       rows.filter((r) => {
@@ -265,6 +272,7 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
           credited !== big(r.credits) ||
           debited !== big(r.debits) ||
           writtenOff !== big(r.write_offs) ||
+          paid !== big(r.payments) ||
           open !== total - credited + debited - writtenOff - paid ||
           open < 0n
         );
@@ -272,7 +280,25 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
     ),
     (r) =>
       `invoice ${r.number}: total ${r.total_minor}, credited ${r.credited_minor} (documents ${r.credits}), debited ${r.debited_minor} ` +
-      `(${r.debits}), written off ${r.written_off_minor} (${r.write_offs}), paid ${r.paid_minor}, open ${r.open_balance_minor}`,
+      `(${r.debits}), written off ${r.written_off_minor} (${r.write_offs}), paid ${r.paid_minor} (applications ${r.payments}), open ${r.open_balance_minor}`,
+  );
+  // ---- every payment: applied and unapplied add up to it, on invoices of its customer and currency
+  report(
+    v.paymentMismatches,
+    await q(
+      `SELECT p.id, p.amount_minor,
+              (SELECT coalesce(sum(amount_minor), 0) FROM payment_applications WHERE payment_id = p.id AND unapplied_id IS NULL) AS applied,
+              (SELECT coalesce(sum(amount_minor), 0) FROM unapplied_cash WHERE payment_id = p.id) AS unapplied,
+              (SELECT count(*) FROM payment_applications pa JOIN invoices i ON i.number = pa.invoice_number
+                WHERE pa.payment_id = p.id AND (i.currency <> p.currency OR i.customer_id IS DISTINCT FROM p.customer_id)) AS foreign_applications,
+              (SELECT count(*) FROM unapplied_cash u
+                WHERE u.payment_id = p.id AND u.applied_minor <> (SELECT coalesce(sum(amount_minor), 0) FROM payment_applications
+                                                                   WHERE unapplied_id = u.id)) AS worklist_apart
+         FROM payments p`,
+    ).then((rows) => rows.filter((r) => big(r.applied) + big(r.unapplied) !== big(r.amount_minor) || Number(r.foreign_applications) > 0 || Number(r.worklist_apart) > 0)),
+    (r) =>
+      `payment ${r.id} of ${r.amount_minor}: applied ${r.applied}, unapplied ${r.unapplied}, ` +
+      `${r.foreign_applications} applications to another customer or currency, ${r.worklist_apart} unapplied items apart from their applications`,
   );
   // ---- every line: credits from all cases ever within what it billed
   report(

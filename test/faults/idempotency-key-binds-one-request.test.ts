@@ -80,6 +80,23 @@ describe('F25 a reused Idempotency-Key with another body', () => {
     const parkedAgain = (c: HttpCase) => () =>
       detail(c, 'parked again', (d) => d.evidenceError !== null && d.events.filter((e: { type: string }) => e.type === 'EVIDENCE_FAILED').length === 2);
 
+    // Money: a payment on the unopened invoice (400.00 of it, 100.00 left unapplied), and that cash to apply.
+    const pay = (id: string, amount: string) => ({
+      payments: [{ id, customerId: unopened.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', amount, remittance: [{ invoiceNumber: unopened.invoiceNumber, paid: '400.00' }] }],
+    });
+    const cashLeft = pay(`PAY-LEFT-${unopened.invoiceNumber}`, '500.00');
+    expect((await api.request('POST', '/api/payments', { token: cast.specialist.token, body: cashLeft })).body.unapplied).toBe(1);
+    const [unapplied] = (await api.request('GET', `/api/unapplied-cash?customerId=${unopened.customerId}`, { token: cast.specialist.token })).body.items;
+    const money = async () =>
+      (
+        await api.db.pool.query(
+          `SELECT (SELECT count(*) FROM payments)::int AS payments, (SELECT count(*) FROM payment_applications)::int AS applications,
+                  (SELECT paid_minor::text FROM invoices WHERE number = $1) AS paid,
+                  (SELECT applied_minor::text FROM unapplied_cash WHERE id = $2) AS unapplied_applied`,
+          [unopened.invoiceNumber, unapplied.id],
+        )
+      ).rows[0];
+
     type OnCase = Omit<CommandCase, 'path' | 'state' | 'settle'> & { verb: string } & Partial<Pick<CommandCase, 'state' | 'settle'>>;
     const onCase = (c: HttpCase, rest: OnCase): CommandCase => ({
       path: `/api/disputes/${c.id}/${rest.verb}`,
@@ -139,6 +156,22 @@ describe('F25 a reused Idempotency-Key with another body', () => {
         body: { body: 'price list checked' },
         other: { body: { body: 'price list not checked' } },
       }),
+      '/api/payments': {
+        path: '/api/payments',
+        user: cast.specialist,
+        body: pay(`PAY-1-${unopened.invoiceNumber}`, '100.00'),
+        other: { body: pay(`PAY-2-${unopened.invoiceNumber}`, '100.00') },
+        settle: async () => undefined,
+        state: money,
+      },
+      '/api/unapplied-cash/:id/apply': {
+        path: `/api/unapplied-cash/${unapplied.id}/apply`,
+        user: cast.specialist,
+        body: { invoiceNumber: unopened.invoiceNumber, amount: '10.00' },
+        other: { body: { invoiceNumber: unopened.invoiceNumber, amount: '20.00' } },
+        settle: async () => undefined,
+        state: money,
+      },
       '/api/tasks/:id/complete': {
         path: `/api/tasks/${task.id}/complete`,
         user: cast.salesOps,

@@ -115,3 +115,27 @@ it('counts a gap in the DM- series: the counter ahead of its documents', async (
   const v = await violationsAfter([`UPDATE document_counters SET last_value = last_value + 1 WHERE series = 'DM'`]);
   expect(found(v)).toEqual({ memoNumberGaps: ['1 documents in series DM, highest DM-1, counter at 2'] });
 });
+
+it('counts an invoice paid apart from its applications, and a payment apart from what it applied and left', async () => {
+  const posted = await api.request('POST', '/api/payments', {
+    token: cast.specialist.token,
+    body: {
+      payments: [
+        {
+          id: `PAY-${c.caseNumber}`,
+          customerId: c.fixture.customerId,
+          receivedAt: '2026-12-01T00:00:00Z',
+          currency: 'USD',
+          amount: '900.00',
+          remittance: [{ invoiceNumber: c.fixture.invoiceNumber, paid: '900.00' }],
+        },
+      ],
+    },
+  });
+  expect(posted.body).toEqual({ payments: 1, applied: 1, deductions: 0, casesOpened: 0, unapplied: 1 });
+  expect(found((await checkInvariants(api.db.pool)).violations)).toEqual({});
+  const paid = await violationsAfter([`UPDATE invoices SET paid_minor = paid_minor - 1 WHERE number = (SELECT invoice_number FROM cases WHERE id = $1)`]);
+  expect(found(paid)).toEqual({ balanceMismatches: [expect.stringContaining('paid 87999 (applications 88000)')] });
+  const payment = await violationsAfter([`UPDATE unapplied_cash SET amount_minor = amount_minor + 1 WHERE payment_id = 'PAY-${c.caseNumber}'`]);
+  expect(found(payment)).toEqual({ paymentMismatches: [expect.stringContaining(`payment PAY-${c.caseNumber} of 90000: applied 88000, unapplied 2001`)] });
+});

@@ -65,6 +65,11 @@ describe('F13 mass assignment', () => {
     expect(proposed.status).toBe(200);
     const task = (await caseViaApi(api, cast.specialist, withTask, 'its task', (d) => d.tasks.length > 0)).tasks[0];
     const customer = pricingDispute().records.customers![0];
+    // Money: cash left unapplied on the unopened invoice's customer, to apply a cent of per accepted request.
+    const paying = { customerId: unopened.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', remittance: [] };
+    const left = await api.request('POST', '/api/payments', { token: cast.specialist.token, body: { payments: [{ ...paying, id: `PAY-${unopened.invoiceNumber}`, amount: '10.00' }] } });
+    expect(left.body.unapplied).toBe(1);
+    const [cash] = (await api.request('GET', `/api/unapplied-cash?customerId=${unopened.customerId}`, { token: cast.specialist.token })).body.items;
     accepted = {
       '/api/users': { path: '/api/users', user: admin, body: { name: 'New Specialist', role: 'specialist' } },
       '/api/records/import': { path: '/api/records/import', user: cast.specialist, body: { customers: [customer] } },
@@ -76,6 +81,8 @@ describe('F13 mass assignment', () => {
       '/api/disputes/:id/refresh-evidence': { path: `/api/disputes/${withTask.id}/refresh-evidence`, user: cast.specialist, body: {} },
       '/api/disputes/:id/comments': { path: `/api/disputes/${withTask.id}/comments`, user: cast.salesOps, body: { body: 'a note' } },
       '/api/tasks/:id/complete': { path: `/api/tasks/${task.id}/complete`, user: cast.salesOps, body: { outcome: 'CONFIRMED', note: 'n' } },
+      '/api/payments': { path: '/api/payments', user: cast.specialist, body: { payments: [{ ...paying, id: `PAY-2-${unopened.invoiceNumber}`, amount: '1.00' }] } },
+      '/api/unapplied-cash/:id/apply': { path: `/api/unapplied-cash/${cash.id}/apply`, user: cast.specialist, body: { invoiceNumber: unopened.invoiceNumber, amount: '0.01' } },
     };
   }, 60_000);
 
@@ -96,7 +103,8 @@ describe('F13 mass assignment', () => {
     (await api.db.pool.query(
       `SELECT (SELECT count(*) FROM cases)::int AS cases, (SELECT count(*) FROM case_comments)::int AS comments,
             (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM customers)::int AS customers,
-            (SELECT count(*) FROM invoices)::int AS invoices, (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id
+            (SELECT count(*) FROM invoices)::int AS invoices, (SELECT count(*) FROM payments)::int AS payments,
+            (SELECT count(*) FROM payment_applications)::int AS applications, (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id
                                                               WHERE $1 LIKE '/api/disputes/' || c.id || '/%') AS events`,
       [path],
     )).rows[0];
@@ -110,6 +118,14 @@ describe('F13 mass assignment', () => {
       const request = accepted[path];
       const extras = PRIVILEGED.filter((f) => !acceptedKeys(path).includes(f));
       const bodies: [string, unknown][] = extras.map((field) => [field, { ...request.body, [field]: field === 'amount' ? '1.00' : randomUUID() }]);
+      if (path === '/api/payments') {
+        const [one] = request.body.payments as Record<string, unknown>[];
+        bodies.push(['payments.0.status', { payments: [{ ...one, status: 'APPLIED' }] }]);
+        bodies.push(['payments.0.remittance.0.applied', { payments: [{ ...one, remittance: [{ invoiceNumber: 'X', paid: '1.00', applied: '1.00' }] }] }]);
+        bodies.push(['payments.0.remittance.0.deductions.0.status', {
+          payments: [{ ...one, remittance: [{ invoiceNumber: 'X', paid: '1.00', deductions: [{ amount: '1.00', reasonCode: 'X', status: 'CLEARED' }] }] }],
+        }]);
+      }
       if (path === '/api/records/import') {
         const invoice = pricingDispute().records.invoices![0];
         bodies.push(['invoices.0.openBalance', { invoices: [{ ...invoice, openBalance: '0.00' }] }]);

@@ -32,8 +32,12 @@ const KINDS: [RegExp, TargetKey[]][] = [
   [/^\/api\/tasks\/:id/, ['taskSO', 'taskOM']],
   [/^\/api\/invoices\/:number/, ['invoiceSO', 'invoiceOM']],
   [/^\/api\/users\/:id/, ['user']],
+  [/^\/api\/unapplied-cash\/:id/, ['unapplied']],
+  [/^\/api\/customers\/:id/, ['customerSO', 'customerOM']],
 ];
-type TargetKey = `${'caseSO' | 'caseOM' | 'caseNone'}#${'id' | 'number'}` | 'taskSO' | 'taskOM' | 'invoiceSO' | 'invoiceOM' | 'user';
+type TargetKey =
+  | `${'caseSO' | 'caseOM' | 'caseNone'}#${'id' | 'number'}`
+  | 'taskSO' | 'taskOM' | 'invoiceSO' | 'invoiceOM' | 'user' | 'unapplied' | 'customerSO' | 'customerOM';
 
 /** A body each POST route accepts, so that a refusal is about who asks, not what they sent. */
 const VALID_BODIES: Record<string, unknown> = {
@@ -44,6 +48,7 @@ const VALID_BODIES: Record<string, unknown> = {
   '/api/disputes/:id/retry-evidence': {},
   '/api/disputes/:id/refresh-evidence': {},
   '/api/tasks/:id/complete': { outcome: 'CONFIRMED', note: 'checked' },
+  '/api/unapplied-cash/:id/apply': { invoiceNumber: 'INV-NONE', amount: '1.00' },
 };
 
 let api: ApiHarness;
@@ -92,6 +97,16 @@ describe('F12 object-level authorisation', () => {
     targets.invoiceOM = { path: om.fixture.invoiceNumber, teams: null, secrets: [om.fixture.customerId], caseId: null };
     const victim = await api.user('specialist');
     targets.user = { path: victim.id, teams: null, secrets: [victim.name], caseId: null };
+    targets.customerSO = { path: so.fixture.customerId, teams: null, secrets: [so.fixture.invoiceNumber], caseId: null };
+    targets.customerOM = { path: om.fixture.customerId, teams: null, secrets: [om.fixture.invoiceNumber], caseId: null };
+    const paymentId = `PAY-${so.caseNumber}`;
+    const posted = await api.request('POST', '/api/payments', {
+      token: cast.specialist.token,
+      body: { payments: [{ id: paymentId, customerId: so.fixture.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', amount: '1.00', remittance: [] }] },
+    });
+    expect(posted.body.unapplied).toBe(1);
+    const [cash] = (await api.request('GET', `/api/unapplied-cash?customerId=${so.fixture.customerId}`, { token: cast.specialist.token })).body.items;
+    targets.unapplied = { path: cash.id, teams: null, secrets: [paymentId, so.fixture.customerId], caseId: null };
   }, 60_000);
 
   afterAll(() => api?.close());

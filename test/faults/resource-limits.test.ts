@@ -45,7 +45,8 @@ describe('F15 resource consumption', () => {
 
   const rowCount = async () =>
     (await api.db.pool.query(`SELECT (SELECT count(*) FROM cases) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM users)
-                                 + (SELECT count(*) FROM case_comments) + (SELECT count(*) FROM case_events) AS n`)).rows[0].n;
+                                 + (SELECT count(*) FROM case_comments) + (SELECT count(*) FROM case_events)
+                                 + (SELECT count(*) FROM payments) + (SELECT count(*) FROM payment_applications) AS n`)).rows[0].n;
 
   describe('every route with a body', () => {
     const bodyRoutes = routes.filter((r) => r.body);
@@ -75,6 +76,7 @@ describe('F15 resource consumption', () => {
     let pages: ApiHarness;
     let reader: TestUser;
     let auditor: TestUser;
+    let cashier: TestUser;
     let caseId: string;
     const paged = routes.filter((r) => r.query instanceof z.ZodObject && 'limit' in r.query.shape);
     let invoiceNumber: string;
@@ -87,12 +89,15 @@ describe('F15 resource consumption', () => {
       '/api/records/imports': { path: () => '/api/records/imports' },
       '/api/invoices/:number/evidence': { path: () => `/api/invoices/${invoiceNumber}/evidence`, page: (body) => body.invoice.lines },
       '/api/disputes/:id/evidence': { path: () => `/api/disputes/${caseId}/evidence`, page: (body) => body.evidence.invoice.lines },
+      '/api/unapplied-cash': { path: () => '/api/unapplied-cash' },
+      '/api/deductions': { path: () => '/api/deductions' },
     };
 
     beforeAll(async () => {
       pages = await startApi();
       reader = await pages.user('manager');
       auditor = await pages.user('auditor');
+      cashier = await pages.user('cash');
       const fixture = pricingDispute();
       const n = LIMIT_MAX + 5;
       const invoice = fixture.records.invoices![0];
@@ -123,6 +128,21 @@ describe('F15 resource consumption', () => {
        SELECT $1, '{"customers":1,"contracts":0,"purchaseOrders":0,"workOrders":0,"invoices":0}', repeat('0', 64) FROM generate_series(1, $2)`,
         [reader.id, n],
       );
+      // Payments no invoice took, each one item of the worklist, and as many deductions on the first invoice.
+      // One statement: a payment is whole (applied and unapplied add up to it) at commit.
+      await db.query(
+        `WITH p AS (
+           INSERT INTO payments (id, customer_id, currency, amount_minor, received_at, source, content_hash, posted_by)
+           SELECT 'PAY-' || i, $1, 'USD', 100, now(), 'json', 'x', $2 FROM generate_series(1, $3) i RETURNING id)
+         INSERT INTO unapplied_cash (id, payment_id, customer_id, currency, amount_minor)
+         SELECT gen_random_uuid(), p.id, $1, 'USD', 100 FROM p`,
+        [fixture.customerId, reader.id, n],
+      );
+      await db.query(
+        `INSERT INTO deductions (id, payment_id, invoice_number, ordinal, amount_minor, customer_code)
+         SELECT gen_random_uuid(), 'PAY-1', $1, i, 1, 'SHORT' FROM generate_series(1, $2) i`,
+        [invoiceNumber, n],
+      );
     }, 60_000);
 
     afterAll(() => pages?.close());
@@ -132,7 +152,7 @@ describe('F15 resource consumption', () => {
     });
 
     it.each(paged.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]))('%s?limit=1000000 answers one full page of the maximum size', async (_name, route) => {
-      const user = route.roles.includes('manager') ? reader : auditor;
+      const user = route.roles.includes('manager') ? reader : route.roles.includes('auditor') ? auditor : cashier;
       expect(route.roles).toContain(user.role);
       const { path, page = (body) => body.items } = pathOf[route.path];
       const res = await pages.request(route.method, `${path()}?limit=1000000`, { token: user.token });

@@ -57,7 +57,7 @@ describe('F10 segregation of duties', () => {
     workerPool = createPool(api.db.url, { max: 10, applicationName: 'f10 worker' });
     worker = await runDisputeWorker({ namespace: api.db.name, taskQueue: api.taskQueue, pool: workerPool });
     cast = await createCast(api.db.pool);
-    Object.assign(users, { specialist: cast.specialist, manager: cast.manager, ops: cast.salesOps, admin: await api.user('admin'), auditor: await api.user('auditor') });
+    Object.assign(users, { specialist: cast.specialist, manager: cast.manager, ops: cast.salesOps, admin: await api.user('admin'), auditor: await api.user('auditor'), cash: await api.user('cash') });
     recordSql(api.db.pool);
   }, 60_000);
 
@@ -122,14 +122,23 @@ describe('F10 segregation of duties', () => {
     '/api/disputes/:id/refresh-evidence': () => ({}),
     '/api/disputes/:id/comments': () => ({ body: 'a note' }),
     '/api/tasks/:id/complete': () => ({ outcome: 'CONFIRMED', note: 'n' }),
+    '/api/payments': (c) => ({
+      payments: [{ id: `PAY-${randomUUID()}`, customerId: c.fixture.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', amount: '1.00', remittance: [] }],
+    }),
+    '/api/unapplied-cash/:id/apply': (c) => ({ invoiceNumber: c.fixture.invoiceNumber, amount: '0.01' }),
   };
 
   it('issues memos only from the workflow, after an eligible approval, whatever route anyone calls', async () => {
     expect(routes.filter((r) => r.method === 'post' && !(r.path in BODIES)).map((r) => r.path)).toEqual([]);
     const { rows: taskRows } = await workerPool.query('SELECT id FROM tasks WHERE case_id = $1', [cases[1].id]);
     const victim = await api.user('auditor');
+    const posted = await api.request('POST', '/api/payments', { token: cast.specialist.token, body: BODIES['/api/payments'](cases[1]) });
+    expect(posted.body.unapplied).toBe(1);
+    const [cash] = (await api.request('GET', `/api/unapplied-cash?customerId=${cases[1].fixture.customerId}`, { token: cast.specialist.token })).body.items;
     const fill = (path: string, c: HttpCase) =>
       path
+        .replace(/^\/api\/unapplied-cash\/:id/, `/api/unapplied-cash/${cash.id}`)
+        .replace(/^\/api\/customers\/:id/, `/api/customers/${c.fixture.customerId}`)
         .replace(/^\/api\/disputes\/:id/, `/api/disputes/${c.id}`)
         .replace(/^\/api\/tasks\/:id/, `/api/tasks/${taskRows[0].id}`)
         .replace(/^\/api\/invoices\/:number/, `/api/invoices/${c.fixture.invoiceNumber}`)

@@ -106,6 +106,20 @@ describe('F17 trail tampering', () => {
     await post(`/api/disputes/${parked.id}/refresh-evidence`, cast.specialist, {});
     await caseViaApi(api, cast.specialist, parked, 'refreshed', (d) => d.events.some((e: { type: string }) => e.type === 'EVIDENCE_REFRESHED'));
 
+    // Money: a payment part-applied and part left, that cash applied, the lists and a customer's open items.
+    const cashier = await api.user('cash');
+    const payer = inFlight[0].fixture;
+    const paid = await post('/api/payments', cashier, {
+      payments: [{ id: `PAY-${payer.invoiceNumber}`, customerId: payer.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', amount: '10.00',
+                   remittance: [{ invoiceNumber: payer.invoiceNumber, paid: '4.00', deductions: [{ amount: '1.00', reasonCode: 'SHORT' }] }] }],
+    });
+    expect(paid).toEqual({ payments: 1, applied: 1, deductions: 1, casesOpened: 0, unapplied: 1 });
+    const [cash] = (await api.request('GET', `/api/unapplied-cash?customerId=${payer.customerId}`, { token: cashier.token })).body.items;
+    await post(`/api/unapplied-cash/${cash.id}/apply`, cashier, { invoiceNumber: payer.invoiceNumber, amount: '6.00' });
+    for (const path of ['/api/deductions', `/api/customers/${payer.customerId}/open-items`]) {
+      expect({ path, status: (await api.request('GET', path, { token: auditor.token })).status }).toEqual({ path, status: 200 });
+    }
+
     const answered = await routesAnswered(metrics, (status) => status < 300);
     const unanswered = routes.filter((r) => !answered.has(`${r.method.toUpperCase()} ${r.path}`));
     expect(unanswered.map((r) => `${r.method.toUpperCase()} ${r.path}`)).toEqual([]);
@@ -120,6 +134,13 @@ describe('F17 trail tampering', () => {
         expect(await sqlOutcome(app, sql)).toBe(`42501: permission denied for table ${table}`);
       }
       expect(await sqlOutcome(app, `TRUNCATE ${table} CASCADE`)).toMatch(/^42501: permission denied for table/);
+    }
+    // The money tables: written once by the application; what moves (an invoice's paid figure, what is applied of
+    // unapplied cash, a payment's customer) moves by the ledger's triggers alone.
+    for (const table of ['payments', 'payment_applications', 'unapplied_cash', 'deductions']) {
+      for (const sql of [`UPDATE ${table} SET ${table === 'payments' ? 'id = id' : 'payment_id = payment_id'}`, `DELETE FROM ${table}`]) {
+        expect(await sqlOutcome(app, sql)).toBe(`42501: permission denied for table ${table}`);
+      }
     }
     // Findings are append-only, a set per evidence version: a task's completion sets what it confirmed of each, and
     // a refresh of the evidence adds a set (the one before stays). Nothing else.
@@ -149,6 +170,11 @@ describe('F17 trail tampering', () => {
       expect(await sqlOutcome(owner, `UPDATE ${table} SET case_id = case_id`)).toMatch(/^42501: .* append-only/);
       expect(await sqlOutcome(owner, `DELETE FROM ${table}`)).toMatch(/^42501: .* append-only/);
       expect(await sqlOutcome(owner, `TRUNCATE ${table} CASCADE`)).toMatch(/^42501: .* append-only/);
+    }
+    for (const sql of ['UPDATE payments SET amount_minor = amount_minor + 1', 'DELETE FROM payment_applications',
+                       'UPDATE unapplied_cash SET applied_minor = 0', 'UPDATE deductions SET amount_minor = amount_minor + 1',
+                       'DELETE FROM deductions', 'TRUNCATE payments CASCADE']) {
+      expect({ sql, refusal: await sqlOutcome(owner, sql) }).toEqual({ sql, refusal: expect.stringMatching(/^42501: .*append-only/) });
     }
     expect((await checkInvariants(owner)).problems).toEqual([]);
 

@@ -14,8 +14,12 @@ let manager: TestUser;
 let ops: TestUser;
 let caseId: string;
 let taskId: string;
+let unappliedId: string;
+/** A payment posted before the cases run (each test file has a database of its own). */
+const postedPaymentId = 'PAY-INPUT-POSTED';
 
-const TABLES = ['users', 'customers', 'contracts', 'purchase_orders', 'work_orders', 'invoices', 'invoice_lines', 'cases', 'tasks', 'case_events', 'idempotency_keys'];
+const TABLES = ['users', 'customers', 'contracts', 'purchase_orders', 'work_orders', 'invoices', 'invoice_lines', 'cases', 'tasks', 'case_events', 'idempotency_keys',
+  'payments', 'payment_applications', 'unapplied_cash', 'deductions'];
 
 async function rowCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -49,6 +53,9 @@ beforeAll(async () => {
     [caseId],
   );
   taskId = task.rows[0].id;
+  const posted = await api.request('POST', '/api/payments', { token: specialist.token, body: { payments: [payment({ id: postedPaymentId })] } });
+  expect(posted.body.unapplied).toBe(1);
+  unappliedId = (await api.request('GET', '/api/unapplied-cash', { token: specialist.token })).body.items[0].id;
 });
 
 afterAll(async () => {
@@ -202,7 +209,41 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: { outcome: 'CONFIRMED', note: 'n', team: 'ORDER_MANAGEMENT' }, field: 'team' },
     ],
   },
+  'POST /api/payments': {
+    as: () => specialist,
+    path: () => '/api/payments',
+    cases: [
+      { body: { payments: [] }, field: 'payments' },
+      { body: {}, field: 'payments' },
+      { body: { payments: [payment({ amount: '0.00' })] }, field: 'payments.0.amount' },
+      { body: { payments: [payment({ amount: 10 })] }, field: 'payments.0.amount' },
+      { body: { payments: [payment({ currency: 'usd' })] }, field: 'payments.0.currency' },
+      { body: { payments: [payment({ receivedAt: 'yesterday' })] }, field: 'payments.0.receivedAt' },
+      { body: { payments: [payment({ id: '\u200b' })] }, field: 'payments.0.id' },
+      { body: { payments: [payment({ id: 'P-1' }), payment({ id: 'P-1' })] }, field: 'payments.1.id', status: 422 },
+      { body: { payments: [payment({ remittance: [{ invoiceNumber: 'INV-1', paid: '1.234' }] })] }, field: 'payments.0.remittance.0.paid' },
+      { body: { payments: [payment({ remittance: [{ invoiceNumber: 'INV-1', paid: '1.00', deductions: [{ amount: '0', reasonCode: 'X' }] }] })] }, field: 'payments.0.remittance.0.deductions.0.amount' },
+      { body: { payments: [payment({ customerId: 'NO-SUCH-CUSTOMER' })] }, field: 'payments.0.customerId', status: 422 },
+      { body: { payments: [payment({ id: postedPaymentId, amount: '11.00' })] }, field: 'payments.0.id', status: 422 },
+      { body: { payments: [payment({ status: 'APPLIED' })] }, field: 'payments.0.status' },
+    ],
+  },
+  'POST /api/unapplied-cash/:id/apply': {
+    as: () => specialist,
+    path: () => `/api/unapplied-cash/${unappliedId}/apply`,
+    cases: [
+      { body: { invoiceNumber: 'INV-1' }, field: 'amount' },
+      { body: { invoiceNumber: 'INV-1', amount: '0.00' }, field: 'amount' },
+      { body: { amount: '1.00' }, field: 'invoiceNumber' },
+      { body: { invoiceNumber: 'INV-NONE', amount: '1.00' }, field: 'invoiceNumber', status: 422 },
+      { body: { invoiceNumber: 'INV-1', amount: '1.00', appliedBy: 'x' }, field: 'appliedBy' },
+    ],
+  },
 };
+
+function payment(overrides: Record<string, unknown>) {
+  return { id: uniqueId('PAY'), receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', amount: '10.00', remittance: [], ...overrides };
+}
 
 function invoice(line: { quantity?: unknown; unitPrice?: unknown; sku?: string }) {
   return {
