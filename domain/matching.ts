@@ -33,11 +33,12 @@ export interface PaymentMatch {
 const PREFIX = /^(INVOICE|INV)(NO|NR)?/;
 
 /**
- * The form two spellings of one invoice number share: upper case, no separators, no INV/INVOICE/No./# prefix and no
+ * The form two spellings of one invoice number share: ASCII letters upper case, no separators, no INV/INVOICE/No./# prefix and no
  * leading zeros ("inv-000123", "Invoice #123" and "123" are one). Empty when nothing is left.
  */
 export function normaliseInvoiceNumber(text: string): string {
-  const compact = text.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  // ASCII letters only: toUpperCase() would turn ß into SS, which the database's key (migration 0013) does not.
+  const compact = text.replace(/[a-z]/g, (c) => c.toUpperCase()).replace(/[^A-Z0-9]/g, '');
   const bare = compact.replace(PREFIX, '');
   // "INV" alone (or "INVOICE") names no number; a number that is only a prefix-looking word keeps its letters.
   return (bare === '' ? compact : bare).replace(/^0+(?=.)/, '');

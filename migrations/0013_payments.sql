@@ -15,12 +15,14 @@ ALTER TABLE idempotency_keys
   ADD CONSTRAINT only_money_commands_lack_a_case CHECK (case_id IS NOT NULL OR command IN ('payments', 'apply-unapplied'));
 
 -- ---------------------------------------------------------------- invoice numbers as remittances spell them
--- domain/matching.ts normaliseInvoiceNumber, the same steps: upper case, no separators, no INV/INVOICE/No. prefix,
--- no leading zeros. Indexed, so that a payment's candidate invoices are found without a scan.
+-- domain/matching.ts normaliseInvoiceNumber, the same steps: ASCII letters upper case (not upper(), whose mappings
+-- depend on the collation and differ from JavaScript's: ß, ﬁ), no separators, no INV/INVOICE/No. prefix, no leading
+-- zeros (test/integration/invoice-number-key.test.ts holds the two together). Indexed, so that a payment's candidate invoices are found without a scan.
 CREATE FUNCTION invoice_number_key(number text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT regexp_replace(CASE WHEN bare = '' THEN compact ELSE bare END, '^0+(?=.)', '')
     FROM (SELECT compact, regexp_replace(compact, '^(INVOICE|INV)(NO|NR)?', '') AS bare
-            FROM (SELECT regexp_replace(upper(number), '[^A-Z0-9]', '', 'g') AS compact) c) b
+            FROM (SELECT regexp_replace(translate(number, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
+                                        '[^A-Z0-9]', '', 'g') AS compact) c) b
 $$;
 CREATE INDEX invoices_number_key_idx ON invoices (invoice_number_key(number));
 
