@@ -3,7 +3,7 @@
 // invoice from the worklist: more than is left is refused on its row, the rest applied until the row is gone.
 import type { Page } from 'playwright-core';
 import { twoSkuDesk, uniqueId, type TestUser } from '../../testkit/fixtures';
-import { screenshot, startBrowserStack, waitForCount, type BrowserStack } from './support';
+import { lowContrastText, screenshot, startBrowserStack, waitForCount, type BrowserStack } from './support';
 
 jest.setTimeout(180_000);
 
@@ -88,6 +88,7 @@ it('a cash applier posts a payments file, then applies the unapplied cash to an 
   expect(await refusal.textContent()).toMatch(/409/);
   expect((await invoice(paidFromWorklist)).paid).toBe('0.00');
   await screenshot(page, '31-unapplied-refused');
+  expect(await lowContrastText(page)).toEqual([]);
 
   // Part of it: the row shows what is left.
   await apply(page, paymentId, paidFromWorklist, '150.00');
