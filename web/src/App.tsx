@@ -14,6 +14,7 @@ import { DashboardPage } from './pages/dashboard/DashboardPage';
 import { ImportPage } from './pages/Import';
 import { InboxPage } from './pages/inbox/InboxPage';
 import { OpenCasePage } from './pages/open-case/OpenCasePage';
+import { PaymentsPage } from './pages/Payments';
 import { SignInPage } from './pages/SignIn';
 
 interface RouteDef {
@@ -32,6 +33,7 @@ const ROUTES: RouteDef[] = [
   { pattern: '/dashboard', roles: ['manager', 'auditor'], render: () => <DashboardPage /> },
   { pattern: '/import', roles: ['admin', 'specialist'], render: () => <ImportPage /> },
   { pattern: '/users', roles: ['admin'], render: () => <AdminUsersPage /> },
+  { pattern: '/payments', roles: ['cash', 'specialist', 'admin'], render: () => <PaymentsPage /> },
 ];
 
 const NAV: Record<Role, { path: string; label: string }[]> = {
@@ -40,6 +42,7 @@ const NAV: Record<Role, { path: string; label: string }[]> = {
     { path: '/open', label: 'Open a case' },
     { path: '/inbox', label: 'Tasks' },
     { path: '/import', label: 'Import records' },
+    { path: '/payments', label: 'Payments' },
   ],
   ops: [{ path: '/inbox', label: 'Inbox' }],
   manager: [
@@ -55,7 +58,10 @@ const NAV: Record<Role, { path: string; label: string }[]> = {
   admin: [
     { path: '/users', label: 'Users' },
     { path: '/import', label: 'Import records' },
+    { path: '/payments', label: 'Payments' },
   ],
+  // Cash application reads no cases: its work is the money in and the invoices it pays.
+  cash: [{ path: '/payments', label: 'Payments' }],
 };
 
 const HOME: Record<Role, string> = {
@@ -64,6 +70,7 @@ const HOME: Record<Role, string> = {
   manager: '/approvals',
   auditor: '/dashboard',
   admin: '/users',
+  cash: '/payments',
 };
 
 type Session = { state: 'checking' } | { state: 'signed-out'; message?: string; error?: unknown } | { state: 'signed-in'; me: Me };

@@ -17,6 +17,8 @@ import type {
   TaskItem,
   User,
   WebConfig,
+  applyUnappliedRequest,
+  applyUnappliedResponse,
   cancelRequest,
   commentRequest,
   completeTaskRequest,
@@ -25,9 +27,11 @@ import type {
   importResponse,
   openDisputeRequest,
   openDisputeResponse,
+  postPaymentsResponse,
   resolutionRequest,
   taskCommandResponse,
   teamListResponse,
+  unappliedCashListResponse,
   userCreatedResponse,
   userRequest,
 } from '../../../contract';
@@ -182,4 +186,12 @@ export const api = {
 
   createUser: (body: Body<typeof userRequest>) => request<Answer<typeof userCreatedResponse>>('/api/users', { body }),
   importRecords: (body: unknown) => request<Answer<typeof importResponse>>('/api/records/import', { body }),
+
+  /** The body as the user wrote it: the server names what is wrong with it, field by field. */
+  postPayments: (body: unknown, idempotencyKey: string) =>
+    request<Answer<typeof postPaymentsResponse>>('/api/payments', { body, idempotencyKey }),
+  unappliedCash: (query: { limit: number; cursor?: string }, signal?: AbortSignal) =>
+    request<Answer<typeof unappliedCashListResponse>>('/api/unapplied-cash', { query, signal }),
+  applyUnapplied: (id: string, body: Body<typeof applyUnappliedRequest>, idempotencyKey: string) =>
+    request<Answer<typeof applyUnappliedResponse>>(`/api/unapplied-cash/${encodeURIComponent(id)}/apply`, { body, idempotencyKey }),
 };

@@ -99,6 +99,7 @@ export const ROLE_LABELS: Record<string, string> = {
   ops: 'Operations',
   manager: 'Manager',
   auditor: 'Auditor',
+  cash: 'Cash application',
 };
 
 /** ORDER_MANAGEMENT → Order Management */

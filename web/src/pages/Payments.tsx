@@ -1,0 +1,197 @@
+// Money in: posting a file of payments (JSON, as POST /api/payments takes it) and working the cash no invoice took.
+import { useState, type FormEvent } from 'react';
+import type { z } from 'zod';
+import { ErrorMessage, Field, Loading, Money, MoreButton, Notice, Section, SubmitButton, fieldError, useMe } from '../components/common';
+import { ApiError, api } from '../lib/api';
+import { useCommand } from '../lib/commands';
+import { useCursorList } from '../lib/cursor-list';
+import { useDocumentTitle } from '../lib/hooks';
+import type { postPaymentsResponse, unappliedCashOut } from '../../../contract';
+
+const PAGE_SIZE = 50;
+
+/** What posting or applying changes: the worklist, and the invoices' paid and open balances. */
+const MONEY_KEYS = [['unapplied-cash'], ['invoice'], ['invoices']];
+
+const EXAMPLE = `{
+  "payments": [
+    { "id": "PAY-1", "customerId": "CUST-1", "receivedAt": "2026-12-01T10:00:00Z", "currency": "USD", "amount": "1000.00",
+      "remittance": [
+        { "invoiceNumber": "INV-1", "paid": "900.00",
+          "deductions": [{ "amount": "100.00", "reasonCode": "PRICE", "note": "Contract price 90.00" }] }
+      ] }
+  ]
+}`;
+
+export function PaymentsPage() {
+  useDocumentTitle('Payments');
+  const me = useMe();
+  return (
+    <div className="page">
+      <h1>Payments</h1>
+      <PostPayments />
+      <UnappliedCash canApply={me.role === 'cash' || me.role === 'specialist'} />
+    </div>
+  );
+}
+
+function PostPayments() {
+  const [text, setText] = useState('');
+  const [result, setResult] = useState<z.infer<typeof postPaymentsResponse> | null>(null);
+  const { error, setError, busy, run, newIntent } = useCommand(MONEY_KEYS);
+
+  async function readFile(file: File | undefined) {
+    if (!file) return;
+    setText(await file.text());
+    newIntent();
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setResult(null);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      setError(new ApiError(400, 'INVALID_JSON', `The text is not JSON: ${(err as Error).message}`, [{ field: '(body)', message: 'paste or choose a JSON file' }]));
+      return;
+    }
+    run(
+      (key) => api.postPayments(body, key),
+      (answer) => setResult(answer),
+    );
+  }
+
+  return (
+    <Section title="Post payments" id="post-payments">
+      <p className="muted">
+        Each payment is matched to its customer's invoices by the remittance; what no invoice takes stays unapplied below.
+        A payment id posted before changes nothing.
+      </p>
+      <form onSubmit={submit} noValidate className="form-grid">
+        <ErrorMessage error={error} />
+        {result ? (
+          <Notice kind="success">
+            <p data-testid="payments-result">
+              Posted {result.payments} payments: {result.applied} applied to invoices, {result.deductions} deductions,{' '}
+              {result.casesOpened} cases opened, {result.unapplied} unapplied.
+            </p>
+          </Notice>
+        ) : null}
+        <Field label="Payments file">
+          {(props) => <input {...props} type="file" accept="application/json,.json" onChange={(e) => void readFile(e.target.files?.[0])} />}
+        </Field>
+        <Field label="Payments (JSON)" hint="The shape of POST /api/payments." error={fieldError(error, 'payments')}>
+          {(props) => (
+            <textarea
+              {...props}
+              name="payments"
+              rows={12}
+              className="code-input"
+              value={text}
+              placeholder={EXAMPLE}
+              onChange={(e) => {
+                setText(e.target.value);
+                newIntent();
+              }}
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Posting…" disabled={!text.trim()}>
+            Post payments
+          </SubmitButton>
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+type Unapplied = z.infer<typeof unappliedCashOut>;
+
+function UnappliedCash({ canApply }: { canApply: boolean }) {
+  const list = useCursorList(['unapplied-cash'], (cursor, signal) => api.unappliedCash({ limit: PAGE_SIZE, cursor }, signal));
+  let body;
+  if (list.error) body = <ErrorMessage error={list.error} />;
+  else if (list.pending) body = <Loading what="unapplied cash" />;
+  else if (!list.items.length) body = <p className="empty">No unapplied cash.</p>;
+  else
+    body = (
+      <div className="table-scroll">
+        <table className="data" data-testid="unapplied-table">
+          <caption className="visually-hidden">Unapplied cash, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Payment</th>
+              <th scope="col">Customer</th>
+              <th scope="col">Reference</th>
+              <th scope="col" className="num">
+                Left to apply
+              </th>
+              {canApply ? <th scope="col">Apply to an invoice</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((item) => (
+              <tr key={item.id} data-payment={item.paymentId}>
+                <th scope="row">{item.paymentId}</th>
+                <td>{item.customerId ?? '—'}</td>
+                <td>{item.reference ?? '—'}</td>
+                <td className="num">
+                  <Money amount={item.amount} currency={item.currency} />
+                </td>
+                {canApply ? (
+                  <td>
+                    <ApplyForm item={item} />
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    );
+  return (
+    <Section title="Unapplied cash" id="unapplied">
+      {body}
+      <MoreButton list={list} label={`Show ${PAGE_SIZE} more`} />
+    </Section>
+  );
+}
+
+function ApplyForm({ item }: { item: Unapplied }) {
+  const [invoiceNumber, setInvoiceNumber] = useState('');
+  const [amount, setAmount] = useState(item.amount);
+  const [done, setDone] = useState<string | null>(null);
+  const { error, busy, run, newIntent } = useCommand(MONEY_KEYS);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setDone(null);
+    run(
+      (key) => api.applyUnapplied(item.id, { invoiceNumber: invoiceNumber.trim(), amount: amount.trim() }, key),
+      (answer) => setDone(`Applied to ${invoiceNumber.trim()}; ${answer.amount} left.`),
+    );
+  }
+  const edit = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    newIntent();
+  };
+
+  return (
+    <form onSubmit={submit} noValidate className="form-grid form-columns" aria-label={`Apply ${item.paymentId}`}>
+      <ErrorMessage error={error} />
+      {done ? <p role="status">{done}</p> : null}
+      <Field label={`Invoice number for ${item.paymentId}`} error={fieldError(error, 'invoiceNumber')}>
+        {(props) => <input {...props} value={invoiceNumber} onChange={(e) => edit(setInvoiceNumber)(e.target.value)} autoComplete="off" />}
+      </Field>
+      <Field label={`Amount for ${item.paymentId}`} error={fieldError(error, 'amount')}>
+        {(props) => <input {...props} inputMode="decimal" value={amount} onChange={(e) => edit(setAmount)(e.target.value)} />}
+      </Field>
+      <SubmitButton busy={busy} busyLabel="Applying…" disabled={!invoiceNumber.trim() || !amount.trim()} className="button-small">
+        Apply
+      </SubmitButton>
+    </form>
+  );
+}
