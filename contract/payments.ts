@@ -1,6 +1,6 @@
 // Money in (issue 11): posting payments, the unapplied-cash worklist, deductions and a customer's open items.
 import { z } from 'zod';
-import { amountInput, identifier, moneyInput, moneyOutput, page, pageQuery, text, uuid } from './primitives';
+import { amountInput, identifier, instantInput, moneyInput, moneyOutput, page, pageQuery, text, uuid } from './primitives';
 
 export const MAX_PAYMENTS = 1000;
 export const MAX_REMITTANCE_LINES = 200;
@@ -25,7 +25,7 @@ const remittanceInput = z.strictObject({
 const paymentInput = z.strictObject({
   id: identifier(100).meta({ description: 'The payment id: posting it again changes nothing; other content under it is a 422' }),
   customerId: identifier(100).optional(),
-  receivedAt: z.iso.datetime({ offset: true }),
+  receivedAt: instantInput,
   currency,
   amount: amountInput,
   remittance: z.array(remittanceInput).max(MAX_REMITTANCE_LINES),

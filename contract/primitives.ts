@@ -66,6 +66,28 @@ export const identifier = (max: number) =>
     .max(max)
     .trim();
 
+const EARLIEST = Date.parse('1900-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-30T00:00:00Z');
+// The shape is a documented pattern (years 1900–9999, real months, days and times); that the day exists in its
+// month (no 2026-02-30: V8 would roll it over, PostgreSQL would refuse it) and the bounds hold once the offset is
+// applied are rules the document cannot state (a 422).
+const DATE_OR_DATE_TIME =
+  /^(19\d{2}|[2-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$/;
+export const dateOrDateTime = z
+  .string()
+  .regex(DATE_OR_DATE_TIME, 'an ISO 8601 date or date-time between 1900 and 9999')
+  .refine((s) => {
+    // V8 would roll a day that does not exist over (2026-02-30 is March 2); PostgreSQL would refuse it.
+    const [year, month, day] = s.slice(0, 10).split('-').map(Number);
+    if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return false;
+    const t = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
+    return t >= EARLIEST && t <= LATEST;
+  }, 'a day that exists, between 1900 and 9999')
+  .meta({ description: 'ISO 8601 date (whole day) or date-time' });
+
+/** A date (midnight UTC) or date-time with its offset, as the UTC instant it names: what PostgreSQL stores. */
+export const instantInput = dateOrDateTime.transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s).toISOString());
+
 export const isoTimestamp = z.string().meta({ format: 'date-time', description: 'ISO 8601 timestamp' });
 export const uuid = z.string().meta({ format: 'uuid' });
 

@@ -1,29 +1,10 @@
 // The reports: cycle time and the dashboard's overview.
 import { z } from 'zod';
 import { AGING_BUCKETS, OPEN_STAGES, STAGES } from '../domain/types';
-import { isoTimestamp, moneyOutput } from './primitives';
+import { dateOrDateTime, isoTimestamp, moneyOutput } from './primitives';
 
 // The reports' vocabulary lives with the domain's, zod-free, so the web can import it as values.
 export { AGING_BUCKETS, OPEN_STAGES };
-
-const EARLIEST = Date.parse('1900-01-01T00:00:00Z');
-const LATEST = Date.parse('9999-12-30T00:00:00Z');
-// The shape is a documented pattern (years 1900–9999, real months, days and times); that the day exists in its
-// month (no 2026-02-30: V8 would roll it over, PostgreSQL would refuse it) and the bounds hold once the offset is
-// applied are rules the document cannot state (a 422).
-const DATE_OR_DATE_TIME =
-  /^(19\d{2}|[2-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$/;
-const dateOrDateTime = z
-  .string()
-  .regex(DATE_OR_DATE_TIME, 'an ISO 8601 date or date-time between 1900 and 9999')
-  .refine((s) => {
-    // V8 would roll a day that does not exist over (2026-02-30 is March 2); PostgreSQL would refuse it.
-    const [year, month, day] = s.slice(0, 10).split('-').map(Number);
-    if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return false;
-    const t = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
-    return t >= EARLIEST && t <= LATEST;
-  }, 'a day that exists, between 1900 and 9999')
-  .meta({ description: 'ISO 8601 date (whole day) or date-time' });
 
 export const GROUP_BYS = ['reasonCode', 'team', 'customerId'] as const;
 export const cycleTimeQuery = z.strictObject({

@@ -219,6 +219,7 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: { payments: [payment({ amount: 10 })] }, field: 'payments.0.amount' },
       { body: { payments: [payment({ currency: 'usd' })] }, field: 'payments.0.currency' },
       { body: { payments: [payment({ receivedAt: 'yesterday' })] }, field: 'payments.0.receivedAt' },
+      { body: { payments: [payment({ receivedAt: '2026-02-30T00:00:00Z' })] }, field: 'payments.0.receivedAt', status: 422 },
       { body: { payments: [payment({ id: '\u200b' })] }, field: 'payments.0.id' },
       { body: { payments: [payment({ id: 'P-1' }), payment({ id: 'P-1' })] }, field: 'payments.1.id', status: 422 },
       { body: { payments: [payment({ remittance: [{ invoiceNumber: 'INV-1', paid: '1.234' }] })] }, field: 'payments.0.remittance.0.paid' },

@@ -253,3 +253,11 @@ it('applies unapplied cash once when two people apply more than is left between 
   const paid = [(await invoice(a)).paid, (await invoice(b)).paid].sort();
   expect(paid).toEqual(['0.00', '300.00']);
 });
+
+it('keeps the instant a payment was received whatever offset it was written with (schemathesis found +20:42 a 400)', async () => {
+  const id = uniqueId('PAY');
+  const res = await post({ payments: [payment({ id, amount: '5.00', receivedAt: '2026-03-01T04:47:07.5+20:42' })] });
+  expect(res.status).toBe(200);
+  const { rows } = await api.db.pool.query(`SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS at FROM payments WHERE id = $1`, [id]);
+  expect(rows).toEqual([{ at: '2026-02-28T08:05:07.500' }]);
+});
