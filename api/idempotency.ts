@@ -4,8 +4,11 @@
 // key used to open a case cannot be reused to cancel another. Keys are per user: two users' keys never meet.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Response } from 'express';
+import type { PoolClient } from 'pg';
+import { withTransaction } from '../infra/postgres';
 import type { Queryable } from '../read-model/sql';
 import { AppError } from './errors';
+import type { CommandUseCaseContext } from './use-cases/context';
 
 /**
  * The key a command is applied under, answered in its Idempotency-Key header: the caller's, or a fresh one when it
@@ -85,4 +88,29 @@ export async function claimKey(
     [userId, key, request.command, request.caseId, request.hash, commentId, answer === null ? null : JSON.stringify(answer)],
   );
   return rowCount ? null : earlierUse(db, userId, key, request);
+}
+
+/** A rollback that answers what the key's first use answered: a concurrent retry under the same key won. */
+class AnsweredEarlier extends Error {
+  constructor(readonly answer: unknown) {
+    super('answered by the earlier use of the key');
+  }
+}
+
+/** Runs a command with no case (money, mappings) under its Idempotency-Key: a retry gets the first answer, stored with the key. */
+export async function keyed<T>(ctx: CommandUseCaseContext, request: KeyedRequest, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const { deps: { pool }, user, idempotencyKey } = ctx;
+  const earlier = await earlierUse(pool, user.id, idempotencyKey, request);
+  if (earlier) return earlier.answer as T;
+  try {
+    return await withTransaction(pool, async (client) => {
+      const answer = await work(client);
+      const concurrent = await claimKey(client, user.id, idempotencyKey, request, null, answer);
+      if (concurrent) throw new AnsweredEarlier(concurrent.answer);
+      return answer;
+    });
+  } catch (err) {
+    if (err instanceof AnsweredEarlier) return err.answer as T;
+    throw err;
+  }
 }

@@ -34,7 +34,7 @@ export interface RouteDeps extends AppDeps {
   workers: WorkerProbe;
 }
 
-export type HttpMethod = 'get' | 'post';
+export type HttpMethod = 'get' | 'post' | 'put';
 export type DocumentedError = 404 | 409 | 422 | 503;
 
 type Out<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;

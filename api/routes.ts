@@ -14,6 +14,9 @@ import {
   deductionListResponse,
   openItemsResponse,
   postPaymentsRequest,
+  reasonMappingParams,
+  reasonMappingsRequest,
+  reasonMappingsResponse,
   postPaymentsResponse,
   unappliedCashListResponse,
   unappliedCashQuery,
@@ -82,6 +85,7 @@ import {
   paymentsOfBody,
   postPayments,
 } from './use-cases/payments';
+import { getReasonMappings, putReasonMappings } from './use-cases/reason-mappings';
 import { importRecords, listImports } from './use-cases/records';
 import { cycleTimeReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
@@ -341,6 +345,35 @@ export const routes: readonly Route[] = [
     success: { status: 200, schema: openItemsResponse, description: 'The open items, earliest due first' },
     errors: [404],
     handler: (ctx) => customerOpenItems(ctx, { customerId: ctx.params.id }),
+  }),
+  commandRoute({
+    method: 'put',
+    path: '/api/reason-mappings/:customerId',
+    operationId: 'putReasonMappings',
+    summary: "Map the customer's deduction codes to our reason codes: a new version, which deductions posted from now on take",
+    description:
+      'Versions are kept: each PUT is the next (1, 2, …); a deduction records the version it was mapped by, and a code ' +
+      'the mapping does not name is OTHER. A code twice in one body is a 422 naming mappings.N.code. The same ' +
+      'Idempotency-Key and body again answer the same version.',
+    tag: 'payments',
+    roles: ['admin', 'specialist'],
+    params: reasonMappingParams,
+    body: reasonMappingsRequest,
+    success: { status: 200, schema: reasonMappingsResponse, description: 'The new version' },
+    errors: [404, 422],
+    handler: (ctx) => putReasonMappings(ctx, { customerId: ctx.params.customerId, body: ctx.body }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/reason-mappings/:customerId',
+    operationId: 'getReasonMappings',
+    summary: "The customer's latest reason mapping",
+    tag: 'payments',
+    roles: ['admin', 'specialist', 'manager', 'auditor'],
+    params: reasonMappingParams,
+    success: { status: 200, schema: reasonMappingsResponse, description: 'The latest version' },
+    errors: [404],
+    handler: (ctx) => getReasonMappings(ctx, { customerId: ctx.params.customerId }),
   }),
 
   // ------------------------------------------------------------ disputes

@@ -1,10 +1,12 @@
 // Money in (issue 11): posting payments, the unapplied-cash worklist, deductions and a customer's open items.
 import { z } from 'zod';
+import { REASON_CODES } from '../domain/types';
 import { amountInput, identifier, instantInput, moneyInput, moneyOutput, page, pageQuery, text, uuid } from './primitives';
 
 export const MAX_PAYMENTS = 1000;
 export const MAX_REMITTANCE_LINES = 200;
 export const MAX_DEDUCTIONS_PER_LINE = 20;
+export const MAX_REASON_MAPPINGS = 500;
 export const DEDUCTION_STATUSES = ['OPEN', 'CLEARED', 'INVALID', 'PARTIAL'] as const;
 
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"');
@@ -75,8 +77,9 @@ export const deductionOut = z.object({
   paymentId: z.string(),
   invoiceNumber: z.string(),
   amount: moneyOutput,
-  reasonCode: z.string().nullable(),
+  reasonCode: z.enum(REASON_CODES).nullable().meta({ description: "Ours, mapped from customerCode by the customer's mapping when posted" }),
   customerCode: z.string(),
+  mappingVersion: z.number().int().positive().nullable().meta({ description: 'The mapping version reasonCode came from; null: none (OTHER)' }),
   status: z.enum(DEDUCTION_STATUSES),
   caseId: uuid.nullable(),
 });
@@ -94,4 +97,27 @@ export const openItemsResponse = z.object({
       dunningHold: z.boolean().meta({ description: 'collectible is 0 and a case is open on the invoice: no dunning' }),
     }),
   ),
+});
+
+export const reasonMappingParams = z.strictObject({ customerId: identifier(100) });
+const reasonMapping = z.strictObject({
+  code: identifier(50).meta({ description: "The customer's deduction code" }),
+  reasonCode: z.enum(REASON_CODES),
+});
+export const reasonMappingsRequest = z.strictObject({
+  mappings: z
+    .array(reasonMapping)
+    .max(MAX_REASON_MAPPINGS)
+    .superRefine((mappings, ctx) => {
+      const seen = new Set<string>();
+      mappings.forEach((m, index) => {
+        if (seen.has(m.code)) ctx.addIssue({ code: 'custom', message: `code ${m.code} is mapped twice`, path: [index, 'code'] });
+        seen.add(m.code);
+      });
+    }),
+});
+export const reasonMappingsResponse = z.object({
+  customerId: z.string(),
+  version: z.number().int().positive(),
+  mappings: z.array(z.object({ code: z.string(), reasonCode: z.enum(REASON_CODES) })),
 });

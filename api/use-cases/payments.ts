@@ -2,9 +2,7 @@
 // customer's open items. A body is posted in one transaction, whole or not at all; the database keeps the invoice's
 // paid figure equal to its applications and refuses more than is open or left, whoever writes.
 import { createHash, randomUUID } from 'node:crypto';
-import type { PoolClient } from 'pg';
 import type { z } from 'zod';
-import { withTransaction } from '../../infra/postgres';
 import { formatMoney, parseMoney } from '../../domain/money';
 import { matchPayment, referredKeys, type CandidateInvoice } from '../../domain/matching';
 import type { PaymentInput } from '../../domain/payments';
@@ -22,9 +20,10 @@ import type {
   unappliedCashQuery,
 } from '../../contract';
 import { AppError } from '../errors';
-import { claimKey, earlierUse, requestHash, type KeyedRequest } from '../idempotency';
+import { keyed, requestHash, type KeyedRequest } from '../idempotency';
 import { checkedCursor, isTimestamp, isUuid } from '../paging';
 import type { CommandUseCaseContext, UseCaseContext } from './context';
+import { latestMappings, reasonOf } from './reason-mappings';
 
 type Counts = z.input<typeof postPaymentsResponse>;
 
@@ -58,31 +57,6 @@ function contentHash(p: PaymentInput): string {
   return createHash('sha256')
     .update(JSON.stringify(content, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))
     .digest('hex');
-}
-
-/** A rollback that answers what the key's first use answered: a concurrent retry under the same key won. */
-class AnsweredEarlier extends Error {
-  constructor(readonly answer: unknown) {
-    super('answered by the earlier use of the key');
-  }
-}
-
-/** Runs a command on money under its Idempotency-Key: a retry gets the first answer, stored with the key. */
-async function keyed<T>(ctx: CommandUseCaseContext, request: KeyedRequest, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const { deps: { pool }, user, idempotencyKey } = ctx;
-  const earlier = await earlierUse(pool, user.id, idempotencyKey, request);
-  if (earlier) return earlier.answer as T;
-  try {
-    return await withTransaction(pool, async (client) => {
-      const answer = await work(client);
-      const concurrent = await claimKey(client, user.id, idempotencyKey, request, null, answer);
-      if (concurrent) throw new AnsweredEarlier(concurrent.answer);
-      return answer;
-    });
-  } catch (err) {
-    if (err instanceof AnsweredEarlier) return err.answer as T;
-    throw err;
-  }
 }
 
 /**
@@ -139,6 +113,9 @@ export async function postPayments(ctx: CommandUseCaseContext, { payments }: { p
       invoiceRows.map((r) => [r.number, { number: r.number, customerId: r.customer_id, currency: r.currency, openMinor: BigInt(r.open) }]),
     );
 
+    // The mappings as they are now: a PUT after this posting maps later deductions, never these.
+    const mappings = await latestMappings(client, [...open.values()].map((i) => i.customerId));
+
     for (const p of posting) {
       const match = matchPayment(p, [...open.values()]);
       for (const a of match.applications) {
@@ -151,10 +128,11 @@ export async function postPayments(ctx: CommandUseCaseContext, { payments }: { p
         ]);
       }
       for (const d of match.deductions) {
+        const { reasonCode, mappingVersion } = reasonOf(mappings.get(open.get(d.invoiceNumber)!.customerId), d.customerCode);
         await client.query(
-          `INSERT INTO deductions (id, payment_id, invoice_number, ordinal, amount_minor, customer_code, reference, note)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [randomUUID(), p.id, d.invoiceNumber, d.ordinal, d.amountMinor.toString(), d.customerCode, d.reference, d.note],
+          `INSERT INTO deductions (id, payment_id, invoice_number, ordinal, amount_minor, customer_code, reason_code, mapping_version, reference, note)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [randomUUID(), p.id, d.invoiceNumber, d.ordinal, d.amountMinor.toString(), d.customerCode, reasonCode, mappingVersion, d.reference, d.note],
         );
       }
       if (match.unappliedMinor > 0n) {
@@ -265,7 +243,7 @@ export async function listDeductions(
     where.push(`(d.created_at, d.id) < (${add(at)}::timestamptz, ${add(id)}::uuid)`);
   }
   const { rows } = await ctx.deps.pool.query(
-    `SELECT d.id, d.payment_id, d.invoice_number, d.amount_minor::text AS amount_minor, d.reason_code, d.customer_code, d.status,
+    `SELECT d.id, d.payment_id, d.invoice_number, d.amount_minor::text AS amount_minor, d.reason_code, d.customer_code, d.mapping_version, d.status,
             d.case_id, ${preciseSql('d.created_at')} AS cursor_at
        FROM deductions d JOIN invoices i ON i.number = d.invoice_number
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -282,6 +260,7 @@ export async function listDeductions(
       amount: formatMoney(BigInt(r.amount_minor)),
       reasonCode: r.reason_code,
       customerCode: r.customer_code,
+      mappingVersion: r.mapping_version,
       status: r.status,
       caseId: r.case_id,
     })),

@@ -172,6 +172,15 @@ describe('F25 a reused Idempotency-Key with another body', () => {
         settle: async () => undefined,
         state: money,
       },
+      '/api/reason-mappings/:customerId': {
+        path: `/api/reason-mappings/${unopened.customerId}`,
+        user: cast.specialist,
+        body: { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] },
+        other: { body: { mappings: [{ code: 'SHORT', reasonCode: 'PRICING' }] } },
+        settle: async () => undefined,
+        state: async () =>
+          (await api.db.pool.query('SELECT version, mappings FROM reason_mappings WHERE customer_id = $1 ORDER BY version', [unopened.customerId])).rows,
+      },
       '/api/tasks/:id/complete': {
         path: `/api/tasks/${task.id}/complete`,
         user: cast.salesOps,
@@ -189,15 +198,15 @@ describe('F25 a reused Idempotency-Key with another body', () => {
 
   it('knows a request of every command', () => {
     expect(commandRoutes.map((r) => r.path).sort()).toEqual(Object.keys(commands).sort());
-    expect(commandRoutes.every((r) => r.method === 'post')).toBe(true);
+    expect(commandRoutes.filter((r) => r.method !== 'post').map((r) => `${r.method} ${r.path}`)).toEqual(['put /api/reason-mappings/:customerId']);
   });
 
-  it.each(commandRoutes.map((r) => [`POST ${r.path}`, r]))(
+  it.each(commandRoutes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]))(
     '%s: answers the key it applied a keyless request under; that key with another request is a 422 that changes nothing, with the same one the first answer',
     async (_name, route) => {
       const command = commands[route.path];
       const send = (path: string, body: unknown, key?: string) =>
-        api.request('POST', path, { token: command.user.token, body, headers: key ? { 'idempotency-key': key } : {} });
+        api.request(route.method, path, { token: command.user.token, body, headers: key ? { 'idempotency-key': key } : {} });
 
       const first = await send(command.path, command.body);
       expect(first.status).toBe(route.success.status);

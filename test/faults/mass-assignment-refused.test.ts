@@ -83,6 +83,7 @@ describe('F13 mass assignment', () => {
       '/api/tasks/:id/complete': { path: `/api/tasks/${task.id}/complete`, user: cast.salesOps, body: { outcome: 'CONFIRMED', note: 'n' } },
       '/api/payments': { path: '/api/payments', user: cast.specialist, body: { payments: [{ ...paying, id: `PAY-2-${unopened.invoiceNumber}`, amount: '1.00' }] } },
       '/api/unapplied-cash/:id/apply': { path: `/api/unapplied-cash/${cash.id}/apply`, user: cast.specialist, body: { invoiceNumber: unopened.invoiceNumber, amount: '0.01' } },
+      '/api/reason-mappings/:customerId': { path: `/api/reason-mappings/${unopened.customerId}`, user: cast.specialist, body: { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] } },
     };
   }, 60_000);
 
@@ -97,6 +98,7 @@ describe('F13 mass assignment', () => {
     throw new Error(`no fields known for a ${schema.constructor.name}: teach fieldsOf this schema`);
   }
   const acceptedKeys = (path: string) => fieldsOf(bodyRoutes.find((r) => r.path === path)!.body!);
+  const methodOf = (path: string) => bodyRoutes.find((r) => r.path === path)!.method;
 
   /** What a request could change: the rows it would add, and the trail of the case it targets (others move on). */
   const snapshot = async (path: string) =>
@@ -104,7 +106,8 @@ describe('F13 mass assignment', () => {
       `SELECT (SELECT count(*) FROM cases)::int AS cases, (SELECT count(*) FROM case_comments)::int AS comments,
             (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM customers)::int AS customers,
             (SELECT count(*) FROM invoices)::int AS invoices, (SELECT count(*) FROM payments)::int AS payments,
-            (SELECT count(*) FROM payment_applications)::int AS applications, (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id
+            (SELECT count(*) FROM payment_applications)::int AS applications,
+            (SELECT count(*) FROM reason_mappings)::int AS mappings, (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id
                                                               WHERE $1 LIKE '/api/disputes/' || c.id || '/%') AS events`,
       [path],
     )).rows[0];
@@ -113,7 +116,7 @@ describe('F13 mass assignment', () => {
     expect(bodyRoutes.map((r) => r.path).filter((p) => !(p in accepted))).toEqual([]);
   });
 
-  describe.each(bodyRoutes.map((r) => [r.path]))('POST %s', (path) => {
+  describe.each(bodyRoutes.map((r) => [r.method.toUpperCase(), r.path]))('%s %s', (_method, path) => {
     it('refuses every field it does not take, naming it, and changes nothing', async () => {
       const request = accepted[path];
       const extras = PRIVILEGED.filter((f) => !acceptedKeys(path).includes(f));
@@ -126,6 +129,9 @@ describe('F13 mass assignment', () => {
           payments: [{ ...one, remittance: [{ invoiceNumber: 'X', paid: '1.00', deductions: [{ amount: '1.00', reasonCode: 'X', status: 'CLEARED' }] }] }],
         }]);
       }
+      if (path === '/api/reason-mappings/:customerId') {
+        bodies.push(['mappings.0.version', { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY', version: 1 }] }]);
+      }
       if (path === '/api/records/import') {
         const invoice = pricingDispute().records.invoices![0];
         bodies.push(['invoices.0.openBalance', { invoices: [{ ...invoice, openBalance: '0.00' }] }]);
@@ -136,7 +142,7 @@ describe('F13 mass assignment', () => {
       const calls = recordTemporalCalls(api.temporal);
       try {
         for (const [field, body] of bodies) {
-          const res = await api.request('POST', request.path, { token: request.user.token, body });
+          const res = await api.request(methodOf(path), request.path, { token: request.user.token, body });
           const named = res.body.error?.details?.map((d: { field: string }) => d.field) ?? [];
           expect({ field, status: res.status, named }).toEqual({ field, status: 400, named: expect.arrayContaining([field]) });
         }
@@ -146,7 +152,7 @@ describe('F13 mass assignment', () => {
       expect(calls).toEqual([]);
       expect(await snapshot(request.path)).toEqual(before);
       // The same request without the extra field gets through.
-      const res = await api.request('POST', request.path, { token: request.user.token, body: request.body });
+      const res = await api.request(methodOf(path), request.path, { token: request.user.token, body: request.body });
       expect({ status: res.status, body: res.status < 300 ? null : res.body }).toEqual({ status: res.status < 300 ? res.status : 200, body: null });
     });
   });

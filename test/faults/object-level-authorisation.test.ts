@@ -34,6 +34,7 @@ const KINDS: [RegExp, TargetKey[]][] = [
   [/^\/api\/users\/:id/, ['user']],
   [/^\/api\/unapplied-cash\/:id/, ['unapplied']],
   [/^\/api\/customers\/:id/, ['customerSO', 'customerOM']],
+  [/^\/api\/reason-mappings\/:customerId/, ['customerSO', 'customerOM']],
 ];
 type TargetKey =
   | `${'caseSO' | 'caseOM' | 'caseNone'}#${'id' | 'number'}`
@@ -49,6 +50,7 @@ const VALID_BODIES: Record<string, unknown> = {
   '/api/disputes/:id/refresh-evidence': {},
   '/api/tasks/:id/complete': { outcome: 'CONFIRMED', note: 'checked' },
   '/api/unapplied-cash/:id/apply': { invoiceNumber: 'INV-NONE', amount: '1.00' },
+  '/api/reason-mappings/:customerId': { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] },
 };
 
 let api: ApiHarness;
@@ -99,6 +101,10 @@ describe('F12 object-level authorisation', () => {
     targets.user = { path: victim.id, teams: null, secrets: [victim.name], caseId: null };
     targets.customerSO = { path: so.fixture.customerId, teams: null, secrets: [so.fixture.invoiceNumber], caseId: null };
     targets.customerOM = { path: om.fixture.customerId, teams: null, secrets: [om.fixture.invoiceNumber], caseId: null };
+    for (const customerId of [so.fixture.customerId, om.fixture.customerId]) {
+      const mapped = await api.request('PUT', `/api/reason-mappings/${customerId}`, { token: cast.specialist.token, body: VALID_BODIES['/api/reason-mappings/:customerId'] });
+      expect(mapped.status).toBe(200);
+    }
     const paymentId = `PAY-${so.caseNumber}`;
     const posted = await api.request('POST', '/api/payments', {
       token: cast.specialist.token,
@@ -151,7 +157,7 @@ describe('F12 object-level authorisation', () => {
         return;
       }
       // Admitted and visible: a body the route refuses shows the request got past every check of who may ask.
-      const res = await api.request('POST', path, { token: u.token, body: route.body ? { notAField: true } : undefined });
+      const res = await api.request(route.method, path, { token: u.token, body: route.body ? { notAField: true } : undefined });
       expect([401, 403, 404]).not.toContain(res.status);
     });
   });

@@ -46,7 +46,8 @@ describe('F15 resource consumption', () => {
   const rowCount = async () =>
     (await api.db.pool.query(`SELECT (SELECT count(*) FROM cases) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM users)
                                  + (SELECT count(*) FROM case_comments) + (SELECT count(*) FROM case_events)
-                                 + (SELECT count(*) FROM payments) + (SELECT count(*) FROM payment_applications) AS n`)).rows[0].n;
+                                 + (SELECT count(*) FROM payments) + (SELECT count(*) FROM payment_applications)
+                                 + (SELECT count(*) FROM reason_mappings) AS n`)).rows[0].n;
 
   describe('every route with a body', () => {
     const bodyRoutes = routes.filter((r) => r.body);

@@ -109,7 +109,7 @@ describe('F10 segregation of duties', () => {
     expect((await workerPool.query('SELECT count(*)::int AS n FROM adjustments')).rows[0].n).toBe(0);
   }, 60_000);
 
-  /** A body each POST route accepts; a new POST route needs one here. */
+  /** A body each POST or PUT route accepts; a new one needs one here. */
   const BODIES: Record<string, (c: HttpCase) => unknown> = {
     '/api/users': () => ({ name: 'Someone New', role: 'auditor' }),
     '/api/users/:id/revoke': () => undefined,
@@ -126,10 +126,11 @@ describe('F10 segregation of duties', () => {
       payments: [{ id: `PAY-${randomUUID()}`, customerId: c.fixture.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', amount: '1.00', remittance: [] }],
     }),
     '/api/unapplied-cash/:id/apply': (c) => ({ invoiceNumber: c.fixture.invoiceNumber, amount: '0.01' }),
+    '/api/reason-mappings/:customerId': () => ({ mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] }),
   };
 
   it('issues memos only from the workflow, after an eligible approval, whatever route anyone calls', async () => {
-    expect(routes.filter((r) => r.method === 'post' && !(r.path in BODIES)).map((r) => r.path)).toEqual([]);
+    expect(routes.filter((r) => r.method !== 'get' && !(r.path in BODIES)).map((r) => r.path)).toEqual([]);
     const { rows: taskRows } = await workerPool.query('SELECT id FROM tasks WHERE case_id = $1', [cases[1].id]);
     const victim = await api.user('auditor');
     const posted = await api.request('POST', '/api/payments', { token: cast.specialist.token, body: BODIES['/api/payments'](cases[1]) });
@@ -139,6 +140,7 @@ describe('F10 segregation of duties', () => {
       path
         .replace(/^\/api\/unapplied-cash\/:id/, `/api/unapplied-cash/${cash.id}`)
         .replace(/^\/api\/customers\/:id/, `/api/customers/${c.fixture.customerId}`)
+        .replace(/^\/api\/reason-mappings\/:customerId/, `/api/reason-mappings/${c.fixture.customerId}`)
         .replace(/^\/api\/disputes\/:id/, `/api/disputes/${c.id}`)
         .replace(/^\/api\/tasks\/:id/, `/api/tasks/${taskRows[0].id}`)
         .replace(/^\/api\/invoices\/:number/, `/api/invoices/${c.fixture.invoiceNumber}`)
@@ -152,7 +154,7 @@ describe('F10 segregation of duties', () => {
         if (route.path === '/api/disputes/:id/decision' && role === 'manager') continue;
         const path = fill(route.path, waiting);
         expect(path).not.toContain('/:');
-        const res = await api.request(route.method, path, { token: users[role].token, body: route.method === 'post' ? BODIES[route.path](waiting) : undefined });
+        const res = await api.request(route.method, path, { token: users[role].token, body: route.method === 'get' ? undefined : BODIES[route.path](waiting) });
         expect({ route: `${route.method} ${route.path}`, role, server: res.status >= 500 }).toEqual({ route: `${route.method} ${route.path}`, role, server: false });
       }
     }

@@ -116,7 +116,9 @@ describe('F17 trail tampering', () => {
     expect(paid).toEqual({ payments: 1, applied: 1, deductions: 1, casesOpened: 0, unapplied: 1 });
     const [cash] = (await api.request('GET', `/api/unapplied-cash?customerId=${payer.customerId}`, { token: cashier.token })).body.items;
     await post(`/api/unapplied-cash/${cash.id}/apply`, cashier, { invoiceNumber: payer.invoiceNumber, amount: '6.00' });
-    for (const path of ['/api/deductions', `/api/customers/${payer.customerId}/open-items`]) {
+    const mapped = await api.request('PUT', `/api/reason-mappings/${payer.customerId}`, { token: cast.specialist.token, body: { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] } });
+    expect(mapped.status).toBe(200);
+    for (const path of ['/api/deductions', `/api/customers/${payer.customerId}/open-items`, `/api/reason-mappings/${payer.customerId}`]) {
       expect({ path, status: (await api.request('GET', path, { token: auditor.token })).status }).toEqual({ path, status: 200 });
     }
 
@@ -141,6 +143,10 @@ describe('F17 trail tampering', () => {
       for (const sql of [`UPDATE ${table} SET ${table === 'payments' ? 'id = id' : 'payment_id = payment_id'}`, `DELETE FROM ${table}`]) {
         expect(await sqlOutcome(app, sql)).toBe(`42501: permission denied for table ${table}`);
       }
+    }
+    // A reason mapping's versions are kept: a change is the next version, never an edit.
+    for (const sql of ['UPDATE reason_mappings SET version = version', 'DELETE FROM reason_mappings']) {
+      expect(await sqlOutcome(app, sql)).toBe('42501: permission denied for table reason_mappings');
     }
     // Findings are append-only, a set per evidence version: a task's completion sets what it confirmed of each, and
     // a refresh of the evidence adds a set (the one before stays). Nothing else.
@@ -173,7 +179,8 @@ describe('F17 trail tampering', () => {
     }
     for (const sql of ['UPDATE payments SET amount_minor = amount_minor + 1', 'DELETE FROM payment_applications',
                        'UPDATE unapplied_cash SET applied_minor = 0', 'UPDATE deductions SET amount_minor = amount_minor + 1',
-                       'DELETE FROM deductions', 'TRUNCATE payments CASCADE']) {
+                       'DELETE FROM deductions', 'TRUNCATE payments CASCADE', 'UPDATE reason_mappings SET mappings = $$[]$$',
+                       'DELETE FROM reason_mappings', 'TRUNCATE reason_mappings']) {
       expect({ sql, refusal: await sqlOutcome(owner, sql) }).toEqual({ sql, refusal: expect.stringMatching(/^42501: .*append-only/) });
     }
     expect((await checkInvariants(owner)).problems).toEqual([]);

@@ -410,6 +410,20 @@ describe('F21 text the database cannot store, and text that hides or reorders it
     }),
   };
 
+  bodyRoutes['/api/reason-mappings/:customerId'] = {
+    user: () => cast.specialist,
+    body: () => ({ mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] }),
+    target: async () => ({
+      path: `/api/reason-mappings/${paying.customerId}`,
+      snapshot: async () => (await api.db.pool.query('SELECT count(*)::int AS n FROM reason_mappings')).rows[0].n,
+      moved: async (res, _field, text) => {
+        const latest = await api.request('GET', `/api/reason-mappings/${paying.customerId}`, { token: cast.specialist.token });
+        expect(latest.body).toEqual(res.body);
+        expect(latest.body.mappings.map((m: { code: string }) => m.code)).toEqual([text]);
+      },
+    }),
+  };
+
   /** An import that was accepted: a case opened on its invoice keeps moving. */
   async function openingOnImported(records: Json): Promise<void> {
     const res = await api.request('POST', '/api/disputes', {
@@ -438,7 +452,7 @@ describe('F21 text the database cannot store, and text that hides or reorders it
     });
 
     it.each(table.filter((r) => !['/api/disputes/:id/retry-evidence', '/api/disputes/:id/refresh-evidence'].includes(r.path)).map((r) => [r.path, r]))(
-      'POST %s: a 400 naming the field, or accepted and the case keeps moving',
+      '%s: a 400 naming the field, or accepted and the case keeps moving',
       async (path, route) => {
         const spec = bodyRoutes[path];
         const schema = operation(route.method, route.path).requestBody.content['application/json'].schema;
@@ -465,7 +479,7 @@ describe('F21 text the database cannot store, and text that hides or reorders it
             const before = await target.snapshot();
             const sent = withValue(body, field, text);
             // JSON.stringify writes a lone surrogate as its "\ud800" escape: the raw body carries it as a client would.
-            const res = await api.request('POST', target.path, { token: spec.user().token, rawBody: JSON.stringify(sent) });
+            const res = await api.request(route.method, target.path, { token: spec.user().token, rawBody: JSON.stringify(sent) });
             expect(res.status).toBeLessThan(500);
             if (!accepted) {
               tally[path].refused++;

@@ -15,11 +15,12 @@ let ops: TestUser;
 let caseId: string;
 let taskId: string;
 let unappliedId: string;
+let customerId: string;
 /** A payment posted before the cases run (each test file has a database of its own). */
 const postedPaymentId = 'PAY-INPUT-POSTED';
 
 const TABLES = ['users', 'customers', 'contracts', 'purchase_orders', 'work_orders', 'invoices', 'invoice_lines', 'cases', 'tasks', 'case_events', 'idempotency_keys',
-  'payments', 'payment_applications', 'unapplied_cash', 'deductions'];
+  'payments', 'payment_applications', 'unapplied_cash', 'deductions', 'reason_mappings'];
 
 async function rowCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -39,6 +40,7 @@ beforeAll(async () => {
   // A case and a task in the read model (no workflow: bad input must be refused before Temporal is asked).
   const fixture = pricingDispute();
   await api.request('POST', '/api/records/import', { token: specialist.token, body: fixture.records });
+  customerId = fixture.customerId;
   const { rows } = await api.db.pool.query(
     `INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor, reason_code,
                         opened_by, opened_at, stage_entered_at)
@@ -240,6 +242,18 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: { invoiceNumber: 'INV-1', amount: '1.00', appliedBy: 'x' }, field: 'appliedBy' },
     ],
   },
+  'PUT /api/reason-mappings/:customerId': {
+    as: () => specialist,
+    path: () => `/api/reason-mappings/${customerId}`,
+    cases: [
+      { body: {}, field: 'mappings' },
+      { body: { mappings: [{ code: 'A' }] }, field: 'mappings.0.reasonCode' },
+      { body: { mappings: [{ code: 'A', reasonCode: 'pricing' }] }, field: 'mappings.0.reasonCode' },
+      { body: { mappings: [{ code: '\u200b', reasonCode: 'PRICING' }] }, field: 'mappings.0.code' },
+      { body: { mappings: [{ code: 'A', reasonCode: 'PRICING' }, { code: 'A', reasonCode: 'OTHER' }] }, field: 'mappings.1.code', status: 422 },
+      { body: { mappings: [], customerId: 'x' }, field: 'customerId' },
+    ],
+  },
 };
 
 function payment(overrides: Record<string, unknown>) {
@@ -267,10 +281,10 @@ it('has bad-input cases for every body route of the table', () => {
   expect(Object.keys(badInputs).sort()).toEqual(bodyRoutes.sort());
 });
 
-describe.each(Object.entries(badInputs))('%s refuses bad input with 400 (or 422) naming the field', (_route, spec) => {
+describe.each(Object.entries(badInputs))('%s refuses bad input with 400 (or 422) naming the field', (route, spec) => {
   it.each(spec.cases.map((c) => [c.field, JSON.stringify(c.body).slice(0, 80), c]))('%s ← %s', async (_f, _b, c) => {
     const before = await rowCounts();
-    const res = await api.request('POST', spec.path(), { token: spec.as().token, body: c.body, headers: c.headers });
+    const res = await api.request(route.split(' ')[0], spec.path(), { token: spec.as().token, body: c.body, headers: c.headers });
     expect(res.status).toBe(c.status ?? 400);
     expect(res.body.error.code).toBe(c.status ? 'UNPROCESSABLE' : 'VALIDATION_FAILED');
     expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(c.field);

@@ -166,7 +166,7 @@ it('records deductions on matched invoices and lists them', async () => {
   expect(res.body).toEqual({ payments: 1, applied: 1, deductions: 1, casesOpened: 0, unapplied: 0 });
   const list = await api.request('GET', `/api/deductions?customerId=${customerId}&status=OPEN`, { token: cash.token });
   expect(list.body.items).toEqual([
-    expect.objectContaining({ invoiceNumber: a, amount: '100.00', customerCode: 'SHORT', reasonCode: null, status: 'OPEN', caseId: null }),
+    expect.objectContaining({ invoiceNumber: a, amount: '100.00', customerCode: 'SHORT', reasonCode: 'OTHER', mappingVersion: null, status: 'OPEN', caseId: null }),
   ]);
   expect((await invoice(a)).openBalance).toBe('100.00');
 });
