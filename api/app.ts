@@ -1,6 +1,7 @@
 // The express app, built from its dependencies (createApp(deps)): no globals, so tests start it on port 0.
 // Per route, in this order: request id and log line (request-context.ts) → security headers → throttle
-// (throttle.ts) and 401 → 403 (role) → JSON body (json-body.ts: 256 KB, 413 over it) → unstorable text (400) → zod
+// (throttle.ts) and 401 → 403 (role) → JSON body (json-body.ts: 256 KB, 413 over it), or an XML one (xml-body.ts:
+// 16 MB) → unstorable text (400) → zod
 // (400/422, request-input.ts) → the use case (handle.ts) → the one error middleware (error-answer.ts).
 import express, { type Express, type RequestHandler } from 'express';
 import { authenticate, authorize } from './auth';
@@ -9,6 +10,7 @@ import { AppError } from './errors';
 import { handle } from './handle';
 import { checkHealth, sharedHealthCheck } from './health';
 import { jsonBody } from './json-body';
+import { XML_BODY_LIMIT, xmlBody } from './xml-body';
 import { requireMetricsToken, serveMetrics } from './metrics-endpoint';
 import { AppMetrics } from './observability';
 import { labelRoute, requestContext } from './request-context';
@@ -31,6 +33,8 @@ export interface AppOptions extends AppDeps {
   validateResponses?: boolean;
   /** Defaults to a fresh registry with the default process metrics. */
   metrics?: AppMetrics;
+  /** The limit of an XML body in bytes (default XML_BODY_LIMIT, 16 MB); tests lower it to see a 413 cheaply. */
+  xmlBodyLimit?: number;
   /** Defaults to the route table; tests may pass a subset. */
   routes?: readonly Route[];
 }
@@ -64,11 +68,12 @@ export function createApp(options: AppOptions): Express {
 
   const routes = options.routes ?? routeTable;
   const auth = authenticate(options.pool, throttle);
+  const xml = xmlBody(options.xmlBodyLimit ?? XML_BODY_LIMIT);
   for (const route of routes) {
     const chain: RequestHandler[] = [labelRoute(route.path)];
     if (route.roles === 'public') chain.push(throttle.operational);
     else chain.push(auth, authorize(route.roles));
-    if (route.body) chain.push(jsonBody);
+    if (route.body) chain.push(route.bodyMedia === 'xml' ? xml : jsonBody);
     chain.push(handle(route, deps, options.validateResponses ?? false));
     app[route.method](route.path, ...chain);
   }
