@@ -10,7 +10,7 @@ import { AppError } from './errors';
 import { handle } from './handle';
 import { checkHealth, sharedHealthCheck } from './health';
 import { jsonBody } from './json-body';
-import { XML_BODY_LIMIT, xmlBody } from './xml-body';
+import { xmlBody } from './xml-body';
 import { requireMetricsToken, serveMetrics } from './metrics-endpoint';
 import { AppMetrics } from './observability';
 import { labelRoute, requestContext } from './request-context';
@@ -33,8 +33,6 @@ export interface AppOptions extends AppDeps {
   validateResponses?: boolean;
   /** Defaults to a fresh registry with the default process metrics. */
   metrics?: AppMetrics;
-  /** The limit of an XML body in bytes (default XML_BODY_LIMIT, 16 MB); tests lower it to see a 413 cheaply. */
-  xmlBodyLimit?: number;
   /** Defaults to the route table; tests may pass a subset. */
   routes?: readonly Route[];
 }
@@ -68,12 +66,11 @@ export function createApp(options: AppOptions): Express {
 
   const routes = options.routes ?? routeTable;
   const auth = authenticate(options.pool, throttle);
-  const xml = xmlBody(options.xmlBodyLimit ?? XML_BODY_LIMIT);
   for (const route of routes) {
     const chain: RequestHandler[] = [labelRoute(route.path)];
     if (route.roles === 'public') chain.push(throttle.operational);
     else chain.push(auth, authorize(route.roles));
-    if (route.body) chain.push(route.bodyMedia === 'xml' ? xml : jsonBody);
+    if (route.body) chain.push(route.bodyMedia === 'xml' ? xmlBody : jsonBody);
     chain.push(handle(route, deps, options.validateResponses ?? false));
     app[route.method](route.path, ...chain);
   }

@@ -11,15 +11,14 @@ export const XML_MEDIA_TYPES = ['application/xml', 'text/xml'] as const;
 
 type WithRawBody = Request & { rawBody?: Buffer };
 
-export function xmlBody(limitBytes: number): RequestHandler {
-  return express.raw({
-    limit: limitBytes,
-    type: [...XML_MEDIA_TYPES],
-    verify: (req, _res, buf) => {
-      (req as WithRawBody).rawBody = buf;
-    },
-  });
-}
+export const xmlBody: RequestHandler = express.raw({
+  limit: XML_BODY_LIMIT,
+  type: [...XML_MEDIA_TYPES],
+  // The body as received (after any Content-Encoding), for its digest: the file's SHA-256.
+  verify: (req, _res, buf) => {
+    (req as WithRawBody).rawBody = buf;
+  },
+});
 
 // The encodings a bank file comes in. ISO-8859-1 is mapped byte for byte (TextDecoder would read it as
 // windows-1252); UTF-8 must be well formed, so that no byte is silently replaced.
