@@ -3,21 +3,17 @@
 // or get wrong.
 import express, { type Request, type RequestHandler } from 'express';
 import { AppError } from './errors';
+import { keepRawBody } from './json-body';
 
 /** A bank file of 10,000 transactions is about 6 MB. */
 export const XML_BODY_LIMIT = 16 * 1024 * 1024;
 
 export const XML_MEDIA_TYPES = ['application/xml', 'text/xml'] as const;
 
-type WithRawBody = Request & { rawBody?: Buffer };
-
 export const xmlBody: RequestHandler = express.raw({
   limit: XML_BODY_LIMIT,
   type: [...XML_MEDIA_TYPES],
-  // The body as received (after any Content-Encoding), for its digest: the file's SHA-256.
-  verify: (req, _res, buf) => {
-    (req as WithRawBody).rawBody = buf;
-  },
+  verify: keepRawBody,
 });
 
 // The encodings a bank file comes in. ISO-8859-1 is mapped byte for byte (TextDecoder would read it as
