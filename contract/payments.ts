@@ -25,7 +25,10 @@ const remittanceInput = z.strictObject({
 const paymentInput = z.strictObject({
   id: identifier(100).meta({ description: 'The payment id: posting it again changes nothing; other content under it is a 422' }),
   customerId: identifier(100).optional(),
-  receivedAt: z.iso.datetime({ offset: true }),
+  // PostgreSQL's timestamptz takes offsets within ±15:59; ISO 8601 allows up to ±23:59 (a 422, not a database error).
+  receivedAt: z.iso
+    .datetime({ offset: true })
+    .refine((at) => !/[+-](1[6-9]|2\d):?\d{2}$/.test(at), 'an offset beyond ±15:59 is not one a place has'),
   currency,
   amount: amountInput,
   remittance: z.array(remittanceInput).max(MAX_REMITTANCE_LINES),
