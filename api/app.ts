@@ -1,6 +1,7 @@
 // The express app, built from its dependencies (createApp(deps)): no globals, so tests start it on port 0.
 // Per route, in this order: request id and log line (request-context.ts) → security headers → throttle
-// (throttle.ts) and 401 → 403 (role) → JSON body (json-body.ts: 256 KB, 413 over it) → unstorable text (400) → zod
+// (throttle.ts) and 401 → 403 (role) → JSON body (json-body.ts: 256 KB, 413 over it), or an XML one (xml-body.ts:
+// 16 MB) → unstorable text (400) → zod
 // (400/422, request-input.ts) → the use case (handle.ts) → the one error middleware (error-answer.ts).
 import express, { type Express, type RequestHandler } from 'express';
 import { authenticate, authorize } from './auth';
@@ -9,6 +10,7 @@ import { AppError } from './errors';
 import { handle } from './handle';
 import { checkHealth, sharedHealthCheck } from './health';
 import { jsonBody } from './json-body';
+import { xmlBody } from './xml-body';
 import { requireMetricsToken, serveMetrics } from './metrics-endpoint';
 import { AppMetrics } from './observability';
 import { labelRoute, requestContext } from './request-context';
@@ -68,7 +70,7 @@ export function createApp(options: AppOptions): Express {
     const chain: RequestHandler[] = [labelRoute(route.path)];
     if (route.roles === 'public') chain.push(throttle.operational);
     else chain.push(auth, authorize(route.roles));
-    if (route.body) chain.push(jsonBody);
+    if (route.body) chain.push(route.bodyMedia === 'xml' ? xmlBody : jsonBody);
     chain.push(handle(route, deps, options.validateResponses ?? false));
     app[route.method](route.path, ...chain);
   }

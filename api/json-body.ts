@@ -1,6 +1,7 @@
 // The JSON body: parsed within its limit (413 over it), its bytes kept for a use case that keeps their digest, and
 // the parser's own failures answered in the contract's words.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import express, { type Request } from 'express';
 import { AppError } from './errors';
 
@@ -12,11 +13,13 @@ export const jsonBody = express.json({
   limit: BODY_LIMIT,
   strict: true,
   type: ['application/json', 'application/*+json'],
-  // The body as received (after any Content-Encoding).
-  verify: (req, _res, buf) => {
-    (req as WithRawBody).rawBody = buf;
-  },
+  verify: keepRawBody,
 });
+
+/** A body parser's `verify`: keeps the body as received (after any Content-Encoding) for bodySha256. */
+export function keepRawBody(req: IncomingMessage, _res: unknown, buf: Buffer): void {
+  (req as WithRawBody).rawBody = buf;
+}
 
 /** SHA-256 (lowercase hex) of the body's bytes as received. */
 export function bodySha256(req: Request): string {

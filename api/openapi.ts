@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { errorResponse } from '../contract';
 import { openApiPath, type Route } from './route';
+import { XML_BODY_LIMIT, XML_MEDIA_TYPES } from './xml-body';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -53,6 +54,12 @@ const COMMAND_ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'No worker is running to apply the command (nothing was applied), or PostgreSQL or Temporal is unavailable: retry after Retry-After seconds with the Idempotency-Key answered',
 };
 
+/** An XML body is one document, its schema a string; its media types are those xml-body.ts takes. */
+function requestContent(media: Route['bodyMedia'], schema: JsonSchema): JsonSchema {
+  if (media !== 'xml') return { 'application/json': { schema } };
+  return Object.fromEntries(XML_MEDIA_TYPES.map((type) => [type, { schema }]));
+}
+
 export function buildOpenApi(routes: readonly Route[], info: { title: string; version: string }): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
@@ -78,7 +85,11 @@ export function buildOpenApi(routes: readonly Route[], info: { title: string; ve
       // Refusals of the use case carry the key; those before it (bad input, token, role, size, rate) have none yet.
       const commandError = route.command && [403, 404, 409, 422, 503].includes(status);
       responses[status] = {
-        description: (commandError ? COMMAND_ERROR_DESCRIPTIONS[status] : undefined) ?? ERROR_DESCRIPTIONS[status] ?? 'Error',
+        description:
+          (commandError ? COMMAND_ERROR_DESCRIPTIONS[status] : undefined) ??
+          (status === 413 && route.bodyMedia === 'xml' ? `The body is larger than ${XML_BODY_LIMIT / 1024 / 1024} MB` : undefined) ??
+          ERROR_DESCRIPTIONS[status] ??
+          'Error',
         ...(commandError ? headers : {}),
         content: { 'application/json': { schema: errorRef } },
       };
@@ -95,9 +106,7 @@ export function buildOpenApi(routes: readonly Route[], info: { title: string; ve
         ...parametersOf(route.query, 'query'),
         ...parametersOf(route.headers, 'header'),
       ],
-      ...(route.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }
-        : {}),
+      ...(route.body ? { requestBody: { required: true, content: requestContent(route.bodyMedia, jsonSchema(route.body, 'input')) } } : {}),
       responses,
     };
     const path = openApiPath(route.path);

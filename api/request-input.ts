@@ -5,6 +5,7 @@ import type { core, z } from 'zod';
 import { unstorableFields } from '../domain/text';
 import { AppError, type ErrorDetail } from './errors';
 import { bodyOf } from './json-body';
+import { xmlTextOf } from './xml-body';
 import type { Route } from './route';
 
 export interface RequestInput {
@@ -34,14 +35,16 @@ export function readInput(route: Route, req: Request): RequestInput {
   unstorable(req.params, 'path', details);
   unstorable(req.query, 'query', details);
   unstorable(rawHeaders, 'header', details);
-  if (route.body) unstorable(req.body, 'body', details);
+  if (details.length) throw AppError.badRequest('the request is invalid', details);
+  const body = route.body ? (route.bodyMedia === 'xml' ? xmlTextOf(req) : bodyOf(req)) : undefined;
+  unstorable(body, 'body', details);
   if (details.length) throw AppError.badRequest('the request is invalid', details);
 
   const input = {
     params: parse(route.params, req.params, 'path'),
     query: parse(route.query, req.query ?? {}, 'query'),
     headers: parse(route.headers, rawHeaders, 'header'),
-    body: parse(route.body, route.body ? bodyOf(req) : undefined, 'body'),
+    body: parse(route.body, body, 'body'),
   };
   if (details.length && offDocument) throw AppError.badRequest('the request is invalid', details);
   if (details.length) throw new AppError(422, 'UNPROCESSABLE', 'the request breaks a rule', details);

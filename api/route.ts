@@ -71,6 +71,11 @@ interface RouteBase<P, Q, B, H, R extends z.ZodType> {
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * What the body is: JSON (the default) or an XML document, taken as text within a limit of its own (xml-body.ts)
+   * and checked against `body`, then a string schema.
+   */
+  bodyMedia?: 'json' | 'xml';
   headers?: H;
   success: { status: 200 | 201; schema: R; description: string };
   /** The business answers the route can give besides success, 400, 401, 403, 413 and 429. */

@@ -7,6 +7,7 @@ import { commandRoute, route, type Route } from './route';
 import {
   applyUnappliedRequest,
   applyUnappliedResponse,
+  camt054Request,
   cancelRequest,
   caseEvidenceResponse,
   customerParams,
@@ -83,6 +84,7 @@ import {
   listDeductions,
   listUnappliedCash,
   paymentsOfBody,
+  paymentsOfCamt054,
   postPayments,
 } from './use-cases/payments';
 import { getReasonMappings, putReasonMappings } from './use-cases/reason-mappings';
@@ -295,6 +297,23 @@ export const routes: readonly Route[] = [
     success: { status: 200, schema: postPaymentsResponse, description: 'What this call newly did' },
     errors: [422],
     handler: (ctx) => postPayments(ctx, { payments: paymentsOfBody(ctx.body) }),
+  }),
+  commandRoute({
+    method: 'post',
+    path: '/api/payments/camt054',
+    operationId: 'postCamt054',
+    summary: "Post a bank's camt.054 notification (001.02, 001.04, 001.08): each credit transaction is a payment",
+    description:
+      'The file is refused whole, a 400 naming the element, when it breaks its XSD; otherwise its payments are ' +
+      'posted as POST /api/payments posts them, with the same answer. Decoded by its XML declaration (UTF-8 or ' +
+      'ISO-8859-1). Idempotent by payment id: the same file again changes nothing.',
+    tag: 'payments',
+    roles: ['admin', 'specialist', 'cash'],
+    bodyMedia: 'xml',
+    body: camt054Request,
+    success: { status: 200, schema: postPaymentsResponse, description: 'What this call newly did' },
+    errors: [422],
+    handler: async (ctx) => postPayments(ctx, { payments: await paymentsOfCamt054(ctx.body, ctx.bodySha256()) }),
   }),
   route({
     method: 'get',

@@ -48,6 +48,9 @@ export const postPaymentsRequest = z.strictObject({
 });
 export type PostPaymentsBody = z.output<typeof postPaymentsRequest>;
 
+/** POST /api/payments/camt054's body: the bank's file as sent, checked against its XSD by records/camt054. */
+export const camt054Request = z.string().describe('An ISO 20022 camt.054 document, version 001.02, 001.04 or 001.08');
+
 const count = z.number().int().nonnegative();
 export const postPaymentsResponse = z
   .object({ payments: count, applied: count, deductions: count, casesOpened: count, unapplied: count })

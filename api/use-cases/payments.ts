@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { formatMoney, parseMoney } from '../../domain/money';
 import { matchPayment, referredKeys, type CandidateInvoice } from '../../domain/matching';
 import type { PaymentInput } from '../../domain/payments';
+import { Camt054Refused, readCamt054 } from '../../records/camt054';
 import { IN_DISPUTE_SQL } from '../../read-model/invoices';
 import { encodeCursor, preciseSql, sqlParams } from '../../read-model/sql';
 import type {
@@ -49,6 +50,17 @@ export function paymentsOfBody(body: PostPaymentsBody): PaymentInput[] {
     debtorName: null,
     source: { kind: 'json' },
   }));
+}
+
+/** A camt.054 file's credit transactions as payments; a file it cannot trust is refused whole, naming the element. */
+export async function paymentsOfCamt054(xml: string, fileSha256: string): Promise<PaymentInput[]> {
+  try {
+    return await readCamt054(xml, fileSha256);
+  } catch (err) {
+    if (!(err instanceof Camt054Refused)) throw err;
+    const where = err.line === null ? '' : ` (line ${err.line})`;
+    throw AppError.badRequest(`the camt.054 file is refused: ${err.message}${where}`, [{ field: err.field, message: err.message, in: 'body' }]);
+  }
 }
 
 /** What a payment says, hashed: the same id with another hash is another payment (422). */

@@ -5,6 +5,8 @@
 // without a key: it answers the key it was applied under; that key with another body (or, where the body cannot
 // differ, another case) is a 422 that changes nothing; that key with the same body gets the first answer, applied
 // once.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { routes } from '../../api/routes';
 import { startApi, type ApiHarness } from '../support/api';
 import {
@@ -20,7 +22,7 @@ import {
   type Cast,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -32,15 +34,20 @@ let inFlight: HttpCase[];
 interface CommandCase {
   path: string;
   user: TestUser;
-  body: Record<string, unknown>;
+  /** A string is an XML document (a bank's camt.054 file). */
+  body: Record<string, unknown> | string;
   /** Another request under the same key: another body, or the same body on another case. */
-  other: { path?: string; body: Record<string, unknown> };
+  other: { path?: string; body: Record<string, unknown> | string };
   /** Waits until what the accepted command set going has come to rest. */
   settle(answer: Record<string, unknown>): Promise<unknown>;
   /** What must not change once it has: compared before and after the reused key. */
   state(answer: Record<string, unknown>): Promise<unknown>;
 }
 let commands: Record<string, CommandCase>;
+
+/** A bank file of two payments no invoice takes, under ids of its own. */
+const camt054 = () =>
+  readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', 'ustrd-only.v08.xml'), 'utf8').replace(/NTF-USTRD/g, uniqueId('NTF'));
 
 /** A case's trail, comments and stage, as the database has them. */
 async function caseState(caseId: string) {
@@ -164,6 +171,14 @@ describe('F25 a reused Idempotency-Key with another body', () => {
         settle: async () => undefined,
         state: money,
       },
+      '/api/payments/camt054': {
+        path: '/api/payments/camt054',
+        user: cast.specialist,
+        body: camt054(),
+        other: { body: camt054() },
+        settle: async () => undefined,
+        state: money,
+      },
       '/api/unapplied-cash/:id/apply': {
         path: `/api/unapplied-cash/${unapplied.id}/apply`,
         user: cast.specialist,
@@ -206,7 +221,11 @@ describe('F25 a reused Idempotency-Key with another body', () => {
     async (_name, route) => {
       const command = commands[route.path];
       const send = (path: string, body: unknown, key?: string) =>
-        api.request(route.method, path, { token: command.user.token, body, headers: key ? { 'idempotency-key': key } : {} });
+        api.request(route.method, path, {
+          token: command.user.token,
+          ...(typeof body === 'string' ? { rawBody: body } : { body }),
+          headers: { ...(typeof body === 'string' ? { 'content-type': 'application/xml' } : {}), ...(key ? { 'idempotency-key': key } : {}) },
+        });
 
       const first = await send(command.path, command.body);
       expect(first.status).toBe(route.success.status);

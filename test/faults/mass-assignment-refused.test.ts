@@ -89,7 +89,10 @@ describe('F13 mass assignment', () => {
 
   afterAll(() => api?.close());
 
-  const bodyRoutes = routes.filter((r) => r.body);
+  // Not applicable to an XML body (a bank's camt.054 file): it has no fields of ours to slip one into. Its XSD, which
+  // the route checks first (test/integration/api-input.test.ts), says what it may hold, and the reader takes from it
+  // only the elements records/camt054/map.ts names.
+  const bodyRoutes = routes.filter((r) => r.body && r.bodyMedia !== 'xml');
   /** The fields a body schema takes: an object's keys, or those of any shape of a union (one shape per type or role). */
   function fieldsOf(schema: z.ZodType): string[] {
     if (schema instanceof z.ZodObject) return Object.keys(schema.shape);

@@ -6,6 +6,8 @@
 // recorded: none writes the ledger or the trail, and memos appear only after an eligible manager's approval, from the
 // worker (which runs with a pool of its own).
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
 import { AppMetrics } from '../../api/observability';
 import { routes } from '../../api/routes';
@@ -26,7 +28,7 @@ import {
   type Cast,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 import { runDisputeWorker, type RunningWorker } from '../support/temporal';
 
 const metrics = new AppMetrics();
@@ -109,7 +111,7 @@ describe('F10 segregation of duties', () => {
     expect((await workerPool.query('SELECT count(*)::int AS n FROM adjustments')).rows[0].n).toBe(0);
   }, 60_000);
 
-  /** A body each POST or PUT route accepts; a new one needs one here. */
+  /** A body each POST or PUT route accepts (a string: an XML document); a new one needs one here. */
   const BODIES: Record<string, (c: HttpCase) => unknown> = {
     '/api/users': () => ({ name: 'Someone New', role: 'auditor' }),
     '/api/users/:id/revoke': () => undefined,
@@ -125,8 +127,14 @@ describe('F10 segregation of duties', () => {
     '/api/payments': (c) => ({
       payments: [{ id: `PAY-${randomUUID()}`, customerId: c.fixture.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', amount: '1.00', remittance: [] }],
     }),
+    '/api/payments/camt054': () =>
+      readFileSync(join(__dirname, '..', 'fixtures', 'camt054', 'ustrd-only.v08.xml'), 'utf8').replace(/NTF-USTRD/g, uniqueId('NTF')),
     '/api/unapplied-cash/:id/apply': (c) => ({ invoiceNumber: c.fixture.invoiceNumber, amount: '0.01' }),
     '/api/reason-mappings/:customerId': () => ({ mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] }),
+  };
+  const bodyOf = (path: string, c: HttpCase) => {
+    const body = BODIES[path](c);
+    return typeof body === 'string' ? { rawBody: body, headers: { 'content-type': 'application/xml' } } : { body };
   };
 
   it('issues memos only from the workflow, after an eligible approval, whatever route anyone calls', async () => {
@@ -154,7 +162,7 @@ describe('F10 segregation of duties', () => {
         if (route.path === '/api/disputes/:id/decision' && role === 'manager') continue;
         const path = fill(route.path, waiting);
         expect(path).not.toContain('/:');
-        const res = await api.request(route.method, path, { token: users[role].token, body: route.method === 'get' ? undefined : BODIES[route.path](waiting) });
+        const res = await api.request(route.method, path, { token: users[role].token, ...(route.method === 'get' ? {} : bodyOf(route.path, waiting)) });
         expect({ route: `${route.method} ${route.path}`, role, server: res.status >= 500 }).toEqual({ route: `${route.method} ${route.path}`, role, server: false });
       }
     }

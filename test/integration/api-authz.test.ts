@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { routes } from '../../api/routes';
 import { ROLES, type Role } from '../../domain/types';
-import { startApi, type ApiHarness } from '../support/api';
+import type { Route } from '../../api/route';
+import { startApi, type ApiHarness, type RequestOptions } from '../support/api';
 import { NOT_BLANK, NO_BIDI_CONTROLS, VISIBLE } from '../../contract';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
@@ -35,7 +36,9 @@ afterAll(async () => {
 const apiRoutes = routes.filter((r) => r.roles !== 'public');
 /** The route's path with every parameter filled by a fresh id. */
 const pathOf = (path: string) => path.replace(/:(\w+)/g, () => randomUUID());
-const bodyOf = (method: string) => (method === 'get' ? undefined : {});
+/** A body of the route's media type, to be refused or not only for who sends it (an XML body: not a camt.054, a 400). */
+const bodyOf = (route: Route): RequestOptions =>
+  route.method === 'get' ? {} : route.bodyMedia === 'xml' ? { rawBody: '<Document/>', headers: { 'content-type': 'application/xml' } } : { body: {} };
 
 describe('the role matrix of every /api route', () => {
   const cases = apiRoutes.flatMap((route) =>
@@ -45,7 +48,7 @@ describe('the role matrix of every /api route', () => {
   it.each(cases.map((c) => [`${c.route.method.toUpperCase()} ${c.route.path} as ${c.role}: ${c.allowed ? 'allowed' : '403'}`, c]))(
     '%s',
     async (_name, { route, role, allowed }) => {
-      const res = await api.request(route.method, pathOf(route.path), { token: users[role].token, body: bodyOf(route.method) });
+      const res = await api.request(route.method, pathOf(route.path), { ...bodyOf(route), token: users[role].token });
       if (allowed) {
         expect([401, 403]).not.toContain(res.status);
         expect(res.status).toBeLessThan(500);
@@ -60,10 +63,10 @@ describe('the role matrix of every /api route', () => {
 describe('authentication on every /api route', () => {
   it.each(apiRoutes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]))('%s: no token, malformed, unknown → 401', async (_name, route) => {
     const path = pathOf(route.path);
-    const body = bodyOf(route.method);
-    const missing = await api.request(route.method, path, { body });
-    const malformed = await api.request(route.method, path, { body, headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } });
-    const unknown = await api.request(route.method, path, { body, token: 'not-a-real-token' });
+    const body = bodyOf(route);
+    const missing = await api.request(route.method, path, body);
+    const malformed = await api.request(route.method, path, { ...body, headers: { ...body.headers, authorization: 'Basic YWRtaW46YWRtaW4=' } });
+    const unknown = await api.request(route.method, path, { ...body, token: 'not-a-real-token' });
     for (const res of [missing, malformed, unknown]) {
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('UNAUTHORIZED');
@@ -172,7 +175,13 @@ describe('public routes', () => {
         expect(op.responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
         expect(op['x-roles']).toEqual(route.roles);
       }
-      if (route.body) {
+      if (route.body && route.bodyMedia === 'xml') {
+        // One document, as text: its schema is its XSD, which the route checks.
+        expect(Object.keys(op.requestBody.content)).toEqual(['application/xml', 'text/xml']);
+        expect(op.requestBody.content['application/xml'].schema).toEqual(expect.objectContaining({ type: 'string' }));
+        expect(op.responses['400']).toBeDefined();
+        expect(op.responses['413'].description).toBe('The body is larger than 16 MB');
+      } else if (route.body) {
         // An object, or one of several (a body whose fields depend on its type or role).
         const schema = op.requestBody.content['application/json'].schema;
         const shapes: { type?: string }[] = schema.oneOf ?? schema.anyOf ?? [schema];

@@ -1,6 +1,8 @@
 // Bad input on every body route: 400 naming the field (422 when only a rule /openapi.json cannot state refuses it),
 // nothing written. Plus the edges: malformed and oversized
 // bodies, query validation, page-size clamping, the import's all-or-nothing 422s, rate limiting and outages (503).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { routes } from '../../api/routes';
 import { createPool } from '../../infra/postgres';
@@ -65,12 +67,15 @@ afterAll(async () => {
 });
 
 interface BadInput {
+  /** A string is sent as is, an XML document unless its headers say otherwise. */
   body: unknown;
   field: string;
   headers?: Record<string, string>;
   /** 422: the body meets the document; a rule it cannot state refuses it (here: teams are configuration). */
   status?: 422;
 }
+
+const camt054 = readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', 'ustrd-only.v08.xml'), 'utf8');
 
 // Every body route of the table, with the bodies it must refuse and the field each must name.
 const badInputs: Record<string, { as: () => TestUser; path: () => string; cases: BadInput[] }> = {
@@ -231,6 +236,19 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: { payments: [payment({ status: 'APPLIED' })] }, field: 'payments.0.status' },
     ],
   },
+  'POST /api/payments/camt054': {
+    as: () => specialist,
+    path: () => '/api/payments/camt054',
+    cases: [
+      { body: '', field: '(body)' },
+      { body: 'not xml', field: 'Document' },
+      { body: '<Document xmlns="urn:example"/>', field: 'Document' },
+      { body: camt054.replace('<Amt Ccy="EUR">123.45</Amt>', '<Amt Ccy="EUR">123.4.5</Amt>'), field: 'Ntfctn[0].Ntry[0].NtryDtls[0].TxDtls[0].Amt' },
+      { body: camt054.replace('<Nm>Smith Hardware</Nm>', '<Nm>Smith\u0000Hardware</Nm>'), field: '(body)' },
+      { body: camt054.replace('encoding="UTF-8"', 'encoding="EBCDIC-US"'), field: '(body)' },
+      { body: JSON.stringify({ payments: [payment({})] }), headers: { 'content-type': 'application/json' }, field: '(body)' },
+    ],
+  },
   'POST /api/unapplied-cash/:id/apply': {
     as: () => specialist,
     path: () => `/api/unapplied-cash/${unappliedId}/apply`,
@@ -284,7 +302,13 @@ it('has bad-input cases for every body route of the table', () => {
 describe.each(Object.entries(badInputs))('%s refuses bad input with 400 (or 422) naming the field', (route, spec) => {
   it.each(spec.cases.map((c) => [c.field, JSON.stringify(c.body).slice(0, 80), c]))('%s ← %s', async (_f, _b, c) => {
     const before = await rowCounts();
-    const res = await api.request(route.split(' ')[0], spec.path(), { token: spec.as().token, body: c.body, headers: c.headers });
+    const res = await api.request(
+      route.split(' ')[0],
+      spec.path(),
+      typeof c.body === 'string'
+        ? { token: spec.as().token, rawBody: c.body, headers: { 'content-type': 'application/xml', ...c.headers } }
+        : { token: spec.as().token, body: c.body, headers: c.headers },
+    );
     expect(res.status).toBe(c.status ?? 400);
     expect(res.body.error.code).toBe(c.status ? 'UNPROCESSABLE' : 'VALIDATION_FAILED');
     expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(c.field);

@@ -119,6 +119,7 @@ it("leaves unapplied what matches no invoice, or another customer's, and refuses
     [{ payments: [] }, 'payments'],
     [{ payments: [payment({ amount: '0.00' })] }, 'payments.0.amount'],
     [{ payments: [payment({ currency: 'usd' })] }, 'payments.0.currency'],
+    [{ payments: [payment({ receivedAt: '0235-03-01T04:47:07.343739+20:42' })] }, 'payments.0.receivedAt'],
     [{ payments: [payment({ remittance: [{ invoiceNumber: 'X', paid: '1.234' }] })] }, 'payments.0.remittance.0.paid'],
     [{ payments: [payment({ customerId: 'NO-SUCH-CUSTOMER' })] }, 'payments.0.customerId'],
   ] as const) {

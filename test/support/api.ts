@@ -20,8 +20,8 @@ export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslin
 export interface RequestOptions {
   token?: string | null;
   body?: unknown;
-  /** Sent as is (e.g. malformed JSON); overrides body. */
-  rawBody?: string;
+  /** Sent as is (e.g. malformed JSON, an XML file's bytes); overrides body. */
+  rawBody?: string | Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -117,7 +117,7 @@ async function launch(options: StartApiOptions, poolFor: (db: TestDatabase) => P
   const request = async (method: string, path: string, opts: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body: string | undefined;
+    let body: string | Uint8Array | undefined;
     if (opts.rawBody !== undefined) body = opts.rawBody;
     else if (opts.body !== undefined) body = JSON.stringify(opts.body);
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
