@@ -1,6 +1,9 @@
 // Money in through the web UI, against the real stack: a cash applier posts a payments file that pays one invoice in
 // part and names an invoice nobody knows (that share left unapplied), then works the unapplied cash onto another
-// invoice from the worklist: more than is left is refused on its row, the rest applied until the row is gone.
+// invoice from the worklist: more than is left is refused on its row, the rest applied until the row is gone; and
+// posts the bank's camt.054 notification through the same form.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { twoSkuDesk, uniqueId, type TestUser } from '../../testkit/fixtures';
 import { lowContrastText, screenshot, startBrowserStack, waitForCount, type BrowserStack } from './support';
@@ -99,4 +102,26 @@ it('a cash applier posts a payments file, then applies the unapplied cash to an 
   await waitForCount(row, (n) => n === 0);
   await screenshot(page, '32-unapplied-applied');
   expect(await invoice(paidFromWorklist)).toEqual(expect.objectContaining({ paid: '400.00', openBalance: '100.00' }));
+});
+
+it("a cash applier posts the bank's camt.054 file; one that breaks its XSD is refused, naming the element", async () => {
+  const page = await stack.signedIn(cash);
+  await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
+  const official = readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', 'official', 'camt054.v8.xml'));
+  const choose = (buffer: Buffer) => page.getByLabel('Payments file').setInputFiles({ name: 'notification.xml', mimeType: 'application/xml', buffer });
+
+  await choose(Buffer.from(official.toString('utf8').replace('<CdtDbtInd>CRDT</CdtDbtInd>', '<CdtDbtInd>XXXX</CdtDbtInd>')));
+  await page.getByRole('button', { name: 'Post payments' }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: 'CdtDbtInd' });
+  await refusal.waitFor();
+  await screenshot(page, '33-camt054-refused');
+
+  await choose(official);
+  await page.getByRole('button', { name: 'Post payments' }).click();
+  const result = page.getByTestId('payments-result');
+  await result.waitFor();
+  // No invoice of ours matches the official example: its three credits wait on the worklist under the bank's ids.
+  expect((await result.textContent())?.replace(/\s+/g, ' ')).toBe('Posted 3 payments: 0 applied to invoices, 0 deductions, 0 cases opened, 3 unapplied.');
+  await waitForCount(page.locator('tr[data-payment^="ACSR160617103200001/"]'), (n) => n === 3);
+  await screenshot(page, '34-camt054-posted');
 });

@@ -76,6 +76,8 @@ function withQuery(path: string, query?: Query): string {
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** An XML document sent as it is (a bank's camt.054), instead of a JSON body. */
+  xml?: string;
   method?: 'GET' | 'POST';
   idempotencyKey?: string;
   signal?: AbortSignal;
@@ -88,13 +90,14 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.xml !== undefined) headers['Content-Type'] = 'application/xml';
   if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
   let response: Response;
   try {
     response = await fetch(withQuery(path, options.query), {
-      method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+      method: options.method ?? (options.body === undefined && options.xml === undefined ? 'GET' : 'POST'),
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.xml ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       signal: options.signal,
       credentials: 'omit',
       cache: 'no-store',
@@ -190,6 +193,8 @@ export const api = {
   /** The body as the user wrote it: the server names what is wrong with it, field by field. */
   postPayments: (body: unknown, idempotencyKey: string) =>
     request<Answer<typeof postPaymentsResponse>>('/api/payments', { body, idempotencyKey }),
+  postCamt054: (xml: string, idempotencyKey: string) =>
+    request<Answer<typeof postPaymentsResponse>>('/api/payments/camt054', { xml, idempotencyKey }),
   unappliedCash: (query: { limit: number; cursor?: string }, signal?: AbortSignal) =>
     request<Answer<typeof unappliedCashListResponse>>('/api/unapplied-cash', { query, signal }),
   applyUnapplied: (id: string, body: Body<typeof applyUnappliedRequest>, idempotencyKey: string) =>

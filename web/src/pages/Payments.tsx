@@ -1,4 +1,5 @@
-// Money in: posting a file of payments (JSON, as POST /api/payments takes it) and working the cash no invoice took.
+// Money in: posting a file of payments (JSON, as POST /api/payments takes it, or a bank's camt.054) and working the
+// cash no invoice took.
 import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
 import { ErrorMessage, Field, Loading, Money, MoreButton, Notice, Section, SubmitButton, fieldError, useMe } from '../components/common';
@@ -49,6 +50,14 @@ function PostPayments() {
   function submit(event: FormEvent) {
     event.preventDefault();
     setResult(null);
+    // A bank's notification goes as it is: the server validates it against its XSD and names what breaks it.
+    if (text.trimStart().startsWith('<')) {
+      run(
+        (key) => api.postCamt054(text, key),
+        (answer) => setResult(answer),
+      );
+      return;
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -66,7 +75,8 @@ function PostPayments() {
     <Section title="Post payments" id="post-payments">
       <p className="muted">
         Each payment is matched to its customer's invoices by the remittance; what no invoice takes stays unapplied below.
-        A payment id posted before changes nothing.
+        A payment id posted before changes nothing. A JSON file as POST /api/payments takes it, or the bank's camt.054
+        notification (ISO 20022, versions 001.02, 001.04 and 001.08).
       </p>
       <form onSubmit={submit} noValidate className="form-grid">
         <ErrorMessage error={error} />
@@ -79,9 +89,9 @@ function PostPayments() {
           </Notice>
         ) : null}
         <Field label="Payments file">
-          {(props) => <input {...props} type="file" accept="application/json,.json" onChange={(e) => void readFile(e.target.files?.[0])} />}
+          {(props) => <input {...props} type="file" accept="application/json,.json,application/xml,text/xml,.xml" onChange={(e) => void readFile(e.target.files?.[0])} />}
         </Field>
-        <Field label="Payments (JSON)" hint="The shape of POST /api/payments." error={fieldError(error, 'payments')}>
+        <Field label="Payments (JSON or camt.054 XML)" hint="The shape of POST /api/payments, or a camt.054 document." error={fieldError(error, 'payments')}>
           {(props) => (
             <textarea
               {...props}
