@@ -58,3 +58,13 @@ export function useCommand(stale: readonly QueryKey[] = CASE_KEYS): Command {
     },
   };
 }
+
+/** The JSON a person pasted or chose; undefined, its refusal shown as the server's 400 would be, when it is not JSON. */
+export function parsedJson(text: string, setError: Command['setError']): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (err) {
+    setError(new ApiError(400, 'INVALID_JSON', `The text is not JSON: ${(err as Error).message}`, [{ field: '(body)', message: 'paste or choose a JSON file' }]));
+    return undefined;
+  }
+}

@@ -1,8 +1,8 @@
 // Source records in bulk (customers, contracts, POs, work orders, invoices) from a JSON file or pasted text.
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Notice, Section, SubmitButton } from '../components/common';
-import { ApiError, api } from '../lib/api';
-import { useCommand } from '../lib/commands';
+import { api } from '../lib/api';
+import { parsedJson, useCommand } from '../lib/commands';
 import { useDocumentTitle } from '../lib/hooks';
 
 const EXAMPLE = `{
@@ -32,15 +32,10 @@ export function ImportPage() {
   function submit(event: FormEvent) {
     event.preventDefault();
     setResult(null);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (err) {
-      setError(new ApiError(400, 'INVALID_JSON', `The text is not JSON: ${(err as Error).message}`, [{ field: '(body)', message: 'paste or choose a JSON file' }]));
-      return;
-    }
+    const parsed = parsedJson(text, setError);
+    if (!parsed) return;
     run(
-      () => api.importRecords(body),
+      () => api.importRecords(parsed.value),
       (answer) => setResult(answer.imported),
     );
   }

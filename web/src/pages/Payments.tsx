@@ -3,8 +3,8 @@
 import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
 import { ErrorMessage, Field, Loading, Money, MoreButton, Notice, Section, SubmitButton, fieldError, useMe } from '../components/common';
-import { ApiError, api } from '../lib/api';
-import { useCommand } from '../lib/commands';
+import { api } from '../lib/api';
+import { parsedJson, useCommand } from '../lib/commands';
 import { useCursorList } from '../lib/cursor-list';
 import { useDocumentTitle } from '../lib/hooks';
 import type { postPaymentsResponse, unappliedCashOut } from '../../../contract';
@@ -58,15 +58,10 @@ function PostPayments() {
       );
       return;
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (err) {
-      setError(new ApiError(400, 'INVALID_JSON', `The text is not JSON: ${(err as Error).message}`, [{ field: '(body)', message: 'paste or choose a JSON file' }]));
-      return;
-    }
+    const parsed = parsedJson(text, setError);
+    if (!parsed) return;
     run(
-      (key) => api.postPayments(body, key),
+      (key) => api.postPayments(parsed.value, key),
       (answer) => setResult(answer),
     );
   }
