@@ -4,7 +4,7 @@
 // attempt answers the documents already there.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool, PoolClient } from 'pg';
-import { allocate, type AllocationRule, type LedgerInvoice, type PlannedAdjustment } from '../domain/allocation';
+import { allocate, type AllocatedDocument, type AllocationRule, type LedgerInvoice, type PlannedAdjustment } from '../domain/allocation';
 import { INSUFFICIENT_OPEN_BALANCE, INVOICE_VANISHED, LINE_OVER_CREDITED } from '../domain/errors';
 import { SYSTEM_ACTOR, type CaseEvent, type IssuedDocument, type ProposedAdjustment, type RecordedEvent } from '../domain/events';
 import { formatMoney, parseMoney } from '../domain/money';
@@ -137,26 +137,43 @@ async function post(client: PoolClient, input: IssueAdjustmentsInput, overLine: 
   const issued: IssuedDocument[] = [];
   // In the allocation's order, debits first: the open balance may never be negative, even between two statements.
   for (const doc of allocation.documents) {
-    const number = await nextNumber(client, doc.kind);
-    await client.query(
-      `INSERT INTO adjustments (number, kind, case_id, approval_id, invoice_number, amount_minor, currency, issued_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [number, doc.kind, input.caseId, input.approvalId, doc.invoiceNumber, doc.amount, currency.get(doc.invoiceNumber), input.slot.at],
-    );
-    await client.query(
-      `INSERT INTO adjustment_lines (adjustment_number, invoice_number, line_no, amount_minor)
-       SELECT $1, $2, l.line_no, l.amount_minor FROM unnest($3::int[], $4::bigint[]) AS l(line_no, amount_minor)`,
-      [number, doc.invoiceNumber, doc.lines.map((l) => l.lineNo), doc.lines.map((l) => l.amount.toString())],
-    );
-    issued.push({
-      number,
-      kind: doc.kind,
-      invoiceNumber: doc.invoiceNumber,
-      amount: formatMoney(doc.amount),
-      lines: doc.lines.map((l) => ({ lineNo: l.lineNo, amount: formatMoney(l.amount) as MoneyString })),
-    });
+    const origin = { caseId: input.caseId, approvalId: input.approvalId, ruleVersion: null, deductionId: null };
+    issued.push(await writeDocument(client, doc, currency.get(doc.invoiceNumber)!, origin, input.slot.at));
   }
   return issued;
+}
+
+/** Where a document comes from: an approval of its case, or a write-off rule applied to one deduction. */
+export type DocumentOrigin =
+  | { caseId: string; approvalId: string; ruleVersion: null; deductionId: null }
+  | { caseId: null; approvalId: null; ruleVersion: number; deductionId: string };
+
+/** Writes one allocated document with its lines under the next number of its series. */
+export async function writeDocument(
+  client: PoolClient,
+  doc: AllocatedDocument,
+  currency: string,
+  origin: DocumentOrigin,
+  at: string,
+): Promise<IssuedDocument> {
+  const number = await nextNumber(client, doc.kind);
+  await client.query(
+    `INSERT INTO adjustments (number, kind, case_id, approval_id, rule_version, deduction_id, invoice_number, amount_minor, currency, issued_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [number, doc.kind, origin.caseId, origin.approvalId, origin.ruleVersion, origin.deductionId, doc.invoiceNumber, doc.amount, currency, at],
+  );
+  await client.query(
+    `INSERT INTO adjustment_lines (adjustment_number, invoice_number, line_no, amount_minor)
+     SELECT $1, $2, l.line_no, l.amount_minor FROM unnest($3::int[], $4::bigint[]) AS l(line_no, amount_minor)`,
+    [number, doc.invoiceNumber, doc.lines.map((l) => l.lineNo), doc.lines.map((l) => l.amount.toString())],
+  );
+  return {
+    number,
+    kind: doc.kind,
+    invoiceNumber: doc.invoiceNumber,
+    amount: formatMoney(doc.amount),
+    lines: doc.lines.map((l) => ({ lineNo: l.lineNo, amount: formatMoney(l.amount) as MoneyString })),
+  };
 }
 
 async function nextNumber(client: PoolClient, kind: AdjustmentKind): Promise<string> {

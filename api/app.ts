@@ -19,6 +19,7 @@ import type { AppDeps, Route, RouteDeps } from './route';
 import { securityHeaders, staticCacheControl } from './security-headers';
 import { createThrottle, DEFAULT_THROTTLE, NO_THROTTLE, type ThrottleOptions } from './throttle';
 import { WorkerProbe } from './workers';
+import { DEFAULT_DEDUCTION_RULES } from '../domain/payments';
 
 export interface AppOptions extends AppDeps {
   /** Where the static web UI lives (served at `/`); the UI is added by its own module, this is only the hook. */
@@ -49,6 +50,7 @@ export function createApp(options: AppOptions): Express {
     metrics,
     workers,
     temporalTimeoutMs: options.temporalTimeoutMs ?? 15_000,
+    deductionRules: options.deductionRules ?? DEFAULT_DEDUCTION_RULES,
     health,
   };
   const throttle =

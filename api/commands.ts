@@ -9,7 +9,8 @@ import type { RouteDeps } from './route';
 export interface UpdateOptions {
   /** Names the command in metrics and in the update id. */
   command: string;
-  user: AuthUser;
+  /** Whose command: a user, or the system actor that joins deductions to cases. */
+  user: Pick<AuthUser, 'id'>;
   /** The key the command is applied under: the update id is built from it, so a retry with it gets the first answer. */
   idempotencyKey: string;
 }

@@ -97,6 +97,18 @@ class AnsweredEarlier extends Error {
   }
 }
 
+/**
+ * What a keyed command did after its transaction (the cases a posting's deductions opened) becomes part of the answer
+ * its key gives again.
+ */
+export async function completeAnswer(ctx: CommandUseCaseContext, answer: unknown): Promise<void> {
+  await ctx.deps.pool.query('UPDATE idempotency_keys SET answer = $3 WHERE user_id = $1 AND key = $2 AND answer IS NOT NULL', [
+    ctx.user.id,
+    ctx.idempotencyKey,
+    JSON.stringify(answer),
+  ]);
+}
+
 /** Runs a command with no case (money, mappings) under its Idempotency-Key: a retry gets the first answer, stored with the key. */
 export async function keyed<T>(ctx: CommandUseCaseContext, request: KeyedRequest, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const { deps: { pool }, user, idempotencyKey } = ctx;

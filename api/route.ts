@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { DisputeSlas } from '../domain/messages';
+import type { DeductionRules } from '../domain/payments';
 import type { Role } from '../domain/types';
 import type { Logger } from '../infra/logger';
 import type { AuthUser } from './auth';
@@ -24,11 +25,14 @@ export interface AppDeps {
   temporalUiUrl?: string;
   /** How the API tells whether a worker polls the task queue (see workers.ts for the defaults). */
   workerProbe?: WorkerProbeOptions;
+  /** When deductions become disputes or are written off (default: DEFAULT_DEDUCTION_RULES). */
+  deductionRules?: DeductionRules;
 }
 
 export interface RouteDeps extends AppDeps {
   metrics: AppMetrics;
   temporalTimeoutMs: number;
+  deductionRules: DeductionRules;
   /** /health's probe, shared by the requests of this process (api/health.ts). */
   health(): Promise<Health>;
   workers: WorkerProbe;

@@ -30,8 +30,11 @@ export const adjustmentOut = z.object({
   amount: moneyOutput,
   currency: z.string(),
   lines: z.array(z.object({ lineNo: z.number().int(), amount: moneyOutput })),
-  approvalId: uuid,
-  caseId: uuid,
+  /** Null for a write-off by rule (a deduction below AUTO_WRITE_OFF_MAX): it names its rule's version and deduction instead. */
+  approvalId: uuid.nullable(),
+  caseId: uuid.nullable(),
+  ruleVersion: z.number().int().nullable(),
+  deductionId: uuid.nullable(),
   issuedAt: isoTimestamp,
 });
 

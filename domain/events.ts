@@ -18,6 +18,9 @@ export interface EvidenceSources {
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system' };
 
+/** The user row (migration 0015) that opens the cases deductions start: a case's opener is always a user. */
+export const SYSTEM_OPENER: Actor = { id: '00000000-0000-0000-0000-000000000001', name: 'system' };
+
 /** What a case disputes: a whole invoice (no lineNo) or one of its lines. */
 export interface OpenedItem {
   invoiceNumber: string;
@@ -126,6 +129,8 @@ export interface EventPayloads {
   CREDIT_MEMO_REFUSED: { approvalId: string; reason: string };
   CASE_CLOSED: { outcome: ResolutionType };
   CASE_CANCELLED: { reason: string };
+  /** A deduction joined the case: its first item on the invoice, and the case, dispute that much more. */
+  DEDUCTION_ADDED: { deductionId: string; invoiceNumber: string; amount: MoneyString; disputedAmount: MoneyString };
   /** An event could not be stored as sent and was written with its text replaced: only cancel is taken now. */
   CASE_PARKED: { error: string };
 }

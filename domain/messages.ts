@@ -68,6 +68,14 @@ export interface RefreshEvidenceCommand {
   actor: CommandActor;
 }
 
+/** A deduction on an invoice the case disputes joins it (sent by the API as the actor system, never by a person). */
+export interface AddDeductionCommand {
+  actor: Actor;
+  deductionId: string;
+  invoiceNumber: string;
+  amount: MoneyString;
+}
+
 /** What every command answers once its change is on the trail. */
 export interface CommandResult {
   status: CaseStatus;
@@ -88,4 +96,6 @@ export const cancelUpdate = defineUpdate<CommandResult, [CancelCommand]>('cancel
 export const retryEvidenceUpdate = defineUpdate<CommandResult, [RetryEvidenceCommand]>('retryEvidence');
 /** A person pulls the records again (a source record was fixed): findings, tasks and the evidence hash follow. */
 export const refreshEvidenceUpdate = defineUpdate<CommandResult, [RefreshEvidenceCommand]>('refreshEvidence');
+/** A customer's deduction on one of the case's invoices: the case disputes that much more. */
+export const addDeductionUpdate = defineUpdate<CommandResult, [AddDeductionCommand]>('addDeduction');
 export const viewQuery = defineQuery<DisputeView>('view');

@@ -35,3 +35,13 @@ export interface PaymentInput {
   /** Where it came from: a JSON body or a camt.054 file, with the file's SHA-256 when it is one. */
   source: { kind: 'json' } | { kind: 'camt054'; version: '001.02' | '001.04' | '001.08'; fileSha256: string };
 }
+
+/** When a deduction becomes a dispute (DEDUCTION_CASE_MIN) and when it is written off by rule instead (AUTO_WRITE_OFF_MAX). */
+export interface DeductionRules {
+  caseMinMinor: bigint;
+  /** Deductions strictly below it are written off; null: none is. */
+  autoWriteOffMaxMinor: bigint | null;
+}
+
+/** Every deduction of a cent or more is a dispute, none is written off: what a service configured with nothing does. */
+export const DEFAULT_DEDUCTION_RULES: DeductionRules = { caseMinMinor: 1n, autoWriteOffMaxMinor: null };

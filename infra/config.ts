@@ -3,6 +3,8 @@
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseMoney } from '../domain/money';
+import { DEFAULT_DEDUCTION_RULES } from '../domain/payments';
 
 // An empty variable (`FOO=`) means "not set", so defaults apply and required checks fire.
 const unsetIfEmpty = (value: unknown): unknown =>
@@ -75,6 +77,15 @@ const trustProxy = z.string().transform((value, ctx): number | string[] => {
 });
 const TEAM = /^[A-Z][A-Z0-9_]*$/;
 
+// An amount of money in minor units, as the API takes it ("25", "25.00").
+const MONEY = { error: 'must be an amount greater than 0 with at most 2 decimals, e.g. 25.00' };
+const positiveMoney = z
+  .string(MONEY)
+  .trim()
+  .regex(/^\d{1,13}(\.\d{1,2})?$/, MONEY)
+  .transform((amount) => parseMoney(amount))
+  .refine((minor) => minor > 0n, MONEY);
+
 /** The task queue the API starts cases on and the worker polls, unless TEMPORAL_TASK_QUEUE says another. */
 export const DEFAULT_TASK_QUEUE = 'disputes';
 
@@ -104,6 +115,10 @@ export const configSchema = z.object({
   TASK_SLA_HOURS: positiveHours(48),
   APPROVAL_SLA_HOURS: positiveHours(24),
   RESOLUTION_SLA_HOURS: positiveHours(72),
+  /** A deduction from this amount opens (or joins) a dispute case on its invoice. */
+  DEDUCTION_CASE_MIN: env(positiveMoney.default(DEFAULT_DEDUCTION_RULES.caseMinMinor)),
+  /** A deduction below this amount is written off by rule instead (a versioned rule); unset: never. */
+  AUTO_WRITE_OFF_MAX: env(positiveMoney.optional()),
   PG_POOL_MAX: positiveInt(10),
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(50),

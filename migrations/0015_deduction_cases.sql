@@ -120,3 +120,5 @@ END $$;
 
 GRANT SELECT, INSERT ON write_off_rules TO ar_dispute_app;
 GRANT UPDATE (status, case_id, cleared_minor, resolved_at) ON deductions TO ar_dispute_app;
+-- A posting's answer gains the cases its deductions opened once they are open, after its transaction.
+GRANT UPDATE (answer) ON idempotency_keys TO ar_dispute_app;

@@ -66,6 +66,7 @@ export async function ledgerOf(
 export const adjustmentsJson = (where: string): string => `
   (SELECT coalesce(json_agg(json_build_object('number', m.number, 'kind', m.kind, 'invoiceNumber', m.invoice_number,
             'amount', m.amount_minor::text, 'currency', m.currency, 'approvalId', m.approval_id, 'caseId', m.case_id,
+            'ruleVersion', m.rule_version, 'deductionId', m.deduction_id,
             'issuedAt', ${isoSql('m.issued_at')},
             'lines', (SELECT coalesce(json_agg(json_build_object('lineNo', l.line_no, 'amount', l.amount_minor::text)
                                                ORDER BY l.line_no), '[]')
@@ -83,6 +84,8 @@ export function adjustmentOf(m: Row): Adjustment {
     lines: m.lines.map((l: Row) => ({ lineNo: l.lineNo, amount: formatMoney(BigInt(l.amount)) })),
     approvalId: m.approvalId,
     caseId: m.caseId,
+    ruleVersion: m.ruleVersion,
+    deductionId: m.deductionId,
     issuedAt: m.issuedAt,
   };
 }

@@ -152,6 +152,32 @@ export async function storeEvidence(
   await refreshRecommendations(client, caseId);
 }
 
+/**
+ * A closed case's deductions end: on each invoice, its credits and write-offs clear the case's deductions there in the
+ * order they were taken, each up to its amount (CLEARED, else PARTIAL); what none cleared is INVALID, collectible
+ * again. A cancelled case leaves them OPEN.
+ */
+async function clearDeductions(client: PoolClient, caseId: string, at: string): Promise<void> {
+  await client.query(
+    `WITH taken AS (
+       SELECT id, invoice_number, amount_minor,
+              coalesce(sum(amount_minor) OVER (PARTITION BY invoice_number ORDER BY created_at, id
+                                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+         FROM deductions WHERE case_id = $1 AND status = 'OPEN'),
+     lowered AS (
+       SELECT invoice_number, sum(amount_minor) AS amount_minor FROM adjustments
+        WHERE case_id = $1 AND kind IN ('CREDIT', 'WRITE_OFF') GROUP BY invoice_number),
+     cleared AS (
+       SELECT t.id, t.amount_minor, least(t.amount_minor, greatest(coalesce(l.amount_minor, 0) - t.before, 0)) AS minor
+         FROM taken t LEFT JOIN lowered l USING (invoice_number))
+     UPDATE deductions d
+        SET cleared_minor = c.minor, resolved_at = $2,
+            status = CASE WHEN c.minor = c.amount_minor THEN 'CLEARED' WHEN c.minor > 0 THEN 'PARTIAL' ELSE 'INVALID' END
+       FROM cleared c WHERE d.id = c.id`,
+    [caseId, at],
+  );
+}
+
 /** A case no longer open frees its invoices and lines for another case, with the status that closed it. */
 async function releaseClaims(client: PoolClient, caseId: string, at: string): Promise<void> {
   await client.query('UPDATE case_claims SET released_at = $2 WHERE case_id = $1 AND released_at IS NULL', [caseId, at]);
@@ -244,7 +270,20 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
     case 'CASE_CLOSED':
       await client.query(`UPDATE cases SET status = 'CLOSED', closed_at = $2 WHERE id = $1`, [caseId, event.at]);
       await releaseClaims(client, caseId, event.at);
+      await clearDeductions(client, caseId, event.at);
       return;
+    case 'DEDUCTION_ADDED': {
+      const d = event.data;
+      const amount = parseMoney(d.amount);
+      await client.query('UPDATE cases SET disputed_minor = disputed_minor + $2 WHERE id = $1', [caseId, amount]);
+      await client.query(
+        `UPDATE case_items SET disputed_minor = disputed_minor + $3
+          WHERE case_id = $1 AND ordinal = (SELECT min(ordinal) FROM case_items WHERE case_id = $1 AND invoice_number = $2)`,
+        [caseId, d.invoiceNumber, amount],
+      );
+      await client.query('UPDATE deductions SET case_id = $1 WHERE id = $2 AND case_id IS NULL', [caseId, d.deductionId]);
+      return;
+    }
     case 'CASE_CANCELLED':
       await client.query(`UPDATE cases SET status = 'CANCELLED', closed_at = $2 WHERE id = $1`, [caseId, event.at]);
       await releaseClaims(client, caseId, event.at);

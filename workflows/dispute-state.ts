@@ -5,6 +5,7 @@ import { approvalRefusal } from '../domain/approval';
 import { refuse } from '../domain/errors';
 import { SYSTEM_ACTOR, type Actor, type CaseEvent, type ProposedAdjustment } from '../domain/events';
 import type {
+  AddDeductionCommand,
   CancelCommand,
   CommandActor,
   CommandResult,
@@ -15,7 +16,7 @@ import type {
   RefreshEvidenceCommand,
   RetryEvidenceCommand,
 } from '../domain/messages';
-import { parseMoney } from '../domain/money';
+import { formatMoney, parseMoney } from '../domain/money';
 import type { CaseStatus, MoneyString, ResolutionType, Stage, TaskStatus, Team } from '../domain/types';
 import type { Analysis } from '../contract';
 
@@ -73,6 +74,8 @@ export interface DisputeStateData {
   tasks: TaskState[];
   resolution: ResolutionState | null;
   approvedCredit: ApprovedCredit | null;
+  /** The deductions that joined the case since it opened; absent from states handed over before deductions. */
+  deductionIds?: string[];
 }
 
 const CANCELLABLE: readonly Stage[] = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL'];
@@ -166,6 +169,29 @@ export class DisputeState {
 
   private checkNotParked(): void {
     if (this.isParked) throw refuse('Conflict', `the case is parked (${this.data.parkedError}); it takes no command but cancel`);
+  }
+
+  /**
+   * A deduction may join while the case can still take a resolution or its approval (a credit once approved is
+   * already on its way), on an invoice the case disputes. One that joined already is taken again as done.
+   */
+  checkAddDeduction(cmd: AddDeductionCommand, invoices: readonly string[]): void {
+    if (this.data.deductionIds?.includes(cmd.deductionId)) return;
+    this.checkNotParked();
+    if (!CANCELLABLE.includes(this.data.stage)) {
+      throw refuse('Conflict', `a deduction can only join a case before its credit is issued; the case is in ${this.data.stage}`);
+    }
+    if (!invoices.includes(cmd.invoiceNumber)) throw refuse('Unprocessable', `invoiceNumber: the case does not dispute invoice ${cmd.invoiceNumber}`);
+    if (parseMoney(cmd.amount) <= 0n) throw refuse('Unprocessable', 'amount: must be greater than 0.00');
+  }
+
+  addDeduction(cmd: AddDeductionCommand, invoices: readonly string[]): CaseEvent[] {
+    if (this.data.deductionIds?.includes(cmd.deductionId)) return [];
+    this.checkAddDeduction(cmd, invoices);
+    this.data.disputedAmount = formatMoney(parseMoney(this.data.disputedAmount) + parseMoney(cmd.amount));
+    this.data.deductionIds = [...(this.data.deductionIds ?? []), cmd.deductionId];
+    const { deductionId, invoiceNumber, amount } = cmd;
+    return [{ type: 'DEDUCTION_ADDED', actor: actorOf(cmd.actor), data: { deductionId, invoiceNumber, amount, disputedAmount: this.data.disputedAmount } }];
   }
 
   checkRetryEvidence(cmd: RetryEvidenceCommand): void {

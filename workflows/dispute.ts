@@ -24,6 +24,7 @@ import {
   refuse,
 } from '../domain/errors';
 import {
+  addDeductionUpdate,
   cancelUpdate,
   completeTaskUpdate,
   decideUpdate,
@@ -141,6 +142,16 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     { validator: (cmd) => state.checkRetryEvidence(cmd) },
   );
   setHandler(refreshEvidenceUpdate, refreshEvidence, { validator: (cmd) => state.checkRefreshEvidence(cmd) });
+  // The marker is written where a run first takes a deduction: a history without one never met this handler.
+  const caseInvoices = openedItems(input.opened).map((i) => i.invoiceNumber);
+  setHandler(
+    addDeductionUpdate,
+    command((cmd) => {
+      patched('deductions');
+      return state.addDeduction(cmd, caseInvoices);
+    }),
+    { validator: (cmd) => state.checkAddDeduction(cmd, caseInvoices) },
+  );
 
   if (!continued) {
     try {

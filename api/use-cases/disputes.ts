@@ -13,7 +13,7 @@ import {
   type DisputeInput,
 } from '../../domain/messages';
 import { formatMoney, parseMoney, sumBig } from '../../domain/money';
-import type { OpenedItem } from '../../domain/events';
+import type { Actor, OpenedItem } from '../../domain/events';
 import { withTransaction } from '../../infra/postgres';
 import type { PoolClient } from 'pg';
 import type { Role } from '../../domain/types';
@@ -81,15 +81,13 @@ interface Reservation {
  * No worker need be running: the start is durable, and the case waits in EVIDENCE until a worker picks it up.
  */
 export async function openDispute(ctx: CommandUseCaseContext, { body }: { body: OpenDisputeBody }): Promise<Opened> {
-  const opened = await reserveAndStart(ctx, body);
+  const opened = await openCase(ctx.deps, ctx.user, ctx.idempotencyKey, body);
   ctx.touchCase(opened.workflowId);
   return opened;
 }
 
-async function reserveAndStart(
-  { deps, user, idempotencyKey }: CommandUseCaseContext,
-  input: OpenDisputeBody,
-): Promise<Opened> {
+/** Opens a case for whoever opens it: a person through openDispute, or the system actor for a deduction. */
+export async function openCase(deps: RouteDeps, user: Actor, idempotencyKey: string, input: OpenDisputeBody): Promise<Opened> {
   const byItems = 'items' in input;
   // A v1 body is hashed as it always was: a retry across the upgrade matches.
   const body = byItems
@@ -288,7 +286,7 @@ async function claimItems(client: PoolClient, reservation: Reservation, items: r
 
 async function startCase(
   deps: RouteDeps,
-  user: AuthUser,
+  user: Actor,
   body: { reasonCode: DisputeInput['opened']['reasonCode']; description: string | null; items: OpenedItem[] },
   invoice: { customer_id: string; currency: string },
   reserved: Reservation,

@@ -20,10 +20,12 @@ import type {
   unappliedCashListResponse,
   unappliedCashQuery,
 } from '../../contract';
+import { toAppError } from '../error-answer';
 import { AppError } from '../errors';
-import { keyed, requestHash, type KeyedRequest } from '../idempotency';
+import { completeAnswer, keyed, requestHash, type KeyedRequest } from '../idempotency';
 import { checkedCursor, isTimestamp, isUuid } from '../paging';
 import type { CommandUseCaseContext, UseCaseContext } from './context';
+import { disputeDeductions, writeOffByRule } from './deduction-cases';
 import { latestMappings, reasonOf } from './reason-mappings';
 
 type Counts = z.input<typeof postPaymentsResponse>;
@@ -77,6 +79,24 @@ function contentHash(p: PaymentInput): string {
  * same id with other content refuses the whole body. Answers what this call newly did.
  */
 export async function postPayments(ctx: CommandUseCaseContext, { payments }: { payments: PaymentInput[] }): Promise<Counts> {
+  const posted = await postOnce(ctx, payments);
+  // Also when this call posted nothing new: the same payments posted again finish what a crash left undone.
+  const casesOpened = await disputeDeductions(ctx.deps, payments.map((p) => p.id)).catch((err: unknown) => {
+    const mapped = toAppError(err);
+    if (mapped?.status !== 503) throw err;
+    throw AppError.unavailable(
+      `the payments are posted, but their deductions' cases could not all be opened (${mapped.message}): ` +
+        `post them again with Idempotency-Key ${ctx.idempotencyKey} to finish`,
+      err,
+    );
+  });
+  if (!casesOpened) return posted;
+  const answer = { ...posted, casesOpened: posted.casesOpened + casesOpened };
+  await completeAnswer(ctx, answer);
+  return answer;
+}
+
+async function postOnce(ctx: CommandUseCaseContext, payments: PaymentInput[]): Promise<Counts> {
   const request: KeyedRequest = {
     command: 'payments',
     caseId: null,
@@ -141,11 +161,16 @@ export async function postPayments(ctx: CommandUseCaseContext, { payments }: { p
       }
       for (const d of match.deductions) {
         const { reasonCode, mappingVersion } = reasonOf(mappings.get(open.get(d.invoiceNumber)!.customerId), d.customerCode);
+        const id = randomUUID();
         await client.query(
           `INSERT INTO deductions (id, payment_id, invoice_number, ordinal, amount_minor, customer_code, reason_code, mapping_version, reference, note)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-          [randomUUID(), p.id, d.invoiceNumber, d.ordinal, d.amountMinor.toString(), d.customerCode, reasonCode, mappingVersion, d.reference, d.note],
+          [id, p.id, d.invoiceNumber, d.ordinal, d.amountMinor.toString(), d.customerCode, reasonCode, mappingVersion, d.reference, d.note],
         );
+        if (await writeOffByRule(client, ctx.deps, { id, invoiceNumber: d.invoiceNumber, amountMinor: d.amountMinor })) {
+          const invoice = open.get(d.invoiceNumber)!;
+          open.set(d.invoiceNumber, { ...invoice, openMinor: invoice.openMinor - d.amountMinor });
+        }
       }
       if (match.unappliedMinor > 0n) {
         const reference = [...p.remittance.map((l) => l.documentNumber), ...p.searchTexts].join(', ').slice(0, 500) || null;
@@ -159,7 +184,6 @@ export async function postPayments(ctx: CommandUseCaseContext, { payments }: { p
       counts.applied += match.applications.length;
       counts.deductions += match.deductions.length;
     }
-    // casesOpened stays 0: deductions open (or join) cases in issue 11's remaining part, not in this one.
     return counts;
   });
 }

@@ -14,7 +14,7 @@ let cash: TestUser;
 let specialist: TestUser;
 
 beforeAll(async () => {
-  api = await startApiAsAppRole();
+  api = await startApiAsAppRole({ worker: true });
   cash = await api.user('cash');
   specialist = await api.user('specialist');
 }, 60_000);

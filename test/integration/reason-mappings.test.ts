@@ -10,7 +10,7 @@ let specialist: TestUser;
 let cash: TestUser;
 
 beforeAll(async () => {
-  api = await startApiAsAppRole();
+  api = await startApiAsAppRole({ worker: true });
   specialist = await api.user('specialist');
   cash = await api.user('cash');
 }, 60_000);
