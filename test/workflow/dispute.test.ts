@@ -2,6 +2,7 @@
 // PostgreSQL database: the whole life, reject and re-propose, cancel in each stage, SLA escalation; text the
 // database cannot store reaching the workflow around the API (F21): the case parks, visibly, after one attempt, and
 // can be cancelled; and a retry loop is what the shared invariant check reports.
+import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -13,6 +14,7 @@ import { PostgresRecordsSource } from '../../records/source';
 import { storeRecords } from '../../api/records-import';
 import type { RecordedEvent } from '../../domain/events';
 import {
+  addDeductionUpdate,
   cancelUpdate,
   completeTaskUpdate,
   decideUpdate,
@@ -704,5 +706,35 @@ describe('text the database cannot store, sent around the API', () => {
       ]);
       await handle.terminate('a retry loop, on purpose');
     });
+  });
+});
+
+describe('deductions joining a case', () => {
+  it('grows the disputed amount once per deduction, on an invoice of the case, until the credit is approved', async () => {
+    const { handle, input, fixture } = await openCase('150.00');
+    await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
+    const system = { id: '00000000-0000-0000-0000-000000000001', name: 'system' };
+    const deduction = { actor: system, deductionId: randomUUID(), invoiceNumber: fixture.invoiceNumber, amount: '100.00' };
+    expect(await handle.executeUpdate(addDeductionUpdate, { args: [deduction] })).toEqual({ status: 'OPEN', stage: 'INVESTIGATION' });
+    // The same deduction again (a posting retried) changes nothing; another invoice is not the case's.
+    await handle.executeUpdate(addDeductionUpdate, { args: [deduction] });
+    expect(await refusal(handle.executeUpdate(addDeductionUpdate, { args: [{ ...deduction, deductionId: randomUUID(), invoiceNumber: 'INV-ELSEWHERE' }] }))).toBe(
+      'Unprocessable',
+    );
+    expect(await countEvents(input.caseId, 'DEDUCTION_ADDED')).toBe(1);
+    const { rows } = await db.pool.query(
+      'SELECT c.disputed_minor::int AS case_minor, i.disputed_minor::int AS item_minor FROM cases c JOIN case_items i ON i.case_id = c.id WHERE c.id = $1',
+      [input.caseId],
+    );
+    expect(rows).toEqual([{ case_minor: 25000, item_minor: 25000 }]);
+
+    await completeFirstTask(handle, 'CONFIRMED', 'price above contract');
+    // 200.00 is more than the 150.00 opened, within the 250.00 the case now disputes.
+    await handle.executeUpdate(proposeResolutionUpdate, {
+      args: [{ actor: specialist, type: 'CREDIT', amount: '200.00', rootCause: 'pricing setup', note: null }],
+    });
+    await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
+    expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
+    await keepHistory(handle, 'deduction-added');
   });
 });

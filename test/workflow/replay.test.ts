@@ -22,7 +22,7 @@ async function replayAll(workflowsPath: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused, a PARTIAL completion, a refresh of the evidence, credit and debit memos and a write-off, the credit memos of runs from before the ledger and a case over two invoices', () => {
+  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused, a PARTIAL completion, a refresh of the evidence, credit and debit memos and a write-off, the credit memos of runs from before the ledger, a case over two invoices and a deduction joining a case', () => {
     const names = recordedHistories().map((h) => h.workflowId);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -41,6 +41,7 @@ describe('replay of recorded histories', () => {
         'partial-completion',
         'refresh-evidence',
         'two-invoice-case',
+        'deduction-added',
       ]),
     );
   });
