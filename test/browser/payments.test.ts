@@ -2,8 +2,8 @@
 // part and names an invoice nobody knows (that share left unapplied), then works the unapplied cash onto another
 // invoice from the worklist: more than is left is refused on its row, the rest applied until the row is gone; and
 // posts the bank's camt.054 notification through the same form. A payment that leaves a deduction on one invoice while
-// a case disputes all of another: the deductions list with its reason, filtered by status, and the customer's open
-// items with the dunning hold on the disputed invoice only; what an auditor, who works no cash, is shown.
+// a case disputes all of another: the deductions list with its reason, filtered by status and paged by customer, and
+// the customer's open items with the dunning hold on the disputed invoice only; what an auditor, who works no cash, is shown.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -244,11 +244,50 @@ describe('a deduction on one invoice, a case disputing all of another', () => {
     expect((await openItems(page))[disputed]).toEqual(['$500.00', '$500.00', '$0.00', 'Dunning hold']);
   });
 
+  it("the deductions of a customer come a page at a time, the filter kept on the next page", async () => {
+    // Another customer's 60 deductions: 20 (the most a line takes) on each of its three invoices.
+    const many = twoSkuDesk({ quantityA: 15, invoices: [[['SKU-A', 5, '100.00']], [['SKU-A', 5, '100.00']], [['SKU-A', 5, '100.00']]] });
+    expect((await stack.api.request('POST', '/api/records/import', { token: specialist.token, body: many.records })).status).toBe(200);
+    const posted = await stack.api.request('POST', '/api/payments', {
+      token: cash.token,
+      body: {
+        payments: [
+          {
+            id: uniqueId('PAY'),
+            customerId: many.customerId,
+            receivedAt: '2026-12-03T10:00:00Z',
+            currency: 'USD',
+            amount: '3.00',
+            remittance: many.numbers.map((invoiceNumber) => ({
+              invoiceNumber,
+              paid: '1.00',
+              deductions: Array.from({ length: 20 }, (_, i) => ({ amount: '0.01', reasonCode: `R${i}` })),
+            })),
+          },
+        ],
+      },
+    });
+    expect(posted.body.deductions).toBe(60);
+    const page = await stack.signedIn(cash);
+    const filter = page.getByRole('form', { name: 'Filter deductions' });
+    await filter.getByLabel('Customer id').fill(many.customerId);
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    const rows = page.getByTestId('deductions-table').locator('tbody tr');
+    await waitForCount(rows, (n) => n === 50);
+    await page.getByRole('button', { name: 'Show 50 more' }).click();
+    await waitForCount(rows, (n) => n === 60);
+    expect(await page.getByRole('button', { name: 'Show 50 more' }).count()).toBe(0);
+    expect(new Set(await rows.locator('td:nth-of-type(1)').allTextContents())).toEqual(new Set(many.numbers));
+  });
+
   it('an auditor reads the deductions and the open items, and is offered no cash to post or apply', async () => {
     const auditor = await stack.api.user('auditor');
     const page = await stack.signedIn(auditor, '/payments');
     await page.getByRole('heading', { name: 'Deductions', level: 1 }).waitFor();
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Dashboard', 'Cases', 'Deductions', 'Open items']);
+    const filter = page.getByRole('form', { name: 'Filter deductions' });
+    await filter.getByLabel('Customer id').fill(deskOfThree.customerId);
+    await filter.getByRole('button', { name: 'Filter' }).click();
     await waitForCount(row(page), (n) => n === 1);
     expect(await page.getByRole('heading', { name: 'Post payments' }).count()).toBe(0);
     expect(await page.getByRole('heading', { name: 'Unapplied cash' }).count()).toBe(0);
