@@ -1,7 +1,7 @@
 // THE route table. Every route is declared here once, as data: the express router, /openapi.json and the
 // authorisation tests are all generated from it. Handlers stay thin: the parsed input goes to a use case.
 import { z } from 'zod';
-import { ROLES, type Role } from '../domain/types';
+import { CASE_READERS, INVOICE_READERS, ROLES, type Role } from '../domain/types';
 import { buildOpenApi } from './openapi';
 import { commandRoute, route, type Route } from './route';
 import {
@@ -93,9 +93,6 @@ import { cycleTimeReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
 import { listTeams } from './use-cases/teams';
 import { createUser, revokeUser } from './use-cases/users';
-
-const CASE_READERS = ['specialist', 'manager', 'auditor', 'ops'] as const;
-const INVOICE_READERS = ['admin', 'specialist', 'manager', 'auditor', 'cash'] as const;
 
 /** A command on a case named by id or case number, answered with the case's status and stage. */
 function caseCommandRoute<B extends z.ZodType>(spec: {

@@ -1,13 +1,12 @@
 // Money in (issue 11): posting payments, the unapplied-cash worklist, deductions and a customer's open items.
 import { z } from 'zod';
-import { REASON_CODES } from '../domain/types';
+import { DEDUCTION_STATUSES, REASON_CODES } from '../domain/types';
 import { amountInput, identifier, instantInput, moneyInput, moneyOutput, page, pageQuery, text, uuid } from './primitives';
 
 export const MAX_PAYMENTS = 1000;
 export const MAX_REMITTANCE_LINES = 200;
 export const MAX_DEDUCTIONS_PER_LINE = 20;
 export const MAX_REASON_MAPPINGS = 500;
-export const DEDUCTION_STATUSES = ['OPEN', 'CLEARED', 'INVALID', 'PARTIAL'] as const;
 
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"');
 

@@ -3,6 +3,9 @@
 
 export const ROLES = ['admin', 'specialist', 'ops', 'manager', 'auditor', 'cash'] as const;
 export type Role = (typeof ROLES)[number];
+/** Who may read cases, and who invoices and the money on them: the API's route table and the web's pages alike. */
+export const CASE_READERS = ['specialist', 'manager', 'auditor', 'ops'] as const satisfies readonly Role[];
+export const INVOICE_READERS = ['admin', 'specialist', 'manager', 'auditor', 'cash'] as const satisfies readonly Role[];
 
 export const DEFAULT_TEAMS = ['ORDER_MANAGEMENT', 'SALES_OPS'] as const;
 /** Teams are configurable (TEAMS env); the two defaults are the ones findings route to. */
@@ -17,6 +20,9 @@ export const REASON_CODES = [
   'OTHER',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
+
+export const DEDUCTION_STATUSES = ['OPEN', 'CLEARED', 'INVALID', 'PARTIAL'] as const;
+export type DeductionStatus = (typeof DEDUCTION_STATUSES)[number];
 
 export const FINDING_CODES = [
   'PRICE_VARIANCE',

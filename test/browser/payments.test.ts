@@ -1,7 +1,9 @@
 // Money in through the web UI, against the real stack: a cash applier posts a payments file that pays one invoice in
 // part and names an invoice nobody knows (that share left unapplied), then works the unapplied cash onto another
 // invoice from the worklist: more than is left is refused on its row, the rest applied until the row is gone; and
-// posts the bank's camt.054 notification through the same form.
+// posts the bank's camt.054 notification through the same form. A payment that leaves a deduction on one invoice while
+// a case disputes all of another: the deductions list with its reason, filtered by status and paged by customer, and
+// the customer's open items with the dunning hold on the disputed invoice only; what an auditor, who works no cash, is shown.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -12,13 +14,14 @@ jest.setTimeout(180_000);
 
 let stack: BrowserStack;
 let cash: TestUser;
+let specialist: TestUser;
 // Two invoices of 5 × SKU-A at 100.00: 500.00 each.
 const desk = twoSkuDesk({ quantityA: 10, invoices: [[['SKU-A', 5, '100.00']], [['SKU-A', 5, '100.00']]] });
 const [paidInPart, paidFromWorklist] = desk.numbers;
 
 beforeAll(async () => {
   stack = await startBrowserStack();
-  const specialist = await stack.api.user('specialist');
+  specialist = await stack.api.user('specialist');
   cash = await stack.api.user('cash', { name: 'Cam Cash' });
   expect((await stack.api.request('POST', '/api/records/import', { token: specialist.token, body: desk.records })).status).toBe(200);
 });
@@ -46,10 +49,10 @@ async function apply(page: Page, paymentId: string, invoiceNumber: string, amoun
 
 it('a cash applier posts a payments file, then applies the unapplied cash to an invoice from the worklist', async () => {
   const page = await stack.signedIn(cash);
-  // Payments is cash's start page, and its only one: it reads no cases.
+  // Payments is cash's start page; beside it only the customers' open items: it reads no cases.
   await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
   const nav = page.getByRole('navigation', { name: 'Main' });
-  expect(await nav.getByRole('link').allTextContents()).toEqual(['Payments']);
+  expect(await nav.getByRole('link').allTextContents()).toEqual(['Payments', 'Open items']);
   await page.getByTestId('unapplied-table').or(page.getByText('No unapplied cash.')).waitFor();
 
   const paymentId = uniqueId('PAY');
@@ -124,4 +127,171 @@ it("a cash applier posts the bank's camt.054 file; one that breaks its XSD is re
   expect((await result.textContent())?.replace(/\s+/g, ' ')).toBe('Posted 3 payments: 0 applied to invoices, 0 deductions, 0 cases opened, 3 unapplied.');
   await waitForCount(page.locator('tr[data-payment^="ACSR160617103200001/"]'), (n) => n === 3);
   await screenshot(page, '34-camt054-posted');
+});
+
+describe('a deduction on one invoice, a case disputing all of another', () => {
+  // Three invoices of 5 × SKU-A at 100.00: 500.00 each. The payment pays 300.00 of the first and deducts 100.00 from
+  // it; a case disputes all 500.00 of the second; the third nobody touches.
+  const deskOfThree = twoSkuDesk({ quantityA: 15, invoices: [[['SKU-A', 5, '100.00']], [['SKU-A', 5, '100.00']], [['SKU-A', 5, '100.00']]] });
+  const [deducted, disputed, untouched] = deskOfThree.numbers;
+  const paymentId = uniqueId('PAY');
+  let caseNumber: string;
+
+  beforeAll(async () => {
+    const { api } = stack;
+    expect((await api.request('POST', '/api/records/import', { token: specialist.token, body: deskOfThree.records })).status).toBe(200);
+    const mapped = await api.request('PUT', `/api/reason-mappings/${deskOfThree.customerId}`, {
+      token: specialist.token,
+      body: { mappings: [{ code: 'PRICE', reasonCode: 'PRICING' }] },
+    });
+    expect(mapped.status).toBe(200);
+    const opened = await api.request('POST', '/api/disputes', {
+      token: specialist.token,
+      body: { invoiceNumber: disputed, disputedAmount: '500.00', reasonCode: 'QUANTITY' },
+    });
+    expect(opened.status).toBe(201);
+    caseNumber = opened.body.caseNumber;
+  });
+
+  const row = (page: Page) => page.getByTestId('deductions-table').locator(`tr[data-payment="${paymentId}"]`);
+
+  it('the cash applier posts the payment and finds the deduction, with its reason, by its status', async () => {
+    const page = await stack.signedIn(cash);
+    await page.getByRole('heading', { name: 'Deductions', level: 2 }).waitFor();
+    const file = {
+      payments: [
+        {
+          id: paymentId,
+          customerId: deskOfThree.customerId,
+          receivedAt: '2026-12-02T10:00:00Z',
+          currency: 'USD',
+          amount: '300.00',
+          remittance: [{ invoiceNumber: deducted, paid: '300.00', deductions: [{ amount: '100.00', reasonCode: 'PRICE' }] }],
+        },
+      ],
+    };
+    await page.getByLabel('Payments file').setInputFiles({ name: 'payments.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+    await page.getByRole('button', { name: 'Post payments' }).click();
+    const result = page.getByTestId('payments-result');
+    await result.waitFor();
+    expect((await result.textContent())?.replace(/\s+/g, ' ')).toMatch(/^Posted 1 payments: 1 applied to invoices, 1 deductions, \d+ cases opened, 0 unapplied\.$/);
+
+    // The list asks again after the post: the deduction is there without a reload.
+    await waitForCount(row(page), (n) => n === 1);
+    const cells = (await row(page).locator('th, td').allTextContents()).map((c) => c.trim());
+    expect(cells.slice(0, 6)).toEqual([paymentId, deducted, '100.00', 'Pricing', 'PRICE', 'Open']);
+    // Cash reads no cases: a deduction's case, once it has one, is named but not linked.
+    expect(await row(page).getByRole('link').count()).toBe(0);
+
+    const filter = page.getByRole('form', { name: 'Filter deductions' });
+    await filter.getByLabel('Deduction status').selectOption('CLEARED');
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    await waitForCount(row(page), (n) => n === 0);
+    await filter.getByLabel('Deduction status').selectOption('OPEN');
+    await filter.getByLabel('Customer id').fill(deskOfThree.customerId);
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    await waitForCount(page.getByTestId('deductions-table').locator('tbody tr'), (n) => n === 1);
+    expect(await row(page).count()).toBe(1);
+    await screenshot(page, '35-deductions');
+    expect(await lowContrastText(page)).toEqual([]);
+  });
+
+  /** The open items' rows by invoice number (all three fall due the same day: listed by number), as [open balance, in dispute, collectible, dunning]. */
+  async function openItems(page: Page): Promise<Record<string, string[]>> {
+    const rows = page.getByTestId('open-items-table').locator('tbody tr');
+    await waitForCount(rows, (n) => n === 3);
+    const out: Record<string, string[]> = {};
+    for (const r of await rows.all()) {
+      const [invoiceNumber, ...cells] = (await r.locator('th, td').allTextContents()).map((c) => c.trim());
+      out[invoiceNumber] = cells;
+    }
+    return out;
+  }
+
+  it("the customer's open items hold dunning on the invoice a case disputes whole, and only there", async () => {
+    const page = await stack.signedIn(cash);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Open items' }).click();
+    await page.getByRole('heading', { name: 'Open items', level: 1 }).waitFor();
+    await page.getByLabel('Customer id').fill(deskOfThree.customerId);
+    await page.getByRole('button', { name: 'Show open items' }).click();
+    await page.getByRole('heading', { name: `Open items of ${deskOfThree.customerId}`, level: 1 }).waitFor();
+    const items = await openItems(page);
+    expect(Object.keys(items).sort()).toEqual([deducted, disputed, untouched].sort());
+    // The deducted invoice: 200.00 open. What of it is in dispute depends on whether its deduction has a case; its
+    // collectible is the rest, and it is never held while anything is collectible.
+    const [open, inDispute, collectible, dunning] = items[deducted];
+    expect(open).toBe('$200.00');
+    const minor = (text: string) => Math.round(Number(text.replace(/[$,]/g, '')) * 100);
+    expect(minor(inDispute) + minor(collectible)).toBe(20000);
+    expect(minor(collectible)).toBeGreaterThan(0);
+    expect(dunning).toBe('No hold');
+    expect(items[disputed]).toEqual(['$500.00', '$500.00', '$0.00', 'Dunning hold']);
+    expect(items[untouched]).toEqual(['$500.00', '$0.00', '$500.00', 'No hold']);
+    expect(await page.locator('.badge').filter({ hasText: 'Dunning hold' }).count()).toBe(1);
+    await screenshot(page, '36-open-items');
+    expect(await lowContrastText(page)).toEqual([]);
+
+    await page.getByLabel('Customer id').fill('CUST-NOBODY');
+    await page.getByRole('button', { name: 'Show open items' }).click();
+    await page.getByRole('alert').filter({ hasText: 'There is no customer CUST-NOBODY' }).waitFor();
+  });
+
+  it("the specialist reaches the open items from the case's customer", async () => {
+    const page = await stack.signedIn(specialist, `/cases/${caseNumber}`);
+    await page.getByTestId('case-page').waitFor();
+    await page.getByRole('link', { name: deskOfThree.customerId, exact: true }).click();
+    await page.getByRole('heading', { name: `Open items of ${deskOfThree.customerId}`, level: 1 }).waitFor();
+    expect((await openItems(page))[disputed]).toEqual(['$500.00', '$500.00', '$0.00', 'Dunning hold']);
+  });
+
+  it("the deductions of a customer come a page at a time, the filter kept on the next page", async () => {
+    // Another customer's 60 deductions: 20 (the most a line takes) on each of its three invoices.
+    const many = twoSkuDesk({ quantityA: 15, invoices: [[['SKU-A', 5, '100.00']], [['SKU-A', 5, '100.00']], [['SKU-A', 5, '100.00']]] });
+    expect((await stack.api.request('POST', '/api/records/import', { token: specialist.token, body: many.records })).status).toBe(200);
+    const posted = await stack.api.request('POST', '/api/payments', {
+      token: cash.token,
+      body: {
+        payments: [
+          {
+            id: uniqueId('PAY'),
+            customerId: many.customerId,
+            receivedAt: '2026-12-03T10:00:00Z',
+            currency: 'USD',
+            amount: '3.00',
+            remittance: many.numbers.map((invoiceNumber) => ({
+              invoiceNumber,
+              paid: '1.00',
+              deductions: Array.from({ length: 20 }, (_, i) => ({ amount: '0.01', reasonCode: `R${i}` })),
+            })),
+          },
+        ],
+      },
+    });
+    expect(posted.body.deductions).toBe(60);
+    const page = await stack.signedIn(cash);
+    const filter = page.getByRole('form', { name: 'Filter deductions' });
+    await filter.getByLabel('Customer id').fill(many.customerId);
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    const rows = page.getByTestId('deductions-table').locator('tbody tr');
+    await waitForCount(rows, (n) => n === 50);
+    await page.getByRole('button', { name: 'Show 50 more' }).click();
+    await waitForCount(rows, (n) => n === 60);
+    expect(await page.getByRole('button', { name: 'Show 50 more' }).count()).toBe(0);
+    expect(new Set(await rows.locator('td:nth-of-type(1)').allTextContents())).toEqual(new Set(many.numbers));
+  });
+
+  it('an auditor reads the deductions and the open items, and is offered no cash to post or apply', async () => {
+    const auditor = await stack.api.user('auditor');
+    const page = await stack.signedIn(auditor, '/payments');
+    await page.getByRole('heading', { name: 'Deductions', level: 1 }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Dashboard', 'Cases', 'Deductions', 'Open items']);
+    const filter = page.getByRole('form', { name: 'Filter deductions' });
+    await filter.getByLabel('Customer id').fill(deskOfThree.customerId);
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    await waitForCount(row(page), (n) => n === 1);
+    expect(await page.getByRole('heading', { name: 'Post payments' }).count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Unapplied cash' }).count()).toBe(0);
+    await page.goto(`${stack.api.url}/#/customers/${deskOfThree.customerId}`);
+    expect((await openItems(page))[disputed]).toEqual(['$500.00', '$500.00', '$0.00', 'Dunning hold']);
+  });
 });

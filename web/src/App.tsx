@@ -6,6 +6,7 @@ import { ROLE_LABELS, teamLabel } from './lib/format';
 import { href, matchPath, useLocation } from './lib/router';
 import { clearToken, getToken, setToken } from './lib/session';
 import type { Role, User as Me } from '../../contract';
+import { CASE_READERS, INVOICE_READERS } from '../../domain/types';
 import { AdminUsersPage } from './pages/AdminUsers';
 import { ApprovalsPage } from './pages/approvals/ApprovalsPage';
 import { CasePage } from './pages/case/CasePage';
@@ -14,6 +15,7 @@ import { DashboardPage } from './pages/dashboard/DashboardPage';
 import { ImportPage } from './pages/Import';
 import { InboxPage } from './pages/inbox/InboxPage';
 import { OpenCasePage } from './pages/open-case/OpenCasePage';
+import { OpenItemsPage } from './pages/OpenItems';
 import { PaymentsPage } from './pages/Payments';
 import { SignInPage } from './pages/SignIn';
 
@@ -26,14 +28,17 @@ interface RouteDef {
 // Who may see what mirrors the contract's table; the server enforces it anyway.
 const ROUTES: RouteDef[] = [
   { pattern: '/cases', roles: ['specialist', 'manager', 'auditor'], render: () => <CasesPage /> },
-  { pattern: '/cases/:id', roles: ['specialist', 'manager', 'auditor', 'ops'], render: (p) => <CasePage id={p.id} /> },
+  { pattern: '/cases/:id', roles: CASE_READERS, render: (p) => <CasePage id={p.id} /> },
   { pattern: '/open', roles: ['specialist'], render: () => <OpenCasePage /> },
   { pattern: '/inbox', roles: ['ops', 'specialist', 'manager'], render: () => <InboxPage /> },
   { pattern: '/approvals', roles: ['manager'], render: () => <ApprovalsPage /> },
   { pattern: '/dashboard', roles: ['manager', 'auditor'], render: () => <DashboardPage /> },
   { pattern: '/import', roles: ['admin', 'specialist'], render: () => <ImportPage /> },
   { pattern: '/users', roles: ['admin'], render: () => <AdminUsersPage /> },
-  { pattern: '/payments', roles: ['cash', 'specialist', 'admin'], render: () => <PaymentsPage /> },
+  // Every invoice reader sees the deductions there; posting and the unapplied cash only those who work the cash.
+  { pattern: '/payments', roles: INVOICE_READERS, render: () => <PaymentsPage /> },
+  { pattern: '/customers', roles: INVOICE_READERS, render: () => <OpenItemsPage /> },
+  { pattern: '/customers/:id', roles: INVOICE_READERS, render: (p) => <OpenItemsPage customerId={p.id} /> },
 ];
 
 const NAV: Record<Role, { path: string; label: string }[]> = {
@@ -43,6 +48,7 @@ const NAV: Record<Role, { path: string; label: string }[]> = {
     { path: '/inbox', label: 'Tasks' },
     { path: '/import', label: 'Import records' },
     { path: '/payments', label: 'Payments' },
+    { path: '/customers', label: 'Open items' },
   ],
   ops: [{ path: '/inbox', label: 'Inbox' }],
   manager: [
@@ -50,18 +56,26 @@ const NAV: Record<Role, { path: string; label: string }[]> = {
     { path: '/dashboard', label: 'Dashboard' },
     { path: '/cases', label: 'Cases' },
     { path: '/inbox', label: 'Tasks' },
+    { path: '/payments', label: 'Deductions' },
+    { path: '/customers', label: 'Open items' },
   ],
   auditor: [
     { path: '/dashboard', label: 'Dashboard' },
     { path: '/cases', label: 'Cases' },
+    { path: '/payments', label: 'Deductions' },
+    { path: '/customers', label: 'Open items' },
   ],
   admin: [
     { path: '/users', label: 'Users' },
     { path: '/import', label: 'Import records' },
     { path: '/payments', label: 'Payments' },
+    { path: '/customers', label: 'Open items' },
   ],
   // Cash application reads no cases: its work is the money in and the invoices it pays.
-  cash: [{ path: '/payments', label: 'Payments' }],
+  cash: [
+    { path: '/payments', label: 'Payments' },
+    { path: '/customers', label: 'Open items' },
+  ],
 };
 
 const HOME: Record<Role, string> = {

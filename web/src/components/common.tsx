@@ -3,7 +3,7 @@ import { ApiError } from '../lib/api';
 import type { CursorList } from '../lib/cursor-list';
 import { STAGE_LABELS, label, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
-import type { User as Me } from '../../../contract';
+import type { User as Me, Role } from '../../../contract';
 import { STAGES } from '../../../domain/types';
 
 // ---------------------------------------------------------------- the signed-in user
@@ -14,6 +14,11 @@ export function useMe(): Me {
   const me = useContext(MeContext);
   if (!me) throw new Error('useMe outside a signed-in session');
   return me;
+}
+
+/** Whether the signed-in user's role is one of `roles` (domain/types' CASE_READERS, …): what to offer a link to. */
+export function useRoleIn(roles: readonly Role[]): boolean {
+  return roles.includes(useMe().role);
 }
 
 // ---------------------------------------------------------------- errors and notices

@@ -7,6 +7,7 @@ import type {
   CaseEvidencePage,
   CommandAnswer,
   CycleTimeReport,
+  DeductionStatus,
   DisputeDetail,
   DisputeListItem,
   EvidencePage,
@@ -24,9 +25,11 @@ import type {
   completeTaskRequest,
   cycleTimeQuery,
   decisionRequest,
+  deductionListResponse,
   importResponse,
   openDisputeRequest,
   openDisputeResponse,
+  openItemsResponse,
   postPaymentsResponse,
   resolutionRequest,
   taskCommandResponse,
@@ -199,4 +202,8 @@ export const api = {
     request<Answer<typeof unappliedCashListResponse>>('/api/unapplied-cash', { query, signal }),
   applyUnapplied: (id: string, body: Body<typeof applyUnappliedRequest>, idempotencyKey: string) =>
     request<Answer<typeof applyUnappliedResponse>>(`/api/unapplied-cash/${encodeURIComponent(id)}/apply`, { body, idempotencyKey }),
+  deductions: (query: { status?: DeductionStatus; customerId?: string; limit: number; cursor?: string }, signal?: AbortSignal) =>
+    request<Answer<typeof deductionListResponse>>('/api/deductions', { query, signal }),
+  openItems: (customerId: string, signal?: AbortSignal) =>
+    request<Answer<typeof openItemsResponse>>(`/api/customers/${encodeURIComponent(customerId)}/open-items`, { signal }),
 };

@@ -1,18 +1,22 @@
-// Money in: posting a file of payments (JSON, as POST /api/payments takes it, or a bank's camt.054) and working the
-// cash no invoice took.
+// Money in: posting a file of payments (JSON, as POST /api/payments takes it, or a bank's camt.054), working the
+// cash no invoice took, and the deductions customers took on the invoices they paid.
 import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
-import { ErrorMessage, Field, Loading, Money, MoreButton, Notice, Section, SubmitButton, fieldError, useMe } from '../components/common';
+import { ErrorMessage, Field, Loading, Money, MoreButton, Notice, Section, StatusBadge, SubmitButton, fieldError, useMe, useRoleIn } from '../components/common';
 import { api } from '../lib/api';
 import { parsedJson, useCommand } from '../lib/commands';
 import { useCursorList } from '../lib/cursor-list';
+import { REASON_LABELS, label } from '../lib/format';
 import { useDocumentTitle } from '../lib/hooks';
-import type { postPaymentsResponse, unappliedCashOut } from '../../../contract';
+import { href } from '../lib/router';
+import { CustomerLink } from './OpenItems';
+import type { DeductionStatus, postPaymentsResponse, unappliedCashOut } from '../../../contract';
+import { CASE_READERS, DEDUCTION_STATUSES } from '../../../domain/types';
 
 const PAGE_SIZE = 50;
 
-/** What posting or applying changes: the worklist, and the invoices' paid and open balances. */
-const MONEY_KEYS = [['unapplied-cash'], ['invoice'], ['invoices']];
+/** What posting or applying changes: the worklists, and the invoices' paid, open and collectible balances. */
+const MONEY_KEYS = [['unapplied-cash'], ['deductions'], ['invoice'], ['invoices'], ['open-items']];
 
 const EXAMPLE = `{
   "payments": [
@@ -25,13 +29,17 @@ const EXAMPLE = `{
 }`;
 
 export function PaymentsPage() {
-  useDocumentTitle('Payments');
   const me = useMe();
+  // Managers and auditors read the deductions only: the cash is the appliers' (and the specialists' and admins').
+  const worksCash = me.role === 'cash' || me.role === 'specialist' || me.role === 'admin';
+  const title = worksCash ? 'Payments' : 'Deductions';
+  useDocumentTitle(title);
   return (
     <div className="page">
-      <h1>Payments</h1>
-      <PostPayments />
-      <UnappliedCash canApply={me.role === 'cash' || me.role === 'specialist'} />
+      <h1>{title}</h1>
+      {worksCash ? <PostPayments /> : null}
+      {worksCash ? <UnappliedCash canApply={me.role === 'cash' || me.role === 'specialist'} /> : null}
+      <Deductions />
     </div>
   );
 }
@@ -141,7 +149,7 @@ function UnappliedCash({ canApply }: { canApply: boolean }) {
             {list.items.map((item) => (
               <tr key={item.id} data-payment={item.paymentId}>
                 <th scope="row">{item.paymentId}</th>
-                <td>{item.customerId ?? '—'}</td>
+                <td>{item.customerId ? <CustomerLink customerId={item.customerId} /> : '—'}</td>
                 <td>{item.reference ?? '—'}</td>
                 <td className="num">
                   <Money amount={item.amount} currency={item.currency} />
@@ -198,5 +206,105 @@ function ApplyForm({ item }: { item: Unapplied }) {
         Apply
       </SubmitButton>
     </form>
+  );
+}
+
+interface DeductionFilters {
+  status?: DeductionStatus;
+  customerId?: string;
+}
+
+function Deductions() {
+  const canReadCases = useRoleIn(CASE_READERS);
+  const [filters, setFilters] = useState<DeductionFilters>({});
+  const list = useCursorList(['deductions', filters], (cursor, signal) => api.deductions({ ...filters, limit: PAGE_SIZE, cursor }, signal));
+
+  function applyFilters(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const status = String(data.get('status') ?? '');
+    const customerId = String(data.get('customerId') ?? '').trim();
+    setFilters({
+      status: DEDUCTION_STATUSES.find((s) => s === status),
+      customerId: customerId || undefined,
+    });
+  }
+
+  let body;
+  if (list.error) body = <ErrorMessage error={list.error} />;
+  else if (list.pending) body = <Loading what="deductions" />;
+  else if (!list.items.length) body = <p className="empty">No deductions{filters.status || filters.customerId ? ' match' : ''}.</p>;
+  else
+    body = (
+      <div className="table-scroll">
+        <table className="data" data-testid="deductions-table">
+          <caption className="visually-hidden">Deductions, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Payment</th>
+              <th scope="col">Invoice</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+              <th scope="col">Reason</th>
+              <th scope="col">Customer&apos;s code</th>
+              <th scope="col">Status</th>
+              <th scope="col">Case</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((d) => (
+              <tr key={d.id} data-deduction={d.id} data-payment={d.paymentId} data-invoice={d.invoiceNumber}>
+                <th scope="row">{d.paymentId}</th>
+                <td>{d.invoiceNumber}</td>
+                <td className="num">
+                  {/* The answer names no currency (the payment's): the amount as it is, never another's symbol. */}
+                  <span className="money">{d.amount}</span>
+                </td>
+                <td data-testid="deduction-reason">{d.reasonCode ? label(REASON_LABELS, d.reasonCode) : 'Not mapped'}</td>
+                <td>
+                  <code>{d.customerCode}</code>
+                </td>
+                <td>
+                  <StatusBadge status={d.status} />
+                </td>
+                <td>
+                  {!d.caseId ? (
+                    '—'
+                  ) : canReadCases ? (
+                    <a href={href(`/cases/${encodeURIComponent(d.caseId)}`)}>Open the case</a>
+                  ) : (
+                    'Has a case'
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    );
+  return (
+    <Section title="Deductions" id="deductions">
+      <form className="filters inline-filters" onSubmit={applyFilters} aria-label="Filter deductions">
+        <Field label="Deduction status">
+          {(props) => (
+            <select {...props} name="status" defaultValue="">
+              <option value="">Any status</option>
+              {DEDUCTION_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s.charAt(0) + s.slice(1).toLowerCase()}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Customer id">{(props) => <input {...props} name="customerId" autoComplete="off" />}</Field>
+        <button type="submit" className="button-secondary">
+          Filter
+        </button>
+      </form>
+      {body}
+      <MoreButton list={list} label={`Show ${PAGE_SIZE} more`} />
+    </Section>
   );
 }

@@ -2,7 +2,7 @@
 // proposed and decided, the credit memo, and the trail. Only the actions its stage allows are offered.
 import { useState } from 'react';
 import { TasksTable, Timeline } from '../../components/case-parts';
-import { DoneNotice, ErrorMessage, Loading, Notice, Section, StageStepper, StatusBadge, useMe } from '../../components/common';
+import { DoneNotice, ErrorMessage, Loading, Notice, Section, StageStepper, StatusBadge, useMe, useRoleIn } from '../../components/common';
 import { Comments } from '../../components/comments';
 import { ApiError, api } from '../../lib/api';
 import { REASON_LABELS, label } from '../../lib/format';
@@ -10,6 +10,8 @@ import { useDocumentTitle, useEvidencePages } from '../../lib/hooks';
 import { useCase, useConfig } from '../../lib/queries';
 import { href, useLocation } from '../../lib/router';
 import type { WebConfig } from '../../../../contract';
+import { INVOICE_READERS } from '../../../../domain/types';
+import { CustomerLink } from '../OpenItems';
 import { CaseActions } from './CaseActions';
 import { CaseItems } from './CaseItems';
 import { CaseEvidence, CaseFindings } from './CaseRecords';
@@ -18,6 +20,7 @@ import { CaseSummary } from './CaseSummary';
 export function CasePage({ id }: { id: string }) {
   useDocumentTitle(`Case ${id}`);
   const me = useMe();
+  const readsInvoices = useRoleIn(INVOICE_READERS);
   const location = useLocation();
   const [message, setMessage] = useState<string | null>(location.query.get('opened') ? 'Case opened: the evidence is being collected and analysed.' : null);
 
@@ -52,7 +55,7 @@ export function CasePage({ id }: { id: string }) {
       <div className="page-header">
         <div>
           <p className="eyebrow">
-            {label(REASON_LABELS, d.reasonCode)} dispute · invoice {d.invoiceNumber} · customer {d.customerId}
+            {label(REASON_LABELS, d.reasonCode)} dispute · invoice {d.invoiceNumber} · customer {readsInvoices ? <CustomerLink customerId={d.customerId} /> : d.customerId}
           </p>
           <h1>
             Case {d.caseNumber} <StatusBadge status={d.status} />
