@@ -7,6 +7,7 @@ import type {
   CaseEvidencePage,
   CommandAnswer,
   CycleTimeReport,
+  DeductionsReport,
   DisputeDetail,
   DisputeListItem,
   EvidencePage,
@@ -24,6 +25,7 @@ import type {
   completeTaskRequest,
   cycleTimeQuery,
   decisionRequest,
+  deductionsReportQuery,
   importResponse,
   openDisputeRequest,
   openDisputeResponse,
@@ -186,6 +188,8 @@ export const api = {
   cycleTime: (query: Body<typeof cycleTimeQuery>, signal?: AbortSignal) =>
     request<CycleTimeReport>('/api/reports/cycle-time', { query, signal }),
   overview: (weeks: number, signal?: AbortSignal) => request<Overview>('/api/reports/overview', { query: { weeks }, signal }),
+  deductions: (query: Body<typeof deductionsReportQuery>, signal?: AbortSignal) =>
+    request<DeductionsReport>('/api/reports/deductions', { query, signal }),
 
   createUser: (body: Body<typeof userRequest>) => request<Answer<typeof userCreatedResponse>>('/api/users', { body }),
   importRecords: (body: unknown) => request<Answer<typeof importResponse>>('/api/records/import', { body }),
