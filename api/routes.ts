@@ -29,6 +29,8 @@ import {
   completeTaskRequest,
   cycleTimeQuery,
   cycleTimeResponse,
+  deductionsReportQuery,
+  deductionsReportResponse,
   decisionRequest,
   disputeDetail,
   disputeListQuery,
@@ -89,7 +91,7 @@ import {
 } from './use-cases/payments';
 import { getReasonMappings, putReasonMappings } from './use-cases/reason-mappings';
 import { importRecords, listImports } from './use-cases/records';
-import { cycleTimeReport, overviewReport } from './use-cases/reports';
+import { cycleTimeReport, deductionsReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
 import { listTeams } from './use-cases/teams';
 import { createUser, revokeUser } from './use-cases/users';
@@ -583,6 +585,26 @@ export const routes: readonly Route[] = [
     query: overviewQuery,
     success: { status: 200, schema: overviewResponse, description: 'The report' },
     handler: (ctx) => overviewReport(ctx, { query: ctx.query }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/reports/deductions',
+    operationId: 'deductionsReport',
+    summary: 'Deductions open, cleared and invalid per currency, days deduction outstanding, remittance lines applied without a person',
+    description:
+      'The period is [from, to], `to` included (a date: its whole UTC day); without `to` it ends now, without `from` it ' +
+      'starts 90 days before its end; a `to` before `from` is a 422. Per invoice currency, never summed across ' +
+      'currencies. open: deductions posted before the end of the period and not resolved by then. cleared: resolved ' +
+      'in the period CLEARED or PARTIAL, the amount what was cleared; invalid: resolved in the period INVALID, the ' +
+      'amount theirs and what the PARTIAL ones did not clear. ddoDays: the open amount ÷ the amount resolved in the ' +
+      'period per day (null when none was). remittance: of the payments posted in the period, the lines the matcher ' +
+      'applied against those it left unapplied for a person.',
+    tag: 'reports',
+    roles: ['manager', 'auditor'],
+    query: deductionsReportQuery,
+    success: { status: 200, schema: deductionsReportResponse, description: 'The report' },
+    errors: [422],
+    handler: (ctx) => deductionsReport(ctx, { query: ctx.query }),
   }),
 ];
 

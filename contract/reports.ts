@@ -1,10 +1,25 @@
-// The reports: cycle time and the dashboard's overview.
+// The reports: cycle time, the dashboard's overview and the deductions report.
 import { z } from 'zod';
 import { AGING_BUCKETS, OPEN_STAGES, STAGES } from '../domain/types';
 import { dateOrDateTime, isoTimestamp, moneyOutput } from './primitives';
 
 // The reports' vocabulary lives with the domain's, zod-free, so the web can import it as values.
 export { AGING_BUCKETS, OPEN_STAGES };
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * A report's `from` and `to` as the instants that bound it: `from` included (a date: its midnight UTC), `end`
+ * excluded, so that `to` is included (a date: that whole UTC day). Null where the query has none.
+ */
+export function reportPeriod(query: { from?: string; to?: string }): { from: Date | null; end: Date | null } {
+  const { from, to } = query;
+  return {
+    from: from ? new Date(DATE_ONLY.test(from) ? `${from}T00:00:00Z` : from) : null,
+    end: to ? (DATE_ONLY.test(to) ? new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS) : new Date(Date.parse(to) + 1)) : null,
+  };
+}
 
 export const GROUP_BYS = ['reasonCode', 'team', 'customerId'] as const;
 export const cycleTimeQuery = z.strictObject({
@@ -69,5 +84,61 @@ export const overviewResponse = z.object({
   ),
 });
 
+/** Without `from`, the deductions report looks back this many days from its end (a quarter, as DSO is often taken). */
+export const DEDUCTIONS_DEFAULT_DAYS = 90;
+
+/** The deductions report's period: [from, end), both known (end: now without `to`). */
+export function deductionsPeriod(query: { from?: string; to?: string }, now = new Date()): { from: Date; end: Date } {
+  const period = reportPeriod(query);
+  const end = period.end ?? now;
+  return { from: period.from ?? new Date(end.getTime() - DEDUCTIONS_DEFAULT_DAYS * DAY_MS), end };
+}
+
+export const deductionsReportQuery = z
+  .strictObject({ from: dateOrDateTime.optional(), to: dateOrDateTime.optional() })
+  .superRefine((query, ctx) => {
+    const { from, end } = deductionsPeriod(query);
+    if (from < end) return;
+    // The average per day needs a period that lasts: named on `to`, or on `from` when it is in the future.
+    if (query.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+    else ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be in the future without a to' });
+  });
+
+const tally = { count: z.number().int().nonnegative(), amount: moneyOutput };
+
+export const deductionsReportResponse = z.object({
+  from: isoTimestamp,
+  to: isoTimestamp.meta({ description: 'The last instant of the period (a date `to` includes its whole day)' }),
+  days: z.number().nonnegative().meta({ description: 'How long the period is, in days (4 decimals)' }),
+  currencies: z.array(
+    z.object({
+      currency: z.string(),
+      open: z.object(tally).meta({ description: 'Deductions open at the end of the period: posted before it, resolved after it or not yet' }),
+      cleared: z
+        .object({ ...tally, partialCount: z.number().int().nonnegative().meta({ description: 'Of count, those PARTIAL' }) })
+        .meta({ description: 'Resolved in the period CLEARED or PARTIAL; amount: what was cleared (credited or written off)' }),
+      invalid: z
+        .object(tally)
+        .meta({ description: 'count: resolved in the period INVALID; amount: theirs and the rest of the PARTIAL ones (collectible again)' }),
+      ddoDays: z
+        .number()
+        .nonnegative()
+        .nullable()
+        .meta({ description: 'Days deduction outstanding: open amount ÷ (amount resolved in the period ÷ days), 1 decimal; null when none was resolved' }),
+    }),
+  ),
+  remittance: z.object({
+    appliedByMatcher: z.number().int().nonnegative().meta({ description: 'Applications the matcher made to payments posted in the period' }),
+    leftForAPerson: z.number().int().nonnegative().meta({ description: 'Unapplied items the matcher left of those payments' }),
+    shareWithoutPerson: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .meta({ description: 'appliedByMatcher ÷ (appliedByMatcher + leftForAPerson), 4 decimals; null when both are 0' }),
+  }),
+});
+
 export type CycleTimeReport = z.infer<typeof cycleTimeResponse>;
 export type Overview = z.infer<typeof overviewResponse>;
+export type DeductionsReport = z.infer<typeof deductionsReportResponse>;

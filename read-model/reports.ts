@@ -7,14 +7,24 @@
 // for groupBy=customerId, whose groups are exact percentiles over the cases in the period (a rollup per customer
 // would hold about as many rows as there are cases).
 // Overview: what is open now (by stage and age), the teams' open and overdue tasks, and the weekly flow.
+// Deductions: see deductionsReport below.
 import type { z } from 'zod';
 import { formatMoney } from '../domain/money';
 import type { Queryable } from './sql';
-import { AGING_BUCKETS, OPEN_STAGES, type cycleTimeQuery, type cycleTimeResponse, type overviewQuery, type overviewResponse } from '../contract';
+import {
+  AGING_BUCKETS,
+  OPEN_STAGES,
+  deductionsPeriod,
+  reportPeriod,
+  type cycleTimeQuery,
+  type cycleTimeResponse,
+  type deductionsReportQuery,
+  type deductionsReportResponse,
+  type overviewQuery,
+  type overviewResponse,
+} from '../contract';
 
 type Report = z.input<typeof cycleTimeResponse>;
-
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 // Hours from seconds, rounded to 4 decimals (0.36 s: a case can close within minutes); NULL when nothing was measured.
 const toHours = (seconds: string) => `round((${seconds})::numeric / 3600, 4)`;
@@ -105,13 +115,7 @@ function splitPeriod(from: Date | null, to: Date | null): { rollups: (typeof ROL
 
 export async function cycleTime(db: Queryable, query: z.output<typeof cycleTimeQuery>): Promise<Report> {
   const now = new Date();
-  const from = query.from ? new Date(DATE_ONLY.test(query.from) ? `${query.from}T00:00:00Z` : query.from) : null;
-  // A date-only `to` includes that whole day.
-  const to = query.to
-    ? DATE_ONLY.test(query.to)
-      ? new Date(Date.parse(`${query.to}T00:00:00Z`) + 86_400_000)
-      : new Date(Date.parse(query.to) + 1)
-    : null;
+  const { from, end: to } = reportPeriod(query);
   const toExclusive = to ?? new Date(now.getTime() + 1);
   const exact = [from ? from.toISOString() : '-infinity', toExclusive.toISOString()];
   const split = splitPeriod(from, to);
@@ -284,5 +288,78 @@ export async function overview(
       return { team, open: r?.open ?? 0, overdue: r?.overdue ?? 0, escalated: r?.escalated ?? 0 };
     }),
     weeks: weeks.rows.map((r) => ({ weekStart: r.week_start, opened: r.opened, closed: r.closed, cancelled: r.cancelled })),
+  };
+}
+
+// Deductions over [from, end) (contract/reports.ts deductionsPeriod), per invoice currency, never summed across
+// currencies. Open: at the end of the period, i.e. posted before it and not resolved before it (without `to`: open
+// now). Cleared and invalid: resolved in the period. A PARTIAL deduction counts among the cleared, its cleared
+// amount with theirs; what it did not clear counts as invalid amount (the customer owes it again), not as an invalid
+// deduction. DDO: the open amount ÷ the amount resolved (cleared and invalid) per day of the period. Read through
+// 0015's partial indexes: the deductions open now and those resolved since `from` (which include those resolved
+// after the period and so open at its end), never the whole table.
+const DEDUCTIONS = `
+  WITH d AS (
+    SELECT x.*, i.currency,
+           x.created_at < $2::timestamptz AND (x.resolved_at IS NULL OR x.resolved_at >= $2::timestamptz) AS open,
+           x.resolved_at >= $1::timestamptz AND x.resolved_at < $2::timestamptz AS resolved
+      FROM (SELECT invoice_number, status, amount_minor, cleared_minor, created_at, resolved_at FROM deductions
+             WHERE status = 'OPEN' AND created_at < $2::timestamptz
+            UNION ALL
+            SELECT invoice_number, status, amount_minor, cleared_minor, created_at, resolved_at FROM deductions
+             WHERE resolved_at >= $1::timestamptz) x
+      JOIN invoices i ON i.number = x.invoice_number),
+  per_currency AS (
+    SELECT currency,
+           count(*) FILTER (WHERE open) AS open_count,
+           coalesce(sum(amount_minor) FILTER (WHERE open), 0) AS open_minor,
+           count(*) FILTER (WHERE resolved AND status IN ('CLEARED', 'PARTIAL')) AS cleared_count,
+           count(*) FILTER (WHERE resolved AND status = 'PARTIAL') AS partial_count,
+           coalesce(sum(cleared_minor) FILTER (WHERE resolved), 0) AS cleared_minor,
+           count(*) FILTER (WHERE resolved AND status = 'INVALID') AS invalid_count,
+           coalesce(sum(amount_minor - cleared_minor) FILTER (WHERE resolved), 0) AS invalid_minor,
+           coalesce(sum(amount_minor) FILTER (WHERE resolved), 0) AS resolved_minor
+      FROM d GROUP BY currency HAVING bool_or(open OR resolved))
+  SELECT currency, open_count::int, open_minor::text, cleared_count::int, partial_count::int, cleared_minor::text,
+         invalid_count::int, invalid_minor::text,
+         CASE WHEN resolved_minor > 0 THEN round(open_minor * $3::numeric / (resolved_minor * 86400000), 1) END AS ddo
+    FROM per_currency ORDER BY currency`;
+
+// Remittance lines: of the payments posted in the period, the matcher's applications (no person) against them and
+// what it left unapplied (each item a person's to apply); and the period's length in days.
+const REMITTANCE = `
+  WITH p AS MATERIALIZED (SELECT id FROM payments WHERE posted_at >= $1::timestamptz AND posted_at < $2::timestamptz),
+  counts AS (
+    SELECT (SELECT count(*) FROM p JOIN payment_applications a ON a.payment_id = p.id WHERE a.applied_by IS NULL) AS matcher,
+           (SELECT count(*) FROM p JOIN unapplied_cash u ON u.payment_id = p.id) AS unapplied)
+  SELECT matcher::int, unapplied::int, round($3::numeric / 86400000, 4) AS days,
+         CASE WHEN matcher + unapplied > 0 THEN round(matcher::numeric / (matcher + unapplied), 4) END AS share
+    FROM counts`;
+
+export async function deductionsReport(
+  db: Queryable,
+  query: z.output<typeof deductionsReportQuery>,
+): Promise<z.input<typeof deductionsReportResponse>> {
+  const { from, end } = deductionsPeriod(query);
+  const params = [from.toISOString(), end.toISOString(), end.getTime() - from.getTime()];
+  const [deductions, remittance] = await Promise.all([db.query(DEDUCTIONS, params), db.query(REMITTANCE, params)]);
+  const r = remittance.rows[0];
+  const money = (minor: string) => formatMoney(BigInt(minor));
+  return {
+    from: from.toISOString(),
+    to: new Date(end.getTime() - 1).toISOString(),
+    days: Number(r.days),
+    currencies: deductions.rows.map((c) => ({
+      currency: c.currency,
+      open: { count: c.open_count, amount: money(c.open_minor) },
+      cleared: { count: c.cleared_count, amount: money(c.cleared_minor), partialCount: c.partial_count },
+      invalid: { count: c.invalid_count, amount: money(c.invalid_minor) },
+      ddoDays: c.ddo === null ? null : Number(c.ddo),
+    })),
+    remittance: {
+      appliedByMatcher: r.matcher,
+      leftForAPerson: r.unapplied,
+      shareWithoutPerson: r.share === null ? null : Number(r.share),
+    },
   };
 }

@@ -1,7 +1,14 @@
 // The reports, computed by the read model (read-model/reports.ts).
 import type { z } from 'zod';
-import type { cycleTimeQuery, cycleTimeResponse, overviewQuery, overviewResponse } from '../../contract';
-import { cycleTime, overview } from '../../read-model/reports';
+import type {
+  cycleTimeQuery,
+  cycleTimeResponse,
+  deductionsReportQuery,
+  deductionsReportResponse,
+  overviewQuery,
+  overviewResponse,
+} from '../../contract';
+import { cycleTime, deductionsReport as readDeductionsReport, overview } from '../../read-model/reports';
 import type { UseCaseContext } from './context';
 
 export function cycleTimeReport(ctx: UseCaseContext, input: { query: z.output<typeof cycleTimeQuery> }): Promise<z.input<typeof cycleTimeResponse>> {
@@ -10,4 +17,11 @@ export function cycleTimeReport(ctx: UseCaseContext, input: { query: z.output<ty
 
 export function overviewReport(ctx: UseCaseContext, input: { query: z.output<typeof overviewQuery> }): Promise<z.input<typeof overviewResponse>> {
   return overview(ctx.deps.pool, ctx.deps.teams, input.query);
+}
+
+export function deductionsReport(
+  ctx: UseCaseContext,
+  input: { query: z.output<typeof deductionsReportQuery> },
+): Promise<z.input<typeof deductionsReportResponse>> {
+  return readDeductionsReport(ctx.deps.pool, input.query);
 }

@@ -22,6 +22,21 @@ Chart.defaults.color = '#33373d';
 /** Okabe–Ito: told apart with the common colour-vision deficiencies. */
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#F0E442', '#000000'];
 
+export interface CsvTable {
+  filename: string;
+  header: string[];
+  rows: CsvCell[][];
+}
+
+/** The button that saves a card's numbers as a CSV file: the one way the dashboard downloads its figures. */
+export function CsvButton({ title, csv }: { title: string; csv: CsvTable }) {
+  return (
+    <button type="button" className="button-secondary button-small" onClick={() => downloadCsv(csv.filename, csv.header, csv.rows)}>
+      Download CSV<span className="visually-hidden"> of {title}</span>
+    </button>
+  );
+}
+
 export interface Series {
   label: string;
   data: (number | null)[];
@@ -50,7 +65,7 @@ export function ChartCard({
   yTitle?: string;
   /** Counts: no fractional ticks. */
   integer?: boolean;
-  csv: { filename: string; header: string[]; rows: CsvCell[][] };
+  csv: CsvTable;
   /** Shown instead of the chart when there is nothing to draw. */
   empty?: string | null;
   footer?: ReactNode;
@@ -117,9 +132,7 @@ export function ChartCard({
       <div className="card-header">
         <h2 id={headingId}>{title}</h2>
         <div className="card-actions">
-          <button type="button" className="button-secondary button-small" onClick={() => downloadCsv(csv.filename, csv.header, csv.rows)}>
-            Download CSV<span className="visually-hidden"> of {title}</span>
-          </button>
+          <CsvButton title={title} csv={csv} />
         </div>
       </div>
       <p className="muted" id={descId}>

@@ -8,6 +8,7 @@ import type {
   CommandAnswer,
   CycleTimeReport,
   DeductionStatus,
+  DeductionsReport,
   DisputeDetail,
   DisputeListItem,
   EvidencePage,
@@ -26,6 +27,7 @@ import type {
   cycleTimeQuery,
   decisionRequest,
   deductionListResponse,
+  deductionsReportQuery,
   importResponse,
   openDisputeRequest,
   openDisputeResponse,
@@ -189,6 +191,8 @@ export const api = {
   cycleTime: (query: Body<typeof cycleTimeQuery>, signal?: AbortSignal) =>
     request<CycleTimeReport>('/api/reports/cycle-time', { query, signal }),
   overview: (weeks: number, signal?: AbortSignal) => request<Overview>('/api/reports/overview', { query: { weeks }, signal }),
+  deductionsReport: (query: Body<typeof deductionsReportQuery>, signal?: AbortSignal) =>
+    request<DeductionsReport>('/api/reports/deductions', { query, signal }),
 
   createUser: (body: Body<typeof userRequest>) => request<Answer<typeof userCreatedResponse>>('/api/users', { body }),
   importRecords: (body: unknown) => request<Answer<typeof importResponse>>('/api/records/import', { body }),

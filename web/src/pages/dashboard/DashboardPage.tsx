@@ -1,5 +1,6 @@
 // The manager's view: what is open and how old, how long cases take (by stage, team, reason, customer), where
-// tasks are late, the disputed amount in aging, and the flow of cases week by week. Each chart downloads as CSV.
+// tasks are late, the disputed amount in aging, the flow of cases week by week, and deductions over the period.
+// Each chart and the deductions tile download as CSV.
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent } from 'react';
 import { ErrorMessage, Field, Loading } from '../../components/common';
@@ -8,6 +9,7 @@ import { REASON_LABELS, label, teamLabel } from '../../lib/format';
 import { useDocumentTitle } from '../../lib/hooks';
 import { navigate, useLocation } from '../../lib/router';
 import { AgingChart, GroupCycleChart, StageCycleChart } from './CycleTimeCharts';
+import { DeductionsTile } from './DeductionsTile';
 import { Kpis } from './Kpis';
 import { OpenByStageChart, TasksChart, WEEKS, WeeklyChart } from './OverviewCharts';
 
@@ -29,6 +31,10 @@ export function DashboardPage() {
       return { byReason, byTeam, byCustomer };
     },
   });
+  const deductions = useQuery({
+    queryKey: ['reports', 'deductions', from, to],
+    queryFn: ({ signal }) => api.deductionsReport({ from: from || undefined, to: to || undefined }, signal),
+  });
   // What is open now and the weekly flow: not bound to the period above.
   const overview = useQuery({ queryKey: ['reports', 'overview', WEEKS], queryFn: ({ signal }) => api.overview(WEEKS, signal) });
 
@@ -43,8 +49,8 @@ export function DashboardPage() {
     <div className="page dashboard">
       <div className="page-header">
         <h1>Dashboard</h1>
-        <form className="filters inline-filters" onSubmit={applyRange} aria-label="Period of the cycle-time figures" key={`${from}|${to}`}>
-          <Field label="Opened from">{(props) => <input {...props} type="date" name="from" defaultValue={from} />}</Field>
+        <form className="filters inline-filters" onSubmit={applyRange} aria-label="Period of the figures" key={`${from}|${to}`}>
+          <Field label="From">{(props) => <input {...props} type="date" name="from" defaultValue={from} />}</Field>
           <Field label="to">{(props) => <input {...props} type="date" name="to" defaultValue={to} />}</Field>
           <div className="filters-actions">
             <button type="submit" className="button-secondary">
@@ -65,6 +71,7 @@ export function DashboardPage() {
         {r ? <GroupCycleChart report={r.byCustomer} title="Cycle time by customer (top 15 by cases)" keyLabel={(k) => k} file="cycle-time-by-customer" top={15} /> : null}
         {overview.data ? <TasksChart overview={overview.data} /> : <Pending what="overdue tasks" error={overview.error} />}
         {overview.data ? <WeeklyChart overview={overview.data} /> : <Pending what="the weekly flow" error={overview.error} />}
+        {deductions.data ? <DeductionsTile report={deductions.data} /> : <Pending what="deductions" error={deductions.error} />}
       </div>
     </div>
   );
