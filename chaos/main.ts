@@ -104,6 +104,7 @@ const RULES: Record<keyof InvariantViolations, string> = {
   balanceMismatches: 'balance mismatches',
   lineOverCredits: 'lines credited beyond what they billed',
   paymentMismatches: 'payments apart from their applications and unapplied cash',
+  duplicateApplications: 'payments applied twice (to one invoice, or unapplied twice)',
   ineligibleApprovals: 'approvals by an ineligible user (role, own proposal, limit)',
   trailProblems: 'trail tampered or incomplete (verify_case_trail, 1..n, read model)',
   escalations: 'SLA escalated more than once',

@@ -2,8 +2,9 @@
 // exactly one set of documents (credit memos, debit memos, write-offs) per approved case and none otherwise, matching
 // the approved allocation (one per invoice and kind), each on an APPROVE of its case by an eligible manager, credits
 // and write-offs ≤ disputed, per invoice and for the case; invoice balances that follow their documents
-// (total − credited + debited − written off − paid) and never go negative; per-line credits within the billed amount;
-// every decision by a manager other than the proposer, within the limit recorded; the trail untampered
+// and payments (total − credited + debited − written off − paid, paid = Σ applications) and never go negative; every
+// payment whole (matcher applications + unapplied cash = amount), applied once per invoice, its unapplied cash
+// applied within it; per-line credits within the billed amount; every decision by a manager other than the proposer, within the limit recorded; the trail untampered
 // (verify_case_trail), numbered 1..n, opened once, closed once and last, and agreeing with the read model; each SLA
 // escalated at most once; the three document series without gaps; no case stuck; no activity retried in a loop. Free of jest, so the chaos run (chaos/) and the fault tests
 // (test/faults/) share one definition.
@@ -55,6 +56,11 @@ export interface InvariantViolations {
    * currency's invoice, or unapplied cash applied beyond it or apart from its applications.
    */
   paymentMismatches: string[];
+  /**
+   * A payment applied twice: more than one matcher application of it to one invoice (the matcher applies each
+   * invoice once per payment), or more than one unapplied item (it leaves at most one).
+   */
+  duplicateApplications: string[];
   ineligibleApprovals: string[];
   trailProblems: string[];
   escalations: string[];
@@ -90,6 +96,7 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
     allocationMismatches: [],
     balanceMismatches: [],
     paymentMismatches: [],
+    duplicateApplications: [],
     lineOverCredits: [],
     ineligibleApprovals: [],
     trailProblems: [],
@@ -293,12 +300,33 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
                 WHERE pa.payment_id = p.id AND (i.currency <> p.currency OR i.customer_id IS DISTINCT FROM p.customer_id)) AS foreign_applications,
               (SELECT count(*) FROM unapplied_cash u
                 WHERE u.payment_id = p.id AND u.applied_minor <> (SELECT coalesce(sum(amount_minor), 0) FROM payment_applications
-                                                                   WHERE unapplied_id = u.id)) AS worklist_apart
+                                                                   WHERE unapplied_id = u.id)) AS worklist_apart,
+              (SELECT count(*) FROM unapplied_cash u WHERE u.payment_id = p.id AND u.applied_minor > u.amount_minor) AS over_applied
          FROM payments p`,
-    ).then((rows) => rows.filter((r) => big(r.applied) + big(r.unapplied) !== big(r.amount_minor) || Number(r.foreign_applications) > 0 || Number(r.worklist_apart) > 0)),
+    ).then((rows) =>
+      rows.filter(
+        (r) =>
+          big(r.applied) + big(r.unapplied) !== big(r.amount_minor) ||
+          Number(r.foreign_applications) > 0 ||
+          Number(r.worklist_apart) > 0 ||
+          Number(r.over_applied) > 0,
+      ),
+    ),
     (r) =>
       `payment ${r.id} of ${r.amount_minor}: applied ${r.applied}, unapplied ${r.unapplied}, ` +
-      `${r.foreign_applications} applications to another customer or currency, ${r.worklist_apart} unapplied items apart from their applications`,
+      `${r.foreign_applications} applications to another customer or currency, ${r.worklist_apart} unapplied items apart from their applications, ` +
+      `${r.over_applied} unapplied items applied beyond their amount`,
+  );
+  // ---- no payment applied twice: one matcher application per payment and invoice, one unapplied item per payment
+  report(
+    v.duplicateApplications,
+    await q(
+      `SELECT payment_id, 'applied by the matcher ' || count(*) || ' times to invoice ' || invoice_number AS what
+         FROM payment_applications WHERE unapplied_id IS NULL GROUP BY payment_id, invoice_number HAVING count(*) > 1
+       UNION ALL
+       SELECT payment_id, 'left ' || count(*) || ' unapplied items' FROM unapplied_cash GROUP BY payment_id HAVING count(*) > 1`,
+    ),
+    (r) => `payment ${r.payment_id}: ${r.what}`,
   );
   // ---- every line: credits from all cases ever within what it billed
   report(

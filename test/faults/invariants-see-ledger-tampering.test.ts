@@ -3,7 +3,8 @@
 // tables' owner, its triggers switched off (session_replication_role = replica), bends one thing at a time in a
 // transaction that is rolled back, and the check run inside it must count it under its own rule: a document without
 // an eligible approval, documents apart from the approved allocation (an amount, a missing one, over the disputed
-// amount), an invoice apart from its documents, a line credited beyond what it billed, a gap in a series.
+// amount), an invoice apart from its documents, a line credited beyond what it billed, a gap in a series, a payment
+// apart from its applications, applied twice or its unapplied cash applied beyond it.
 import type { PoolClient } from 'pg';
 import { startApi, type ApiHarness } from '../support/api';
 import { caseViaApi, completeTasksViaApi, createCast, expectInvariants, openCasesViaApi, type Cast, type HttpCase } from '../support/faults';
@@ -138,4 +139,25 @@ it('counts an invoice paid apart from its applications, and a payment apart from
   expect(found(paid)).toEqual({ balanceMismatches: [expect.stringContaining('paid 87999 (applications 88000)')] });
   const payment = await violationsAfter([`UPDATE unapplied_cash SET amount_minor = amount_minor + 1 WHERE payment_id = 'PAY-${c.caseNumber}'`]);
   expect(found(payment)).toEqual({ paymentMismatches: [expect.stringContaining(`payment PAY-${c.caseNumber} of 90000: applied 88000, unapplied 2001`)] });
+});
+
+it('counts a payment applied twice to one invoice, one that left two unapplied items, and unapplied cash applied beyond it', async () => {
+  const id = `PAY-${c.caseNumber}`;
+  // The same sums, split into two rows: only the rule on duplicates can see it.
+  const twice = await violationsAfter([
+    `UPDATE payment_applications SET amount_minor = amount_minor - 100 WHERE payment_id = '${id}'`,
+    `INSERT INTO payment_applications (payment_id, invoice_number, amount_minor) SELECT payment_id, invoice_number, 100 FROM payment_applications WHERE payment_id = '${id}'`,
+  ]);
+  expect(found(twice)).toEqual({ duplicateApplications: [`payment ${id}: applied by the matcher 2 times to invoice ${c.fixture.invoiceNumber}`] });
+  const unappliedTwice = await violationsAfter([
+    `UPDATE unapplied_cash SET amount_minor = amount_minor - 500 WHERE payment_id = '${id}'`,
+    `INSERT INTO unapplied_cash (id, payment_id, customer_id, currency, amount_minor) SELECT gen_random_uuid(), payment_id, customer_id, currency, 500 FROM unapplied_cash WHERE payment_id = '${id}'`,
+  ]);
+  expect(found(unappliedTwice)).toEqual({ duplicateApplications: [`payment ${id}: left 2 unapplied items`] });
+  // The table's CHECK refuses it to anyone but the owner who drops it, as here (rolled back with the rest).
+  const beyond = await violationsAfter([
+    'ALTER TABLE unapplied_cash DROP CONSTRAINT applied_within_amount',
+    `UPDATE unapplied_cash SET applied_minor = amount_minor + 1 WHERE payment_id = '${id}'`,
+  ]);
+  expect(found(beyond)).toEqual({ paymentMismatches: [expect.stringContaining('1 unapplied items applied beyond their amount')] });
 });

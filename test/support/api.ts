@@ -1,12 +1,16 @@
 // The API in-process on port 0, against a fresh database and the shared Temporal dev server, optionally with the
-// real dispute worker on a task queue of its own. Requests go through global fetch, like any client's would.
+// real dispute worker on a task queue of its own; or `npm run api` as a process of its own, for a test that kills it.
+// Requests go through global fetch, like any client's would.
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createApp, type AppOptions } from '../../api/app';
 import { listen } from '../../api/listen';
 import { errorResponse } from '../../contract';
 import { createLogger } from '../../infra/logger';
+import { spawnGroup, type GroupChild } from '../../infra/process-group';
+import { getFreePort } from '../../infra/temporal-dev-server';
 import { createAppRoleLogin, createTestDatabase, type AppRoleLogin, type TestDatabase } from './database';
 import { createUser, type TestUser } from '../../testkit/fixtures';
 import { registerTestNamespace, runDisputeWorker, testTemporalAddress, uniqueTaskQueue } from './temporal';
@@ -179,4 +183,46 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface ApiProcess {
+  url: string;
+  /** The API's process group: `signal('SIGKILL')` is a kill -9, `stop()` a deployment's SIGTERM. */
+  group: GroupChild;
+}
+
+/**
+ * `npm run api` as an OS process of its own, on a free port, against `databaseUrl` and the run's Temporal dev server
+ * (namespace and task queue given); resolves once it answers /health. Node with tsx's loader, not the tsx CLI, so
+ * that a SIGKILL hits the API itself, not a wrapper around it.
+ */
+export async function startApiProcess(options: { databaseUrl: string; namespace: string; taskQueue: string; env?: Record<string, string> }): Promise<ApiProcess> {
+  const port = await getFreePort();
+  const group = spawnGroup(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: options.databaseUrl,
+      TEMPORAL_ADDRESS: testTemporalAddress(),
+      TEMPORAL_NAMESPACE: options.namespace,
+      TEMPORAL_TASK_QUEUE: options.taskQueue,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    stopTimeoutMs: 5_000,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await eventually(`the API process on port ${port} to answer /health`, async () => {
+      if (group.child.exitCode !== null || group.child.signalCode !== null) throw new Error(`the API process exited while starting (${group.child.exitCode ?? group.child.signalCode})`);
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3_000) }).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    }, 90_000);
+  } catch (err) {
+    await group.stop();
+    throw err;
+  }
+  return { url, group };
 }

@@ -21,6 +21,8 @@ export const APP_ROLE = 'ar_dispute_app';
 
 export interface AppRoleLogin {
   login: string;
+  /** `db`'s URL as that login (for a process of its own, such as the API's). */
+  url: string;
   /** A pool on `db` as that login. */
   pool: Pool;
   /** Closes the pool (if the harness has not) and drops the login. */
@@ -49,6 +51,7 @@ export async function createAppRoleLogin(db: TestDatabase, poolMax = 10): Promis
   const pool = createPool(url.toString(), { max: poolMax, applicationName: `test ${login}` });
   return {
     login,
+    url: url.toString(),
     pool,
     drop: async () => {
       if (!pool.ended) await pool.end();
