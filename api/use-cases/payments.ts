@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { formatMoney, parseMoney } from '../../domain/money';
-import { matchPayment, referredKeys, type CandidateInvoice } from '../../domain/matching';
+import { matchPayment, normaliseInvoiceNumber, referredKeys, type CandidateInvoice } from '../../domain/matching';
 import type { PaymentInput } from '../../domain/payments';
 import { Camt054Refused, readCamt054 } from '../../records/camt054';
 import { IN_DISPUTE_SQL } from '../../read-model/invoices';
@@ -148,8 +148,15 @@ async function postOnce(ctx: CommandUseCaseContext, payments: PaymentInput[]): P
     // The mappings as they are now: a PUT after this posting maps later deductions, never these.
     const mappings = await latestMappings(client, [...open.values()].map((i) => i.customerId));
 
-    for (const p of posting) {
-      const match = matchPayment(p, [...open.values()]);
+    // Each payment against the invoices it names, not the whole body's: matching stays linear in the file's size.
+    const byKey = new Map<string, string[]>();
+    for (const number of open.keys()) {
+      const key = normaliseInvoiceNumber(number);
+      byKey.set(key, [...(byKey.get(key) ?? []), number]);
+    }
+    for (const [i, p] of posting.entries()) {
+      const named = new Set([...referred[i].numbers, ...referred[i].keys.flatMap((k) => byKey.get(k) ?? [])]);
+      const match = matchPayment(p, [...named].sort().flatMap((n) => open.get(n) ?? []));
       for (const a of match.applications) {
         const invoice = open.get(a.invoiceNumber)!;
         open.set(a.invoiceNumber, { ...invoice, openMinor: invoice.openMinor - a.amountMinor });

@@ -3,7 +3,7 @@
 // import. The API runs as its own OS process, as the application role. What each answer counts plus what the
 // killed posting committed is one posting's counts; in the database every payment is there once, with its
 // applications, deductions and unapplied cash once, each invoice paid exactly what its payments applied.
-// Deductions may open cases (issue 11's deduction cases): the test leaves cases to their own tests.
+// Deductions open no cases here (DEDUCTION_CASE_MIN above any of them): cases are test/integration/deduction-cases.test.ts's.
 import { randomUUID } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import { startApiProcess, eventually, type ApiProcess } from '../support/api';
@@ -21,7 +21,7 @@ const taskQueue = uniqueTaskQueue('f23');
 const apis: ApiProcess[] = [];
 
 const startApi = async () => {
-  const api = await startApiProcess({ databaseUrl: appRole.url, namespace: db.name, taskQueue });
+  const api = await startApiProcess({ databaseUrl: appRole.url, namespace: db.name, taskQueue, env: { DEDUCTION_CASE_MIN: '9999999999.99' } });
   apis.push(api);
   return api;
 };
