@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { REASON_CODES, STAGES, STATUSES, TASK_OUTCOMES, TASK_STATUSES } from '../domain/types';
 import { actorOut, adjustmentOut, approvalOut, resolutionOut } from './approvals';
 import { findingOut } from './findings';
+import { deductionOut } from './payments';
 import { evidenceOut } from './invoices';
 import { amountInput, identifier, isoTimestamp, moneyOutput, page, pageQuery, sha256Hex, text, uuid } from './primitives';
 
@@ -206,6 +207,7 @@ export const disputeDetail = disputeSummary.extend({
   approvals: z.array(approvalOut),
   creditMemos: z.array(creditMemoOut).meta({ description: 'The credit memos among the adjustments' }),
   adjustments: z.array(adjustmentOut).meta({ description: "The ledger's documents issued for this case" }),
+  deductions: z.array(deductionOut).meta({ description: 'The deductions that opened or joined this case, in the order they were taken' }),
   events: z.array(eventOut),
 });
 

@@ -79,6 +79,7 @@ export const deductionOut = z.object({
   paymentId: z.string(),
   invoiceNumber: z.string(),
   amount: moneyOutput,
+  cleared: moneyOutput.meta({ description: "What its case's credits and write-offs (or the write-off rule) cleared of it" }),
   reasonCode: z.enum(REASON_CODES).nullable().meta({ description: "Ours, mapped from customerCode by the customer's mapping when posted" }),
   customerCode: z.string(),
   mappingVersion: z.number().int().positive().nullable().meta({ description: 'The mapping version reasonCode came from; null: none (OTHER)' }),

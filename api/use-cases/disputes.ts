@@ -39,6 +39,7 @@ import { LATEST_RESOLUTION, SUMMARY_COLUMNS, VISIBLE_TO_TEAM, caseKey, money, re
 import { findingsOfLines } from '../../read-model/findings';
 import { CONFIRMED_OVERBILLING, itemExplanations } from '../../read-model/recommendations';
 import { insertCase } from '../../read-model/projection';
+import { DEDUCTION_COLUMNS, deductionOf } from '../../read-model/deductions';
 import { adjustmentOf, adjustmentsJson, caseInvoices, ledgerOf, type CaseInvoice } from '../../read-model/ledger';
 import { adjustmentsTotal, allocate, type PlannedAdjustment } from '../../domain/allocation';
 import type { ProposedAdjustment } from '../../domain/events';
@@ -520,6 +521,9 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       issuedAt: m.issuedAt,
     })),
     adjustments: row.adjustments.map(adjustmentOf),
+    deductions: (await db.query(`SELECT ${DEDUCTION_COLUMNS} FROM deductions d WHERE d.case_id = $1 ORDER BY d.created_at, d.id`, [row.id])).rows.map(
+      deductionOf,
+    ),
     events: visibleEvents(row.events, reader),
   };
 }

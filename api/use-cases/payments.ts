@@ -7,6 +7,7 @@ import { formatMoney, parseMoney } from '../../domain/money';
 import { matchPayment, normaliseInvoiceNumber, referredKeys, type CandidateInvoice } from '../../domain/matching';
 import type { PaymentInput } from '../../domain/payments';
 import { Camt054Refused, readCamt054 } from '../../records/camt054';
+import { DEDUCTION_COLUMNS, deductionOf } from '../../read-model/deductions';
 import { IN_DISPUTE_SQL } from '../../read-model/invoices';
 import { encodeCursor, preciseSql, sqlParams } from '../../read-model/sql';
 import type {
@@ -286,8 +287,7 @@ export async function listDeductions(
     where.push(`(d.created_at, d.id) < (${add(at)}::timestamptz, ${add(id)}::uuid)`);
   }
   const { rows } = await ctx.deps.pool.query(
-    `SELECT d.id, d.payment_id, d.invoice_number, d.amount_minor::text AS amount_minor, d.reason_code, d.customer_code, d.mapping_version, d.status,
-            d.case_id, ${preciseSql('d.created_at')} AS cursor_at
+    `SELECT ${DEDUCTION_COLUMNS}, ${preciseSql('d.created_at')} AS cursor_at
        FROM deductions d JOIN invoices i ON i.number = d.invoice_number
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY d.created_at DESC, d.id DESC LIMIT ${add(query.limit + 1)}`,
@@ -296,17 +296,7 @@ export async function listDeductions(
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map((r) => ({
-      id: r.id,
-      paymentId: r.payment_id,
-      invoiceNumber: r.invoice_number,
-      amount: formatMoney(BigInt(r.amount_minor)),
-      reasonCode: r.reason_code,
-      customerCode: r.customer_code,
-      mappingVersion: r.mapping_version,
-      status: r.status,
-      caseId: r.case_id,
-    })),
+    items: page.map(deductionOf),
     nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
   };
 }

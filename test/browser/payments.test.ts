@@ -131,6 +131,71 @@ it("a cash applier posts the bank's camt.054 file; one that breaks its XSD is re
   await screenshot(page, '34-camt054-posted');
 });
 
+// Before the deductions below: the tile counts every customer's.
+it("a manager reads the deductions on the dashboard's tile and downloads them as CSV", async () => {
+  const manager = await stack.api.user('manager');
+  const paymentId = uniqueId('PAY');
+  const posted = await stack.api.request('POST', '/api/payments', {
+    token: cash.token,
+    body: {
+      payments: [
+        {
+          id: paymentId,
+          customerId: desk.customerId,
+          receivedAt: '2026-12-02T10:00:00Z',
+          currency: 'USD',
+          amount: '60.00',
+          remittance: [
+            {
+              invoiceNumber: paidFromWorklist,
+              paid: '60.00',
+              deductions: [
+                { amount: '30.00', reasonCode: 'SHORT' },
+                { amount: '10.00', reasonCode: 'DAMAGE' },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  });
+  expect(posted.body).toEqual(expect.objectContaining({ applied: 1, deductions: 2 }));
+  // The first cleared in part, as its case would (no API clears deductions yet); the second stays open.
+  const resolved = await stack.api.db.pool.query(
+    `UPDATE deductions SET status = 'PARTIAL', cleared_minor = 1500, resolved_at = now() WHERE payment_id = $1 AND ordinal = 0`,
+    [paymentId],
+  );
+  expect(resolved.rowCount).toBe(1);
+  // The share counts the lines of this file's other payments too: as the API answers it.
+  const { remittance } = (await stack.api.request('GET', '/api/reports/deductions', { token: manager.token })).body;
+
+  const page = await stack.signedIn(manager, '/dashboard');
+  const tile = page.getByTestId('deductions-tile');
+  await tile.waitFor();
+  const usd = tile.locator('tr[data-currency="USD"]');
+  // 10.00 open; 15.00 of the 30.00 cleared, the other 15.00 invalid; 30.00 resolved in 90 days: 10.00 is 30 days of it.
+  expect((await usd.locator('td').allTextContents()).map((t) => t.replace(/\s+/g, ' '))).toEqual([
+    '$10.00 (1)',
+    '$15.00 (1, 1 partial)',
+    '$15.00 (0)',
+    '30.0 days',
+  ]);
+  expect(await tile.getByTestId('deductions-share').textContent()).toContain(
+    `${(remittance.shareWithoutPerson * 100).toFixed(1)} % of the remittance lines posted in the period applied without a person (${remittance.appliedByMatcher} by the matcher, ${remittance.leftForAPerson} left for a person)`,
+  );
+
+  const [download] = await Promise.all([page.waitForEvent('download'), tile.getByRole('button', { name: /Download CSV/ }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^deductions-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
+  const lines = (await readFile((await download.path())!, 'utf8')).split('\r\n');
+  expect(lines.slice(0, 2)).toEqual([
+    'currency,open,open amount,cleared,of which partial,cleared amount,invalid,invalid amount,DDO (days),lines applied by the matcher,lines left for a person,share applied without a person',
+    'USD,1,10.00,1,1,15.00,0,15.00,30,,,',
+  ]);
+  expect(lines[2]).toBe(`all currencies,,,,,,,,,${remittance.appliedByMatcher},${remittance.leftForAPerson},${remittance.shareWithoutPerson}`);
+  expect(await lowContrastText(page)).toEqual([]);
+  await screenshot(page, '35-dashboard-deductions');
+});
+
 describe('a deduction on one invoice, a case disputing all of another', () => {
   // Three invoices of 5 × SKU-A at 100.00: 500.00 each. The payment pays 300.00 of the first and deducts 100.00 from
   // it; a case disputes all 500.00 of the second; the third nobody touches.
@@ -296,68 +361,4 @@ describe('a deduction on one invoice, a case disputing all of another', () => {
     await page.goto(`${stack.api.url}/#/customers/${deskOfThree.customerId}`);
     expect((await openItems(page))[disputed]).toEqual(['$500.00', '$500.00', '$0.00', 'Dunning hold']);
   });
-});
-
-it("a manager reads the deductions on the dashboard's tile and downloads them as CSV", async () => {
-  const manager = await stack.api.user('manager');
-  const paymentId = uniqueId('PAY');
-  const posted = await stack.api.request('POST', '/api/payments', {
-    token: cash.token,
-    body: {
-      payments: [
-        {
-          id: paymentId,
-          customerId: desk.customerId,
-          receivedAt: '2026-12-02T10:00:00Z',
-          currency: 'USD',
-          amount: '60.00',
-          remittance: [
-            {
-              invoiceNumber: paidFromWorklist,
-              paid: '60.00',
-              deductions: [
-                { amount: '30.00', reasonCode: 'SHORT' },
-                { amount: '10.00', reasonCode: 'DAMAGE' },
-              ],
-            },
-          ],
-        },
-      ],
-    },
-  });
-  expect(posted.body).toEqual(expect.objectContaining({ applied: 1, deductions: 2 }));
-  // The first cleared in part, as its case would (no API clears deductions yet); the second stays open.
-  const resolved = await stack.api.db.pool.query(
-    `UPDATE deductions SET status = 'PARTIAL', cleared_minor = 1500, resolved_at = now() WHERE payment_id = $1 AND ordinal = 0`,
-    [paymentId],
-  );
-  expect(resolved.rowCount).toBe(1);
-  // The share counts the lines of this file's other payments too: as the API answers it.
-  const { remittance } = (await stack.api.request('GET', '/api/reports/deductions', { token: manager.token })).body;
-
-  const page = await stack.signedIn(manager, '/dashboard');
-  const tile = page.getByTestId('deductions-tile');
-  await tile.waitFor();
-  const usd = tile.locator('tr[data-currency="USD"]');
-  // 10.00 open; 15.00 of the 30.00 cleared, the other 15.00 invalid; 30.00 resolved in 90 days: 10.00 is 30 days of it.
-  expect((await usd.locator('td').allTextContents()).map((t) => t.replace(/\s+/g, ' '))).toEqual([
-    '$10.00 (1)',
-    '$15.00 (1, 1 partial)',
-    '$15.00 (0)',
-    '30.0 days',
-  ]);
-  expect(await tile.getByTestId('deductions-share').textContent()).toContain(
-    `${(remittance.shareWithoutPerson * 100).toFixed(1)} % of the remittance lines posted in the period applied without a person (${remittance.appliedByMatcher} by the matcher, ${remittance.leftForAPerson} left for a person)`,
-  );
-
-  const [download] = await Promise.all([page.waitForEvent('download'), tile.getByRole('button', { name: /Download CSV/ }).click()]);
-  expect(download.suggestedFilename()).toMatch(/^deductions-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
-  const lines = (await readFile((await download.path())!, 'utf8')).split('\r\n');
-  expect(lines.slice(0, 2)).toEqual([
-    'currency,open,open amount,cleared,of which partial,cleared amount,invalid,invalid amount,DDO (days),lines applied by the matcher,lines left for a person,share applied without a person',
-    'USD,1,10.00,1,1,15.00,0,15.00,30,,,',
-  ]);
-  expect(lines[2]).toBe(`all currencies,,,,,,,,,${remittance.appliedByMatcher},${remittance.leftForAPerson},${remittance.shareWithoutPerson}`);
-  expect(await lowContrastText(page)).toEqual([]);
-  await screenshot(page, '35-dashboard-deductions');
 });

@@ -78,6 +78,7 @@ it('opens a case for a deduction by the actor system, joins a second one to it, 
   expect(await completeTasksViaApi(api, cast, ref)).toBe('RESOLUTION');
   const joined = await caseViaApi(api, cast.specialist, ref, 'joined', (d) => d.disputedAmount === '150.00');
   expect(joined.items).toEqual([expect.objectContaining({ invoiceNumber: fixture.invoiceNumber, disputedAmount: '150.00' })]);
+  expect(joined.deductions.map((d: { amount: string; status: string }) => [d.amount, d.status])).toEqual([['100.00', 'OPEN'], ['50.00', 'OPEN']]);
   expect(joined.events.filter((e: { type: string }) => e.type === 'DEDUCTION_ADDED')).toEqual([
     expect.objectContaining({ actorName: 'system', data: expect.objectContaining({ amount: '50.00', disputedAmount: '150.00' }) }),
   ]);
@@ -94,6 +95,8 @@ it('opens a case for a deduction by the actor system, joins a second one to it, 
   expect(ended.map((d) => [d.amount, d.status]).sort()).toEqual([['100.00', 'CLEARED'], ['50.00', 'PARTIAL']]);
   const { rows } = await api.db.pool.query('SELECT cleared_minor::int AS cleared FROM deductions WHERE case_id = $1 ORDER BY created_at', [ref.id]);
   expect(rows.map((r) => r.cleared)).toEqual([10000, 2000]);
+  const closed = await caseViaApi(api, cast.specialist, ref, 'closed', () => true);
+  expect(closed.deductions.map((d: { cleared: string; status: string }) => [d.cleared, d.status])).toEqual([['100.00', 'CLEARED'], ['20.00', 'PARTIAL']]);
   // What the credit did not clear is collectible again.
   expect(await openItem(fixture.customerId)).toMatchObject({ openBalance: '30.00', inDispute: '0.00', collectible: '30.00', dunningHold: false });
   await expectInvariants(api.db.pool);

@@ -75,6 +75,7 @@ const EVENT_LABELS: Record<string, string> = {
   CREDIT_MEMO_REFUSED: 'Refused by the ledger',
   CASE_CLOSED: 'Case closed',
   CASE_CANCELLED: 'Case cancelled',
+  DEDUCTION_ADDED: 'Deduction joined the case',
 };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
@@ -120,6 +121,8 @@ function eventSummary(e: CaseEvent, currency: string): string | null {
       return d.outcome === 'NO_CREDIT' ? 'Closed without adjustment' : `Closed with ${label(RESOLUTION_LABELS, str(d.outcome)).toLowerCase()}`;
     case 'CASE_CANCELLED':
       return str(d.reason);
+    case 'DEDUCTION_ADDED':
+      return `${money(d.amount) ?? ''} deducted on ${str(d.invoiceNumber) ?? ''}; the case now disputes ${money(d.disputedAmount) ?? ''}`;
     default:
       return null;
   }

@@ -1,10 +1,10 @@
-// The case at a glance, beside its records: the amounts and dates, the ledger's documents once issued, the proposal
+// The case at a glance, beside its records: the amounts and dates, the customer's deductions it holds, the ledger's documents once issued, the proposal
 // with the decisions taken on it, and the ledger's refusal when an approval could not be issued.
 import { type ReactNode } from 'react';
 import { EvidenceHash } from '../../components/case-parts';
-import { DefinitionList, Money, Section } from '../../components/common';
+import { DefinitionList, Money, Section, StatusBadge } from '../../components/common';
 import { AdjustmentList, DocumentList } from '../../components/ledger';
-import { RESOLUTION_LABELS, ROOT_CAUSE_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
+import { REASON_LABELS, RESOLUTION_LABELS, ROOT_CAUSE_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
 import type { DisputeDetail } from '../../../../contract';
 
 export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
@@ -30,6 +30,25 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
         />
         {d.description ? <p className="description">“{d.description}”</p> : null}
       </Section>
+
+      {d.deductions.length ? (
+        <Section title="Deductions" id="deductions">
+          <ul className="plain" data-testid="case-deductions">
+            {d.deductions.map((x) => (
+              <li key={x.id} data-deduction={x.id} data-status={x.status}>
+                <Money amount={x.amount} currency={currency} strong /> deducted on {x.invoiceNumber} by payment {x.paymentId}, code{' '}
+                <code>{x.customerCode}</code> ({label(REASON_LABELS, x.reasonCode)}) · <StatusBadge status={x.status} />
+                {x.status === 'PARTIAL' ? (
+                  <>
+                    {' '}
+                    <Money amount={x.cleared} currency={currency} /> cleared
+                  </>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </Section>
+      ) : null}
 
       {d.adjustments.length ? (
         <Section title="Ledger documents" id="adjustments">
