@@ -163,6 +163,8 @@ export async function cleanup(): Promise<void> {
 export interface Infra {
   temporalAddress: string;
   databaseUrl: string;
+  /** The server's `postgres` database: where a comparison makes databases of its own (R7's fresh one per round). */
+  adminUrl: string;
   /** The bench's own pool (drivers, seeding, checks); the processes under test have theirs. */
   pool: Pool;
   client: Client;
@@ -195,6 +197,7 @@ export async function provision(options: ProvisionOptions = {}): Promise<Infra> 
   return {
     temporalAddress: stack.temporalAddress,
     databaseUrl: database.url,
+    adminUrl: stack.adminUrl,
     pool: database.pool,
     client: new Client({ connection }),
     tmpDir,
@@ -220,9 +223,9 @@ export async function buildBundle(options: { workflowsPath: string; preloadModul
 
 // ---------------------------------------------------------------- the HTTP API, in this process
 
-export async function startApi(ctx: BenchContext): Promise<{ url: string; close(): Promise<void> }> {
+export async function startApi(ctx: BenchContext, databaseUrl = ctx.infra.databaseUrl): Promise<{ url: string; close(): Promise<void> }> {
   // What `npm run api` runs, its request log kept (at info, as in production) but written to /dev/null.
-  const pool = createPool(ctx.infra.databaseUrl, { max: 10, applicationName: 'bench-api' });
+  const pool = createPool(databaseUrl, { max: 10, applicationName: 'bench-api' });
   const app = createApp({
     pool,
     temporal: ctx.infra.client,
