@@ -260,3 +260,15 @@ describe('refused whole, naming the element', () => {
     expect(error.field).toBe('Ntfctn[0].Ntry[0].NtryDtls[0].TxDtls[0].Amt');
   });
 });
+
+describe("the README's walk-through file (docs/examples/remittance.camt054.xml)", () => {
+  it('reads a payment with a deduction, a part payment and a credit naming only an unknown invoice in Ustrd', async () => {
+    const xml = readFileSync(path.join(__dirname, '..', '..', 'docs', 'examples', 'remittance.camt054.xml'), 'utf8');
+    const payments = await readCamt054(xml, SHA);
+    expect(payments.map((p) => [p.id, p.amountMinor, p.remittance, p.searchTexts])).toEqual([
+      ['TX-1204-1', 90000n, [{ documentNumber: 'INV-3001', paidMinor: 90000n, deductions: [{ amountMinor: 10000n, customerCode: 'PRC', reference: null, note: null }] }], []],
+      ['TX-1204-2', 40000n, [{ documentNumber: 'INV-3002', paidMinor: 40000n, deductions: [] }], []],
+      ['TX-1204-3', 25000n, [], ['PAYMENT FOR INVOICE 99-7777']],
+    ]);
+  });
+});
