@@ -3,13 +3,15 @@
 // import. The API runs as its own OS process, as the application role. What each answer counts plus what the
 // killed posting committed is one posting's counts; in the database every payment is there once, with its
 // applications, deductions and unapplied cash once, each invoice paid exactly what its payments applied.
-// Deductions open no cases here (DEDUCTION_CASE_MIN above any of them): cases are test/integration/deduction-cases.test.ts's.
+// Every deduction ends in one case of its own, opened by the actor system, whichever request opened it: the posting
+// that committed it, or the one posted again after the kill (the posting's cases open after its commit).
 import { randomUUID } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import { startApiProcess, eventually, type ApiProcess } from '../support/api';
 import { createAppRoleLogin, createTestDatabase, type AppRoleLogin, type TestDatabase } from '../support/database';
 import { expectInvariants } from '../support/faults';
-import { registerTestNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
+import { registerTestNamespace, runDisputeWorker, testTemporalAddress, uniqueTaskQueue, type RunningWorker } from '../support/temporal';
+import { SYSTEM_OPENER } from '../../domain/events';
 import { storeRecords } from '../../api/records-import';
 import { createUser, pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 
@@ -17,11 +19,12 @@ let db: TestDatabase;
 let connection: Connection;
 let appRole: AppRoleLogin;
 let cash: TestUser;
+let worker: RunningWorker;
 const taskQueue = uniqueTaskQueue('f23');
 const apis: ApiProcess[] = [];
 
 const startApi = async () => {
-  const api = await startApiProcess({ databaseUrl: appRole.url, namespace: db.name, taskQueue, env: { DEDUCTION_CASE_MIN: '9999999999.99' } });
+  const api = await startApiProcess({ databaseUrl: appRole.url, namespace: db.name, taskQueue });
   apis.push(api);
   return api;
 };
@@ -32,10 +35,12 @@ beforeAll(async () => {
   await registerTestNamespace(connection, db.name);
   appRole = await createAppRoleLogin(db);
   cash = await createUser(db.pool, 'cash');
+  worker = await runDisputeWorker({ namespace: db.name, taskQueue, pool: appRole.pool });
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(apis.map((api) => api.group.stop()));
+  await worker?.stop();
   await connection?.close();
   await appRole?.drop();
   await db?.drop();
@@ -220,7 +225,29 @@ async function expectAppliedOnce(txs: Tx[]): Promise<void> {
   const paid = new Map(txs.map((t) => [t.invoiceNumber, MONEY[t.kind].applied]));
   expect(rows.filter((r) => r.paid !== paid.get(r.number) || r.applications !== r.paid)).toEqual([]);
   expect(rows).toHaveLength(txs.length);
+  await expectOneCasePerDeduction(txs);
   await expectInvariants(db.pool);
+}
+
+/** Each deduction in a case of its own on its invoice, opened by the actor system, whose workflow has started its trail. */
+async function expectOneCasePerDeduction(txs: Tx[]): Promise<void> {
+  const ids = txs.map((t) => t.id);
+  const cases = async () =>
+    (
+      await db.pool.query(
+        `SELECT d.invoice_number, c.invoice_number AS case_invoice, c.opened_by, (SELECT count(*)::int FROM case_events e WHERE e.case_id = c.id) AS events
+           FROM deductions d LEFT JOIN cases c ON c.id = d.case_id WHERE d.payment_id = ANY($1) ORDER BY d.invoice_number`,
+        [ids],
+      )
+    ).rows;
+  const rows = await eventually('every deduction case on its trail', async () => {
+    const now = await cases();
+    return now.every((r) => r.events > 0) ? now : undefined;
+  }, 60_000);
+  const deducted = txs.filter((t) => t.kind === 'deduction').map((t) => t.invoiceNumber).sort();
+  expect(rows.map((r) => [r.invoice_number, r.case_invoice, r.opened_by])).toEqual(deducted.map((n) => [n, n, SYSTEM_OPENER.id]));
+  const { rows: distinct } = await db.pool.query('SELECT count(DISTINCT case_id)::int AS n FROM deductions WHERE payment_id = ANY($1)', [ids]);
+  expect(distinct[0].n).toBe(deducted.length);
 }
 
 // ------------------------------------------------------------ the faults
@@ -243,8 +270,7 @@ describe('F23 one payment file applies once', () => {
   }, 120_000);
 
   it('posted again after a kill -9 of the API in the middle of its import: the killed posting is whole or not at all, the rest applies once', async () => {
-    // Big enough that its posting runs for seconds once parsed (each payment is matched against the body's
-    // candidates); the kill then lands in its transaction, not before or after it.
+    // Big enough that its posting's transaction writes for a while once the file is parsed: the kill lands in it.
     const txs = await seed(2_000, 50);
     const xml = camt054(txs);
     const first = apis[0] ?? (await startApi());
