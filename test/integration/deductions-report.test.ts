@@ -62,7 +62,7 @@ beforeAll(async () => {
       ],
     },
   });
-  expect(posted.body).toEqual({ payments: 4, applied: 5, deductions: 4, casesOpened: 0, unapplied: 2 });
+  expect(posted.body).toEqual({ payments: 4, applied: 5, deductions: 4, casesOpened: 4, unapplied: 2 });
   // A person applies part of p2's unapplied cash: an application with a person, which the share leaves out.
   const item = (await api.request('GET', `/api/unapplied-cash?customerId=${usd.customerId}`, { token: cash.token })).body.items.find(
     (i: { paymentId: string }) => i.paymentId === ids.p2,

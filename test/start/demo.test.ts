@@ -29,7 +29,7 @@ async function counts(databaseUrl: string): Promise<Record<string, number>> {
   await db.connect();
   try {
     const { rows } = await db.query(`SELECT
-        (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM invoices)::int AS invoices,
+        (SELECT count(*) FROM users WHERE role <> 'system')::int AS users, (SELECT count(*) FROM invoices)::int AS invoices,
         (SELECT count(*) FROM cases)::int AS cases, (SELECT count(*) FROM case_events)::int AS events,
         (SELECT count(*) FROM credit_memos)::int AS memos`);
     return rows[0];
