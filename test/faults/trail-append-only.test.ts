@@ -79,6 +79,7 @@ describe('F17 trail tampering', () => {
       ['/api/tasks?status=OPEN', cast.salesOps],
       ['/api/reports/cycle-time?groupBy=team', cast.manager],
       ['/api/reports/overview', auditor],
+      ['/api/reports/deductions', auditor],
       ['/api/records/imports', auditor],
     ];
     for (const [path, user] of gets) {
