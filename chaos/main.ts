@@ -286,30 +286,28 @@ void withStack(stack, async () => {
     ['cases in flight', `max ${maxInFlight}; at each fault: ${faults.records.map((f) => f.inFlight).join(', ')}`, `≥ ${minInFlight} at every fault`, faults.records.every((f) => f.inFlight >= minInFlight)],
     [
       'deduction cases in flight (besides)',
-      `at each fault: ${faults.records.map((f) => `${f.deductionCases}${f.paymentFiles ? ` +${f.paymentFiles} file` : ''}`).join(', ')}`,
+      `at each fault: ${faults.records.map((f) => f.deductionCases).join(', ')}; files posting: ${faults.records.map((f) => f.paymentFiles).join(', ')}`,
       '',
       null,
     ],
     [
-      'payment files posted',
-      `${files.length}/${money.files.length} (${files.filter((f) => f.plan.format === 'camt054').length} camt.054): ${sum('payments')} payments, ` +
-        `${sum('applied')} applications, ${sum('deductions')} deductions, ${sum('unapplied')} unapplied; answers counted ${sum('casesOpened')} cases opened`,
+      'payment files posted (JSON, camt.054)',
+      `${files.length}/${money.files.length} (${files.filter((f) => f.plan.format === 'camt054').length} camt.054): ${m.payments} payments, ` +
+        `${sum('applied')} applications, ${m.unapplied} unapplied`,
       'every file answered 200, its deduction cases found',
       files.length === money.files.length && files.every((f) => f.status === 200) && n0(poster.problems),
     ],
     [
-      'deduction cases (opened by system)',
-      `${m.systemCases} opened by system, ${m.joined} deductions joined one; ${adopted.length}/${plannedDeductionCases} driven ` +
-        `(${adopted.filter((r) => r.plan.outcome === 'cancel').length} scripted to cancel); ${opened} cases opened by the driver`,
-      'each found and driven; ≤ 1/8 of the cases',
-      m.systemCases === plannedDeductionCases && adopted.length === plannedDeductionCases && adopted.length * 8 <= opened,
-    ],
-    [
-      'payments and deductions',
-      `${m.payments} payments, ${m.unapplied} unapplied items; ${m.deductions} deductions: ` +
-        `${Object.entries(m.statuses).map(([status, n]) => `${status} ${n}`).join(', ')}; ${m.ruleWriteOffs} written off by rule`,
+      'deductions',
+      `${m.deductions}: ${Object.entries(m.statuses).map(([status, n]) => `${status} ${n}`).join(', ')}; ${m.ruleWriteOffs} CLEARED by rule`,
       '',
       null,
+    ],
+    [
+      'deduction cases (opened by system)',
+      `${m.systemCases} opened (the answers counted ${sum('casesOpened')}), ${m.joined} deductions joined one; ${adopted.length}/${plannedDeductionCases} driven`,
+      'each found and driven; ≤ 1/8 of the cases',
+      m.systemCases === plannedDeductionCases && adopted.length === plannedDeductionCases && adopted.length * 8 <= opened,
     ],
     [
       'faults injected',
