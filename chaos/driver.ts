@@ -3,7 +3,8 @@
 // watches the read model (its own PostgreSQL, read-only) to see where each case is, waits a little "think time" at
 // every human step so that at any moment cases sit in every stage, and sends each command with an Idempotency-Key
 // so that it can resend whatever an outage left unanswered. It also runs the F9 checks: duplicate commands with one
-// key, and two managers approving at the same moment.
+// key, and two managers approving at the same moment. Cases a payment's deductions opened (by the actor system) are
+// handed to it once their posting answers (adopt) and driven the same way; the pacing counts only its own openings.
 import type { Pool } from 'pg';
 import type { Http, Answer } from '../testkit/http';
 import type { CasePlan } from './plan';
@@ -23,6 +24,7 @@ export interface Actors {
   managers: Actor[];
   ops: Record<string, Actor[]>;
   auditor: Actor;
+  cash: Actor;
 }
 
 interface Observed {
@@ -76,7 +78,14 @@ const CANCELLABLE = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL'];
 const money = (minor: bigint): string => `${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`;
 
 export class Driver {
+  /** The cases the driver opens: the pacing's (inFlight, stageCounts, openLimit). */
   readonly runs: CaseRun[];
+  /** The cases deductions opened, driven from their adoption on; outside the pacing. */
+  readonly deductionRuns: CaseRun[] = [];
+  /** While set, payment files are still being posted: cases may still be adopted, so the driver is not done. */
+  adopting = false;
+  /** Payment files posted and not yet answered: their deduction cases are opening. */
+  paymentFilesInFlight = 0;
   readonly f9: F9Result[] = [];
   /** Unexpected refusals (4xx the script did not expect), with the answer: a clue, not by itself a failure. */
   readonly surprises: string[] = [];
@@ -100,15 +109,37 @@ export class Driver {
     private readonly actors: Actors,
     private readonly options: DriverOptions,
   ) {
-    this.runs = plans.map((plan) => ({
+    this.runs = plans.map((plan) => this.runOf(plan));
+  }
+
+  private runOf(plan: CasePlan): CaseRun {
+    return {
       plan,
-      specialist: actors.specialists[plan.n % actors.specialists.length],
+      specialist: this.actors.specialists[plan.n % this.actors.specialists.length],
       busy: false,
       nextAt: 0,
       noCreditFallback: false,
       steps: [],
       confirmed: new Map(),
-    }));
+    };
+  }
+
+  /** Every case driven: the driver's own, then those deductions opened. */
+  get allRuns(): CaseRun[] {
+    return [...this.runs, ...this.deductionRuns];
+  }
+
+  /** A case a deduction opened (by system), to be driven by `plan` from now on. */
+  adopt(plan: CasePlan, id: string, workflowId: string): void {
+    const run = this.runOf(plan);
+    Object.assign(run, { id, workflowId, openedAt: Date.now(), nextAt: plan.cancelAt === 'EVIDENCE' ? 0 : Date.now() + this.think() });
+    run.steps.push('opened by system');
+    this.deductionRuns.push(run);
+  }
+
+  /** Deduction cases adopted and not finished. */
+  get deductionInFlight(): number {
+    return this.deductionRuns.filter((r) => r.finishedAt === undefined).length;
   }
 
   /** Cases whose opening has its answer (opened, or refused). */
@@ -125,7 +156,7 @@ export class Driver {
     return [...this.held];
   }
   get allDone(): boolean {
-    return this.runs.every((r) => r.finishedAt !== undefined || r.refused);
+    return !this.adopting && this.allRuns.every((r) => r.finishedAt !== undefined || r.refused);
   }
   stageCounts(): Record<string, number> {
     const counts: Record<string, number> = {};
@@ -230,7 +261,7 @@ export class Driver {
     while (!this.stopped && !this.allDone) {
       await this.observe().catch(() => undefined); // PostgreSQL down (F5): nothing to see, try again
       const now = Date.now();
-      for (const run of this.runs) {
+      for (const run of this.allRuns) {
         if (!run.id || run.busy || run.finishedAt !== undefined || !run.observed || now < run.nextAt) continue;
         if (this.active >= this.options.concurrency) break;
         const step = this.nextStep(run);
@@ -241,7 +272,7 @@ export class Driver {
   }
 
   private async observe(): Promise<void> {
-    const open = this.runs.filter((r) => r.id && r.finishedAt === undefined);
+    const open = this.allRuns.filter((r) => r.id && r.finishedAt === undefined);
     if (!open.length) return;
     const { rows } = await this.pool.query(
       `SELECT c.id, c.status, c.stage, c.stage_entered_at::text AS stage_entered_at,

@@ -27,6 +27,9 @@ export interface FaultRecord {
   label: string;
   at: number;
   inFlight: number;
+  /** Cases deductions opened in flight besides (not counted by the pacing), and payment files still being posted. */
+  deductionCases: number;
+  paymentFiles: number;
   stages: string;
   /** What else was in flight when it hit: HTTP requests per API replica, open transactions per worker replica. */
   processes: string;
@@ -66,9 +69,11 @@ export class Faults {
     const requests = this.http.baseUrls.map((url, i) => `api-${i + 1} ${this.http.inFlight(url)}`).join(', ');
     const transactions = await this.workerTransactions().catch(() => 'unknown (PostgreSQL did not answer)');
     const processes = `HTTP requests in flight: ${requests}; worker transactions open: ${transactions}`;
-    const record: FaultRecord = { kind, label, at: Date.now(), inFlight: this.driver.inFlight, stages, processes, detail: '', problems: [] };
+    const record: FaultRecord = {
+      kind, label, at: Date.now(), inFlight: this.driver.inFlight, deductionCases: this.driver.deductionInFlight, paymentFiles: this.driver.paymentFilesInFlight, stages, processes, detail: '', problems: [],
+    };
     this.records.push(record);
-    this.log(`${kind} ${label}: ${record.inFlight} cases in flight (${stages}); ${processes}`);
+    this.log(`${kind} ${label}: ${record.inFlight} cases in flight (${stages}), and ${record.deductionCases} deduction cases, ${record.paymentFiles} payment files posting; ${processes}`);
     return record;
   }
 

@@ -2,10 +2,12 @@
 // (testkit/invariants.ts: one set of documents per approved case and none otherwise, documents = the approved
 // allocation, credits and write-offs ≤ disputed ≤ open balance, eligible approvers, the balance formula, per-line
 // credits, verify_case_trail and a complete trail, gapless CM-/DM-/WO- series, no case stuck, every workflow
-// completed); this adds what only the driver knows: what each case was scripted to do, what it proposed, and how
-// many cases each invoice was opened for.
+// completed; deductions in their cases and cleared by them), given the run's DEDUCTION_CASE_MIN; this adds what only
+// the driver knows: what each case (its own and those deductions opened) was scripted to do, what it proposed, and
+// how many cases each invoice was opened for; and the figures of money in.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { SYSTEM_OPENER } from '../domain/events';
 import { parseMoney } from '../domain/money';
 import { checkInvariants as checkEngineInvariants, type InvariantReport } from '../testkit/invariants';
 import type { CaseRun } from './driver';
@@ -34,19 +36,40 @@ export interface InvariantResult {
   outcomeMismatches: string[];
   /** Cases whose tasks were completed PARTIAL and all done (the ones outcomeMismatches could check most). */
   partialCases: number;
+  /** Money in, as the database holds it after the run. */
+  money: MoneyFigures;
+}
+
+export interface MoneyFigures {
+  payments: number;
+  deductions: number;
+  /** Deductions by status (OPEN, CLEARED, PARTIAL, INVALID). */
+  statuses: Record<string, number>;
+  /** Cases opened by the actor system (by deductions), and deductions that joined an open case. */
+  systemCases: number;
+  joined: number;
+  ruleWriteOffs: number;
+  unapplied: number;
 }
 
 type Row = Record<string, unknown>;
 
-export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRun[]): Promise<InvariantResult> {
-  const q = async (sql: string): Promise<Row[]> => (await pool.query(sql)).rows;
-  const engine = await checkEngineInvariants(pool, { temporal, allClosed: true, workflowIds: runs.flatMap((r) => (r.workflowId ? [r.workflowId] : [])) });
+/** `runs`: every case the driver drove, its own and those deductions opened; `deductionCaseMinMinor`: the run's DEDUCTION_CASE_MIN. */
+export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRun[], deductionCaseMinMinor: bigint): Promise<InvariantResult> {
+  const q = async (sql: string, params: unknown[] = []): Promise<Row[]> => (await pool.query(sql, params)).rows;
+  const engine = await checkEngineInvariants(pool, {
+    temporal,
+    allClosed: true,
+    workflowIds: runs.flatMap((r) => (r.workflowId ? [r.workflowId] : [])),
+    deductionCaseMinMinor,
+  });
 
   const byId = new Map(runs.filter((r) => r.id).map((r) => [r.id!, r]));
   const documentMismatches: string[] = [];
   const byApproval = new Map<string, Row[]>();
+  // Write-offs by rule have no case nor approval: the engine's check holds them to their deductions (ruleWriteOffs).
   for (const doc of await q(`SELECT number, kind, invoice_number, case_id::text AS case_id, approval_id::text AS approval_id, amount_minor::text AS amount_minor
-                                FROM adjustments ORDER BY number`)) {
+                                FROM adjustments WHERE approval_id IS NOT NULL ORDER BY number`)) {
     byApproval.set(String(doc.approval_id), [...(byApproval.get(String(doc.approval_id)) ?? []), doc]);
   }
   let adjustApprovalsChecked = 0;
@@ -152,8 +175,27 @@ export async function checkInvariants(pool: Pool, temporal: Client, runs: CaseRu
     }
   }
 
+  const [figures] = await q(
+    `SELECT (SELECT count(*)::int FROM payments) AS payments, (SELECT count(*)::int FROM deductions) AS deductions,
+            (SELECT coalesce(jsonb_object_agg(status, n), '{}') FROM (SELECT status, count(*)::int AS n FROM deductions GROUP BY status) s) AS statuses,
+            (SELECT count(*)::int FROM cases WHERE opened_by = $1) AS system_cases,
+            (SELECT count(*)::int FROM case_events WHERE type = 'DEDUCTION_ADDED') AS joined,
+            (SELECT count(*)::int FROM adjustments WHERE rule_version IS NOT NULL) AS rule_write_offs,
+            (SELECT count(*)::int FROM unapplied_cash) AS unapplied`,
+    [SYSTEM_OPENER.id],
+  );
+
   return {
     engine,
+    money: {
+      payments: Number(figures.payments),
+      deductions: Number(figures.deductions),
+      statuses: figures.statuses as Record<string, number>,
+      systemCases: Number(figures.system_cases),
+      joined: Number(figures.joined),
+      ruleWriteOffs: Number(figures.rule_write_offs),
+      unapplied: Number(figures.unapplied),
+    },
     documentMismatches,
     approvalsChecked: byApproval.size,
     adjustApprovalsChecked,

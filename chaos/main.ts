@@ -2,16 +2,20 @@
 // Drives a few hundred dispute cases through every stage against the production topology as users scale it (two API
 // and two worker processes on one Temporal dev server on a database file and one embedded PostgreSQL of the run's
 // own; the driver spreads its requests over both APIs), injects F1 F2 F4 F5 F9 F22 of docs/proving.md for real while
-// they are in flight, waits for every case to finish, then checks the invariants and prints one table. Exits
-// non-zero when any invariant or fault rule fails.
+// they are in flight, posts a payment file as each fault comes (chaos/payments.ts: JSON or camt.054, paying invoices
+// and deducting from others, whose deductions open cases by system that the driver then drives like its own), waits
+// for every case to finish, then checks the invariants and prints one table. Exits non-zero when any invariant or
+// fault rule fails.
 import path from 'node:path';
+import { parseMoney } from '../domain/money';
 import { commandLine, positive } from '../infra/command-line';
 import { Driver, type Actor, type Actors } from './driver';
 import { Faults, type FaultKind } from './faults';
 import { Http } from '../testkit/http';
 import { MAX_ACTIVITY_ATTEMPTS, type InvariantViolations } from '../testkit/invariants';
 import { checkInvariants, type InvariantResult } from './invariants';
-import { makePlans, prng } from './plan';
+import { DEDUCTION_CODES, makePaymentPlans, makePlans, prng } from './plan';
+import { PaymentPoster } from './payments';
 import { ROOT, sleep, Stack, withStack } from '../testkit/stack';
 
 const FAULTS = 10;
@@ -65,6 +69,7 @@ async function createActors(http: Http, adminToken: string): Promise<Actors> {
       ORDER_MANAGEMENT: await many(2, (i) => create(`Order management ${i + 1}`, 'ops', { team: 'ORDER_MANAGEMENT' })),
     },
     auditor: await create('Auditor', 'auditor'),
+    cash: await create('Cash 1', 'cash'),
   };
 }
 
@@ -112,13 +117,30 @@ const RULES: Record<keyof InvariantViolations, string> = {
   stuck: 'cases stuck (still OPEN)',
   workflowProblems: 'workflows not COMPLETED, or without their case',
   retryLoops: `activities attempted more than ${MAX_ACTIVITY_ATTEMPTS} times`,
+  deductionCases: 'deductions in a case that does not dispute their invoice',
+  deductionStatuses: "deductions of another status than their case's (OPEN while open or cancelled, resolved once closed)",
+  deductionClearances: "deductions cleared beyond their case's credits and write-offs on the invoice",
+  ruleWriteOffs: 'rule write-offs whose deduction is not CLEARED whole, with no case',
+  uncasedDeductions: 'deductions from DEDUCTION_CASE_MIN, not written off, without a case',
 };
+
+// Money in: deductions from 1.00 open cases, those below 5.00 are written off by rule (a few of each kind per file).
+const DEDUCTION_CASE_MIN = '1.00';
+const AUTO_WRITE_OFF_MAX = '5.00';
+// Deduction cases: about one in twelve of the driver's own (at most one in eight), a few in each file.
+const deductionCasesPerFile = (cases: number) => Math.max(1, Math.round(cases / 12 / FAULTS));
 
 // ------------------------------------------------------------ the run
 
 // F22: two of each, as `docker compose up --scale api=2 --scale worker=2` would run them.
 const REPLICAS = 2;
-const stack = new Stack({ name: 'ar-chaos', logDir: path.join(ROOT, 'test-results', 'chaos'), apis: REPLICAS, workers: REPLICAS });
+const stack = new Stack({
+  name: 'ar-chaos',
+  logDir: path.join(ROOT, 'test-results', 'chaos'),
+  apis: REPLICAS,
+  workers: REPLICAS,
+  env: { DEDUCTION_CASE_MIN, AUTO_WRITE_OFF_MAX },
+});
 
 void withStack(stack, async () => {
   say(`seed ${options.seed}, ${options.cases} cases, ${options.inFlight} kept in flight; starting PostgreSQL, Temporal (db file), ${REPLICAS} API and ${REPLICAS} worker processes…`);
@@ -128,15 +150,24 @@ void withStack(stack, async () => {
   const http = new Http(stack.apiUrls);
   const actors = await createActors(http, stack.adminToken);
   const rand = prng(options.seed ^ 0x5eed);
-  const plans = makePlans(options.cases, options.seed, options.seed.toString(36));
-  for (const batch of plans.imports) {
+  const runTag = options.seed.toString(36);
+  const plans = makePlans(options.cases, options.seed, runTag);
+  const money = makePaymentPlans(FAULTS, deductionCasesPerFile(options.cases), options.cases, options.seed, runTag);
+  for (const batch of [...plans.imports, ...money.imports]) {
     const answer = await http.send('POST', '/api/records/import', { token: actors.specialists[0].token, body: batch });
     if (answer.status !== 200) throw new Error(`records import → ${answer.status} ${JSON.stringify(answer.body).slice(0, 500)}`);
   }
-  say(`${plans.imports.length} record batches imported; ${Object.values(actors.ops).flat().length + 9} users`);
+  for (const file of money.files) {
+    const mappings = Object.entries(DEDUCTION_CODES).map(([code, reasonCode]) => ({ code, reasonCode }));
+    const answer = await http.send('PUT', `/api/reason-mappings/${file.customerId}`, { token: actors.specialists[0].token, body: { mappings } });
+    if (answer.status !== 200) throw new Error(`reason mappings → ${answer.status} ${JSON.stringify(answer.body).slice(0, 500)}`);
+  }
+  say(`${plans.imports.length + money.imports.length} record batches imported; ${Object.values(actors.ops).flat().length + 10} users`);
 
   const driver = new Driver(http, stack.pool!, plans.cases, actors, { inFlightTarget: options.inFlight, concurrency: 24, rand });
   const faults = new Faults(stack, driver, http, actors, rand, say);
+  const poster = new PaymentPoster(http, driver, actors.cash, actors.auditor, runTag);
+  driver.adopting = true;
   // The catalogue's rule for every fault: at least 20 cases in flight when it hits, at least 10 finishing after it.
   const minInFlight = 20;
   const minFinishedAfter = 10;
@@ -189,9 +220,12 @@ void withStack(stack, async () => {
   // whenever a long fault or a fast machine used the cases up before them.
   const reserveFor = (faultsLeft: number) => faultsLeft * options.inFlight;
   let faultError: Error | undefined;
+  // A payment file goes in as each fault's crowd gathers, in the background (never between the crowd and the fault):
+  // its deduction cases open while the fault comes, and the file's own posting may meet it.
   for (const [k, inject] of schedule.entries()) {
     if (Date.now() > deadline) break;
     driver.openLimit = options.cases - reserveFor(schedule.length - 1 - k);
+    poster.start(money.files[k]);
     await crowd();
     try {
       await inject();
@@ -204,6 +238,9 @@ void withStack(stack, async () => {
     }
   }
   driver.openLimit = Number.POSITIVE_INFINITY;
+  for (const file of money.files.slice(poster.started)) poster.start(file);
+  await poster.settled();
+  driver.adopting = false;
   await opening;
   say('all cases opened, faults done; waiting for every case to finish…');
   const finished = await waitFor('every case to finish', () => driver.allDone, Math.max(0, deadline - Date.now()));
@@ -214,11 +251,16 @@ void withStack(stack, async () => {
   const runSeconds = Math.round((Date.now() - started) / 1000);
 
   say('checking the invariants…');
-  const inv: InvariantResult = await checkInvariants(stack.pool!, stack.temporalClient!, driver.runs);
+  const inv: InvariantResult = await checkInvariants(stack.pool!, stack.temporalClient!, driver.allRuns, parseMoney(DEDUCTION_CASE_MIN));
   const { engine } = inv;
 
   // ------------------------------------------------------------ report
   const opened = driver.runs.filter((r) => r.id).length;
+  const adopted = driver.deductionRuns;
+  const files = poster.posted;
+  const sum = (key: 'payments' | 'applied' | 'deductions' | 'casesOpened' | 'unapplied') => files.reduce((total, f) => total + (f.counts?.[key] ?? 0), 0);
+  const plannedDeductionCases = money.files.reduce((total, f) => total + f.cases.length, 0);
+  const m = inv.money;
   const refused = driver.runs.filter((r) => r.refused);
   const perKind = (kind: FaultKind) => faults.records.filter((f) => f.kind === kind).length;
   const f9 = driver.f9;
@@ -243,6 +285,31 @@ void withStack(stack, async () => {
     ['one open case per invoice (3 openings at once on one)', `${groups.size - badGroups.length}/${groups.size} invoices with exactly one case`, 'all', badGroups.length === 0],
     ['cases in flight', `max ${maxInFlight}; at each fault: ${faults.records.map((f) => f.inFlight).join(', ')}`, `≥ ${minInFlight} at every fault`, faults.records.every((f) => f.inFlight >= minInFlight)],
     [
+      'deduction cases in flight (besides)',
+      `at each fault: ${faults.records.map((f) => f.deductionCases).join(', ')}; files posting: ${faults.records.map((f) => f.paymentFiles).join(', ')}`,
+      '',
+      null,
+    ],
+    [
+      'payment files posted (JSON, camt.054)',
+      `${files.length}/${money.files.length} (${files.filter((f) => f.plan.format === 'camt054').length} camt.054): ${m.payments} payments, ` +
+        `${sum('applied')} applications, ${m.unapplied} unapplied`,
+      'every file answered 200, its deduction cases found',
+      files.length === money.files.length && files.every((f) => f.status === 200) && n0(poster.problems),
+    ],
+    [
+      'deductions',
+      `${m.deductions}: ${Object.entries(m.statuses).map(([status, n]) => `${status} ${n}`).join(', ')}; ${m.ruleWriteOffs} CLEARED by rule`,
+      '',
+      null,
+    ],
+    [
+      'deduction cases (opened by system)',
+      `${m.systemCases} opened (the answers counted ${sum('casesOpened')}), ${m.joined} deductions joined one; ${adopted.length}/${plannedDeductionCases} driven`,
+      'each found and driven; ≤ 1/8 of the cases',
+      m.systemCases === plannedDeductionCases && adopted.length === plannedDeductionCases && adopted.length * 8 <= opened,
+    ],
+    [
       'faults injected',
       `F1 ×${perKind('F1')}, F2 ×${perKind('F2')}, F4 ×${perKind('F4')}, F5 ×${perKind('F5')}, F9 ×${f9.length}, F22 ×${perKind('F22')}`,
       'every kind, none failed to inject',
@@ -252,18 +319,24 @@ void withStack(stack, async () => {
   for (const f of faults.records) {
     const after = driver.runs.filter((r) => r.finishedAt !== undefined && r.finishedAt > f.at).length;
     const rule = f.kind === 'F5' ? '503 only, no hang' : f.kind === 'F2' ? 'no partial memo' : f.kind === 'F22' ? 'the other carries on' : 'all finish';
-    rows.push([`${f.kind} ${f.label}`, `in flight ${f.inFlight} [${f.stages}], ${after} finished after`, `≥ ${minFinishedAfter} finish after; ${rule}`, after >= minFinishedAfter && f.problems.length === 0]);
+    rows.push([`${f.kind} ${f.label}`, `in flight ${f.inFlight} (+${f.deductionCases} deduction cases${f.paymentFiles ? `, ${f.paymentFiles} payment file posting` : ''}) [${f.stages}], ${after} finished after`, `≥ ${minFinishedAfter} finish after; ${rule}`, after >= minFinishedAfter && f.problems.length === 0]);
   }
   rows.push(
     [
       'F9 same command twice, one Idempotency-Key',
       `open in turn ${f9of('open again with the same Idempotency-Key')}, open at once ${f9of('open twice at once, one Idempotency-Key')}, ` +
-        `task at once ${f9of('complete a task twice at once, one Idempotency-Key')}, approve in turn ${f9of('approve again with the same Idempotency-Key')}`,
+        `task at once ${f9of('complete a task twice at once, one Idempotency-Key')}, approve in turn ${f9of('approve again with the same Idempotency-Key')}, ` +
+        `payment file again ${f9of('post a payment file again under a new key')}`,
       'the first answer again',
       f9bad.filter((r) => !r.check.startsWith('two')).length === 0,
     ],
     ['F9 two managers approve at once', f9of('two managers approve at once'), 'one 200, one 409', f9bad.filter((r) => r.check.startsWith('two')).length === 0],
-    ['cases finished', `${engine.closed} closed + ${engine.cancelled} cancelled of ${engine.cases}`, 'all', engine.open === 0 && engine.cases === opened],
+    [
+      'cases finished',
+      `${engine.closed} closed + ${engine.cancelled} cancelled of ${engine.cases} (${adopted.length} of them deduction cases)`,
+      'all',
+      engine.open === 0 && engine.cases === opened + adopted.length,
+    ],
     [
       'documents issued',
       `${engine.documents.CREDIT} CM, ${engine.documents.DEBIT} DM, ${engine.documents.WRITE_OFF} WO; ` +
@@ -312,6 +385,7 @@ void withStack(stack, async () => {
   }
   const details: [string, readonly unknown[]][] = [
     ['fault problems', faults.records.flatMap((f) => f.problems.map((p) => `${f.kind} ${f.label}: ${p}`))],
+    ['payment file problems', poster.problems],
     ['F9 failures', f9bad.map((r) => `${r.check}: ${r.detail}`)],
     ['invariant violations', engine.problems],
     ['documents apart from the proposals', inv.documentMismatches],

@@ -78,8 +78,8 @@ const SHAPES: Record<Exclude<Kind, 'shared' | 'items'>, Shape> = {
   clean: { contractPrice: '100.00', invoiceQty: 10 }, // no findings: straight to RESOLUTION
 };
 
-function records(tag: string, shape: Shape): { records: RecordsImport; invoiceNumber: string; totalMinor: number } {
-  const customerId = `CH-CUST-${tag}`;
+/** One invoice of `shape` with its contract, order and work order, of its own customer or of `customerId`'s. */
+function records(tag: string, shape: Shape, customerId = `CH-CUST-${tag}`): { records: RecordsImport; invoiceNumber: string; totalMinor: number } {
   const contractId = `CH-CTR-${tag}`;
   const poId = `CH-PO-${tag}`;
   const invoiceNumber = `CH-INV-${tag}`;
@@ -87,7 +87,7 @@ function records(tag: string, shape: Shape): { records: RecordsImport; invoiceNu
     invoiceNumber,
     totalMinor: shape.invoiceQty * 100_00,
     records: {
-      customers: [{ id: customerId, name: `Chaos customer ${tag}` }],
+      customers: [{ id: customerId, name: `Chaos customer ${customerId.slice('CH-CUST-'.length)}` }],
       contracts: [
         { id: contractId, customerId, currency: 'USD', validFrom: '2026-01-01', validTo: null, prices: [{ sku: 'SKU-A', unitPrice: shape.contractPrice }] },
       ],
@@ -186,6 +186,57 @@ function merge(into: RecordsImport, from: RecordsImport): void {
   }
 }
 
+/** Draws from one PRNG: the order of the calls is the plan, so a seed repeats a run. */
+function draws(rand: () => number) {
+  return {
+    rand,
+    pick: <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)],
+    between: (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1)),
+  };
+}
+type Draws = ReturnType<typeof draws>;
+
+/** A case's script: its outcome, where it is cancelled, its F9 checks, partial completions and think time. */
+function scriptOf({ rand, pick, between }: Draws, n: number, kind: Kind, invoiceNumber: string, disputedMinor: number, creditMinor: number): CasePlan {
+  const roll = rand();
+  const outcome: Outcome =
+    roll < 0.6 ? 'approve' : roll < 0.72 ? 'reject-then-approve' : roll < 0.86 ? 'no-credit' : 'cancel';
+  const cancelAt: CancelStage | null =
+    outcome === 'cancel' ? pick(kind === 'clean' ? (['EVIDENCE', 'RESOLUTION', 'APPROVAL'] as const) : (['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL'] as const)) : null;
+  const dup = rand();
+  return {
+    n,
+    kind,
+    invoiceNumber,
+    items: null,
+    disputed: cents(disputedMinor),
+    credit: cents(creditMinor),
+    adjustments: null,
+    outcome,
+    cancelAt,
+    race: outcome !== 'cancel' && outcome !== 'no-credit' && rand() < 0.15,
+    duplicateOpen: dup < 0.06 ? 'sequential' : dup < 0.12 ? 'concurrent' : 'none',
+    duplicateCommand: rand() < 0.12,
+    partial: kind !== 'clean' && rand() < 0.3,
+    thinkMs: [200, between(800, 2_500)],
+  };
+}
+
+/**
+ * One case in ten on one invoice proposes an ADJUST: the credit, and a write-off of (part of) what the credit leaves
+ * of the disputed amount, or where it leaves nothing (or at random) a small debit.
+ */
+function maybeAdjust({ rand, between }: Draws, plan: CasePlan, disputedMinor: number, creditMinor: number): void {
+  if (rand() >= 0.1) return;
+  const { invoiceNumber } = plan;
+  const room = disputedMinor - creditMinor;
+  const second: AdjustmentPlan =
+    room >= 1_00 && rand() < 0.5
+      ? { kind: 'WRITE_OFF', invoiceNumber, amount: cents(between(1_00, room)) }
+      : { kind: 'DEBIT', invoiceNumber, amount: cents(between(1_00, 50_00)) };
+  plan.adjustments = [{ kind: 'CREDIT', invoiceNumber, amount: plan.credit }, second];
+}
+
 /**
  * `count` cases. Mostly one invoice per case; about one in seven over items (two or three invoices of one customer,
  * one of them by its line 1); about one case in eight belongs to a group of three opened at once on one shared invoice: the
@@ -194,9 +245,10 @@ function merge(into: RecordsImport, from: RecordsImport): void {
  * some 15–20 % of all cases.
  */
 export function makePlans(count: number, seed: number, runTag: string): Plans {
-  const rand = prng(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)];
-  const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const draw = draws(prng(seed));
+  const { rand, pick, between } = draw;
+  const script = (n: number, kind: Kind, invoiceNumber: string, disputedMinor: number, creditMinor: number) =>
+    scriptOf(draw, n, kind, invoiceNumber, disputedMinor, creditMinor);
   const cases: CasePlan[] = [];
   const batches: RecordsImport[] = [];
   let batch: RecordsImport = {};
@@ -208,31 +260,6 @@ export function makePlans(count: number, seed: number, runTag: string): Plans {
       batch = {};
       inBatch = 0;
     }
-  };
-
-  const script = (n: number, kind: Kind, invoiceNumber: string, disputedMinor: number, creditMinor: number): CasePlan => {
-    const roll = rand();
-    const outcome: Outcome =
-      roll < 0.6 ? 'approve' : roll < 0.72 ? 'reject-then-approve' : roll < 0.86 ? 'no-credit' : 'cancel';
-    const cancelAt: CancelStage | null =
-      outcome === 'cancel' ? pick(kind === 'clean' ? (['EVIDENCE', 'RESOLUTION', 'APPROVAL'] as const) : (['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL'] as const)) : null;
-    const dup = rand();
-    return {
-      n,
-      kind,
-      invoiceNumber,
-      items: null,
-      disputed: cents(disputedMinor),
-      credit: cents(creditMinor),
-      adjustments: null,
-      outcome,
-      cancelAt,
-      race: outcome !== 'cancel' && outcome !== 'no-credit' && rand() < 0.15,
-      duplicateOpen: dup < 0.06 ? 'sequential' : dup < 0.12 ? 'concurrent' : 'none',
-      duplicateCommand: rand() < 0.12,
-      partial: kind !== 'clean' && rand() < 0.3,
-      thinkMs: [200, between(800, 2_500)],
-    };
   };
 
   for (let n = 0; n < count; ) {
@@ -278,19 +305,103 @@ export function makePlans(count: number, seed: number, runTag: string): Plans {
     const disputedMinor = between(50_00, Math.min(500_00, r.totalMinor));
     const creditMinor = between(1_00, disputedMinor);
     const plan = script(n, kind, r.invoiceNumber, disputedMinor, creditMinor);
-    if (rand() < 0.1) {
-      // An ADJUST on the one invoice: the credit, and a write-off of (part of) what the credit leaves of the disputed
-      // amount, or where it leaves nothing (or at random) a small debit.
-      const room = disputedMinor - creditMinor;
-      const second: AdjustmentPlan =
-        room >= 1_00 && rand() < 0.5
-          ? { kind: 'WRITE_OFF', invoiceNumber: r.invoiceNumber, amount: cents(between(1_00, room)) }
-          : { kind: 'DEBIT', invoiceNumber: r.invoiceNumber, amount: cents(between(1_00, 50_00)) };
-      plan.adjustments = [{ kind: 'CREDIT', invoiceNumber: r.invoiceNumber, amount: plan.credit }, second];
-    }
+    maybeAdjust(draw, plan, disputedMinor, creditMinor);
     cases.push(plan);
     n++;
   }
   if (inBatch) batches.push(batch);
   return { cases, imports: batches };
+}
+
+/** What a payment says of one invoice: what it pays of it and what it deducts from it, under the customer's codes. */
+export interface RemittancePlan {
+  invoiceNumber: string;
+  paidMinor: number;
+  deductions: { amountMinor: number; code: string }[];
+}
+
+export interface PaymentPlan {
+  /** The payment's id (a camt.054's transaction reference). */
+  id: string;
+  /** Σ paid of its lines, or 10.00 more: what no invoice takes is unapplied cash. */
+  amountMinor: number;
+  lines: RemittancePlan[];
+}
+
+export interface PaymentFilePlan {
+  n: number;
+  format: 'json' | 'camt054';
+  /** The one customer of its invoices (a customer's deductions are what GET /api/deductions?customerId lists). */
+  customerId: string;
+  payments: PaymentPlan[];
+  /**
+   * The cases its deductions open, one per invoice deducted from (a second deduction on the invoice joins its case),
+   * scripted as the driver's own: never opened by the driver, so never sent twice.
+   */
+  cases: CasePlan[];
+}
+
+/** The customer's codes as the chaos customers map them (PUT /api/reason-mappings); FRT is left unmapped (OTHER). */
+export const DEDUCTION_CODES = { PRC: 'PRICING', QTY: 'QUANTITY' } as const;
+
+/** Below the chaos run's AUTO_WRITE_OFF_MAX (5.00): written off by rule, never a case. */
+const SMALL_DEDUCTION: [number, number] = [50, 4_99];
+
+/**
+ * `files` payment files of one customer each, every other one a camt.054, from their own PRNG (the cases' plans stay
+ * what the seed made them). Each pays `casesPerFile` invoices in part and deducts from them (20.00–300.00, one in four
+ * a second deduction of 5.00–50.00 that joins the first's case), each deduction case scripted as the others (numbered
+ * from `firstN`); and pays one more invoice in full or in part, half the time with a small deduction written off by
+ * rule. One file in three pays 10.00 more than its lines: unapplied cash.
+ */
+export function makePaymentPlans(files: number, casesPerFile: number, firstN: number, seed: number, runTag: string): { files: PaymentFilePlan[]; imports: RecordsImport[] } {
+  const draw = draws(prng(seed ^ 0x9a7e));
+  const { rand, pick, between } = draw;
+  const plans: PaymentFilePlan[] = [];
+  const imports: RecordsImport[] = [];
+  let n = firstN;
+  for (let k = 0; k < files; k++) {
+    const customerId = `CH-CUST-${runTag}-pay${k}`;
+    const fileRecords: RecordsImport = {};
+    const lines: RemittancePlan[] = [];
+    const cases: CasePlan[] = [];
+    for (let j = 0; j < casesPerFile; j++) {
+      const kind = pick(['price', 'price', 'quantity', 'both', 'clean'] as const);
+      const r = records(`${runTag}-pay${k}-${j}`, SHAPES[kind], customerId);
+      merge(fileRecords, r.records);
+      const code = kind === 'quantity' ? 'QTY' : 'PRC';
+      const deductions = [between(20_00, 300_00), ...(rand() < 0.25 ? [between(5_00, 50_00)] : [])];
+      const disputedMinor = deductions.reduce((a, b) => a + b, 0);
+      const leftOpen = rand() < 0.5 ? 0 : between(1_00, 100_00);
+      lines.push({
+        invoiceNumber: r.invoiceNumber,
+        paidMinor: r.totalMinor - disputedMinor - leftOpen,
+        deductions: deductions.map((amountMinor, i) => ({ amountMinor, code: i === 0 ? code : 'FRT' })),
+      });
+      const creditMinor = between(1_00, disputedMinor);
+      const plan = { ...scriptOf(draw, n++, kind, r.invoiceNumber, disputedMinor, creditMinor), duplicateOpen: 'none' as const };
+      maybeAdjust(draw, plan, disputedMinor, creditMinor);
+      cases.push(plan);
+    }
+    const paid = records(`${runTag}-pay${k}-paid`, SHAPES.clean, customerId);
+    merge(fileRecords, paid.records);
+    const small = rand() < 0.5 ? between(...SMALL_DEDUCTION) : 0;
+    lines.push({
+      invoiceNumber: paid.invoiceNumber,
+      paidMinor: rand() < 0.5 ? paid.totalMinor - small : between(100_00, paid.totalMinor - 100_00 - small),
+      deductions: small ? [{ amountMinor: small, code: 'FRT' }] : [],
+    });
+    fileRecords.customers = fileRecords.customers!.slice(0, 1);
+    imports.push(fileRecords);
+    // Two invoices a payment at most.
+    const overpaid = rand() < 1 / 3;
+    const payments: PaymentPlan[] = [];
+    for (let i = 0; i < lines.length; i += 2) {
+      const mine = lines.slice(i, i + 2);
+      const amountMinor = mine.reduce((total, l) => total + l.paidMinor, 0) + (overpaid && i === 0 ? 10_00 : 0);
+      payments.push({ id: `CH-PAY-${runTag}-${k}-${i / 2}`, amountMinor, lines: mine });
+    }
+    plans.push({ n: k, format: k % 2 ? 'camt054' : 'json', customerId, payments, cases });
+  }
+  return { files: plans, imports };
 }

@@ -14,6 +14,8 @@ export interface Answer<T = any> { // eslint-disable-line @typescript-eslint/no-
 export interface CallOptions {
   token?: string;
   body?: unknown;
+  /** Sent as it is (a camt.054 file), under the content-type `headers` give it; instead of `body`. */
+  rawBody?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
   /** This replica only (a probe of one API); by default the next in turn. */
@@ -97,7 +99,7 @@ export class Http {
   private async attempt<T>(baseUrl: string, method: string, path: string, options: CallOptions): Promise<Answer<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
+    let body = options.rawBody;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] = 'application/json';

@@ -4,7 +4,10 @@
 // and write-offs ≤ disputed, per invoice and for the case; invoice balances that follow their documents
 // and payments (total − credited + debited − written off − paid, paid = Σ applications) and never go negative; every
 // payment whole (matcher applications + unapplied cash = amount), applied once per invoice, its unapplied cash
-// applied within it; per-line credits within the billed amount; every decision by a manager other than the proposer, within the limit recorded; the trail untampered
+// applied within it; every deduction in at most one case (its column), on an invoice that case disputes, OPEN while
+// its case is open or cancelled and resolved once it closed, cleared within its case's credits and write-offs on the
+// invoice, a rule write-off's deduction CLEARED with no case, and (when asked) every deduction from the minimum in a
+// case or written off; per-line credits within the billed amount; every decision by a manager other than the proposer, within the limit recorded; the trail untampered
 // (verify_case_trail), numbered 1..n, opened once, closed once and last, and agreeing with the read model; each SLA
 // escalated at most once; the three document series without gaps; no case stuck; no activity retried in a loop. Free of jest, so the chaos run (chaos/) and the fault tests
 // (test/faults/) share one definition.
@@ -32,6 +35,11 @@ export interface InvariantOptions {
   allClosed?: boolean;
   /** How long a workflow may take to catch up with its case's status before it counts as stuck (default 10 s). */
   settleMs?: number;
+  /**
+   * The run's DEDUCTION_CASE_MIN in minor units: every deduction from it that no rule wrote off must have its case
+   * (once the run is over: the answer to its posting waits for its case). Unset: not checked.
+   */
+  deductionCaseMinMinor?: bigint;
 }
 
 /** What broke, by rule; each entry names the case (case number) or the row. */
@@ -61,6 +69,19 @@ export interface InvariantViolations {
    * invoice once per payment), or more than one unapplied item (it leaves at most one).
    */
   duplicateApplications: string[];
+  /** A deduction whose case does not dispute its invoice (a deduction is in one case at most: its case_id). */
+  deductionCases: string[];
+  /**
+   * A deduction whose status is not its case's: OPEN while the case is OPEN or CANCELLED, resolved (CLEARED, PARTIAL,
+   * INVALID) once it is CLOSED; one with no case OPEN unless a rule wrote it off.
+   */
+  deductionStatuses: string[];
+  /** A case whose deductions on an invoice cleared more than its credits and write-offs on that invoice. */
+  deductionClearances: string[];
+  /** A write-off by rule whose deduction is not CLEARED in whole, with no case, on its invoice for its amount. */
+  ruleWriteOffs: string[];
+  /** A deduction from the run's DEDUCTION_CASE_MIN, not written off by rule, without a case (InvariantOptions). */
+  uncasedDeductions: string[];
   ineligibleApprovals: string[];
   trailProblems: string[];
   escalations: string[];
@@ -97,6 +118,11 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
     balanceMismatches: [],
     paymentMismatches: [],
     duplicateApplications: [],
+    deductionCases: [],
+    deductionStatuses: [],
+    deductionClearances: [],
+    ruleWriteOffs: [],
+    uncasedDeductions: [],
     lineOverCredits: [],
     ineligibleApprovals: [],
     trailProblems: [],
@@ -328,6 +354,63 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
     ),
     (r) => `payment ${r.payment_id}: ${r.what}`,
   );
+  // ---- every deduction: in its case's invoices, its status its case's, cleared within its case's credits and
+  //      write-offs on the invoice; a rule's write-off clears its deduction whole, with no case
+  report(
+    v.deductionCases,
+    await q(
+      `SELECT d.id, d.invoice_number, c.case_number FROM deductions d JOIN cases c ON c.id = d.case_id
+        WHERE NOT EXISTS (SELECT 1 FROM case_items ci WHERE ci.case_id = d.case_id AND ci.invoice_number = d.invoice_number)`,
+    ),
+    (r) => `deduction ${r.id} on invoice ${r.invoice_number}: its case ${r.case_number} does not dispute that invoice`,
+  );
+  report(
+    v.deductionStatuses,
+    await q(
+      `SELECT d.id, d.status, c.case_number, c.status AS case_status,
+              EXISTS (SELECT 1 FROM adjustments a WHERE a.deduction_id = d.id) AS by_rule
+         FROM deductions d LEFT JOIN cases c ON c.id = d.case_id`,
+    ).then((rows) =>
+      rows.filter((r) =>
+        r.case_status === null ? r.status !== 'OPEN' && !r.by_rule : r.case_status === 'CLOSED' ? r.status === 'OPEN' : r.status !== 'OPEN',
+      ),
+    ),
+    (r) => `deduction ${r.id} is ${r.status}, ` + (r.case_status === null ? 'with no case and no write-off by rule' : `its case ${r.case_number} ${r.case_status}`),
+  );
+  report(
+    v.deductionClearances,
+    await q(
+      `SELECT c.case_number, d.invoice_number, sum(d.cleared_minor) AS cleared,
+              (SELECT coalesce(sum(a.amount_minor), 0) FROM adjustments a
+                WHERE a.case_id = d.case_id AND a.invoice_number = d.invoice_number AND a.kind IN ('CREDIT', 'WRITE_OFF')) AS lowered
+         FROM deductions d JOIN cases c ON c.id = d.case_id GROUP BY c.case_number, d.case_id, d.invoice_number`,
+    ).then((rows) => rows.filter((r) => big(r.cleared) > big(r.lowered))),
+    (r) => `case ${r.case_number}: its deductions on ${r.invoice_number} cleared ${r.cleared}, its credits and write-offs there ${r.lowered}`,
+  );
+  report(
+    v.ruleWriteOffs,
+    await q(
+      `SELECT a.number, a.deduction_id, a.amount_minor, d.status, d.case_id, d.cleared_minor, d.amount_minor AS deducted
+         FROM adjustments a LEFT JOIN deductions d ON d.id = a.deduction_id
+        WHERE a.rule_version IS NOT NULL
+          AND (d.id IS NULL OR d.status <> 'CLEARED' OR d.case_id IS NOT NULL OR d.cleared_minor <> d.amount_minor
+               OR d.amount_minor <> a.amount_minor OR d.invoice_number <> a.invoice_number)`,
+    ),
+    (r) =>
+      `write-off ${r.number} of ${r.amount_minor} by rule: its deduction ${r.deduction_id} is ${r.status ?? 'missing'} ` +
+      `(cleared ${r.cleared_minor} of ${r.deducted}), case ${r.case_id ?? 'none'}`,
+  );
+  if (options.deductionCaseMinMinor !== undefined) {
+    report(
+      v.uncasedDeductions,
+      await q(
+        `SELECT d.id, d.invoice_number, d.amount_minor, d.status FROM deductions d
+          WHERE d.case_id IS NULL AND d.amount_minor >= $1 AND NOT EXISTS (SELECT 1 FROM adjustments a WHERE a.deduction_id = d.id)`,
+        [options.deductionCaseMinMinor.toString()],
+      ),
+      (r) => `deduction ${r.id} of ${r.amount_minor} on invoice ${r.invoice_number} (${r.status}) has no case, from ${options.deductionCaseMinMinor} on`,
+    );
+  }
   // ---- every line: credits from all cases ever within what it billed
   report(
     v.lineOverCredits,

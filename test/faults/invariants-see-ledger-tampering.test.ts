@@ -4,12 +4,14 @@
 // transaction that is rolled back, and the check run inside it must count it under its own rule: a document without
 // an eligible approval, documents apart from the approved allocation (an amount, a missing one, over the disputed
 // amount), an invoice apart from its documents, a line credited beyond what it billed, a gap in a series, a payment
-// apart from its applications, applied twice or its unapplied cash applied beyond it.
+// apart from its applications, applied twice or its unapplied cash applied beyond it; a deduction in a case that does
+// not dispute its invoice, of another status than its case's, cleared beyond its case's credits and write-offs, a
+// rule's write-off whose deduction is not cleared, a deduction from the minimum with no case.
 import type { PoolClient } from 'pg';
 import { startApi, type ApiHarness } from '../support/api';
-import { caseViaApi, completeTasksViaApi, createCast, expectInvariants, openCasesViaApi, type Cast, type HttpCase } from '../support/faults';
+import { caseViaApi, completeTasksViaApi, createCast, expectInvariants, importViaApi, openCasesViaApi, type Cast, type HttpCase } from '../support/faults';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
-import { checkInvariants, type InvariantViolations } from '../../testkit/invariants';
+import { checkInvariants, type InvariantOptions, type InvariantViolations } from '../../testkit/invariants';
 
 let api: ApiHarness;
 let cast: Cast;
@@ -18,7 +20,8 @@ let c: HttpCase;
 let documents: Record<'CREDIT' | 'DEBIT' | 'WRITE_OFF', string>;
 
 beforeAll(async () => {
-  api = await startApi({ worker: true });
+  // Deductions below 5.00 are written off by rule (the last tests' deductions).
+  api = await startApi({ worker: true, app: { deductionRules: { caseMinMinor: 1n, autoWriteOffMaxMinor: 500n } } });
   cast = await createCast(api.db.pool);
   auditor = await api.user('auditor');
   [c] = await openCasesViaApi(api, cast.specialist, [pricingDispute()], '150.00');
@@ -48,13 +51,13 @@ afterAll(async () => {
 });
 
 /** Runs `sql` as the owner with the triggers off, checks inside the same transaction, and rolls it all back. */
-async function violationsAfter(sql: string[]): Promise<InvariantViolations> {
+async function violationsAfter(sql: string[], options: InvariantOptions = {}): Promise<InvariantViolations> {
   const client: PoolClient = await api.db.pool.connect();
   try {
     await client.query('BEGIN');
     await client.query('SET LOCAL session_replication_role = replica');
     for (const statement of sql) await client.query(statement, statement.includes('$1') ? [c.id] : []);
-    return (await checkInvariants(client)).violations;
+    return (await checkInvariants(client, options)).violations;
   } finally {
     await client.query('ROLLBACK');
     client.release();
@@ -160,4 +163,82 @@ it('counts a payment applied twice to one invoice, one that left two unapplied i
     `UPDATE unapplied_cash SET applied_minor = amount_minor + 1 WHERE payment_id = '${id}'`,
   ]);
   expect(found(beyond)).toEqual({ paymentMismatches: [expect.stringContaining('1 unapplied items applied beyond their amount')] });
+});
+
+describe('deductions', () => {
+  // A payment on a second invoice that deducts 200.00 (its case opened by system, left OPEN in investigation) and
+  // 4.00 (written off by rule); the case of the tests above is CLOSED with a credit of 100.00 and a write-off of 50.00.
+  let other: ReturnType<typeof pricingDispute>;
+  const deduction = (amountMinor: number) => `(SELECT id FROM deductions WHERE payment_id = 'PAY-D-${c.caseNumber}' AND amount_minor = ${amountMinor})`;
+  const toClosedCase = `UPDATE deductions SET case_id = $1, invoice_number = (SELECT invoice_number FROM cases WHERE id = $1) WHERE id = `;
+
+  beforeAll(async () => {
+    other = pricingDispute();
+    await importViaApi(api, cast.specialist, [other]);
+    const posted = await api.request('POST', '/api/payments', {
+      token: cast.specialist.token,
+      body: {
+        payments: [
+          {
+            id: `PAY-D-${c.caseNumber}`,
+            receivedAt: '2026-12-02T00:00:00Z',
+            currency: 'USD',
+            amount: '700.00',
+            remittance: [{ invoiceNumber: other.invoiceNumber, paid: '700.00', deductions: [{ amount: '200.00', reasonCode: 'PRC' }, { amount: '4.00', reasonCode: 'FRT' }] }],
+          },
+        ],
+      },
+    });
+    expect(posted.body).toEqual({ payments: 1, applied: 1, deductions: 2, casesOpened: 1, unapplied: 0 });
+    // The API writes the case's row as it opens it, its trail follows from the workflow: the tests start on both.
+    const { rows } = await api.db.pool.query(`SELECT case_id FROM deductions WHERE payment_id = $1 AND case_id IS NOT NULL`, [`PAY-D-${c.caseNumber}`]);
+    await caseViaApi(api, auditor, { id: rows[0].case_id, caseNumber: '' }, 'in investigation', (d) => d.stage === 'INVESTIGATION');
+  }, 60_000);
+
+  it('hold: the deduction in its open case, the small one written off by rule', async () => {
+    const { rows } = await api.db.pool.query(
+      `SELECT d.amount_minor::int AS amount, d.status, d.case_id IS NOT NULL AS in_case, a.rule_version IS NOT NULL AS by_rule
+         FROM deductions d LEFT JOIN adjustments a ON a.deduction_id = d.id WHERE d.invoice_number = $1 ORDER BY d.amount_minor`,
+      [other.invoiceNumber],
+    );
+    expect(rows).toEqual([
+      { amount: 400, status: 'CLEARED', in_case: false, by_rule: true },
+      { amount: 20000, status: 'OPEN', in_case: true, by_rule: false },
+    ]);
+    expect(found((await checkInvariants(api.db.pool, { deductionCaseMinMinor: 1n })).violations)).toEqual({});
+  });
+
+  it('counts a deduction whose case does not dispute its invoice', async () => {
+    const v = await violationsAfter([`UPDATE deductions SET invoice_number = (SELECT invoice_number FROM cases WHERE id = $1) WHERE id = ${deduction(20000)}`]);
+    expect(found(v)).toEqual({ deductionCases: [expect.stringMatching(/^deduction .* on invoice .*: its case .* does not dispute that invoice$/)] });
+  });
+
+  it('counts a deduction OPEN in a closed case, and one resolved while its case is open', async () => {
+    const open = await violationsAfter([`${toClosedCase}${deduction(20000)}`]);
+    expect(found(open)).toEqual({ deductionStatuses: [expect.stringMatching(new RegExp(`is OPEN, its case ${c.caseNumber} CLOSED$`))] });
+    const resolved = await violationsAfter([`UPDATE deductions SET status = 'INVALID', resolved_at = now() WHERE id = ${deduction(20000)}`]);
+    expect(found(resolved)).toEqual({ deductionStatuses: [expect.stringMatching(/is INVALID, its case .* OPEN$/)] });
+  });
+
+  it("counts deductions that cleared more than their case's credits and write-offs on the invoice", async () => {
+    // 200.00 cleared where the case credited 100.00 and wrote off 50.00.
+    const v = await violationsAfter([`${toClosedCase}${deduction(20000)}`, `UPDATE deductions SET status = 'CLEARED', cleared_minor = amount_minor, resolved_at = now() WHERE id = ${deduction(20000)}`]);
+    expect(found(v)).toEqual({ deductionClearances: [expect.stringMatching(new RegExp(`^case ${c.caseNumber}: .* cleared 20000, its credits and write-offs there 15000$`))] });
+  });
+
+  it("counts a rule's write-off whose deduction is not cleared, or is in a case", async () => {
+    const reopened = await violationsAfter([`UPDATE deductions SET status = 'OPEN', cleared_minor = 0, resolved_at = NULL WHERE id = ${deduction(400)}`]);
+    expect(found(reopened)).toEqual({ ruleWriteOffs: [expect.stringMatching(/^write-off WO-\d+ of 400 by rule: its deduction .* is OPEN \(cleared 0 of 400\), case none$/)] });
+    const inCase = await violationsAfter([`UPDATE deductions SET case_id = (SELECT case_id FROM deductions WHERE id = ${deduction(20000)}) WHERE id = ${deduction(400)}`]);
+    expect(found(inCase).ruleWriteOffs).toEqual([expect.stringContaining('is CLEARED (cleared 400 of 400), case ')]);
+  });
+
+  it('counts a deduction from the minimum without a case, when asked for the minimum', async () => {
+    const uncase = `UPDATE deductions SET case_id = NULL WHERE id = ${deduction(20000)}`;
+    expect(found(await violationsAfter([uncase], { deductionCaseMinMinor: 1n }))).toEqual({
+      uncasedDeductions: [expect.stringMatching(/of 20000 on invoice .* \(OPEN\) has no case, from 1 on$/)],
+    });
+    expect(found(await violationsAfter([uncase], { deductionCaseMinMinor: 20001n }))).toEqual({});
+    expect(found(await violationsAfter([uncase]))).toEqual({});
+  });
 });
