@@ -73,3 +73,25 @@ export async function runR1(ctx: BenchContext): Promise<SectionResult> {
     raw: rounds.map((r) => ({ dispute: r.a, bare: r.b })),
   };
 }
+
+/** Lives of the short measurement taken when R1 did not run in this invocation, and how many at a time. */
+const STANDIN_LIVES = 20;
+const STANDIN_CONCURRENCY = 10;
+
+/**
+ * The dispute throughput a comparison measures against (cases/s): R1's median when R1 ran in this invocation,
+ * otherwise a short stand-in (STANDIN_LIVES lives, STANDIN_CONCURRENCY at a time, on the same worker). `source`
+ * says which, for the section's notes.
+ */
+export async function disputeThroughput(ctx: BenchContext, forWhom: string): Promise<{ perSecond: number; source: string }> {
+  const r1 = ctx.shared.r1DisputeThroughput;
+  if (r1 !== undefined) return { perSecond: r1, source: "R1's median in this run" };
+  progress(`${forWhom}: R1 did not run; measuring the dispute throughput (${STANDIN_LIVES} lives, ${STANDIN_CONCURRENCY} at a time)`);
+  const prepared = await runPool(Array.from({ length: STANDIN_LIVES }), 4, () => ctx.driver.prepare('dispute'));
+  const started = performance.now();
+  await runPool(prepared, STANDIN_CONCURRENCY, (p) => ctx.driver.life(p, ctx.queues.dispute));
+  return {
+    perSecond: (STANDIN_LIVES * 1000) / (performance.now() - started),
+    source: `R1 not run in this invocation: ${STANDIN_LIVES} lives, ${STANDIN_CONCURRENCY} at a time, measured once here instead of R1's rounds`,
+  };
+}

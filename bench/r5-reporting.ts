@@ -7,7 +7,8 @@ import { cycleTime } from '../read-model/reports';
 import { cycleTimeQuery } from '../contract';
 import type { Queryable } from '../read-model/sql';
 import { backgroundLoad } from './cases';
-import { compare, interleave, median, p95, progress, runPool, sleep, startApi, type BenchContext, type SectionResult } from './support';
+import { disputeThroughput } from './r1-engine';
+import { compare, interleave, median, p95, progress, sleep, startApi, type BenchContext, type SectionResult } from './support';
 
 const CUSTOMERS = 1000;
 const CHUNK = 100_000;
@@ -180,14 +181,7 @@ export async function runR5(ctx: BenchContext): Promise<SectionResult> {
   progress(`R5: seeding ${closed} closed + ${open} open cases with their trails`);
   const seedMs = await seed(ctx, closed, open);
 
-  let throughput = ctx.shared.r1DisputeThroughput;
-  if (throughput === undefined) {
-    progress('R5: R1 did not run; measuring the dispute throughput (20 lives, 10 at a time)');
-    const prepared = await runPool(Array.from({ length: 20 }), 4, () => ctx.driver.prepare('dispute'));
-    const started = performance.now();
-    await runPool(prepared, 10, (p) => ctx.driver.life(p, ctx.queues.dispute));
-    throughput = 20_000 / (performance.now() - started);
-  }
+  const { perSecond: throughput } = await disputeThroughput(ctx, 'R5');
   const rate = throughput / 2;
 
   const api = await startApi(ctx);

@@ -11,6 +11,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import pino from 'pino';
 import { createApp } from '../api/app';
+import type { DeductionRules } from '../domain/payments';
 import { listen } from '../api/listen';
 import { createScratchDatabase, startLocalStack } from '../infra/local-stack';
 import { createLogger } from '../infra/logger';
@@ -223,15 +224,23 @@ export async function buildBundle(options: { workflowsPath: string; preloadModul
 
 // ---------------------------------------------------------------- the HTTP API, in this process
 
-export async function startApi(ctx: BenchContext, databaseUrl = ctx.infra.databaseUrl): Promise<{ url: string; close(): Promise<void> }> {
+export interface ApiOptions {
+  /** Default: the bench's database, the one the worker processes use. */
+  databaseUrl?: string;
+  /** Default: DEFAULT_DEDUCTION_RULES, what a service configured with nothing runs with. */
+  deductionRules?: DeductionRules;
+}
+
+export async function startApi(ctx: BenchContext, options: ApiOptions = {}): Promise<{ url: string; close(): Promise<void> }> {
   // What `npm run api` runs, its request log kept (at info, as in production) but written to /dev/null.
-  const pool = createPool(databaseUrl, { max: 10, applicationName: 'bench-api' });
+  const pool = createPool(options.databaseUrl ?? ctx.infra.databaseUrl, { max: 10, applicationName: 'bench-api' });
   const app = createApp({
     pool,
     temporal: ctx.infra.client,
     taskQueue: ctx.queues.dispute,
     teams: ['ORDER_MANAGEMENT', 'SALES_OPS'],
     slas: { taskHours: 48, resolutionHours: 72, approvalHours: 24 },
+    deductionRules: options.deductionRules,
     logger: pino({ level: 'info' }, pino.destination('/dev/null')),
   });
   const server = await listen(app, 0, '127.0.0.1');
