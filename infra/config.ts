@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { amountInput } from '../contract/primitives';
 import { parseMoney } from '../domain/money';
 import { DEFAULT_DEDUCTION_RULES } from '../domain/payments';
 
@@ -77,14 +78,8 @@ const trustProxy = z.string().transform((value, ctx): number | string[] => {
 });
 const TEAM = /^[A-Z][A-Z0-9_]*$/;
 
-// An amount of money in minor units, as the API takes it ("25", "25.00").
-const MONEY = { error: 'must be an amount greater than 0 with at most 2 decimals, e.g. 25.00' };
-const positiveMoney = z
-  .string(MONEY)
-  .trim()
-  .regex(/^\d{1,13}(\.\d{1,2})?$/, MONEY)
-  .transform((amount) => parseMoney(amount))
-  .refine((minor) => minor > 0n, MONEY);
+// An amount greater than 0 as the API takes it ("25", "25.00"), in minor units.
+const positiveMoney = amountInput.transform((amount) => parseMoney(amount));
 
 /** The task queue the API starts cases on and the worker polls, unless TEMPORAL_TASK_QUEUE says another. */
 export const DEFAULT_TASK_QUEUE = 'disputes';

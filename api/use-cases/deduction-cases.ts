@@ -38,24 +38,26 @@ export interface PostedDeduction {
 }
 
 /**
- * In the posting's transaction: writes the deduction off by rule when it is below the limit (a WRITE_OFF with no
- * case or approval, naming the rule's version and the deduction), and clears it. Answers whether it did; a
- * deduction the invoice's lines cannot take is left to a case.
+ * In the posting's transaction: writes off by rule each deduction below the limit, in the order taken (a WRITE_OFF
+ * with no case or approval, naming the rule's version and the deduction), and clears it. A deduction the invoice's
+ * lines cannot take is left to a case. The rule is looked up once, only when a deduction is under it.
  */
-export async function writeOffByRule(client: PoolClient, deps: RouteDeps, deduction: PostedDeduction): Promise<boolean> {
+export async function writeOffByRule(client: PoolClient, deps: RouteDeps, deductions: readonly PostedDeduction[]): Promise<void> {
   const max = deps.deductionRules.autoWriteOffMaxMinor;
-  if (max === null || deduction.amountMinor >= max) return false;
-  const [invoice] = await ledgerOf(client, [deduction.invoiceNumber], true);
-  const allocation = allocate(
-    [{ kind: 'WRITE_OFF', invoiceNumber: deduction.invoiceNumber, lineNo: null, amount: deduction.amountMinor }],
-    [{ ...invoice, disputed: null }],
-  );
-  if (!allocation.ok) return false;
-  const origin = { caseId: null, approvalId: null, ruleVersion: await ruleInForce(client, max), deductionId: deduction.id };
+  const under = max === null ? [] : deductions.filter((d) => d.amountMinor < max);
+  if (max === null || !under.length) return;
+  const ruleVersion = await ruleInForce(client, max);
   const at = new Date().toISOString();
-  await writeDocument(client, allocation.documents[0], invoice.currency, origin, at);
-  await client.query(`UPDATE deductions SET status = 'CLEARED', cleared_minor = amount_minor, resolved_at = $2 WHERE id = $1`, [deduction.id, at]);
-  return true;
+  for (const deduction of under) {
+    const [invoice] = await ledgerOf(client, [deduction.invoiceNumber], true);
+    const allocation = allocate(
+      [{ kind: 'WRITE_OFF', invoiceNumber: deduction.invoiceNumber, lineNo: null, amount: deduction.amountMinor }],
+      [{ ...invoice, disputed: null }],
+    );
+    if (!allocation.ok) continue;
+    await writeDocument(client, allocation.documents[0], invoice.currency, { caseId: null, approvalId: null, ruleVersion, deductionId: deduction.id }, at);
+    await client.query(`UPDATE deductions SET status = 'CLEARED', cleared_minor = amount_minor, resolved_at = $2 WHERE id = $1`, [deduction.id, at]);
+  }
 }
 
 interface WaitingDeduction {

@@ -195,8 +195,8 @@ async function postOnce(ctx: CommandUseCaseContext, payments: PaymentInput[]): P
       ['uuid', 'text', 'text', 'text', 'bigint', 'text'],
       rows.unapplied,
     );
-    // Below AUTO_WRITE_OFF_MAX a deduction is written off by rule, in the order it was taken; the others wait for their cases.
-    for (const d of deductions) await writeOffByRule(client, ctx.deps, d);
+    // Below AUTO_WRITE_OFF_MAX a deduction is written off by rule; the others wait for their cases.
+    await writeOffByRule(client, ctx.deps, deductions);
     return counts;
   });
 }
