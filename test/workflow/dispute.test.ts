@@ -12,7 +12,7 @@ import { recordEvents } from '../../activities/trail';
 import { issueAdjustments, type IssueAdjustmentsInput } from '../../activities/ledger';
 import { PostgresRecordsSource } from '../../records/source';
 import { storeRecords } from '../../api/records-import';
-import type { RecordedEvent } from '../../domain/events';
+import { SYSTEM_OPENER, type RecordedEvent } from '../../domain/events';
 import {
   addDeductionUpdate,
   cancelUpdate,
@@ -713,8 +713,7 @@ describe('deductions joining a case', () => {
   it('grows the disputed amount once per deduction, on an invoice of the case, until the credit is approved', async () => {
     const { handle, input, fixture } = await openCase('150.00');
     await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
-    const system = { id: '00000000-0000-0000-0000-000000000001', name: 'system' };
-    const deduction = { actor: system, deductionId: randomUUID(), invoiceNumber: fixture.invoiceNumber, amount: '100.00' };
+    const deduction = { actor: SYSTEM_OPENER, deductionId: randomUUID(), invoiceNumber: fixture.invoiceNumber, amount: '100.00' };
     expect(await handle.executeUpdate(addDeductionUpdate, { args: [deduction] })).toEqual({ status: 'OPEN', stage: 'INVESTIGATION' });
     // The same deduction again (a posting retried) changes nothing; another invoice is not the case's.
     await handle.executeUpdate(addDeductionUpdate, { args: [deduction] });
