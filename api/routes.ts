@@ -1,7 +1,7 @@
 // THE route table. Every route is declared here once, as data: the express router, /openapi.json and the
 // authorisation tests are all generated from it. Handlers stay thin: the parsed input goes to a use case.
 import { z } from 'zod';
-import { CASE_READERS, INVOICE_READERS, ROLES, type Role } from '../domain/types';
+import { CASE_READERS, CASH_APPLIERS, CASH_POSTERS, INVOICE_READERS, ROLES, type Role } from '../domain/types';
 import { buildOpenApi } from './openapi';
 import { commandRoute, route, type Route } from './route';
 import {
@@ -288,13 +288,15 @@ export const routes: readonly Route[] = [
     summary: 'Post payments: each is matched to invoices of one customer, what none takes is unapplied cash',
     description:
       'One transaction for the body: accepted whole or refused whole. Idempotent by payment id: a payment posted ' +
-      'before changes nothing; the same id with other content is a 422 naming payments.N.id. The answer counts what ' +
-      'this call newly did.',
+      'before changes nothing; the same id with other content is a 422 naming payments.N.id. Each deduction from ' +
+      'DEDUCTION_CASE_MIN opens a case on its invoice by the actor system, or joins the open case that holds it, before ' +
+      'the answer comes; below AUTO_WRITE_OFF_MAX it is written off by rule. The answer counts what this call newly ' +
+      'did; a 503 says the payments are posted and to post them again with the same Idempotency-Key to finish their cases.',
     tag: 'payments',
-    roles: ['admin', 'specialist', 'cash'],
+    roles: CASH_POSTERS,
     body: postPaymentsRequest,
     success: { status: 200, schema: postPaymentsResponse, description: 'What this call newly did' },
-    errors: [422],
+    errors: [422, 503],
     handler: (ctx) => postPayments(ctx, { payments: paymentsOfBody(ctx.body) }),
   }),
   commandRoute({
@@ -307,11 +309,11 @@ export const routes: readonly Route[] = [
       'posted as POST /api/payments posts them, with the same answer. Decoded by its XML declaration (UTF-8 or ' +
       'ISO-8859-1). Idempotent by payment id: the same file again changes nothing.',
     tag: 'payments',
-    roles: ['admin', 'specialist', 'cash'],
+    roles: CASH_POSTERS,
     bodyMedia: 'xml',
     body: camt054Request,
     success: { status: 200, schema: postPaymentsResponse, description: 'What this call newly did' },
-    errors: [422],
+    errors: [422, 503],
     handler: async (ctx) => postPayments(ctx, { payments: await paymentsOfCamt054(ctx.body, ctx.bodySha256()) }),
   }),
   route({
@@ -320,7 +322,7 @@ export const routes: readonly Route[] = [
     operationId: 'listUnappliedCash',
     summary: 'What is left of payments no invoice took, newest first, keyset-paged',
     tag: 'payments',
-    roles: ['admin', 'specialist', 'cash'],
+    roles: CASH_POSTERS,
     query: unappliedCashQuery,
     success: { status: 200, schema: unappliedCashListResponse, description: 'A page of unapplied cash' },
     errors: [422],
@@ -333,7 +335,7 @@ export const routes: readonly Route[] = [
     summary: "Apply unapplied cash to an invoice of the payment's customer, in its currency",
     description: 'More than is left of the cash, or than the invoice has open, is a 409; another customer or currency a 422.',
     tag: 'payments',
-    roles: ['specialist', 'cash'],
+    roles: CASH_APPLIERS,
     params: uuidParams,
     body: applyUnappliedRequest,
     success: { status: 200, schema: applyUnappliedResponse, description: 'The unapplied cash, with what is left' },
@@ -346,7 +348,7 @@ export const routes: readonly Route[] = [
     operationId: 'listDeductions',
     summary: 'Deductions customers took on the invoices their payments matched, newest first, keyset-paged',
     tag: 'payments',
-    roles: ['admin', 'specialist', 'manager', 'auditor', 'cash'],
+    roles: INVOICE_READERS,
     query: deductionListQuery,
     success: { status: 200, schema: deductionListResponse, description: 'A page of deductions' },
     errors: [422],

@@ -6,6 +6,9 @@ export type Role = (typeof ROLES)[number];
 /** Who may read cases, and who invoices and the money on them: the API's route table and the web's pages alike. */
 export const CASE_READERS = ['specialist', 'manager', 'auditor', 'ops'] as const satisfies readonly Role[];
 export const INVOICE_READERS = ['admin', 'specialist', 'manager', 'auditor', 'cash'] as const satisfies readonly Role[];
+/** Who posts payments and reads the unapplied cash, and who applies it from the worklist. */
+export const CASH_POSTERS = ['admin', 'specialist', 'cash'] as const satisfies readonly Role[];
+export const CASH_APPLIERS = ['specialist', 'cash'] as const satisfies readonly Role[];
 
 export const DEFAULT_TEAMS = ['ORDER_MANAGEMENT', 'SALES_OPS'] as const;
 /** Teams are configurable (TEAMS env); the two defaults are the ones findings route to. */

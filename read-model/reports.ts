@@ -326,13 +326,13 @@ const DEDUCTIONS = `
     FROM per_currency ORDER BY currency`;
 
 // Remittance lines: of the payments posted in the period, the matcher's applications (no person) against them and
-// what it left unapplied (each item a person's to apply); and the period's length in days.
+// what it left unapplied (each item a person's to apply).
 const REMITTANCE = `
   WITH p AS MATERIALIZED (SELECT id FROM payments WHERE posted_at >= $1::timestamptz AND posted_at < $2::timestamptz),
   counts AS (
     SELECT (SELECT count(*) FROM p JOIN payment_applications a ON a.payment_id = p.id WHERE a.applied_by IS NULL) AS matcher,
            (SELECT count(*) FROM p JOIN unapplied_cash u ON u.payment_id = p.id) AS unapplied)
-  SELECT matcher::int, unapplied::int, round($3::numeric / 86400000, 4) AS days,
+  SELECT matcher::int, unapplied::int,
          CASE WHEN matcher + unapplied > 0 THEN round(matcher::numeric / (matcher + unapplied), 4) END AS share
     FROM counts`;
 
@@ -341,14 +341,18 @@ export async function deductionsReport(
   query: z.output<typeof deductionsReportQuery>,
 ): Promise<z.input<typeof deductionsReportResponse>> {
   const { from, end } = deductionsPeriod(query);
-  const params = [from.toISOString(), end.toISOString(), end.getTime() - from.getTime()];
-  const [deductions, remittance] = await Promise.all([db.query(DEDUCTIONS, params), db.query(REMITTANCE, params)]);
+  const periodMs = end.getTime() - from.getTime();
+  const [deductions, remittance] = await Promise.all([
+    db.query(DEDUCTIONS, [from.toISOString(), end.toISOString(), periodMs]),
+    db.query(REMITTANCE, [from.toISOString(), end.toISOString()]),
+  ]);
   const r = remittance.rows[0];
   const money = (minor: string) => formatMoney(BigInt(minor));
   return {
     from: from.toISOString(),
     to: new Date(end.getTime() - 1).toISOString(),
-    days: Number(r.days),
+    // Days to 4 decimals.
+    days: Math.round(periodMs / 8_640) / 10_000,
     currencies: deductions.rows.map((c) => ({
       currency: c.currency,
       open: { count: c.open_count, amount: money(c.open_minor) },

@@ -1,7 +1,7 @@
 import { createContext, useContext, useId, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
 import type { CursorList } from '../lib/cursor-list';
-import { STAGE_LABELS, label, teamLabel } from '../lib/format';
+import { STAGE_LABELS, label, statusLabel, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
 import type { User as Me, Role } from '../../../contract';
 import { STAGES } from '../../../domain/types';
@@ -198,7 +198,7 @@ export function StageBadge({ stage }: { stage: string }) {
 }
 
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge badge-status badge-${status.toLowerCase()}`}>{status.charAt(0) + status.slice(1).toLowerCase()}</span>;
+  return <span className={`badge badge-status badge-${status.toLowerCase()}`}>{statusLabel(status)}</span>;
 }
 
 export function TeamName({ team }: { team: string | null | undefined }) {

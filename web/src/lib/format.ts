@@ -144,3 +144,6 @@ export const ADJUSTMENT_KIND_LABELS: Record<AdjustmentKind, string> = {
   DEBIT: 'Debit memo',
   WRITE_OFF: 'Write-off',
 };
+
+/** A status as people read it: OPEN → Open, PARTIAL → Partial. */
+export const statusLabel = (status: string): string => status.charAt(0) + status.slice(1).toLowerCase();

@@ -2,16 +2,16 @@
 // cash no invoice took, and the deductions customers took on the invoices they paid.
 import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
-import { ErrorMessage, Field, Loading, Money, MoreButton, Notice, Section, StatusBadge, SubmitButton, fieldError, useMe, useRoleIn } from '../components/common';
+import { ErrorMessage, Field, Loading, Money, MoreButton, Notice, Section, StatusBadge, SubmitButton, fieldError, useRoleIn } from '../components/common';
 import { api } from '../lib/api';
 import { parsedJson, useCommand } from '../lib/commands';
 import { useCursorList } from '../lib/cursor-list';
-import { REASON_LABELS, label } from '../lib/format';
+import { REASON_LABELS, label, statusLabel } from '../lib/format';
 import { useDocumentTitle } from '../lib/hooks';
 import { href } from '../lib/router';
 import { CustomerLink } from './OpenItems';
 import type { DeductionStatus, postPaymentsResponse, unappliedCashOut } from '../../../contract';
-import { CASE_READERS, DEDUCTION_STATUSES } from '../../../domain/types';
+import { CASE_READERS, CASH_APPLIERS, CASH_POSTERS, DEDUCTION_STATUSES } from '../../../domain/types';
 
 const PAGE_SIZE = 50;
 
@@ -29,16 +29,16 @@ const EXAMPLE = `{
 }`;
 
 export function PaymentsPage() {
-  const me = useMe();
   // Managers and auditors read the deductions only: the cash is the appliers' (and the specialists' and admins').
-  const worksCash = me.role === 'cash' || me.role === 'specialist' || me.role === 'admin';
+  const worksCash = useRoleIn(CASH_POSTERS);
+  const applies = useRoleIn(CASH_APPLIERS);
   const title = worksCash ? 'Payments' : 'Deductions';
   useDocumentTitle(title);
   return (
     <div className="page">
       <h1>{title}</h1>
       {worksCash ? <PostPayments /> : null}
-      {worksCash ? <UnappliedCash canApply={me.role === 'cash' || me.role === 'specialist'} /> : null}
+      {worksCash ? <UnappliedCash canApply={applies} /> : null}
       <Deductions />
     </div>
   );
@@ -292,7 +292,7 @@ function Deductions() {
               <option value="">Any status</option>
               {DEDUCTION_STATUSES.map((s) => (
                 <option key={s} value={s}>
-                  {s.charAt(0) + s.slice(1).toLowerCase()}
+                  {statusLabel(s)}
                 </option>
               ))}
             </select>

@@ -3,7 +3,7 @@
 import type { FormEvent } from 'react';
 import { Field } from '../../components/common';
 import { ReasonOptions, TeamOptions } from '../../components/options';
-import { STAGE_LABELS } from '../../lib/format';
+import { STAGE_LABELS, statusLabel } from '../../lib/format';
 import { href, navigate, useLocation } from '../../lib/router';
 import { STAGES, STATUSES } from '../../../../domain/types';
 
@@ -43,7 +43,7 @@ export function CaseFilters({ filters }: { filters: Filters }) {
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s.charAt(0) + s.slice(1).toLowerCase()}
+                {statusLabel(s)}
               </option>
             ))}
           </select>

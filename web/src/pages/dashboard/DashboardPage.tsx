@@ -18,11 +18,11 @@ export function DashboardPage() {
   const location = useLocation();
   const from = location.query.get('from') ?? '';
   const to = location.query.get('to') ?? '';
+  const range = { from: from || undefined, to: to || undefined };
 
   const reports = useQuery({
     queryKey: ['reports', 'cycle-time', from, to],
     queryFn: async ({ signal }) => {
-      const range = { from: from || undefined, to: to || undefined };
       const [byReason, byTeam, byCustomer] = await Promise.all([
         api.cycleTime({ ...range, groupBy: 'reasonCode' }, signal),
         api.cycleTime({ ...range, groupBy: 'team' }, signal),
@@ -33,7 +33,7 @@ export function DashboardPage() {
   });
   const deductions = useQuery({
     queryKey: ['reports', 'deductions', from, to],
-    queryFn: ({ signal }) => api.deductionsReport({ from: from || undefined, to: to || undefined }, signal),
+    queryFn: ({ signal }) => api.deductionsReport(range, signal),
   });
   // What is open now and the weekly flow: not bound to the period above.
   const overview = useQuery({ queryKey: ['reports', 'overview', WEEKS], queryFn: ({ signal }) => api.overview(WEEKS, signal) });
