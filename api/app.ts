@@ -20,6 +20,7 @@ import { securityHeaders, staticCacheControl } from './security-headers';
 import { createThrottle, DEFAULT_THROTTLE, NO_THROTTLE, type ThrottleOptions } from './throttle';
 import { WorkerProbe } from './workers';
 import { DEFAULT_DEDUCTION_RULES } from '../domain/payments';
+import { DEFAULT_BASE_CURRENCY } from '../domain/types';
 
 export interface AppOptions extends AppDeps {
   /** Where the static web UI lives (served at `/`); the UI is added by its own module, this is only the hook. */
@@ -51,6 +52,7 @@ export function createApp(options: AppOptions): Express {
     workers,
     temporalTimeoutMs: options.temporalTimeoutMs ?? 15_000,
     deductionRules: options.deductionRules ?? DEFAULT_DEDUCTION_RULES,
+    baseCurrency: options.baseCurrency ?? DEFAULT_BASE_CURRENCY,
     health,
   };
   const throttle =
@@ -67,7 +69,7 @@ export function createApp(options: AppOptions): Express {
   app.use(securityHeaders);
 
   const routes = options.routes ?? routeTable;
-  const auth = authenticate(options.pool, throttle);
+  const auth = authenticate(options.pool, throttle, deps.baseCurrency);
   for (const route of routes) {
     const chain: RequestHandler[] = [labelRoute(route.path)];
     if (route.roles === 'public') chain.push(throttle.operational);

@@ -15,8 +15,13 @@ export interface AuthUser {
   name: string;
   role: Role;
   team: string | null;
-  /** Managers only; null = no limit. */
+  /** Managers only: the limit in BASE_CURRENCY; null = none there. */
   approvalLimit: string | null;
+  /** Managers only: every limit by currency, BASE_CURRENCY's included; empty with a null approvalLimit = no limit. */
+  approvalLimits: Record<string, string>;
+  /** Ops only: the team's lead, who takes its overdue tasks. */
+  lead: boolean;
+  active: boolean;
 }
 
 export function hashToken(token: string): Buffer {
@@ -36,24 +41,40 @@ export function bearerToken(header: string | undefined): string | null {
   return match ? match[1] : null;
 }
 
-export async function findUserByToken(db: Queryable, token: string): Promise<AuthUser | null> {
+/** The columns userFromRow reads, for a query over `users u`. */
+export const USER_COLUMNS = `u.id, u.name, u.role, u.team, u.approval_limit_minor, u.lead, u.active,
+  (SELECT coalesce(jsonb_object_agg(l.currency, l.limit_minor::text), '{}') FROM approval_limits l WHERE l.user_id = u.id) AS approval_limits`;
+
+export async function findUserByToken(db: Queryable, token: string, baseCurrency: string): Promise<AuthUser | null> {
   const { rows } = await db.query(
-    `SELECT id, name, role, team, approval_limit_minor FROM users WHERE token_hash = $1 AND revoked_at IS NULL`,
+    `SELECT ${USER_COLUMNS} FROM users u WHERE u.token_hash = $1 AND u.revoked_at IS NULL AND u.active`,
     [hashToken(token)],
   );
   const row = rows[0];
-  return row ? userFromRow(row) : null;
+  return row ? userFromRow(row, baseCurrency) : null;
 }
 
-/** A `users` row (id, name, role, team, approval_limit_minor) as the API shows it. */
-export function userFromRow(row: { id: string; name: string; role: Role; team: string | null; approval_limit_minor: string | null }): AuthUser {
-  return {
-    id: row.id,
-    name: row.name,
-    role: row.role,
-    team: row.team,
-    approvalLimit: row.approval_limit_minor === null ? null : formatMoney(BigInt(row.approval_limit_minor)),
-  };
+export interface UserRow {
+  id: string;
+  name: string;
+  role: Role;
+  team: string | null;
+  approval_limit_minor: string | null;
+  lead: boolean;
+  active: boolean;
+  /** Minor units by currency, as text (bigint-safe). */
+  approval_limits: Record<string, string>;
+}
+
+/** A `users` row (USER_COLUMNS) as the API shows it: the base currency's limit joins the others. */
+export function userFromRow(row: UserRow, baseCurrency: string): AuthUser {
+  const approvalLimit = row.approval_limit_minor === null ? null : formatMoney(BigInt(row.approval_limit_minor));
+  const approvalLimits: Record<string, string> = {};
+  for (const [currency, minor] of Object.entries(row.approval_limits).sort(([a], [b]) => a.localeCompare(b))) {
+    approvalLimits[currency] = formatMoney(BigInt(minor));
+  }
+  if (approvalLimit !== null) approvalLimits[baseCurrency] = approvalLimit;
+  return { id: row.id, name: row.name, role: row.role, team: row.team, approvalLimit, approvalLimits, lead: row.lead, active: row.active };
 }
 
 /** The team a listing is narrowed to: ops see their own team's records only, whatever they ask for. */
@@ -64,14 +85,14 @@ export function visibleTeam(user: AuthUser, requested: string | null, what: stri
 }
 
 /** Throttled before the lookup (api/throttle.ts): a refused guess never reaches the database. */
-export function authenticate(pool: Pool, throttle: Throttle): RequestHandler {
+export function authenticate(pool: Pool, throttle: Throttle, baseCurrency: string): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req.get('authorization'));
     const attempt = throttle.admit(req, token);
     if (!token) throw AppError.unauthorized();
     let user: AuthUser | null;
     try {
-      user = await findUserByToken(pool, token);
+      user = await findUserByToken(pool, token, baseCurrency);
     } catch (err) {
       attempt.abandon();
       throw err;
@@ -94,7 +115,7 @@ export function authorize(roles: readonly Role[]): RequestHandler {
 
 /** The authenticated user as the workflow sees them on a command. */
 export function commandActor(user: AuthUser): CommandActor {
-  return { id: user.id, name: user.name, role: user.role, team: user.team, approvalLimit: user.approvalLimit };
+  return { id: user.id, name: user.name, role: user.role, team: user.team, approvalLimit: user.approvalLimit, approvalLimits: user.approvalLimits };
 }
 
 /**

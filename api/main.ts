@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     metricsToken: config.METRICS_TOKEN,
     trustProxy: config.TRUST_PROXY,
     temporalUiUrl: config.TEMPORAL_UI_URL,
+    baseCurrency: config.BASE_CURRENCY,
     deductionRules: { caseMinMinor: config.DEDUCTION_CASE_MIN, autoWriteOffMaxMinor: config.AUTO_WRITE_OFF_MAX ?? null },
   });
 

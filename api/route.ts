@@ -27,12 +27,15 @@ export interface AppDeps {
   workerProbe?: WorkerProbeOptions;
   /** When deductions become disputes or are written off (default: DEFAULT_DEDUCTION_RULES). */
   deductionRules?: DeductionRules;
+  /** The currency of a manager's approvalLimit (BASE_CURRENCY; default USD). */
+  baseCurrency?: string;
 }
 
 export interface RouteDeps extends AppDeps {
   metrics: AppMetrics;
   temporalTimeoutMs: number;
   deductionRules: DeductionRules;
+  baseCurrency: string;
   /** /health's probe, shared by the requests of this process (api/health.ts). */
   health(): Promise<Health>;
   workers: WorkerProbe;

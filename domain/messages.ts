@@ -10,6 +10,11 @@ export interface CommandActor extends Actor {
   team: Team | null;
   /** null: no limit. Only meaningful for managers. */
   approvalLimit: MoneyString | null;
+  /**
+   * Managers' limits by currency (the base currency's included). Absent from commands sent before limits per
+   * currency, whose approvalLimit held in every currency.
+   */
+  approvalLimits?: Record<string, MoneyString>;
 }
 
 export interface DisputeSlas {

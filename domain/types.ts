@@ -10,6 +10,9 @@ export const INVOICE_READERS = ['admin', 'specialist', 'manager', 'auditor', 'ca
 export const CASH_POSTERS = ['admin', 'specialist', 'cash'] as const satisfies readonly Role[];
 export const CASH_APPLIERS = ['specialist', 'cash'] as const satisfies readonly Role[];
 
+/** The currency of a manager's approvalLimit unless BASE_CURRENCY says otherwise. */
+export const DEFAULT_BASE_CURRENCY = 'USD';
+
 export const DEFAULT_TEAMS = ['ORDER_MANAGEMENT', 'SALES_OPS'] as const;
 /** Teams are configurable (TEAMS env); the two defaults are the ones findings route to. */
 export type Team = string;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { amountInput } from '../contract/primitives';
 import { parseMoney } from '../domain/money';
 import { DEFAULT_DEDUCTION_RULES } from '../domain/payments';
+import { DEFAULT_BASE_CURRENCY } from '../domain/types';
 
 // An empty variable (`FOO=`) means "not set", so defaults apply and required checks fire.
 const unsetIfEmpty = (value: unknown): unknown =>
@@ -110,6 +111,8 @@ export const configSchema = z.object({
   TASK_SLA_HOURS: positiveHours(48),
   APPROVAL_SLA_HOURS: positiveHours(24),
   RESOLUTION_SLA_HOURS: positiveHours(72),
+  /** The currency of a manager's approvalLimit; limits in others are the manager's approvalLimits. */
+  BASE_CURRENCY: env(z.string().trim().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default(DEFAULT_BASE_CURRENCY)),
   /** A deduction from this amount opens (or joins) a dispute case on its invoice. */
   DEDUCTION_CASE_MIN: env(positiveMoney.default(DEFAULT_DEDUCTION_RULES.caseMinMinor)),
   /** A deduction below this amount is written off by rule instead (a versioned rule); unset: never. */

@@ -1,7 +1,7 @@
 // People and their tokens. Tokens are generated here, answered once, and stored only as SHA-256.
 import type { z } from 'zod';
 import { parseMoney } from '../../domain/money';
-import { generateToken, hashToken, userFromRow } from '../auth';
+import { generateToken, hashToken, USER_COLUMNS, userFromRow } from '../auth';
 import { UUID_PATTERN } from '../../read-model/sql';
 import { AppError } from '../errors';
 import type { userCreatedResponse, userRequest, userRevokedResponse } from '../../contract';
@@ -30,10 +30,11 @@ export async function revokeUser(ctx: UseCaseContext, { id }: { id: string }): P
   if (id === actor.id) throw AppError.conflict('you cannot revoke your own token');
   const { rows } = await db.query(
     `UPDATE users SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND NOT is_bootstrap
-     RETURNING id, name, role, team, approval_limit_minor, revoked_at`,
+     RETURNING revoked_at`,
     [id],
   );
   const row = rows[0];
   if (!row) throw AppError.notFound(`no user ${id} (or it is the bootstrap admin)`);
-  return { ...userFromRow(row), revokedAt: (row.revoked_at as Date).toISOString() };
+  const { rows: users } = await db.query(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
+  return { ...userFromRow(users[0], ctx.deps.baseCurrency), revokedAt: (row.revoked_at as Date).toISOString() };
 }
