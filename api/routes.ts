@@ -63,6 +63,8 @@ import {
   taskListResponse,
   userCreatedResponse,
   userRequest,
+  peopleQuery,
+  peopleResponse,
   userRevokedResponse,
   webConfigResponse,
 } from '../contract';
@@ -94,7 +96,7 @@ import { importRecords, listImports } from './use-cases/records';
 import { cycleTimeReport, deductionsReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
 import { listTeams } from './use-cases/teams';
-import { createUser, revokeUser } from './use-cases/users';
+import { createUser, listPeople, revokeUser } from './use-cases/users';
 
 /** A command on a case named by id or case number, answered with the case's status and stage. */
 function caseCommandRoute<B extends z.ZodType>(spec: {
@@ -200,6 +202,17 @@ export const routes: readonly Route[] = [
     handler: async ({ deps }) => ({
       temporalUi: deps.temporalUiUrl ? { url: deps.temporalUiUrl, namespace: deps.temporal.options.namespace } : null,
     }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/people',
+    operationId: 'listPeople',
+    summary: 'Active people by role and team, to assign a case, delegate approvals or hand a task to (names only)',
+    tag: 'users',
+    roles: ROLES,
+    query: peopleQuery,
+    success: { status: 200, schema: peopleResponse, description: 'Active people, by name' },
+    handler: (ctx) => listPeople(ctx, { query: ctx.query }),
   }),
   route({
     method: 'get',

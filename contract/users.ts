@@ -31,3 +31,18 @@ export const userRevokedResponse = userResponse.extend({ revokedAt: isoTimestamp
 export type User = z.infer<typeof userResponse>;
 
 export const meResponse = userResponse;
+
+/** Who can be picked for an assignment, a delegation or a task: active people, names and places only. */
+export const peopleQuery = z.strictObject({
+  role: z.enum(ROLES).optional(),
+  team: team.optional(),
+});
+export const personOut = z.object({
+  id: uuid,
+  name: z.string(),
+  role: z.enum(ROLES),
+  team: z.string().nullable(),
+  lead: z.boolean().meta({ description: "The team's lead (ops): overdue tasks of the team go to them" }),
+});
+export const peopleResponse = z.object({ items: z.array(personOut) });
+export type Person = z.infer<typeof personOut>;

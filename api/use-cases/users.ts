@@ -1,10 +1,10 @@
 // People and their tokens. Tokens are generated here, answered once, and stored only as SHA-256.
 import type { z } from 'zod';
 import { parseMoney } from '../../domain/money';
-import { generateToken, hashToken, USER_COLUMNS, userFromRow } from '../auth';
+import { generateToken, hashToken, USER_COLUMNS, userFromRow, visibleTeam } from '../auth';
 import { UUID_PATTERN } from '../../read-model/sql';
 import { AppError } from '../errors';
-import type { userCreatedResponse, userRequest, userRevokedResponse } from '../../contract';
+import type { peopleQuery, peopleResponse, userCreatedResponse, userRequest, userRevokedResponse } from '../../contract';
 import type { UseCaseContext } from './context';
 
 type NewUser = z.output<typeof userRequest>;
@@ -37,4 +37,20 @@ export async function revokeUser(ctx: UseCaseContext, { id }: { id: string }): P
   if (!row) throw AppError.notFound(`no user ${id} (or it is the bootstrap admin)`);
   const { rows: users } = await db.query(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
   return { ...userFromRow(users[0], ctx.deps.baseCurrency), revokedAt: (row.revoked_at as Date).toISOString() };
+}
+
+/**
+ * Active people by role and team, for pickers: every role may see who it can hand work to (no limits, no tokens);
+ * ops, as everywhere, only their own team.
+ */
+export async function listPeople(ctx: UseCaseContext, { query }: { query: z.output<typeof peopleQuery> }): Promise<z.input<typeof peopleResponse>> {
+  const team = visibleTeam(ctx.user, query.team ?? null, 'people');
+  const { rows } = await ctx.deps.pool.query(
+    `SELECT id, name, role, team, lead FROM users
+      WHERE active AND revoked_at IS NULL AND role <> 'system'
+        AND ($1::text IS NULL OR role = $1) AND ($2::text IS NULL OR team = $2)
+      ORDER BY name, id LIMIT 1000`,
+    [query.role ?? null, team],
+  );
+  return { items: rows };
 }

@@ -136,6 +136,22 @@ describe('from the read model', () => {
     }
   });
 
+  it('names active people by role and team to every role, without limits or tokens, and not the revoked', async () => {
+    const lead = await api.user('ops', { team: 'SALES_OPS', name: `Lead ${uniqueId('P')}` });
+    await api.db.pool.query(`UPDATE users SET lead = true WHERE id = $1`, [lead.id]);
+    const gone = await api.user('ops', { team: 'SALES_OPS' });
+    await api.db.pool.query(`UPDATE users SET active = false WHERE id = $1`, [gone.id]);
+    const res = await api.request('GET', '/api/people?role=ops&team=SALES_OPS', { token: auditor.token });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toContainEqual({ id: lead.id, name: lead.name, role: 'ops', team: 'SALES_OPS', lead: true });
+    expect(res.body.items.map((p: { id: string }) => p.id)).not.toContain(gone.id);
+    expect(res.body.items.every((p: { role: string; team: string }) => p.role === 'ops' && p.team === 'SALES_OPS')).toBe(true);
+    expect(Object.keys(res.body.items[0]).sort()).toEqual(['id', 'lead', 'name', 'role', 'team']);
+    const bad = await api.request('GET', '/api/people?role=boss', { token: specialist.token });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field)).toContain('role');
+  });
+
   it('lists a case with no proposal as such', async () => {
     const { number } = await insertCase({ openedDaysAgo: 1, stage: 'INVESTIGATION' });
     const res = await api.request('GET', `/api/disputes?customerId=${acme.customerId}&limit=200`, { token: specialist.token });
