@@ -1,11 +1,11 @@
-// The EVIDENCE stage: pull the records behind each invoice of the case, check them, analyse each item, and store the
-// evidence, the findings, their hash and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's
+// The EVIDENCE stage: pull the records behind each invoice of the case, check them, analyse each item, route the
+// findings by the routing version in force (read-model/routing.ts), and store the evidence, the findings, their hash and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's
 // slot). A refresh does the same over the evidence the case holds: it replaces the evidence, adds a set of findings
 // that becomes the current one (the sets before stay), and EVIDENCE_REFRESHED keeps the findings that were current.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { Analysis, Evidence, Finding } from '../contract';
-import { analyse } from '../domain/analysis';
+import { analyse, routeFindings, routedTeams } from '../domain/analysis';
 import { POISON_RECORD } from '../domain/errors';
 import { SYSTEM_ACTOR, openedItems, type Actor, type EvidenceSources, type OpenedItem, type RecordedEvent } from '../domain/events';
 import { summariseEvidence } from '../domain/evidence';
@@ -13,6 +13,7 @@ import { formatMoney, parseMoney, sumBig } from '../domain/money';
 import { isValueError, withTransaction } from '../infra/postgres';
 import { findingsJsonSql, findingOf } from '../read-model/findings';
 import { insertEvents, storeEvidence } from '../read-model/projection';
+import { routingAt } from '../read-model/routing';
 import type { Queryable } from '../read-model/sql';
 import { gatherEvidence } from '../records/evidence';
 import { evidenceHash } from '../records/evidence-hash';
@@ -31,8 +32,11 @@ export interface CollectEvidenceInput {
   refreshedBy?: Actor;
 }
 
-/** What the workflow plans from, and the hash of the evidence and findings stored (the one the case now shows). */
-export type CollectedEvidence = Analysis & { evidenceHash: string };
+/**
+ * What the workflow plans from, the hash of the evidence and findings stored (the one the case now shows), and the
+ * routing version that gave the findings their teams.
+ */
+export type CollectedEvidence = Analysis & { evidenceHash: string; routingVersion: number };
 
 /** Each invoice of the case with its evidence, in the order its items first name it. */
 export interface InvoiceEvidence {
@@ -52,35 +56,37 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
   for (const invoiceNumber of new Set(items.map((i) => i.invoiceNumber))) {
     invoices.push({ invoiceNumber, evidence: await gatherEvidence(records, invoiceNumber) });
   }
-  const { findings, analysis } = analyseItems(items, invoices);
+  const { findings: analysed, analysis } = analyseItems(items, invoices);
   const stored = invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, evidence: summariseEvidence(evidence) }));
-  // A case of one invoice hashes its evidence as before items; one of several, the list of its invoices' evidence.
-  const hash = evidenceHash(stored.length === 1 ? stored[0].evidence : stored.map((s) => s.evidence), findings);
-  const data = {
-    ...analysis,
-    findings,
-    ...sourcesOf(invoices[0].evidence),
-    ...(input.items ? { invoices: invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, ...sourcesOf(evidence) })) } : {}),
-    evidenceHash: hash,
-  };
   const slot = { seq: input.slot.seq, at: input.slot.at };
-  let current: string;
+  let collected: { findings: Finding[]; evidenceHash: string; routingVersion: number };
   try {
-    current = await withTransaction(pool, async (client) => {
+    collected = await withTransaction(pool, async (client) => {
+      // The routing in force now, for a first collection and a refresh alike: the findings' teams, and so the tasks.
+      const routing = await routingAt(client);
+      const findings = routeFindings(analysed, routedTeams(routing.rules));
+      // A case of one invoice hashes its evidence as before items; one of several, the list of its invoices' evidence.
+      const hash = evidenceHash(stored.length === 1 ? stored[0].evidence : stored.map((s) => s.evidence), findings);
+      const data = {
+        ...analysis,
+        findings,
+        ...sourcesOf(invoices[0].evidence),
+        ...(input.items ? { invoices: invoices.map(({ invoiceNumber, evidence }) => ({ invoiceNumber, ...sourcesOf(evidence) })) } : {}),
+        evidenceHash: hash,
+        routingVersion: routing.version,
+      };
       const refreshedBy = input.refreshedBy;
       const event: RecordedEvent = refreshedBy
         ? { type: 'EVIDENCE_REFRESHED', actor: refreshedBy, ...slot, data: { ...data, ...(await heldNow(client, input.caseId)) } }
         : { type: 'EVIDENCE_COLLECTED', actor: SYSTEM_ACTOR, ...slot, data };
       const [written] = await insertEvents(client, input.caseId, [event]);
-      // A retry after the commit: the case shows what the first attempt stored, and so must the answer.
-      if (!written) {
-        const { rows } = await client.query('SELECT evidence_hash FROM cases WHERE id = $1', [input.caseId]);
-        return rows[0]?.evidence_hash ?? hash;
-      }
+      // A retry after the commit: the case shows what the first attempt stored, and so must the answer, routed by
+      // the version that attempt took (the routing may have changed since).
+      if (!written) return storedAnswer(client, input.caseId, slot.seq, analysed, hash);
       if (refreshedBy) await client.query('DELETE FROM case_evidence WHERE case_id = $1', [input.caseId]);
       // The findings are stored as the set of this event's seq: a retry finds the event written and stores none.
       await storeEvidence(client, input.caseId, stored, findings, { overbilled: analysis.overbilled, evidenceHash: hash, seq: slot.seq });
-      return hash;
+      return { findings, evidenceHash: hash, routingVersion: routing.version };
     });
   } catch (err) {
     // A value the records hold but the database cannot (a total beyond its range): as final as a malformed record.
@@ -92,8 +98,25 @@ export async function collectEvidence(pool: Pool, records: RecordsSource, input:
       cause: err as Error,
     });
   }
-  const oneByTeamAndCode = new Map(findings.map((f) => [`${f.team} ${f.code}`, f]));
-  return { ...analysis, findings: [...oneByTeamAndCode.values()], evidenceHash: current };
+  const oneByTeamAndCode = new Map(collected.findings.map((f) => [`${f.team} ${f.code}`, f]));
+  return { ...analysis, findings: [...oneByTeamAndCode.values()], evidenceHash: collected.evidenceHash, routingVersion: collected.routingVersion };
+}
+
+/** What an attempt after the one that wrote the event answers: the hash the case holds, the routing that event took. */
+async function storedAnswer(
+  db: Queryable,
+  caseId: string,
+  seq: number,
+  analysed: Finding[],
+  hash: string,
+): Promise<{ findings: Finding[]; evidenceHash: string; routingVersion: number }> {
+  const { rows } = await db.query(
+    `SELECT c.evidence_hash, (e.data->>'routingVersion')::integer AS routing_version
+       FROM cases c LEFT JOIN case_events e ON e.case_id = c.id AND e.seq = $2 WHERE c.id = $1`,
+    [caseId, seq],
+  );
+  const routing = await routingAt(db, rows[0]?.routing_version ?? 0);
+  return { findings: routeFindings(analysed, routedTeams(routing.rules)), evidenceHash: rows[0]?.evidence_hash ?? hash, routingVersion: routing.version };
 }
 
 /**

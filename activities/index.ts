@@ -1,9 +1,8 @@
 // The dispute's activities, built from their dependencies so tests and workers wire them the same way.
 import type { Pool } from 'pg';
 import type { RecordedEvent } from '../domain/events';
-import type { Analysis } from '../contract';
 import { recordEvents } from './trail';
-import { collectEvidence, type CollectEvidenceInput } from './evidence';
+import { collectEvidence, type CollectEvidenceInput, type CollectedEvidence } from './evidence';
 import {
   issueAdjustments,
   issueCreditMemo,
@@ -22,7 +21,7 @@ export interface ActivityDeps {
 export function createActivities({ pool, records }: ActivityDeps) {
   return {
     recordEvents: (input: { caseId: string; events: RecordedEvent[] }): Promise<void> => recordEvents(pool, input),
-    collectEvidence: (input: CollectEvidenceInput): Promise<Analysis> => collectEvidence(pool, records, input),
+    collectEvidence: (input: CollectEvidenceInput): Promise<CollectedEvidence> => collectEvidence(pool, records, input),
     issueCreditMemo: (input: IssueCreditMemoInput): Promise<IssuedCreditMemo> => issueCreditMemo(pool, input),
     issueAdjustments: (input: IssueAdjustmentsInput): Promise<IssuedAdjustments> => issueAdjustments(pool, input),
   };

@@ -6,7 +6,9 @@ import { loadConfig } from '../infra/config';
 import { connectWithRetry } from '../infra/connect-with-retry';
 import { createLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
+import { startFailureLine } from '../infra/start-failure';
 import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
+import { refuseDroppedTeams } from '../read-model/routing';
 import { createApp } from './app';
 import { listen } from './listen';
 import { ensureBootstrapAdmin } from './auth';
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('api');
   const pool = createPool(config.DATABASE_URL, { max: config.PG_POOL_MAX, applicationName: 'ar-dispute-api', log });
+  await refuseDroppedTeams(pool, config.TEAMS);
   if (config.ADMIN_TOKEN) {
     const admin = await ensureBootstrapAdmin(pool, config.ADMIN_TOKEN);
     log.info({ userId: admin.id }, 'bootstrap admin ready');
@@ -81,6 +84,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  createLogger('api').fatal({ err }, 'api failed to start');
+  createLogger('api').fatal({ err }, `api failed to start: ${startFailureLine(err)}`);
   process.exit(1);
 });

@@ -18,6 +18,8 @@ import {
   reasonMappingParams,
   reasonMappingsRequest,
   reasonMappingsResponse,
+  routingRequest,
+  routingResponse,
   postPaymentsResponse,
   unappliedCashListResponse,
   unappliedCashQuery,
@@ -93,6 +95,7 @@ import {
 } from './use-cases/payments';
 import { getReasonMappings, putReasonMappings } from './use-cases/reason-mappings';
 import { importRecords, listImports } from './use-cases/records';
+import { getRouting, putRouting } from './use-cases/routing';
 import { cycleTimeReport, deductionsReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
 import { listTeams } from './use-cases/teams';
@@ -223,6 +226,33 @@ export const routes: readonly Route[] = [
     roles: ROLES,
     success: { status: 200, schema: teamListResponse, description: 'Every team' },
     handler: (ctx) => listTeams(ctx, {}),
+  }),
+  route({
+    method: 'put',
+    path: '/api/routing',
+    operationId: 'putRouting',
+    summary: 'Route finding codes to teams and name the owners of the cases opened for customers: the next version, whole',
+    description:
+      'Finding codes not named keep their default team. Each team must be configured (TEAMS) and each owner an active ' +
+      'specialist, else a 422 naming rules.N.team or owners.N.ownerId; a finding code or a customer named twice is a ' +
+      '422 too. Cases collect their evidence, and refresh it, under the version in force then; each task records it. ' +
+      'The administration trail records the change (ROUTING_CHANGED, before and after).',
+    tag: 'users',
+    roles: ['admin'],
+    body: routingRequest,
+    success: { status: 200, schema: routingResponse, description: 'The new version' },
+    errors: [422],
+    handler: (ctx) => putRouting(ctx, { body: ctx.body }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/routing',
+    operationId: 'getRouting',
+    summary: "The routing in force: every finding code's team (and whether it is the default), and the owner rules",
+    tag: 'users',
+    roles: ['admin', 'manager', 'auditor', 'specialist'],
+    success: { status: 200, schema: routingResponse, description: "The current version (0: the code's defaults)" },
+    handler: (ctx) => getRouting(ctx, {}),
   }),
 
   // ------------------------------------------------------------ records

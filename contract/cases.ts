@@ -124,6 +124,7 @@ export const caseTaskOut = z.object({
   outcome: z.enum(TASK_OUTCOMES).nullable(),
   note: z.string().nullable(),
   amount: moneyOutput.nullable(),
+  routingVersion: z.number().int().nonnegative().meta({ description: "The routing version the task was made under (0: the code's defaults)" }),
 });
 
 export const creditMemoOut = z.object({

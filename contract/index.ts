@@ -12,6 +12,7 @@ export * from './comments';
 export * from './reports';
 export * from './users';
 export * from './teams';
+export * from './routing';
 export * from './operations';
 export * from './payments';
 export type * from '../domain/types';

@@ -33,6 +33,7 @@ export const taskOut = z.object({
   escalated: z.boolean(),
   completedAt: isoTimestamp.nullable(),
   outcome: z.enum(TASK_OUTCOMES).nullable(),
+  routingVersion: z.number().int().nonnegative().meta({ description: "The routing version the task was made under (0: the code's defaults)" }),
   findings: z.array(findingOut),
 });
 

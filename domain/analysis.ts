@@ -15,6 +15,19 @@ export const FINDING_TEAMS: Record<FindingCode, Team> = {
   UNDERBILLED: 'SALES_OPS',
 };
 
+/**
+ * The team each finding code goes to under a routing version: the codes its rules name go where they say, the others
+ * to FINDING_TEAMS'. Version 0 names none.
+ */
+export function routedTeams(rules: Partial<Record<FindingCode, Team>>): Record<FindingCode, Team> {
+  return { ...FINDING_TEAMS, ...rules };
+}
+
+/** The findings with the teams a routing gives them (the analysis makes them with the defaults). */
+export function routeFindings<F extends Pick<Finding, 'code' | 'team'>>(findings: readonly F[], teams: Record<FindingCode, Team>): F[] {
+  return findings.map((f) => (f.team === teams[f.code] ? f : { ...f, team: teams[f.code] }));
+}
+
 /** Findings that measure billing below the price: they raise the debit, never the credit nor the overbilling. */
 export const DEBIT_FINDING_CODES: readonly FindingCode[] = ['UNDERBILLED'];
 

@@ -73,10 +73,15 @@ export interface FindingConfirmation {
 
 /**
  * The records of the first item's invoice; `invoices`, on a case opened by items, those of each of its invoices;
- * recommendedDebit absent from events written before items.
+ * recommendedDebit absent from events written before items; routingVersion, the version that gave the findings their
+ * teams, absent from events written before routing was data (the defaults, version 0).
  */
 type CollectedEvidenceData = Analysis &
-  EvidenceSources & { recommendedDebit?: MoneyString; invoices?: (EvidenceSources & { invoiceNumber: string })[] };
+  EvidenceSources & {
+    recommendedDebit?: MoneyString;
+    invoices?: (EvidenceSources & { invoiceNumber: string })[];
+    routingVersion?: number;
+  };
 
 export interface EventPayloads {
   CASE_OPENED: CaseOpenedData;
@@ -89,7 +94,8 @@ export interface EventPayloads {
   EVIDENCE_REFRESH_FAILED: { error: string };
   EVIDENCE_FAILED: { error: string };
   EVIDENCE_RETRY_REQUESTED: Record<string, never>;
-  TASK_CREATED: { taskId: string; team: Team; title: string; dueAt: string; findingCodes: string[] };
+  /** routingVersion: the routing the task was made under; absent from tasks made before routing was data (0). */
+  TASK_CREATED: { taskId: string; team: Team; title: string; dueAt: string; findingCodes: string[]; routingVersion?: number };
   TASK_ESCALATED: { taskId: string; team: Team; dueAt: string };
   /** `findings`: PARTIAL's confirmations (a finding it does not list counts 0); absent for the other outcomes. */
   TASK_COMPLETED: {

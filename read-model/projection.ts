@@ -221,9 +221,9 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
     case 'TASK_CREATED': {
       const d = event.data;
       await client.query(
-        `INSERT INTO tasks (id, case_id, team, title, finding_codes, created_at, due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [d.taskId, caseId, d.team, d.title, d.findingCodes, event.at, d.dueAt],
+        `INSERT INTO tasks (id, case_id, team, title, finding_codes, created_at, due_at, routing_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [d.taskId, caseId, d.team, d.title, d.findingCodes, event.at, d.dueAt, d.routingVersion ?? 0],
       );
       return;
     }

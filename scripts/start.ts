@@ -14,10 +14,11 @@ import { appDatabase, startLocalStack, type LocalStack, type PostgresChoice } fr
 import { createLogger } from '../infra/logger';
 import { requireFreePort } from '../infra/ports';
 import { postgresInstallation, persistentClusterLocation } from '../infra/postgres-install';
-import { redactUrl } from '../infra/postgres';
+import { createPool, redactUrl } from '../infra/postgres';
 import { spawnGroup } from '../infra/process-group';
 import { startFailureLine } from '../infra/start-failure';
 import { PROJECT_ROOT } from '../infra/temporal-cli';
+import { refuseDroppedTeams } from '../read-model/routing';
 
 const DATABASE_NAME = 'disputes';
 /** Start order; everything stops in reverse. */
@@ -181,6 +182,13 @@ async function main(): Promise<void> {
   if (shutdown) return;
   const databaseUrl = await appDatabase(stack, DATABASE_NAME, log);
   if (shutdown) return;
+  // The worker and the API would each refuse it: said once, here, before either starts.
+  const pool = createPool(databaseUrl, { max: 1 });
+  try {
+    await refuseDroppedTeams(pool, config.TEAMS);
+  } finally {
+    await pool.end();
+  }
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

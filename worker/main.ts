@@ -4,7 +4,9 @@ import { loadConfig } from '../infra/config';
 import { connectWithRetry } from '../infra/connect-with-retry';
 import { createLogger, temporalLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
+import { startFailureLine } from '../infra/start-failure';
 import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
+import { refuseDroppedTeams } from '../read-model/routing';
 import { createDisputeWorker } from './create-worker';
 
 async function main(): Promise<void> {
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
   });
 
   const pool = createPool(config.DATABASE_URL, { max: config.PG_POOL_MAX });
+  await refuseDroppedTeams(pool, config.TEAMS);
   const connection = await connectWithRetry(
     `Temporal at ${config.TEMPORAL_ADDRESS}`,
     () => NativeConnection.connect(temporalConnectionOptions(config)),
@@ -48,6 +51,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  createLogger('worker').fatal({ err }, 'worker failed');
+  createLogger('worker').fatal({ err }, `worker failed: ${startFailureLine(err)}`);
   process.exit(1);
 });

@@ -28,6 +28,8 @@ export interface TaskState {
   status: TaskStatus;
   escalated: boolean;
   findingCodes: string[];
+  /** The routing version the task was made under; absent from tasks of runs whose activity did not answer one. */
+  routingVersion?: number;
 }
 
 export interface ResolutionState {
@@ -82,8 +84,11 @@ const CANCELLABLE: readonly Stage[] = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION'
 
 const REFRESHABLE: readonly Stage[] = ['INVESTIGATION', 'RESOLUTION'];
 
-/** What the evidence activity answers: the analysis planned from, and the hash of what it stored. */
-export type CollectedAnalysis = Analysis & { evidenceHash?: string };
+/**
+ * What the evidence activity answers: the analysis planned from, the hash of what it stored, and the routing version
+ * that gave the findings their teams (absent from answers recorded before routing was data).
+ */
+export type CollectedAnalysis = Analysis & { evidenceHash?: string; routingVersion?: number };
 
 export class DisputeState {
   /**
@@ -223,7 +228,14 @@ export class DisputeState {
         (t): CaseEvent => ({
           type: 'TASK_CREATED',
           actor: SYSTEM_ACTOR,
-          data: { taskId: t.id, team: t.team, title: t.title, dueAt: t.dueAt, findingCodes: t.findingCodes },
+          data: {
+            taskId: t.id,
+            team: t.team,
+            title: t.title,
+            dueAt: t.dueAt,
+            findingCodes: t.findingCodes,
+            ...(t.routingVersion === undefined ? {} : { routingVersion: t.routingVersion }),
+          },
         }),
       ),
     ];
@@ -329,7 +341,14 @@ export class DisputeState {
         return {
           type: 'TASK_CREATED',
           actor: SYSTEM_ACTOR,
-          data: { taskId: p.id, team: p.team, title: p.title, dueAt: p.dueAt, findingCodes: p.findingCodes },
+          data: {
+            taskId: p.id,
+            team: p.team,
+            title: p.title,
+            dueAt: p.dueAt,
+            findingCodes: p.findingCodes,
+            ...(p.routingVersion === undefined ? {} : { routingVersion: p.routingVersion }),
+          },
         };
       });
     const next: Stage = this.openTasks.length ? 'INVESTIGATION' : 'RESOLUTION';

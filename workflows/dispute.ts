@@ -38,7 +38,6 @@ import {
 } from '../domain/messages';
 import { openedItems, type CaseEvent } from '../domain/events';
 import type { Stage, Team } from '../domain/types';
-import type { Finding } from '../contract';
 import { DisputeState, type CollectedAnalysis, type DisputeStateData, type TaskState } from './dispute-state';
 import { Trail, type TrailSlot } from './trail';
 
@@ -158,7 +157,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
       await (openedBeforeHandlers ?? recordOpening());
       const analysis = state.isClosed ? null : await collectEvidenceUntilReadable();
       if (analysis && !state.isClosed) {
-        await trail.record(state.startInvestigation(analysis, plannedTasks(analysis.findings), now()));
+        await trail.record(state.startInvestigation(analysis, plannedTasks(analysis), now()));
       }
     } catch (err) {
       await parkOn(err);
@@ -269,7 +268,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
       throw refuse('Unprocessable', `the evidence cannot be refreshed, the case keeps what it had: ${message}`);
     }
     try {
-      await trail.record(state.evidenceRefreshed(collected, plannedTasks(collected.findings), cmd, now()));
+      await trail.record(state.evidenceRefreshed(collected, plannedTasks(collected), cmd, now()));
     } catch (err) {
       throw await parkOn(err);
     }
@@ -283,11 +282,16 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     return all.length === 1 ? `invoice ${all[0]}` : `invoices ${all.join(', ')}`;
   }
 
-  function plannedTasks(findings: Finding[]): Omit<TaskState, 'status' | 'escalated'>[] {
+  /**
+   * One task per team the findings are routed to, under the routing version the activity answered: an answer
+   * recorded before routing was data has none, and neither have its tasks (nor their events), so it replays as it was.
+   */
+  function plannedTasks({ findings, routingVersion }: CollectedAnalysis): Omit<TaskState, 'status' | 'escalated'>[] {
     const dueAt = new Date(Date.now() + input.slas.taskHours * HOUR_MS).toISOString();
     return teamsWithFindings(findings).map((team: Team) => {
       const codes = [...new Set(findings.filter((f) => f.team === team).map((f) => f.code))];
-      return { id: uuid4(), team, title: `Confirm ${codes.join(', ')} on ${invoicesOf()}`, dueAt, findingCodes: codes };
+      const title = `Confirm ${codes.join(', ')} on ${invoicesOf()}`;
+      return { id: uuid4(), team, title, dueAt, findingCodes: codes, ...(routingVersion === undefined ? {} : { routingVersion }) };
     });
   }
 

@@ -437,7 +437,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
                        'overdue', t.status = 'OPEN' AND t.due_at < now(),
                        'escalatedAt', ${isoSql('t.escalated_at')}, 'completedAt', ${isoSql('t.completed_at')},
                        'completedById', t.completed_by, 'completedByName', tu.name, 'outcome', t.outcome, 'note', t.note,
-                       'amount', t.amount_minor::text) ORDER BY t.created_at, t.team), '[]')
+                       'amount', t.amount_minor::text, 'routingVersion', t.routing_version) ORDER BY t.created_at, t.team), '[]')
                FROM tasks t LEFT JOIN users tu ON tu.id = t.completed_by WHERE t.case_id = c.id) AS tasks,
             ${LATEST_RESOLUTION} AS resolution,
             (SELECT coalesce(json_agg(json_build_object('id', a.id, 'resolutionId', a.resolution_id, 'decision', a.decision,
@@ -501,6 +501,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       outcome: t.outcome,
       note: t.note,
       amount: money(t.amount),
+      routingVersion: t.routingVersion,
     })),
     resolution: resolutionOf(row.resolution),
     approvals: row.approvals.map((a: Row) => ({

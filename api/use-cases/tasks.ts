@@ -34,7 +34,7 @@ export async function listTasks(
   const { rows } = await ctx.deps.pool.query(
     `SELECT t.id, t.case_id, c.case_number, c.invoice_number, t.team, t.title, t.status, t.outcome,
             ${isoSql('t.created_at')} AS created_at, ${isoSql('t.due_at')} AS due_at,
-            ${isoSql('t.completed_at')} AS completed_at, t.escalated_at IS NOT NULL AS escalated,
+            ${isoSql('t.completed_at')} AS completed_at, t.escalated_at IS NOT NULL AS escalated, t.routing_version,
             t.status = 'OPEN' AND t.due_at < now() AS overdue,
             t.status <> 'OPEN' AS cursor_closed, ${preciseSql('t.due_at')} AS cursor_due,
             ${findingsJsonSql('f.case_id = t.case_id AND f.team = t.team')} AS findings
@@ -60,6 +60,7 @@ export async function listTasks(
       escalated: row.escalated,
       completedAt: row.completed_at,
       outcome: row.outcome,
+      routingVersion: row.routing_version,
       findings: row.findings.map(findingOf),
     })),
     nextCursor:

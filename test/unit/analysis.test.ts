@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FINDING_TEAMS, analyse, invoiceTotal, teamsWithFindings, type InvoiceFinding, type ItemAnalysis } from '../../domain/analysis';
+import { FINDING_TEAMS, analyse, invoiceTotal, routeFindings, routedTeams, teamsWithFindings, type InvoiceFinding, type ItemAnalysis } from '../../domain/analysis';
 import { formatMoney, lineAmount, parseMoney } from '../../domain/money';
 import type { FindingCode, WorkOrderStatus } from '../../domain/types';
 import type { Contract, Evidence, Invoice, InvoiceLine, PurchaseOrder, WorkOrder } from '../../contract';
@@ -84,6 +84,24 @@ describe('routing', () => {
       'SALES_OPS',
     ]);
     expect(teamsWithFindings([f('PRICE_VARIANCE'), { ...f('PRICE_VARIANCE'), team: 'BILLING' }])).toEqual(['BILLING', 'SALES_OPS']);
+  });
+
+  it("routes the codes a version names where it says, the others to their default team; version 0 names none", () => {
+    expect(routedTeams({})).toEqual(FINDING_TEAMS);
+    const teams = routedTeams({ SERVICE_NOT_COMPLETED: 'SERVICE_OPERATIONS', PRICE_VARIANCE: 'ORDER_MANAGEMENT' });
+    expect(teams).toEqual({ ...FINDING_TEAMS, SERVICE_NOT_COMPLETED: 'SERVICE_OPERATIONS', PRICE_VARIANCE: 'ORDER_MANAGEMENT' });
+    expect(FINDING_TEAMS.SERVICE_NOT_COMPLETED).toBe('ORDER_MANAGEMENT');
+
+    const f = (code: FindingCode): InvoiceFinding => ({ code, team: FINDING_TEAMS[code], expected: '', actual: '', amount: '1.00' });
+    const findings = [f('SERVICE_NOT_COMPLETED'), f('CONTRACT_NOT_FOUND'), f('PRICE_VARIANCE')];
+    expect(routeFindings(findings, teams).map((x) => [x.code, x.team])).toEqual([
+      ['SERVICE_NOT_COMPLETED', 'SERVICE_OPERATIONS'],
+      ['CONTRACT_NOT_FOUND', 'SALES_OPS'],
+      ['PRICE_VARIANCE', 'ORDER_MANAGEMENT'],
+    ]);
+    // A finding whose team does not change is the same object; none is changed in place.
+    expect(routeFindings(findings, teams)[1]).toBe(findings[1]);
+    expect(findings[0].team).toBe('ORDER_MANAGEMENT');
   });
 });
 

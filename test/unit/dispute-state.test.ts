@@ -206,4 +206,24 @@ describe('DisputeState', () => {
     expect(refusalType(() => s.checkProposeResolution({ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'x', note: null }))).toBeUndefined();
     expect(refusalType(() => inApproval().checkRefreshEvidence({ actor: specialist }))).toBe('Conflict');
   });
+
+  it('records the routing version a task was made under, at the start and on a refresh; a task planned without one has none', () => {
+    const s = DisputeState.opened('case-1', '1000.00', T0);
+    const task = { title: 'Confirm', dueAt: T0, findingCodes: ['PRICE_VARIANCE'] };
+    const started = s.startInvestigation(analysis, [{ id: 't1', team: 'SALES_OPS', ...task, routingVersion: 3 }], T0);
+    expect(started.find((e) => e.type === 'TASK_CREATED')).toMatchObject({ data: { taskId: 't1', routingVersion: 3 } });
+    expect(s.data.tasks[0].routingVersion).toBe(3);
+
+    s.beginRefresh({ actor: specialist });
+    const moved = { ...analysis, findings: [{ ...analysis.findings[0], team: 'BILLING' }] };
+    const refreshed = s.evidenceRefreshed(moved, [{ id: 't2', team: 'BILLING', ...task, routingVersion: 4 }], { actor: specialist }, T0);
+    expect(refreshed.map((e) => [e.type, e.data])).toEqual([
+      ['TASK_CANCELLED', { taskId: 't1', team: 'SALES_OPS' }],
+      ['TASK_CREATED', { taskId: 't2', team: 'BILLING', ...task, routingVersion: 4 }],
+    ]);
+
+    const [, older] = DisputeState.opened('case-2', '1000.00', T0).startInvestigation(analysis, [{ id: 't3', team: 'SALES_OPS', ...task }], T0);
+    expect(older).toMatchObject({ type: 'TASK_CREATED' });
+    expect(older.data).not.toHaveProperty('routingVersion');
+  });
 });
