@@ -84,6 +84,7 @@ describe('F13 mass assignment', () => {
       '/api/payments': { path: '/api/payments', user: cast.specialist, body: { payments: [{ ...paying, id: `PAY-2-${unopened.invoiceNumber}`, amount: '1.00' }] } },
       '/api/unapplied-cash/:id/apply': { path: `/api/unapplied-cash/${cash.id}/apply`, user: cast.specialist, body: { invoiceNumber: unopened.invoiceNumber, amount: '0.01' } },
       '/api/reason-mappings/:customerId': { path: `/api/reason-mappings/${unopened.customerId}`, user: cast.specialist, body: { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] } },
+      '/api/routing': { path: '/api/routing', user: admin, body: { rules: [{ findingCode: 'PRICE_VARIANCE', team: 'SALES_OPS' }] } },
     };
   }, 60_000);
 
@@ -110,7 +111,8 @@ describe('F13 mass assignment', () => {
             (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM customers)::int AS customers,
             (SELECT count(*) FROM invoices)::int AS invoices, (SELECT count(*) FROM payments)::int AS payments,
             (SELECT count(*) FROM payment_applications)::int AS applications,
-            (SELECT count(*) FROM reason_mappings)::int AS mappings, (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id
+            (SELECT count(*) FROM reason_mappings)::int AS mappings, (SELECT count(*) FROM routing_versions)::int AS routing,
+            (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id
                                                               WHERE $1 LIKE '/api/disputes/' || c.id || '/%') AS events`,
       [path],
     )).rows[0];
@@ -134,6 +136,10 @@ describe('F13 mass assignment', () => {
       }
       if (path === '/api/reason-mappings/:customerId') {
         bodies.push(['mappings.0.version', { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY', version: 1 }] }]);
+      }
+      if (path === '/api/routing') {
+        bodies.push(['version', { ...request.body, version: 7 }]);
+        bodies.push(['rules.0.isDefault', { rules: [{ findingCode: 'PRICE_VARIANCE', team: 'SALES_OPS', isDefault: false }] }]);
       }
       if (path === '/api/records/import') {
         const invoice = pricingDispute().records.invoices![0];

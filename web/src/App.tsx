@@ -7,6 +7,7 @@ import { href, matchPath, useLocation } from './lib/router';
 import { clearToken, getToken, setToken } from './lib/session';
 import type { Role, User as Me } from '../../contract';
 import { CASE_READERS, INVOICE_READERS } from '../../domain/types';
+import { AdminRoutingPage } from './pages/AdminRouting';
 import { AdminUsersPage } from './pages/AdminUsers';
 import { ApprovalsPage } from './pages/approvals/ApprovalsPage';
 import { CasePage } from './pages/case/CasePage';
@@ -35,6 +36,7 @@ const ROUTES: RouteDef[] = [
   { pattern: '/dashboard', roles: ['manager', 'auditor'], render: () => <DashboardPage /> },
   { pattern: '/import', roles: ['admin', 'specialist'], render: () => <ImportPage /> },
   { pattern: '/users', roles: ['admin'], render: () => <AdminUsersPage /> },
+  { pattern: '/routing', roles: ['admin'], render: () => <AdminRoutingPage /> },
   // Every invoice reader sees the deductions there; posting and the unapplied cash only those who work the cash.
   { pattern: '/payments', roles: INVOICE_READERS, render: () => <PaymentsPage /> },
   { pattern: '/customers', roles: INVOICE_READERS, render: () => <OpenItemsPage /> },
@@ -67,6 +69,7 @@ const NAV: Record<Role, { path: string; label: string }[]> = {
   ],
   admin: [
     { path: '/users', label: 'Users' },
+    { path: '/routing', label: 'Routing' },
     { path: '/import', label: 'Import records' },
     { path: '/payments', label: 'Payments' },
     { path: '/customers', label: 'Open items' },

@@ -26,6 +26,7 @@ export function TasksTable({ tasks, currency = 'USD' }: { tasks: CaseTask[]; cur
               <tr key={t.id} className={overdue ? 'row-overdue' : undefined}>
                 <th scope="row">
                   <TeamName team={t.team} />
+                  <div className="muted">routing v{t.routingVersion}</div>
                 </th>
                 <td>
                   {t.title}

@@ -32,8 +32,12 @@ import type {
   openDisputeRequest,
   openDisputeResponse,
   openItemsResponse,
+  peopleQuery,
+  peopleResponse,
   postPaymentsResponse,
   resolutionRequest,
+  routingRequest,
+  routingResponse,
   taskCommandResponse,
   teamListResponse,
   unappliedCashListResponse,
@@ -83,7 +87,7 @@ export interface RequestOptions {
   body?: unknown;
   /** An XML document sent as it is (a bank's camt.054), instead of a JSON body. */
   xml?: string;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
   idempotencyKey?: string;
   signal?: AbortSignal;
   /** Use this token instead of the session's (signing in). */
@@ -195,6 +199,10 @@ export const api = {
     request<DeductionsReport>('/api/reports/deductions', { query, signal }),
 
   createUser: (body: Body<typeof userRequest>) => request<Answer<typeof userCreatedResponse>>('/api/users', { body }),
+  /** Active people for a picker (names only). */
+  people: (query: Body<typeof peopleQuery>, signal?: AbortSignal) => request<Answer<typeof peopleResponse>>('/api/people', { query, signal }),
+  routing: (signal?: AbortSignal) => request<Answer<typeof routingResponse>>('/api/routing', { signal }),
+  putRouting: (body: Body<typeof routingRequest>) => request<Answer<typeof routingResponse>>('/api/routing', { method: 'PUT', body }),
   importRecords: (body: unknown) => request<Answer<typeof importResponse>>('/api/records/import', { body }),
 
   /** The body as the user wrote it: the server names what is wrong with it, field by field. */

@@ -29,7 +29,7 @@ export function TaskDetail({ task, canComplete, onDone }: { task: TaskItem; canC
         }
       >
         <p>
-          <TeamName team={task.team} /> · due <time dateTime={task.dueAt}>{formatDateTime(task.dueAt)}</time>{' '}
+          <TeamName team={task.team} /> (routing version {task.routingVersion}) · due <time dateTime={task.dueAt}>{formatDateTime(task.dueAt)}</time>{' '}
           {task.status === 'OPEN' ? <span className={isOverdue(task) ? 'overdue' : 'muted'}>({dueText(task.dueAt)})</span> : <StatusBadge status={task.status} />}
         </p>
         {d ? (
