@@ -3,12 +3,14 @@
 // trail; a case opened after a PUT that routes SERVICE_NOT_COMPLETED to SERVICE_OPERATIONS (configured in TEAMS)
 // gives that team the task, under the version, and its ops user completes it; a case opened before keeps version 0
 // until a refresh of its evidence routes it by the version in force then. And the check that refuses to start when
-// TEAMS drops a team still in use.
+// TEAMS drops a team still in use, in the API's and the worker's own processes.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { refuseDroppedTeams } from '../../read-model/routing';
 import { StartFailure } from '../../infra/start-failure';
 import { eventually, startApiAsAppRole, TEST_TEAMS, type AppRoleApiHarness } from '../support/api';
-import { keepHistory } from '../support/temporal';
+import { keepHistory, testTemporalAddress } from '../support/temporal';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 const TEAMS = [...TEST_TEAMS, 'SERVICE_OPERATIONS'];
@@ -176,4 +178,28 @@ describe('the start-up check of TEAMS', () => {
     );
     expect((refusal as Error).message).not.toContain('\n');
   });
+
+  it('stops `npm run api` and `npm run worker` before they serve or poll: exit code 1, that line in their fatal log line', async () => {
+    for (const [entry, says] of [['api/main.ts', 'api failed to start'], ['worker/main.ts', 'worker failed']]) {
+      const { code, stdout } = await runToExit(entry, { DATABASE_URL: api.appRole.url, TEAMS: 'ORDER_MANAGEMENT,SALES_OPS', LOG_LEVEL: 'warn' });
+      const fatal = stdout.split('\n').filter((line) => line.includes('"level":"fatal"')).map((line) => JSON.parse(line).msg as string);
+      expect({ entry, code, fatal }).toEqual({
+        entry,
+        code: 1,
+        fatal: [expect.stringMatching(new RegExp(`^${says}: TEAMS \\(ORDER_MANAGEMENT,SALES_OPS\\) drops SERVICE_OPERATIONS \\(1 open task\\(s\\)\\): add them to TEAMS`))],
+      });
+    }
+  }, 120_000);
 });
+
+/** A process of ours (node with tsx's loader, as npm runs it) until it exits on its own. */
+function runToExit(entry: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout })));
+}

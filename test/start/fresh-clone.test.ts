@@ -128,6 +128,13 @@ describeAsRoot('npm start from a clone in a private home, as root', () => {
     await failsWith(npm(clone, ['start'], { TEMPORAL_TLS_CERT: '/nonexistent/client.pem' }), /the configuration is invalid: TEMPORAL_TLS_CERT: cannot read \/nonexistent\/client.pem: ENOENT\.$/);
   }, 60_000);
 
+  it('a TEAMS that drops a team the routing still sends findings to', async () => {
+    await failsWith(
+      npm(clone, ['start'], { TEAMS: 'ORDER_MANAGEMENT' }),
+      /TEAMS \(ORDER_MANAGEMENT\) drops SALES_OPS \(0 open task\(s\), routing version 0 routes to it\): add them to TEAMS, or route their finding codes to a configured team/,
+    );
+  }, 120_000);
+
   it('npm run reset starts over: .data and the cluster it links to are gone', async () => {
     const target = await fs.readlink(path.join(clone.dir, '.data', 'postgres'));
     const run = npm(clone, ['run', 'reset']);
