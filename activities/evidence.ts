@@ -1,7 +1,8 @@
 // The EVIDENCE stage: pull the records behind each invoice of the case, check them, analyse each item, route the
-// findings by the routing version in force (read-model/routing.ts), and store the evidence, the findings, their hash and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's
-// slot). A refresh does the same over the evidence the case holds: it replaces the evidence, adds a set of findings
-// that becomes the current one (the sets before stay), and EVIDENCE_REFRESHED keeps the findings that were current.
+// findings to teams by the routing version in force (read-model/routing.ts), and store the evidence, the findings,
+// their hash and the EVIDENCE_COLLECTED event in one transaction (idempotent on the event's slot). A refresh does the
+// same over the evidence the case holds: it replaces the evidence, adds a set of findings that becomes the current
+// one (the sets before stay), and EVIDENCE_REFRESHED keeps the findings that were current.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { Analysis, Evidence, Finding } from '../contract';

@@ -1,6 +1,6 @@
 // Teams and routing as data: which team each finding code's tasks go to, and who owns the cases the system opens for
-// a customer. Each PUT writes the next version whole, in one transaction with its record on the administration trail; the evidence activity routes by the version in force when it
-// runs, and each task records it.
+// a customer. Each PUT writes the next version whole, in one transaction with its record on the administration
+// trail; the evidence activity routes by the version in force when it runs, and each task records it.
 import type { z } from 'zod';
 import { FINDING_CODES } from '../../domain/types';
 import { routedTeams } from '../../domain/analysis';
