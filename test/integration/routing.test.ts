@@ -2,12 +2,15 @@
 // naming its field with nothing written; versions 1, 2, … each with its ROUTING_CHANGED row on the administration
 // trail; a case opened after a PUT that routes SERVICE_NOT_COMPLETED to SERVICE_OPERATIONS (configured in TEAMS)
 // gives that team the task, under the version, and its ops user completes it; a case opened before keeps version 0
-// until a refresh of its evidence routes it by the version in force then. And the check that refuses to start when
+// until a refresh of its evidence routes it by the version in force then; the evidence activity attempted again after
+// its commit answers the version its first attempt took. And the check that refuses to start when
 // TEAMS drops a team still in use, in the API's and the worker's own processes.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { collectEvidence } from '../../activities/evidence';
 import { refuseDroppedTeams } from '../../read-model/routing';
+import { PostgresRecordsSource } from '../../records/source';
 import { StartFailure } from '../../infra/start-failure';
 import { eventually, startApiAsAppRole, TEST_TEAMS, type AppRoleApiHarness } from '../support/api';
 import { keepHistory, testTemporalAddress } from '../support/temporal';
@@ -165,6 +168,24 @@ it('routes the tasks of cases opened after a PUT by its version; those opened be
   const v2 = await put({ rules: [] });
   expect({ status: v2.status, version: v2.body.version, routed: v2.body.rules.filter((r: { isDefault: boolean }) => !r.isDefault) }).toEqual({ status: 200, version: 2, routed: [] });
   expect(await written()).toEqual({ versions: 2, rules: 1, owners: 1, trail: 2 });
+
+  // The evidence activity attempted again after its commit (its answer lost) answers what that attempt stored: routed
+  // by version 1, though version 2 is in force now.
+  const { rows: [collected] } = await api.db.pool.query(
+    `SELECT seq, at FROM case_events WHERE case_id = $1 AND type = 'EVIDENCE_COLLECTED'`,
+    [after.id],
+  );
+  const again = await collectEvidence(api.db.pool, new PostgresRecordsSource(api.db.pool), {
+    caseId: after.id,
+    invoiceNumber: after.fixture.invoiceNumber,
+    disputedAmount: '150.00',
+    items: [{ invoiceNumber: after.fixture.invoiceNumber, disputedAmount: '150.00' }],
+    slot: { seq: collected.seq, at: (collected.at as Date).toISOString() },
+  });
+  expect({ routingVersion: again.routingVersion, teams: again.findings.map((f) => [f.code, f.team]).sort() }).toEqual({
+    routingVersion: 1,
+    teams: [['PRICE_VARIANCE', 'SALES_OPS'], ['SERVICE_NOT_COMPLETED', 'SERVICE_OPERATIONS']],
+  });
 }, 180_000);
 
 describe('the start-up check of TEAMS', () => {
