@@ -25,14 +25,23 @@ function answerOf(routing: Routing): RoutingAnswer {
   };
 }
 
+/** Whether a version routes and owns exactly as the rules and owners sent (in any order). */
+function sameRouting(routing: Routing, rules: { findingCode: string; team: string }[], owners: { customerId: string; ownerId: string }[]): boolean {
+  const key = (pairs: [string, string][]) => JSON.stringify(pairs.map((p) => p.join('\u0000')).sort());
+  return (
+    key(Object.entries(routing.rules) as [string, string][]) === key(rules.map((r) => [r.findingCode, r.team])) &&
+    key(routing.owners.map((o) => [o.customerId, o.owner.id])) === key(owners.map((o) => [o.customerId, o.ownerId]))
+  );
+}
+
 export async function getRouting(ctx: UseCaseContext, _input: Record<string, never>): Promise<RoutingAnswer> {
   return answerOf(await routingAt(ctx.deps.pool));
 }
 
 /**
  * Writes the next version: the rules and owners sent, nothing else (codes not named keep their default team). Teams
- * must be configured and owners active specialists (422 naming each bad one, nothing written). Not keyed: sent again,
- * the same body makes another version routing as this one does, which changes no task's team.
+ * must be configured and owners active specialists (422 naming each bad one, nothing written). What is in force
+ * already is answered as it is, so a PUT sent again (its answer lost) writes no second version.
  */
 export async function putRouting(ctx: UseCaseContext, { body }: { body: z.output<typeof routingRequest> }): Promise<RoutingAnswer> {
   const owners = body.owners ?? [];
@@ -55,6 +64,7 @@ export async function putRouting(ctx: UseCaseContext, { body }: { body: z.output
     // Versions are taken one after the other: two PUTs at once make two versions, each whole, never the same number.
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('routing-versions', 0))`);
     const before = await routingAt(client);
+    if (sameRouting(before, body.rules, owners)) return answerOf(before);
     const version = before.version + 1;
     await client.query('INSERT INTO routing_versions (version, created_by) VALUES ($1, $2)', [version, ctx.user.id]);
     await client.query(

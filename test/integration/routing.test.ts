@@ -168,6 +168,10 @@ it('routes the tasks of cases opened after a PUT by its version; those opened be
   const v2 = await put({ rules: [] });
   expect({ status: v2.status, version: v2.body.version, routed: v2.body.rules.filter((r: { isDefault: boolean }) => !r.isDefault) }).toEqual({ status: 200, version: 2, routed: [] });
   expect(await written()).toEqual({ versions: 2, rules: 1, owners: 1, trail: 2 });
+  // Sent again (its answer lost): what is in force is answered, no third version.
+  const resent = await put({ rules: [] });
+  expect({ status: resent.status, version: resent.body.version }).toEqual({ status: 200, version: 2 });
+  expect(await written()).toEqual({ versions: 2, rules: 1, owners: 1, trail: 2 });
 
   // The evidence activity attempted again after its commit (its answer lost) answers what that attempt stored: routed
   // by version 1, though version 2 is in force now.
