@@ -5,6 +5,7 @@ import { connectWithRetry } from '../infra/connect-with-retry';
 import { createLogger, temporalLogger } from '../infra/logger';
 import { createPool } from '../infra/postgres';
 import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
+import { configuredSender } from '../activities/notify';
 import { createDisputeWorker } from './create-worker';
 
 async function main(): Promise<void> {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       pool,
+      sender: configuredSender(config, createLogger('notify')),
       tuning: {
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
