@@ -112,24 +112,26 @@ export const notificationWorkflowId = (notificationId: string): string => `notif
  */
 export async function startDeliveries(pool: Pool, input: { caseId: string; events: RecordedEvent[] }): Promise<void> {
   const { rows } = await pool.query<{ id: string }>(
-    `SELECT id FROM notifications WHERE case_id = $1 AND event_seq = ANY($2::int[]) AND status = 'PENDING' ORDER BY event_seq`,
+    `SELECT id FROM notifications WHERE case_id = $1 AND event_seq = ANY($2::int[]) AND status = 'PENDING'`,
     [input.caseId, input.events.map((e) => e.seq)],
   );
   if (!rows.length) return;
   const { client, info } = Context.current();
-  for (const { id } of rows) {
-    try {
-      await client.workflow.start<typeof notificationWorkflow>('notificationWorkflow', {
-        workflowId: notificationWorkflowId(id),
-        taskQueue: info.taskQueue,
-        args: [{ notificationId: id }],
-        // Never a second delivery of one notification, even after the first has closed.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-  }
+  await Promise.all(
+    rows.map(async ({ id }) => {
+      try {
+        await client.workflow.start<typeof notificationWorkflow>('notificationWorkflow', {
+          workflowId: notificationWorkflowId(id),
+          taskQueue: info.taskQueue,
+          args: [{ notificationId: id }],
+          // Never a second delivery of one notification, even after the first has closed.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }),
+  );
 }
 
 /**
