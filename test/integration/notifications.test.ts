@@ -12,7 +12,7 @@ import { storeRecords } from '../../api/records-import';
 import type { NotificationMessage } from '../../contract';
 import type { CaseEvent, RecordedEvent } from '../../domain/events';
 import { eventually, startApi, type ApiHarness } from '../support/api';
-import { runDisputeWorker, type RunningWorker } from '../support/temporal';
+import { keepHistory, runDisputeWorker, type RunningWorker } from '../support/temporal';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 const SECRET = randomUUID() + randomUUID();
@@ -199,6 +199,7 @@ it('tries again after 500s, with the same notification id, until the receiver ta
     expect(a.headers[WEBHOOK_HEADERS.signature]).toBe(notificationSignature(SECRET, String(a.headers[WEBHOOK_HEADERS.timestamp]), a.body));
   }
   expect(await listed(opened.id, raised.id)).toEqual(expect.objectContaining({ status: 'SENT', attempts: 3, sentAt: expect.any(String) }));
+  await keepHistory(api.temporal.workflow.getHandle(`notify:${raised.id}`), 'notification-retried');
 }, 120_000);
 
 it('gives up at once when the receiver refuses with a 400: FAILED after one attempt, the error kept', async () => {
@@ -211,6 +212,7 @@ it('gives up at once when the receiver refuses with a 400: FAILED after one atte
   expect(await listed(opened.id, raised.id)).toEqual(expect.objectContaining({ status: 'FAILED', attempts: 1, sentAt: null }));
   const { rows } = await api.db.pool.query('SELECT last_error FROM notifications WHERE id = $1', [raised.id]);
   expect(rows[0].last_error).toBe('webhook answered 400');
+  await keepHistory(api.temporal.workflow.getHandle(`notify:${raised.id}`), 'notification-refused');
 }, 120_000);
 
 it('tells the active managers, not the proposer, that an approval waits', async () => {
