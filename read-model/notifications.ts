@@ -38,7 +38,8 @@ function raisedBy(event: RecordedEvent): Raised | undefined {
   const planned = event.data as PlannedFields;
   // A string: CASE_ASSIGNED is the plan's, not in this branch's union of events yet.
   if ((event.type as string) === 'CASE_ASSIGNED') {
-    if (!planned.ownerId) return undefined;
+    // Nobody is told of what they did themselves (a specialist opening a case owns it).
+    if (!planned.ownerId || planned.ownerId === event.actor.id) return undefined;
     return { kind: 'CASE_ASSIGNED', audience: { people: [{ id: planned.ownerId, name: planned.ownerName ?? '' }] }, title: 'Case %s is yours' };
   }
   switch (event.type) {

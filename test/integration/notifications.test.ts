@@ -290,6 +290,7 @@ describe('whom the projection names (the trail written directly, no workflow)', 
     const taskId = randomUUID();
     const dueAt = new Date(Date.now() - 1000).toISOString();
     const planned = (e: object) => e as unknown as CaseEvent;
+    const colleague = await api.user('specialist');
     const caseId = await trail(managerA, (ev) => [
       [ev({ type: 'TASK_CREATED', actor: system, data: { taskId, team: 'SALES_OPS', title: 'Confirm 100% of the price', dueAt, findingCodes: ['PRICE_VARIANCE'] } })],
       // Written before the plan's fields: the team, and the managers but the proposer.
@@ -298,7 +299,8 @@ describe('whom the projection names (the trail written directly, no workflow)', 
       // With them: whom they name.
       [ev(planned({ type: 'TASK_ESCALATED', actor: system, data: { taskId, team: 'SALES_OPS', dueAt, assignee: person(orderOps) } }))],
       [ev(planned({ type: 'APPROVAL_ESCALATED', actor: system, data: { resolutionId: randomUUID(), since: dueAt, offeredTo: [person(managerB)] } }))],
-      [ev(planned({ type: 'CASE_ASSIGNED', actor: person(managerB), data: { ownerId: specialist.id, ownerName: specialist.name, previousOwnerId: null } }))],
+      [ev(planned({ type: 'CASE_ASSIGNED', actor: person(specialist), data: { ownerId: specialist.id, ownerName: specialist.name, previousOwnerId: null } }))],
+      [ev(planned({ type: 'CASE_ASSIGNED', actor: person(managerB), data: { ownerId: colleague.id, ownerName: colleague.name, previousOwnerId: specialist.id } }))],
     ]);
 
     expect(await recipientsByKind(caseId)).toEqual({
@@ -306,7 +308,8 @@ describe('whom the projection names (the trail written directly, no workflow)', 
       TASK_ASSIGNED: [[person(salesOps)]],
       TASK_ESCALATED: [[person(salesOps)], [person(orderOps)]],
       APPROVAL_ESCALATED: [[person(managerB)], [person(managerB)]],
-      CASE_ASSIGNED: [[person(specialist)]],
+      // Not the opener's own: only the one a manager made.
+      CASE_ASSIGNED: [[person(colleague)]],
     });
     const { rows } = await api.db.pool.query(`SELECT payload FROM notifications WHERE case_id = $1 AND kind = 'TASK_ASSIGNED'`, [caseId]);
     expect(rows[0].payload.title).toMatch(/^Case NT-[0-9a-f]{8}: Confirm 100% of the price$/);
