@@ -27,6 +27,7 @@ import {
   commentListResponse,
   commentOut,
   commentRequest,
+  notificationListResponse,
   commandResponse,
   completeTaskRequest,
   cycleTimeQuery,
@@ -83,6 +84,7 @@ import {
 } from './use-cases/disputes';
 import type { CommandUseCaseContext } from './use-cases/context';
 import { addComment, listComments } from './use-cases/comments';
+import { listNotifications } from './use-cases/notifications';
 import { getInvoice, getInvoiceEvidence, listInvoices } from './use-cases/invoices';
 import {
   applyUnappliedCash,
@@ -577,6 +579,19 @@ export const routes: readonly Route[] = [
     success: { status: 200, schema: commentListResponse, description: 'A page of comments' },
     errors: [404, 422],
     handler: (ctx) => listComments(ctx, { ref: ctx.params.id, query: ctx.query }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/disputes/:id/notifications',
+    operationId: 'listNotifications',
+    summary: 'The notifications the case raised (a task assigned, an approval waiting, an escalation) and their delivery',
+    description: 'ops users get 404 for a case without a task for their team.',
+    tag: 'disputes',
+    roles: CASE_READERS,
+    params: idParams,
+    success: { status: 200, schema: notificationListResponse, description: 'Its notifications, oldest first' },
+    errors: [404],
+    handler: (ctx) => listNotifications(ctx, { ref: ctx.params.id }),
   }),
 
   // ------------------------------------------------------------ tasks

@@ -9,6 +9,7 @@ export * from './approvals';
 export * from './cases';
 export * from './tasks';
 export * from './comments';
+export * from './notifications';
 export * from './reports';
 export * from './users';
 export * from './teams';

@@ -24,6 +24,8 @@ export const INVOICE_VANISHED = 'InvoiceVanished';
 export const LINE_OVER_CREDITED = 'LineOverCredited';
 /** An event of the trail the database can never store as sent (text it cannot hold, a value out of its range). */
 export const UNSTORABLE_EVENT = 'UnstorableEvent';
+/** A notification's receiver refused it for good (a 4xx other than 408 and 429): sent again, it would refuse again. */
+export const NOTIFICATION_REFUSED = 'NotificationRefused';
 
 /** A business refusal: non-retryable, typed so the API can answer with the matching status. */
 export function refuse(type: RefusalType, message: string): ApplicationFailure {

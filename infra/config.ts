@@ -142,6 +142,12 @@ export const configSchema = z.object({
   TEMPORAL_TLS_CA: env(pemFile.optional()),
   /** The name the server's certificate must carry, when it is not the host of TEMPORAL_ADDRESS. */
   TEMPORAL_TLS_SERVER_NAME: env(z.string().trim().optional()),
+  /** Where the worker POSTs notifications (activities/notify.ts); unset: they are log lines. */
+  NOTIFY_WEBHOOK_URL: env(z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional()),
+  /** The HMAC-SHA256 key the webhook's receiver checks each notification's signature with; required with the URL. */
+  NOTIFY_WEBHOOK_SECRET: env(secret.optional()),
+  /** How long one attempt waits for the webhook's answer. */
+  NOTIFY_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   /** Base URL of the Temporal Web UI the web app links each case's workflow to; unset: no link. */
   TEMPORAL_UI_URL: env(z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).transform((u) => u.replace(/\/+$/, '')).optional()),
 });
@@ -177,6 +183,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (config.TEMPORAL_TLS === false && (config.TEMPORAL_TLS_CERT || config.TEMPORAL_TLS_CA || config.TEMPORAL_TLS_SERVER_NAME)) {
     issues.push('TEMPORAL_TLS: is false, but TEMPORAL_TLS_* files or a server name are set');
   }
+  if (config.NOTIFY_WEBHOOK_URL && !config.NOTIFY_WEBHOOK_SECRET) issues.push('NOTIFY_WEBHOOK_SECRET: is required with NOTIFY_WEBHOOK_URL');
   if (issues.length) throw new ConfigError(issues);
   return config;
 }

@@ -7,6 +7,7 @@ import type { Finding } from '../contract';
 import { openedItems, type CaseOpenedData, type EventPayloads, type RecordedEvent } from '../domain/events';
 import type { StoredEvidence } from '../domain/evidence';
 import { parseMoney } from '../domain/money';
+import { raiseNotification } from './notifications';
 import { refreshRecommendations } from './recommendations';
 import type { Queryable } from './sql';
 
@@ -61,6 +62,7 @@ export async function projectEvents(client: PoolClient, caseId: string, events: 
   }
   for (const event of await insertEvents(client, caseId, events)) {
     if (event.type !== 'CASE_OPENED') await project(client, caseId, event);
+    await raiseNotification(client, caseId, event);
   }
 }
 

@@ -1,7 +1,8 @@
-// Builds the dispute worker from its dependencies; used by `npm run worker`, `npm start` and the tests.
+// Builds the dispute worker (the dispute and notification workflows) from its dependencies; used by `npm run worker`, `npm start` and the tests.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
+import type { NotificationSender } from '../activities/notify';
 import { PostgresRecordsSource, type RecordsSource } from '../records/source';
 
 export interface DisputeWorkerDeps {
@@ -10,6 +11,8 @@ export interface DisputeWorkerDeps {
   taskQueue: string;
   pool: Pool;
   records?: RecordsSource;
+  /** How notifications go out; by default, as log lines. */
+  sender?: NotificationSender;
   /** A prebuilt bundle (tests build it once per run, with WORKFLOW_BUNDLE_OPTIONS); otherwise bundled at start. */
   workflowBundlePath?: string;
   tuning?: Pick<
@@ -49,7 +52,7 @@ export function createDisputeWorker(deps: DisputeWorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ pool: deps.pool, records }),
+    activities: createActivities({ pool: deps.pool, records, sender: deps.sender }),
     ...(deps.workflowBundlePath
       ? { workflowBundle: { codePath: deps.workflowBundlePath } }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } }),

@@ -7,6 +7,7 @@ import { createPool } from '../infra/postgres';
 import { startFailureLine } from '../infra/start-failure';
 import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
 import { refuseDroppedTeams } from '../read-model/routing';
+import { configuredSender } from '../activities/notify';
 import { createDisputeWorker } from './create-worker';
 
 async function main(): Promise<void> {
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       pool,
+      sender: configuredSender(config, createLogger('notify')),
       tuning: {
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -1,2 +1,3 @@
 // The workflow bundle's root: workflows only.
 export { disputeWorkflow } from './dispute';
+export { notificationWorkflow } from './notification';

@@ -13,7 +13,7 @@ import { checkedCursor, isTimestamp, isUuid } from '../paging';
 import type { CommandUseCaseContext, UseCaseContext } from './context';
 
 /** The case's id if this user may see it: ops only see cases with a task for their team (others get 404). */
-async function visibleCaseId(db: Queryable, user: AuthUser, ref: string): Promise<string> {
+export async function visibleCaseId(db: Queryable, user: AuthUser, ref: string): Promise<string> {
   const key = caseKey(ref);
   const { rows } = await db.query(`SELECT c.id FROM cases c WHERE ${key.column} = $1 AND ${VISIBLE_TO_TEAM}`, [
     key.value,

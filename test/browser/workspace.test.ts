@@ -145,6 +145,10 @@ describe('a pricing dispute from intake to credit memo', () => {
     const tasks = page.getByTestId('tasks-table');
     expect(await tasks.textContent()).toContain('Sales Ops');
     expect(await page.getByTestId('timeline').textContent()).toContain('Case opened');
+    // Sales Ops was told, without watching its inbox (here a log line: no webhook is configured).
+    const notifications = page.getByTestId('notifications-table');
+    await notifications.getByText('Sent', { exact: true }).waitFor();
+    expect(await notifications.textContent()).toMatch(/Task assigned.*Sam Sales-Ops/);
     // Nothing to propose yet: the form only comes with stage RESOLUTION.
     expect(await page.getByTestId('propose-form').count()).toBe(0);
     expect(await unlabelledControls(page)).toEqual([]);

@@ -54,6 +54,7 @@ describe('F3 a side effect commits but its answer is lost', () => {
         issueAdjustments: losingFirstAnswer(real.issueAdjustments, calls.memo),
         recordEvents: losingFirstAnswer(real.recordEvents, calls.events),
         collectEvidence: losingFirstAnswer(real.collectEvidence, calls.evidence),
+        deliverNotification: real.deliverNotification,
       }),
     });
   });

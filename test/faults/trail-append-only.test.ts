@@ -95,6 +95,7 @@ describe('F17 trail tampering', () => {
     };
     await post(`/api/disputes/${inFlight[0].id}/comments`, cast.salesOps, { body: 'price list checked' }, 201);
     expect((await api.request('GET', `/api/disputes/${inFlight[0].id}/comments`, { token: auditor.token })).status).toBe(200);
+    expect((await api.request('GET', `/api/disputes/${inFlight[0].id}/notifications`, { token: auditor.token })).status).toBe(200);
     const created = await post('/api/users', admin, { name: 'Temp Specialist', role: 'specialist' }, 201);
     await post(`/api/users/${created.id}/revoke`, admin, undefined);
     await post(`/api/disputes/${cancelled.id}/cancel`, cast.manager, { reason: 'customer withdrew' });

@@ -10,6 +10,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { resolveTestServer } from '../../infra/temporal-cli';
+import type { NotificationSender } from '../../activities/notify';
 import { createDisputeWorker } from '../../worker/create-worker';
 
 /** host:port of the dev server started by global setup. */
@@ -57,12 +58,28 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** The real dispute worker on a connection of its own (to the run's dev server unless `address`), closed by stop(). */
-export async function runDisputeWorker(deps: { address?: string; namespace: string; taskQueue: string; pool: Pool }): Promise<RunningWorker> {
+/**
+ * The real dispute worker on a connection of its own (to the run's dev server unless `address`), closed by stop();
+ * notifications go out as log lines unless `sender`.
+ */
+export async function runDisputeWorker(deps: {
+  address?: string;
+  namespace: string;
+  taskQueue: string;
+  pool: Pool;
+  sender?: NotificationSender;
+}): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: deps.address ?? testTemporalAddress() });
   let worker: Worker;
   try {
-    worker = await createDisputeWorker({ connection, namespace: deps.namespace, taskQueue: deps.taskQueue, pool: deps.pool, workflowBundlePath: testWorkflowBundle() });
+    worker = await createDisputeWorker({
+      connection,
+      namespace: deps.namespace,
+      taskQueue: deps.taskQueue,
+      pool: deps.pool,
+      sender: deps.sender,
+      workflowBundlePath: testWorkflowBundle(),
+    });
   } catch (err) {
     await connection.close();
     throw err;

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type {
   ApiError as ErrorAnswer,
   CaseComment,
+  CaseNotification,
   CaseEvidencePage,
   CommandAnswer,
   CycleTimeReport,
@@ -187,6 +188,8 @@ export const api = {
     request<Page<CaseComment>>(`/api/disputes/${encodeURIComponent(id)}/comments`, { query, signal }),
   addComment: (id: string, body: Body<typeof commentRequest>, idempotencyKey: string) =>
     request<CaseComment>(`/api/disputes/${encodeURIComponent(id)}/comments`, { body, idempotencyKey }),
+  notifications: (id: string, signal?: AbortSignal) =>
+    request<{ items: CaseNotification[] }>(`/api/disputes/${encodeURIComponent(id)}/notifications`, { signal }),
   retryEvidence: (id: string, idempotencyKey: string) =>
     request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/retry-evidence`, { body: {}, idempotencyKey }),
   refreshEvidence: (id: string, idempotencyKey: string) =>

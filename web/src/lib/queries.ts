@@ -14,6 +14,15 @@ export function useCase(id: string, { poll = false }: { poll?: boolean } = {}) {
   });
 }
 
+/** The notifications a case raised and their delivery; asked again while the case is open, as the case is. */
+export function useCaseNotifications(id: string, { open }: { open: boolean }) {
+  return useQuery({
+    queryKey: ['notifications', id],
+    queryFn: ({ signal }) => api.notifications(id, signal),
+    refetchInterval: open ? CASE_POLL_MS : false,
+  });
+}
+
 /** What the deployment tells the web (GET /api/config): it does not change while the page is open. */
 export function useConfig() {
   return useQuery({ queryKey: ['config'], queryFn: ({ signal }) => api.config(signal), staleTime: Infinity });

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { TasksTable, Timeline } from '../../components/case-parts';
 import { DoneNotice, ErrorMessage, Loading, Notice, Section, StageStepper, StatusBadge, useMe, useRoleIn } from '../../components/common';
 import { Comments } from '../../components/comments';
+import { Notifications } from '../../components/notifications';
 import { ApiError, api } from '../../lib/api';
 import { REASON_LABELS, label } from '../../lib/format';
 import { useDocumentTitle, useEvidencePages } from '../../lib/hooks';
@@ -84,6 +85,10 @@ export function CasePage({ id }: { id: string }) {
 
           <Section title="Notes" id="notes">
             <Comments caseId={d.id} canWrite={me.role === 'specialist' || me.role === 'manager' || me.role === 'ops'} />
+          </Section>
+
+          <Section title="Notifications" id="notifications">
+            <Notifications caseId={d.id} open={open} />
           </Section>
 
           <Section title="Trail" id="trail">
