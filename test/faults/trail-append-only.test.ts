@@ -70,6 +70,8 @@ describe('F17 trail tampering', () => {
       ['/api/me', auditor],
       ['/api/config', cast.salesOps],
       ['/api/teams', cast.salesOps],
+      ['/api/people?role=manager', cast.specialist],
+      ['/api/routing', auditor],
       [`/api/invoices/${c.fixture.invoiceNumber}`, auditor],
       [`/api/invoices/${c.fixture.invoiceNumber}/evidence`, auditor],
       [`/api/invoices?number=${c.fixture.invoiceNumber}`, auditor],
@@ -128,6 +130,9 @@ describe('F17 trail tampering', () => {
     for (const path of ['/api/deductions', `/api/customers/${payer.customerId}/open-items`, `/api/reason-mappings/${payer.customerId}`]) {
       expect({ path, status: (await api.request('GET', path, { token: auditor.token })).status }).toEqual({ path, status: 200 });
     }
+
+    const routed = await api.request('PUT', '/api/routing', { token: admin.token, body: { rules: [{ findingCode: 'UNDERBILLED', team: 'SALES_OPS' }] } });
+    expect(routed.status).toBe(200);
 
     const answered = await routesAnswered(metrics, (status) => status < 300);
     const unanswered = routes.filter((r) => !answered.has(`${r.method.toUpperCase()} ${r.path}`));
