@@ -1,4 +1,4 @@
-// `npm run bench [-- --full] [-- --only R1,R3] [-- --rounds 6]`: R1–R7 of docs/proving.md, A (ours) and B
+// `npm run bench [-- --full] [-- --only R1,R3] [-- --rounds 6]`: R1–R8 of docs/proving.md, A (ours) and B
 // (baseline) interleaved in one run, one table, every raw round in bench/results/<timestamp>.json.
 // Experiments: `--temporal-arg ARG` (repeatable) passes a flag to the dev server, e.g.
 // `--temporal-arg=--dynamic-config-value --temporal-arg=system.enableActivityEagerExecution=true`; the worker
@@ -14,7 +14,7 @@ import { runR1 } from './r1-engine';
 import { runR2 } from './r2-human-action';
 import { runR3 } from './r3-worker-cost';
 import { runR4 } from './r4-recovery';
-import { runR5 } from './r5-reporting';
+import { runR5, runR8 } from './reporting';
 import { runR6 } from './r6-big-case';
 import { runR7 } from './r7-payments';
 import { printTable } from './table';
@@ -29,7 +29,7 @@ import {
   type SectionResult,
 } from './support';
 
-const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = { R1: runR1, R2: runR2, R3: runR3, R4: runR4, R5: runR5, R6: runR6, R7: runR7 };
+const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = { R1: runR1, R2: runR2, R3: runR3, R4: runR4, R5: runR5, R6: runR6, R7: runR7, R8: runR8 };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -21,11 +21,15 @@ export function reportPeriod(query: { from?: string; to?: string }): { from: Dat
   };
 }
 
-export const GROUP_BYS = ['reasonCode', 'team', 'customerId'] as const;
+export const GROUP_BYS = ['reasonCode', 'team', 'customerId', 'rootCause'] as const;
 export const cycleTimeQuery = z.strictObject({
   from: dateOrDateTime.optional(),
   to: dateOrDateTime.optional(),
-  groupBy: z.enum(GROUP_BYS).default('reasonCode'),
+  groupBy: z.enum(GROUP_BYS).default('reasonCode').meta({
+    description:
+      "What `groups` are by. rootCause: the period's closed cases by their last resolution's root cause (one of the " +
+      'codes; a resolution stored before them, with free text, counts as OTHER), each count a count of closed cases',
+  }),
 });
 
 const hours = z.number().nullable().meta({ description: 'Hours, 4 decimals; null when there is nothing to measure' });

@@ -5,7 +5,8 @@
 // costs about the same at a thousand cases as at a million; the days of the period outside whole months are counted
 // from the cases themselves, into the same buckets. Counts are exact; percentiles are within 1 % (one bucket), but
 // for groupBy=customerId, whose groups are exact percentiles over the cases in the period (a rollup per customer
-// would hold about as many rows as there are cases).
+// would hold about as many rows as there are cases). groupBy=rootCause groups the closed cases only (see
+// rootCauseGroups).
 // Overview: what is open now (by stage and age), the teams' open and overdue tasks, and the weekly flow.
 // Deductions: see deductionsReport below.
 import type { z } from 'zod';
@@ -113,6 +114,26 @@ function splitPeriod(from: Date | null, to: Date | null): { rollups: (typeof ROL
   };
 }
 
+/**
+ * The closed cases of the period by the root cause of their resolution (migrations/0023_reports_at_scale.sql):
+ * whole months from the rollups, the edges from the cases, each with its last resolution. Only closed cases have one,
+ * so a group's count is its closed count.
+ */
+function rootCauseGroups(db: Queryable, split: ReturnType<typeof splitPeriod>) {
+  return db.query(
+    `WITH ${EDGE},
+     cycles AS (
+       SELECT key, bucket, n FROM ${split.rollups.durations} measure = 'CYCLE_ROOT_CAUSE'
+       UNION ALL
+       SELECT case_root_cause(s.id), ${EDGE_CYCLE_BUCKET}, count(*) FROM edge s WHERE s.status = 'CLOSED' GROUP BY 1, 2),
+     h AS (${histograms('cycles', 'key')}),
+     counted AS (SELECT h.*, (SELECT sum(c) FROM unnest(h.n) c)::int AS count FROM h)
+     SELECT key, count, count AS closed_count, ${histMedian('counted')} AS median, ${histP90('counted')} AS p90
+       FROM counted WHERE count > 0 ORDER BY key`,
+    split.params,
+  );
+}
+
 export async function cycleTime(db: Queryable, query: z.output<typeof cycleTimeQuery>): Promise<Report> {
   const now = new Date();
   const { from, end: to } = reportPeriod(query);
@@ -174,7 +195,11 @@ export async function cycleTime(db: Queryable, query: z.output<typeof cycleTimeQ
         ORDER BY t.key NULLS FIRST`,
       split.params,
     ),
-    query.groupBy === 'reasonCode' ? null : db.query(groupsSql, query.groupBy === 'team' ? split.params : exact),
+    query.groupBy === 'reasonCode'
+      ? null
+      : query.groupBy === 'rootCause'
+        ? rootCauseGroups(db, split)
+        : db.query(groupsSql, query.groupBy === 'team' ? split.params : exact),
     db.query(
       `WITH ${EDGE},
        stage_durations AS (

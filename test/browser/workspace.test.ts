@@ -482,6 +482,15 @@ describe('lists and the dashboard', () => {
     const csv = await readFile((await download.path())!, 'utf8');
     expect(csv.split('\r\n')[0]).toBe('stage,cases,median hours,p90 hours');
     expect(csv).toContain('INVESTIGATION');
+    // The closed cases seeded here named ORDER_ENTRY; a group counts closed cases only.
+    const rootCauseCard = cards.filter({ hasText: 'Cycle time by root cause' });
+    expect(await rootCauseCard.locator('canvas').count()).toBe(1);
+    const [byRootCause] = await Promise.all([
+      page.waitForEvent('download'),
+      rootCauseCard.getByRole('button', { name: /Download CSV/ }).click(),
+    ]);
+    expect(byRootCause.suggestedFilename()).toBe('cycle-time-by-root-cause.csv');
+    expect(await readFile((await byRootCause.path())!, 'utf8')).toMatch(/^ORDER_ENTRY,(\d+),\1,/m);
     expect(await unlabelledControls(page)).toEqual([]);
     expect(await lowContrastText(page)).toEqual([]);
     await screenshot(page, '12-dashboard');

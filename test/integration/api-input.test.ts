@@ -402,6 +402,7 @@ describe('query strings', () => {
     ['/api/tasks?status=WAITING', 'status'],
     ['/api/reports/cycle-time?from=yesterday', 'from'],
     ['/api/reports/cycle-time?groupBy=mood', 'groupBy'],
+    ['/api/reports/cycle-time?groupBy=root_cause', 'groupBy'],
     ['/api/reports/cycle-time?from=0000-01-01', 'from'],
     ['/api/disputes?customerId=%E2%80%8B', 'customerId'],
     ['/api/tasks?team=SALES%E2%80%AE', 'team'],

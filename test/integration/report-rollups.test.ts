@@ -2,7 +2,8 @@
 // writes cases, tasks and the trail (retried batches and a late stage entry included), and compacted, they equal a
 // recomputation from scratch; percentiles read from their buckets are within 1 % of percentile_cont; and the report
 // built on them agrees with an exact computation over the cases, for the whole history, for whole months, for
-// periods that cut months (whose edges are read from the cases), and with deltas not yet compacted.
+// periods that cut months (whose edges are read from the cases), and with deltas not yet compacted. By root cause
+// (migrations/0023_reports_at_scale.sql): the closed cases under their last resolution's code, v1's free text as OTHER.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Pool } from 'pg';
@@ -11,7 +12,7 @@ import { cycleTimeQuery } from '../../contract';
 import { storeRecords } from '../../api/records-import';
 import { cycleTime } from '../../read-model/reports';
 import type { CaseEvent, RecordedEvent } from '../../domain/events';
-import type { ReasonCode, Stage } from '../../domain/types';
+import { ROOT_CAUSES, type ReasonCode, type Stage } from '../../domain/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
 
@@ -24,6 +25,8 @@ let invoice: { number: string; customerId: string };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const REASONS: ReasonCode[] = ['PRICING', 'QUANTITY', 'PO_MISMATCH'];
+// 'pricing setup': a resolution stored before the codes.
+const ROOT_CAUSES_PROPOSED = ['PRICING_SETUP', 'CUSTOMER_ERROR', 'ORDER_ENTRY', 'pricing setup'];
 
 /** mulberry32: the same cases on every run. */
 function seededRandom(seed: number): () => number {
@@ -105,7 +108,11 @@ function caseTrail(random: () => number, openedAt: number, ending: Ending, teams
     const resolutionId = randomUUID();
     const amount = type === 'CREDIT' ? '50.00' : null;
     batches.push([
-      event({ type: 'RESOLUTION_PROPOSED', actor: person(specialist), data: { resolutionId, type, amount, rootCause: 'pricing setup', note: null } }),
+      event({
+        type: 'RESOLUTION_PROPOSED',
+        actor: person(specialist),
+        data: { resolutionId, type, amount, rootCause: ROOT_CAUSES_PROPOSED[Math.floor(random() * ROOT_CAUSES_PROPOSED.length)], note: null },
+      }),
       ...(type === 'CREDIT' ? [stage('APPROVAL')] : []),
     ]);
     return { resolutionId, amount };
@@ -186,13 +193,17 @@ async function rollupRows(pool: Pool) {
 const pendingDeltas = async () =>
   Number((await db.pool.query(`SELECT (SELECT count(*) FROM report_case_count_deltas) + (SELECT count(*) FROM report_duration_deltas) AS n`)).rows[0].n);
 
-it('keeps the rollups equal to a recomputation from the cases, tasks and trail', async () => {
+it('keeps the rollups equal to a recomputation from the cases, tasks, trail and resolutions', async () => {
   expect(await pendingDeltas()).toBeGreaterThan(0);
   await db.pool.query('SELECT report_rollups_compact()');
   expect(await pendingDeltas()).toBe(0);
   const incremental = await rollupRows(db.pool);
   expect(incremental.counts.length).toBeGreaterThan(10);
   expect(incremental.durations.length).toBeGreaterThan(100);
+  // v1's free text among them, under OTHER.
+  expect(incremental.durations.filter((r) => r.measure === 'CYCLE_ROOT_CAUSE').map((r) => r.key)).toEqual(
+    expect.arrayContaining(['PRICING_SETUP', 'CUSTOMER_ERROR', 'ORDER_ENTRY', 'OTHER']),
+  );
   await db.pool.query('SELECT report_rollups_rebuild()');
   expect(await rollupRows(db.pool)).toEqual(incremental);
 });
@@ -239,7 +250,7 @@ const CLOSED = `FILTER (WHERE c.status = 'CLOSED')`;
 async function exactReport(from: string, to: string) {
   const scope = `WITH s AS (SELECT * FROM cases WHERE opened_at >= $1::timestamptz AND opened_at < $2::timestamptz)`;
   const line = (r: Record<string, unknown>): Line => ({ count: Number(r.count), closed: Number(r.closed), median: r.median as number | null, p90: r.p90 as number | null });
-  const [overall, reasons, teams, tasks, stages] = await Promise.all([
+  const [overall, reasons, teams, tasks, stages, rootCauses] = await Promise.all([
     db.pool.query(`${scope} SELECT count(*) AS count, count(*) ${CLOSED} AS closed, count(*) FILTER (WHERE c.status = 'OPEN') AS open, ${EXACT_HOURS(CYCLE, CLOSED)} FROM s c`, [from, to]),
     db.pool.query(`${scope} SELECT c.reason_code AS key, count(*) AS count, count(*) ${CLOSED} AS closed, ${EXACT_HOURS(CYCLE, CLOSED)} FROM s c GROUP BY 1 ORDER BY 1`, [from, to]),
     db.pool.query(`${scope} SELECT t.team AS key, count(*) AS count, count(*) ${CLOSED} AS closed, ${EXACT_HOURS(CYCLE, CLOSED)} FROM s c JOIN tasks t ON t.case_id = c.id GROUP BY 1 ORDER BY 1`, [from, to]),
@@ -255,6 +266,13 @@ async function exactReport(from: string, to: string) {
         WHERE x.seconds IS NOT NULL GROUP BY 1 ORDER BY 1`,
       [from, to],
     ),
+    db.pool.query(
+      `${scope} SELECT CASE WHEN r.root_cause = ANY ($3::text[]) THEN r.root_cause ELSE 'OTHER' END AS key, count(*) AS count,
+                       count(*) AS closed, ${EXACT_HOURS(CYCLE)}
+         FROM s c JOIN LATERAL (SELECT root_cause FROM resolutions WHERE case_id = c.id ORDER BY proposed_at DESC LIMIT 1) r ON true
+        WHERE c.status = 'CLOSED' GROUP BY 1 ORDER BY 1`,
+      [from, to, ROOT_CAUSES],
+    ),
   ]);
   const byKey = (rows: Record<string, unknown>[]) => Object.fromEntries(rows.map((r) => [r.key as string, line(r)]));
   return {
@@ -263,6 +281,7 @@ async function exactReport(from: string, to: string) {
     teams: byKey(teams.rows),
     tasks: byKey(tasks.rows),
     stages: byKey(stages.rows),
+    rootCauses: byKey(rootCauses.rows),
   };
 }
 
@@ -311,9 +330,10 @@ it('adds the deltas that a compaction has not folded yet, while another compacti
 });
 
 async function expectAgreement(from: string | undefined, to: string | undefined): Promise<void> {
-  const [byReason, byTeam] = await Promise.all([
+  const [byReason, byTeam, byRootCause] = await Promise.all([
     cycleTime(db.pool, cycleTimeQuery.parse({ from, to, groupBy: 'reasonCode' })),
     cycleTime(db.pool, cycleTimeQuery.parse({ from, to, groupBy: 'team' })),
+    cycleTime(db.pool, cycleTimeQuery.parse({ from, to, groupBy: 'rootCause' })),
   ]);
   const exact = await exactReport(byReason.from ?? '-infinity', new Date(Date.parse(byReason.to) + 1).toISOString());
 
@@ -341,6 +361,17 @@ async function expectAgreement(from: string | undefined, to: string | undefined)
     expectClose(g.taskMedianHours ?? null, t.median, `${g.key} task median`);
     expectClose(g.taskP90Hours ?? null, t.p90, `${g.key} task p90`);
   }
+
+  // Only closed cases have a root cause; the rest of the report is the same whatever the grouping.
+  expect(byRootCause.groups.map((g) => g.key)).toEqual(Object.keys(exact.rootCauses));
+  expect(byRootCause.groups.reduce((n, g) => n + g.count, 0)).toBe(exact.overall.closed);
+  for (const g of byRootCause.groups) {
+    const e = exact.rootCauses[g.key];
+    expect({ key: g.key, count: g.count, closed: g.closedCount }).toEqual({ key: g.key, count: e.count, closed: e.closed });
+    expectClose(g.medianHours, e.median, `${g.key} median`);
+    expectClose(g.p90Hours, e.p90, `${g.key} p90`);
+  }
+  expect({ overall: byRootCause.overall, stages: byRootCause.stages }).toEqual({ overall: byReason.overall, stages: byReason.stages });
 
   // Stages the cases never left count 0 on both sides: at least one must have been timed for the loop to test anything.
   expect(byReason.stages.filter((s) => s.count > 0)).not.toEqual([]);

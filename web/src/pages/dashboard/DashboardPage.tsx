@@ -1,11 +1,12 @@
-// The manager's view: what is open and how old, how long cases take (by stage, team, reason, customer), where
-// tasks are late, the disputed amount in aging, the flow of cases week by week, and deductions over the period.
+// The manager's view: what is open and how old, how long cases take (by stage, team, reason, customer, and the
+// closed ones by root cause), where tasks are late, the disputed amount in aging, the flow of cases week by week, and
+// deductions over the period.
 // Each chart and the deductions tile download as CSV.
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent } from 'react';
 import { ErrorMessage, Field, Loading } from '../../components/common';
 import { api } from '../../lib/api';
-import { REASON_LABELS, label, teamLabel } from '../../lib/format';
+import { REASON_LABELS, ROOT_CAUSE_LABELS, label, teamLabel } from '../../lib/format';
 import { useDocumentTitle } from '../../lib/hooks';
 import { navigate, useLocation } from '../../lib/router';
 import { AgingChart, GroupCycleChart, StageCycleChart } from './CycleTimeCharts';
@@ -23,12 +24,13 @@ export function DashboardPage() {
   const reports = useQuery({
     queryKey: ['reports', 'cycle-time', from, to],
     queryFn: async ({ signal }) => {
-      const [byReason, byTeam, byCustomer] = await Promise.all([
+      const [byReason, byTeam, byCustomer, byRootCause] = await Promise.all([
         api.cycleTime({ ...range, groupBy: 'reasonCode' }, signal),
         api.cycleTime({ ...range, groupBy: 'team' }, signal),
         api.cycleTime({ ...range, groupBy: 'customerId' }, signal),
+        api.cycleTime({ ...range, groupBy: 'rootCause' }, signal),
       ]);
-      return { byReason, byTeam, byCustomer };
+      return { byReason, byTeam, byCustomer, byRootCause };
     },
   });
   const deductions = useQuery({
@@ -68,6 +70,7 @@ export function DashboardPage() {
         {r ? <StageCycleChart report={r.byReason} /> : null}
         {r ? <GroupCycleChart report={r.byTeam} title="Cycle time by team" keyLabel={teamLabel} file="cycle-time-by-team" withTasks /> : null}
         {r ? <GroupCycleChart report={r.byReason} title="Cycle time by reason" keyLabel={(k) => label(REASON_LABELS, k)} file="cycle-time-by-reason" /> : null}
+        {r ? <GroupCycleChart report={r.byRootCause} title="Cycle time by root cause" keyLabel={(k) => label(ROOT_CAUSE_LABELS, k)} file="cycle-time-by-root-cause" /> : null}
         {r ? <GroupCycleChart report={r.byCustomer} title="Cycle time by customer (top 15 by cases)" keyLabel={(k) => k} file="cycle-time-by-customer" top={15} /> : null}
         {overview.data ? <TasksChart overview={overview.data} /> : <Pending what="overdue tasks" error={overview.error} />}
         {overview.data ? <WeeklyChart overview={overview.data} /> : <Pending what="the weekly flow" error={overview.error} />}
