@@ -39,6 +39,14 @@ import type {
   unappliedCashListResponse,
   userCreatedResponse,
   userRequest,
+  userChangeRequest,
+  userListResponse,
+  delegationRequest,
+  delegationListResponse,
+  myDelegationsResponse,
+  adminEventListResponse,
+  peopleResponse,
+  Delegation,
 } from '../../../contract';
 import { getToken } from './session';
 
@@ -83,7 +91,7 @@ export interface RequestOptions {
   body?: unknown;
   /** An XML document sent as it is (a bank's camt.054), instead of a JSON body. */
   xml?: string;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PATCH';
   idempotencyKey?: string;
   signal?: AbortSignal;
   /** Use this token instead of the session's (signing in). */
@@ -195,6 +203,20 @@ export const api = {
     request<DeductionsReport>('/api/reports/deductions', { query, signal }),
 
   createUser: (body: Body<typeof userRequest>) => request<Answer<typeof userCreatedResponse>>('/api/users', { body }),
+  users: (query: { role?: string; team?: string; active?: string; limit: number; cursor?: string }, signal?: AbortSignal) =>
+    request<Answer<typeof userListResponse>>('/api/users', { query, signal }),
+  changeUser: (id: string, body: Body<typeof userChangeRequest>) =>
+    request<User>(`/api/users/${encodeURIComponent(id)}`, { body, method: 'PATCH' }),
+  revokeUser: (id: string) => request<User>(`/api/users/${encodeURIComponent(id)}/revoke`, { method: 'POST' }),
+  people: (query: { role?: string; team?: string }, signal?: AbortSignal) =>
+    request<Answer<typeof peopleResponse>>('/api/people', { query, signal }),
+  delegate: (managerId: string, body: Body<typeof delegationRequest>) =>
+    request<Delegation>(`/api/users/${encodeURIComponent(managerId)}/delegations`, { body }),
+  delegations: (userId: string, signal?: AbortSignal) =>
+    request<Answer<typeof delegationListResponse>>(`/api/users/${encodeURIComponent(userId)}/delegations`, { signal }),
+  myDelegations: (signal?: AbortSignal) => request<Answer<typeof myDelegationsResponse>>('/api/me/delegations', { signal }),
+  adminEvents: (query: { subjectId?: string; type?: string; limit: number; cursor?: string }, signal?: AbortSignal) =>
+    request<Answer<typeof adminEventListResponse>>('/api/admin-events', { query, signal }),
   importRecords: (body: unknown) => request<Answer<typeof importResponse>>('/api/records/import', { body }),
 
   /** The body as the user wrote it: the server names what is wrong with it, field by field. */
