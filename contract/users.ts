@@ -1,6 +1,6 @@
 // Users and their tokens; delegations between managers; the administration trail.
 import { z } from 'zod';
-import { ROLES } from '../domain/types';
+import { ADMIN_EVENT_TYPES, ROLES } from '../domain/types';
 import { identifier, instantInput, isoTimestamp, moneyInput, moneyOutput, page, pageQuery, uuid } from './primitives';
 
 const MAX_LIMITS = 50;
@@ -115,7 +115,6 @@ export const myDelegationsResponse = z.object({
 });
 
 // ------------------------------------------------------------ the administration trail
-export const ADMIN_EVENT_TYPES = ['USER_CREATED', 'USER_CHANGED', 'USER_REVOKED', 'DELEGATION_CREATED', 'ROUTING_CHANGED'] as const;
 export const adminEventQuery = z.strictObject({
   ...pageQuery,
   subjectId: identifier(100).optional(),
