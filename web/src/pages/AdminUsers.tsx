@@ -107,7 +107,7 @@ function CreateUser() {
                 )}
               </Field>
               <label className="choice">
-                <input type="checkbox" checked={lead} onChange={(e) => setLead(e.target.checked)} /> Leads the team (takes its overdue tasks)
+                <input type="checkbox" checked={lead} onChange={(e) => setLead(e.target.checked)} /> Lead (takes the overdue tasks)
               </label>
             </>
           ) : null}
@@ -370,7 +370,7 @@ function EditUser({ user, onDone }: { user: UserListItem; onDone(): void }) {
       ) : null}
       {user.role === 'ops' ? (
         <label className="choice">
-          <input type="checkbox" checked={lead} onChange={(e) => setLead(e.target.checked)} /> {user.name} leads the team
+          <input type="checkbox" checked={lead} onChange={(e) => setLead(e.target.checked)} /> {user.name} is the lead (takes the overdue tasks)
         </label>
       ) : null}
       <label className="choice">
