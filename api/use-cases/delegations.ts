@@ -43,14 +43,14 @@ export async function createDelegation(
 ): Promise<z.input<typeof delegationOut>> {
   const manager = await managerInQuestion(ctx, managerId);
   if (manager.role !== 'manager' || !manager.available) throw AppError.unprocessable('id', 'must be an active manager');
-  const delegate = await someone(ctx.deps.pool, body.delegateId);
-  if (!delegate || delegate.role !== 'manager' || !delegate.available) throw AppError.unprocessable('delegateId', 'must be an active manager');
-  if (delegate.id === manager.id) throw AppError.unprocessable('delegateId', 'must be another manager than the one who is away');
   const from = Date.parse(body.from);
   const until = Date.parse(body.until);
   if (until <= from) throw AppError.unprocessable('until', 'must be after from');
   if (until <= Date.now()) throw AppError.unprocessable('until', 'must be in the future');
   if (until - from > MAX_DAYS * DAY_MS) throw AppError.unprocessable('until', `must be at most ${MAX_DAYS} days after from`);
+  const delegate = await someone(ctx.deps.pool, body.delegateId);
+  if (!delegate || delegate.role !== 'manager' || !delegate.available) throw AppError.unprocessable('delegateId', 'must be an active manager');
+  if (delegate.id === manager.id) throw AppError.unprocessable('delegateId', 'must be another manager than the one who is away');
   return withTransaction(ctx.deps.pool, async (client) => {
     const { rows } = await client.query(
       `INSERT INTO delegations (manager_id, delegate_id, starts_at, ends_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,

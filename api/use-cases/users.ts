@@ -93,8 +93,9 @@ export async function listUsers(ctx: UseCaseContext, { query }: { query: z.outpu
   if (query.team) where.push(`u.team = ${param(query.team)}`);
   if (query.active !== undefined) where.push(`u.active = ${param(query.active)}`);
   if (query.cursor) {
-    const [name, id] = checkedCursor(query.cursor, (v) => v.length === 2 && typeof v[0] === 'string' && v[0].length <= 200 && isUuid(v[1]));
-    where.push(`(u.name, u.id) > (${param(name)}, ${param(id)}::uuid)`);
+    // The last user's id only: a name (200 characters of any script) would not fit in a cursor the query takes.
+    const [id] = checkedCursor(query.cursor, (v) => v.length === 1 && isUuid(v[0]));
+    where.push(`(u.name, u.id) > (SELECT c.name, c.id FROM users c WHERE c.id = ${param(id)}::uuid)`);
   }
   const { rows } = await ctx.deps.pool.query(
     `SELECT ${USER_COLUMNS}, ${isoSql('u.created_at')} AS created_at, ${isoSql('u.revoked_at')} AS revoked_at
@@ -106,7 +107,7 @@ export async function listUsers(ctx: UseCaseContext, { query }: { query: z.outpu
   const last = page[page.length - 1];
   return {
     items: page.map((r) => ({ ...userFromRow(r as UserRow, ctx.deps.baseCurrency), createdAt: r.created_at, revokedAt: r.revoked_at })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.name, last.id]) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null,
   };
 }
 
