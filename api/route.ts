@@ -41,7 +41,7 @@ export interface RouteDeps extends AppDeps {
   workers: WorkerProbe;
 }
 
-export type HttpMethod = 'get' | 'post' | 'put';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch';
 export type DocumentedError = 404 | 409 | 422 | 503;
 
 type Out<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;

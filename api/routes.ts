@@ -69,6 +69,16 @@ import {
   peopleQuery,
   peopleResponse,
   userRevokedResponse,
+  userChangeRequest,
+  userListQuery,
+  userListResponse,
+  userResponse,
+  delegationRequest,
+  delegationOut,
+  delegationListResponse,
+  myDelegationsResponse,
+  adminEventQuery,
+  adminEventListResponse,
   webConfigResponse,
 } from '../contract';
 import {
@@ -101,7 +111,9 @@ import { getRouting, putRouting } from './use-cases/routing';
 import { cycleTimeReport, deductionsReport, overviewReport } from './use-cases/reports';
 import { completeTask, listTasks } from './use-cases/tasks';
 import { listTeams } from './use-cases/teams';
-import { createUser, listPeople, revokeUser } from './use-cases/users';
+import { changeUser, createUser, listPeople, listUsers, revokeUser } from './use-cases/users';
+import { createDelegation, listDelegations, myDelegations } from './use-cases/delegations';
+import { listAdminEvents } from './use-cases/admin-events';
 
 /** A command on a case named by id or case number, answered with the case's status and stage. */
 function caseCommandRoute<B extends z.ZodType>(spec: {
@@ -175,6 +187,84 @@ export const routes: readonly Route[] = [
     handler: (ctx) => createUser(ctx, { body: ctx.body }),
   }),
   route({
+    method: 'get',
+    path: '/api/users',
+    operationId: 'listUsers',
+    summary: 'Every user, by name, a page at a time (never a token)',
+    tag: 'users',
+    roles: ['admin'],
+    query: userListQuery,
+    success: { status: 200, schema: userListResponse, description: 'A page of users' },
+    errors: [422],
+    handler: (ctx) => listUsers(ctx, { query: ctx.query }),
+  }),
+  route({
+    method: 'patch',
+    path: '/api/users/:id',
+    operationId: 'changeUser',
+    summary: "Change a user's name, team, limits, lead or whether they are active",
+    description:
+      'A field the user\'s role does not take is a 422 naming it (ops keep a team, only managers have limits, only ops ' +
+      'lead); approvalLimits replaces the whole set. active:false refuses the user\'s token at once, active:true takes ' +
+      'it back. The bootstrap admin and the system actor cannot be changed, nor can you deactivate yourself (409).',
+    tag: 'users',
+    roles: ['admin'],
+    params: uuidParams,
+    body: userChangeRequest,
+    success: { status: 200, schema: userResponse, description: 'The user, changed' },
+    errors: [404, 409, 422],
+    handler: (ctx) => changeUser(ctx, { id: ctx.params.id, body: ctx.body }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/users/:id/delegations',
+    operationId: 'createDelegation',
+    summary: "Hand an absent manager's approvals to another manager for [from, until)",
+    description: 'A manager only for himself. Both must be active managers; until after from, in the future, at most 366 days after from.',
+    tag: 'users',
+    roles: ['manager', 'admin'],
+    params: uuidParams,
+    body: delegationRequest,
+    success: { status: 201, schema: delegationOut, description: 'The delegation' },
+    errors: [404, 422],
+    handler: (ctx) => createDelegation(ctx, { managerId: ctx.params.id, body: ctx.body }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/users/:id/delegations',
+    operationId: 'listDelegations',
+    summary: "A user's delegations, given and received, newest first",
+    description: 'A manager only his own.',
+    tag: 'users',
+    roles: ['admin', 'auditor', 'manager'],
+    params: uuidParams,
+    success: { status: 200, schema: delegationListResponse, description: 'The delegations' },
+    errors: [404],
+    handler: (ctx) => listDelegations(ctx, { userId: ctx.params.id }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/me/delegations',
+    operationId: 'myDelegations',
+    summary: 'Your delegations, given and received, that run now or are to come',
+    tag: 'users',
+    roles: ['manager'],
+    success: { status: 200, schema: myDelegationsResponse, description: 'Given and received' },
+    handler: (ctx) => myDelegations(ctx, {}),
+  }),
+  route({
+    method: 'get',
+    path: '/api/admin-events',
+    operationId: 'listAdminEvents',
+    summary: 'The administration trail: every change to people, delegations and routing, newest first',
+    tag: 'users',
+    roles: ['admin', 'auditor'],
+    query: adminEventQuery,
+    success: { status: 200, schema: adminEventListResponse, description: 'A page of the trail' },
+    errors: [422],
+    handler: (ctx) => listAdminEvents(ctx, { query: ctx.query }),
+  }),
+  route({
     method: 'post',
     path: '/api/users/:id/revoke',
     operationId: 'revokeUser',
@@ -206,6 +296,7 @@ export const routes: readonly Route[] = [
     success: { status: 200, schema: webConfigResponse, description: 'The settings' },
     handler: async ({ deps }) => ({
       temporalUi: deps.temporalUiUrl ? { url: deps.temporalUiUrl, namespace: deps.temporal.options.namespace } : null,
+      baseCurrency: deps.baseCurrency,
     }),
   }),
   route({

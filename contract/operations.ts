@@ -21,6 +21,7 @@ export const webConfigResponse = z.object({
     })
     .nullable()
     .meta({ description: "Where a case's workflow can be looked at: {url}/namespaces/{namespace}/workflows/{workflowId}; null when no UI is configured" }),
+  baseCurrency: z.string().meta({ description: "The currency of a manager's approvalLimit (BASE_CURRENCY)" }),
 });
 
 export type Health = z.infer<typeof healthResponse>;

@@ -13,6 +13,10 @@ export const CASH_APPLIERS = ['specialist', 'cash'] as const satisfies readonly 
 /** The currency of a manager's approvalLimit unless BASE_CURRENCY says otherwise. */
 export const DEFAULT_BASE_CURRENCY = 'USD';
 
+/** What the administration trail records (api/admin-trail.ts). */
+export const ADMIN_EVENT_TYPES = ['USER_CREATED', 'USER_CHANGED', 'USER_REVOKED', 'DELEGATION_CREATED', 'ROUTING_CHANGED'] as const;
+export type AdminEventType = (typeof ADMIN_EVENT_TYPES)[number];
+
 export const DEFAULT_TEAMS = ['ORDER_MANAGEMENT', 'SALES_OPS'] as const;
 /** Teams are configurable (TEAMS env); the two defaults are the ones findings route to. */
 export type Team = string;

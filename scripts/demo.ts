@@ -29,9 +29,9 @@ type DemoUser = z.infer<typeof usersSchema>[number];
 
 const PEOPLE = [
   { key: 'specialist', name: 'Sam Specialist', role: 'specialist' },
-  { key: 'orderManagement', name: 'Olga Order Management', role: 'ops', team: 'ORDER_MANAGEMENT' },
+  { key: 'orderManagement', name: 'Olga Order Management (lead)', role: 'ops', team: 'ORDER_MANAGEMENT', lead: true },
   { key: 'salesOps', name: 'Sol Sales Ops', role: 'ops', team: 'SALES_OPS' },
-  { key: 'manager', name: 'Mia Manager (limit 500.00)', role: 'manager', approvalLimit: '500.00' },
+  { key: 'manager', name: 'Mia Manager (limit 500.00, EUR 450.00)', role: 'manager', approvalLimit: '500.00', approvalLimits: { EUR: '450.00' } },
   { key: 'director', name: 'Max Director (no limit)', role: 'manager', approvalLimit: null },
   { key: 'auditor', name: 'Ada Auditor', role: 'auditor' },
 ] as const;
@@ -123,7 +123,7 @@ async function cast(api: string, admin: string, tally: Tally): Promise<Cast> {
   }
   const users: DemoUser[] = [];
   for (const person of PEOPLE) {
-    const body = { name: person.name, role: person.role, ...('team' in person && { team: person.team }), ...('approvalLimit' in person && { approvalLimit: person.approvalLimit }) };
+    const { key: _key, ...body } = person;
     const made = await expectOk('creating a user', call(api, admin, 'POST', '/api/users', body));
     users.push({ key: person.key, id: made.id, name: made.name, role: made.role, team: made.team, approvalLimit: made.approvalLimit, token: made.token });
     tally.usersMade += 1;

@@ -346,7 +346,7 @@ describe('a deduction on one invoice, a case disputing all of another', () => {
     const auditor = await stack.api.user('auditor');
     const page = await stack.signedIn(auditor, '/payments');
     await page.getByRole('heading', { name: 'Deductions', level: 1 }).waitFor();
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Dashboard', 'Cases', 'Deductions', 'Open items']);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Dashboard', 'Cases', 'Deductions', 'Open items', 'Administration trail']);
     const filter = page.getByRole('form', { name: 'Filter deductions' });
     await filter.getByLabel('Customer id').fill(deskOfThree.customerId);
     await filter.getByRole('button', { name: 'Filter' }).click();

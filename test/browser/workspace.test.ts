@@ -536,11 +536,12 @@ describe('administration', () => {
   it('the administrator adds a user and hands out the token, which signs in', async () => {
     const admin = await stack.api.user('admin', { name: 'Alex Admin' });
     const page = await stack.signedIn(admin);
-    await page.getByRole('heading', { name: 'Users' }).waitFor();
-    await page.getByLabel('Name').fill('Olivia Ops');
-    await page.getByLabel('Role').selectOption('ops');
-    await page.getByLabel('Team').selectOption('ORDER_MANAGEMENT');
-    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    const add = page.getByRole('form', { name: 'Add a user' });
+    await add.getByLabel('Name').fill('Olivia Ops');
+    await add.getByLabel('Role').selectOption('ops');
+    await add.getByLabel('Team').selectOption('ORDER_MANAGEMENT');
+    await add.getByRole('button', { name: 'Add user' }).click();
     const token = await page.getByLabel('Token of Olivia Ops').inputValue();
     expect(token.length).toBeGreaterThan(20);
     expect(await unlabelledControls(page)).toEqual([]);

@@ -70,6 +70,9 @@ describe('F13 mass assignment', () => {
     const left = await api.request('POST', '/api/payments', { token: cast.specialist.token, body: { payments: [{ ...paying, id: `PAY-${unopened.invoiceNumber}`, amount: '10.00' }] } });
     expect(left.body.unapplied).toBe(1);
     const [cash] = (await api.request('GET', `/api/unapplied-cash?customerId=${unopened.customerId}`, { token: cast.specialist.token })).body.items;
+    const renamed = await api.user('specialist');
+    const standIn = await api.user('manager');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
     accepted = {
       '/api/users': { path: '/api/users', user: admin, body: { name: 'New Specialist', role: 'specialist' } },
       '/api/records/import': { path: '/api/records/import', user: cast.specialist, body: { customers: [customer] } },
@@ -85,6 +88,12 @@ describe('F13 mass assignment', () => {
       '/api/unapplied-cash/:id/apply': { path: `/api/unapplied-cash/${cash.id}/apply`, user: cast.specialist, body: { invoiceNumber: unopened.invoiceNumber, amount: '0.01' } },
       '/api/reason-mappings/:customerId': { path: `/api/reason-mappings/${unopened.customerId}`, user: cast.specialist, body: { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] } },
       '/api/routing': { path: '/api/routing', user: admin, body: { rules: [{ findingCode: 'PRICE_VARIANCE', team: 'SALES_OPS' }] } },
+      '/api/users/:id': { path: `/api/users/${renamed.id}`, user: admin, body: { name: 'Renamed Specialist' } },
+      '/api/users/:id/delegations': {
+        path: `/api/users/${cast.manager.id}/delegations`,
+        user: cast.manager,
+        body: { delegateId: standIn.id, from: new Date().toISOString(), until: tomorrow },
+      },
     };
   }, 60_000);
 
@@ -112,6 +121,8 @@ describe('F13 mass assignment', () => {
             (SELECT count(*) FROM invoices)::int AS invoices, (SELECT count(*) FROM payments)::int AS payments,
             (SELECT count(*) FROM payment_applications)::int AS applications,
             (SELECT count(*) FROM reason_mappings)::int AS mappings, (SELECT count(*) FROM routing_versions)::int AS routing,
+            (SELECT count(*) FROM delegations)::int AS delegations, (SELECT count(*) FROM admin_events)::int AS admin_events,
+            (SELECT count(*) FROM users WHERE name = 'Renamed Specialist')::int AS renamed,
             (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id
                                                               WHERE $1 LIKE '/api/disputes/' || c.id || '/%') AS events`,
       [path],

@@ -51,7 +51,11 @@ const VALID_BODIES: Record<string, unknown> = {
   '/api/tasks/:id/complete': { outcome: 'CONFIRMED', note: 'checked' },
   '/api/unapplied-cash/:id/apply': { invoiceNumber: 'INV-NONE', amount: '1.00' },
   '/api/reason-mappings/:customerId': { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] },
+  '/api/users/:id': { name: 'Renamed' },
+  '/api/users/:id/delegations': { delegateId: '00000000-0000-4000-8000-000000000000', from: '2030-01-01', until: '2030-01-02' },
 };
+/** Routes a role reaches only for itself: on anyone else's id it gets 403 (a manager's delegations). */
+const OWN_ONLY: Partial<Record<UserKey, RegExp>> = { manager: /^\/api\/users\/:id\/delegations$/ };
 
 let api: ApiHarness;
 let cast: Cast;
@@ -133,7 +137,8 @@ describe('F12 object-level authorisation', () => {
       const u = users[user];
       const admitted = (route.roles as readonly string[]).includes(u.role);
       const team = TEAM_OF[user];
-      const visible = admitted && (team === undefined || t.teams === null || t.teams.includes(team));
+      const ownOnly = OWN_ONLY[user]?.test(route.path) ?? false;
+      const visible = admitted && !ownOnly && (team === undefined || t.teams === null || t.teams.includes(team));
       const path = route.path.replace(/:(\w+)/, encodeURIComponent(t.path));
 
       if (!visible) {
@@ -145,7 +150,7 @@ describe('F12 object-level authorisation', () => {
         } finally {
           jest.restoreAllMocks();
         }
-        const expected = !admitted ? 403 : route.path.startsWith('/api/tasks/') ? 403 : 404;
+        const expected = !admitted || ownOnly ? 403 : route.path.startsWith('/api/tasks/') ? 403 : 404;
         expect({ status: res.status, leaked: t.secrets.filter((s) => JSON.stringify(res.body).includes(s)) }).toEqual({ status: expected, leaked: [] });
         expect(calls).toEqual([]);
         if (t.caseId) expect(await caseCounts(t.caseId)).toEqual(before);

@@ -50,7 +50,8 @@ describe('F15 resource consumption', () => {
     (await api.db.pool.query(`SELECT (SELECT count(*) FROM cases) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM users)
                                  + (SELECT count(*) FROM case_comments) + (SELECT count(*) FROM case_events)
                                  + (SELECT count(*) FROM payments) + (SELECT count(*) FROM payment_applications)
-                                 + (SELECT count(*) FROM reason_mappings) AS n`)).rows[0].n;
+                                 + (SELECT count(*) FROM reason_mappings) + (SELECT count(*) FROM delegations)
+                                 + (SELECT count(*) FROM admin_events) AS n`)).rows[0].n;
 
   describe('every route with a body', () => {
     const bodyRoutes = routes.filter((r) => r.body);
@@ -94,6 +95,7 @@ describe('F15 resource consumption', () => {
     let reader: TestUser;
     let auditor: TestUser;
     let cashier: TestUser;
+    let administrator: TestUser;
     let caseId: string;
     const paged = routes.filter((r) => r.query instanceof z.ZodObject && 'limit' in r.query.shape);
     let invoiceNumber: string;
@@ -108,6 +110,8 @@ describe('F15 resource consumption', () => {
       '/api/disputes/:id/evidence': { path: () => `/api/disputes/${caseId}/evidence`, page: (body) => body.evidence.invoice.lines },
       '/api/unapplied-cash': { path: () => '/api/unapplied-cash' },
       '/api/deductions': { path: () => '/api/deductions' },
+      '/api/users': { path: () => '/api/users' },
+      '/api/admin-events': { path: () => '/api/admin-events' },
     };
 
     beforeAll(async () => {
@@ -115,6 +119,7 @@ describe('F15 resource consumption', () => {
       reader = await pages.user('manager');
       auditor = await pages.user('auditor');
       cashier = await pages.user('cash');
+      administrator = await pages.user('admin');
       const fixture = pricingDispute();
       const n = LIMIT_MAX + 5;
       const invoice = fixture.records.invoices![0];
@@ -160,6 +165,13 @@ describe('F15 resource consumption', () => {
          SELECT gen_random_uuid(), 'PAY-1', $1, i, 1, 'SHORT' FROM generate_series(1, $2) i`,
         [invoiceNumber, n],
       );
+      // People, and as many changes to them in the administration trail.
+      await db.query(
+        `INSERT INTO users (name, role, token_hash) SELECT 'Person ' || i, 'specialist', sha256(convert_to(gen_random_uuid()::text, 'UTF8'))
+           FROM generate_series(1, $1) i`,
+        [n],
+      );
+      await db.query(`INSERT INTO admin_events (actor_id, type, subject_id) SELECT $1::uuid, 'USER_CHANGED', $1::text FROM generate_series(1, $2)`, [administrator.id, n]);
     }, 60_000);
 
     afterAll(() => pages?.close());
@@ -169,7 +181,7 @@ describe('F15 resource consumption', () => {
     });
 
     it.each(paged.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]))('%s?limit=1000000 answers one full page of the maximum size', async (_name, route) => {
-      const user = route.roles.includes('manager') ? reader : route.roles.includes('auditor') ? auditor : cashier;
+      const user = route.roles.includes('manager') ? reader : route.roles.includes('auditor') ? auditor : route.roles.includes('cash') ? cashier : administrator;
       expect(route.roles).toContain(user.role);
       const { path, page = (body) => body.items } = pathOf[route.path];
       const res = await pages.request(route.method, `${path()}?limit=1000000`, { token: user.token });

@@ -112,9 +112,14 @@ describe('F10 segregation of duties', () => {
   }, 60_000);
 
   /** A body each POST or PUT route accepts (a string: an XML document); a new one needs one here. */
+  let absent: TestUser;
+  let standIn: TestUser;
   const BODIES: Record<string, (c: HttpCase) => unknown> = {
     '/api/users': () => ({ name: 'Someone New', role: 'auditor' }),
     '/api/users/:id/revoke': () => undefined,
+    '/api/users/:id': () => ({ name: 'Renamed Auditor' }),
+    // Between two managers of their own, so that no manager deciding below decides for another.
+    '/api/users/:id/delegations': () => ({ delegateId: standIn.id, from: new Date().toISOString(), until: new Date(Date.now() + 86_400_000).toISOString() }),
     '/api/records/import': (c) => ({ customers: c.fixture.records.customers }),
     '/api/disputes': (c) => ({ invoiceNumber: c.fixture.invoiceNumber, disputedAmount: '1.00', reasonCode: 'OTHER' }),
     '/api/disputes/:id/resolution': () => ({ type: 'CREDIT', amount: '1.00', rootCause: 'OTHER' }),
@@ -141,6 +146,7 @@ describe('F10 segregation of duties', () => {
     expect(routes.filter((r) => r.method !== 'get' && !(r.path in BODIES)).map((r) => r.path)).toEqual([]);
     const { rows: taskRows } = await workerPool.query('SELECT id FROM tasks WHERE case_id = $1', [cases[1].id]);
     const victim = await api.user('auditor');
+    [absent, standIn] = [await api.user('manager'), await api.user('manager')];
     const posted = await api.request('POST', '/api/payments', { token: cast.specialist.token, body: BODIES['/api/payments'](cases[1]) });
     expect(posted.body.unapplied).toBe(1);
     const [cash] = (await api.request('GET', `/api/unapplied-cash?customerId=${cases[1].fixture.customerId}`, { token: cast.specialist.token })).body.items;
@@ -152,6 +158,7 @@ describe('F10 segregation of duties', () => {
         .replace(/^\/api\/disputes\/:id/, `/api/disputes/${c.id}`)
         .replace(/^\/api\/tasks\/:id/, `/api/tasks/${taskRows[0].id}`)
         .replace(/^\/api\/invoices\/:number/, `/api/invoices/${c.fixture.invoiceNumber}`)
+        .replace(/^\/api\/users\/:id\/delegations/, `/api/users/${absent.id}/delegations`)
         .replace(/^\/api\/users\/:id/, `/api/users/${victim.id}`);
 
     // Every route, by every role it admits, against a case waiting for approval — except the decision of a manager.

@@ -100,6 +100,17 @@ describe('F17 trail tampering', () => {
     expect((await api.request('GET', `/api/disputes/${inFlight[0].id}/notifications`, { token: auditor.token })).status).toBe(200);
     const created = await post('/api/users', admin, { name: 'Temp Specialist', role: 'specialist' }, 201);
     await post(`/api/users/${created.id}/revoke`, admin, undefined);
+    // People administration: a change, a delegation between managers, the lists and the administration trail.
+    const standIn = await api.user('manager');
+    const changed = await api.request('PATCH', `/api/users/${standIn.id}`, { token: admin.token, body: { approvalLimits: { USD: '500.00', EUR: '400.00' } } });
+    expect(changed.status).toBe(200);
+    await post(`/api/users/${cast.manager.id}/delegations`, cast.manager, { delegateId: standIn.id, from: new Date().toISOString(), until: new Date(Date.now() + 86_400_000).toISOString() }, 201);
+    for (const [path, user] of [
+      ['/api/users', admin], [`/api/users/${cast.manager.id}/delegations`, auditor], ['/api/me/delegations', standIn],
+      ['/api/admin-events', auditor], ['/api/people?role=manager', cast.salesOps],
+    ] as const) {
+      expect({ path, status: (await api.request('GET', path, { token: user.token })).status }).toEqual({ path, status: 200 });
+    }
     await post(`/api/disputes/${cancelled.id}/cancel`, cast.manager, { reason: 'customer withdrew' });
 
     await post(`/api/disputes/${parked.id}/retry-evidence`, cast.specialist, {});

@@ -412,6 +412,29 @@ describe('F21 text the database cannot store, and text that hides or reorders it
     }),
   };
 
+  bodyRoutes['/api/users/:id'] = {
+    user: () => admin,
+    body: () => ({ name: 'Renamed Person', team: 'SALES_OPS' }),
+    target: async () => {
+      const person = await api.user('ops', { team: 'ORDER_MANAGEMENT' });
+      return {
+        path: `/api/users/${person.id}`,
+        snapshot: async () =>
+          (await api.db.pool.query('SELECT u.name, u.team, (SELECT count(*)::int FROM admin_events) AS events FROM users u WHERE u.id = $1', [person.id])).rows[0],
+        moved: async (_res, field, text) => {
+          const { rows } = await api.db.pool.query('SELECT name, team FROM users WHERE id = $1', [person.id]);
+          expect(rows[0][field]).toBe(text);
+        },
+      };
+    },
+  };
+  // No text in it (an id, two instants): listed so that the table is whole.
+  bodyRoutes['/api/users/:id/delegations'] = {
+    user: () => cast.manager,
+    body: () => ({ delegateId: cast.manager2.id, from: '2030-01-01', until: '2030-01-02' }),
+    target: async () => ({ path: `/api/users/${cast.manager.id}/delegations`, snapshot: counts, moved: async () => undefined }),
+  };
+
   bodyRoutes['/api/reason-mappings/:customerId'] = {
     user: () => cast.specialist,
     body: () => ({ mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] }),
@@ -454,7 +477,7 @@ describe('F21 text the database cannot store, and text that hides or reorders it
       }
     });
 
-    it.each(table.filter((r) => !['/api/disputes/:id/retry-evidence', '/api/disputes/:id/refresh-evidence'].includes(r.path)).map((r) => [r.path, r]))(
+    it.each(table.filter((r) => !['/api/disputes/:id/retry-evidence', '/api/disputes/:id/refresh-evidence', '/api/users/:id/delegations'].includes(r.path)).map((r) => [r.path, r]))(
       '%s: a 400 naming the field, or accepted and the case keeps moving',
       async (path, route) => {
         const spec = bodyRoutes[path];

@@ -18,11 +18,13 @@ let caseId: string;
 let taskId: string;
 let unappliedId: string;
 let customerId: string;
+/** A user id nobody has. */
+const NOBODY = '00000000-0000-4000-8000-000000000000';
 /** A payment posted before the cases run (each test file has a database of its own). */
 const postedPaymentId = 'PAY-INPUT-POSTED';
 
 const TABLES = ['users', 'customers', 'contracts', 'purchase_orders', 'work_orders', 'invoices', 'invoice_lines', 'cases', 'tasks', 'case_events', 'idempotency_keys',
-  'payments', 'payment_applications', 'unapplied_cash', 'deductions', 'reason_mappings'];
+  'payments', 'payment_applications', 'unapplied_cash', 'deductions', 'reason_mappings', 'approval_limits', 'delegations', 'admin_events'];
 
 async function rowCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -98,6 +100,39 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: { name: '\u2060\ufeff\u0301', role: 'auditor' }, field: 'name' },
       { body: { name: 'Eve \u202eniamoD', role: 'auditor' }, field: 'name' },
       { body: { name: 'x', role: 'ops', team: 'SALES\u200f_OPS' }, field: 'team' },
+    ],
+  },
+  'PATCH /api/users/:id': {
+    as: () => admin,
+    path: () => `/api/users/${ops.id}`,
+    cases: [
+      { body: {}, field: '(body)', status: 422 },
+      { body: { name: '' }, field: 'name' },
+      { body: { name: 'Eve \u202eniamoD' }, field: 'name' },
+      { body: { team: 'NOT_A_TEAM' }, field: 'team', status: 422 },
+      { body: { team: null }, field: 'team', status: 422 },
+      { body: { lead: 'yes' }, field: 'lead' },
+      { body: { active: 1 }, field: 'active' },
+      { body: { approvalLimit: '1.00' }, field: 'approvalLimit', status: 422 },
+      { body: { approvalLimits: { eur: '1.00' } }, field: 'approvalLimits.eur' },
+      { body: { approvalLimits: { EUR: '1.001' } }, field: 'approvalLimits.EUR' },
+      { body: { name: 'x', role: 'admin' }, field: 'role' },
+      { body: { name: 'x', revokedAt: null }, field: 'revokedAt' },
+    ],
+  },
+  'POST /api/users/:id/delegations': {
+    as: () => manager,
+    path: () => `/api/users/${manager.id}/delegations`,
+    cases: [
+      { body: {}, field: 'delegateId' },
+      { body: { delegateId: NOBODY, from: '2030-01-01' }, field: 'until' },
+      { body: { delegateId: NOBODY, from: '2030-02-30', until: '2030-03-02' }, field: 'from', status: 422 },
+      { body: { delegateId: NOBODY, from: '2030-01-01', until: 'soon' }, field: 'until' },
+      { body: { delegateId: NOBODY, from: '2030-01-02', until: '2030-01-01' }, field: 'until', status: 422 },
+      { body: { delegateId: NOBODY, from: '2020-01-01', until: '2020-01-02' }, field: 'until', status: 422 },
+      { body: { delegateId: NOBODY, from: '2030-01-01', until: '2031-06-01' }, field: 'until', status: 422 },
+      { body: { delegateId: NOBODY, from: '2030-01-01', until: '2030-01-02' }, field: 'delegateId', status: 422 },
+      { body: { delegateId: NOBODY, from: '2030-01-01', until: '2030-01-02', managerId: NOBODY }, field: 'managerId' },
     ],
   },
   'POST /api/records/import': {
@@ -448,7 +483,7 @@ describe('users', () => {
       expect.objectContaining({ name: 'Mia Manager', role: 'manager', team: null, approvalLimit: '12.50', token: expect.any(String) }),
     );
     const me = await api.request('GET', '/api/me', { token: res.body.token });
-    expect(me.body).toEqual({ id: res.body.id, name: 'Mia Manager', role: 'manager', team: null, approvalLimit: '12.50' });
+    expect(me.body).toEqual({ id: res.body.id, name: 'Mia Manager', role: 'manager', team: null, approvalLimit: '12.50', approvalLimits: { USD: '12.50' }, lead: false, active: true });
     const stored = await api.db.pool.query('SELECT token_hash FROM users WHERE id = $1', [res.body.id]);
     expect(stored.rows[0].token_hash.toString('base64url')).not.toBe(res.body.token);
   });

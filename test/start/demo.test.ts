@@ -107,7 +107,7 @@ it('fills the desk once through the API; a second run adds nothing; every chart 
     expect(report.aging.some((a: { count: number }) => a.count > 0)).toBe(true);
   }
   // The Web UI link each case page shows.
-  expect(await get('/api/config')).toEqual({ temporalUi: { url: `http://localhost:${clone.ports.temporalUi}`, namespace: 'default' } });
+  expect(await get('/api/config')).toEqual({ temporalUi: { url: `http://localhost:${clone.ports.temporalUi}`, namespace: 'default' }, baseCurrency: 'USD' });
 
   stack.interrupt();
   await stack.exited;

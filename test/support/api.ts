@@ -127,7 +127,8 @@ async function launch(options: StartApiOptions, poolFor: (db: TestDatabase) => P
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
       headers['content-type'] = 'application/json';
     }
-    const res = await fetch(url + path, { method, headers, body });
+    // fetch upper-cases GET, POST, PUT and the like but sends any other method as spelt: `patch` would be refused.
+    const res = await fetch(url + path, { method: method.toUpperCase(), headers, body });
     const text = await res.text();
     const type = res.headers.get('content-type') ?? '';
     const parsed = type.includes('json') && text ? JSON.parse(text) : text;

@@ -8,7 +8,9 @@ import { clearToken, getToken, setToken } from './lib/session';
 import type { Role, User as Me } from '../../contract';
 import { CASE_READERS, INVOICE_READERS } from '../../domain/types';
 import { AdminRoutingPage } from './pages/AdminRouting';
+import { AdminTrailPage } from './pages/AdminTrail';
 import { AdminUsersPage } from './pages/AdminUsers';
+import { OutOfOfficePage } from './pages/OutOfOffice';
 import { ApprovalsPage } from './pages/approvals/ApprovalsPage';
 import { CasePage } from './pages/case/CasePage';
 import { CasesPage } from './pages/cases/CasesPage';
@@ -37,6 +39,8 @@ const ROUTES: RouteDef[] = [
   { pattern: '/import', roles: ['admin', 'specialist'], render: () => <ImportPage /> },
   { pattern: '/users', roles: ['admin'], render: () => <AdminUsersPage /> },
   { pattern: '/routing', roles: ['admin'], render: () => <AdminRoutingPage /> },
+  { pattern: '/out-of-office', roles: ['manager'], render: () => <OutOfOfficePage /> },
+  { pattern: '/admin-trail', roles: ['admin', 'auditor'], render: () => <AdminTrailPage /> },
   // Every invoice reader sees the deductions there; posting and the unapplied cash only those who work the cash.
   { pattern: '/payments', roles: INVOICE_READERS, render: () => <PaymentsPage /> },
   { pattern: '/customers', roles: INVOICE_READERS, render: () => <OpenItemsPage /> },
@@ -60,12 +64,14 @@ const NAV: Record<Role, { path: string; label: string }[]> = {
     { path: '/inbox', label: 'Tasks' },
     { path: '/payments', label: 'Deductions' },
     { path: '/customers', label: 'Open items' },
+    { path: '/out-of-office', label: 'Out of office' },
   ],
   auditor: [
     { path: '/dashboard', label: 'Dashboard' },
     { path: '/cases', label: 'Cases' },
     { path: '/payments', label: 'Deductions' },
     { path: '/customers', label: 'Open items' },
+    { path: '/admin-trail', label: 'Administration trail' },
   ],
   admin: [
     { path: '/users', label: 'Users' },
@@ -73,6 +79,7 @@ const NAV: Record<Role, { path: string; label: string }[]> = {
     { path: '/import', label: 'Import records' },
     { path: '/payments', label: 'Payments' },
     { path: '/customers', label: 'Open items' },
+    { path: '/admin-trail', label: 'Administration trail' },
   ],
   // Cash application reads no cases: its work is the money in and the invoices it pays.
   cash: [

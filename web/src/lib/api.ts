@@ -44,6 +44,13 @@ import type {
   unappliedCashListResponse,
   userCreatedResponse,
   userRequest,
+  userChangeRequest,
+  userListResponse,
+  delegationRequest,
+  delegationListResponse,
+  myDelegationsResponse,
+  adminEventListResponse,
+  Delegation,
 } from '../../../contract';
 import { getToken } from './session';
 
@@ -88,7 +95,7 @@ export interface RequestOptions {
   body?: unknown;
   /** An XML document sent as it is (a bank's camt.054), instead of a JSON body. */
   xml?: string;
-  method?: 'GET' | 'POST' | 'PUT';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH';
   idempotencyKey?: string;
   signal?: AbortSignal;
   /** Use this token instead of the session's (signing in). */
@@ -202,8 +209,20 @@ export const api = {
     request<DeductionsReport>('/api/reports/deductions', { query, signal }),
 
   createUser: (body: Body<typeof userRequest>) => request<Answer<typeof userCreatedResponse>>('/api/users', { body }),
+  users: (query: { role?: string; team?: string; active?: string; limit: number; cursor?: string }, signal?: AbortSignal) =>
+    request<Answer<typeof userListResponse>>('/api/users', { query, signal }),
+  changeUser: (id: string, body: Body<typeof userChangeRequest>) =>
+    request<User>(`/api/users/${encodeURIComponent(id)}`, { body, method: 'PATCH' }),
+  revokeUser: (id: string) => request<User>(`/api/users/${encodeURIComponent(id)}/revoke`, { method: 'POST' }),
   /** Active people for a picker (names only). */
   people: (query: Body<typeof peopleQuery>, signal?: AbortSignal) => request<Answer<typeof peopleResponse>>('/api/people', { query, signal }),
+  delegate: (managerId: string, body: Body<typeof delegationRequest>) =>
+    request<Delegation>(`/api/users/${encodeURIComponent(managerId)}/delegations`, { body }),
+  delegations: (userId: string, signal?: AbortSignal) =>
+    request<Answer<typeof delegationListResponse>>(`/api/users/${encodeURIComponent(userId)}/delegations`, { signal }),
+  myDelegations: (signal?: AbortSignal) => request<Answer<typeof myDelegationsResponse>>('/api/me/delegations', { signal }),
+  adminEvents: (query: { subjectId?: string; type?: string; limit: number; cursor?: string }, signal?: AbortSignal) =>
+    request<Answer<typeof adminEventListResponse>>('/api/admin-events', { query, signal }),
   routing: (signal?: AbortSignal) => request<Answer<typeof routingResponse>>('/api/routing', { signal }),
   putRouting: (body: Body<typeof routingRequest>) => request<Answer<typeof routingResponse>>('/api/routing', { method: 'PUT', body }),
   importRecords: (body: unknown) => request<Answer<typeof importResponse>>('/api/records/import', { body }),

@@ -1,0 +1,126 @@
+// The administration trail for admins and auditors: who created, changed or revoked whom, who delegated to whom,
+// and routing changes, newest first, by type or by subject.
+import { useState, type FormEvent } from 'react';
+import { ErrorMessage, Field, Loading, MoreButton, Section } from '../components/common';
+import { api } from '../lib/api';
+import { useCursorList } from '../lib/cursor-list';
+import { formatDateTime } from '../lib/format';
+import { useDocumentTitle } from '../lib/hooks';
+import type { AdminEventItem } from '../../../contract';
+import { ADMIN_EVENT_TYPES, type AdminEventType } from '../../../domain/types';
+
+const PAGE_SIZE = 50;
+
+const TYPE_LABELS: Record<AdminEventType, string> = {
+  USER_CREATED: 'User created',
+  USER_CHANGED: 'User changed',
+  USER_REVOKED: 'Token revoked',
+  DELEGATION_CREATED: 'Delegation given',
+  ROUTING_CHANGED: 'Routing changed',
+};
+
+const shown = (value: unknown): string => (value === null || value === undefined ? 'none' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+/** What an event changed, in words: each field's before and after, or what it holds. */
+function Change({ event }: { event: AdminEventItem }) {
+  const { before, after } = event.data as { before?: Record<string, unknown>; after?: Record<string, unknown> };
+  if (before && after) {
+    return (
+      <ul className="plain">
+        {Object.keys(after).map((field) => (
+          <li key={field}>
+            {field}: {shown(before[field])} → {shown(after[field])}
+          </li>
+        ))}
+      </ul>
+    );
+  }
+  const entries = Object.entries(event.data);
+  return entries.length ? (
+    <ul className="plain">
+      {entries.map(([field, value]) => (
+        <li key={field}>
+          {field}: {shown(value)}
+        </li>
+      ))}
+    </ul>
+  ) : (
+    <>—</>
+  );
+}
+
+export function AdminTrailPage() {
+  useDocumentTitle('Administration trail');
+  const [filters, setFilters] = useState<{ type?: string; subjectId?: string }>({});
+  const list = useCursorList(['admin-events', filters], (cursor, signal) => api.adminEvents({ ...filters, limit: PAGE_SIZE, cursor }, signal));
+
+  function applyFilters(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    setFilters({ type: String(data.get('type') ?? '') || undefined, subjectId: String(data.get('subjectId') ?? '').trim() || undefined });
+  }
+
+  let body;
+  if (list.error) body = <ErrorMessage error={list.error} />;
+  else if (list.pending) body = <Loading what="the administration trail" />;
+  else if (!list.items.length) body = <p className="empty">Nothing recorded{filters.type || filters.subjectId ? ' matches' : ''}.</p>;
+  else
+    body = (
+      <div className="table-scroll">
+        <table className="data" data-testid="admin-events">
+          <caption className="visually-hidden">Changes to people, delegations and routing, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((e) => (
+              <tr key={e.seq} data-type={e.type}>
+                <td className="nowrap">{formatDateTime(e.at)}</td>
+                <td>{e.actor.name}</td>
+                <td>{TYPE_LABELS[e.type as AdminEventType] ?? e.type}</td>
+                <td>
+                  <code>{e.subjectId}</code>
+                </td>
+                <td>
+                  <Change event={e} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    );
+  return (
+    <div className="page">
+      <h1>Administration trail</h1>
+      <Section title="Changes" id="admin-events">
+        <form className="filters inline-filters" onSubmit={applyFilters} aria-label="Filter the administration trail">
+          <Field label="Kind of change">
+            {(props) => (
+              <select {...props} name="type" defaultValue="">
+                <option value="">Every kind</option>
+                {ADMIN_EVENT_TYPES.map((t) => (
+                  <option key={t} value={t}>
+                    {TYPE_LABELS[t]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Subject id">{(props) => <input {...props} name="subjectId" autoComplete="off" />}</Field>
+          <button type="submit" className="button-secondary">
+            Filter
+          </button>
+        </form>
+        {body}
+        <MoreButton list={list} label={`Show ${PAGE_SIZE} more`} />
+      </Section>
+    </div>
+  );
+}
