@@ -21,6 +21,8 @@ import type {
   WebConfig,
   applyUnappliedRequest,
   applyUnappliedResponse,
+  assignRequest,
+  awaitCustomerRequest,
   cancelRequest,
   commentRequest,
   completeTaskRequest,
@@ -32,6 +34,7 @@ import type {
   openDisputeRequest,
   openDisputeResponse,
   openItemsResponse,
+  peopleResponse,
   postPaymentsResponse,
   resolutionRequest,
   taskCommandResponse,
@@ -178,6 +181,16 @@ export const api = {
     request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/decision`, { body, idempotencyKey }),
   cancel: (id: string, body: Body<typeof cancelRequest>, idempotencyKey: string) =>
     request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/cancel`, { body, idempotencyKey }),
+
+  assign: (id: string, body: Body<typeof assignRequest>, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/assign`, { body, idempotencyKey }),
+  awaitCustomer: (id: string, body: Body<typeof awaitCustomerRequest>, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/await-customer`, { body, idempotencyKey }),
+  resume: (id: string, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/resume`, { body: {}, idempotencyKey }),
+  /** Active people for the pickers. */
+  people: (query: { role?: string; team?: string }, signal?: AbortSignal) =>
+    request<Answer<typeof peopleResponse>>('/api/people', { query, signal }),
 
   comments: (id: string, query: Query, signal?: AbortSignal) =>
     request<Page<CaseComment>>(`/api/disputes/${encodeURIComponent(id)}/comments`, { query, signal }),
