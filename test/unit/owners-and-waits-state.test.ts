@@ -23,7 +23,7 @@ function refusalType(fn: () => unknown): string | undefined {
 function inInvestigation(): DisputeState {
   const s = DisputeState.opened('case-1', '1000.00', T0);
   s.data.ownerId = owner.id;
-  const finding = { code: 'PRICE_VARIANCE', team: 'SALES_OPS', invoiceNumber: 'INV-1', lineNo: 1, expected: '90.00', actual: '100.00', amount: '100.00' };
+  const finding = { code: 'PRICE_VARIANCE' as const, team: 'SALES_OPS', invoiceNumber: 'INV-1', lineNo: 1, expected: '90.00', actual: '100.00', amount: '100.00' };
   s.startInvestigation({ findings: [finding], overbilled: '100.00', recommendedCredit: '100.00' }, [
     { id: 't1', team: 'SALES_OPS', title: 'Confirm price', dueAt: at(48), findingCodes: ['PRICE_VARIANCE'] },
   ], T0);
