@@ -6,6 +6,9 @@ import { buildOpenApi } from './openapi';
 import { commandRoute, route, type Route } from './route';
 import {
   applyUnappliedRequest,
+  assignRequest,
+  awaitCustomerRequest,
+  resumeRequest,
   applyUnappliedResponse,
   camt054Request,
   cancelRequest,
@@ -93,6 +96,7 @@ import {
   retryEvidence,
 } from './use-cases/disputes';
 import type { CommandUseCaseContext } from './use-cases/context';
+import { assign, awaitCustomer, resume } from './use-cases/owners';
 import { addComment, listComments } from './use-cases/comments';
 import { listNotifications } from './use-cases/notifications';
 import { getInvoice, getInvoiceEvidence, listInvoices } from './use-cases/invoices';
@@ -641,6 +645,37 @@ export const routes: readonly Route[] = [
     body: refreshEvidenceRequest,
     answer: 'The case on its refreshed evidence',
     run: refreshEvidence,
+  }),
+  caseCommandRoute({
+    path: '/api/disputes/:id/assign',
+    operationId: 'assignDispute',
+    summary: 'Give the case to another owner, an active specialist (managers: any case; a specialist: a case they own)',
+    description: 'CASE_ASSIGNED on the trail. 422 naming userId when it is not an active specialist.',
+    roles: ['specialist', 'manager'],
+    body: assignRequest,
+    answer: 'The case, with its new owner',
+    run: assign,
+  }),
+  caseCommandRoute({
+    path: '/api/disputes/:id/await-customer',
+    operationId: 'awaitCustomer',
+    summary: "The case's owner waits on the customer: no SLA clock runs until resumed, or until `until` passes",
+    description:
+      'Only in INVESTIGATION, RESOLUTION or APPROVAL; 409 when it waits already or is parked. On resumption the open ' +
+      "tasks and the stage's SLA fall due as much later as the wait lasted.",
+    roles: ['specialist'],
+    body: awaitCustomerRequest,
+    answer: 'The case, waiting on the customer',
+    run: awaitCustomer,
+  }),
+  caseCommandRoute({
+    path: '/api/disputes/:id/resume',
+    operationId: 'resumeDispute',
+    summary: "The case's owner ends the wait on the customer (409 when it does not wait)",
+    roles: ['specialist'],
+    body: resumeRequest,
+    answer: 'The case, its clocks running again',
+    run: resume,
   }),
 
   commandRoute({

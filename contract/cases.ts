@@ -81,6 +81,10 @@ export const disputeListQuery = z.strictObject({
   team: identifier(100).optional(),
   customerId: identifier(100).optional(),
   reasonCode: z.enum(REASON_CODES).optional(),
+  owner: z
+    .union([z.literal('me'), z.guid()])
+    .optional()
+    .meta({ description: "The owner's user id, or me: the cases you own" }),
   order: z.enum(['desc', 'asc']).default('desc').meta({ description: 'By opening time: newest first (desc) or oldest first (asc)' }),
   ...pageQuery,
 });
@@ -100,6 +104,11 @@ export const disputeSummary = z.object({
   openedAt: isoTimestamp,
   stageEnteredAt: isoTimestamp,
   closedAt: isoTimestamp.nullable(),
+  ownerId: uuid.nullable().meta({ description: 'Who owns the case; null: nobody (a case the system opened with no owner rule)' }),
+  ownerName: z.string().nullable(),
+  waitingOn: z.string().nullable().meta({
+    description: 'Whom the open case waits on: the team whose open task is due first, SPECIALIST, APPROVER or CUSTOMER; null once closed',
+  }),
 });
 
 /** A case in a list: its summary and what it waits on a manager for, so an approval queue needs no case one by one. */
@@ -193,6 +202,10 @@ export const disputeDetail = disputeSummary.extend({
   evidenceHash: sha256Hex
     .nullable()
     .meta({ description: 'SHA-256 of the evidence and findings the case holds now; null until collected (or collected before it existed)' }),
+  customerWait: z
+    .object({ reason: z.string(), until: isoTimestamp.nullable(), since: isoTimestamp })
+    .nullable()
+    .meta({ description: "The owner's wait on the customer while it lasts (no SLA clock runs); until: when it ends by itself" }),
   parkedError: z
     .string()
     .nullable()
@@ -225,6 +238,22 @@ export const caseEvidenceResponse = z.object({
 export const cancelRequest = z.strictObject({ reason: text(2000) });
 
 export const retryEvidenceRequest = z.strictObject({});
+
+export const assignRequest = z.strictObject({ userId: z.guid().meta({ description: 'An active specialist' }) });
+
+/** How far ahead a customer wait may end by itself. */
+export const CUSTOMER_WAIT_MAX_DAYS = 366;
+
+export const awaitCustomerRequest = z.strictObject({
+  reason: text(2000),
+  until: z.iso
+    .datetime({ offset: true })
+    .nullable()
+    .optional()
+    .meta({ description: 'When the wait ends by itself: in the future, at most a year ahead; absent: until resumed' }),
+});
+
+export const resumeRequest = z.strictObject({});
 
 export const refreshEvidenceRequest = z.strictObject({});
 

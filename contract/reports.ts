@@ -60,6 +60,9 @@ export const cycleTimeResponse = z.object({
   ),
   stages: z.array(z.object({ stage: z.enum(STAGES), count: z.number().int(), medianHours: hours, p90Hours: hours })),
   aging: z.array(z.object({ bucket: z.enum(AGING_BUCKETS), count: z.number().int(), amount: moneyOutput })),
+  waitingOn: z
+    .array(z.object({ party: z.string(), medianHours: hours, p90Hours: hours, totalHours: z.number() }))
+    .meta({ description: "Whom the period's cases waited on (a team, SPECIALIST, APPROVER, CUSTOMER): per case, and in all" }),
 });
 
 export const overviewQuery = z.strictObject({

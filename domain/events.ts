@@ -41,6 +41,17 @@ export interface CaseOpenedData {
   description: string | null;
   /** Absent in cases opened before items: one whole invoice, invoiceNumber for disputedAmount. */
   items?: OpenedItem[];
+  /**
+   * Who owns the case: its opener, or for a case the system opened the specialist the owner rules name for the
+   * customer (null: none). Absent from cases opened before owners, whose owner is their opener (none for the system).
+   */
+  ownerId?: string | null;
+}
+
+/** A case's first owner, as its opening names it (see CaseOpenedData.ownerId). */
+export function openingOwner(opened: CaseOpenedData, openedBy: Actor): string | null {
+  if (opened.ownerId !== undefined) return opened.ownerId;
+  return openedBy.id === SYSTEM_OPENER.id ? null : openedBy.id;
 }
 
 /** The items of a case as opened (a case from before items disputes its one invoice whole). */
@@ -139,6 +150,14 @@ export interface EventPayloads {
   DEDUCTION_ADDED: { deductionId: string; invoiceNumber: string; amount: MoneyString; disputedAmount: MoneyString };
   /** An event could not be stored as sent and was written with its text replaced: only cancel is taken now. */
   CASE_PARKED: { error: string };
+  CASE_ASSIGNED: { ownerId: string; ownerName: string; previousOwnerId: string | null };
+  /** The owner waits on the customer until `until` (null: until resumed): no SLA clock runs meanwhile. */
+  CUSTOMER_WAIT_STARTED: { reason: string; until: string | null };
+  /**
+   * The wait is over (actor system when `until` passed): the open tasks are due `pausedHours` later (`dueAts`, as
+   * moved), and so is the SLA of the stage the case is in.
+   */
+  CUSTOMER_WAIT_ENDED: { pausedHours: number; dueAts: { taskId: string; dueAt: string }[] };
 }
 
 export type EventType = keyof EventPayloads;

@@ -81,6 +81,23 @@ export interface AddDeductionCommand {
   amount: MoneyString;
 }
 
+/** A case goes to another owner, a specialist the API found active (sent by a manager or by the owner). */
+export interface AssignCommand {
+  actor: CommandActor;
+  owner: Actor;
+}
+
+/** The owner waits on the customer: `until` (in the future) ends the wait by itself; null waits for resume. */
+export interface AwaitCustomerCommand {
+  actor: CommandActor;
+  reason: string;
+  until: string | null;
+}
+
+export interface ResumeCommand {
+  actor: CommandActor;
+}
+
 /** What every command answers once its change is on the trail. */
 export interface CommandResult {
   status: CaseStatus;
@@ -103,4 +120,7 @@ export const retryEvidenceUpdate = defineUpdate<CommandResult, [RetryEvidenceCom
 export const refreshEvidenceUpdate = defineUpdate<CommandResult, [RefreshEvidenceCommand]>('refreshEvidence');
 /** A customer's deduction on one of the case's invoices: the case disputes that much more. */
 export const addDeductionUpdate = defineUpdate<CommandResult, [AddDeductionCommand]>('addDeduction');
+export const assignUpdate = defineUpdate<CommandResult, [AssignCommand]>('assign');
+export const awaitCustomerUpdate = defineUpdate<CommandResult, [AwaitCustomerCommand]>('awaitCustomer');
+export const resumeUpdate = defineUpdate<CommandResult, [ResumeCommand]>('resume');
 export const viewQuery = defineQuery<DisputeView>('view');

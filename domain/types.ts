@@ -51,6 +51,17 @@ export type Stage = (typeof STAGES)[number];
 /** The stages a case can be in while open (DONE is closed). */
 export const OPEN_STAGES = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL', 'CREDIT_MEMO'] as const satisfies readonly Stage[];
 
+/**
+ * Whom an open case waits on, besides a team with an open task (the one due first, by its name): the case's owner
+ * (evidence, resolution, a parked case), a manager (approval and the credit after it) or the customer (an owner's
+ * customer wait, during which no SLA clock runs). Null once the case is closed.
+ */
+export const WAITING_SPECIALIST = 'SPECIALIST';
+export const WAITING_APPROVER = 'APPROVER';
+export const WAITING_CUSTOMER = 'CUSTOMER';
+/** One of the three above, or a team. */
+export type WaitingOn = string;
+
 /** The ages of open cases the reports count them by, in days since opening. */
 export const AGING_BUCKETS = ['0-7', '8-30', '31-60', '61-90', '>90'] as const;
 

@@ -9,7 +9,8 @@ export const SUMMARY_COLUMNS = `
   c.id, c.case_number, c.workflow_id, c.status, c.stage, c.invoice_number, c.customer_id, c.currency,
   c.disputed_minor::text AS disputed_minor, c.reason_code, c.recommended_credit_minor::text AS recommended_credit_minor,
   ${isoSql('c.opened_at')} AS opened_at, ${isoSql('c.stage_entered_at')} AS stage_entered_at,
-  ${isoSql('c.closed_at')} AS closed_at`;
+  ${isoSql('c.closed_at')} AS closed_at, c.owner_id, (SELECT ou.name FROM users ou WHERE ou.id = c.owner_id) AS owner_name,
+  c.waiting_on`;
 
 export const money = (minor: string | null): string | null => (minor === null ? null : formatMoney(BigInt(minor)));
 
@@ -29,6 +30,9 @@ export function summaryOf(row: Row): DisputeSummary {
     openedAt: row.opened_at,
     stageEnteredAt: row.stage_entered_at,
     closedAt: row.closed_at,
+    ownerId: row.owner_id,
+    ownerName: row.owner_name,
+    waitingOn: row.waiting_on,
   };
 }
 

@@ -4,12 +4,13 @@
 // case it opened) with the same statement.
 import type { PoolClient } from 'pg';
 import type { Finding } from '../contract';
-import { openedItems, type CaseOpenedData, type EventPayloads, type RecordedEvent } from '../domain/events';
+import { openedItems, openingOwner, type CaseOpenedData, type EventPayloads, type RecordedEvent } from '../domain/events';
 import type { StoredEvidence } from '../domain/evidence';
 import { parseMoney } from '../domain/money';
 import { raiseNotification } from './notifications';
 import { refreshRecommendations } from './recommendations';
 import type { Queryable } from './sql';
+import { followWaitingOn, projectOwnersAndWaits } from './waiting';
 
 /**
  * Inserts the events that are not there yet; returns those it inserted. One statement per call (a life writes ~14
@@ -60,10 +61,12 @@ export async function projectEvents(client: PoolClient, caseId: string, events: 
   for (const event of events) {
     if (event.type === 'CASE_OPENED') await project(client, caseId, event);
   }
-  for (const event of await insertEvents(client, caseId, events)) {
+  const inserted = await insertEvents(client, caseId, events);
+  for (const event of inserted) {
     if (event.type !== 'CASE_OPENED') await project(client, caseId, event);
     await raiseNotification(client, caseId, event);
   }
+  if (inserted.length) await followWaitingOn(client, caseId, inserted[inserted.length - 1].at);
 }
 
 /**
@@ -77,12 +80,13 @@ export async function insertCase(
   row: { id: string; opened: CaseOpenedData; openedBy: string; openedAt: string },
 ): Promise<void> {
   const o = row.opened;
+  const ownerId = openingOwner(o, { id: row.openedBy, name: '' });
   // One statement: the case and its items, or neither (the row may already be there, written by another).
   await db.query(
     `WITH c AS (
        INSERT INTO cases (id, case_number, workflow_id, invoice_number, customer_id, currency, disputed_minor,
-                          reason_code, description, opened_by, opened_at, stage_entered_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING
+                          reason_code, description, opened_by, opened_at, stage_entered_at, owner_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $13) ON CONFLICT DO NOTHING
        RETURNING id)
      INSERT INTO case_items (case_id, ordinal, invoice_number, line_no, disputed_minor)
      SELECT c.id, i.n - 1, i.invoice_number, i.line_no, i.disputed_minor
@@ -94,7 +98,7 @@ export async function insertCase(
         invoice_number: i.invoiceNumber,
         line_no: i.lineNo ?? null,
         disputed_minor: parseMoney(i.disputedAmount).toString(),
-      })))],
+      }))), ownerId],
   );
 }
 
@@ -292,6 +296,11 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       return;
     case 'CASE_PARKED':
       await client.query('UPDATE cases SET parked_error = $2 WHERE id = $1', [caseId, event.data.error]);
+      return;
+    case 'CASE_ASSIGNED':
+    case 'CUSTOMER_WAIT_STARTED':
+    case 'CUSTOMER_WAIT_ENDED':
+      await projectOwnersAndWaits(client, caseId, event);
       return;
     case 'EVIDENCE_COLLECTED':
     case 'EVIDENCE_REFRESHED':

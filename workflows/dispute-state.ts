@@ -6,6 +6,8 @@ import { refuse } from '../domain/errors';
 import { SYSTEM_ACTOR, type Actor, type CaseEvent, type ProposedAdjustment } from '../domain/events';
 import type {
   AddDeductionCommand,
+  AssignCommand,
+  AwaitCustomerCommand,
   CancelCommand,
   CommandActor,
   CommandResult,
@@ -14,6 +16,7 @@ import type {
   DisputeView,
   ProposeResolutionCommand,
   RefreshEvidenceCommand,
+  ResumeCommand,
   RetryEvidenceCommand,
 } from '../domain/messages';
 import { formatMoney, parseMoney } from '../domain/money';
@@ -78,11 +81,22 @@ export interface DisputeStateData {
   approvedCredit: ApprovedCredit | null;
   /** The deductions that joined the case since it opened; absent from states handed over before deductions. */
   deductionIds?: string[];
+  /** The case's owner (a user id; null: none). Absent from states handed over before owners: the opening's. */
+  ownerId?: string | null;
+  /** The owner's wait on the customer, while it lasts; absent from states handed over before customer waits. */
+  customerWait?: { reason: string; until: string | null; startedAt: string } | null;
+  /** How long the customer held the stage entered at `enteredAt`: its SLA runs that much later. */
+  stagePaused?: { enteredAt: string; ms: number } | null;
 }
 
 const CANCELLABLE: readonly Stage[] = ['EVIDENCE', 'INVESTIGATION', 'RESOLUTION', 'APPROVAL'];
 
 const REFRESHABLE: readonly Stage[] = ['INVESTIGATION', 'RESOLUTION'];
+
+/** Where a clock runs that a customer wait can stop: the tasks', the proposal's and the approval's. */
+const AWAITABLE: readonly Stage[] = ['INVESTIGATION', 'RESOLUTION', 'APPROVAL'];
+
+const HOUR_MS = 3_600_000;
 
 /**
  * What the evidence activity answers: the analysis planned from, the hash of what it stored, and the routing version
@@ -505,6 +519,86 @@ export class DisputeState {
       ...this.enter('DONE', now),
       ...this.close('CANCELLED', { type: 'CASE_CANCELLED', actor: actorOf(cmd.actor), data: { reason: cmd.reason } }),
     ];
+  }
+
+  // ---- owners and customer waits ----
+
+  get ownerId(): string | null {
+    return this.data.ownerId ?? null;
+  }
+
+  get isWaitingOnCustomer(): boolean {
+    return Boolean(this.data.customerWait) && !this.isClosed;
+  }
+
+  /** How much later than entered the current stage's SLA runs out: the time the customer held it. */
+  get stagePausedMs(): number {
+    const paused = this.data.stagePaused;
+    return paused && paused.enteredAt === this.data.stageEnteredAt ? paused.ms : 0;
+  }
+
+  /** A manager assigns any case; its owner (a specialist) hands it to another. The API checked the new owner. */
+  checkAssign(cmd: AssignCommand): void {
+    const owns = cmd.actor.role === 'specialist' && cmd.actor.id === this.ownerId;
+    if (cmd.actor.role !== 'manager' && !owns) throw refuse('Forbidden', 'only a manager or the case\'s owner can assign it');
+    if (this.isClosed) throw refuse('Conflict', `the case is ${this.data.status} and takes no more commands`);
+  }
+
+  assign(cmd: AssignCommand): CaseEvent[] {
+    this.checkAssign(cmd);
+    const previousOwnerId = this.ownerId;
+    if (previousOwnerId === cmd.owner.id) return [];
+    this.data.ownerId = cmd.owner.id;
+    return [{ type: 'CASE_ASSIGNED', actor: actorOf(cmd.actor), data: { ownerId: cmd.owner.id, ownerName: cmd.owner.name, previousOwnerId } }];
+  }
+
+  private checkOwner(actor: CommandActor, what: string): void {
+    if (actor.id !== this.ownerId) throw refuse('Forbidden', `only the case's owner can ${what}`);
+    if (this.isClosed) throw refuse('Conflict', `the case is ${this.data.status} and takes no more commands`);
+    this.checkNotParked();
+  }
+
+  checkAwaitCustomer(cmd: AwaitCustomerCommand): void {
+    this.checkOwner(cmd.actor, 'wait on the customer');
+    if (this.data.customerWait) throw refuse('Conflict', 'the case already waits on the customer');
+    if (!AWAITABLE.includes(this.data.stage)) {
+      throw refuse('Conflict', `a case can wait on the customer in INVESTIGATION, RESOLUTION or APPROVAL; the case is in ${this.data.stage}`);
+    }
+  }
+
+  awaitCustomer(cmd: AwaitCustomerCommand, now: string): CaseEvent[] {
+    this.checkAwaitCustomer(cmd);
+    this.data.customerWait = { reason: cmd.reason, until: cmd.until, startedAt: now };
+    return [{ type: 'CUSTOMER_WAIT_STARTED', actor: actorOf(cmd.actor), data: { reason: cmd.reason, until: cmd.until } }];
+  }
+
+  checkResume(cmd: ResumeCommand): void {
+    this.checkOwner(cmd.actor, 'resume the case');
+    if (!this.data.customerWait) throw refuse('Conflict', 'the case does not wait on the customer');
+  }
+
+  /**
+   * The wait ends (by the owner, or by the system when `until` passed): the open tasks fall due, and the current
+   * stage's SLA runs out, as much later as the customer held them (a stage entered during the wait: since then).
+   */
+  endCustomerWait(actor: Actor, now: string): CaseEvent[] {
+    const wait = this.data.customerWait;
+    if (!wait || this.isClosed) return [];
+    this.data.customerWait = null;
+    const nowMs = Date.parse(now);
+    const pausedMs = Math.max(0, nowMs - Date.parse(wait.startedAt));
+    const dueAts = this.openTasks.map((t) => {
+      t.dueAt = new Date(Date.parse(t.dueAt) + pausedMs).toISOString();
+      return { taskId: t.id, dueAt: t.dueAt };
+    });
+    const stageMs = Math.max(0, nowMs - Math.max(Date.parse(wait.startedAt), Date.parse(this.data.stageEnteredAt)));
+    this.data.stagePaused = { enteredAt: this.data.stageEnteredAt, ms: this.stagePausedMs + stageMs };
+    return [{ type: 'CUSTOMER_WAIT_ENDED', actor, data: { pausedHours: pausedMs / HOUR_MS, dueAts } }];
+  }
+
+  resume(cmd: ResumeCommand, now: string): CaseEvent[] {
+    this.checkResume(cmd);
+    return this.endCustomerWait(actorOf(cmd.actor), now);
   }
 
   private close(status: Exclude<CaseStatus, 'OPEN'>, event: CaseEvent): CaseEvent[] {

@@ -25,18 +25,21 @@ import {
 } from '../domain/errors';
 import {
   addDeductionUpdate,
+  assignUpdate,
+  awaitCustomerUpdate,
   cancelUpdate,
   completeTaskUpdate,
   decideUpdate,
   proposeResolutionUpdate,
   refreshEvidenceUpdate,
+  resumeUpdate,
   retryEvidenceUpdate,
   viewQuery,
   type CommandResult,
   type DisputeInput,
   type RefreshEvidenceCommand,
 } from '../domain/messages';
-import { openedItems, type CaseEvent } from '../domain/events';
+import { SYSTEM_ACTOR, openedItems, openingOwner, type CaseEvent } from '../domain/events';
 import type { Stage, Team } from '../domain/types';
 import { DisputeState, type CollectedAnalysis, type DisputeStateData, type TaskState } from './dispute-state';
 import { Trail, type TrailSlot } from './trail';
@@ -88,6 +91,8 @@ export interface ContinuedDispute {
 export async function disputeWorkflow(input: DisputeInput & { continued?: ContinuedDispute }): Promise<CommandResult> {
   const { continued, ...opening } = input;
   const state = continued ? new DisputeState(continued.state) : DisputeState.opened(input.caseId, input.opened.disputedAmount, input.openedAt);
+  // States from before owners hold none: the opening names it.
+  if (state.data.ownerId === undefined) state.data.ownerId = openingOwner(input.opened, input.openedBy);
   // Runs from before a case could park on an event the database cannot store never met one (only today's activity
   // fails that way): the patch is checked where such a failure is met, so every other run replays as recorded.
   const parksOnUnstorable = (err: unknown): err is ActivityFailure =>
@@ -150,6 +155,31 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
       return state.addDeduction(cmd, caseInvoices);
     }),
     { validator: (cmd) => state.checkAddDeduction(cmd, caseInvoices) },
+  );
+  // As for deductions, each marker is written where a run first takes the update.
+  setHandler(
+    assignUpdate,
+    command((cmd) => {
+      patched('owners');
+      return state.assign(cmd);
+    }),
+    { validator: (cmd) => state.checkAssign(cmd) },
+  );
+  setHandler(
+    awaitCustomerUpdate,
+    command((cmd) => {
+      patched('customer-waits');
+      return state.awaitCustomer(cmd, now());
+    }),
+    { validator: (cmd) => state.checkAwaitCustomer(cmd) },
+  );
+  setHandler(
+    resumeUpdate,
+    command((cmd) => {
+      patched('customer-waits');
+      return state.resume(cmd, now());
+    }),
+    { validator: (cmd) => state.checkResume(cmd) },
   );
 
   if (!continued) {
@@ -295,11 +325,31 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     });
   }
 
+  /**
+   * While the case waits on the customer no clock runs: it waits for the owner to resume, or for `until` to pass,
+   * when it resumes by itself (actor system). Answers when the wait is over or `moved` (then the caller's wait
+   * starts again, on the due times the resumption moved).
+   */
+  async function waitOnCustomer(moved: () => boolean): Promise<void> {
+    const over = () => moved() || !state.isWaitingOnCustomer;
+    const until = state.data.customerWait?.until;
+    if (!until) {
+      await condition(over);
+      return;
+    }
+    const left = Date.parse(until) - Date.now();
+    if (left > 0 && (await condition(over, left))) return;
+    await trail.record(state.endCustomerWait(SYSTEM_ACTOR, now()));
+  }
+
   /** Waits for every task, escalating each overdue task once when its due time passes. */
   async function investigate(): Promise<void> {
     const pending = state.openTasks.filter((t) => !t.escalated).map((t) => Date.parse(t.dueAt));
     const left = pending.length ? Math.min(...pending) - Date.now() : undefined;
-    const moved = () => state.stage !== 'INVESTIGATION' || state.isClosed || state.isParked || historyIsLong();
+    const stopped = () => state.stage !== 'INVESTIGATION' || state.isClosed || state.isParked || historyIsLong();
+    if (state.isWaitingOnCustomer) return waitOnCustomer(stopped);
+    // A customer wait beginning stops the task clocks: the wait above takes over.
+    const moved = () => stopped() || state.isWaitingOnCustomer;
     if (left === undefined) {
       await condition(moved);
     } else if (left > 0 && (await condition(moved, left))) {
@@ -312,14 +362,17 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
   /** Waits for a proposal (RESOLUTION) or a decision (APPROVAL); past its SLA the wait is escalated once. */
   async function waitForPeople(stage: Stage): Promise<void> {
     const enteredAt = state.data.stageEnteredAt;
-    const moved = () =>
+    const stopped = () =>
       state.stage !== stage || state.data.stageEnteredAt !== enteredAt || state.isClosed || state.isParked || historyIsLong();
+    if (state.isWaitingOnCustomer) return waitOnCustomer(stopped);
+    // A customer wait beginning stops the SLA clock: the wait above takes over, and its end moves the SLA later.
+    const moved = () => stopped() || state.isWaitingOnCustomer;
     if (state.data.stageEscalated) {
       await condition(moved);
       return;
     }
     const slaHours = stage === 'RESOLUTION' ? input.slas.resolutionHours : input.slas.approvalHours;
-    const left = Date.parse(enteredAt) + slaHours * HOUR_MS - Date.now();
+    const left = Date.parse(enteredAt) + slaHours * HOUR_MS + state.stagePausedMs - Date.now();
     if (left > 0 && (await condition(moved, left))) return;
     await trail.record(state.escalateStage(stage, enteredAt));
   }

@@ -13,7 +13,7 @@ import {
   type DisputeInput,
 } from '../../domain/messages';
 import { formatMoney, parseMoney, sumBig } from '../../domain/money';
-import type { Actor, OpenedItem } from '../../domain/events';
+import { SYSTEM_OPENER, type Actor, type OpenedItem } from '../../domain/events';
 import { withTransaction } from '../../infra/postgres';
 import type { PoolClient } from 'pg';
 import type { Role } from '../../domain/types';
@@ -304,6 +304,7 @@ async function startCase(
       reasonCode: body.reasonCode,
       description: body.description,
       items: body.items,
+      ownerId: user.id === SYSTEM_OPENER.id ? await ruledOwner(deps.pool, invoice.customer_id) : user.id,
     },
     openedBy: { id: user.id, name: user.name },
     openedAt: reserved.openedAt,
@@ -326,6 +327,15 @@ async function startCase(
   // The workflow's first activity writes the same row: whichever comes first makes it.
   await insertCase(deps.pool, { id: reserved.caseId, opened: workflowInput.opened, openedBy: user.id, openedAt: reserved.openedAt });
   return openedCase(reserved);
+}
+
+/** The specialist the routing version in force names for the customer's cases the system opens; null: none. */
+async function ruledOwner(db: Queryable, customerId: string): Promise<string | null> {
+  const { rows } = await db.query(
+    'SELECT owner_id FROM owner_rules WHERE customer_id = $1 AND version = (SELECT max(version) FROM routing_versions)',
+    [customerId],
+  );
+  return rows[0]?.owner_id ?? null;
 }
 
 function openedCase(reserved: Reservation): Opened {
@@ -366,6 +376,7 @@ export async function listDisputes(
   if (query.stage) where.push(`c.stage = ${param(query.stage)}`);
   if (query.customerId) where.push(`c.customer_id = ${param(query.customerId)}`);
   if (query.reasonCode) where.push(`c.reason_code = ${param(query.reasonCode)}`);
+  if (query.owner) where.push(`c.owner_id = ${param(query.owner === 'me' ? ctx.user.id : query.owner)}`);
   if (team !== null) where.push(`EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.team = ${param(team)})`);
   // Both the comparison and the direction are constants picked by the enum, never text from the query.
   const [after, direction] = query.order === 'asc' ? ['>', 'ASC'] : ['<', 'DESC'];
@@ -424,7 +435,8 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
   const { rows } = await db.query(
     `SELECT ${SUMMARY_COLUMNS}, c.description, c.opened_by, u.name AS opened_by_name,
             c.overbilled_minor::text AS overbilled_minor, (${CONFIRMED_OVERBILLING})::text AS confirmed_minor, c.evidence_error, c.parked_error, c.evidence,
-            c.evidence_hash,
+            c.evidence_hash, c.customer_wait_reason, ${isoSql('c.customer_wait_until')} AS customer_wait_until,
+            ${isoSql('c.customer_wait_since')} AS customer_wait_since,
             i.total_minor::text AS total_minor, i.open_balance_minor::text AS open_balance_minor,
             (SELECT count(*)::int FROM current_findings f WHERE f.case_id = c.id) AS finding_count,
             c.recommended_debit_minor::text AS recommended_debit_minor,
@@ -480,6 +492,10 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
     confirmedOverbilling: money(row.confirmed_minor),
     evidenceError: row.evidence_error,
     evidenceHash: row.evidence_hash,
+    customerWait:
+      row.customer_wait_since === null
+        ? null
+        : { reason: row.customer_wait_reason, until: row.customer_wait_until, since: row.customer_wait_since },
     parkedError: row.parked_error,
     evidence: first?.page ?? null,
     invoice: { total: formatMoney(BigInt(row.total_minor)), openBalance: formatMoney(BigInt(row.open_balance_minor)) },
@@ -557,7 +573,7 @@ export async function getCaseEvidence(
 
 // ---------------------------------------------------------------- commands
 
-interface CaseForCommand {
+export interface CaseForCommand {
   id: string;
   caseNumber: string;
   workflowId: string;
@@ -585,10 +601,10 @@ async function caseForCommand(db: Queryable, ref: string): Promise<CaseForComman
   };
 }
 
-type CommandAnswer = z.input<typeof commandResponse>;
+export type CommandAnswer = z.input<typeof commandResponse>;
 
 /** The input of a command on a case: the case (id or case number) and the body as parsed. */
-interface CaseCommandInput<B> {
+export interface CaseCommandInput<B> {
   ref: string;
   body: B;
 }
@@ -613,7 +629,7 @@ function isDerived<Arg>(argument: CommandPlan<Arg>['argument']): argument is { o
   return typeof argument === 'object' && argument !== null && 'of' in argument && typeof argument.of === 'function';
 }
 
-async function updateCase<Arg>(ctx: CommandUseCaseContext, ref: string, plan: CommandPlan<Arg>): Promise<CommandAnswer> {
+export async function updateCase<Arg>(ctx: CommandUseCaseContext, ref: string, plan: CommandPlan<Arg>): Promise<CommandAnswer> {
   const { deps, user, idempotencyKey } = ctx;
   const c = await caseForCommand(deps.pool, ref);
   ctx.touchCase(c.workflowId);

@@ -72,7 +72,7 @@ describe('F25 a reused Idempotency-Key with another body', () => {
     const unopened = pricingDispute();
     await importViaApi(api, cast.specialist, [unopened]);
     const cases = await openCasesViaApi(api, cast.specialist, Array.from({ length: 20 }, () => pricingDispute()));
-    const [toPropose, toDecide, toCancel, toComment, withTask, toRefresh, otherToRefresh] = cases;
+    const [toPropose, toDecide, toCancel, toComment, withTask, toRefresh, otherToRefresh, toAssign, toAwait, toResume, otherToResume] = cases;
     inFlight = cases.slice(7);
     await mapLimit(cases, 10, (c) => detail(c, 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION'));
     await completeTasksViaApi(api, cast, toPropose);
@@ -83,6 +83,10 @@ describe('F25 a reused Idempotency-Key with another body', () => {
     });
     expect(proposed.status).toBe(200);
     const task = (await detail(withTask, 'its task', (d) => d.tasks.length > 0)).tasks[0];
+    for (const waiting of [toResume, otherToResume]) {
+      const res = await api.request('POST', `/api/disputes/${waiting.id}/await-customer`, { token: cast.specialist.token, body: { reason: 'asked' } });
+      expect(res.status).toBe(200);
+    }
     const [parked, otherParked] = [await openParkedCaseViaApi(api, cast.specialist, pricingDispute()), await openParkedCaseViaApi(api, cast.specialist, pricingDispute())];
     const parkedAgain = (c: HttpCase) => () =>
       detail(c, 'parked again', (d) => d.evidenceError !== null && d.events.filter((e: { type: string }) => e.type === 'EVIDENCE_FAILED').length === 2);
@@ -156,6 +160,25 @@ describe('F25 a reused Idempotency-Key with another body', () => {
         body: {},
         other: { path: `/api/disputes/${otherToRefresh.id}/refresh-evidence`, body: {} },
         state: async () => [await caseState(toRefresh.id), await caseState(otherToRefresh.id)],
+      }),
+      '/api/disputes/:id/assign': onCase(toAssign, {
+        verb: 'assign',
+        user: cast.manager,
+        body: { userId: cast.specialist2.id },
+        other: { body: { userId: cast.specialist.id } },
+      }),
+      '/api/disputes/:id/await-customer': onCase(toAwait, {
+        verb: 'await-customer',
+        user: cast.specialist,
+        body: { reason: 'asked for the delivery note' },
+        other: { body: { reason: 'asked for the PO' } },
+      }),
+      '/api/disputes/:id/resume': onCase(toResume, {
+        verb: 'resume',
+        user: cast.specialist,
+        body: {},
+        other: { path: `/api/disputes/${otherToResume.id}/resume`, body: {} },
+        state: async () => [await caseState(toResume.id), await caseState(otherToResume.id)],
       }),
       '/api/disputes/:id/comments': onCase(toComment, {
         verb: 'comments',

@@ -51,7 +51,7 @@ describe('F13 mass assignment', () => {
     cast = await createCast(api.db.pool);
     admin = await api.user('admin');
     cases = await openCasesViaApi(api, cast.specialist, Array.from({ length: 20 }, () => pricingDispute()));
-    const [toDecide, toPropose, toCancel, withTask] = cases;
+    const [toDecide, toPropose, toCancel, withTask, toAssign, toAwait, toResume] = cases;
     const unopened = pricingDispute();
     await importViaApi(api, cast.specialist, [unopened]);
     parked = await openParkedCaseViaApi(api, cast.specialist, parkedFixture);
@@ -64,6 +64,8 @@ describe('F13 mass assignment', () => {
     });
     expect(proposed.status).toBe(200);
     const task = (await caseViaApi(api, cast.specialist, withTask, 'its task', (d) => d.tasks.length > 0)).tasks[0];
+    const waiting = await api.request('POST', `/api/disputes/${toResume.id}/await-customer`, { token: cast.specialist.token, body: { reason: 'asked' } });
+    expect(waiting.status).toBe(200);
     const customer = pricingDispute().records.customers![0];
     // Money: cash left unapplied on the unopened invoice's customer, to apply a cent of per accepted request.
     const paying = { customerId: unopened.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', remittance: [] };
@@ -83,6 +85,9 @@ describe('F13 mass assignment', () => {
       '/api/disputes/:id/retry-evidence': { path: `/api/disputes/${parked.id}/retry-evidence`, user: cast.specialist, body: {} },
       '/api/disputes/:id/refresh-evidence': { path: `/api/disputes/${withTask.id}/refresh-evidence`, user: cast.specialist, body: {} },
       '/api/disputes/:id/comments': { path: `/api/disputes/${withTask.id}/comments`, user: cast.salesOps, body: { body: 'a note' } },
+      '/api/disputes/:id/assign': { path: `/api/disputes/${toAssign.id}/assign`, user: cast.manager, body: { userId: cast.specialist2.id } },
+      '/api/disputes/:id/await-customer': { path: `/api/disputes/${toAwait.id}/await-customer`, user: cast.specialist, body: { reason: 'asked' } },
+      '/api/disputes/:id/resume': { path: `/api/disputes/${toResume.id}/resume`, user: cast.specialist, body: {} },
       '/api/tasks/:id/complete': { path: `/api/tasks/${task.id}/complete`, user: cast.salesOps, body: { outcome: 'CONFIRMED', note: 'n' } },
       '/api/payments': { path: '/api/payments', user: cast.specialist, body: { payments: [{ ...paying, id: `PAY-2-${unopened.invoiceNumber}`, amount: '1.00' }] } },
       '/api/unapplied-cash/:id/apply': { path: `/api/unapplied-cash/${cash.id}/apply`, user: cast.specialist, body: { invoiceNumber: unopened.invoiceNumber, amount: '0.01' } },

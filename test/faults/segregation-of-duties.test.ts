@@ -128,6 +128,9 @@ describe('F10 segregation of duties', () => {
     '/api/disputes/:id/retry-evidence': () => ({}),
     '/api/disputes/:id/refresh-evidence': () => ({}),
     '/api/disputes/:id/comments': () => ({ body: 'a note' }),
+    '/api/disputes/:id/assign': () => ({ userId: cast.specialist.id }),
+    '/api/disputes/:id/await-customer': () => ({ reason: 'asked for the delivery note' }),
+    '/api/disputes/:id/resume': () => ({}),
     '/api/tasks/:id/complete': () => ({ outcome: 'CONFIRMED', note: 'n' }),
     '/api/payments': (c) => ({
       payments: [{ id: `PAY-${randomUUID()}`, customerId: c.fixture.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', amount: '1.00', remittance: [] }],
@@ -179,6 +182,14 @@ describe('F10 segregation of duties', () => {
     const [investigated] = await openCasesViaApi(api, cast.specialist, [pricingDispute()]);
     await caseViaApi(api, cast.specialist, investigated, 'INVESTIGATION', (d) => d.stage === 'INVESTIGATION' && d.tasks.length > 0);
     expect((await api.request('POST', `/api/disputes/${investigated.id}/refresh-evidence`, { token: cast.specialist.token, body: {} })).status).toBe(200);
+    // The case above was cancelled by the loop before it reached the commands on owners and waits: this one takes them.
+    for (const [verb, user, body] of [
+      ['await-customer', cast.specialist, { reason: 'asked for the delivery note' }],
+      ['resume', cast.specialist, {}],
+      ['assign', cast.manager, { userId: cast.specialist2.id }],
+    ] as const) {
+      expect({ verb, status: (await api.request('POST', `/api/disputes/${investigated.id}/${verb}`, { token: user.token, body })).status }).toEqual({ verb, status: 200 });
+    }
     expect((await workerPool.query('SELECT count(*)::int AS n FROM credit_memos')).rows[0].n).toBe(0);
 
     // Eligible managers approve the others; each gets its memo from the worker.

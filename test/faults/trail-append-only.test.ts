@@ -83,6 +83,7 @@ describe('F17 trail tampering', () => {
       ['/api/reports/overview', auditor],
       ['/api/reports/deductions', auditor],
       ['/api/records/imports', auditor],
+      ['/api/people?role=specialist', cast.manager],
     ];
     for (const [path, user] of gets) {
       const res = await api.request('GET', path, { token: user.token });
@@ -112,6 +113,10 @@ describe('F17 trail tampering', () => {
       expect({ path, status: (await api.request('GET', path, { token: user.token })).status }).toEqual({ path, status: 200 });
     }
     await post(`/api/disputes/${cancelled.id}/cancel`, cast.manager, { reason: 'customer withdrew' });
+    // Its owner waits on the customer and resumes; a manager hands the case on.
+    await post(`/api/disputes/${inFlight[1].id}/await-customer`, cast.specialist, { reason: 'asked for the delivery note' });
+    await post(`/api/disputes/${inFlight[1].id}/resume`, cast.specialist, {});
+    await post(`/api/disputes/${inFlight[1].id}/assign`, cast.manager, { userId: cast.specialist2.id });
 
     await post(`/api/disputes/${parked.id}/retry-evidence`, cast.specialist, {});
     await caseViaApi(api, cast.specialist, parked, 'parked again', (d) => d.evidenceError !== null);

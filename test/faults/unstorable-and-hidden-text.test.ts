@@ -328,6 +328,32 @@ describe('F21 text the database cannot store, and text that hides or reorders it
         throw new Error('refresh-evidence takes no text');
       },
     },
+    '/api/disputes/:id/assign': {
+      user: () => cast.manager,
+      body: () => ({ userId: cast.specialist2.id }),
+      target: async () => {
+        throw new Error('assign takes no text (its userId is a uuid)');
+      },
+    },
+    '/api/disputes/:id/await-customer': {
+      user: () => cast.specialist,
+      body: () => ({ reason: 'as sent' }),
+      target: async (fresh) => {
+        const c = await caseFor('INVESTIGATION', fresh);
+        return onCase(c, `/api/disputes/${c.id}/await-customer`, async (_res, _field, text) => {
+          const d = await whenAt(c, 'waiting on the customer', (x) => x.customerWait !== null);
+          expect(d.waitingOn).toBe('CUSTOMER');
+          expect(d.customerWait.reason).toBe(text);
+        });
+      },
+    },
+    '/api/disputes/:id/resume': {
+      user: () => cast.specialist,
+      body: () => ({}),
+      target: async () => {
+        throw new Error('resume takes no text');
+      },
+    },
     '/api/disputes/:id/comments': {
       user: () => cast.specialist,
       body: () => ({ body: 'as sent' }),
@@ -477,7 +503,8 @@ describe('F21 text the database cannot store, and text that hides or reorders it
       }
     });
 
-    it.each(table.filter((r) => !['/api/disputes/:id/retry-evidence', '/api/disputes/:id/refresh-evidence', '/api/users/:id/delegations'].includes(r.path)).map((r) => [r.path, r]))(
+    const textless = ['/api/disputes/:id/retry-evidence', '/api/disputes/:id/refresh-evidence', '/api/disputes/:id/assign', '/api/disputes/:id/resume', '/api/users/:id/delegations'];
+    it.each(table.filter((r) => !textless.includes(r.path)).map((r) => [r.path, r]))(
       '%s: a 400 naming the field, or accepted and the case keeps moving',
       async (path, route) => {
         const spec = bodyRoutes[path];

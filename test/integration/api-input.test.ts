@@ -220,6 +220,31 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: { evidenceError: null }, field: 'evidenceError' },
     ],
   },
+  'POST /api/disputes/:id/assign': {
+    as: () => manager,
+    path: () => `/api/disputes/${caseId}/assign`,
+    cases: [
+      { body: {}, field: 'userId' },
+      { body: { userId: 'someone' }, field: 'userId' },
+      { body: { userId: '4e595cd7-25a8-4be5-ad83-85c8fee54381' }, field: 'userId', status: 422 },
+      { body: { userId: '4e595cd7-25a8-4be5-ad83-85c8fee54381', ownerId: '4e595cd7-25a8-4be5-ad83-85c8fee54381' }, field: 'ownerId' },
+    ],
+  },
+  'POST /api/disputes/:id/await-customer': {
+    as: () => specialist,
+    path: () => `/api/disputes/${caseId}/await-customer`,
+    cases: [
+      { body: {}, field: 'reason' },
+      { body: { reason: '  ' }, field: 'reason' },
+      { body: { reason: 'asked', until: 'tomorrow' }, field: 'until' },
+      { body: { reason: 'asked', pausedHours: 5 }, field: 'pausedHours' },
+    ],
+  },
+  'POST /api/disputes/:id/resume': {
+    as: () => specialist,
+    path: () => `/api/disputes/${caseId}/resume`,
+    cases: [{ body: { pausedHours: 0 }, field: 'pausedHours' }],
+  },
   'POST /api/disputes/:id/refresh-evidence': {
     as: () => specialist,
     path: () => `/api/disputes/${caseId}/refresh-evidence`,

@@ -77,6 +77,9 @@ const EVENT_LABELS: Record<string, string> = {
   CASE_CLOSED: 'Case closed',
   CASE_CANCELLED: 'Case cancelled',
   DEDUCTION_ADDED: 'Deduction joined the case',
+  CASE_ASSIGNED: 'Case assigned',
+  CUSTOMER_WAIT_STARTED: 'Waiting on the customer',
+  CUSTOMER_WAIT_ENDED: 'Resumed',
 };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
@@ -124,6 +127,12 @@ function eventSummary(e: CaseEvent, currency: string): string | null {
       return str(d.reason);
     case 'DEDUCTION_ADDED':
       return `${money(d.amount) ?? ''} deducted on ${str(d.invoiceNumber) ?? ''}; the case now disputes ${money(d.disputedAmount) ?? ''}`;
+    case 'CASE_ASSIGNED':
+      return `to ${str(d.ownerName) ?? ''}`;
+    case 'CUSTOMER_WAIT_STARTED':
+      return `${str(d.reason) ?? ''}${str(d.until) ? `, until ${formatDateTime(str(d.until))}` : ''}`;
+    case 'CUSTOMER_WAIT_ENDED':
+      return typeof d.pausedHours === 'number' ? `after ${d.pausedHours.toFixed(1)} h: the due times moved as much` : null;
     default:
       return null;
   }

@@ -22,6 +22,8 @@ import type {
   WebConfig,
   applyUnappliedRequest,
   applyUnappliedResponse,
+  assignRequest,
+  awaitCustomerRequest,
   cancelRequest,
   commentRequest,
   completeTaskRequest,
@@ -190,6 +192,13 @@ export const api = {
     request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/decision`, { body, idempotencyKey }),
   cancel: (id: string, body: Body<typeof cancelRequest>, idempotencyKey: string) =>
     request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/cancel`, { body, idempotencyKey }),
+
+  assign: (id: string, body: Body<typeof assignRequest>, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/assign`, { body, idempotencyKey }),
+  awaitCustomer: (id: string, body: Body<typeof awaitCustomerRequest>, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/await-customer`, { body, idempotencyKey }),
+  resume: (id: string, idempotencyKey: string) =>
+    request<CommandAnswer>(`/api/disputes/${encodeURIComponent(id)}/resume`, { body: {}, idempotencyKey }),
 
   comments: (id: string, query: Query, signal?: AbortSignal) =>
     request<Page<CaseComment>>(`/api/disputes/${encodeURIComponent(id)}/comments`, { query, signal }),

@@ -1,5 +1,6 @@
 // Dates, durations and the words people use for the API's codes.
 import type { AdjustmentKind, ResolutionType, RootCause } from '../../../domain/types';
+import { WAITING_APPROVER, WAITING_CUSTOMER, WAITING_SPECIALIST } from '../../../domain/types';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -147,3 +148,12 @@ export const ADJUSTMENT_KIND_LABELS: Record<AdjustmentKind, string> = {
 
 /** A status as people read it: OPEN → Open, PARTIAL → Partial. */
 export const statusLabel = (status: string): string => status.charAt(0) + status.slice(1).toLowerCase();
+
+/** Whom an open case waits on (a team, or one of domain/types.ts' parties) as people say it. */
+export function waitingOnLabel(party: string | null | undefined): string {
+  if (!party) return '—';
+  if (party === WAITING_SPECIALIST) return 'Specialist';
+  if (party === WAITING_APPROVER) return 'Approver';
+  if (party === WAITING_CUSTOMER) return 'Customer';
+  return teamLabel(party);
+}

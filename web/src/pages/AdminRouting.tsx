@@ -41,7 +41,7 @@ export function AdminRoutingPage() {
 
 function RoutingForm({ routing }: { routing: RoutingAnswer }) {
   const queryClient = useQueryClient();
-  const specialists = useQuery({ queryKey: ['people', { role: 'specialist' }], queryFn: ({ signal }) => api.people({ role: 'specialist' }, signal) });
+  const specialists = useQuery({ queryKey: ['people', 'specialist'], queryFn: ({ signal }) => api.people({ role: 'specialist' }, signal) });
   // What the form holds until it is saved; the version on screen until then is the one read.
   const [choices, setChoices] = useState<Choices>(() => choicesOf(routing));
   const [owners, setOwners] = useState<OwnerRow[]>(() => ownersOf(routing));

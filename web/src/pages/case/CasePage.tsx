@@ -5,6 +5,7 @@ import { TasksTable, Timeline } from '../../components/case-parts';
 import { DoneNotice, ErrorMessage, Loading, Notice, Section, StageStepper, StatusBadge, useMe, useRoleIn } from '../../components/common';
 import { Comments } from '../../components/comments';
 import { Notifications } from '../../components/notifications';
+import { Ownership } from '../../components/actions/ownership';
 import { ApiError, api } from '../../lib/api';
 import { REASON_LABELS, label } from '../../lib/format';
 import { useDocumentTitle, useEvidencePages } from '../../lib/hooks';
@@ -97,6 +98,7 @@ export function CasePage({ id }: { id: string }) {
         </div>
 
         <aside className="case-side" aria-label="Case summary and actions">
+          <Ownership dispute={d} onDone={setMessage} />
           <CaseSummary dispute={d} />
           <CaseActions dispute={d} onDone={setMessage} />
         </aside>

@@ -7,7 +7,7 @@ import { STAGE_LABELS, statusLabel } from '../../lib/format';
 import { href, navigate, useLocation } from '../../lib/router';
 import { STAGES, STATUSES } from '../../../../domain/types';
 
-const FILTERS = ['status', 'stage', 'team', 'customerId', 'reasonCode', 'order'] as const;
+const FILTERS = ['status', 'stage', 'team', 'customerId', 'reasonCode', 'owner', 'order'] as const;
 export type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 /** The filters in the address, with the defaults: open cases, oldest first. */
@@ -80,6 +80,14 @@ export function CaseFilters({ filters }: { filters: Filters }) {
       <Field label="Customer id">
         {(props) => <input {...props} name="customerId" defaultValue={filters.customerId ?? ''} placeholder="e.g. CUST-0042" />}
       </Field>
+      <Field label="Owner">
+        {(props) => (
+          <select {...props} name="owner" defaultValue={filters.owner ?? ''}>
+            <option value="">Anyone's</option>
+            <option value="me">My cases</option>
+          </select>
+        )}
+      </Field>
       <Field label="Sort">
         {(props) => (
           <select {...props} name="order" defaultValue={filters.order}>
@@ -105,6 +113,7 @@ export function queryOf(filters: Filters): Record<string, string | undefined> {
     team: filters.team,
     customerId: filters.customerId,
     reasonCode: filters.reasonCode,
+    owner: filters.owner,
     order: filters.order,
   };
 }

@@ -22,11 +22,16 @@ export function CasesPage() {
   return (
     <div className="page">
       <div className="page-header">
-        <h1>{filters.status === 'OPEN' ? 'Open cases' : 'Cases'}</h1>
+        <h1>{filters.owner === 'me' ? 'My cases' : filters.status === 'OPEN' ? 'Open cases' : 'Cases'}</h1>
         {me.role === 'specialist' ? (
-          <a className="button" href={href('/open')}>
-            Open a case
-          </a>
+          <div className="page-header-actions">
+            <a className="button button-secondary" href={href('/cases', { status: filters.status, owner: 'me' })} data-testid="my-cases">
+              My cases
+            </a>
+            <a className="button" href={href('/open')}>
+              Open a case
+            </a>
+          </div>
         ) : null}
       </div>
       <CaseFilters filters={filters} />

@@ -1,5 +1,6 @@
 // One row per case: where it is, how much is disputed and recommended, how old it is.
 import { Money, StageBadge, StatusBadge } from '../../components/common';
+import { WaitingOnBadge } from '../../components/actions/ownership';
 import { REASON_LABELS, ageOf, formatDateTime, label } from '../../lib/format';
 import { href } from '../../lib/router';
 import type { DisputeSummary } from '../../../../contract';
@@ -16,6 +17,8 @@ export function CasesTable({ items }: { items: DisputeSummary[] }) {
             <th scope="col">Customer</th>
             <th scope="col">Reason</th>
             <th scope="col">Stage</th>
+            <th scope="col">Owner</th>
+            <th scope="col">Waiting on</th>
             <th scope="col" className="num">
               Disputed
             </th>
@@ -38,6 +41,10 @@ export function CasesTable({ items }: { items: DisputeSummary[] }) {
               <td>
                 <StageBadge stage={c.stage} />
                 {c.status !== 'OPEN' ? <StatusBadge status={c.status} /> : null}
+              </td>
+              <td data-testid="owner">{c.ownerName ?? '—'}</td>
+              <td>
+                <WaitingOnBadge party={c.waitingOn} />
               </td>
               <td className="num">
                 <Money amount={c.disputedAmount} currency={c.currency} />

@@ -10,6 +10,7 @@ import { REASON_LABELS, ROOT_CAUSE_LABELS, label, teamLabel } from '../../lib/fo
 import { useDocumentTitle } from '../../lib/hooks';
 import { navigate, useLocation } from '../../lib/router';
 import { AgingChart, GroupCycleChart, StageCycleChart } from './CycleTimeCharts';
+import { WaitingOnChart } from './WaitingOnChart';
 import { DeductionsTile } from './DeductionsTile';
 import { Kpis } from './Kpis';
 import { OpenByStageChart, TasksChart, WEEKS, WeeklyChart } from './OverviewCharts';
@@ -68,6 +69,7 @@ export function DashboardPage() {
         {overview.data ? <OpenByStageChart overview={overview.data} /> : <Pending what="open cases" error={overview.error} />}
         {r ? <AgingChart report={r.byReason} /> : null}
         {r ? <StageCycleChart report={r.byReason} /> : null}
+        {r ? <WaitingOnChart report={r.byReason} /> : null}
         {r ? <GroupCycleChart report={r.byTeam} title="Cycle time by team" keyLabel={teamLabel} file="cycle-time-by-team" withTasks /> : null}
         {r ? <GroupCycleChart report={r.byReason} title="Cycle time by reason" keyLabel={(k) => label(REASON_LABELS, k)} file="cycle-time-by-reason" /> : null}
         {r ? <GroupCycleChart report={r.byRootCause} title="Cycle time by root cause" keyLabel={(k) => label(ROOT_CAUSE_LABELS, k)} file="cycle-time-by-root-cause" /> : null}

@@ -1,0 +1,37 @@
+// Whom the period's cases waited on (GET /api/reports/cycle-time's waitingOn): a case's time with each party,
+// median and 90th percentile, and the time of all of them together in the table behind the chart.
+import { useMemo } from 'react';
+import { ChartCard, PALETTE } from '../../components/chart';
+import { durationUnit, waitingOnLabel } from '../../lib/format';
+import type { CycleTimeReport } from '../../../../contract';
+
+export function WaitingOnChart({ report }: { report: CycleTimeReport }) {
+  const { labels, series, unit } = useMemo(() => {
+    const unit = durationUnit(report.waitingOn.flatMap((w) => [w.medianHours, w.p90Hours]));
+    const scaled = (h: number | null) => (h === null ? null : h * unit.perHour);
+    return {
+      unit,
+      labels: report.waitingOn.map((w) => waitingOnLabel(w.party)),
+      series: [
+        { label: 'Median per case', data: report.waitingOn.map((w) => scaled(w.medianHours)), color: PALETTE[0] },
+        { label: '90th percentile', data: report.waitingOn.map((w) => scaled(w.p90Hours)), color: PALETTE[1] },
+      ],
+    };
+  }, [report]);
+  return (
+    <ChartCard
+      title="Waiting on whom"
+      description="Time a case of the period waited on each party (a team, the specialist, an approver, the customer): median and 90th percentile."
+      kind="bar"
+      labels={labels}
+      series={series}
+      yTitle={unit.name}
+      empty={report.waitingOn.length ? null : 'No case of this period has waited on anyone yet.'}
+      csv={{
+        filename: 'waiting-on.csv',
+        header: ['party', 'median hours', 'p90 hours', 'total hours'],
+        rows: report.waitingOn.map((w) => [w.party, w.medianHours, w.p90Hours, w.totalHours]),
+      }}
+    />
+  );
+}
