@@ -13,17 +13,24 @@ import {
   type IssuedCreditMemo,
 } from './ledger';
 import type { RecordsSource } from '../records/source';
+import type { Actor } from '../domain/events';
+import { DEFAULT_BASE_CURRENCY } from '../domain/types';
+import { coveringApprovers, teamLead, type ApproversInput } from './people';
 
 export interface ActivityDeps {
   pool: Pool;
   records: RecordsSource;
+  /** The currency of a manager's approvalLimit (BASE_CURRENCY; default USD). */
+  baseCurrency?: string;
 }
 
-export function createActivities({ pool, records }: ActivityDeps) {
+export function createActivities({ pool, records, baseCurrency = DEFAULT_BASE_CURRENCY }: ActivityDeps) {
   return {
     recordEvents: (input: { caseId: string; events: RecordedEvent[] }): Promise<void> => recordEvents(pool, input),
     collectEvidence: (input: CollectEvidenceInput): Promise<Analysis> => collectEvidence(pool, records, input),
     issueCreditMemo: (input: IssueCreditMemoInput): Promise<IssuedCreditMemo> => issueCreditMemo(pool, input),
     issueAdjustments: (input: IssueAdjustmentsInput): Promise<IssuedAdjustments> => issueAdjustments(pool, input),
+    coveringApprovers: (input: ApproversInput): Promise<Actor[]> => coveringApprovers(pool, baseCurrency, input),
+    teamLead: (input: { team: string }): Promise<Actor | null> => teamLead(pool, input),
   };
 }

@@ -82,6 +82,10 @@ export const disputeListQuery = z.strictObject({
   customerId: identifier(100).optional(),
   reasonCode: z.enum(REASON_CODES).optional(),
   order: z.enum(['desc', 'asc']).default('desc').meta({ description: 'By opening time: newest first (desc) or oldest first (asc)' }),
+  offeredTo: z
+    .literal('me')
+    .optional()
+    .meta({ description: 'Only the cases whose waiting approval was escalated and offered to you (managers whose limits cover it)' }),
   ...pageQuery,
 });
 
@@ -105,6 +109,10 @@ export const disputeSummary = z.object({
 /** A case in a list: its summary and what it waits on a manager for, so an approval queue needs no case one by one. */
 export const disputeListItem = disputeSummary.extend({
   proposal: resolutionOut.nullable().meta({ description: "The case's latest proposal, as the case's resolution; null when none" }),
+  offeredToMe: z.boolean().meta({ description: 'Its waiting approval was escalated and offered to you' }),
+  decidesFor: actorOut
+    .nullable()
+    .meta({ description: 'The absent manager you would approve it for, under their delegation to you, when your own limit does not cover it; else null' }),
 });
 export const disputeListResponse = page(disputeListItem);
 

@@ -10,6 +10,8 @@ export interface DisputeWorkerDeps {
   taskQueue: string;
   pool: Pool;
   records?: RecordsSource;
+  /** The currency of a manager's approvalLimit (BASE_CURRENCY; default USD). */
+  baseCurrency?: string;
   /** A prebuilt bundle (tests build it once per run, with WORKFLOW_BUNDLE_OPTIONS); otherwise bundled at start. */
   workflowBundlePath?: string;
   tuning?: Pick<
@@ -49,7 +51,7 @@ export function createDisputeWorker(deps: DisputeWorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ pool: deps.pool, records }),
+    activities: createActivities({ pool: deps.pool, records, baseCurrency: deps.baseCurrency }),
     ...(deps.workflowBundlePath
       ? { workflowBundle: { codePath: deps.workflowBundlePath } }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } }),

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       pool,
+      baseCurrency: config.BASE_CURRENCY,
       tuning: {
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -21,6 +21,19 @@ import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import type { disputeWorkflow } from '../../workflows/dispute';
 import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
+import { approvalRefusal } from '../../domain/approval';
+import type { OnBehalfOf } from '../../domain/messages';
+import {
+  chooseAuthority,
+  currentRoutingVersion,
+  decisionAuthority,
+  delegationsTo,
+  decisionPolicy,
+  pendingProposal,
+  policyVersion,
+  type DecisionAuthority,
+  type PendingProposal,
+} from '../decision-authority';
 import { claimKey, earlierUse, keyReused, requestHash, type KeyedRequest } from '../idempotency';
 import {
   encodeCursor,
@@ -367,6 +380,9 @@ export async function listDisputes(
   if (query.customerId) where.push(`c.customer_id = ${param(query.customerId)}`);
   if (query.reasonCode) where.push(`c.reason_code = ${param(query.reasonCode)}`);
   if (team !== null) where.push(`EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.team = ${param(team)})`);
+  const offered = `EXISTS (SELECT 1 FROM approval_offers o WHERE o.case_id = c.id AND o.user_id = ${param(ctx.user.id)}
+                      AND NOT EXISTS (SELECT 1 FROM approvals oa WHERE oa.resolution_id = o.resolution_id))`;
+  if (query.offeredTo === 'me') where.push(offered);
   // Both the comparison and the direction are constants picked by the enum, never text from the query.
   const [after, direction] = query.order === 'asc' ? ['>', 'ASC'] : ['<', 'DESC'];
   if (query.cursor) {
@@ -374,15 +390,31 @@ export async function listDisputes(
     where.push(`(c.opened_at, c.id) ${after} (${param(at)}::timestamptz, ${param(id)}::uuid)`);
   }
   const { rows } = await ctx.deps.pool.query(
-    `SELECT ${SUMMARY_COLUMNS}, ${LATEST_RESOLUTION} AS proposal, ${preciseSql('c.opened_at')} AS cursor_at
+    `SELECT ${SUMMARY_COLUMNS}, ${LATEST_RESOLUTION} AS proposal, ${offered} AS offered_to_me, ${preciseSql('c.opened_at')} AS cursor_at
        FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY c.opened_at ${direction}, c.id ${direction} LIMIT ${param(query.limit + 1)}`,
     params,
   );
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
+  // What a manager would approve for an absent manager: asked only when something waits that their own limit misses.
+  const actor = commandActor(ctx.user);
+  let delegations: OnBehalfOf[] | undefined;
+  const items = [];
+  for (const row of page) {
+    const proposal = resolutionOf(row.proposal);
+    let decidesFor: OnBehalfOf | null = null;
+    if (ctx.user.role === 'manager' && row.stage === 'APPROVAL' && proposal?.amount && proposal.decision === null) {
+      const pending = { currency: row.currency, amount: proposal.amount, proposedBy: proposal.proposedBy.id };
+      if (approvalRefusal(actor, pending, pending.currency, 'APPROVE') !== null) {
+        delegations ??= await delegationsTo(ctx.deps.pool, ctx.deps.baseCurrency, ctx.user.id);
+        decidesFor = chooseAuthority(actor, pending, 'APPROVE', delegations).onBehalfOf;
+      }
+    }
+    items.push({ ...summaryOf(row), proposal, offeredToMe: row.offered_to_me, decidesFor: decidesFor && { id: decidesFor.id, name: decidesFor.name } });
+  }
   return {
-    items: page.map((row) => ({ ...summaryOf(row), proposal: resolutionOf(row.proposal) })),
+    items,
     nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
   };
 }
@@ -442,9 +474,11 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
             ${LATEST_RESOLUTION} AS resolution,
             (SELECT coalesce(json_agg(json_build_object('id', a.id, 'resolutionId', a.resolution_id, 'decision', a.decision,
                        'comment', a.comment, 'amount', a.amount_minor::text, 'decidedById', a.decided_by,
-                       'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}, 'evidenceHash', a.evidence_hash)
+                       'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}, 'evidenceHash', a.evidence_hash,
+                       'onBehalfOfId', a.on_behalf_of, 'onBehalfOfName', ou.name, 'policyVersion', a.policy_version)
                        ORDER BY a.decided_at, a.id), '[]')
-               FROM approvals a JOIN users au ON au.id = a.decided_by WHERE a.case_id = c.id) AS approvals,
+               FROM approvals a JOIN users au ON au.id = a.decided_by LEFT JOIN users ou ON ou.id = a.on_behalf_of
+              WHERE a.case_id = c.id) AS approvals,
             (SELECT coalesce(json_agg(json_build_object('number', m.number, 'amount', m.amount_minor::text,
                        'currency', m.currency, 'approvalId', m.approval_id, 'issuedAt', ${isoSql('m.issued_at')})
                        ORDER BY m.issued_at, m.number), '[]')
@@ -512,6 +546,8 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       decidedBy: { id: a.decidedById, name: a.decidedByName },
       decidedAt: a.decidedAt,
       evidenceHash: a.evidenceHash,
+      onBehalfOf: a.onBehalfOfId ? { id: a.onBehalfOfId, name: a.onBehalfOfName } : null,
+      policyVersion: a.policyVersion,
     })),
     creditMemos: row.credit_memos.map((m: Row) => ({
       number: m.number,
@@ -687,16 +723,41 @@ export function proposeResolution(
   });
 }
 
+/**
+ * A decision, with the authority it is made with (the manager's own, or an absent manager's under a delegation to
+ * them) and the policy version it is made under, both resolved here; the workflow holds them to its own time.
+ */
 export function decide(ctx: CommandUseCaseContext, { ref, body }: CaseCommandInput<z.output<typeof decisionRequest>>): Promise<CommandAnswer> {
+  const actor = commandActor(ctx.user);
+  const db = ctx.deps.pool;
+  let resolving: Promise<{ proposal: PendingProposal; authority: DecisionAuthority } | null> | undefined;
+  // No proposal waits: the workflow answers why (the stage).
+  const resolve = (c: CaseForCommand) =>
+    (resolving ??= pendingProposal(db, c.id).then(async (proposal) =>
+      proposal && { proposal, authority: await decisionAuthority(db, ctx.deps.baseCurrency, actor, proposal, body.decision) },
+    ));
   return updateCase(ctx, ref, {
     command: 'decision',
     update: decideUpdate,
     body,
     argument: {
-      actor: commandActor(ctx.user),
-      decision: body.decision,
-      comment: body.comment ?? null,
-      evidenceHash: body.evidenceHash ?? null,
+      of: async (c) => {
+        const resolved = await resolve(c);
+        const onBehalfOf = resolved?.authority.onBehalfOf ?? null;
+        const policy = resolved && decisionPolicy(actor, onBehalfOf, resolved.proposal.currency, ctx.deps.slas, await currentRoutingVersion(db));
+        return {
+          actor,
+          decision: body.decision,
+          comment: body.comment ?? null,
+          evidenceHash: body.evidenceHash ?? null,
+          onBehalfOf,
+          policyVersion: policy && (await policyVersion(db, policy)),
+        };
+      },
+    },
+    check: async (c) => {
+      const refusal = (await resolve(c))?.authority.refusal;
+      if (refusal) throw AppError.forbidden(refusal);
     },
   });
 }

@@ -509,7 +509,7 @@ function check(state: DisputeState, cmd: Human): void {
     case 'propose':
       return state.checkProposeResolution({ actor: cmd.actor, type: cmd.type, amount: cmd.amount, rootCause: 'OTHER', note: null });
     case 'decide':
-      return void state.checkDecide({ actor: cmd.actor, decision: cmd.decision, comment: null });
+      return void state.checkDecide({ actor: cmd.actor, decision: cmd.decision, comment: null }, 'USD', new Date(0).toISOString());
     case 'cancel':
       return state.checkCancel({ actor: cmd.actor, reason: 'withdrawn' });
     case 'retryEvidence':
@@ -524,7 +524,7 @@ function apply(state: DisputeState, cmd: Human, id: string, now: string): CaseEv
     case 'propose':
       return state.proposeResolution({ actor: cmd.actor, type: cmd.type, amount: cmd.amount, rootCause: 'OTHER', note: null }, id, now);
     case 'decide':
-      return state.decide({ actor: cmd.actor, decision: cmd.decision, comment: null }, id, now);
+      return state.decide({ actor: cmd.actor, decision: cmd.decision, comment: null }, 'USD', id, now);
     case 'cancel':
       return state.cancel({ actor: cmd.actor, reason: 'withdrawn' }, now);
     case 'retryEvidence':

@@ -22,7 +22,7 @@ async function replayAll(workflowsPath: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused, a PARTIAL completion, a refresh of the evidence, credit and debit memos and a write-off, the credit memos of runs from before the ledger, a case over two invoices and a deduction joining a case', () => {
+  it('has histories covering the whole life, rejection, cancellation, escalation, a case parked on unstorable text, a credit the ledger refused, a PARTIAL completion, a refresh of the evidence, credit and debit memos and a write-off, the credit memos of runs from before the ledger, a case over two invoices, a deduction joining a case, an approval by a delegate, an approval offered on escalation and a task escalated to its lead', () => {
     const names = recordedHistories().map((h) => h.workflowId);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -42,6 +42,9 @@ describe('replay of recorded histories', () => {
         'refresh-evidence',
         'two-invoice-case',
         'deduction-added',
+        'delegated-approval',
+        'escalation-offered',
+        'task-escalated-to-lead',
       ]),
     );
   });
