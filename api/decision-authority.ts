@@ -79,6 +79,27 @@ export async function decisionAuthority(
   return chooseAuthority(actor, proposal, decision, await delegationsTo(db, baseCurrency, actor.id));
 }
 
+/** With whose authority, and under which limit in the case's currency, a manager would approve a proposal. */
+export interface ReaderAuthority {
+  /** The limit applied: the manager's own, or the absent manager's; null for none (or none in the currency: see refusal). */
+  limit: string | null;
+  onBehalfOf: { id: string; name: string } | null;
+  /** Why the manager cannot approve it (they may still reject it); null when they can. */
+  refusal: string | null;
+}
+
+/** `delegations` is asked only when the manager's own authority does not cover the proposal. */
+export async function readerAuthority(
+  actor: CommandActor,
+  proposal: PendingProposal,
+  delegations: () => Promise<readonly OnBehalfOf[]>,
+): Promise<ReaderAuthority> {
+  const own = approvalRefusal(actor, proposal, proposal.currency, 'APPROVE');
+  const chosen = own === null ? { onBehalfOf: null, refusal: null } : chooseAuthority(actor, proposal, 'APPROVE', await delegations());
+  const onBehalfOf = chosen.onBehalfOf && { id: chosen.onBehalfOf.id, name: chosen.onBehalfOf.name };
+  return { limit: appliedLimit(actor, chosen.onBehalfOf, proposal.currency), onBehalfOf, refusal: chosen.refusal };
+}
+
 /** What a decision is made under; the same policy is one version (policy_versions is content-addressed). */
 export interface DecisionPolicy {
   limit: { currency: string; amount: string | null; whose: string };

@@ -106,13 +106,22 @@ export const disputeSummary = z.object({
   closedAt: isoTimestamp.nullable(),
 });
 
+/** For a manager, on a proposal waiting for a decision: with whose authority, under which limit, they would approve it. */
+export const authorityOut = z.object({
+  limit: moneyOutput
+    .nullable()
+    .meta({ description: "The limit applied in the case's currency: yours, or that of the absent manager you would approve for; null: none" }),
+  onBehalfOf: actorOut.nullable().meta({ description: 'The absent manager whose delegation to you covers it when your own limit does not' }),
+  refusal: z.string().nullable().meta({ description: 'Why you cannot approve it (you may still reject it); null when you can' }),
+});
+const yourAuthority = () =>
+  authorityOut.nullable().meta({ description: 'For a manager, on a proposal waiting for a decision; null otherwise' });
+
 /** A case in a list: its summary and what it waits on a manager for, so an approval queue needs no case one by one. */
 export const disputeListItem = disputeSummary.extend({
   proposal: resolutionOut.nullable().meta({ description: "The case's latest proposal, as the case's resolution; null when none" }),
   offeredToMe: z.boolean().meta({ description: 'Its waiting approval was escalated and offered to you' }),
-  decidesFor: actorOut
-    .nullable()
-    .meta({ description: 'The absent manager you would approve it for, under their delegation to you, when your own limit does not cover it; else null' }),
+  yourAuthority: yourAuthority(),
 });
 export const disputeListResponse = page(disputeListItem);
 
@@ -212,6 +221,7 @@ export const disputeDetail = disputeSummary.extend({
   findingCount: z.number().int().nonnegative().meta({ description: 'How many findings the case has in all' }),
   tasks: z.array(caseTaskOut),
   resolution: resolutionOut.nullable(),
+  yourAuthority: yourAuthority(),
   approvals: z.array(approvalOut),
   creditMemos: z.array(creditMemoOut).meta({ description: 'The credit memos among the adjustments' }),
   adjustments: z.array(adjustmentOut).meta({ description: "The ledger's documents issued for this case" }),
@@ -246,6 +256,7 @@ export const commandResponse = z.object({
 export type DisputeSummary = z.infer<typeof disputeSummary>;
 export type DisputeListItem = z.infer<typeof disputeListItem>;
 export type DisputeDetail = z.infer<typeof disputeDetail>;
+export type Authority = z.infer<typeof authorityOut>;
 export type CaseItem = z.infer<typeof caseItemOut>;
 export type ItemExplanation = z.infer<typeof itemExplanationOut>;
 export type ItemFinding = z.infer<typeof itemFindingOut>;

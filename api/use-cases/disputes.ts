@@ -21,13 +21,13 @@ import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import type { disputeWorkflow } from '../../workflows/dispute';
 import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
-import { approvalRefusal } from '../../domain/approval';
 import type { OnBehalfOf } from '../../domain/messages';
 import {
-  chooseAuthority,
   currentRoutingVersion,
   decisionAuthority,
   delegationsTo,
+  readerAuthority,
+  type ReaderAuthority,
   decisionPolicy,
   pendingProposal,
   policyVersion,
@@ -56,7 +56,7 @@ import { DEDUCTION_COLUMNS, deductionOf } from '../../read-model/deductions';
 import { adjustmentOf, adjustmentsJson, caseInvoices, ledgerOf, type CaseInvoice } from '../../read-model/ledger';
 import { adjustmentsTotal, allocate, type PlannedAdjustment } from '../../domain/allocation';
 import type { ProposedAdjustment } from '../../domain/events';
-import { ITEM_FINDINGS_SHOWN, LIMIT_DEFAULT } from '../../contract';
+import { ITEM_FINDINGS_SHOWN, LIMIT_DEFAULT, type Resolution } from '../../contract';
 import type {
   cancelRequest,
   caseEvidenceResponse,
@@ -397,25 +397,29 @@ export async function listDisputes(
   );
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
-  // What a manager would approve for an absent manager: asked only when something waits that their own limit misses.
-  const actor = commandActor(ctx.user);
-  let delegations: OnBehalfOf[] | undefined;
   const items = [];
+  const authorityOf = readerAuthorities(ctx);
   for (const row of page) {
     const proposal = resolutionOf(row.proposal);
-    let decidesFor: OnBehalfOf | null = null;
-    if (ctx.user.role === 'manager' && row.stage === 'APPROVAL' && proposal?.amount && proposal.decision === null) {
-      const pending = { currency: row.currency, amount: proposal.amount, proposedBy: proposal.proposedBy.id };
-      if (approvalRefusal(actor, pending, pending.currency, 'APPROVE') !== null) {
-        delegations ??= await delegationsTo(ctx.deps.pool, ctx.deps.baseCurrency, ctx.user.id);
-        decidesFor = chooseAuthority(actor, pending, 'APPROVE', delegations).onBehalfOf;
-      }
-    }
-    items.push({ ...summaryOf(row), proposal, offeredToMe: row.offered_to_me, decidesFor: decidesFor && { id: decidesFor.id, name: decidesFor.name } });
+    items.push({ ...summaryOf(row), proposal, offeredToMe: row.offered_to_me, yourAuthority: await authorityOf(row, proposal) });
   }
   return {
     items,
     nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
+  };
+}
+
+/**
+ * For a manager, on a proposal waiting for a decision: with whose authority and under which limit they would approve
+ * it (null otherwise). Their delegations are read once, and only when their own limit does not cover a proposal.
+ */
+function readerAuthorities(ctx: UseCaseContext): (row: Row, proposal: Resolution | null) => Promise<ReaderAuthority | null> {
+  const actor = commandActor(ctx.user);
+  let delegations: Promise<OnBehalfOf[]> | undefined;
+  return async (row, proposal) => {
+    if (ctx.user.role !== 'manager' || row.stage !== 'APPROVAL' || row.status !== 'OPEN' || !proposal?.amount || proposal.decision !== null) return null;
+    const pending = { currency: row.currency, amount: proposal.amount, proposedBy: proposal.proposedBy.id };
+    return readerAuthority(actor, pending, () => (delegations ??= delegationsTo(ctx.deps.pool, ctx.deps.baseCurrency, ctx.user.id)));
   };
 }
 
@@ -445,12 +449,14 @@ function visibleEvents(events: TrailEvent[], reader: AuthUser): TrailEvent[] {
  * answered 404, as if it did not exist (its existence is none of their business).
  */
 export async function getDispute(ctx: UseCaseContext, { ref }: { ref: string }): Promise<z.input<typeof disputeDetail>> {
-  const found = await readCase(ctx.deps.pool, ref, ctx.user);
+  const found = await readCase(ctx, ref);
   ctx.touchCase(found.workflowId);
   return found;
 }
 
-async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z.input<typeof disputeDetail>> {
+async function readCase(ctx: UseCaseContext, ref: string): Promise<z.input<typeof disputeDetail>> {
+  const { pool: db } = ctx.deps;
+  const reader = ctx.user;
   const team = reader.role === 'ops' ? reader.team : null;
   const key = caseKey(ref);
   const { rows } = await db.query(
@@ -537,6 +543,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       amount: money(t.amount),
     })),
     resolution: resolutionOf(row.resolution),
+    yourAuthority: await readerAuthorities(ctx)(row, resolutionOf(row.resolution)),
     approvals: row.approvals.map((a: Row) => ({
       id: a.id,
       resolutionId: a.resolutionId,

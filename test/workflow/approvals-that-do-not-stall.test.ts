@@ -181,7 +181,7 @@ describe('approvals that do not stall', () => {
       // The read model keeps the offer: each manager offered it sees it, the others do not.
       const list = async (user: TestUser) =>
         (await listDisputes({ deps: deps(), user: await authUser(user), touchCase: () => {} }, { query: disputeListQuery.parse({ offeredTo: 'me' }) })).items;
-      expect((await list(absent)).map((c) => [c.id, c.offeredToMe])).toEqual([[caseId, true]]);
+      expect((await list(absent)).map((c) => [c.id, c.offeredToMe, c.yourAuthority?.limit])).toEqual([[caseId, true, '1000.00']]);
       expect(await list(small)).toEqual([]);
       const asProposer = { ...unlimited, id: specialist.id, name: specialist.name };
       expect(await refusalOf(handle.executeUpdate(decideUpdate, { args: [{ actor: asProposer, decision: 'APPROVE', comment: null }] }))).toBe('Forbidden');
