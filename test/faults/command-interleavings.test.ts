@@ -84,7 +84,8 @@ class Rules {
         if (role !== 'manager') return 'Forbidden';
         if (this.closed || this.stage !== 'APPROVAL' || !this.proposal) return 'Conflict';
         if (id === this.proposal.proposer) return 'Forbidden';
-        if (approvalLimit !== null && this.proposal.amount! > parseMoney(approvalLimit)) return 'Forbidden';
+        // A limit binds approvals only: over it, a manager may still reject.
+        if (cmd.decision === 'APPROVE' && approvalLimit !== null && this.proposal.amount! > parseMoney(approvalLimit)) return 'Forbidden';
         return null;
       }
       case 'cancel':
@@ -303,7 +304,7 @@ class Projection {
         assert.equal(decider?.role, 'manager', 'decided by someone who is not a manager');
         assert.notEqual(e.actor.id, this.pending?.proposer, 'decided by the proposer');
         assert.equal(e.data.approverLimit, decider?.approvalLimit ?? null);
-        if (e.data.approverLimit !== null) assert.ok(parseMoney(e.data.amount!) <= parseMoney(e.data.approverLimit), 'over the limit');
+        if (e.data.decision === 'APPROVE' && e.data.approverLimit !== null) assert.ok(parseMoney(e.data.amount!) <= parseMoney(e.data.approverLimit), 'over the limit');
         assert.ok(parseMoney(e.data.amount!) > 0n && parseMoney(e.data.amount!) <= parseMoney(DISPUTED));
         if (e.data.decision === 'APPROVE') this.approval = { id: e.data.approvalId, amount: e.data.amount!, issued: false };
         this.pending = null;
