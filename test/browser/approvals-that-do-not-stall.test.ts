@@ -75,7 +75,8 @@ it('lets a delegate approve over its own limit for the absent manager, and shows
 
 it("filters a lead's inbox to the tasks assigned to them", async () => {
   const page = await stack.signedIn(salesOps, '/inbox');
-  await page.getByLabel('Assigned to me').check();
+  await page.getByLabel('Assigned to me').click();
   await eventually('the filter is in the address', async () => page.url().includes('assignee=me') || undefined);
+  expect(await page.getByLabel('Assigned to me').isChecked()).toBe(true);
   await page.getByText('Nothing to do: no open tasks.').waitFor();
 });
