@@ -608,8 +608,10 @@ export const routes: readonly Route[] = [
     operationId: 'decide',
     summary: 'Approve or reject the proposed credit; only in stage APPROVAL',
     description:
-      '403 when you proposed it or the amount is over your approval limit; 409 when evidenceHash is sent and is not ' +
-      "the case's current one (its evidence was refreshed since).",
+      "403 when you proposed it, or on APPROVE when the amount is over your approval limit in the case's currency (or you " +
+      'have none in it) and no delegation to you from an absent manager whose limits cover it runs now (then you approve ' +
+      'on their behalf: onBehalfOf on the approval); a REJECT is not bound by the limit. 409 when evidenceHash is sent ' +
+      "and is not the case's current one (its evidence was refreshed since).",
     roles: ['manager'],
     body: decisionRequest,
     answer: 'The case after the decision',

@@ -59,6 +59,8 @@ export const approvalOut = z.object({
   decidedBy: actorOut,
   decidedAt: isoTimestamp,
   evidenceHash: sha256Hex.nullable().meta({ description: 'The evidenceHash the case had when it was decided; null for decisions made before it existed' }),
+  onBehalfOf: actorOut.nullable().meta({ description: 'The absent manager whose authority a delegate decided with; null: the approver\'s own' }),
+  policyVersion: z.number().int().nullable().meta({ description: 'The policy the decision was made under (limit applied, SLAs, routing version); null before policy versions' }),
 });
 
 // One shape per type, so that /openapi.json says what the API checks: an ADJUST has adjustments, the shorthand an

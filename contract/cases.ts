@@ -86,6 +86,10 @@ export const disputeListQuery = z.strictObject({
     .optional()
     .meta({ description: "The owner's user id, or me: the cases you own" }),
   order: z.enum(['desc', 'asc']).default('desc').meta({ description: 'By opening time: newest first (desc) or oldest first (asc)' }),
+  offeredTo: z
+    .literal('me')
+    .optional()
+    .meta({ description: 'Only the cases whose waiting approval was escalated and offered to you (managers whose limits cover it)' }),
   ...pageQuery,
 });
 
@@ -111,9 +115,22 @@ export const disputeSummary = z.object({
   }),
 });
 
+/** For a manager, on a proposal waiting for a decision: with whose authority, under which limit, they would approve it. */
+export const authorityOut = z.object({
+  limit: moneyOutput
+    .nullable()
+    .meta({ description: "The limit applied in the case's currency: yours, or that of the absent manager you would approve for; null: none" }),
+  onBehalfOf: actorOut.nullable().meta({ description: 'The absent manager whose delegation to you covers it when your own limit does not' }),
+  refusal: z.string().nullable().meta({ description: 'Why you cannot approve it (you may still reject it); null when you can' }),
+});
+const yourAuthority = () =>
+  authorityOut.nullable().meta({ description: 'For a manager, on a proposal waiting for a decision; null otherwise' });
+
 /** A case in a list: its summary and what it waits on a manager for, so an approval queue needs no case one by one. */
 export const disputeListItem = disputeSummary.extend({
   proposal: resolutionOut.nullable().meta({ description: "The case's latest proposal, as the case's resolution; null when none" }),
+  offeredToMe: z.boolean().meta({ description: 'Its waiting approval was escalated and offered to you' }),
+  yourAuthority: yourAuthority(),
 });
 export const disputeListResponse = page(disputeListItem);
 
@@ -218,6 +235,7 @@ export const disputeDetail = disputeSummary.extend({
   findingCount: z.number().int().nonnegative().meta({ description: 'How many findings the case has in all' }),
   tasks: z.array(caseTaskOut),
   resolution: resolutionOut.nullable(),
+  yourAuthority: yourAuthority(),
   approvals: z.array(approvalOut),
   creditMemos: z.array(creditMemoOut).meta({ description: 'The credit memos among the adjustments' }),
   adjustments: z.array(adjustmentOut).meta({ description: "The ledger's documents issued for this case" }),
@@ -268,6 +286,7 @@ export const commandResponse = z.object({
 export type DisputeSummary = z.infer<typeof disputeSummary>;
 export type DisputeListItem = z.infer<typeof disputeListItem>;
 export type DisputeDetail = z.infer<typeof disputeDetail>;
+export type Authority = z.infer<typeof authorityOut>;
 export type CaseItem = z.infer<typeof caseItemOut>;
 export type ItemExplanation = z.infer<typeof itemExplanationOut>;
 export type ItemFinding = z.infer<typeof itemFindingOut>;

@@ -16,6 +16,7 @@ export const taskListQuery = z.strictObject({
   team: identifier(100).optional(),
   disputeId: uuidInput('a case id (uuid)').optional().meta({ description: "Only this case's tasks (a case page asks for its tasks with all their findings)" }),
   status: z.enum(TASK_STATUSES).optional(),
+  assignee: z.literal('me').optional().meta({ description: 'Only the tasks assigned to you (a lead takes the overdue tasks of the team)' }),
   ...pageQuery,
 });
 
@@ -31,6 +32,8 @@ export const taskOut = z.object({
   dueAt: isoTimestamp,
   overdue: z.boolean(),
   escalated: z.boolean(),
+  assigneeId: uuid.nullable().meta({ description: "Who the task went to when it was escalated: the team's lead; null when nobody" }),
+  assigneeName: z.string().nullable(),
   completedAt: isoTimestamp.nullable(),
   outcome: z.enum(TASK_OUTCOMES).nullable(),
   routingVersion: z.number().int().nonnegative().meta({ description: "The routing version the task was made under (0: the code's defaults)" }),

@@ -107,7 +107,8 @@ export interface EventPayloads {
   EVIDENCE_RETRY_REQUESTED: Record<string, never>;
   /** routingVersion: the routing the task was made under; absent from tasks made before routing was data (0). */
   TASK_CREATED: { taskId: string; team: Team; title: string; dueAt: string; findingCodes: string[]; routingVersion?: number };
-  TASK_ESCALATED: { taskId: string; team: Team; dueAt: string };
+  /** assignee: the team's lead, who takes the task (null: the team has none); absent from escalations before leads. */
+  TASK_ESCALATED: { taskId: string; team: Team; dueAt: string; assignee?: Actor | null };
   /** `findings`: PARTIAL's confirmations (a finding it does not list counts 0); absent for the other outcomes. */
   TASK_COMPLETED: {
     taskId: string;
@@ -129,7 +130,8 @@ export interface EventPayloads {
     adjustments?: ProposedAdjustment[];
   };
   RESOLUTION_ESCALATED: { since: string };
-  APPROVAL_ESCALATED: { resolutionId: string; since: string };
+  /** offeredTo: the active managers whose limits cover it and who did not propose it; absent before offers. */
+  APPROVAL_ESCALATED: { resolutionId: string; since: string; offeredTo?: Actor[] };
   RESOLUTION_DECIDED: {
     approvalId: string;
     resolutionId: string;
@@ -139,6 +141,10 @@ export interface EventPayloads {
     approverLimit: MoneyString | null;
     /** The evidence the approver saw (absent from decisions made before the hash existed). */
     evidenceHash?: string | null;
+    /** The absent manager whose authority a delegate used (null: the approver's own); absent before delegation. */
+    onBehalfOf?: Actor | null;
+    /** The policy_versions row the decision was made under; absent (or null) from decisions before it existed. */
+    policyVersion?: number | null;
   };
   CREDIT_MEMO_ISSUED: { number: string; amount: MoneyString; approvalId: string; invoiceNumber: string };
   /** Every document of one approval, written with them in one transaction. */

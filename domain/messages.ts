@@ -58,6 +58,21 @@ export interface DecideCommand {
   comment: string | null;
   /** The evidence the manager decided on: another than the case's current one is refused. Absent from older APIs' updates. */
   evidenceHash?: string | null;
+  /**
+   * The absent manager whose authority the actor approves with, under their delegation (the API resolves it when the
+   * actor's own limit does not cover); null or absent: the actor's own.
+   */
+  onBehalfOf?: OnBehalfOf | null;
+  /** The policy the decision is made under (policy_versions, resolved by the API); absent from older APIs' updates. */
+  policyVersion?: number | null;
+}
+
+/** An absent manager, with the limits and the delegation a delegate decides under. */
+export interface OnBehalfOf extends Actor {
+  approvalLimit: MoneyString | null;
+  approvalLimits?: Record<string, MoneyString>;
+  /** [from, until): held against the workflow's time when the decision is made. */
+  delegation: { id: string; from: string; until: string };
 }
 
 export interface CancelCommand {

@@ -234,7 +234,11 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       return;
     }
     case 'TASK_ESCALATED':
-      await client.query('UPDATE tasks SET escalated_at = $2 WHERE id = $1', [event.data.taskId, event.at]);
+      await client.query('UPDATE tasks SET escalated_at = $2, assignee_id = coalesce($3, assignee_id) WHERE id = $1', [
+        event.data.taskId,
+        event.at,
+        event.data.assignee?.id ?? null,
+      ]);
       return;
     case 'TASK_COMPLETED': {
       const d = event.data;
@@ -266,10 +270,10 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
       const d = event.data;
       await client.query(
         `INSERT INTO approvals (id, case_id, resolution_id, decision, comment, amount_minor, approver_limit_minor,
-                                decided_by, decided_at, evidence_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+                                decided_by, decided_at, evidence_hash, on_behalf_of, policy_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [d.approvalId, caseId, d.resolutionId, d.decision, d.comment, money(d.amount), money(d.approverLimit), actorId, event.at,
-          d.evidenceHash ?? null],
+          d.evidenceHash ?? null, d.onBehalfOf?.id ?? null, d.policyVersion ?? null],
       );
       return;
     }
@@ -307,8 +311,18 @@ async function project(client: PoolClient, caseId: string, event: RecordedEvent)
     case 'CREDIT_MEMO_ISSUED':
     case 'ADJUSTMENTS_ISSUED':
       throw new Error(`${event.type} is written by its own activity, with its side effect`);
+    case 'APPROVAL_ESCALATED': {
+      const offeredTo = event.data.offeredTo ?? [];
+      if (offeredTo.length) {
+        await client.query(
+          `INSERT INTO approval_offers (resolution_id, user_id, case_id, offered_at)
+           SELECT $1, u.id, $2, $3 FROM unnest($4::uuid[]) AS u(id) ON CONFLICT DO NOTHING`,
+          [event.data.resolutionId, caseId, event.at, offeredTo.map((o) => o.id)],
+        );
+      }
+      return;
+    }
     case 'RESOLUTION_ESCALATED':
-    case 'APPROVAL_ESCALATED':
     case 'CREDIT_MEMO_REFUSED':
     case 'EVIDENCE_REFRESH_FAILED':
       return; // on the trail only

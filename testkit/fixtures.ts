@@ -15,20 +15,30 @@ export interface TestUser extends CommandActor {
   token: string;
 }
 
+/**
+ * A user. `approvalLimits`: a manager's whole map (USD, the base currency, is approvalLimit); without it the user acts
+ * as commands did before limits per currency (approvalLimit in every currency). `lead`: an ops team's lead.
+ */
 export async function createUser(
   pool: Pool,
   role: Role,
-  opts: { team?: string; approvalLimit?: string | null; name?: string } = {},
+  opts: { team?: string; approvalLimit?: string | null; name?: string; approvalLimits?: Record<string, string>; lead?: boolean } = {},
 ): Promise<TestUser> {
   const token = randomBytes(24).toString('base64url');
   const name = opts.name ?? uniqueId(role);
-  const limit = opts.approvalLimit ?? null;
+  const limit = opts.approvalLimits ? (opts.approvalLimits.USD ?? null) : (opts.approvalLimit ?? null);
   const { rows } = await pool.query(
-    `INSERT INTO users (name, role, team, approval_limit_minor, token_hash)
-     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [name, role, opts.team ?? null, limit === null ? null : parseMoney(limit), createHash('sha256').update(token).digest()],
+    `INSERT INTO users (name, role, team, approval_limit_minor, token_hash, lead)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [name, role, opts.team ?? null, limit === null ? null : parseMoney(limit), createHash('sha256').update(token).digest(), opts.lead ?? false],
   );
-  return { id: rows[0].id, name, role, team: opts.team ?? null, approvalLimit: limit, token };
+  const id = rows[0].id;
+  for (const [currency, amount] of Object.entries(opts.approvalLimits ?? {})) {
+    if (currency === 'USD') continue;
+    await pool.query('INSERT INTO approval_limits (user_id, currency, limit_minor) VALUES ($1, $2, $3)', [id, currency, parseMoney(amount)]);
+  }
+  const limits = opts.approvalLimits ? { approvalLimits: opts.approvalLimits } : {};
+  return { id, name, role, team: opts.team ?? null, approvalLimit: limit, ...limits, token };
 }
 
 /** An invoice line as the desks below bill it: SKU, quantity, unit price. */

@@ -205,7 +205,7 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
          LEFT JOIN approvals a ON a.id = m.approval_id LEFT JOIN resolutions r ON r.id = a.resolution_id
          LEFT JOIN users u ON u.id = a.decided_by
         WHERE a.id IS NULL OR a.case_id <> m.case_id OR a.decision <> 'APPROVE' OR u.role IS DISTINCT FROM 'manager'
-           OR r.id IS NULL OR a.decided_by = r.proposed_by
+           OR r.id IS NULL OR a.decided_by = r.proposed_by OR a.on_behalf_of = r.proposed_by
            OR (a.approver_limit_minor IS NOT NULL AND a.amount_minor > a.approver_limit_minor)`,
     ),
     (r) =>
@@ -423,18 +423,25 @@ export async function checkInvariants(pool: Pick<Pool, 'query'>, options: Invari
     (r) => `invoice ${r.invoice_number} line ${r.line_no}: billed ${r.amount_minor}, credited ${r.credited_minor}, credit lines ${r.credits}`,
   );
 
-  // ---- every decision by an eligible other user: a manager, not the proposer, within the limit recorded
+  // ---- every decision by an eligible other user: a manager, not the proposer (nor deciding for them), an approval
+  //      within the limit recorded, which is that of whose authority was used in the case's currency (a rejection
+  //      needs no limit: one in a currency its maker has none in records none)
   report(
     v.ineligibleApprovals,
     await q(
-      `SELECT a.id, c.case_number, u.role, a.decided_by = r.proposed_by AS own, a.amount_minor, a.approver_limit_minor,
-              u.approval_limit_minor AS user_limit, r.amount_minor AS proposed, r.case_id = a.case_id AS same_case
+      `SELECT a.id, c.case_number, u.role, a.decided_by = r.proposed_by OR a.on_behalf_of = r.proposed_by AS own,
+              a.amount_minor, a.approver_limit_minor, w.limit_minor AS user_limit, r.amount_minor AS proposed,
+              r.case_id = a.case_id AS same_case
          FROM approvals a JOIN cases c ON c.id = a.case_id JOIN resolutions r ON r.id = a.resolution_id
          JOIN users u ON u.id = a.decided_by
-        WHERE u.role <> 'manager' OR a.decided_by = r.proposed_by OR r.case_id <> a.case_id
+         CROSS JOIN LATERAL (
+           SELECT coalesce((SELECT l.limit_minor FROM approval_limits l WHERE l.user_id = wu.id AND l.currency = c.currency),
+                           wu.approval_limit_minor) AS limit_minor
+             FROM users wu WHERE wu.id = coalesce(a.on_behalf_of, a.decided_by)) w
+        WHERE u.role <> 'manager' OR a.decided_by = r.proposed_by OR a.on_behalf_of = r.proposed_by OR r.case_id <> a.case_id
            OR r.type = 'NO_CREDIT' OR a.amount_minor <> r.amount_minor
-           OR a.approver_limit_minor IS DISTINCT FROM u.approval_limit_minor
-           OR (a.approver_limit_minor IS NOT NULL AND a.amount_minor > a.approver_limit_minor)`,
+           OR (a.approver_limit_minor IS DISTINCT FROM w.limit_minor AND NOT (a.decision = 'REJECT' AND a.approver_limit_minor IS NULL))
+           OR (a.decision = 'APPROVE' AND a.approver_limit_minor IS NOT NULL AND a.amount_minor > a.approver_limit_minor)`,
     ),
     (r) =>
       `case ${r.case_number}: approval ${r.id} by a ${r.role}, own proposal ${r.own}, amount ${r.amount_minor} ` +

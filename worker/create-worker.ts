@@ -13,6 +13,8 @@ export interface DisputeWorkerDeps {
   records?: RecordsSource;
   /** How notifications go out; by default, as log lines. */
   sender?: NotificationSender;
+  /** The currency of a manager's approvalLimit (BASE_CURRENCY; default USD). */
+  baseCurrency?: string;
   /** A prebuilt bundle (tests build it once per run, with WORKFLOW_BUNDLE_OPTIONS); otherwise bundled at start. */
   workflowBundlePath?: string;
   tuning?: Pick<
@@ -52,7 +54,7 @@ export function createDisputeWorker(deps: DisputeWorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ pool: deps.pool, records, sender: deps.sender }),
+    activities: createActivities({ pool: deps.pool, records, sender: deps.sender, baseCurrency: deps.baseCurrency }),
     ...(deps.workflowBundlePath
       ? { workflowBundle: { codePath: deps.workflowBundlePath } }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } }),

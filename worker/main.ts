@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       pool,
       sender: configuredSender(config, createLogger('notify')),
+      baseCurrency: config.BASE_CURRENCY,
       tuning: {
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

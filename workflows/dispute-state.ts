@@ -1,7 +1,7 @@
 // The dispute's state machine. Pure: every transition checks its preconditions (throwing a typed refusal),
 // changes the state synchronously and returns the events that describe the change. The workflow records the
 // events; validators call the same checks, so an accepted command can never be half-applied.
-import { approvalRefusal } from '../domain/approval';
+import { appliedLimit, approvalRefusal } from '../domain/approval';
 import { refuse } from '../domain/errors';
 import { SYSTEM_ACTOR, type Actor, type CaseEvent, type ProposedAdjustment } from '../domain/events';
 import type {
@@ -255,27 +255,46 @@ export class DisputeState {
     ];
   }
 
-  /** Escalates, once each, the open tasks whose due time has passed. */
-  escalateOverdueTasks(now: string): CaseEvent[] {
+  /** The open tasks not escalated yet whose due time has passed. */
+  overdueTasks(now: string): TaskState[] {
     const nowMs = Date.parse(now);
-    return this.openTasks
-      .filter((t) => !t.escalated && Date.parse(t.dueAt) <= nowMs)
-      .map((t): CaseEvent => {
-        t.escalated = true;
-        return { type: 'TASK_ESCALATED', actor: SYSTEM_ACTOR, data: { taskId: t.id, team: t.team, dueAt: t.dueAt } };
-      });
+    return this.openTasks.filter((t) => !t.escalated && Date.parse(t.dueAt) <= nowMs);
   }
 
-  /** Escalates a human wait (resolution or approval) once per stage entry, if it is still the current one. */
-  escalateStage(stage: Stage, enteredAt: string): CaseEvent[] {
+  /**
+   * Escalates, once each, the open tasks whose due time has passed; with `leads` (by team; runs from before leads
+   * have none), each goes to its team's lead, or to nobody when the team has none.
+   */
+  escalateOverdueTasks(now: string, leads?: ReadonlyMap<string, Actor | null>): CaseEvent[] {
+    return this.overdueTasks(now).map((t): CaseEvent => {
+      t.escalated = true;
+      const assignee = leads ? { assignee: leads.get(t.team) ?? null } : {};
+      return { type: 'TASK_ESCALATED', actor: SYSTEM_ACTOR, data: { taskId: t.id, team: t.team, dueAt: t.dueAt, ...assignee } };
+    });
+  }
+
+  /** The proposal an escalation of the approval now would offer to covering managers, or null when there is none. */
+  approvalToOffer(stage: Stage, enteredAt: string): (ResolutionState & { amount: MoneyString }) | null {
+    const current = this.data.stage === stage && this.data.stageEnteredAt === enteredAt;
+    const resolution = this.data.resolution;
+    if (!current || this.data.stageEscalated || this.isClosed || stage !== 'APPROVAL' || !resolution || resolution.amount === null) return null;
+    return { ...resolution, amount: resolution.amount };
+  }
+
+  /**
+   * Escalates a human wait (resolution or approval) once per stage entry, if it is still the current one; an approval's
+   * escalation names the managers it is offered to (`offeredTo`; runs from before offers have none).
+   */
+  escalateStage(stage: Stage, enteredAt: string, offeredTo?: Actor[]): CaseEvent[] {
     const current = this.data.stage === stage && this.data.stageEnteredAt === enteredAt;
     if (!current || this.data.stageEscalated || this.isClosed) return [];
     this.data.stageEscalated = true;
     const since = this.data.stageEnteredAt;
     if (this.data.stage === 'RESOLUTION') return [{ type: 'RESOLUTION_ESCALATED', actor: SYSTEM_ACTOR, data: { since } }];
     if (this.data.stage === 'APPROVAL' && this.data.resolution) {
+      const offers = offeredTo ? { offeredTo } : {};
       return [
-        { type: 'APPROVAL_ESCALATED', actor: SYSTEM_ACTOR, data: { resolutionId: this.data.resolution.id, since } },
+        { type: 'APPROVAL_ESCALATED', actor: SYSTEM_ACTOR, data: { resolutionId: this.data.resolution.id, since, ...offers } },
       ];
     }
     return [];
@@ -450,7 +469,8 @@ export class DisputeState {
     ];
   }
 
-  checkDecide(cmd: DecideCommand): ResolutionState & { amount: MoneyString } {
+  /** `currency`: the case's, which the approver's limit is held in; `now`: when a delegation must run. */
+  checkDecide(cmd: DecideCommand, currency: string, now: string): ResolutionState & { amount: MoneyString } {
     this.checkNotParked();
     if (cmd.actor.role !== 'manager') throw refuse('Forbidden', 'only a manager can decide on a resolution');
     const resolution = this.data.resolution;
@@ -458,7 +478,7 @@ export class DisputeState {
       throw refuse('Conflict', `a decision can only be made in stage APPROVAL; the case is in ${this.data.stage}`);
     }
     const proposal = { ...resolution, amount: resolution.amount };
-    const refusal = approvalRefusal(cmd.actor, proposal);
+    const refusal = approvalRefusal(cmd.actor, proposal, currency, cmd.decision, cmd.onBehalfOf ?? null, now);
     if (refusal) throw refuse('Forbidden', refusal);
     const current = this.data.evidenceHash ?? null;
     if (cmd.evidenceHash && cmd.evidenceHash !== current) {
@@ -470,8 +490,9 @@ export class DisputeState {
     return proposal;
   }
 
-  decide(cmd: DecideCommand, approvalId: string, now: string): CaseEvent[] {
-    const proposal = this.checkDecide(cmd);
+  decide(cmd: DecideCommand, currency: string, approvalId: string, now: string): CaseEvent[] {
+    const proposal = this.checkDecide(cmd, currency, now);
+    const onBehalfOf = cmd.onBehalfOf ?? null;
     const decided: CaseEvent = {
       type: 'RESOLUTION_DECIDED',
       actor: actorOf(cmd.actor),
@@ -481,8 +502,10 @@ export class DisputeState {
         decision: cmd.decision,
         comment: cmd.comment,
         amount: proposal.amount,
-        approverLimit: cmd.actor.approvalLimit,
+        approverLimit: appliedLimit(cmd.actor, onBehalfOf, currency),
         evidenceHash: cmd.evidenceHash ?? this.data.evidenceHash ?? null,
+        onBehalfOf: onBehalfOf && actorOf(onBehalfOf),
+        policyVersion: cmd.policyVersion ?? null,
       },
     };
     if (cmd.decision === 'REJECT') {

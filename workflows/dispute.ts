@@ -79,7 +79,14 @@ const RECORDS_SOURCE_READS = {
   },
 } satisfies ActivityOptions;
 
+/** Who an escalation goes to, read from the users: short, and retried like a write (nothing in it is final). */
+const PEOPLE_READS = {
+  startToCloseTimeout: '10 seconds',
+  retry: { ...GROWING_THREEFOLD, maximumInterval: '30 seconds' },
+} satisfies ActivityOptions;
+
 const { recordEvents, issueCreditMemo, issueAdjustments } = proxyActivities<Activities>(DATABASE_WRITES);
+const { coveringApprovers, teamLead } = proxyActivities<Activities>(PEOPLE_READS);
 const { collectEvidence } = proxyActivities<Activities>(RECORDS_SOURCE_READS);
 
 /** What a run hands to the next when the history grows long: the state, and where the trail's numbering stands. */
@@ -138,7 +145,16 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     command((cmd) => state.proposeResolution(cmd, uuid4(), now())),
     { validator: (cmd) => state.checkProposeResolution(cmd) },
   );
-  setHandler(decideUpdate, command((cmd) => state.decide(cmd, uuid4(), now())), { validator: (cmd) => void state.checkDecide(cmd) });
+  // The marker is written where a run first takes a decision for an absent manager: a history without one never did.
+  const currency = input.opened.currency;
+  setHandler(
+    decideUpdate,
+    command((cmd) => {
+      if (cmd.onBehalfOf) patched('delegated-decisions');
+      return state.decide(cmd, currency, uuid4(), now());
+    }),
+    { validator: (cmd) => void state.checkDecide(cmd, currency, now()) },
+  );
   setHandler(cancelUpdate, command((cmd) => state.cancel(cmd, now())), { validator: (cmd) => state.checkCancel(cmd) });
   setHandler(
     retryEvidenceUpdate,
@@ -355,8 +371,37 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     } else if (left > 0 && (await condition(moved, left))) {
       return;
     } else {
-      await trail.record(state.escalateOverdueTasks(now()));
+      await escalateOverdueTasks();
     }
+  }
+
+  /**
+   * Escalates the overdue tasks, each to its team's lead (read when it is escalated). Runs from before leads escalate
+   * without an assignee: the patch is checked only where there is something to escalate.
+   */
+  async function escalateOverdueTasks(): Promise<void> {
+    const at = now();
+    const teams = [...new Set(state.overdueTasks(at).map((t) => t.team))];
+    if (!teams.length || !patched('escalate-to-lead')) {
+      await trail.record(state.escalateOverdueTasks(at));
+      return;
+    }
+    const leads = new Map(await Promise.all(teams.map(async (team) => [team, await teamLead({ team })] as const)));
+    await trail.record(state.escalateOverdueTasks(at, leads));
+  }
+
+  /**
+   * Escalates a wait on people; an approval's is offered to the managers who may approve it, read when it is
+   * escalated. Runs from before offers escalate without them: the patch is checked only where an approval escalates.
+   */
+  async function escalateStage(stage: Stage, enteredAt: string): Promise<void> {
+    const proposal = state.approvalToOffer(stage, enteredAt);
+    if (!proposal || !patched('escalation-offers')) {
+      await trail.record(state.escalateStage(stage, enteredAt));
+      return;
+    }
+    const offeredTo = await coveringApprovers({ currency: input.opened.currency, amount: proposal.amount, proposedBy: proposal.proposedBy });
+    await trail.record(state.escalateStage(stage, enteredAt, offeredTo));
   }
 
   /** Waits for a proposal (RESOLUTION) or a decision (APPROVAL); past its SLA the wait is escalated once. */
@@ -374,7 +419,7 @@ export async function disputeWorkflow(input: DisputeInput & { continued?: Contin
     const slaHours = stage === 'RESOLUTION' ? input.slas.resolutionHours : input.slas.approvalHours;
     const left = Date.parse(enteredAt) + slaHours * HOUR_MS + state.stagePausedMs - Date.now();
     if (left > 0 && (await condition(moved, left))) return;
-    await trail.record(state.escalateStage(stage, enteredAt));
+    await escalateStage(stage, enteredAt);
   }
 
   /**

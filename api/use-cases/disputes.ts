@@ -21,6 +21,19 @@ import { disputeWorkflowId, formatCaseNumber } from '../../domain/workflow-ids';
 import type { disputeWorkflow } from '../../workflows/dispute';
 import { commandActor, visibleTeam, type AuthUser } from '../auth';
 import { sendUpdate } from '../commands';
+import type { OnBehalfOf } from '../../domain/messages';
+import {
+  currentRoutingVersion,
+  decisionAuthority,
+  delegationsTo,
+  readerAuthority,
+  type ReaderAuthority,
+  decisionPolicy,
+  pendingProposal,
+  policyVersion,
+  type DecisionAuthority,
+  type PendingProposal,
+} from '../decision-authority';
 import { claimKey, earlierUse, keyReused, requestHash, type KeyedRequest } from '../idempotency';
 import {
   encodeCursor,
@@ -43,7 +56,7 @@ import { DEDUCTION_COLUMNS, deductionOf } from '../../read-model/deductions';
 import { adjustmentOf, adjustmentsJson, caseInvoices, ledgerOf, type CaseInvoice } from '../../read-model/ledger';
 import { adjustmentsTotal, allocate, type PlannedAdjustment } from '../../domain/allocation';
 import type { ProposedAdjustment } from '../../domain/events';
-import { ITEM_FINDINGS_SHOWN, LIMIT_DEFAULT } from '../../contract';
+import { ITEM_FINDINGS_SHOWN, LIMIT_DEFAULT, type Resolution } from '../../contract';
 import type {
   cancelRequest,
   caseEvidenceResponse,
@@ -378,6 +391,9 @@ export async function listDisputes(
   if (query.reasonCode) where.push(`c.reason_code = ${param(query.reasonCode)}`);
   if (query.owner) where.push(`c.owner_id = ${param(query.owner === 'me' ? ctx.user.id : query.owner)}`);
   if (team !== null) where.push(`EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.team = ${param(team)})`);
+  const offered = `EXISTS (SELECT 1 FROM approval_offers o WHERE o.case_id = c.id AND o.user_id = ${param(ctx.user.id)}
+                      AND NOT EXISTS (SELECT 1 FROM approvals oa WHERE oa.resolution_id = o.resolution_id))`;
+  if (query.offeredTo === 'me') where.push(offered);
   // Both the comparison and the direction are constants picked by the enum, never text from the query.
   const [after, direction] = query.order === 'asc' ? ['>', 'ASC'] : ['<', 'DESC'];
   if (query.cursor) {
@@ -385,16 +401,36 @@ export async function listDisputes(
     where.push(`(c.opened_at, c.id) ${after} (${param(at)}::timestamptz, ${param(id)}::uuid)`);
   }
   const { rows } = await ctx.deps.pool.query(
-    `SELECT ${SUMMARY_COLUMNS}, ${LATEST_RESOLUTION} AS proposal, ${preciseSql('c.opened_at')} AS cursor_at
+    `SELECT ${SUMMARY_COLUMNS}, ${LATEST_RESOLUTION} AS proposal, ${offered} AS offered_to_me, ${preciseSql('c.opened_at')} AS cursor_at
        FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY c.opened_at ${direction}, c.id ${direction} LIMIT ${param(query.limit + 1)}`,
     params,
   );
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
+  const items = [];
+  const authorityOf = readerAuthorities(ctx);
+  for (const row of page) {
+    const proposal = resolutionOf(row.proposal);
+    items.push({ ...summaryOf(row), proposal, offeredToMe: row.offered_to_me, yourAuthority: await authorityOf(row, proposal) });
+  }
   return {
-    items: page.map((row) => ({ ...summaryOf(row), proposal: resolutionOf(row.proposal) })),
+    items,
     nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
+  };
+}
+
+/**
+ * For a manager, on a proposal waiting for a decision: with whose authority and under which limit they would approve
+ * it (null otherwise). Their delegations are read once, and only when their own limit does not cover a proposal.
+ */
+function readerAuthorities(ctx: UseCaseContext): (row: Row, proposal: Resolution | null) => Promise<ReaderAuthority | null> {
+  const actor = commandActor(ctx.user);
+  let delegations: Promise<OnBehalfOf[]> | undefined;
+  return async (row, proposal) => {
+    if (ctx.user.role !== 'manager' || row.stage !== 'APPROVAL' || row.status !== 'OPEN' || !proposal?.amount || proposal.decision !== null) return null;
+    const pending = { currency: row.currency, amount: proposal.amount, proposedBy: proposal.proposedBy.id };
+    return readerAuthority(actor, pending, () => (delegations ??= delegationsTo(ctx.deps.pool, ctx.deps.baseCurrency, ctx.user.id)));
   };
 }
 
@@ -424,12 +460,14 @@ function visibleEvents(events: TrailEvent[], reader: AuthUser): TrailEvent[] {
  * answered 404, as if it did not exist (its existence is none of their business).
  */
 export async function getDispute(ctx: UseCaseContext, { ref }: { ref: string }): Promise<z.input<typeof disputeDetail>> {
-  const found = await readCase(ctx.deps.pool, ref, ctx.user);
+  const found = await readCase(ctx, ref);
   ctx.touchCase(found.workflowId);
   return found;
 }
 
-async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z.input<typeof disputeDetail>> {
+async function readCase(ctx: UseCaseContext, ref: string): Promise<z.input<typeof disputeDetail>> {
+  const { pool: db } = ctx.deps;
+  const reader = ctx.user;
   const team = reader.role === 'ops' ? reader.team : null;
   const key = caseKey(ref);
   const { rows } = await db.query(
@@ -454,9 +492,11 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
             ${LATEST_RESOLUTION} AS resolution,
             (SELECT coalesce(json_agg(json_build_object('id', a.id, 'resolutionId', a.resolution_id, 'decision', a.decision,
                        'comment', a.comment, 'amount', a.amount_minor::text, 'decidedById', a.decided_by,
-                       'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}, 'evidenceHash', a.evidence_hash)
+                       'decidedByName', au.name, 'decidedAt', ${isoSql('a.decided_at')}, 'evidenceHash', a.evidence_hash,
+                       'onBehalfOfId', a.on_behalf_of, 'onBehalfOfName', ou.name, 'policyVersion', a.policy_version)
                        ORDER BY a.decided_at, a.id), '[]')
-               FROM approvals a JOIN users au ON au.id = a.decided_by WHERE a.case_id = c.id) AS approvals,
+               FROM approvals a JOIN users au ON au.id = a.decided_by LEFT JOIN users ou ON ou.id = a.on_behalf_of
+              WHERE a.case_id = c.id) AS approvals,
             (SELECT coalesce(json_agg(json_build_object('number', m.number, 'amount', m.amount_minor::text,
                        'currency', m.currency, 'approvalId', m.approval_id, 'issuedAt', ${isoSql('m.issued_at')})
                        ORDER BY m.issued_at, m.number), '[]')
@@ -520,6 +560,7 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       routingVersion: t.routingVersion,
     })),
     resolution: resolutionOf(row.resolution),
+    yourAuthority: await readerAuthorities(ctx)(row, resolutionOf(row.resolution)),
     approvals: row.approvals.map((a: Row) => ({
       id: a.id,
       resolutionId: a.resolutionId,
@@ -529,6 +570,8 @@ async function readCase(db: Queryable, ref: string, reader: AuthUser): Promise<z
       decidedBy: { id: a.decidedById, name: a.decidedByName },
       decidedAt: a.decidedAt,
       evidenceHash: a.evidenceHash,
+      onBehalfOf: a.onBehalfOfId ? { id: a.onBehalfOfId, name: a.onBehalfOfName } : null,
+      policyVersion: a.policyVersion,
     })),
     creditMemos: row.credit_memos.map((m: Row) => ({
       number: m.number,
@@ -704,16 +747,41 @@ export function proposeResolution(
   });
 }
 
+/**
+ * A decision, with the authority it is made with (the manager's own, or an absent manager's under a delegation to
+ * them) and the policy version it is made under, both resolved here; the workflow holds them to its own time.
+ */
 export function decide(ctx: CommandUseCaseContext, { ref, body }: CaseCommandInput<z.output<typeof decisionRequest>>): Promise<CommandAnswer> {
+  const actor = commandActor(ctx.user);
+  const db = ctx.deps.pool;
+  let resolving: Promise<{ proposal: PendingProposal; authority: DecisionAuthority } | null> | undefined;
+  // No proposal waits: the workflow answers why (the stage).
+  const resolve = (c: CaseForCommand) =>
+    (resolving ??= pendingProposal(db, c.id).then(async (proposal) =>
+      proposal && { proposal, authority: await decisionAuthority(db, ctx.deps.baseCurrency, actor, proposal, body.decision) },
+    ));
   return updateCase(ctx, ref, {
     command: 'decision',
     update: decideUpdate,
     body,
     argument: {
-      actor: commandActor(ctx.user),
-      decision: body.decision,
-      comment: body.comment ?? null,
-      evidenceHash: body.evidenceHash ?? null,
+      of: async (c) => {
+        const resolved = await resolve(c);
+        const onBehalfOf = resolved?.authority.onBehalfOf ?? null;
+        const policy = resolved && decisionPolicy(actor, onBehalfOf, resolved.proposal.currency, ctx.deps.slas, await currentRoutingVersion(db));
+        return {
+          actor,
+          decision: body.decision,
+          comment: body.comment ?? null,
+          evidenceHash: body.evidenceHash ?? null,
+          onBehalfOf,
+          policyVersion: policy && (await policyVersion(db, policy)),
+        };
+      },
+    },
+    check: async (c) => {
+      const refusal = (await resolve(c))?.authority.refusal;
+      if (refusal) throw AppError.forbidden(refusal);
     },
   });
 }

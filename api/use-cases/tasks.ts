@@ -24,6 +24,7 @@ export async function listTasks(
   if (team !== null) where.push(`t.team = ${param(team)}`);
   if (query.status) where.push(`t.status = ${param(query.status)}`);
   if (query.disputeId) where.push(`t.case_id = ${param(query.disputeId)}`);
+  if (query.assignee === 'me') where.push(`t.assignee_id = ${param(ctx.user.id)}`);
   if (query.cursor) {
     const [closed, due, id] = checkedCursor(
       query.cursor,
@@ -35,10 +36,10 @@ export async function listTasks(
     `SELECT t.id, t.case_id, c.case_number, c.invoice_number, t.team, t.title, t.status, t.outcome,
             ${isoSql('t.created_at')} AS created_at, ${isoSql('t.due_at')} AS due_at,
             ${isoSql('t.completed_at')} AS completed_at, t.escalated_at IS NOT NULL AS escalated, t.routing_version,
-            t.status = 'OPEN' AND t.due_at < now() AS overdue,
+            t.status = 'OPEN' AND t.due_at < now() AS overdue, t.assignee_id, au.name AS assignee_name,
             t.status <> 'OPEN' AS cursor_closed, ${preciseSql('t.due_at')} AS cursor_due,
             ${findingsJsonSql('f.case_id = t.case_id AND f.team = t.team')} AS findings
-       FROM tasks t JOIN cases c ON c.id = t.case_id
+       FROM tasks t JOIN cases c ON c.id = t.case_id LEFT JOIN users au ON au.id = t.assignee_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY t.status <> 'OPEN', t.due_at, t.id LIMIT ${param(query.limit + 1)}`,
     params,
@@ -58,6 +59,8 @@ export async function listTasks(
       dueAt: row.due_at,
       overdue: row.overdue,
       escalated: row.escalated,
+      assigneeId: row.assignee_id,
+      assigneeName: row.assignee_name,
       completedAt: row.completed_at,
       outcome: row.outcome,
       routingVersion: row.routing_version,

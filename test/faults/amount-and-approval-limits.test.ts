@@ -1,5 +1,7 @@
 // F11 limits, through HTTP with 24 cases in flight. An approval of exactly the approver's limit passes (however the
-// amount is written) and one cent over is refused, changing nothing; a zero limit approves nothing. Zero, negative,
+// amount is written) and one cent over is refused, changing nothing; a zero limit approves nothing. Limits per
+// currency: the case's currency's limit binds, a currency without one is refused, an unlimited manager approves any;
+// a manager over the limit may still reject, or approve for an absent manager whose delegation and limit cover it. Zero, negative,
 // more than 2 decimals, not a decimal string, above the disputed amount or above the invoice's open balance: refused
 // with the field named, nothing written, nothing sent to Temporal. Two credits approved on one invoice for more than
 // its open balance: the ledger issues the first, refuses the second back to the specialist; no balance goes negative.
@@ -113,7 +115,7 @@ describe('F11 limits', () => {
       await propose(c, '50.01');
       const events = async () => (await api.db.pool.query('SELECT count(*)::int AS n FROM case_events WHERE case_id = $1', [c.id])).rows[0].n;
       const before = await events();
-      for (const [manager, decision] of [[cast.limitedManager, 'APPROVE'], [cast.limitedManager, 'REJECT'], [zeroLimit, 'APPROVE']] as const) {
+      for (const [manager, decision] of [[cast.limitedManager, 'APPROVE'], [zeroLimit, 'APPROVE']] as const) {
         const res = await decide(c, manager, decision);
         expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 403, code: 'FORBIDDEN' });
         expect(res.body.error.message).toMatch(/over your approval limit of (50|0)\.00/);
@@ -123,6 +125,71 @@ describe('F11 limits', () => {
     });
     const memos = await mapLimit(cases, 12, (c) => caseViaApi(api, cast.specialist, c, 'its memo', (d) => d.status === 'CLOSED'));
     expect(memos.map((d) => d.creditMemos.map((m: { amount: string }) => m.amount))).toEqual([...Array(12).fill(['50.00']), ...Array(12).fill(['50.01'])]);
+  }, 120_000);
+
+  it("holds a manager's limits per currency: the case's currency's limit passes, a cent over and a currency without one are refused, rejecting is not", async () => {
+    const inCurrency = (currency: string) => {
+      const fixture = pricingDispute();
+      for (const r of [...(fixture.records.contracts ?? []), ...(fixture.records.invoices ?? [])]) r.currency = currency;
+      return fixture;
+    };
+    const euroManager = await api.user('manager', { approvalLimits: { USD: '1000.00', EUR: '50.00' } });
+    const unlimited = await api.user('manager', { approvalLimits: {} });
+    const [atEur, overEur, jpy, rejected] = await openCasesViaApi(api, cast.specialist, [inCurrency('EUR'), inCurrency('EUR'), inCurrency('JPY'), inCurrency('EUR')]);
+    const proposed = async (c: HttpCase, amount: string) => {
+      await completeTasksViaApi(api, cast, c);
+      const res = await api.request('POST', `/api/disputes/${c.id}/resolution`, { token: cast.specialist.token, body: { type: 'CREDIT', amount, rootCause: 'OTHER' } });
+      expect(res.status).toBe(200);
+    };
+    const decide = (c: HttpCase, manager: TestUser, decision = 'APPROVE') =>
+      api.request('POST', `/api/disputes/${c.id}/decision`, { token: manager.token, body: { decision } });
+    await Promise.all([proposed(atEur, '50.00'), proposed(overEur, '50.01'), proposed(jpy, '1.00'), proposed(rejected, '150.00')]);
+
+    const before = await snapshot();
+    const overLimit = await decide(overEur, euroManager);
+    expect({ status: overLimit.status, message: overLimit.body.error?.message }).toEqual({
+      status: 403,
+      message: expect.stringMatching(/over your approval limit of 50\.00 EUR/),
+    });
+    const noLimit = await decide(jpy, euroManager);
+    expect({ status: noLimit.status, message: noLimit.body.error?.message }).toEqual({ status: 403, message: expect.stringMatching(/none in JPY/) });
+    expect(await snapshot()).toEqual(before);
+
+    expect((await decide(atEur, euroManager)).status).toBe(200);
+    expect((await decide(jpy, unlimited)).status).toBe(200);
+    // Over its own limit, the manager approves for an absent manager whose delegation runs now and whose limit covers it.
+    const absent = await api.user('manager', { approvalLimits: { EUR: '1000.00' } });
+    await api.db.pool.query(
+      `INSERT INTO delegations (manager_id, delegate_id, starts_at, ends_at, created_by) VALUES ($1, $2, now() - interval '1 hour', now() + interval '1 hour', $1)`,
+      [absent.id, euroManager.id],
+    );
+    const listed = await api.request('GET', '/api/disputes?stage=APPROVAL&limit=200', { token: euroManager.token });
+    expect(listed.body.items.find((i: { id: string }) => i.id === overEur.id).yourAuthority).toEqual({
+      limit: '1000.00',
+      onBehalfOf: { id: absent.id, name: absent.name },
+      refusal: null,
+    });
+    expect((await decide(overEur, euroManager)).status).toBe(200);
+    const { rows: delegated } = await api.db.pool.query('SELECT decided_by, on_behalf_of, approver_limit_minor FROM approvals WHERE case_id = $1', [overEur.id]);
+    expect(delegated).toEqual([{ decided_by: euroManager.id, on_behalf_of: absent.id, approver_limit_minor: '100000' }]);
+    const rejection = await decide(rejected, euroManager, 'REJECT');
+    expect({ status: rejection.status, stage: rejection.body.stage }).toEqual({ status: 200, stage: 'RESOLUTION' });
+    const { rows } = await api.db.pool.query(
+      `SELECT a.decision, a.amount_minor, a.approver_limit_minor, p.policy->'limit' AS "limit"
+         FROM approvals a JOIN policy_versions p ON p.version = a.policy_version WHERE a.case_id = $1`,
+      [rejected.id],
+    );
+    expect(rows).toEqual([
+      { decision: 'REJECT', amount_minor: '15000', approver_limit_minor: '5000', limit: { currency: 'EUR', amount: '50.00', whose: euroManager.id } },
+    ]);
+    const closing = await api.request('POST', `/api/disputes/${rejected.id}/resolution`, { token: cast.specialist.token, body: { type: 'NO_CREDIT', rootCause: 'OTHER' } });
+    expect(closing.status).toBe(200);
+    const closed = await mapLimit([atEur, overEur, jpy], 3, (c) => caseViaApi(api, cast.specialist, c, 'its memo', (d) => d.status === 'CLOSED'));
+    expect(closed.map((d) => d.adjustments.map((m: { amount: string; currency: string }) => `${m.amount} ${m.currency}`))).toEqual([
+      ['50.00 EUR'],
+      ['50.01 EUR'],
+      ['1.00 JPY'],
+    ]);
   }, 120_000);
 
   it('never credits past the open balance: refused at the opening and at the proposal', async () => {

@@ -84,7 +84,8 @@ class Rules {
         if (role !== 'manager') return 'Forbidden';
         if (this.closed || this.stage !== 'APPROVAL' || !this.proposal) return 'Conflict';
         if (id === this.proposal.proposer) return 'Forbidden';
-        if (approvalLimit !== null && this.proposal.amount! > parseMoney(approvalLimit)) return 'Forbidden';
+        // A limit binds approvals only: over it, a manager may still reject.
+        if (cmd.decision === 'APPROVE' && approvalLimit !== null && this.proposal.amount! > parseMoney(approvalLimit)) return 'Forbidden';
         return null;
       }
       case 'cancel':
@@ -303,7 +304,7 @@ class Projection {
         assert.equal(decider?.role, 'manager', 'decided by someone who is not a manager');
         assert.notEqual(e.actor.id, this.pending?.proposer, 'decided by the proposer');
         assert.equal(e.data.approverLimit, decider?.approvalLimit ?? null);
-        if (e.data.approverLimit !== null) assert.ok(parseMoney(e.data.amount!) <= parseMoney(e.data.approverLimit), 'over the limit');
+        if (e.data.decision === 'APPROVE' && e.data.approverLimit !== null) assert.ok(parseMoney(e.data.amount!) <= parseMoney(e.data.approverLimit), 'over the limit');
         assert.ok(parseMoney(e.data.amount!) > 0n && parseMoney(e.data.amount!) <= parseMoney(DISPUTED));
         if (e.data.decision === 'APPROVE') this.approval = { id: e.data.approvalId, amount: e.data.amount!, issued: false };
         this.pending = null;
@@ -509,7 +510,7 @@ function check(state: DisputeState, cmd: Human): void {
     case 'propose':
       return state.checkProposeResolution({ actor: cmd.actor, type: cmd.type, amount: cmd.amount, rootCause: 'OTHER', note: null });
     case 'decide':
-      return void state.checkDecide({ actor: cmd.actor, decision: cmd.decision, comment: null });
+      return void state.checkDecide({ actor: cmd.actor, decision: cmd.decision, comment: null }, 'USD', new Date(0).toISOString());
     case 'cancel':
       return state.checkCancel({ actor: cmd.actor, reason: 'withdrawn' });
     case 'retryEvidence':
@@ -524,7 +525,7 @@ function apply(state: DisputeState, cmd: Human, id: string, now: string): CaseEv
     case 'propose':
       return state.proposeResolution({ actor: cmd.actor, type: cmd.type, amount: cmd.amount, rootCause: 'OTHER', note: null }, id, now);
     case 'decide':
-      return state.decide({ actor: cmd.actor, decision: cmd.decision, comment: null }, id, now);
+      return state.decide({ actor: cmd.actor, decision: cmd.decision, comment: null }, 'USD', id, now);
     case 'cancel':
       return state.cancel({ actor: cmd.actor, reason: 'withdrawn' }, now);
     case 'retryEvidence':

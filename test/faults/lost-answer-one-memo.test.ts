@@ -50,6 +50,7 @@ describe('F3 a side effect commits but its answer is lost', () => {
     world = await createFaultWorld();
     await world.startWorker({
       activities: (real) => ({
+        ...real,
         issueCreditMemo: real.issueCreditMemo,
         issueAdjustments: losingFirstAnswer(real.issueAdjustments, calls.memo),
         recordEvents: losingFirstAnswer(real.recordEvents, calls.events),

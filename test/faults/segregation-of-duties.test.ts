@@ -4,11 +4,14 @@
 // workflow: every route of the table is called (each answers 2xx at least once, or the suite fails) and every
 // command route by every role it admits against the waiting cases, while each SQL statement the API sends is
 // recorded: none writes the ledger or the trail, and memos appear only after an eligible manager's approval, from the
-// worker (which runs with a pool of its own).
+// worker (which runs with a pool of its own). A delegate deciding for an absent manager: neither may have proposed it
+// (workflow, approvals trigger, and the ledger's posting trigger on a forged approval); an escalation is never
+// offered to the proposer.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
+import { coveringApprovers } from '../../activities/people';
 import { AppMetrics } from '../../api/observability';
 import { routes } from '../../api/routes';
 import { decideUpdate } from '../../domain/messages';
@@ -109,6 +112,53 @@ describe('F10 segregation of duties', () => {
       ),
     ).rejects.toMatchObject({ code: expect.stringMatching(/^23/) });
     expect((await workerPool.query('SELECT count(*)::int AS n FROM adjustments')).rows[0].n).toBe(0);
+  }, 60_000);
+
+  it('binds both names when a delegate decides for an absent manager, and never offers an escalation to the proposer', async () => {
+    const c = cases[0];
+    const { rows: [resolution] } = await workerPool.query('SELECT id, proposed_by FROM resolutions WHERE case_id = $1', [c.id]);
+    const trail = async () => (await workerPool.query('SELECT count(*)::int AS n FROM case_events WHERE case_id = $1', [c.id])).rows[0].n;
+    const before = await trail();
+    const handle = api.temporal.workflow.getHandle(c.workflowId);
+    const now = Date.now();
+    const window = { id: randomUUID(), from: new Date(now - 3_600_000).toISOString(), until: new Date(now + 3_600_000).toISOString() };
+    const absent = { id: cast.manager2.id, name: cast.manager2.name, approvalLimit: null, approvalLimits: {}, delegation: window };
+    const decideAs = (actor: TestUser, onBehalfOf: typeof absent) =>
+      refusalOf(handle.executeUpdate(decideUpdate, { args: [{ actor, decision: 'APPROVE', comment: null, onBehalfOf }] }));
+    // A delegate who proposed it; deciding on the proposer's behalf; an offered manager who proposed it.
+    expect(await decideAs({ ...cast.manager, id: cast.specialist.id, name: cast.specialist.name }, absent)).toBe('Forbidden');
+    expect(await decideAs(cast.manager, { ...absent, id: cast.specialist.id, name: cast.specialist.name })).toBe('Forbidden');
+    expect(await trail()).toBe(before);
+    const offered = await coveringApprovers(workerPool, 'USD', { currency: 'USD', amount: '100.00', proposedBy: cast.manager.id });
+    expect(offered.map((o) => o.id)).toEqual(expect.arrayContaining([cast.manager2.id]));
+    expect(offered.map((o) => o.id)).not.toContain(cast.manager.id);
+
+    // The database: an approval on behalf of the proposer is refused; forged past the trigger, the ledger still refuses
+    // to post on it (in a transaction rolled back: nothing stays).
+    const forge = (client: Pool | PoolClient) =>
+      client.query(
+        `INSERT INTO approvals (id, case_id, resolution_id, decision, amount_minor, decided_by, decided_at, on_behalf_of)
+         VALUES ($1, $2, $3, 'APPROVE', 10000, $4, now(), $5) RETURNING id`,
+        [randomUUID(), c.id, resolution.id, cast.manager.id, resolution.proposed_by],
+      );
+    await expect(forge(workerPool)).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/cannot be decided for/) });
+    const client = await workerPool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL session_replication_role = replica');
+      const { rows: [forged] } = await forge(client);
+      await client.query('SET LOCAL session_replication_role = origin');
+      await expect(
+        client.query(
+          `INSERT INTO adjustments (number, kind, case_id, approval_id, invoice_number, amount_minor, currency) VALUES ('CM-FORGED', 'CREDIT', $1, $2, $3, 10000, 'USD')`,
+          [c.id, forged.id, c.fixture.invoiceNumber],
+        ),
+      ).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/no approval of its case by a manager other than the proposer/) });
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+    expect((await workerPool.query('SELECT count(*)::int AS n FROM approvals WHERE case_id = $1', [c.id])).rows[0].n).toBe(0);
   }, 60_000);
 
   /** A body each POST or PUT route accepts (a string: an XML document); a new one needs one here. */

@@ -77,24 +77,24 @@ describe('DisputeState', () => {
   });
 
   it('applies the approval rules: manager only, not the proposer, within the limit (limit itself passes)', () => {
-    expect(refusalType(() => inApproval().checkDecide({ actor: specialist, decision: 'APPROVE', comment: null }))).toBe('Forbidden');
-    expect(refusalType(() => inApproval('500.01').checkDecide({ actor: manager, decision: 'APPROVE', comment: null }))).toBe('Forbidden');
-    expect(refusalType(() => inApproval('500.00').checkDecide({ actor: manager, decision: 'APPROVE', comment: null }))).toBeUndefined();
+    expect(refusalType(() => inApproval().checkDecide({ actor: specialist, decision: 'APPROVE', comment: null }, 'USD', T0))).toBe('Forbidden');
+    expect(refusalType(() => inApproval('500.01').checkDecide({ actor: manager, decision: 'APPROVE', comment: null }, 'USD', T0))).toBe('Forbidden');
+    expect(refusalType(() => inApproval('500.00').checkDecide({ actor: manager, decision: 'APPROVE', comment: null }, 'USD', T0))).toBeUndefined();
     const selfApproval = { ...manager, id: specialist.id };
-    expect(refusalType(() => inApproval().checkDecide({ actor: selfApproval, decision: 'APPROVE', comment: null }))).toBe('Forbidden');
+    expect(refusalType(() => inApproval().checkDecide({ actor: selfApproval, decision: 'APPROVE', comment: null }, 'USD', T0))).toBe('Forbidden');
     const unlimited = { ...manager, approvalLimit: null };
-    expect(refusalType(() => inApproval('300.00').checkDecide({ actor: unlimited, decision: 'APPROVE', comment: null }))).toBeUndefined();
+    expect(refusalType(() => inApproval('300.00').checkDecide({ actor: unlimited, decision: 'APPROVE', comment: null }, 'USD', T0))).toBeUndefined();
   });
 
   it('goes back to RESOLUTION on REJECT and to CREDIT_MEMO on APPROVE', () => {
     const rejected = inApproval();
-    rejected.decide({ actor: manager, decision: 'REJECT', comment: 'too much' }, 'a1', T0);
+    rejected.decide({ actor: manager, decision: 'REJECT', comment: 'too much' }, 'USD', 'a1', T0);
     expect(rejected.stage).toBe('RESOLUTION');
     expect(rejected.data.resolution).toBeNull();
-    expect(refusalType(() => rejected.checkDecide({ actor: manager, decision: 'APPROVE', comment: null }))).toBe('Conflict');
+    expect(refusalType(() => rejected.checkDecide({ actor: manager, decision: 'APPROVE', comment: null }, 'USD', T0))).toBe('Conflict');
 
     const approved = inApproval();
-    approved.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'a2', T0);
+    approved.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'USD', 'a2', T0);
     expect(approved.stage).toBe('CREDIT_MEMO');
     expect(approved.data.approvedCredit).toMatchObject({ approvalId: 'a2', amount: '250.00' });
     expect(refusalType(() => approved.checkCancel({ actor: specialist, reason: 'late' }))).toBe('Conflict');
@@ -125,7 +125,7 @@ describe('DisputeState', () => {
 
   it('returns to RESOLUTION when the ledger refuses the memo', () => {
     const s = inApproval();
-    s.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'a1', T0);
+    s.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'USD', 'a1', T0);
     const events = s.creditMemoRefused('balance moved', T0);
     expect(events.map((e) => e.type)).toEqual(['CREDIT_MEMO_REFUSED', 'STAGE_ENTERED']);
     expect(s.stage).toBe('RESOLUTION');
@@ -160,7 +160,7 @@ describe('DisputeState', () => {
 
     const approving = inApproval();
     approving.park('comment: holds a NUL character (U+0000)');
-    expect(refusalType(() => approving.checkDecide({ actor: manager, decision: 'APPROVE', comment: null }))).toBe('Conflict');
+    expect(refusalType(() => approving.checkDecide({ actor: manager, decision: 'APPROVE', comment: null }, 'USD', T0))).toBe('Conflict');
     const evidence = DisputeState.opened('c', '10.00', T0);
     evidence.evidenceFailed('malformed');
     evidence.park('description: holds a NUL character (U+0000)');
@@ -180,17 +180,17 @@ describe('DisputeState', () => {
     s.startInvestigation({ ...analysis, evidenceHash: H1 }, [{ id: 't1', team: 'SALES_OPS', title: 'Confirm price', dueAt: T0, findingCodes: ['PRICE_VARIANCE'] }], T0);
     s.completeTask({ actor: salesOps, taskId: 't1', outcome: 'CONFIRMED', note: 'ok', amount: null }, T0);
     s.proposeResolution({ actor: specialist, type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup', note: null }, 'r1', T0);
-    expect(refusalType(() => s.checkDecide({ actor: manager, decision: 'APPROVE', comment: null, evidenceHash: H2 }))).toBe('Conflict');
-    const [decided] = s.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'a1', T0);
+    expect(refusalType(() => s.checkDecide({ actor: manager, decision: 'APPROVE', comment: null, evidenceHash: H2 }, 'USD', T0))).toBe('Conflict');
+    const [decided] = s.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'USD', 'a1', T0);
     expect(decided).toMatchObject({ type: 'RESOLUTION_DECIDED', data: { evidenceHash: H1 } });
   });
 
   it('reads a state handed over by a run from before the hash existed as holding none: any hash sent is not the current', () => {
     const { evidenceHash: _absent, ...older } = inApproval().data;
     const s = new DisputeState(older);
-    expect(refusalType(() => s.checkDecide({ actor: manager, decision: 'APPROVE', comment: null, evidenceHash: H1 }))).toBe('Conflict');
+    expect(refusalType(() => s.checkDecide({ actor: manager, decision: 'APPROVE', comment: null, evidenceHash: H1 }, 'USD', T0))).toBe('Conflict');
     // An older API sends no hash: the decision goes through, recorded as decided on no known hash.
-    const [decided] = s.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'a1', T0);
+    const [decided] = s.decide({ actor: manager, decision: 'APPROVE', comment: null }, 'USD', 'a1', T0);
     expect(decided).toMatchObject({ data: { evidenceHash: null } });
   });
 

@@ -54,6 +54,9 @@ describe('replay of recorded histories', () => {
         'notification-refused',
         'owner-assigned',
         'customer-wait',
+        'delegated-approval',
+        'escalation-offered',
+        'task-escalated-to-lead',
       ]),
     );
   });

@@ -24,6 +24,11 @@ export function ApprovalCard({ item: c, onDone }: { item: DisputeListItem; onDon
         <h2>
           <a href={href(`/cases/${c.caseNumber}`)}>Case {c.caseNumber}</a>
         </h2>
+        {c.offeredToMe ? (
+          <span className="badge badge-warn" data-testid="offered-to-you">
+            Offered to you
+          </span>
+        ) : null}
         <span className="muted">
           waiting {ageOf(c.stageEnteredAt)} · {label(REASON_LABELS, c.reasonCode)} · customer {c.customerId} · invoice {c.invoiceNumber}
         </span>
@@ -40,6 +45,17 @@ export function ApprovalCard({ item: c, onDone }: { item: DisputeListItem; onDon
               ['Disputed', <Money key="d" amount={c.disputedAmount} currency={c.currency} />],
               ['Root cause', label(ROOT_CAUSE_LABELS, proposal?.rootCause)],
               ['Proposed by', proposal ? `${proposal.proposedBy.name}, ${formatDateTime(proposal.proposedAt)}` : '—'],
+              ...(c.yourAuthority
+                ? ([
+                    [
+                      'Limit applied',
+                      <span key="l" data-testid="limit-applied">
+                        {c.yourAuthority.limit === null ? (c.yourAuthority.refusal ? `none in ${c.currency}` : 'no limit') : <Money amount={c.yourAuthority.limit} currency={c.currency} />}
+                        {c.yourAuthority.onBehalfOf ? ` (${c.yourAuthority.onBehalfOf.name}'s, on whose behalf you would approve)` : ''}
+                      </span>,
+                    ],
+                  ] as [string, ReactNode][])
+                : []),
             ]}
           />
           {proposal?.note ? <p className="description">“{proposal.note}”</p> : null}

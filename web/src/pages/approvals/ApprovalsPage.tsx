@@ -24,11 +24,18 @@ export function ApprovalsPage() {
 
   // The server pages the oldest cases first; within what is loaded, what this manager can decide comes first, then
   // what needs someone else, longest waiting first in each.
-  const canDecide = (c: DisputeListItem) => !approvalBlock(me, c.proposal, c.currency);
+  const canDecide = (c: DisputeListItem) => !approvalBlock(me, c.proposal, c.currency, c.yourAuthority);
   const ordered = list.items
     .filter((c) => !decided.has(c.id))
     .sort((a, b) => Number(canDecide(b)) - Number(canDecide(a)) || Date.parse(a.stageEnteredAt) - Date.parse(b.stageEnteredAt));
   const decidable = ordered.filter(canDecide).length;
+  // What this manager may approve only for an absent manager, under that manager's delegation.
+  const forAbsent = new Map<string, { name: string; cases: string[] }>();
+  for (const c of ordered) {
+    const absent = c.yourAuthority?.refusal ? null : c.yourAuthority?.onBehalfOf;
+    if (absent) forAbsent.set(absent.id, { name: absent.name, cases: [...(forAbsent.get(absent.id)?.cases ?? []), c.caseNumber] });
+  }
+  const offered = ordered.filter((c) => c.offeredToMe).length;
 
   return (
     <div className="page">
@@ -37,8 +44,21 @@ export function ApprovalsPage() {
         <p className="muted" aria-live="polite">
           {list.pending ? '' : `${ordered.length}${list.hasMore ? '+' : ''} waiting, ${decidable} within your authority`}
           {me.approvalLimit !== null ? ` (limit ${showMoney(me.approvalLimit)})` : ' (no limit)'}
+          {offered ? `; ${offered} offered to you after waiting too long` : ''}
         </p>
       </div>
+      {forAbsent.size ? (
+        <div className="card" data-testid="delegated-to-me">
+          <p>While they are away you may approve, within their limits:</p>
+          <ul>
+            {[...forAbsent.values()].map((a) => (
+              <li key={a.name}>
+                for {a.name}: {a.cases.join(', ')}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <ErrorMessage error={error} />
       <DoneNotice message={message} />
       {list.pending ? <Loading what="approvals" /> : null}

@@ -87,9 +87,15 @@ export function CaseSummary({ dispute: d }: { dispute: DisputeDetail }) {
                   <li key={a.id ?? i}>
                     <strong className={a.decision === 'APPROVE' ? 'ok' : 'overdue'}>{a.decision === 'APPROVE' ? 'Approved' : 'Rejected'}</strong>
                     {a.decidedBy ? ` by ${a.decidedBy.name}` : ''}
+                    {a.onBehalfOf ? <span data-testid="approval-on-behalf-of">{` on behalf of ${a.onBehalfOf.name}`}</span> : null}
                     {a.decidedAt ? `, ${formatDateTime(a.decidedAt)}` : ''}
                     {a.amount ? <> (<Money amount={a.amount} currency={currency} />)</> : null}
                     {a.comment ? <div className="muted">“{a.comment}”</div> : null}
+                    {a.policyVersion !== null && a.policyVersion !== undefined ? (
+                      <div className="muted" data-testid="approval-policy-version">
+                        Decided under policy version {a.policyVersion}
+                      </div>
+                    ) : null}
                     {a.evidenceHash ? (
                       <div className="muted">
                         Decided on evidence <EvidenceHash hash={a.evidenceHash} testId="approval-evidence-hash" />

@@ -21,17 +21,23 @@ export function InboxPage() {
   const status = location.query.get('status') ?? 'OPEN';
   const team = isOps ? (me.team ?? '') : (location.query.get('team') ?? '');
   const selectedId = location.query.get('task');
+  const assignedToMe = location.query.get('assignee') === 'me';
   useDocumentTitle(isOps ? `${teamLabel(me.team)} inbox` : 'Tasks');
 
   const [message, setMessage] = useState<string | null>(null);
-  const taskQuery = { status: status === 'ANY' ? undefined : status, team: team || undefined };
+  const taskQuery = { status: status === 'ANY' ? undefined : status, team: team || undefined, assignee: assignedToMe ? 'me' : undefined };
   // New tasks arrive while the inbox is open: look again every half minute while the tab is visible.
   const list = useCursorList(['tasks', taskQuery], (cursor, signal) => api.tasks({ ...taskQuery, limit: PAGE_SIZE, cursor }, signal), { pollMs: 30_000 });
   const { items, error } = list;
 
   const selected = items.find((t) => t.id === selectedId) ?? null;
   const overdueCount = items.filter(isOverdue).length;
-  const query = (extra: Record<string, string | undefined>) => ({ status: status === 'OPEN' ? undefined : status, team: isOps ? undefined : team || undefined, ...extra });
+  const query = (extra: Record<string, string | undefined>) => ({
+    status: status === 'OPEN' ? undefined : status,
+    team: isOps ? undefined : team || undefined,
+    assignee: assignedToMe ? 'me' : undefined,
+    ...extra,
+  });
 
   return (
     <div className="page">
@@ -59,6 +65,15 @@ export function InboxPage() {
             </select>
           )}
         </Field>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            name="assignee"
+            checked={assignedToMe}
+            onChange={(e) => navigate('/inbox', { ...query({}), assignee: e.target.checked ? 'me' : undefined })}
+          />{' '}
+          Assigned to me
+        </label>
         {!isOps ? (
           <Field label="Team">
             {(props) => (

@@ -43,6 +43,7 @@ export function TaskList({ items, selectedId, showTeam, linkTo }: { items: TaskI
               <span className={`task-due ${overdue ? 'overdue' : 'muted'}`}>
                 {t.status === 'OPEN' ? (overdue ? `Overdue: ${dueText(t.dueAt).replace('overdue by ', '')} late` : dueText(t.dueAt)) : <StatusBadge status={t.status} />}
                 {t.escalated ? <span className="badge badge-warn">Escalated</span> : null}
+                {t.assigneeName ? <span data-testid="task-assignee"> · assigned to {t.assigneeName}</span> : null}
               </span>
             </a>
           </li>
