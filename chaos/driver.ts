@@ -5,6 +5,8 @@
 // so that it can resend whatever an outage left unanswered. It also runs the F9 checks: duplicate commands with one
 // key, and two managers approving at the same moment. Cases a payment's deductions opened (by the actor system) are
 // handed to it once their posting answers (adopt) and driven the same way; the pacing counts only its own openings.
+// Some cases change hands (a manager assigns them to another specialist) and some wait on the customer for a while
+// (their owner awaits, then resumes), so that owners and paused SLAs meet the faults too.
 import type { Pool } from 'pg';
 import type { Http, Answer } from '../testkit/http';
 import type { CasePlan } from './plan';
@@ -36,6 +38,8 @@ interface Observed {
   resolutions: number;
   rejects: number;
   refused: number;
+  ownerId: string | null;
+  waitingOn: string | null;
 }
 
 export interface CaseRun {
@@ -57,6 +61,9 @@ export interface CaseRun {
   steps: string[];
   /** What each answered task completion confirmed of each finding (minor units), by finding id. */
   confirmed: Map<string, bigint>;
+  /** The case was handed to another specialist, or waited on the customer: once each at most. */
+  assigned: boolean;
+  awaited: boolean;
 }
 
 export interface F9Result {
@@ -121,6 +128,8 @@ export class Driver {
       noCreditFallback: false,
       steps: [],
       confirmed: new Map(),
+      assigned: false,
+      awaited: false,
     };
   }
 
@@ -284,7 +293,8 @@ export class Driver {
                           FROM tasks t WHERE t.case_id = c.id AND t.status = 'OPEN'), '[]') AS open_tasks,
               (SELECT count(*)::int FROM resolutions r WHERE r.case_id = c.id) AS resolutions,
               (SELECT count(*)::int FROM approvals a WHERE a.case_id = c.id AND a.decision = 'REJECT') AS rejects,
-              (SELECT count(*)::int FROM case_events e WHERE e.case_id = c.id AND e.type = 'CREDIT_MEMO_REFUSED') AS refused
+              (SELECT count(*)::int FROM case_events e WHERE e.case_id = c.id AND e.type = 'CREDIT_MEMO_REFUSED') AS refused,
+              c.owner_id::text AS owner_id, c.waiting_on
          FROM cases c WHERE c.id = ANY($1::uuid[])`,
       [open.map((r) => r.id)],
     );
@@ -302,6 +312,8 @@ export class Driver {
         resolutions: row.resolutions,
         rejects: row.rejects,
         refused: row.refused,
+        ownerId: row.owner_id,
+        waitingOn: row.waiting_on,
       };
       run.observed = observed;
       if (observed.status !== 'OPEN') {
@@ -309,7 +321,7 @@ export class Driver {
         this.held.delete(run);
         continue;
       }
-      const seen = `${observed.stage}|${observed.stageEnteredAt}|${observed.openTasks.length}|${observed.resolutions}`;
+      const seen = `${observed.stage}|${observed.stageEnteredAt}|${observed.openTasks.length}|${observed.resolutions}|${observed.waitingOn}`;
       if (seen !== run.seen && !(run.plan.cancelAt === 'EVIDENCE' && observed.stage === 'EVIDENCE')) {
         run.seen = seen;
         run.nextAt = Math.max(run.nextAt, now + this.think());
@@ -336,6 +348,14 @@ export class Driver {
     const { plan } = run;
     // Cancel in the scripted stage, or (when the workflow was quicker than the script) in the first one after it.
     if (plan.cancelAt && CANCELLABLE.indexOf(o.stage) >= CANCELLABLE.indexOf(plan.cancelAt)) return () => this.cancel(run);
+    const owner = this.actors.specialists.find((s) => s.id === o.ownerId);
+    // Waiting on the customer, the case takes its owner's resume and nothing else from the script.
+    if (o.waitingOn === 'CUSTOMER') return owner ? () => this.ownerCommand(run, owner, 'resume', {}) : undefined;
+    if (plan.n % 6 === 1 && !run.assigned && o.stage === 'INVESTIGATION') return () => this.assign(run, owner);
+    if (plan.n % 6 === 4 && !run.awaited && owner && (o.stage === 'RESOLUTION' || o.stage === 'INVESTIGATION')) {
+      run.awaited = true;
+      return () => this.ownerCommand(run, owner, 'await-customer', { reason: 'chaos: asked the customer for the proof of delivery' });
+    }
     switch (o.stage) {
       case 'INVESTIGATION':
         return o.openTasks.length ? () => this.completeTasks(run) : undefined;
@@ -375,6 +395,31 @@ export class Driver {
       return;
     }
     if (this.expect(run, 'cancel', answer, [200])) run.steps.push(`cancel@${run.observed?.stage}`);
+  }
+
+  /** A manager hands the case to the next specialist after its owner (or the first, when it has none). */
+  private async assign(run: CaseRun, owner: Actor | undefined): Promise<void> {
+    run.assigned = true;
+    const specialists = this.actors.specialists;
+    const next = specialists[(specialists.indexOf(owner ?? specialists[specialists.length - 1]) + 1) % specialists.length];
+    const manager = this.actors.managers[run.plan.n % this.actors.managers.length];
+    const answer = await this.http.send('POST', `/api/disputes/${run.id}/assign`, {
+      token: manager.token,
+      body: { userId: next.id },
+      headers: { 'idempotency-key': `assign-${run.id}` },
+    });
+    // 409: the case moved on (closed) before the assignment arrived.
+    if (this.expect(run, 'assign', answer, [200, 409]) && answer.status === 200) run.steps.push(`assign to ${next.name}`);
+  }
+
+  /** The owner's commands on a customer wait; 409 when the case moved on (it left the stage, or closed) meanwhile. */
+  private async ownerCommand(run: CaseRun, owner: Actor, verb: 'await-customer' | 'resume', body: object): Promise<void> {
+    const answer = await this.http.send('POST', `/api/disputes/${run.id}/${verb}`, {
+      token: owner.token,
+      body,
+      headers: { 'idempotency-key': `${verb}-${run.id}` },
+    });
+    if (this.expect(run, verb, answer, [200, 409]) && answer.status === 200) run.steps.push(verb);
   }
 
   private async completeTasks(run: CaseRun): Promise<void> {

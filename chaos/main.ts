@@ -60,17 +60,26 @@ async function createActors(http: Http, adminToken: string): Promise<Actors> {
   };
   const many = (n: number, make: (i: number) => Promise<Actor>) => Promise.all(Array.from({ length: n }, (_, i) => make(i)));
   const me = await http.send('GET', '/api/me', { token: adminToken });
-  return {
+  const actors: Actors = {
     admin: { name: 'admin', role: 'admin', team: null, token: adminToken, id: me.body.id },
     specialists: await many(3, (i) => create(`Specialist ${i + 1}`, 'specialist')),
-    managers: await many(4, (i) => create(`Manager ${i + 1}`, 'manager', { approvalLimit: null })),
+    // Manager 4's own limit covers no chaos credit: it approves for Manager 1, whose approvals it holds by delegation.
+    managers: await many(4, (i) => create(`Manager ${i + 1}`, 'manager', { approvalLimit: i === 3 ? '0.01' : null })),
+    // The first of each team leads it: overdue tasks go to them.
     ops: {
-      SALES_OPS: await many(2, (i) => create(`Sales ops ${i + 1}`, 'ops', { team: 'SALES_OPS' })),
-      ORDER_MANAGEMENT: await many(2, (i) => create(`Order management ${i + 1}`, 'ops', { team: 'ORDER_MANAGEMENT' })),
+      SALES_OPS: await many(2, (i) => create(`Sales ops ${i + 1}`, 'ops', { team: 'SALES_OPS', lead: i === 0 })),
+      ORDER_MANAGEMENT: await many(2, (i) => create(`Order management ${i + 1}`, 'ops', { team: 'ORDER_MANAGEMENT', lead: i === 0 })),
     },
     auditor: await create('Auditor', 'auditor'),
     cash: await create('Cash 1', 'cash'),
   };
+  const [absent, , , delegate] = actors.managers;
+  const delegation = await http.send('POST', `/api/users/${absent.id}/delegations`, {
+    token: adminToken,
+    body: { delegateId: delegate.id, from: new Date().toISOString(), until: new Date(Date.now() + 86_400_000).toISOString() },
+  });
+  if (delegation.status !== 201) throw new Error(`POST /api/users/:id/delegations → ${delegation.status} ${JSON.stringify(delegation.body)}`);
+  return actors;
 }
 
 async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -130,6 +139,10 @@ const AUTO_WRITE_OFF_MAX = '5.00';
 // Deduction cases: about one in twelve of the driver's own (at most one in eight), a few in each file.
 const deductionCasesPerFile = (cases: number) => Math.max(1, Math.round(cases / 12 / FAULTS));
 
+// SLAs of seconds, so that escalations act among the cases while faults hold them up: an overdue task goes to its
+// team's lead, an overdue approval is offered to the managers whose limit covers it.
+const SLAS = { TASK_SLA_HOURS: '0.006', RESOLUTION_SLA_HOURS: '0.01', APPROVAL_SLA_HOURS: '0.006' };
+
 // ------------------------------------------------------------ the run
 
 // F22: two of each, as `docker compose up --scale api=2 --scale worker=2` would run them.
@@ -139,7 +152,7 @@ const stack = new Stack({
   logDir: path.join(ROOT, 'test-results', 'chaos'),
   apis: REPLICAS,
   workers: REPLICAS,
-  env: { DEDUCTION_CASE_MIN, AUTO_WRITE_OFF_MAX },
+  env: { DEDUCTION_CASE_MIN, AUTO_WRITE_OFF_MAX, ...SLAS },
 });
 
 void withStack(stack, async () => {
@@ -252,6 +265,19 @@ void withStack(stack, async () => {
 
   say('checking the invariants…');
   const inv: InvariantResult = await checkInvariants(stack.pool!, stack.temporalClient!, driver.allRuns, parseMoney(DEDUCTION_CASE_MIN));
+  // People and controls among the cases: hand-overs, customer waits, decisions by a delegate, escalations that acted.
+  const [people] = (
+    await stack.pool!.query(
+      `SELECT count(*) FILTER (WHERE type = 'CASE_ASSIGNED')::int AS assigned,
+              count(*) FILTER (WHERE type = 'CUSTOMER_WAIT_STARTED')::int AS waits,
+              count(*) FILTER (WHERE type = 'CUSTOMER_WAIT_ENDED')::int AS resumed,
+              count(*) FILTER (WHERE type = 'APPROVAL_ESCALATED' AND jsonb_array_length(coalesce(data->'offeredTo', '[]')) > 0)::int AS offered,
+              count(*) FILTER (WHERE type = 'TASK_ESCALATED' AND data->'assignee' IS NOT NULL AND data->'assignee' <> 'null')::int AS to_lead,
+              (SELECT count(*)::int FROM approvals WHERE on_behalf_of IS NOT NULL) AS on_behalf,
+              (SELECT count(*)::int FROM cases WHERE status = 'OPEN' OR waiting_on IS NOT NULL) AS still_waiting
+         FROM case_events`,
+    )
+  ).rows;
   const { engine } = inv;
 
   // ------------------------------------------------------------ report
@@ -316,6 +342,21 @@ void withStack(stack, async () => {
       perKind('F1') >= 2 && perKind('F2') >= 1 && perKind('F4') >= 1 && perKind('F5') >= 1 && f9.length > 0 && perKind('F22') >= 2 && !faultError,
     ],
   ];
+  rows.push(
+    [
+      'owners and customer waits',
+      `${people.assigned} cases handed to another specialist; ${people.waits} customer waits, ${people.resumed} resumed`,
+      'some of each; no case left waiting',
+      people.assigned > 0 && people.waits > 0 && people.still_waiting === 0,
+    ],
+    [
+      'delegation and escalations that act',
+      `${people.on_behalf} approvals by a delegate on behalf of an absent manager; ${people.offered} approvals offered to covering managers, ` +
+        `${people.to_lead} tasks handed to their lead after their SLA`,
+      'decisions by delegation; escalations as the SLAs fall',
+      people.on_behalf > 0,
+    ],
+  );
   for (const f of faults.records) {
     const after = driver.runs.filter((r) => r.finishedAt !== undefined && r.finishedAt > f.at).length;
     const rule = f.kind === 'F5' ? '503 only, no hang' : f.kind === 'F2' ? 'no partial memo' : f.kind === 'F22' ? 'the other carries on' : 'all finish';

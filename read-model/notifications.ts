@@ -5,23 +5,10 @@ import type { PoolClient } from 'pg';
 import type { NotificationKind, NotificationRecipient } from '../contract';
 import type { RecordedEvent } from '../domain/events';
 
-/**
- * Fields the plan (docs/design-people-and-controls.md) adds to events, read when an event carries them: an event
- * written before them, or by a workflow that does not name them, falls back to whom the case's data names.
- */
-interface PlannedFields {
-  /** TASK_ESCALATED: the team's lead the task went to, null when the team has none. */
-  assignee?: NotificationRecipient | null;
-  /** APPROVAL_ESCALATED: the managers whose limit covers the case. */
-  offeredTo?: NotificationRecipient[];
-  /** CASE_ASSIGNED. */
-  ownerId?: string;
-  ownerName?: string;
-}
-
 /** Who hears of it, as the event names them or as the people tables say now. */
 type Audience =
   | { people: NotificationRecipient[] }
+  | { user: string }
   | { team: string }
   /** The managers who may decide: every active one but the proposer of the case's latest resolution. */
   | { managers: true };
@@ -35,14 +22,17 @@ interface Raised {
 }
 
 function raisedBy(event: RecordedEvent): Raised | undefined {
-  const planned = event.data as PlannedFields;
-  // A string: CASE_ASSIGNED is the plan's, not in this branch's union of events yet.
-  if ((event.type as string) === 'CASE_ASSIGNED') {
-    // Nobody is told of what they did themselves (a specialist opening a case owns it).
-    if (!planned.ownerId || planned.ownerId === event.actor.id) return undefined;
-    return { kind: 'CASE_ASSIGNED', audience: { people: [{ id: planned.ownerId, name: planned.ownerName ?? '' }] }, title: 'Case %s is yours' };
-  }
   switch (event.type) {
+    case 'CASE_OPENED': {
+      // The system opens a deduction's case for the owner its rule names: they did not open it, so they are told.
+      const owner = event.data.ownerId;
+      if (!owner || owner === event.actor.id) return undefined;
+      return { kind: 'CASE_ASSIGNED', audience: { user: owner }, title: 'Case %s is yours' };
+    }
+    case 'CASE_ASSIGNED':
+      // Nobody is told of what they did themselves.
+      if (event.data.ownerId === event.actor.id) return undefined;
+      return { kind: 'CASE_ASSIGNED', audience: { people: [{ id: event.data.ownerId, name: event.data.ownerName }] }, title: 'Case %s is yours' };
     case 'TASK_CREATED':
       return {
         kind: 'TASK_ASSIGNED',
@@ -56,14 +46,15 @@ function raisedBy(event: RecordedEvent): Raised | undefined {
     case 'TASK_ESCALATED':
       return {
         kind: 'TASK_ESCALATED',
-        audience: planned.assignee ? { people: [planned.assignee] } : { team: event.data.team },
+        // Escalations from before leads name nobody: the team hears of it.
+        audience: event.data.assignee ? { people: [event.data.assignee] } : { team: event.data.team },
         title: `Case %s: the ${event.data.team} task is overdue`,
         dueAt: event.data.dueAt,
       };
     case 'APPROVAL_ESCALATED':
       return {
         kind: 'APPROVAL_ESCALATED',
-        audience: planned.offeredTo?.length ? { people: planned.offeredTo } : { managers: true },
+        audience: event.data.offeredTo?.length ? { people: event.data.offeredTo } : { managers: true },
         title: 'Case %s: the approval is overdue',
       };
     default:
@@ -75,6 +66,10 @@ const ACTIVE = 'u.active AND u.revoked_at IS NULL';
 
 async function recipients(client: PoolClient, caseId: string, audience: Audience): Promise<NotificationRecipient[]> {
   if ('people' in audience) return audience.people;
+  if ('user' in audience) {
+    const { rows } = await client.query<NotificationRecipient>(`SELECT u.id::text, u.name FROM users u WHERE u.id = $1 AND ${ACTIVE}`, [audience.user]);
+    return rows;
+  }
   const { rows } =
     'team' in audience
       ? await client.query<NotificationRecipient>(

@@ -512,7 +512,7 @@ describe('lists and the dashboard', () => {
   it('an auditor reads but is offered no command', async () => {
     const page = await stack.signedIn(auditor, `/cases/${caseNumber}`);
     await page.getByTestId('case-page').waitFor();
-    expect(await page.getByRole('navigation', { name: 'Main' }).textContent()).toBe('DashboardCasesDeductionsOpen items');
+    expect(await page.getByRole('navigation', { name: 'Main' }).textContent()).toBe('DashboardCasesDeductionsOpen itemsAdministration trail');
     expect(await page.getByRole('heading', { name: 'Actions' }).count()).toBe(0);
     await page.goto(`${stack.api.url}/#/approvals`);
     await page.getByRole('heading', { name: 'Not available' }).waitFor();

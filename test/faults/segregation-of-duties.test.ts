@@ -189,6 +189,7 @@ describe('F10 segregation of duties', () => {
       readFileSync(join(__dirname, '..', 'fixtures', 'camt054', 'ustrd-only.v08.xml'), 'utf8').replace(/NTF-USTRD/g, uniqueId('NTF')),
     '/api/unapplied-cash/:id/apply': (c) => ({ invoiceNumber: c.fixture.invoiceNumber, amount: '0.01' }),
     '/api/reason-mappings/:customerId': () => ({ mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] }),
+    '/api/routing': () => ({ rules: [{ findingCode: 'UNDERBILLED', team: 'SALES_OPS' }] }),
   };
   const bodyOf = (path: string, c: HttpCase) => {
     const body = BODIES[path](c);

@@ -461,6 +461,19 @@ describe('F21 text the database cannot store, and text that hides or reorders it
     target: async () => ({ path: `/api/users/${cast.manager.id}/delegations`, snapshot: counts, moved: async () => undefined }),
   };
 
+  // A customer id is the customer's own text: an owner rule keeps it as sent.
+  bodyRoutes['/api/routing'] = {
+    user: () => admin,
+    body: () => ({ rules: [{ findingCode: 'UNDERBILLED', team: 'SALES_OPS' }], owners: [{ customerId: uniqueId('CUST'), ownerId: cast.specialist.id }] }),
+    target: async () => ({
+      path: '/api/routing',
+      snapshot: async () => (await api.db.pool.query('SELECT count(*)::int AS n FROM routing_versions')).rows[0].n,
+      moved: async (res, field, text) => {
+        if (field === 'owners.0.customerId') expect(res.body.owners.map((o: { customerId: string }) => o.customerId)).toEqual([text]);
+      },
+    }),
+  };
+
   bodyRoutes['/api/reason-mappings/:customerId'] = {
     user: () => cast.specialist,
     body: () => ({ mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] }),

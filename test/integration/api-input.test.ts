@@ -332,6 +332,18 @@ const badInputs: Record<string, { as: () => TestUser; path: () => string; cases:
       { body: { mappings: [], customerId: 'x' }, field: 'customerId' },
     ],
   },
+  'PUT /api/routing': {
+    as: () => admin,
+    path: () => '/api/routing',
+    cases: [
+      { body: {}, field: 'rules' },
+      { body: { rules: [{ findingCode: 'PRICE_VARIANCE' }] }, field: 'rules.0.team' },
+      { body: { rules: [{ findingCode: 'PRICE_TYPO', team: 'SALES_OPS' }] }, field: 'rules.0.findingCode' },
+      { body: { rules: [{ findingCode: 'PRICE_VARIANCE', team: 'NOBODY' }] }, field: 'rules.0.team', status: 422 },
+      { body: { rules: [], owners: [{ customerId: 'C-1' }] }, field: 'owners.0.ownerId' },
+      { body: { rules: [], version: 7 }, field: 'version' },
+    ],
+  },
 };
 
 function payment(overrides: Record<string, unknown>) {

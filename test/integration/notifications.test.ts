@@ -241,7 +241,8 @@ describe('whom the projection names (the trail written directly, no workflow)', 
   const system = { id: 'system', name: 'system' };
 
   /** A case's trail up to a proposal by `proposer`, then `more`; each batch written twice, as a retried activity does. */
-  async function trail(proposer: TestUser, more: (ev: (e: CaseEvent) => RecordedEvent) => RecordedEvent[][]): Promise<string> {
+  async function trail(proposer: TestUser, more: (ev: (e: CaseEvent) => RecordedEvent, resolutionId: string) => RecordedEvent[][]): Promise<string> {
+    const resolutionId = randomUUID();
     const fixture = pricingDispute();
     await storeRecords(api.db.pool, fixture.records);
     const caseId = randomUUID();
@@ -266,11 +267,11 @@ describe('whom the projection names (the trail written directly, no workflow)', 
         }),
       ],
       [
-        ev({ type: 'RESOLUTION_PROPOSED', actor: person(proposer), data: { resolutionId: randomUUID(), type: 'CREDIT', amount: '10.00', rootCause: 'PRICING_SETUP', note: null } }),
+        ev({ type: 'RESOLUTION_PROPOSED', actor: person(proposer), data: { resolutionId, type: 'CREDIT', amount: '10.00', rootCause: 'PRICING_SETUP', note: null } }),
         ev({ type: 'STAGE_ENTERED', actor: system, data: { stage: 'APPROVAL' } }),
       ],
     ];
-    batches.push(...more(ev));
+    batches.push(...more(ev, resolutionId));
     for (const events of batches) {
       await recordEvents(api.db.pool, { caseId, events });
       await recordEvents(api.db.pool, { caseId, events });
@@ -289,18 +290,17 @@ describe('whom the projection names (the trail written directly, no workflow)', 
     // A proposer who manages now (a specialist made manager since) is never asked to approve their own proposal.
     const taskId = randomUUID();
     const dueAt = new Date(Date.now() - 1000).toISOString();
-    const planned = (e: object) => e as unknown as CaseEvent;
     const colleague = await api.user('specialist');
-    const caseId = await trail(managerA, (ev) => [
+    const caseId = await trail(managerA, (ev, resolutionId) => [
       [ev({ type: 'TASK_CREATED', actor: system, data: { taskId, team: 'SALES_OPS', title: 'Confirm 100% of the price', dueAt, findingCodes: ['PRICE_VARIANCE'] } })],
       // Written before the plan's fields: the team, and the managers but the proposer.
       [ev({ type: 'TASK_ESCALATED', actor: system, data: { taskId, team: 'SALES_OPS', dueAt } })],
-      [ev({ type: 'APPROVAL_ESCALATED', actor: system, data: { resolutionId: randomUUID(), since: dueAt } })],
+      [ev({ type: 'APPROVAL_ESCALATED', actor: system, data: { resolutionId, since: dueAt } })],
       // With them: whom they name.
-      [ev(planned({ type: 'TASK_ESCALATED', actor: system, data: { taskId, team: 'SALES_OPS', dueAt, assignee: person(orderOps) } }))],
-      [ev(planned({ type: 'APPROVAL_ESCALATED', actor: system, data: { resolutionId: randomUUID(), since: dueAt, offeredTo: [person(managerB)] } }))],
-      [ev(planned({ type: 'CASE_ASSIGNED', actor: person(specialist), data: { ownerId: specialist.id, ownerName: specialist.name, previousOwnerId: null } }))],
-      [ev(planned({ type: 'CASE_ASSIGNED', actor: person(managerB), data: { ownerId: colleague.id, ownerName: colleague.name, previousOwnerId: specialist.id } }))],
+      [ev({ type: 'TASK_ESCALATED', actor: system, data: { taskId, team: 'SALES_OPS', dueAt, assignee: person(orderOps) } })],
+      [ev({ type: 'APPROVAL_ESCALATED', actor: system, data: { resolutionId, since: dueAt, offeredTo: [person(managerB)] } })],
+      [ev({ type: 'CASE_ASSIGNED', actor: person(specialist), data: { ownerId: specialist.id, ownerName: specialist.name, previousOwnerId: null } })],
+      [ev({ type: 'CASE_ASSIGNED', actor: person(managerB), data: { ownerId: colleague.id, ownerName: colleague.name, previousOwnerId: specialist.id } })],
     ]);
 
     expect(await recipientsByKind(caseId)).toEqual({

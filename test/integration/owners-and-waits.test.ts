@@ -148,4 +148,7 @@ it("names the owner rule's specialist as the owner of a case the system opens fo
   expect(detail).toMatchObject({ ownerId: cast.specialist2.id, ownerName: cast.specialist2.name });
   expect(detail.events[0]).toMatchObject({ type: 'CASE_OPENED', data: { ownerId: cast.specialist2.id } });
   expect(await ownedBy(cast.specialist2, 'me')).toContain(rows[0].id);
+  // The owner did not open it: they are told it is theirs.
+  const { rows: told } = await api.db.pool.query(`SELECT kind, recipients FROM notifications WHERE case_id = $1 AND kind = 'CASE_ASSIGNED'`, [rows[0].id]);
+  expect(told).toEqual([{ kind: 'CASE_ASSIGNED', recipients: [{ id: cast.specialist2.id, name: cast.specialist2.name }] }]);
 });
