@@ -164,7 +164,8 @@ async function seedChunk(pool: Pool, from: number, to: number, open: boolean, op
       [openedBy],
     );
     // One case in five came from a deduction: its payment (posted as the case opened), the matcher's application of
-    // the rest of it (small: a thousand invoices take them all) and, for one payment in four, cash it left unapplied. The deduction clears, partly clears or
+    // the rest of it (1.00: the 200 invoices that one case in five falls on take a thousand each at full size) and,
+    // for one payment in four, cash it left unapplied. The deduction clears, partly clears or
     // turns out invalid as its case closes, and stays open with an open case.
     await client.query(
       `INSERT INTO payments (id, customer_id, currency, amount_minor, received_at, source, content_hash, posted_by, posted_at)
@@ -230,13 +231,13 @@ async function seed(ctx: BenchContext, closed: number, open: number): Promise<nu
   await pool.query(`INSERT INTO customers (id, name) SELECT 'SYN-C' || g, 'Synthetic customer ' || g FROM generate_series(1, $1::int) g`, [CUSTOMERS]);
   await pool.query(
     `INSERT INTO invoices (number, customer_id, purchase_order_id, issued_at, due_at, currency, total_minor)
-     SELECT 'SYN-INV-' || g, 'SYN-C' || g, 'SYN-PO-' || g, now() - interval '800 days', now() - interval '770 days', 'USD', 100000
+     SELECT 'SYN-INV-' || g, 'SYN-C' || g, 'SYN-PO-' || g, now() - interval '800 days', now() - interval '770 days', 'USD', 10000000
        FROM generate_series(1, $1::int) g`,
     [CUSTOMERS],
   );
   await pool.query(
     `INSERT INTO invoice_lines (invoice_number, line_no, sku, quantity_milli, unit_price_minor)
-     SELECT 'SYN-INV-' || g, 1, 'SKU-A', 10000, 10000 FROM generate_series(1, $1::int) g`,
+     SELECT 'SYN-INV-' || g, 1, 'SKU-A', 1000000, 10000 FROM generate_series(1, $1::int) g`,
     [CUSTOMERS],
   );
   await pool.query('COMMIT');
