@@ -351,8 +351,7 @@ void withStack(stack, async () => {
     ],
     [
       'delegation and escalations that act',
-      `${people.on_behalf} approvals by a delegate on behalf of an absent manager; ${people.offered} approvals offered to covering managers, ` +
-        `${people.to_lead} tasks handed to their lead after their SLA`,
+      `${people.on_behalf} approvals by a delegate; escalated: ${people.offered} approvals offered, ${people.to_lead} tasks to their lead`,
       'decisions by delegation; escalations as the SLAs fall',
       people.on_behalf > 0,
     ],

@@ -115,7 +115,7 @@ function splitPeriod(from: Date | null, to: Date | null): { rollups: (typeof ROL
 }
 
 /**
- * The closed cases of the period by the root cause of their resolution (migrations/0023_reports_at_scale.sql):
+ * The closed cases of the period by the root cause of their resolution (migrations/0022_reports_at_scale.sql):
  * whole months from the rollups, the edges from the cases, each with its last resolution. Only closed cases have one,
  * so a group's count is its closed count.
  */

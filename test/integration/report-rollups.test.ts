@@ -3,7 +3,7 @@
 // recomputation from scratch; percentiles read from their buckets are within 1 % of percentile_cont; and the report
 // built on them agrees with an exact computation over the cases, for the whole history, for whole months, for
 // periods that cut months (whose edges are read from the cases), and with deltas not yet compacted. By root cause
-// (migrations/0023_reports_at_scale.sql): the closed cases under their last resolution's code, v1's free text as OTHER.
+// (migrations/0022_reports_at_scale.sql): the closed cases under their last resolution's code, v1's free text as OTHER.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Pool } from 'pg';
