@@ -57,6 +57,7 @@ export const approvalOut = z.object({
   comment: z.string().nullable(),
   amount: moneyOutput.meta({ description: "The sum of the resolution's adjustments" }),
   decidedBy: actorOut,
+  approverId: uuid.meta({ description: "decidedBy's id: the manager who decided, the delegate when onBehalfOf is set" }),
   decidedAt: isoTimestamp,
   evidenceHash: sha256Hex.nullable().meta({ description: 'The evidenceHash the case had when it was decided; null for decisions made before it existed' }),
   onBehalfOf: actorOut.nullable().meta({ description: 'The absent manager whose authority a delegate decided with; null: the approver\'s own' }),

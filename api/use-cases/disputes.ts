@@ -568,6 +568,7 @@ async function readCase(ctx: UseCaseContext, ref: string): Promise<z.input<typeo
       comment: a.comment,
       amount: formatMoney(BigInt(a.amount)),
       decidedBy: { id: a.decidedById, name: a.decidedByName },
+      approverId: a.decidedById,
       decidedAt: a.decidedAt,
       evidenceHash: a.evidenceHash,
       onBehalfOf: a.onBehalfOfId ? { id: a.onBehalfOfId, name: a.onBehalfOfName } : null,

@@ -172,6 +172,11 @@ describe('F11 limits', () => {
     expect((await decide(overEur, euroManager)).status).toBe(200);
     const { rows: delegated } = await api.db.pool.query('SELECT decided_by, on_behalf_of, approver_limit_minor FROM approvals WHERE case_id = $1', [overEur.id]);
     expect(delegated).toEqual([{ decided_by: euroManager.id, on_behalf_of: absent.id, approver_limit_minor: '100000' }]);
+    // The case says both: who approved, and for whom.
+    const shown = await api.request('GET', `/api/disputes/${overEur.id}`, { token: euroManager.token });
+    expect(shown.body.approvals).toEqual([
+      expect.objectContaining({ approverId: euroManager.id, decidedBy: { id: euroManager.id, name: euroManager.name }, onBehalfOf: { id: absent.id, name: absent.name } }),
+    ]);
     const rejection = await decide(rejected, euroManager, 'REJECT');
     expect({ status: rejection.status, stage: rejection.body.stage }).toEqual({ status: 200, stage: 'RESOLUTION' });
     const { rows } = await api.db.pool.query(
