@@ -1,35 +1,11 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { CommandActor } from '../../domain/messages';
-import type { Analysis } from '../../contract';
 import { DisputeState } from '../../workflows/dispute-state';
+import { analysis, inInvestigation, refusalType, T0 } from '../support/dispute-state';
 
-const T0 = '2026-01-05T09:00:00.000Z';
 const specialist: CommandActor = { id: 'u-spec', name: 'Sam', role: 'specialist', team: null, approvalLimit: null };
 const manager: CommandActor = { id: 'u-mgr', name: 'Mia', role: 'manager', team: null, approvalLimit: '500.00' };
 const salesOps: CommandActor = { id: 'u-so', name: 'Sol', role: 'ops', team: 'SALES_OPS', approvalLimit: null };
 const orderMgmt: CommandActor = { id: 'u-om', name: 'Oma', role: 'ops', team: 'ORDER_MANAGEMENT', approvalLimit: null };
-
-const analysis: Analysis = {
-  findings: [{ code: 'PRICE_VARIANCE', team: 'SALES_OPS', invoiceNumber: 'INV-1', lineNo: 1, expected: '90.00', actual: '100.00', amount: '100.00' }],
-  overbilled: '100.00',
-  recommendedCredit: '100.00',
-};
-
-function refusalType(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err.type ?? undefined;
-    throw err;
-  }
-  return undefined;
-}
-
-function inInvestigation(): DisputeState {
-  const s = DisputeState.opened('case-1', '1000.00', T0);
-  s.startInvestigation(analysis, [{ id: 't1', team: 'SALES_OPS', title: 'Confirm price', dueAt: '2026-01-07T09:00:00.000Z', findingCodes: ['PRICE_VARIANCE'] }], T0);
-  return s;
-}
 
 function inApproval(amount = '250.00'): DisputeState {
   const s = inInvestigation();

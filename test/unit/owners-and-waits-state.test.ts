@@ -1,38 +1,17 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { CommandActor } from '../../domain/messages';
 import { SYSTEM_ACTOR } from '../../domain/events';
 import { DisputeState } from '../../workflows/dispute-state';
+import { inInvestigation, refusalType, T0 } from '../support/dispute-state';
 
-const T0 = '2026-01-05T09:00:00.000Z';
 const HOUR = 3_600_000;
 const at = (hours: number) => new Date(Date.parse(T0) + hours * HOUR).toISOString();
 const owner: CommandActor = { id: 'u-owner', name: 'Ola', role: 'specialist', team: null, approvalLimit: null };
 const other: CommandActor = { id: 'u-other', name: 'Oto', role: 'specialist', team: null, approvalLimit: null };
 const manager: CommandActor = { id: 'u-mgr', name: 'Mia', role: 'manager', team: null, approvalLimit: null };
 
-function refusalType(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err.type ?? undefined;
-    throw err;
-  }
-  return undefined;
-}
-
-function inInvestigation(): DisputeState {
-  const s = DisputeState.opened('case-1', '1000.00', T0);
-  s.data.ownerId = owner.id;
-  const finding = { code: 'PRICE_VARIANCE' as const, team: 'SALES_OPS', invoiceNumber: 'INV-1', lineNo: 1, expected: '90.00', actual: '100.00', amount: '100.00' };
-  s.startInvestigation({ findings: [finding], overbilled: '100.00', recommendedCredit: '100.00' }, [
-    { id: 't1', team: 'SALES_OPS', title: 'Confirm price', dueAt: at(48), findingCodes: ['PRICE_VARIANCE'] },
-  ], T0);
-  return s;
-}
-
 describe('owners and customer waits in the state', () => {
   it('assigns for a manager or the owner, and an assignment to the owner changes nothing', () => {
-    const s = inInvestigation();
+    const s = inInvestigation(owner.id);
     expect(refusalType(() => s.checkAssign({ actor: other, owner: other }))).toBe('Forbidden');
     expect(s.assign({ actor: owner, owner })).toEqual([]);
     expect(s.assign({ actor: owner, owner: other })).toEqual([
@@ -44,7 +23,7 @@ describe('owners and customer waits in the state', () => {
   });
 
   it("moves the open tasks' due times and the stage's SLA by the time the customer held them", () => {
-    const s = inInvestigation();
+    const s = inInvestigation(owner.id);
     expect(refusalType(() => s.checkAwaitCustomer({ actor: other, reason: 'r', until: null }))).toBe('Forbidden');
     expect(refusalType(() => s.checkResume({ actor: owner }))).toBe('Conflict');
     s.awaitCustomer({ actor: owner, reason: 'asked', until: null }, at(10));
@@ -62,7 +41,7 @@ describe('owners and customer waits in the state', () => {
   });
 
   it('counts for a stage entered during the wait only the time since it was entered; the system ends a wait once', () => {
-    const s = inInvestigation();
+    const s = inInvestigation(owner.id);
     s.awaitCustomer({ actor: owner, reason: 'asked', until: at(20) }, at(0));
     s.completeTask({ actor: { id: 'u-so', name: 'Sol', role: 'ops', team: 'SALES_OPS', approvalLimit: null }, taskId: 't1', outcome: 'CONFIRMED', note: 'ok', amount: null }, at(5));
     expect(s.stage).toBe('RESOLUTION');
@@ -74,7 +53,7 @@ describe('owners and customer waits in the state', () => {
   });
 
   it('refuses a wait on a parked case or outside the stages with a clock', () => {
-    const parked = inInvestigation();
+    const parked = inInvestigation(owner.id);
     parked.park('unstorable');
     expect(refusalType(() => parked.checkAwaitCustomer({ actor: owner, reason: 'r', until: null }))).toBe('Conflict');
     const evidence = DisputeState.opened('case-2', '10.00', T0);

@@ -3,11 +3,7 @@
 // workflow's own clock, opening and closing mid-wait), within the absent manager's limit, and a manager over the limit
 // may still reject; an approval past its SLA is offered to the managers whose limits cover it, by name; an overdue task
 // goes to its team's lead, whose inbox shows it.
-import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { DEFAULT_DEDUCTION_RULES } from '../../domain/payments';
-import { storeRecords } from '../../api/records-import';
 import { listDisputes } from '../../api/use-cases/disputes';
 import { listTasks } from '../../api/use-cases/tasks';
 import type { RouteDeps } from '../../api/route';
@@ -20,19 +16,12 @@ import {
   viewQuery,
   type OnBehalfOf,
 } from '../../domain/messages';
-import type { Stage } from '../../domain/types';
-import type { disputeWorkflow } from '../../workflows';
-import { createDisputeWorker } from '../../worker/create-worker';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
-import { refusalOf, startCase } from '../support/faults';
-import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
+import { createUser, type TestUser } from '../../testkit/fixtures';
+import { refusalOf, type DisputeHandle } from '../support/faults';
+import { keepHistory } from '../support/temporal';
+import { eventually, useWorkflowHarness, waitForStage } from '../support/workflow-harness';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueTaskQueue('stall');
+const h = useWorkflowHarness('stall');
 let specialist: TestUser;
 let salesOps: TestUser;
 let lead: TestUser;
@@ -45,58 +34,27 @@ let euroOnly: TestUser;
 const HOUR_MS = 3_600_000;
 
 beforeAll(async () => {
-  [env, db] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-  worker = await createDisputeWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    pool: db.pool,
-    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-  });
-  running = worker.run();
-  specialist = await createUser(db.pool, 'specialist');
-  salesOps = await createUser(db.pool, 'ops', { team: 'SALES_OPS' });
-  lead = await createUser(db.pool, 'ops', { team: 'SALES_OPS', lead: true, name: 'Lena Lead' });
-  delegate = await createUser(db.pool, 'manager', { approvalLimits: { USD: '50.00' }, name: 'Dana Delegate' });
-  absent = await createUser(db.pool, 'manager', { approvalLimits: { USD: '1000.00', EUR: '800.00' }, name: 'Abe Absent' });
-  unlimited = await createUser(db.pool, 'manager', { approvalLimits: {}, name: 'Una Unlimited' });
-  small = await createUser(db.pool, 'manager', { approvalLimits: { USD: '10.00' }, name: 'Sid Small' });
-  euroOnly = await createUser(db.pool, 'manager', { approvalLimits: { EUR: '5000.00' }, name: 'Eve Euro' });
+  specialist = await createUser(h.db.pool, 'specialist');
+  salesOps = await createUser(h.db.pool, 'ops', { team: 'SALES_OPS' });
+  lead = await createUser(h.db.pool, 'ops', { team: 'SALES_OPS', lead: true, name: 'Lena Lead' });
+  delegate = await createUser(h.db.pool, 'manager', { approvalLimits: { USD: '50.00' }, name: 'Dana Delegate' });
+  absent = await createUser(h.db.pool, 'manager', { approvalLimits: { USD: '1000.00', EUR: '800.00' }, name: 'Abe Absent' });
+  unlimited = await createUser(h.db.pool, 'manager', { approvalLimits: {}, name: 'Una Unlimited' });
+  small = await createUser(h.db.pool, 'manager', { approvalLimits: { USD: '10.00' }, name: 'Sid Small' });
+  euroOnly = await createUser(h.db.pool, 'manager', { approvalLimits: { EUR: '5000.00' }, name: 'Eve Euro' });
 });
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
-});
-
-type Handle = WorkflowHandle<typeof disputeWorkflow>;
-
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const waitForStage = (handle: Handle, stage: Stage) =>
-  eventually(`the case is in ${stage}`, async () => (await handle.query(viewQuery)).stage === stage);
 
 async function eventsOf(caseId: string, type: string): Promise<{ data: Record<string, unknown>; at: Date }[]> {
-  const { rows } = await db.pool.query('SELECT data, at FROM case_events WHERE case_id = $1 AND type = $2 ORDER BY seq', [caseId, type]);
+  const { rows } = await h.db.pool.query('SELECT data, at FROM case_events WHERE case_id = $1 AND type = $2 ORDER BY seq', [caseId, type]);
   return rows;
 }
 
-async function openCase(): Promise<{ handle: Handle; caseId: string }> {
-  const fixture = pricingDispute();
-  await storeRecords(db.pool, fixture.records);
-  const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, { openedAt: new Date(await env.currentTimeMs()).toISOString() });
+async function openCase(): Promise<{ handle: DisputeHandle; caseId: string }> {
+  const { handle, input } = await h.openCase(specialist);
   return { handle, caseId: input.caseId };
 }
 
-async function toApproval(handle: Handle, amount: string): Promise<void> {
+async function toApproval(handle: DisputeHandle, amount: string): Promise<void> {
   await waitForStage(handle, 'INVESTIGATION');
   const view = await handle.query(viewQuery);
   await handle.executeUpdate(completeTaskUpdate, { args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'CONFIRMED', note: 'n', amount: null }] });
@@ -105,24 +63,24 @@ async function toApproval(handle: Handle, amount: string): Promise<void> {
 
 /** A delegation from the absent manager to the delegate for [from, until), in the test server's time. */
 async function delegation(fromHours: number, untilHours: number): Promise<OnBehalfOf> {
-  const now = await env.currentTimeMs();
+  const now = await h.env.currentTimeMs();
   const [from, until] = [new Date(now + fromHours * HOUR_MS).toISOString(), new Date(now + untilHours * HOUR_MS).toISOString()];
-  const { rows } = await db.pool.query(
+  const { rows } = await h.db.pool.query(
     'INSERT INTO delegations (manager_id, delegate_id, starts_at, ends_at, created_by) VALUES ($1, $2, $3, $4, $1) RETURNING id',
     [absent.id, delegate.id, from, until],
   );
   return { id: absent.id, name: absent.name, approvalLimit: absent.approvalLimit, approvalLimits: absent.approvalLimits, delegation: { id: rows[0].id, from, until } };
 }
 
-const approveFor = (handle: Handle, onBehalfOf: OnBehalfOf | null) =>
+const approveFor = (handle: DisputeHandle, onBehalfOf: OnBehalfOf | null) =>
   handle.executeUpdate(decideUpdate, { args: [{ actor: delegate, decision: 'APPROVE', comment: null, onBehalfOf }] });
 
 function deps(): RouteDeps {
-  return { pool: db.pool, baseCurrency: 'USD', deductionRules: DEFAULT_DEDUCTION_RULES } as unknown as RouteDeps;
+  return { pool: h.db.pool, baseCurrency: 'USD', deductionRules: DEFAULT_DEDUCTION_RULES } as unknown as RouteDeps;
 }
 
 async function authUser(user: TestUser): Promise<AuthUser> {
-  const { rows } = await db.pool.query(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [user.id]);
+  const { rows } = await h.db.pool.query(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [user.id]);
   return userFromRow(rows[0], 'USD');
 }
 
@@ -137,15 +95,15 @@ describe('approvals that do not stall', () => {
     // Deciding on the proposer's behalf, or the proposer deciding, is refused whatever the window.
     expect(await refusalOf(approveFor(handle, { ...onBehalfOf, id: specialist.id }))).toBe('Forbidden');
 
-    await env.sleep('3 hours');
+    await h.env.sleep('3 hours');
     const decided = await approveFor(handle, onBehalfOf);
     expect(decided.stage).toBe('CREDIT_MEMO');
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
     const [event] = await eventsOf(caseId, 'RESOLUTION_DECIDED');
     expect(event.data).toMatchObject({ decision: 'APPROVE', approverLimit: '1000.00', onBehalfOf: { id: absent.id, name: absent.name } });
-    const { rows } = await db.pool.query('SELECT on_behalf_of, decided_by, approver_limit_minor FROM approvals WHERE case_id = $1', [caseId]);
+    const { rows } = await h.db.pool.query('SELECT on_behalf_of, decided_by, approver_limit_minor FROM approvals WHERE case_id = $1', [caseId]);
     expect(rows).toEqual([{ on_behalf_of: absent.id, decided_by: delegate.id, approver_limit_minor: '100000' }]);
-    const { rows: memos } = await db.pool.query('SELECT amount_minor FROM adjustments WHERE case_id = $1', [caseId]);
+    const { rows: memos } = await h.db.pool.query('SELECT amount_minor FROM adjustments WHERE case_id = $1', [caseId]);
     expect(memos).toEqual([{ amount_minor: '10000' }]);
     await keepHistory(handle, 'delegated-approval');
   });
@@ -154,11 +112,11 @@ describe('approvals that do not stall', () => {
     const { handle, caseId } = await openCase();
     await toApproval(handle, '100.00');
     const onBehalfOf = await delegation(-1, 2);
-    await env.sleep('3 hours');
+    await h.env.sleep('3 hours');
     expect(await refusalOf(approveFor(handle, onBehalfOf))).toBe('Forbidden');
     const rejected = await handle.executeUpdate(decideUpdate, { args: [{ actor: delegate, decision: 'REJECT', comment: 'too much', onBehalfOf: null }] });
     expect(rejected.stage).toBe('RESOLUTION');
-    const { rows } = await db.pool.query('SELECT decision, on_behalf_of, approver_limit_minor, amount_minor FROM approvals WHERE case_id = $1', [caseId]);
+    const { rows } = await h.db.pool.query('SELECT decision, on_behalf_of, approver_limit_minor, amount_minor FROM approvals WHERE case_id = $1', [caseId]);
     expect(rows).toEqual([{ decision: 'REJECT', on_behalf_of: null, approver_limit_minor: '5000', amount_minor: '10000' }]);
     await handle.executeUpdate(proposeResolutionUpdate, { args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'CUSTOMER_ERROR', note: null }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
@@ -168,9 +126,9 @@ describe('approvals that do not stall', () => {
     const { handle, caseId } = await openCase();
     await toApproval(handle, '100.00');
     // The proposer became a manager since: still no approver of their own proposal.
-    await db.pool.query(`UPDATE users SET role = 'manager' WHERE id = $1`, [specialist.id]);
+    await h.db.pool.query(`UPDATE users SET role = 'manager' WHERE id = $1`, [specialist.id]);
     try {
-      await env.sleep('25 hours');
+      await h.env.sleep('25 hours');
       await eventually('the approval is escalated', async () => (await eventsOf(caseId, 'APPROVAL_ESCALATED')).length === 1);
       const [escalated] = await eventsOf(caseId, 'APPROVAL_ESCALATED');
       const offeredTo = escalated.data.offeredTo as { id: string; name: string }[];
@@ -191,14 +149,14 @@ describe('approvals that do not stall', () => {
       expect(await list(absent)).toEqual([]);
       await keepHistory(handle, 'escalation-offered');
     } finally {
-      await db.pool.query(`UPDATE users SET role = 'specialist' WHERE id = $1`, [specialist.id]);
+      await h.db.pool.query(`UPDATE users SET role = 'specialist' WHERE id = $1`, [specialist.id]);
     }
   });
 
   it("gives an overdue task to its team's lead, whose inbox shows it", async () => {
     const { handle, caseId } = await openCase();
     await waitForStage(handle, 'INVESTIGATION');
-    await env.sleep('49 hours');
+    await h.env.sleep('49 hours');
     await eventually('the task is escalated', async () => (await eventsOf(caseId, 'TASK_ESCALATED')).length === 1);
     const [escalated] = await eventsOf(caseId, 'TASK_ESCALATED');
     expect(escalated.data).toMatchObject({ team: 'SALES_OPS', assignee: { id: lead.id, name: 'Lena Lead' } });

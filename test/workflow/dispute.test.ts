@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { recordEvents } from '../../activities/trail';
@@ -26,44 +25,23 @@ import {
 } from '../../domain/messages';
 import type { Stage, TaskOutcome } from '../../domain/types';
 import { disputeWorkflow } from '../../workflows';
-import { createDisputeWorker } from '../../worker/create-worker';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createUser, disputeInput, pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
 import { formatMoney, parseMoney } from '../../domain/money';
-import { startCase } from '../support/faults';
+import { refusalOf } from '../support/faults';
 import { checkInvariants } from '../../testkit/invariants';
-import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
+import { keepHistory, uniqueTaskQueue } from '../support/temporal';
+import { eventually, useWorkflowHarness, waitForStage } from '../support/workflow-harness';
 import { LATEST_RESOLUTION } from '../../read-model/cases';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueTaskQueue('wf');
+const h = useWorkflowHarness('wf');
 let specialist: TestUser;
 let manager: TestUser;
 let salesOps: TestUser;
 
 beforeAll(async () => {
-  [env, db] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-  worker = await createDisputeWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    pool: db.pool,
-    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-  });
-  running = worker.run();
-  specialist = await createUser(db.pool, 'specialist');
-  manager = await createUser(db.pool, 'manager', { approvalLimit: '1000.00' });
-  salesOps = await createUser(db.pool, 'ops', { team: 'SALES_OPS' });
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
+  specialist = await createUser(h.db.pool, 'specialist');
+  manager = await createUser(h.db.pool, 'manager', { approvalLimit: '1000.00' });
+  salesOps = await createUser(h.db.pool, 'ops', { team: 'SALES_OPS' });
 });
 
 type Activities = ReturnType<typeof createActivities>;
@@ -71,43 +49,23 @@ type Activities = ReturnType<typeof createActivities>;
 /** A worker on a queue of its own whose activities are the real ones but for `overrides`. */
 function workerWith(queue: string, overrides: Partial<Activities>): Promise<Worker> {
   return Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
+    connection: h.env.nativeConnection,
+    namespace: h.env.namespace ?? 'default',
     taskQueue: queue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: { ...createActivities({ pool: db.pool, records: new PostgresRecordsSource(db.pool) }), ...overrides },
+    activities: { ...createActivities({ pool: h.db.pool, records: new PostgresRecordsSource(h.db.pool) }), ...overrides },
   });
 }
 
-async function openCase(
+function openCase(
   disputedAmount = '150.00',
   opts: { description?: string; taskQueue?: string; completedQty?: number } = {},
 ): Promise<{ handle: WorkflowHandle<typeof disputeWorkflow>; input: DisputeInput; fixture: ReturnType<typeof pricingDispute> }> {
-  const fixture = pricingDispute({ completedQty: opts.completedQty });
-  await storeRecords(db.pool, fixture.records);
-  const { handle, input } = await startCase(env.client, opts.taskQueue ?? taskQueue, fixture, specialist, {
-    disputedAmount,
-    openedAt: new Date(await nowMs()).toISOString(),
-    description: opts.description,
-  });
-  return { handle, input, fixture };
+  return h.openCase(specialist, { disputedAmount, ...opts });
 }
 
 async function nowMs(): Promise<number> {
-  return env.currentTimeMs();
-}
-
-/** Polls until `check` holds: the workflow's activities write the read model after a timer or update returns. */
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function waitForStage(handle: WorkflowHandle<typeof disputeWorkflow>, stage: Stage): Promise<void> {
-  return eventually(`the case is in ${stage}`, async () => (await handle.query(viewQuery)).stage === stage);
+  return h.env.currentTimeMs();
 }
 
 async function countEvents(caseId: string, type: string): Promise<number> {
@@ -115,18 +73,8 @@ async function countEvents(caseId: string, type: string): Promise<number> {
 }
 
 async function eventTypes(caseId: string): Promise<string[]> {
-  const { rows } = await db.pool.query('SELECT type FROM case_events WHERE case_id = $1 ORDER BY seq', [caseId]);
+  const { rows } = await h.db.pool.query('SELECT type FROM case_events WHERE case_id = $1 ORDER BY seq', [caseId]);
   return rows.map((r) => r.type);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
-    throw err;
-  }
-  return undefined;
 }
 
 /** Sales Ops completes the case's first open task. */
@@ -147,16 +95,16 @@ describe('disputeWorkflow', () => {
   it('runs the whole life to exactly one credit memo', async () => {
     const { handle, input } = await openCase();
     await waitForStage(handle, 'INVESTIGATION');
-    const { rows: findings } = await db.pool.query('SELECT code, team, amount_minor FROM findings WHERE case_id = $1', [input.caseId]);
+    const { rows: findings } = await h.db.pool.query('SELECT code, team, amount_minor FROM findings WHERE case_id = $1', [input.caseId]);
     expect(findings).toEqual([{ code: 'PRICE_VARIANCE', team: 'SALES_OPS', amount_minor: '10000' }]);
 
     await toApproval(handle, '100.00');
-    expect(await refusal(handle.executeUpdate(decideUpdate, { args: [{ actor: { ...manager, id: specialist.id }, decision: 'APPROVE', comment: null }] }))).toBe('Forbidden');
+    expect(await refusalOf(handle.executeUpdate(decideUpdate, { args: [{ actor: { ...manager, id: specialist.id }, decision: 'APPROVE', comment: null }] }))).toBe('Forbidden');
     const decided = await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: 'ok' }] });
     expect(decided.stage).toBe('CREDIT_MEMO');
 
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
-    const { rows: memos } = await db.pool.query(
+    const { rows: memos } = await h.db.pool.query(
       `SELECT m.amount_minor, i.open_balance_minor FROM credit_memos m JOIN invoices i ON i.number = m.invoice_number WHERE m.case_id = $1`,
       [input.caseId],
     );
@@ -177,9 +125,9 @@ describe('disputeWorkflow', () => {
       'STAGE_ENTERED',
       'CASE_CLOSED',
     ]);
-    const { rows: verify } = await db.pool.query('SELECT * FROM verify_case_trail($1)', [input.caseId]);
+    const { rows: verify } = await h.db.pool.query('SELECT * FROM verify_case_trail($1)', [input.caseId]);
     expect(verify).toEqual([]);
-    const { rows: cases } = await db.pool.query('SELECT status, stage, closed_at FROM cases WHERE id = $1', [input.caseId]);
+    const { rows: cases } = await h.db.pool.query('SELECT status, stage, closed_at FROM cases WHERE id = $1', [input.caseId]);
     expect(cases[0]).toMatchObject({ status: 'CLOSED', stage: 'DONE' });
     expect(cases[0].closed_at).toBeInstanceOf(Date);
     await keepHistory(handle, 'whole-life');
@@ -188,13 +136,13 @@ describe('disputeWorkflow', () => {
   it('takes a PARTIAL completion: its finding confirmed in part, the recommendation and the memo follow it', async () => {
     const { handle, input } = await openCase('150.00');
     await waitForStage(handle, 'INVESTIGATION');
-    const { rows: [finding] } = await db.pool.query('SELECT id FROM findings WHERE case_id = $1', [input.caseId]);
+    const { rows: [finding] } = await h.db.pool.query('SELECT id FROM findings WHERE case_id = $1', [input.caseId]);
     const view = await handle.query(viewQuery);
     const confirmations = [{ id: finding.id, confirmedAmount: '40.00' }];
     await handle.executeUpdate(completeTaskUpdate, {
       args: [{ actor: salesOps, taskId: view.openTaskIds[0]!, outcome: 'PARTIAL', note: 'four visits at 90.00', amount: null, findings: confirmations }],
     });
-    const { rows: [after] } = await db.pool.query(
+    const { rows: [after] } = await h.db.pool.query(
       `SELECT f.confirmed_minor, c.recommended_credit_minor, e.data->'findings' AS event_findings
          FROM findings f JOIN cases c ON c.id = f.case_id JOIN case_events e ON e.case_id = c.id AND e.type = 'TASK_COMPLETED'
         WHERE f.case_id = $1`,
@@ -219,9 +167,9 @@ describe('disputeWorkflow', () => {
     });
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
     await handle.result();
-    const { rows } = await db.pool.query('SELECT amount_minor FROM credit_memos WHERE case_id = $1', [input.caseId]);
+    const { rows } = await h.db.pool.query('SELECT amount_minor FROM credit_memos WHERE case_id = $1', [input.caseId]);
     expect(rows).toEqual([{ amount_minor: '6000' }]);
-    const { rows: approvals } = await db.pool.query('SELECT decision FROM approvals WHERE case_id = $1 ORDER BY decided_at, decision DESC', [input.caseId]);
+    const { rows: approvals } = await h.db.pool.query('SELECT decision FROM approvals WHERE case_id = $1 ORDER BY decided_at, decision DESC', [input.caseId]);
     expect(approvals.map((a) => a.decision).sort()).toEqual(['APPROVE', 'REJECT']);
     await keepHistory(handle, 'reject-and-repropose');
   });
@@ -237,7 +185,7 @@ describe('disputeWorkflow', () => {
     ];
     // The amount is the sum, debits included; it must be.
     expect(
-      await refusal(
+      await refusalOf(
         handle.executeUpdate(proposeResolutionUpdate, {
           args: [{ actor: specialist, type: 'ADJUST', amount: '100.00', rootCause: 'PRICING_SETUP', note: null, adjustments }],
         }),
@@ -248,7 +196,7 @@ describe('disputeWorkflow', () => {
     });
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
-    const { rows: docs } = await db.pool.query(
+    const { rows: docs } = await h.db.pool.query(
       `SELECT left(m.number, 3) AS series, m.kind, m.amount_minor, array_agg(l.line_no || ':' || l.amount_minor ORDER BY l.line_no) AS lines
          FROM adjustments m JOIN adjustment_lines l ON l.adjustment_number = m.number WHERE m.case_id = $1
         GROUP BY m.number ORDER BY m.kind`,
@@ -258,13 +206,13 @@ describe('disputeWorkflow', () => {
       { series: 'CM-', kind: 'CREDIT', amount_minor: '10000', lines: ['1:10000'] },
       { series: 'DM-', kind: 'DEBIT', amount_minor: '2500', lines: ['1:2500'] },
     ]);
-    const { rows: invoice } = await db.pool.query(
+    const { rows: invoice } = await h.db.pool.query(
       'SELECT credited_minor, debited_minor, written_off_minor, open_balance_minor FROM invoices WHERE number = $1',
       [invoiceNumber],
     );
     expect(invoice).toEqual([{ credited_minor: '10000', debited_minor: '2500', written_off_minor: '0', open_balance_minor: '92500' }]);
     expect(await countEvents(input.caseId, 'ADJUSTMENTS_ISSUED')).toBe(1);
-    const { rows: closed } = await db.pool.query(`SELECT data->>'outcome' AS outcome FROM case_events WHERE case_id = $1 AND type = 'CASE_CLOSED'`, [input.caseId]);
+    const { rows: closed } = await h.db.pool.query(`SELECT data->>'outcome' AS outcome FROM case_events WHERE case_id = $1 AND type = 'CASE_CLOSED'`, [input.caseId]);
     expect(closed).toEqual([{ outcome: 'ADJUST' }]);
     await keepHistory(handle, 'adjust-credit-and-debit');
   });
@@ -279,7 +227,7 @@ describe('disputeWorkflow', () => {
     });
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
-    const { rows } = await db.pool.query(
+    const { rows } = await h.db.pool.query(
       `SELECT left(m.number, 3) AS series, i.written_off_minor, i.credited_minor, i.open_balance_minor
          FROM adjustments m JOIN invoices i ON i.number = m.invoice_number WHERE m.case_id = $1`,
       [input.caseId],
@@ -302,7 +250,7 @@ describe('disputeWorkflow', () => {
     const result = await handle.executeUpdate(cancelUpdate, { args: [{ actor: manager, reason: 'customer withdrew' }] });
     expect(result).toEqual({ status: 'CANCELLED', stage: 'DONE' });
     expect(await handle.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
-    const { rows } = await db.pool.query(
+    const { rows } = await h.db.pool.query(
       `SELECT c.status, c.closed_at IS NOT NULL AS closed, (SELECT count(*)::int FROM tasks t WHERE t.case_id = c.id AND t.status = 'OPEN') AS open_tasks,
               (SELECT count(*)::int FROM credit_memos m WHERE m.case_id = c.id) AS memos
          FROM cases c WHERE c.id = $1`,
@@ -316,13 +264,13 @@ describe('disputeWorkflow', () => {
   it('escalates an overdue task once and still takes the late completion once', async () => {
     const { handle, input } = await openCase();
     await waitForStage(handle, 'INVESTIGATION');
-    await env.sleep('47 hours');
+    await h.env.sleep('47 hours');
     expect(await eventTypes(input.caseId)).not.toContain('TASK_ESCALATED');
-    await env.sleep('2 hours');
+    await h.env.sleep('2 hours');
     await eventually('the task is escalated', async () => (await countEvents(input.caseId, 'TASK_ESCALATED')) === 1);
-    await env.sleep('5 days');
+    await h.env.sleep('5 days');
     expect(await countEvents(input.caseId, 'TASK_ESCALATED')).toBe(1);
-    const { rows } = await db.pool.query('SELECT escalated_at FROM tasks WHERE case_id = $1', [input.caseId]);
+    const { rows } = await h.db.pool.query('SELECT escalated_at FROM tasks WHERE case_id = $1', [input.caseId]);
     expect(rows[0].escalated_at).toBeInstanceOf(Date);
 
     const view = await handle.query(viewQuery);
@@ -347,9 +295,9 @@ describe('disputeWorkflow', () => {
   it('escalates a waiting approval once after its SLA', async () => {
     const { handle, input } = await openCase();
     await toApproval(handle, '100.00');
-    await env.sleep('25 hours');
+    await h.env.sleep('25 hours');
     await eventually('the approval is escalated', async () => (await countEvents(input.caseId, 'APPROVAL_ESCALATED')) === 1);
-    await env.sleep('3 days');
+    await h.env.sleep('3 days');
     expect(await countEvents(input.caseId, 'APPROVAL_ESCALATED')).toBe(1);
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: 'late' }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
@@ -372,7 +320,7 @@ describe('a case over several invoices and lines', () => {
       issuedAt: `2026-02-${String(10 + (n % 15)).padStart(2, '0')}T00:00:${String(n % 60).padStart(2, '0')}Z`,
       lines: Array.from({ length: lines }, (_, i) => ({ lineNo: i + 1, sku: 'SKU-A', quantity: 1 + (n % 3), unitPrice: '100.00' })),
     }));
-    await storeRecords(db.pool, { ...fixture.records, invoices });
+    await storeRecords(h.db.pool, { ...fixture.records, invoices });
     return { customerId: fixture.customerId, numbers: invoices.map((i) => i.number) };
   }
 
@@ -386,7 +334,7 @@ describe('a case over several invoices and lines', () => {
       openedAt: new Date(await nowMs()).toISOString(),
     });
     const input: DisputeInput = { ...base, opened: { ...base.opened, items } };
-    const handle = await env.client.workflow.start(disputeWorkflow, { workflowId: input.opened.workflowId, taskQueue, args: [input] });
+    const handle = await h.env.client.workflow.start(disputeWorkflow, { workflowId: input.opened.workflowId, taskQueue: h.taskQueue, args: [input] });
     return { handle, input };
   }
 
@@ -398,7 +346,7 @@ describe('a case over several invoices and lines', () => {
     ]);
     await waitForStage(handle, 'INVESTIGATION');
     await eventually('its task is projected', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
-    const { rows: items } = await db.pool.query(
+    const { rows: items } = await h.db.pool.query(
       'SELECT invoice_number, line_no, recommended_credit_minor FROM case_items WHERE case_id = $1 ORDER BY ordinal',
       [input.caseId],
     );
@@ -407,7 +355,7 @@ describe('a case over several invoices and lines', () => {
       { invoice_number: numbers[0], line_no: null, recommended_credit_minor: '2000' },
       { invoice_number: numbers[1], line_no: 2, recommended_credit_minor: '2000' },
     ]);
-    const { rows: tasks } = await db.pool.query('SELECT team, title FROM tasks WHERE case_id = $1', [input.caseId]);
+    const { rows: tasks } = await h.db.pool.query('SELECT team, title FROM tasks WHERE case_id = $1', [input.caseId]);
     expect(tasks).toEqual([{ team: 'SALES_OPS', title: `Confirm PRICE_VARIANCE on invoices ${numbers[0]}, ${numbers[1]}` }]);
     await completeFirstTask(handle, 'NOT_CONFIRMED', 'agreed price');
     await handle.executeUpdate(proposeResolutionUpdate, { args: [{ actor: specialist, type: 'NO_CREDIT', amount: null, rootCause: 'none', note: null }] });
@@ -422,7 +370,7 @@ describe('a case over several invoices and lines', () => {
       numbers.map((invoiceNumber) => ({ invoiceNumber, disputedAmount: '1.00' })),
     );
     await waitForStage(handle, 'INVESTIGATION');
-    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM findings WHERE case_id = $1', [input.caseId]);
+    const { rows } = await h.db.pool.query('SELECT count(*)::int AS n FROM findings WHERE case_id = $1', [input.caseId]);
     expect(rows[0].n).toBeGreaterThanOrEqual(50 * 200);
     const history = await handle.fetchHistory();
     const sizes = (history.events ?? []).map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
@@ -433,14 +381,14 @@ describe('a case over several invoices and lines', () => {
 
 describe('evidence frozen for the decision', () => {
   it('refreshes after ops fixed a work order: the finding and its task go, the case moves to RESOLUTION, a stale decision is refused', async () => {
-    const orderManagement = await createUser(db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
+    const orderManagement = await createUser(h.db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
     const { handle, input, fixture } = await openCase('150.00', { completedQty: 8 });
     await eventually('both tasks are on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 2);
     const held = async () =>
-      (await db.pool.query('SELECT evidence_hash, recommended_credit_minor FROM cases WHERE id = $1', [input.caseId])).rows[0];
+      (await h.db.pool.query('SELECT evidence_hash, recommended_credit_minor FROM cases WHERE id = $1', [input.caseId])).rows[0];
     const before = await held();
     expect(before.evidence_hash).toMatch(/^[0-9a-f]{64}$/);
-    const { rows: tasks } = await db.pool.query('SELECT id, team FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId]);
+    const { rows: tasks } = await h.db.pool.query('SELECT id, team FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId]);
     expect(tasks.map((t) => t.team)).toEqual(['ORDER_MANAGEMENT', 'SALES_OPS']);
     const [omTask, salesTask] = tasks;
     await handle.executeUpdate(completeTaskUpdate, {
@@ -450,8 +398,8 @@ describe('evidence frozen for the decision', () => {
 
     // Ops finds the work order was completed in full after all, and the source is fixed.
     const [workOrder] = fixture.records.workOrders!;
-    await storeRecords(db.pool, { workOrders: [{ ...workOrder, lines: [{ sku: 'SKU-A', quantityCompleted: 10 }] }] });
-    expect(await refusal(handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: manager }] }))).toBe('Forbidden');
+    await storeRecords(h.db.pool, { workOrders: [{ ...workOrder, lines: [{ sku: 'SKU-A', quantityCompleted: 10 }] }] });
+    expect(await refusalOf(handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: manager }] }))).toBe('Forbidden');
     const refreshed = await handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }], updateId: 'refresh-once' });
     expect(refreshed).toEqual({ status: 'OPEN', stage: 'RESOLUTION' });
     expect(await handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }], updateId: 'refresh-once' })).toEqual(refreshed);
@@ -460,11 +408,11 @@ describe('evidence frozen for the decision', () => {
     expect(after.evidence_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(after.evidence_hash).not.toBe(before.evidence_hash);
     expect(after.recommended_credit_minor).toBe('10000');
-    const { rows: findings } = await db.pool.query('SELECT code FROM current_findings WHERE case_id = $1', [input.caseId]);
+    const { rows: findings } = await h.db.pool.query('SELECT code FROM current_findings WHERE case_id = $1', [input.caseId]);
     expect(findings).toEqual([{ code: 'PRICE_VARIANCE' }]);
-    const { rows: statuses } = await db.pool.query('SELECT id, status FROM tasks WHERE case_id = $1', [input.caseId]);
+    const { rows: statuses } = await h.db.pool.query('SELECT id, status FROM tasks WHERE case_id = $1', [input.caseId]);
     expect(Object.fromEntries(statuses.map((t) => [t.id, t.status]))).toEqual({ [omTask.id]: 'CANCELLED', [salesTask.id]: 'DONE' });
-    const { rows: events } = await db.pool.query(
+    const { rows: events } = await h.db.pool.query(
       `SELECT type, actor_id, data FROM case_events WHERE case_id = $1 AND seq > (SELECT max(seq) FROM case_events WHERE case_id = $1 AND type = 'TASK_COMPLETED') ORDER BY seq`,
       [input.caseId],
     );
@@ -474,22 +422,22 @@ describe('evidence frozen for the decision', () => {
     expect(events[0].data.findings.map((f: { code: string }) => f.code)).toEqual(['PRICE_VARIANCE']);
     expect(events[0].data).toMatchObject({ evidenceHash: after.evidence_hash, previousEvidenceHash: before.evidence_hash });
     expect(events[1].data).toEqual({ taskId: omTask.id, team: 'ORDER_MANAGEMENT' });
-    expect(await refusal(handle.executeUpdate(completeTaskUpdate, {
+    expect(await refusalOf(handle.executeUpdate(completeTaskUpdate, {
       args: [{ actor: orderManagement, taskId: omTask.id, outcome: 'CONFIRMED', note: 'late', amount: null }],
     }))).toBe('Conflict');
 
     await handle.executeUpdate(proposeResolutionUpdate, {
       args: [{ actor: specialist, type: 'CREDIT', amount: '100.00', rootCause: 'pricing setup', note: null }],
     });
-    expect(await refusal(handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }] }))).toBe('Conflict');
+    expect(await refusalOf(handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }] }))).toBe('Conflict');
     const stale = { actor: manager, decision: 'APPROVE' as const, comment: null, evidenceHash: before.evidence_hash };
-    expect(await refusal(handle.executeUpdate(decideUpdate, { args: [stale] }))).toBe('Conflict');
+    expect(await refusalOf(handle.executeUpdate(decideUpdate, { args: [stale] }))).toBe('Conflict');
     expect(await countEvents(input.caseId, 'RESOLUTION_DECIDED')).toBe(0);
     await handle.executeUpdate(decideUpdate, { args: [{ ...stale, evidenceHash: after.evidence_hash }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
-    const { rows: approvals } = await db.pool.query('SELECT evidence_hash FROM approvals WHERE case_id = $1', [input.caseId]);
+    const { rows: approvals } = await h.db.pool.query('SELECT evidence_hash FROM approvals WHERE case_id = $1', [input.caseId]);
     expect(approvals).toEqual([{ evidence_hash: after.evidence_hash }]);
-    const { rows: verify } = await db.pool.query('SELECT * FROM verify_case_trail($1)', [input.caseId]);
+    const { rows: verify } = await h.db.pool.query('SELECT * FROM verify_case_trail($1)', [input.caseId]);
     expect(verify).toEqual([]);
     await keepHistory(handle, 'refresh-evidence');
   });
@@ -499,11 +447,11 @@ describe('evidence frozen for the decision', () => {
     await eventually('its task is on the case', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 1);
     await completeFirstTask(handle, 'CONFIRMED', 'ok');
     const [workOrder] = fixture.records.workOrders!;
-    await storeRecords(db.pool, { workOrders: [{ ...workOrder, lines: [{ sku: 'SKU-A', quantityCompleted: 7 }] }] });
+    await storeRecords(h.db.pool, { workOrders: [{ ...workOrder, lines: [{ sku: 'SKU-A', quantityCompleted: 7 }] }] });
     expect(await handle.executeUpdate(refreshEvidenceUpdate, { args: [{ actor: specialist }] })).toEqual({ status: 'OPEN', stage: 'INVESTIGATION' });
-    const { rows: open } = await db.pool.query(`SELECT team, finding_codes FROM tasks WHERE case_id = $1 AND status = 'OPEN'`, [input.caseId]);
+    const { rows: open } = await h.db.pool.query(`SELECT team, finding_codes FROM tasks WHERE case_id = $1 AND status = 'OPEN'`, [input.caseId]);
     expect(open).toEqual([{ team: 'ORDER_MANAGEMENT', finding_codes: ['SERVICE_NOT_COMPLETED'] }]);
-    const omOps = await createUser(db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
+    const omOps = await createUser(h.db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
     const [openTaskId] = (await handle.query(viewQuery)).openTaskIds;
     await handle.executeUpdate(completeTaskUpdate, {
       args: [{ actor: omOps, taskId: openTaskId!, outcome: 'CONFIRMED', note: '3 visits missing', amount: null }],
@@ -513,7 +461,7 @@ describe('evidence frozen for the decision', () => {
     });
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: null }] });
     await handle.result();
-    const { rows } = await db.pool.query(
+    const { rows } = await h.db.pool.query(
       'SELECT a.evidence_hash = c.evidence_hash AS current FROM approvals a JOIN cases c ON c.id = a.case_id WHERE a.case_id = $1',
       [input.caseId],
     );
@@ -525,7 +473,7 @@ describe('evidence frozen for the decision', () => {
     await completeFirstTask(handle, 'NOT_CONFIRMED', 'price agreed by phone');
     const held = async () =>
       (
-        await db.pool.query(
+        await h.db.pool.query(
           `SELECT c.evidence_hash, c.recommended_credit_minor, array_agg(f.confirmed_minor) AS confirmed
              FROM cases c JOIN current_findings f ON f.case_id = c.id WHERE c.id = $1 GROUP BY c.id`,
           [input.caseId],
@@ -547,7 +495,7 @@ describe('an approved credit the ledger cannot post', () => {
     const vanished = `${uniqueId('INV')}-vanished`;
     const ledgerWorker = await workerWith(ledgerQueue, {
       issueAdjustments: (arg: IssueAdjustmentsInput) =>
-        issueAdjustments(db.pool, { ...arg, adjustments: arg.adjustments.map((a) => ({ ...a, invoiceNumber: vanished })) }),
+        issueAdjustments(h.db.pool, { ...arg, adjustments: arg.adjustments.map((a) => ({ ...a, invoiceNumber: vanished })) }),
     });
     await ledgerWorker.runUntil(async () => {
       const { handle, input } = await openCase('150.00', { taskQueue: ledgerQueue });
@@ -556,13 +504,13 @@ describe('an approved credit the ledger cannot post', () => {
       const refused = ['RESOLUTION_DECIDED', 'STAGE_ENTERED', 'CREDIT_MEMO_REFUSED', 'STAGE_ENTERED'].join();
       await eventually('the credit is refused', async () => (await eventTypes(input.caseId)).slice(-4).join() === refused);
       expect((await handle.query(viewQuery)).stage).toBe('RESOLUTION');
-      const { rows } = await db.pool.query(
+      const { rows } = await h.db.pool.query(
         `SELECT data->>'reason' AS reason FROM case_events WHERE case_id = $1 AND type = 'CREDIT_MEMO_REFUSED'`,
         [input.caseId],
       );
       expect(rows).toEqual([{ reason: `invoice ${vanished} vanished from the ledger` }]);
       // The read model shows no approved proposal standing once the ledger refused it.
-      const { rows: latest } = await db.pool.query(`SELECT ${LATEST_RESOLUTION} AS resolution FROM cases c WHERE c.id = $1`, [input.caseId]);
+      const { rows: latest } = await h.db.pool.query(`SELECT ${LATEST_RESOLUTION} AS resolution FROM cases c WHERE c.id = $1`, [input.caseId]);
       expect(latest).toEqual([{ resolution: null }]);
       const history = await handle.fetchHistory();
       const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
@@ -581,7 +529,7 @@ describe('an approved credit the ledger cannot post', () => {
 describe('text the database cannot store, sent around the API', () => {
   /** The case's row and trail, and how its recordEvents activities ended. */
   async function parkedCase(caseId: string, handle: WorkflowHandle<typeof disputeWorkflow>) {
-    const { rows } = await db.pool.query('SELECT status, stage, description, parked_error FROM cases WHERE id = $1', [caseId]);
+    const { rows } = await h.db.pool.query('SELECT status, stage, description, parked_error FROM cases WHERE id = $1', [caseId]);
     const history = await handle.fetchHistory();
     const failures = (history.events ?? []).flatMap((e) => (e.activityTaskFailedEventAttributes ? [e.activityTaskFailedEventAttributes] : []));
     const started = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 0] : []));
@@ -590,7 +538,7 @@ describe('text the database cannot store, sent around the API', () => {
 
   /** The retry loops the shared invariant check finds in this case's workflow (nothing else of this file's cases). */
   async function retryLoops(input: DisputeInput): Promise<string[]> {
-    const report = await checkInvariants(db.pool, { temporal: env.client, workflowIds: [input.opened.workflowId] });
+    const report = await checkInvariants(h.db.pool, { temporal: h.env.client, workflowIds: [input.opened.workflowId] });
     return report.violations.retryLoops.filter((p) => p.includes(input.opened.caseNumber) || p.includes(input.opened.workflowId));
   }
 
@@ -610,16 +558,16 @@ describe('text the database cannot store, sent around the API', () => {
     expect(await retryLoops(input)).toEqual([]);
 
     // Nothing moves on its own, no command but cancel is taken, and cancel closes it.
-    await env.sleep('3 days');
+    await h.env.sleep('3 days');
     expect(await countEvents(input.caseId, 'EVIDENCE_COLLECTED')).toBe(0);
-    expect(await refusal(handle.executeUpdate(retryEvidenceUpdate, { args: [{ actor: specialist }] }))).toBe('Conflict');
+    expect(await refusalOf(handle.executeUpdate(retryEvidenceUpdate, { args: [{ actor: specialist }] }))).toBe('Conflict');
     expect(await handle.executeUpdate(cancelUpdate, { args: [{ actor: manager, reason: 'opened with a broken description' }] })).toEqual({
       status: 'CANCELLED',
       stage: 'DONE',
     });
     expect(await handle.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
     expect((await eventTypes(input.caseId)).slice(-1)).toEqual(['CASE_CANCELLED']);
-    const { rows: verify } = await db.pool.query('SELECT * FROM verify_case_trail($1)', [input.caseId]);
+    const { rows: verify } = await h.db.pool.query('SELECT * FROM verify_case_trail($1)', [input.caseId]);
     expect(verify).toEqual([]);
     await keepHistory(handle, 'parked-on-unstorable-opening');
   });
@@ -636,7 +584,7 @@ describe('text the database cannot store, sent around the API', () => {
     // Billed 10, completed 9: a task for Sales Ops (the price) and one for Order Management (the quantity).
     const { handle, input } = await openCase('150.00', { completedQty: 9 });
     await eventually('both tasks are in', async () => (await countEvents(input.caseId, 'TASK_CREATED')) === 2);
-    const { rows: teams } = await db.pool.query('SELECT id, team FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId]);
+    const { rows: teams } = await h.db.pool.query('SELECT id, team FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId]);
     expect(teams.map((t) => t.team)).toEqual(['ORDER_MANAGEMENT', 'SALES_OPS']);
     const completing = handle.executeUpdate(completeTaskUpdate, {
       args: [{ actor: salesOps, taskId: teams[1].id, outcome: 'CONFIRMED', note: 'checked \ud83d', amount: null }],
@@ -661,7 +609,7 @@ describe('text the database cannot store, sent around the API', () => {
       'TASK_COMPLETED',
       'CASE_PARKED',
     ]);
-    const taskStates = async () => (await db.pool.query('SELECT team, status, note FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId])).rows;
+    const taskStates = async () => (await h.db.pool.query('SELECT team, status, note FROM tasks WHERE case_id = $1 ORDER BY team', [input.caseId])).rows;
     expect(await taskStates()).toEqual([
       { team: 'ORDER_MANAGEMENT', status: 'OPEN', note: null },
       { team: 'SALES_OPS', status: 'DONE', note: 'checked \ufffd' },
@@ -672,11 +620,11 @@ describe('text the database cannot store, sent around the API', () => {
     expect(await retryLoops(input)).toEqual([]);
 
     // Past every SLA nothing is escalated; the other team cannot complete its task; cancel closes the case and it.
-    await env.sleep('4 days');
+    await h.env.sleep('4 days');
     expect(await countEvents(input.caseId, 'TASK_ESCALATED')).toBe(0);
-    const orderMgmt = await createUser(db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
+    const orderMgmt = await createUser(h.db.pool, 'ops', { team: 'ORDER_MANAGEMENT' });
     expect(
-      await refusal(handle.executeUpdate(completeTaskUpdate, { args: [{ actor: orderMgmt, taskId: teams[0].id, outcome: 'CONFIRMED', note: 'ok', amount: null }] })),
+      await refusalOf(handle.executeUpdate(completeTaskUpdate, { args: [{ actor: orderMgmt, taskId: teams[0].id, outcome: 'CONFIRMED', note: 'ok', amount: null }] })),
     ).toBe('Conflict');
     await handle.executeUpdate(cancelUpdate, { args: [{ actor: manager, reason: 'withdrawn' }] });
     expect(await handle.result()).toEqual({ status: 'CANCELLED', stage: 'DONE' });
@@ -694,13 +642,13 @@ describe('text the database cannot store, sent around the API', () => {
     const looping = await workerWith(loopQueue, {
       recordEvents: async (arg: { caseId: string; events: RecordedEvent[] }) => {
         if (arg.events.some((e) => e.type === 'TASK_CREATED')) throw new Error('Unicode low surrogate must follow a high surrogate');
-        return recordEvents(db.pool, arg);
+        return recordEvents(h.db.pool, arg);
       },
     });
     await looping.runUntil(async () => {
       const { handle, input } = await openCase('150.00', { taskQueue: loopQueue });
       await eventually('the evidence is in', async () => (await countEvents(input.caseId, 'EVIDENCE_COLLECTED')) === 1);
-      await env.sleep('10 minutes');
+      await h.env.sleep('10 minutes');
       expect(await retryLoops(input)).toEqual([
         expect.stringMatching(new RegExp(`^case ${input.opened.caseNumber}: recordEvents attempted \\d+ times \\(still pending\\), more than 5$`)),
       ]);
@@ -717,11 +665,11 @@ describe('deductions joining a case', () => {
     expect(await handle.executeUpdate(addDeductionUpdate, { args: [deduction] })).toEqual({ status: 'OPEN', stage: 'INVESTIGATION' });
     // The same deduction again (a posting retried) changes nothing; another invoice is not the case's.
     await handle.executeUpdate(addDeductionUpdate, { args: [deduction] });
-    expect(await refusal(handle.executeUpdate(addDeductionUpdate, { args: [{ ...deduction, deductionId: randomUUID(), invoiceNumber: 'INV-ELSEWHERE' }] }))).toBe(
+    expect(await refusalOf(handle.executeUpdate(addDeductionUpdate, { args: [{ ...deduction, deductionId: randomUUID(), invoiceNumber: 'INV-ELSEWHERE' }] }))).toBe(
       'Unprocessable',
     );
     expect(await countEvents(input.caseId, 'DEDUCTION_ADDED')).toBe(1);
-    const { rows } = await db.pool.query(
+    const { rows } = await h.db.pool.query(
       'SELECT c.disputed_minor::int AS case_minor, i.disputed_minor::int AS item_minor FROM cases c JOIN case_items i ON i.case_id = c.id WHERE c.id = $1',
       [input.caseId],
     );

@@ -1,10 +1,6 @@
 // Owners and customer waits on Temporal's time-skipping test server, with the real activities against a fresh
 // PostgreSQL database: an assignment on the trail and in the read model; a customer wait stopping a task's SLA and
 // the approval's (each escalates the paused time later, none during the wait); `until` passing resumes the case.
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { storeRecords } from '../../api/records-import';
 import {
   assignUpdate,
   awaitCustomerUpdate,
@@ -15,71 +11,29 @@ import {
   resumeUpdate,
   viewQuery,
 } from '../../domain/messages';
-import type { Stage } from '../../domain/types';
-import type { disputeWorkflow } from '../../workflows';
-import { createDisputeWorker } from '../../worker/create-worker';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
-import { startCase } from '../support/faults';
-import { createTimeSkippingEnv, keepHistory, uniqueTaskQueue } from '../support/temporal';
+import { createUser, type TestUser } from '../../testkit/fixtures';
+import { refusalOf, type DisputeHandle } from '../support/faults';
+import { keepHistory } from '../support/temporal';
+import { eventually, useWorkflowHarness, waitForStage } from '../support/workflow-harness';
 
 const HOUR_MS = 3_600_000;
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueTaskQueue('owners');
+const h = useWorkflowHarness('owners');
 let specialist: TestUser;
 let other: TestUser;
 let manager: TestUser;
 let salesOps: TestUser;
 
 beforeAll(async () => {
-  [env, db] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-  worker = await createDisputeWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    pool: db.pool,
-    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-  });
-  running = worker.run();
-  specialist = await createUser(db.pool, 'specialist');
-  other = await createUser(db.pool, 'specialist');
-  manager = await createUser(db.pool, 'manager', { approvalLimit: '1000.00' });
-  salesOps = await createUser(db.pool, 'ops', { team: 'SALES_OPS' });
+  specialist = await createUser(h.db.pool, 'specialist');
+  other = await createUser(h.db.pool, 'specialist');
+  manager = await createUser(h.db.pool, 'manager', { approvalLimit: '1000.00' });
+  salesOps = await createUser(h.db.pool, 'ops', { team: 'SALES_OPS' });
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
-});
-
-type Handle = WorkflowHandle<typeof disputeWorkflow>;
-
-async function openCase(): Promise<{ handle: Handle; caseId: string }> {
-  const fixture = pricingDispute();
-  await storeRecords(db.pool, fixture.records);
-  const { handle, input } = await startCase(env.client, taskQueue, fixture, specialist, {
-    openedAt: new Date(await env.currentTimeMs()).toISOString(),
-  });
+async function openCase(): Promise<{ handle: DisputeHandle; caseId: string }> {
+  const { handle, input } = await h.openCase(specialist);
   return { handle, caseId: input.caseId };
-}
-
-/** Polls until `check` holds: the workflow's activities write the read model after a timer or update returns. */
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function waitForStage(handle: Handle, stage: Stage): Promise<void> {
-  return eventually(`the case is in ${stage}`, async () => (await handle.query(viewQuery)).stage === stage);
 }
 
 interface TrailRow {
@@ -90,7 +44,7 @@ interface TrailRow {
 }
 
 async function events(caseId: string, type: string): Promise<TrailRow[]> {
-  const { rows } = await db.pool.query('SELECT type, at, actor_id, data FROM case_events WHERE case_id = $1 AND type = $2 ORDER BY seq', [
+  const { rows } = await h.db.pool.query('SELECT type, at, actor_id, data FROM case_events WHERE case_id = $1 AND type = $2 ORDER BY seq', [
     caseId,
     type,
   ]);
@@ -98,18 +52,8 @@ async function events(caseId: string, type: string): Promise<TrailRow[]> {
 }
 
 async function caseRow(caseId: string): Promise<{ owner_id: string | null; waiting_on: string | null }> {
-  const { rows } = await db.pool.query('SELECT owner_id, waiting_on FROM cases WHERE id = $1', [caseId]);
+  const { rows } = await h.db.pool.query('SELECT owner_id, waiting_on FROM cases WHERE id = $1', [caseId]);
   return rows[0];
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
-    throw err;
-  }
-  return undefined;
 }
 
 describe('owners and customer waits', () => {
@@ -119,11 +63,11 @@ describe('owners and customer waits', () => {
     expect((await caseRow(caseId)).owner_id).toBe(specialist.id);
 
     const to = (u: TestUser) => ({ id: u.id, name: u.name });
-    expect(await refusal(handle.executeUpdate(assignUpdate, { args: [{ actor: other, owner: to(other) }] }))).toBe('Forbidden');
-    expect(await refusal(handle.executeUpdate(assignUpdate, { args: [{ actor: salesOps, owner: to(other) }] }))).toBe('Forbidden');
+    expect(await refusalOf(handle.executeUpdate(assignUpdate, { args: [{ actor: other, owner: to(other) }] }))).toBe('Forbidden');
+    expect(await refusalOf(handle.executeUpdate(assignUpdate, { args: [{ actor: salesOps, owner: to(other) }] }))).toBe('Forbidden');
     await handle.executeUpdate(assignUpdate, { args: [{ actor: specialist, owner: to(other) }] });
     // The new owner is the owner now: the first one no more.
-    expect(await refusal(handle.executeUpdate(assignUpdate, { args: [{ actor: specialist, owner: to(specialist) }] }))).toBe('Forbidden');
+    expect(await refusalOf(handle.executeUpdate(assignUpdate, { args: [{ actor: specialist, owner: to(specialist) }] }))).toBe('Forbidden');
     await handle.executeUpdate(assignUpdate, { args: [{ actor: manager, owner: to(specialist) }] });
 
     const assigned = await events(caseId, 'CASE_ASSIGNED');
@@ -145,14 +89,14 @@ describe('owners and customer waits', () => {
     const [created] = await events(caseId, 'TASK_CREATED');
 
     const wait = { reason: 'asked for the signed delivery note', until: null };
-    expect(await refusal(handle.executeUpdate(awaitCustomerUpdate, { args: [{ actor: other, ...wait }] }))).toBe('Forbidden');
-    expect(await refusal(handle.executeUpdate(resumeUpdate, { args: [{ actor: specialist }] }))).toBe('Conflict');
+    expect(await refusalOf(handle.executeUpdate(awaitCustomerUpdate, { args: [{ actor: other, ...wait }] }))).toBe('Forbidden');
+    expect(await refusalOf(handle.executeUpdate(resumeUpdate, { args: [{ actor: specialist }] }))).toBe('Conflict');
     await handle.executeUpdate(awaitCustomerUpdate, { args: [{ actor: specialist, ...wait }] });
-    expect(await refusal(handle.executeUpdate(awaitCustomerUpdate, { args: [{ actor: specialist, ...wait }] }))).toBe('Conflict');
+    expect(await refusalOf(handle.executeUpdate(awaitCustomerUpdate, { args: [{ actor: specialist, ...wait }] }))).toBe('Conflict');
     await eventually('the case waits on the customer', async () => (await caseRow(caseId)).waiting_on === 'CUSTOMER');
 
     // Past the task's 48-hour SLA, but the customer holds the case: no escalation.
-    await env.sleep('60 hours');
+    await h.env.sleep('60 hours');
     expect(await events(caseId, 'TASK_ESCALATED')).toEqual([]);
     await handle.executeUpdate(resumeUpdate, { args: [{ actor: specialist }] });
     const [ended] = await events(caseId, 'CUSTOMER_WAIT_ENDED');
@@ -162,13 +106,13 @@ describe('owners and customer waits', () => {
     expect(moved.taskId).toBe(created.data.taskId);
     const dueAt = Date.parse(moved.dueAt);
     expect(Math.abs(dueAt - Date.parse(created.data.dueAt as string) - pausedHours * HOUR_MS)).toBeLessThan(2);
-    const { rows: tasks } = await db.pool.query('SELECT due_at FROM tasks WHERE id = $1', [created.data.taskId]);
+    const { rows: tasks } = await h.db.pool.query('SELECT due_at FROM tasks WHERE id = $1', [created.data.taskId]);
     expect(tasks[0].due_at.getTime()).toBe(dueAt);
     expect((await caseRow(caseId)).waiting_on).toBe('SALES_OPS');
 
     // The task escalates once, at its moved due time.
-    await env.sleep('40 hours');
-    await env.sleep('10 hours');
+    await h.env.sleep('40 hours');
+    await h.env.sleep('10 hours');
     await eventually('the task is escalated', async () => (await events(caseId, 'TASK_ESCALATED')).length === 1);
     const [escalated] = await events(caseId, 'TASK_ESCALATED');
     expect(escalated.at.getTime()).toBeGreaterThanOrEqual(dueAt);
@@ -183,20 +127,20 @@ describe('owners and customer waits', () => {
     await eventually('the case waits on an approver', async () => (await caseRow(caseId)).waiting_on === 'APPROVER');
 
     // Waiting on the customer for 10 hours of the approval's 24: it escalates 34 hours after it began, not 24.
-    const until = new Date((await env.currentTimeMs()) + 10 * HOUR_MS).toISOString();
+    const until = new Date((await h.env.currentTimeMs()) + 10 * HOUR_MS).toISOString();
     await handle.executeUpdate(awaitCustomerUpdate, { args: [{ actor: specialist, reason: 'customer to confirm the amount', until }] });
-    await env.sleep('30 hours');
+    await h.env.sleep('30 hours');
     await eventually('the wait ends by itself', async () => (await events(caseId, 'CUSTOMER_WAIT_ENDED')).length === 2);
     const resumedBySystem = (await events(caseId, 'CUSTOMER_WAIT_ENDED'))[1];
     expect(resumedBySystem.actor_id).toBe('system');
     expect(resumedBySystem.at.getTime()).toBeGreaterThanOrEqual(Date.parse(until));
     expect(await events(caseId, 'APPROVAL_ESCALATED')).toEqual([]);
-    await env.sleep('6 hours');
+    await h.env.sleep('6 hours');
     await eventually('the approval is escalated', async () => (await events(caseId, 'APPROVAL_ESCALATED')).length === 1);
 
     await handle.executeUpdate(decideUpdate, { args: [{ actor: manager, decision: 'APPROVE', comment: 'late' }] });
     expect(await handle.result()).toEqual({ status: 'CLOSED', stage: 'DONE' });
-    const { rows: spans } = await db.pool.query('SELECT party, ended_at IS NULL AS open FROM case_waits WHERE case_id = $1 ORDER BY started_at', [caseId]);
+    const { rows: spans } = await h.db.pool.query('SELECT party, ended_at IS NULL AS open FROM case_waits WHERE case_id = $1 ORDER BY started_at', [caseId]);
     expect(spans).toEqual([
       { party: 'SPECIALIST', open: false },
       { party: 'SALES_OPS', open: false },
