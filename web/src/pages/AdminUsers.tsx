@@ -2,7 +2,7 @@
 // the lead of a team, and its token, shown once), finds them by role, team and whether they are active, changes
 // them, deactivates and reactivates them, revokes their token for good, and sees and gives a manager's delegations.
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Loading, MoreButton, Notice, Section, SubmitButton, fieldError, useMe } from '../components/common';
+import { CursorListBody, DataTable, ErrorMessage, Field, FilterForm, Notice, Section, SubmitButton, fieldError, useMe } from '../components/common';
 import { TeamOptions } from '../components/options';
 import { DelegateForm, LimitsEditor, UserDelegations, limitProblems, limitsOf, limitsText, otherLimitRows, type LimitRow } from '../components/people';
 import { api } from '../lib/api';
@@ -34,6 +34,17 @@ function useBaseCurrency(): string {
   return useConfig().data?.baseCurrency ?? 'USD';
 }
 
+/** What the form itself refuses before asking the server: no name, or a manager's limit that is no amount. */
+function userProblems(name: string, role: Role, limit: string, others: LimitRow[]): { field: string; message: string }[] {
+  const local: { field: string; message: string }[] = [];
+  if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
+  if (role === 'manager') {
+    if (limit.trim() && moneyInput(limit) === null) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
+    local.push(...limitProblems(others));
+  }
+  return local;
+}
+
 function CreateUser() {
   const base = useBaseCurrency();
   const [name, setName] = useState('');
@@ -49,12 +60,7 @@ function CreateUser() {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const local: { field: string; message: string }[] = [];
-    if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
-    if (role === 'manager') {
-      if (limit.trim() && moneyInput(limit) === null) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
-      local.push(...limitProblems(others));
-    }
+    const local = userProblems(name, role, limit, others);
     if (local.length) {
       refuse('Please complete the form.', local);
       return;
@@ -165,71 +171,11 @@ function UserList() {
   const [filters, setFilters] = useState<UserFilters>({});
   const list = useCursorList(['users', filters], (cursor, signal) => api.users({ ...filters, limit: PAGE_SIZE, cursor }, signal));
   const [open, setOpen] = useState<{ id: string; panel: 'edit' | 'delegations' } | null>(null);
-
-  function applyFilters(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const data = new FormData(event.currentTarget);
-    const value = (key: string) => String(data.get(key) ?? '') || undefined;
-    setFilters({ role: value('role'), team: value('team'), active: value('active') });
-  }
   const toggle = (id: string, panel: 'edit' | 'delegations') => setOpen((o) => (o?.id === id && o.panel === panel ? null : { id, panel }));
 
-  let body;
-  if (list.error) body = <ErrorMessage error={list.error} />;
-  else if (list.pending) body = <Loading what="users" />;
-  else if (!list.items.length) body = <p className="empty">No users match.</p>;
-  else
-    body = (
-      <div className="table-scroll">
-        <table className="data" data-testid="users-table">
-          <caption className="visually-hidden">Users by name</caption>
-          <thead>
-            <tr>
-              <th scope="col">Person</th>
-              <th scope="col">Role</th>
-              <th scope="col">Team</th>
-              <th scope="col">Approval limits</th>
-              <th scope="col">State</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.flatMap((u) => [
-              <tr key={u.id} data-user={u.id} data-active={u.active}>
-                <th scope="row">{u.name}</th>
-                <td>{ROLE_LABELS[u.role] ?? u.role}</td>
-                <td>
-                  {u.team ? teamLabel(u.team) : '—'}
-                  {u.lead ? ' (lead)' : ''}
-                </td>
-                <td data-testid="user-limits">{u.role === 'manager' ? limitsText(u.approvalLimits) : '—'}</td>
-                <td data-testid="user-state">{u.revokedAt ? `Revoked ${formatDate(u.revokedAt)}` : u.active ? 'Active' : 'Inactive'}</td>
-                <td>
-                  <UserActions user={u} onEdit={() => toggle(u.id, 'edit')} onDelegations={() => toggle(u.id, 'delegations')} />
-                </td>
-              </tr>,
-              open?.id === u.id ? (
-                <tr key={`${u.id}-${open.panel}`}>
-                  <td colSpan={6}>
-                    {open.panel === 'edit' ? (
-                      <EditUser user={u} onDone={() => setOpen(null)} />
-                    ) : (
-                      <>
-                        <UserDelegations userId={u.id} />
-                        {u.active && !u.revokedAt ? <DelegateForm managerId={u.id} managerName={u.name} /> : null}
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ) : null,
-            ])}
-          </tbody>
-        </table>
-      </div>
-    );
   return (
     <Section title="Everyone" id="users">
-      <form className="filters inline-filters" onSubmit={applyFilters} aria-label="Filter users">
+      <FilterForm label="Filter users" onFilter={(value) => setFilters({ role: value('role'), team: value('team'), active: value('active') })}>
         <Field label="Show the role">
           {(props) => (
             <select {...props} name="role" defaultValue="">
@@ -259,12 +205,55 @@ function UserList() {
             </select>
           )}
         </Field>
-        <button type="submit" className="button-secondary">
-          Filter
-        </button>
-      </form>
-      {body}
-      <MoreButton list={list} label={`Show ${PAGE_SIZE} more`} />
+      </FilterForm>
+      <CursorListBody list={list} what="users" empty="No users match." moreLabel={`Show ${PAGE_SIZE} more`}>
+        {(items) => (
+          <DataTable
+            testId="users-table"
+            caption="Users by name"
+            head={
+              <>
+                <th scope="col">Person</th>
+                <th scope="col">Role</th>
+                <th scope="col">Team</th>
+                <th scope="col">Approval limits</th>
+                <th scope="col">State</th>
+                <th scope="col">Actions</th>
+              </>
+            }
+          >
+            {items.flatMap((u) => [
+              <tr key={u.id} data-user={u.id} data-active={u.active}>
+                <th scope="row">{u.name}</th>
+                <td>{ROLE_LABELS[u.role] ?? u.role}</td>
+                <td>
+                  {u.team ? teamLabel(u.team) : '—'}
+                  {u.lead ? ' (lead)' : ''}
+                </td>
+                <td data-testid="user-limits">{u.role === 'manager' ? limitsText(u.approvalLimits) : '—'}</td>
+                <td data-testid="user-state">{u.revokedAt ? `Revoked ${formatDate(u.revokedAt)}` : u.active ? 'Active' : 'Inactive'}</td>
+                <td>
+                  <UserActions user={u} onEdit={() => toggle(u.id, 'edit')} onDelegations={() => toggle(u.id, 'delegations')} />
+                </td>
+              </tr>,
+              open?.id === u.id ? (
+                <tr key={`${u.id}-${open.panel}`}>
+                  <td colSpan={6}>
+                    {open.panel === 'edit' ? (
+                      <EditUser user={u} onDone={() => setOpen(null)} />
+                    ) : (
+                      <>
+                        <UserDelegations userId={u.id} />
+                        {u.active && !u.revokedAt ? <DelegateForm managerId={u.id} managerName={u.name} /> : null}
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ) : null,
+            ])}
+          </DataTable>
+        )}
+      </CursorListBody>
     </Section>
   );
 }
@@ -323,12 +312,7 @@ function EditUser({ user, onDone }: { user: UserListItem; onDone(): void }) {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const local: { field: string; message: string }[] = [];
-    if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
-    if (user.role === 'manager') {
-      if (limit.trim() && moneyInput(limit) === null) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
-      local.push(...limitProblems(others));
-    }
+    const local = userProblems(name, user.role, limit, others);
     if (local.length) {
       refuse('Please complete the form.', local);
       return;
