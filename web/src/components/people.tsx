@@ -2,7 +2,7 @@
 // delegations between managers (given on the Users page by an admin, on the Out of office page by the manager himself).
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Loading, SubmitButton, fieldError } from './common';
+import { DataTable, ErrorMessage, Field, Loading, SubmitButton, fieldError } from './common';
 import { api } from '../lib/api';
 import { useCommand } from '../lib/commands';
 import { formatDateTime } from '../lib/format';
@@ -175,33 +175,31 @@ export function DelegationTable({ items, caption, testId }: { items: readonly De
   if (!items.length) return <p className="empty">None.</p>;
   const now = Date.now();
   return (
-    <div className="table-scroll">
-      <table className="data" data-testid={testId}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Absent manager</th>
-            <th scope="col">Decides meanwhile</th>
-            <th scope="col">From</th>
-            <th scope="col">Until</th>
-            <th scope="col">State</th>
-            <th scope="col">Given by</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((d) => (
-            <tr key={d.id} data-delegation={d.id}>
-              <td>{d.managerName}</td>
-              <td>{d.delegateName}</td>
-              <td>{formatDateTime(d.from)}</td>
-              <td>{formatDateTime(d.until)}</td>
-              <td>{Date.parse(d.until) <= now ? 'Past' : Date.parse(d.from) <= now ? 'Running' : 'To come'}</td>
-              <td>{d.createdBy.name}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId={testId}
+      caption={caption}
+      head={
+        <>
+          <th scope="col">Absent manager</th>
+          <th scope="col">Decides meanwhile</th>
+          <th scope="col">From</th>
+          <th scope="col">Until</th>
+          <th scope="col">State</th>
+          <th scope="col">Given by</th>
+        </>
+      }
+    >
+      {items.map((d) => (
+        <tr key={d.id} data-delegation={d.id}>
+          <td>{d.managerName}</td>
+          <td>{d.delegateName}</td>
+          <td>{formatDateTime(d.from)}</td>
+          <td>{formatDateTime(d.until)}</td>
+          <td>{Date.parse(d.until) <= now ? 'Past' : Date.parse(d.from) <= now ? 'Running' : 'To come'}</td>
+          <td>{d.createdBy.name}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
