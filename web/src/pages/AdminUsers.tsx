@@ -3,7 +3,7 @@
 // them, deactivates and reactivates them, revokes their token for good, and sees and gives a manager's delegations.
 import { useState, type FormEvent } from 'react';
 import { CursorListBody, DataTable, ErrorMessage, Field, FilterForm, Notice, Section, SubmitButton, fieldError, useMe } from '../components/common';
-import { TeamOptions } from '../components/options';
+import { RoleOptions, TeamOptions } from '../components/options';
 import { DelegateForm, LimitsEditor, UserDelegations, limitProblems, limitsOf, limitsText, otherLimitRows, type LimitRow } from '../components/people';
 import { api } from '../lib/api';
 import { useCommand } from '../lib/commands';
@@ -13,7 +13,6 @@ import { useDocumentTitle } from '../lib/hooks';
 import { useConfig, useTeams } from '../lib/queries';
 import { moneyInput } from '../lib/money';
 import type { Role, User as Me, UserListItem } from '../../../contract';
-import { ROLES } from '../../../domain/types';
 
 const PAGE_SIZE = 50;
 /** What a change to a user may make stale: the list, the pickers, the trail. */
@@ -95,11 +94,7 @@ function CreateUser() {
           <Field label="Role" error={fieldError(error, 'role')}>
             {(props) => (
               <select {...props} name="role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {ROLE_LABELS[r]}
-                  </option>
-                ))}
+                <RoleOptions />
               </select>
             )}
           </Field>
@@ -180,11 +175,7 @@ function UserList() {
           {(props) => (
             <select {...props} name="role" defaultValue="">
               <option value="">Every role</option>
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABELS[r]}
-                </option>
-              ))}
+              <RoleOptions />
             </select>
           )}
         </Field>
