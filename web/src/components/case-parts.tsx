@@ -1,57 +1,55 @@
 import { FINDING_LABELS, OUTCOME_LABELS, RESOLUTION_LABELS, ROOT_CAUSE_LABELS, STAGE_LABELS, dueText, formatDateTime, label, teamLabel } from '../lib/format';
 import { showMoney } from '../lib/money';
 import type { CaseEvent, CaseTask } from '../../../contract';
-import { StatusBadge, TeamName } from './common';
+import { DataTable, StatusBadge, TeamName } from './common';
 
 export function TasksTable({ tasks, currency = 'USD' }: { tasks: CaseTask[]; currency?: string }) {
   if (!tasks.length) return <p>No investigation tasks.</p>;
   return (
-    <div className="table-scroll">
-      <table className="data" data-testid="tasks-table">
-        <caption className="visually-hidden">Investigation tasks</caption>
-        <thead>
-          <tr>
-            <th scope="col">Team</th>
-            <th scope="col">Task</th>
-            <th scope="col">Status</th>
-            <th scope="col">Due</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Note</th>
+    <DataTable
+      testId="tasks-table"
+      caption="Investigation tasks"
+      head={
+        <>
+          <th scope="col">Team</th>
+          <th scope="col">Task</th>
+          <th scope="col">Status</th>
+          <th scope="col">Due</th>
+          <th scope="col">Outcome</th>
+          <th scope="col">Note</th>
+        </>
+      }
+    >
+      {tasks.map((t) => {
+        const overdue = t.overdue ?? (t.status === 'OPEN' && Date.parse(t.dueAt) < Date.now());
+        return (
+          <tr key={t.id} className={overdue ? 'row-overdue' : undefined}>
+            <th scope="row">
+              <TeamName team={t.team} />
+              <div className="muted">routing v{t.routingVersion}</div>
+            </th>
+            <td>
+              {t.title}
+              {t.findingCodes?.length ? <div className="muted">{t.findingCodes.map((c) => label(FINDING_LABELS, c)).join(', ')}</div> : null}
+            </td>
+            <td>
+              <StatusBadge status={t.status} />
+              {t.escalated || t.escalatedAt ? <span className="badge badge-warn">Escalated</span> : null}
+            </td>
+            <td>
+              <time dateTime={t.dueAt}>{formatDateTime(t.dueAt)}</time>
+              {t.status === 'OPEN' ? <div className={overdue ? 'overdue' : 'muted'}>{dueText(t.dueAt)}</div> : null}
+            </td>
+            <td>
+              {t.outcome ? label(OUTCOME_LABELS, t.outcome) : '—'}
+              {t.amount ? <div>{showMoney(t.amount, currency)}</div> : null}
+              {t.completedBy ? <div className="muted">by {t.completedBy.name}</div> : null}
+            </td>
+            <td className="note-cell">{t.note ?? '—'}</td>
           </tr>
-        </thead>
-        <tbody>
-          {tasks.map((t) => {
-            const overdue = t.overdue ?? (t.status === 'OPEN' && Date.parse(t.dueAt) < Date.now());
-            return (
-              <tr key={t.id} className={overdue ? 'row-overdue' : undefined}>
-                <th scope="row">
-                  <TeamName team={t.team} />
-                  <div className="muted">routing v{t.routingVersion}</div>
-                </th>
-                <td>
-                  {t.title}
-                  {t.findingCodes?.length ? <div className="muted">{t.findingCodes.map((c) => label(FINDING_LABELS, c)).join(', ')}</div> : null}
-                </td>
-                <td>
-                  <StatusBadge status={t.status} />
-                  {t.escalated || t.escalatedAt ? <span className="badge badge-warn">Escalated</span> : null}
-                </td>
-                <td>
-                  <time dateTime={t.dueAt}>{formatDateTime(t.dueAt)}</time>
-                  {t.status === 'OPEN' ? <div className={overdue ? 'overdue' : 'muted'}>{dueText(t.dueAt)}</div> : null}
-                </td>
-                <td>
-                  {t.outcome ? label(OUTCOME_LABELS, t.outcome) : '—'}
-                  {t.amount ? <div>{showMoney(t.amount, currency)}</div> : null}
-                  {t.completedBy ? <div className="muted">by {t.completedBy.name}</div> : null}
-                </td>
-                <td className="note-cell">{t.note ?? '—'}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
 

@@ -14,6 +14,7 @@ import {
 } from 'chart.js';
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { downloadCsv, type CsvCell } from '../lib/csv';
+import { durationUnit } from '../lib/format';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
 Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily || 'system-ui, sans-serif';
@@ -41,6 +42,20 @@ export interface Series {
   label: string;
   data: (number | null)[];
   color?: string;
+}
+
+/**
+ * Durations of `rows` as two bar series, their median (`medianLabel`) and 90th percentile, in the unit (days, hours,
+ * …) that reads best for all of them.
+ */
+export function medianAndP90<R extends { medianHours: number | null; p90Hours: number | null }>(rows: readonly R[], labelOf: (row: R) => string, medianLabel: string) {
+  const unit = durationUnit(rows.flatMap((r) => [r.medianHours, r.p90Hours]));
+  const scaled = (h: number | null) => (h === null ? null : h * unit.perHour);
+  const series: Series[] = [
+    { label: medianLabel, data: rows.map((r) => scaled(r.medianHours)), color: PALETTE[0] },
+    { label: '90th percentile', data: rows.map((r) => scaled(r.p90Hours)), color: PALETTE[1] },
+  ];
+  return { unit, labels: rows.map(labelOf), series };
 }
 
 export function ChartCard({

@@ -1,4 +1,4 @@
-import { createContext, useContext, useId, type ReactNode } from 'react';
+import { createContext, useContext, useId, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
 import type { CursorList } from '../lib/cursor-list';
 import { STAGE_LABELS, label, statusLabel, teamLabel } from '../lib/format';
@@ -105,6 +105,67 @@ export function MoreButton({ list, label, className = 'button-secondary' }: { li
     <button type="button" className={className} onClick={list.more} disabled={list.loadingMore}>
       {list.loadingMore ? 'Loading…' : label}
     </button>
+  );
+}
+
+/**
+ * A cursor list's body, one way for every page that lists: the refusal, the first page on its way, `empty` when there
+ * is nothing, else `children` given the items shown; then the way to the next page.
+ */
+export function CursorListBody<T>({
+  list,
+  what,
+  empty,
+  moreLabel,
+  children,
+}: {
+  list: CursorList<T>;
+  /** What is loading, as "Loading …" reads it. */
+  what: string;
+  empty: ReactNode;
+  moreLabel: string;
+  children: (items: T[]) => ReactNode;
+}) {
+  return (
+    <>
+      {list.error ? <ErrorMessage error={list.error} /> : list.pending ? <Loading what={what} /> : !list.items.length ? <p className="empty">{empty}</p> : children(list.items)}
+      <MoreButton list={list} label={moreLabel} />
+    </>
+  );
+}
+
+/**
+ * A list's filters: the controls named by the field each sets, and one Filter button. `onFilter` reads a control's
+ * value by name, trimmed, an empty one as undefined (every filter then left out of the query).
+ */
+export function FilterForm({ label: text, onFilter, children }: { label: string; onFilter(value: (name: string) => string | undefined): void; children: ReactNode }) {
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    onFilter((name) => String(data.get(name) ?? '').trim() || undefined);
+  }
+  return (
+    <form className="filters inline-filters" onSubmit={submit} aria-label={text}>
+      {children}
+      <button type="submit" className="button-secondary">
+        Filter
+      </button>
+    </form>
+  );
+}
+
+/** A table of rows under column headings, its caption for screen readers only, scrolling sideways when narrow. */
+export function DataTable({ testId, caption, head, children }: { testId: string; caption: ReactNode; head: ReactNode; children: ReactNode }) {
+  return (
+    <div className="table-scroll">
+      <table className="data" data-testid={testId}>
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>{head}</tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }
 

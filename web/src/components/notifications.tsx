@@ -3,7 +3,7 @@
 import type { CaseNotification, NotificationKind } from '../../../contract';
 import { formatDateTime } from '../lib/format';
 import { useCaseNotifications } from '../lib/queries';
-import { ErrorMessage, Loading, StatusBadge } from './common';
+import { DataTable, ErrorMessage, Loading, StatusBadge } from './common';
 
 const KIND_LABELS: Record<NotificationKind, string> = {
   TASK_ASSIGNED: 'Task assigned',
@@ -25,30 +25,28 @@ export function Notifications({ caseId, open }: { caseId: string; open: boolean 
   if (!data) return <ErrorMessage error={error} />;
   if (!data.items.length) return <p className="muted">No notifications yet.</p>;
   return (
-    <div className="table-scroll">
-      <table className="data" data-testid="notifications-table">
-        <caption className="visually-hidden">Notifications</caption>
-        <thead>
-          <tr>
-            <th scope="col">What</th>
-            <th scope="col">To</th>
-            <th scope="col">Status</th>
-            <th scope="col">When</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.items.map((n) => (
-            <tr key={n.id}>
-              <th scope="row">{KIND_LABELS[n.kind]}</th>
-              <td>{n.recipients.length ? n.recipients.map((r) => r.name).join(', ') : <span className="muted">nobody named</span>}</td>
-              <td>
-                <StatusBadge status={n.status} />
-              </td>
-              <td>{whenText(n)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="notifications-table"
+      caption="Notifications"
+      head={
+        <>
+          <th scope="col">What</th>
+          <th scope="col">To</th>
+          <th scope="col">Status</th>
+          <th scope="col">When</th>
+        </>
+      }
+    >
+      {data.items.map((n) => (
+        <tr key={n.id}>
+          <th scope="row">{KIND_LABELS[n.kind]}</th>
+          <td>{n.recipients.length ? n.recipients.map((r) => r.name).join(', ') : <span className="muted">nobody named</span>}</td>
+          <td>
+            <StatusBadge status={n.status} />
+          </td>
+          <td>{whenText(n)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

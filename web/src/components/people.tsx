@@ -1,13 +1,14 @@
-// What the people pages share: a manager's limits per currency as a form edits them, and delegations between
-// managers (given on the Users page by an admin, on the Out of office page by the manager himself).
+// What the people pages share: the picker of people, a manager's limits per currency as a form edits them, and
+// delegations between managers (given on the Users page by an admin, on the Out of office page by the manager himself).
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Loading, SubmitButton, fieldError } from './common';
+import { DataTable, ErrorMessage, Field, Loading, SubmitButton, fieldError } from './common';
 import { api } from '../lib/api';
 import { useCommand } from '../lib/commands';
 import { formatDateTime } from '../lib/format';
 import { moneyInput, showMoney } from '../lib/money';
-import type { Delegation } from '../../../contract';
+import { usePeople } from '../lib/queries';
+import type { Delegation, Role } from '../../../contract';
 
 /** A limit as a form holds it: the currency and the amount as typed. */
 export interface LimitRow {
@@ -83,15 +84,50 @@ function localInput(ms: number): string {
 
 export const DELEGATION_KEYS = [['delegations'], ['my-delegations'], ['admin-events']] as const;
 
+/**
+ * A select of the active people of `role` (GET /api/people), `exclude` left out, `placeholder` the empty choice. Takes
+ * the props a Field gives its control.
+ */
+export function PersonSelect({
+  role,
+  exclude,
+  placeholder,
+  value,
+  onChange,
+  ...control
+}: {
+  role: Role;
+  exclude?: string | null;
+  placeholder: string;
+  value: string;
+  onChange(id: string): void;
+  id: string;
+  name?: string;
+  'aria-describedby'?: string;
+  'aria-invalid'?: boolean;
+}) {
+  const people = usePeople(role);
+  return (
+    <select {...control} value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">{placeholder}</option>
+      {people.data?.items
+        .filter((p) => p.id !== exclude)
+        .map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name}
+          </option>
+        ))}
+    </select>
+  );
+}
+
 /** Hands `managerId`'s approvals to another active manager for a period (the pickers' list: GET /api/people). */
 export function DelegateForm({ managerId, managerName }: { managerId: string; managerName: string }) {
-  const managers = useQuery({ queryKey: ['people', 'manager'], queryFn: ({ signal }) => api.people({ role: 'manager' }, signal) });
   const [delegateId, setDelegateId] = useState('');
   const [from, setFrom] = useState(() => localInput(Date.now()));
   const [until, setUntil] = useState(() => localInput(Date.now() + 7 * 86_400_000));
   const [done, setDone] = useState<string | null>(null);
   const { error, refuse, busy, run } = useCommand(DELEGATION_KEYS);
-  const others = managers.data?.items.filter((m) => m.id !== managerId) ?? [];
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -117,16 +153,7 @@ export function DelegateForm({ managerId, managerName }: { managerId: string; ma
       <ErrorMessage error={error} />
       {done ? <p role="status">{done}</p> : null}
       <Field label="Delegate to" error={fieldError(error, 'delegateId')}>
-        {(props) => (
-          <select {...props} value={delegateId} onChange={(e) => setDelegateId(e.target.value)}>
-            <option value="">Choose a manager</option>
-            {others.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        )}
+        {(props) => <PersonSelect {...props} role="manager" exclude={managerId} placeholder="Choose a manager" value={delegateId} onChange={setDelegateId} />}
       </Field>
       <Field label="From" error={fieldError(error, 'from')}>
         {(props) => <input {...props} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />}
@@ -148,33 +175,31 @@ export function DelegationTable({ items, caption, testId }: { items: readonly De
   if (!items.length) return <p className="empty">None.</p>;
   const now = Date.now();
   return (
-    <div className="table-scroll">
-      <table className="data" data-testid={testId}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Absent manager</th>
-            <th scope="col">Decides meanwhile</th>
-            <th scope="col">From</th>
-            <th scope="col">Until</th>
-            <th scope="col">State</th>
-            <th scope="col">Given by</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((d) => (
-            <tr key={d.id} data-delegation={d.id}>
-              <td>{d.managerName}</td>
-              <td>{d.delegateName}</td>
-              <td>{formatDateTime(d.from)}</td>
-              <td>{formatDateTime(d.until)}</td>
-              <td>{Date.parse(d.until) <= now ? 'Past' : Date.parse(d.from) <= now ? 'Running' : 'To come'}</td>
-              <td>{d.createdBy.name}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId={testId}
+      caption={caption}
+      head={
+        <>
+          <th scope="col">Absent manager</th>
+          <th scope="col">Decides meanwhile</th>
+          <th scope="col">From</th>
+          <th scope="col">Until</th>
+          <th scope="col">State</th>
+          <th scope="col">Given by</th>
+        </>
+      }
+    >
+      {items.map((d) => (
+        <tr key={d.id} data-delegation={d.id}>
+          <td>{d.managerName}</td>
+          <td>{d.delegateName}</td>
+          <td>{formatDateTime(d.from)}</td>
+          <td>{formatDateTime(d.until)}</td>
+          <td>{Date.parse(d.until) <= now ? 'Past' : Date.parse(d.from) <= now ? 'Running' : 'To come'}</td>
+          <td>{d.createdBy.name}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -1,6 +1,7 @@
 // The reads more than one page makes, under the keys commands.ts marks stale.
 import { useQuery } from '@tanstack/react-query';
 import { api } from './api';
+import type { Role } from '../../../contract';
 
 /** Ask again while the case is open: the workflow moves it on in the background. */
 const CASE_POLL_MS = 3_000;
@@ -26,6 +27,11 @@ export function useCaseNotifications(id: string, { open }: { open: boolean }) {
 /** What the deployment tells the web (GET /api/config): it does not change while the page is open. */
 export function useConfig() {
   return useQuery({ queryKey: ['config'], queryFn: ({ signal }) => api.config(signal), staleTime: Infinity });
+}
+
+/** The active people of a role (GET /api/people): whom a picker offers. */
+export function usePeople(role: Role) {
+  return useQuery({ queryKey: ['people', role], queryFn: ({ signal }) => api.people({ role }, signal) });
 }
 
 /** The configured teams (GET /api/teams): they change with the deployment, not while the page is open. */

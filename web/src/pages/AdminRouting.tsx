@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { DoneNotice, ErrorMessage, Field, Loading, Section, SubmitButton, fieldError } from '../components/common';
 import { TeamOptions } from '../components/options';
+import { PersonSelect } from '../components/people';
 import { api } from '../lib/api';
 import { useCommand } from '../lib/commands';
 import { FINDING_LABELS, formatDateTime, label, teamLabel } from '../lib/format';
@@ -41,7 +42,6 @@ export function AdminRoutingPage() {
 
 function RoutingForm({ routing }: { routing: RoutingAnswer }) {
   const queryClient = useQueryClient();
-  const specialists = useQuery({ queryKey: ['people', 'specialist'], queryFn: ({ signal }) => api.people({ role: 'specialist' }, signal) });
   // What the form holds until it is saved; the version on screen until then is the one read.
   const [choices, setChoices] = useState<Choices>(() => choicesOf(routing));
   const [owners, setOwners] = useState<OwnerRow[]>(() => ownersOf(routing));
@@ -116,14 +116,7 @@ function RoutingForm({ routing }: { routing: RoutingAnswer }) {
               </Field>
               <Field label="Owner" error={fieldError(error, `owners.${index}.ownerId`)}>
                 {(props) => (
-                  <select {...props} name={`owner-${index}`} value={o.ownerId} onChange={(e) => setOwner(o.key, { ownerId: e.target.value })}>
-                    <option value="">Choose a specialist</option>
-                    {specialists.data?.items.map((p) => (
-                      <option key={p.id} value={p.id}>
-                        {p.name}
-                      </option>
-                    ))}
-                  </select>
+                  <PersonSelect {...props} name={`owner-${index}`} role="specialist" placeholder="Choose a specialist" value={o.ownerId} onChange={(ownerId) => setOwner(o.key, { ownerId })} />
                 )}
               </Field>
               <div className="form-actions">

@@ -1,7 +1,7 @@
 // The administration trail for admins and auditors: who created, changed or revoked whom, who delegated to whom,
 // and routing changes, newest first, by type or by subject.
-import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Loading, MoreButton, Section } from '../components/common';
+import { useState } from 'react';
+import { CursorListBody, DataTable, Field, FilterForm, Section } from '../components/common';
 import { api } from '../lib/api';
 import { useCursorList } from '../lib/cursor-list';
 import { formatDateTime } from '../lib/format';
@@ -53,54 +53,11 @@ export function AdminTrailPage() {
   useDocumentTitle('Administration trail');
   const [filters, setFilters] = useState<{ type?: string; subjectId?: string }>({});
   const list = useCursorList(['admin-events', filters], (cursor, signal) => api.adminEvents({ ...filters, limit: PAGE_SIZE, cursor }, signal));
-
-  function applyFilters(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const data = new FormData(event.currentTarget);
-    setFilters({ type: String(data.get('type') ?? '') || undefined, subjectId: String(data.get('subjectId') ?? '').trim() || undefined });
-  }
-
-  let body;
-  if (list.error) body = <ErrorMessage error={list.error} />;
-  else if (list.pending) body = <Loading what="the administration trail" />;
-  else if (!list.items.length) body = <p className="empty">Nothing recorded{filters.type || filters.subjectId ? ' matches' : ''}.</p>;
-  else
-    body = (
-      <div className="table-scroll">
-        <table className="data" data-testid="admin-events">
-          <caption className="visually-hidden">Changes to people, delegations and routing, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Change</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((e) => (
-              <tr key={e.seq} data-type={e.type}>
-                <td className="nowrap">{formatDateTime(e.at)}</td>
-                <td>{e.actor.name}</td>
-                <td>{TYPE_LABELS[e.type as AdminEventType] ?? e.type}</td>
-                <td>
-                  <code>{e.subjectId}</code>
-                </td>
-                <td>
-                  <Change event={e} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    );
   return (
     <div className="page">
       <h1>Administration trail</h1>
       <Section title="Changes" id="admin-events">
-        <form className="filters inline-filters" onSubmit={applyFilters} aria-label="Filter the administration trail">
+        <FilterForm label="Filter the administration trail" onFilter={(value) => setFilters({ type: value('type'), subjectId: value('subjectId') })}>
           <Field label="Kind of change">
             {(props) => (
               <select {...props} name="type" defaultValue="">
@@ -114,12 +71,38 @@ export function AdminTrailPage() {
             )}
           </Field>
           <Field label="Subject id">{(props) => <input {...props} name="subjectId" autoComplete="off" />}</Field>
-          <button type="submit" className="button-secondary">
-            Filter
-          </button>
-        </form>
-        {body}
-        <MoreButton list={list} label={`Show ${PAGE_SIZE} more`} />
+        </FilterForm>
+        <CursorListBody list={list} what="the administration trail" empty={`Nothing recorded${filters.type || filters.subjectId ? ' matches' : ''}.`} moreLabel={`Show ${PAGE_SIZE} more`}>
+          {(items) => (
+            <DataTable
+              testId="admin-events"
+              caption="Changes to people, delegations and routing, newest first"
+              head={
+                <>
+                  <th scope="col">When</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">What</th>
+                  <th scope="col">Subject</th>
+                  <th scope="col">Change</th>
+                </>
+              }
+            >
+              {items.map((e) => (
+                <tr key={e.seq} data-type={e.type}>
+                  <td className="nowrap">{formatDateTime(e.at)}</td>
+                  <td>{e.actor.name}</td>
+                  <td>{TYPE_LABELS[e.type as AdminEventType] ?? e.type}</td>
+                  <td>
+                    <code>{e.subjectId}</code>
+                  </td>
+                  <td>
+                    <Change event={e} />
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
+          )}
+        </CursorListBody>
       </Section>
     </div>
   );

@@ -2,8 +2,8 @@
 // the lead of a team, and its token, shown once), finds them by role, team and whether they are active, changes
 // them, deactivates and reactivates them, revokes their token for good, and sees and gives a manager's delegations.
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Loading, MoreButton, Notice, Section, SubmitButton, fieldError, useMe } from '../components/common';
-import { TeamOptions } from '../components/options';
+import { CursorListBody, DataTable, ErrorMessage, Field, FilterForm, Notice, Section, SubmitButton, fieldError, useMe } from '../components/common';
+import { RoleOptions, TeamOptions } from '../components/options';
 import { DelegateForm, LimitsEditor, UserDelegations, limitProblems, limitsOf, limitsText, otherLimitRows, type LimitRow } from '../components/people';
 import { api } from '../lib/api';
 import { useCommand } from '../lib/commands';
@@ -13,7 +13,6 @@ import { useDocumentTitle } from '../lib/hooks';
 import { useConfig, useTeams } from '../lib/queries';
 import { moneyInput } from '../lib/money';
 import type { Role, User as Me, UserListItem } from '../../../contract';
-import { ROLES } from '../../../domain/types';
 
 const PAGE_SIZE = 50;
 /** What a change to a user may make stale: the list, the pickers, the trail. */
@@ -34,6 +33,17 @@ function useBaseCurrency(): string {
   return useConfig().data?.baseCurrency ?? 'USD';
 }
 
+/** What the form itself refuses before asking the server: no name, or a manager's limit that is no amount. */
+function userProblems(name: string, role: Role, limit: string, others: LimitRow[]): { field: string; message: string }[] {
+  const local: { field: string; message: string }[] = [];
+  if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
+  if (role === 'manager') {
+    if (limit.trim() && moneyInput(limit) === null) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
+    local.push(...limitProblems(others));
+  }
+  return local;
+}
+
 function CreateUser() {
   const base = useBaseCurrency();
   const [name, setName] = useState('');
@@ -49,12 +59,7 @@ function CreateUser() {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const local: { field: string; message: string }[] = [];
-    if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
-    if (role === 'manager') {
-      if (limit.trim() && moneyInput(limit) === null) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
-      local.push(...limitProblems(others));
-    }
+    const local = userProblems(name, role, limit, others);
     if (local.length) {
       refuse('Please complete the form.', local);
       return;
@@ -89,11 +94,7 @@ function CreateUser() {
           <Field label="Role" error={fieldError(error, 'role')}>
             {(props) => (
               <select {...props} name="role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {ROLE_LABELS[r]}
-                  </option>
-                ))}
+                <RoleOptions />
               </select>
             )}
           </Field>
@@ -165,36 +166,54 @@ function UserList() {
   const [filters, setFilters] = useState<UserFilters>({});
   const list = useCursorList(['users', filters], (cursor, signal) => api.users({ ...filters, limit: PAGE_SIZE, cursor }, signal));
   const [open, setOpen] = useState<{ id: string; panel: 'edit' | 'delegations' } | null>(null);
-
-  function applyFilters(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const data = new FormData(event.currentTarget);
-    const value = (key: string) => String(data.get(key) ?? '') || undefined;
-    setFilters({ role: value('role'), team: value('team'), active: value('active') });
-  }
   const toggle = (id: string, panel: 'edit' | 'delegations') => setOpen((o) => (o?.id === id && o.panel === panel ? null : { id, panel }));
 
-  let body;
-  if (list.error) body = <ErrorMessage error={list.error} />;
-  else if (list.pending) body = <Loading what="users" />;
-  else if (!list.items.length) body = <p className="empty">No users match.</p>;
-  else
-    body = (
-      <div className="table-scroll">
-        <table className="data" data-testid="users-table">
-          <caption className="visually-hidden">Users by name</caption>
-          <thead>
-            <tr>
-              <th scope="col">Person</th>
-              <th scope="col">Role</th>
-              <th scope="col">Team</th>
-              <th scope="col">Approval limits</th>
-              <th scope="col">State</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.flatMap((u) => [
+  return (
+    <Section title="Everyone" id="users">
+      <FilterForm label="Filter users" onFilter={(value) => setFilters({ role: value('role'), team: value('team'), active: value('active') })}>
+        <Field label="Show the role">
+          {(props) => (
+            <select {...props} name="role" defaultValue="">
+              <option value="">Every role</option>
+              <RoleOptions />
+            </select>
+          )}
+        </Field>
+        <Field label="Show the team">
+          {(props) => (
+            <select {...props} name="team" defaultValue="">
+              <option value="">Every team</option>
+              <TeamOptions />
+            </select>
+          )}
+        </Field>
+        <Field label="Show who is">
+          {(props) => (
+            <select {...props} name="active" defaultValue="">
+              <option value="">Active or not</option>
+              <option value="true">Active</option>
+              <option value="false">Inactive</option>
+            </select>
+          )}
+        </Field>
+      </FilterForm>
+      <CursorListBody list={list} what="users" empty="No users match." moreLabel={`Show ${PAGE_SIZE} more`}>
+        {(items) => (
+          <DataTable
+            testId="users-table"
+            caption="Users by name"
+            head={
+              <>
+                <th scope="col">Person</th>
+                <th scope="col">Role</th>
+                <th scope="col">Team</th>
+                <th scope="col">Approval limits</th>
+                <th scope="col">State</th>
+                <th scope="col">Actions</th>
+              </>
+            }
+          >
+            {items.flatMap((u) => [
               <tr key={u.id} data-user={u.id} data-active={u.active}>
                 <th scope="row">{u.name}</th>
                 <td>{ROLE_LABELS[u.role] ?? u.role}</td>
@@ -223,48 +242,9 @@ function UserList() {
                 </tr>
               ) : null,
             ])}
-          </tbody>
-        </table>
-      </div>
-    );
-  return (
-    <Section title="Everyone" id="users">
-      <form className="filters inline-filters" onSubmit={applyFilters} aria-label="Filter users">
-        <Field label="Show the role">
-          {(props) => (
-            <select {...props} name="role" defaultValue="">
-              <option value="">Every role</option>
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABELS[r]}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Show the team">
-          {(props) => (
-            <select {...props} name="team" defaultValue="">
-              <option value="">Every team</option>
-              <TeamOptions />
-            </select>
-          )}
-        </Field>
-        <Field label="Show who is">
-          {(props) => (
-            <select {...props} name="active" defaultValue="">
-              <option value="">Active or not</option>
-              <option value="true">Active</option>
-              <option value="false">Inactive</option>
-            </select>
-          )}
-        </Field>
-        <button type="submit" className="button-secondary">
-          Filter
-        </button>
-      </form>
-      {body}
-      <MoreButton list={list} label={`Show ${PAGE_SIZE} more`} />
+          </DataTable>
+        )}
+      </CursorListBody>
     </Section>
   );
 }
@@ -323,12 +303,7 @@ function EditUser({ user, onDone }: { user: UserListItem; onDone(): void }) {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const local: { field: string; message: string }[] = [];
-    if (!name.trim()) local.push({ field: 'name', message: 'enter the person’s name' });
-    if (user.role === 'manager') {
-      if (limit.trim() && moneyInput(limit) === null) local.push({ field: 'approvalLimit', message: 'an amount with at most 2 decimals, or empty for no limit' });
-      local.push(...limitProblems(others));
-    }
+    const local = userProblems(name, user.role, limit, others);
     if (local.length) {
       refuse('Please complete the form.', local);
       return;

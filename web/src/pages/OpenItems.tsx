@@ -2,7 +2,7 @@
 // left to collect, and whether dunning holds off because a case disputes all that is open.
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, Field, Loading, Money, Section } from '../components/common';
+import { DataTable, ErrorMessage, Field, Loading, Money, Section } from '../components/common';
 import { ApiError, api } from '../lib/api';
 import { useDocumentTitle } from '../lib/hooks';
 import { href, navigate } from '../lib/router';
@@ -54,51 +54,49 @@ function OpenItems({ customerId }: { customerId: string }) {
   else if (!query.data.items.length) body = <p className="empty">Nothing open: every invoice of {customerId} is paid.</p>;
   else
     body = (
-      <div className="table-scroll">
-        <table className="data" data-testid="open-items-table">
-          <caption className="visually-hidden">Open invoices of {customerId}, earliest due first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Invoice</th>
-              <th scope="col" className="num">
-                Open balance
-              </th>
-              <th scope="col" className="num">
-                In dispute
-              </th>
-              <th scope="col" className="num">
-                Collectible
-              </th>
-              <th scope="col">Dunning</th>
-            </tr>
-          </thead>
-          <tbody>
-            {query.data.items.map((item) => (
-              <tr key={item.invoiceNumber} data-invoice={item.invoiceNumber}>
-                <th scope="row">{item.invoiceNumber}</th>
-                <td className="num" data-testid="open-balance">
-                  <Money amount={item.openBalance} currency={item.currency} />
-                </td>
-                <td className="num" data-testid="in-dispute">
-                  <Money amount={item.inDispute} currency={item.currency} />
-                </td>
-                <td className="num" data-testid="collectible">
-                  <Money amount={item.collectible} currency={item.currency} strong />
-                </td>
-                <td>
-                  {item.dunningHold ? (
-                    <span className="badge badge-warn" title="A case disputes all that is open: no dunning until it closes">
-                      Dunning hold
-                    </span>
-                  ) : (
-                    <span className="muted">No hold</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="open-items-table"
+        caption={`Open invoices of ${customerId}, earliest due first`}
+        head={
+          <>
+            <th scope="col">Invoice</th>
+            <th scope="col" className="num">
+              Open balance
+            </th>
+            <th scope="col" className="num">
+              In dispute
+            </th>
+            <th scope="col" className="num">
+              Collectible
+            </th>
+            <th scope="col">Dunning</th>
+          </>
+        }
+      >
+        {query.data.items.map((item) => (
+          <tr key={item.invoiceNumber} data-invoice={item.invoiceNumber}>
+            <th scope="row">{item.invoiceNumber}</th>
+            <td className="num" data-testid="open-balance">
+              <Money amount={item.openBalance} currency={item.currency} />
+            </td>
+            <td className="num" data-testid="in-dispute">
+              <Money amount={item.inDispute} currency={item.currency} />
+            </td>
+            <td className="num" data-testid="collectible">
+              <Money amount={item.collectible} currency={item.currency} strong />
+            </td>
+            <td>
+              {item.dunningHold ? (
+                <span className="badge badge-warn" title="A case disputes all that is open: no dunning until it closes">
+                  Dunning hold
+                </span>
+              ) : (
+                <span className="muted">No hold</span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     );
   return (
     <Section title="Open invoices" id="open-items">

@@ -2,7 +2,7 @@
 // cash no invoice took, and the deductions customers took on the invoices they paid.
 import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
-import { ErrorMessage, Field, Loading, Money, MoreButton, Notice, Section, StatusBadge, SubmitButton, fieldError, useRoleIn } from '../components/common';
+import { CursorListBody, DataTable, ErrorMessage, Field, FilterForm, Money, Notice, Section, StatusBadge, SubmitButton, fieldError, useRoleIn } from '../components/common';
 import { api } from '../lib/api';
 import { parsedJson, useCommand } from '../lib/commands';
 import { useCursorList } from '../lib/cursor-list';
@@ -125,28 +125,26 @@ type Unapplied = z.infer<typeof unappliedCashOut>;
 
 function UnappliedCash({ canApply }: { canApply: boolean }) {
   const list = useCursorList(['unapplied-cash'], (cursor, signal) => api.unappliedCash({ limit: PAGE_SIZE, cursor }, signal));
-  let body;
-  if (list.error) body = <ErrorMessage error={list.error} />;
-  else if (list.pending) body = <Loading what="unapplied cash" />;
-  else if (!list.items.length) body = <p className="empty">No unapplied cash.</p>;
-  else
-    body = (
-      <div className="table-scroll">
-        <table className="data" data-testid="unapplied-table">
-          <caption className="visually-hidden">Unapplied cash, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Payment</th>
-              <th scope="col">Customer</th>
-              <th scope="col">Reference</th>
-              <th scope="col" className="num">
-                Left to apply
-              </th>
-              {canApply ? <th scope="col">Apply to an invoice</th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((item) => (
+  return (
+    <Section title="Unapplied cash" id="unapplied">
+      <CursorListBody list={list} what="unapplied cash" empty="No unapplied cash." moreLabel={`Show ${PAGE_SIZE} more`}>
+        {(items) => (
+          <DataTable
+            testId="unapplied-table"
+            caption="Unapplied cash, newest first"
+            head={
+              <>
+                <th scope="col">Payment</th>
+                <th scope="col">Customer</th>
+                <th scope="col">Reference</th>
+                <th scope="col" className="num">
+                  Left to apply
+                </th>
+                {canApply ? <th scope="col">Apply to an invoice</th> : null}
+              </>
+            }
+          >
+            {items.map((item) => (
               <tr key={item.id} data-payment={item.paymentId}>
                 <th scope="row">{item.paymentId}</th>
                 <td>{item.customerId ? <CustomerLink customerId={item.customerId} /> : '—'}</td>
@@ -161,14 +159,9 @@ function UnappliedCash({ canApply }: { canApply: boolean }) {
                 ) : null}
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
-    );
-  return (
-    <Section title="Unapplied cash" id="unapplied">
-      {body}
-      <MoreButton list={list} label={`Show ${PAGE_SIZE} more`} />
+          </DataTable>
+        )}
+      </CursorListBody>
     </Section>
   );
 }
@@ -218,42 +211,46 @@ function Deductions() {
   const canReadCases = useRoleIn(CASE_READERS);
   const [filters, setFilters] = useState<DeductionFilters>({});
   const list = useCursorList(['deductions', filters], (cursor, signal) => api.deductions({ ...filters, limit: PAGE_SIZE, cursor }, signal));
-
-  function applyFilters(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const data = new FormData(event.currentTarget);
-    const status = String(data.get('status') ?? '');
-    const customerId = String(data.get('customerId') ?? '').trim();
-    setFilters({
-      status: DEDUCTION_STATUSES.find((s) => s === status),
-      customerId: customerId || undefined,
-    });
-  }
-
-  let body;
-  if (list.error) body = <ErrorMessage error={list.error} />;
-  else if (list.pending) body = <Loading what="deductions" />;
-  else if (!list.items.length) body = <p className="empty">No deductions{filters.status || filters.customerId ? ' match' : ''}.</p>;
-  else
-    body = (
-      <div className="table-scroll">
-        <table className="data" data-testid="deductions-table">
-          <caption className="visually-hidden">Deductions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Payment</th>
-              <th scope="col">Invoice</th>
-              <th scope="col" className="num">
-                Amount
-              </th>
-              <th scope="col">Reason</th>
-              <th scope="col">Customer&apos;s code</th>
-              <th scope="col">Status</th>
-              <th scope="col">Case</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((d) => (
+  return (
+    <Section title="Deductions" id="deductions">
+      <FilterForm
+        label="Filter deductions"
+        onFilter={(value) => setFilters({ status: DEDUCTION_STATUSES.find((s) => s === value('status')), customerId: value('customerId') })}
+      >
+        <Field label="Deduction status">
+          {(props) => (
+            <select {...props} name="status" defaultValue="">
+              <option value="">Any status</option>
+              {DEDUCTION_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {statusLabel(s)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Customer id">{(props) => <input {...props} name="customerId" autoComplete="off" />}</Field>
+      </FilterForm>
+      <CursorListBody list={list} what="deductions" empty={`No deductions${filters.status || filters.customerId ? ' match' : ''}.`} moreLabel={`Show ${PAGE_SIZE} more`}>
+        {(items) => (
+          <DataTable
+            testId="deductions-table"
+            caption="Deductions, newest first"
+            head={
+              <>
+                <th scope="col">Payment</th>
+                <th scope="col">Invoice</th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+                <th scope="col">Reason</th>
+                <th scope="col">Customer&apos;s code</th>
+                <th scope="col">Status</th>
+                <th scope="col">Case</th>
+              </>
+            }
+          >
+            {items.map((d) => (
               <tr key={d.id} data-deduction={d.id} data-payment={d.paymentId} data-invoice={d.invoiceNumber}>
                 <th scope="row">{d.paymentId}</th>
                 <td>{d.invoiceNumber}</td>
@@ -279,32 +276,9 @@ function Deductions() {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
-    );
-  return (
-    <Section title="Deductions" id="deductions">
-      <form className="filters inline-filters" onSubmit={applyFilters} aria-label="Filter deductions">
-        <Field label="Deduction status">
-          {(props) => (
-            <select {...props} name="status" defaultValue="">
-              <option value="">Any status</option>
-              {DEDUCTION_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {statusLabel(s)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Customer id">{(props) => <input {...props} name="customerId" autoComplete="off" />}</Field>
-        <button type="submit" className="button-secondary">
-          Filter
-        </button>
-      </form>
-      {body}
-      <MoreButton list={list} label={`Show ${PAGE_SIZE} more`} />
+          </DataTable>
+        )}
+      </CursorListBody>
     </Section>
   );
 }

@@ -1,13 +1,14 @@
 // Who owns the case and whom it waits on, with what the owner and managers may do about it: assign it to another
 // specialist (picked from GET /api/people), and, for the owner, wait on the customer (its SLA clocks stop) and resume.
-import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../../lib/api';
 import { useCommand } from '../../lib/commands';
 import { formatDateTime, waitingOnLabel } from '../../lib/format';
+import { usePeople } from '../../lib/queries';
 import type { DisputeDetail } from '../../../../contract';
 import { WAITING_CUSTOMER } from '../../../../domain/types';
 import { DefinitionList, ErrorMessage, Field, Section, SubmitButton, fieldError, useMe } from '../common';
+import { PersonSelect } from '../people';
 
 export function WaitingOnBadge({ party }: { party: string | null }) {
   if (!party) return null;
@@ -46,17 +47,17 @@ export function Ownership({ dispute: d, onDone }: { dispute: DisputeDetail; onDo
 }
 
 function AssignForm({ dispute: d, onDone }: { dispute: DisputeDetail; onDone(message: string): void }) {
-  const people = useQuery({ queryKey: ['people', 'specialist'], queryFn: ({ signal }) => api.people({ role: 'specialist' }, signal) });
+  // The picker asks for the same list: here for the name the message gives and for why it may be empty.
+  const people = usePeople('specialist');
   const [userId, setUserId] = useState('');
   const { error, refuse, busy, run } = useCommand();
-  const others = (people.data?.items ?? []).filter((p) => p.id !== d.ownerId);
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!userId) {
       refuse('Please pick a specialist.', [{ field: 'userId', message: 'pick who takes the case' }]);
       return;
     }
-    const name = others.find((p) => p.id === userId)?.name ?? 'the specialist';
+    const name = people.data?.items.find((p) => p.id === userId)?.name ?? 'the specialist';
     run(
       (key) => api.assign(d.id, { userId }, key),
       () => onDone(`The case is ${name}'s now.`),
@@ -66,16 +67,7 @@ function AssignForm({ dispute: d, onDone }: { dispute: DisputeDetail; onDone(mes
     <form onSubmit={submit} noValidate className="form-grid" aria-label="Assign the case">
       <ErrorMessage error={error ?? people.error} />
       <Field label="Assign to" error={fieldError(error, 'userId')}>
-        {(props) => (
-          <select {...props} name="userId" value={userId} onChange={(e) => setUserId(e.target.value)}>
-            <option value="">Pick a specialist</option>
-            {others.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        )}
+        {(props) => <PersonSelect {...props} name="userId" role="specialist" exclude={d.ownerId} placeholder="Pick a specialist" value={userId} onChange={setUserId} />}
       </Field>
       <div className="form-actions">
         <SubmitButton busy={busy} busyLabel="Assigning…">

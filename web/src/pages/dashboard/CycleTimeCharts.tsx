@@ -1,7 +1,7 @@
 // The charts of how long cases take (GET /api/reports/cycle-time) in the period chosen: by stage, by group, and the
 // disputed amount in aging.
 import { useMemo } from 'react';
-import { ChartCard, PALETTE, type Series } from '../../components/chart';
+import { ChartCard, PALETTE, medianAndP90, type Series } from '../../components/chart';
 import { STAGE_LABELS, durationUnit } from '../../lib/format';
 import type { CycleTimeReport } from '../../../../contract';
 
@@ -29,18 +29,7 @@ export function AgingChart({ report }: { report: CycleTimeReport }) {
 }
 
 export function StageCycleChart({ report }: { report: CycleTimeReport }) {
-  const { labels, series, unit } = useMemo(() => {
-    const unit = durationUnit(report.stages.flatMap((s) => [s.medianHours, s.p90Hours]));
-    const scaled = (h: number | null) => (h === null ? null : h * unit.perHour);
-    return {
-      unit,
-      labels: report.stages.map((s) => STAGE_LABELS[s.stage] ?? s.stage),
-      series: [
-        { label: 'Median', data: report.stages.map((s) => scaled(s.medianHours)), color: PALETTE[0] },
-        { label: '90th percentile', data: report.stages.map((s) => scaled(s.p90Hours)), color: PALETTE[1] },
-      ],
-    };
-  }, [report]);
+  const { labels, series, unit } = useMemo(() => medianAndP90(report.stages, (s) => STAGE_LABELS[s.stage] ?? s.stage, 'Median'), [report]);
   const any = report.stages.some((s) => s.medianHours !== null);
   return (
     <ChartCard

@@ -1,23 +1,12 @@
 // Whom the period's cases waited on (GET /api/reports/cycle-time's waitingOn): a case's time with each party,
 // median and 90th percentile, and the time of all of them together in the table behind the chart.
 import { useMemo } from 'react';
-import { ChartCard, PALETTE } from '../../components/chart';
-import { durationUnit, waitingOnLabel } from '../../lib/format';
+import { ChartCard, medianAndP90 } from '../../components/chart';
+import { waitingOnLabel } from '../../lib/format';
 import type { CycleTimeReport } from '../../../../contract';
 
 export function WaitingOnChart({ report }: { report: CycleTimeReport }) {
-  const { labels, series, unit } = useMemo(() => {
-    const unit = durationUnit(report.waitingOn.flatMap((w) => [w.medianHours, w.p90Hours]));
-    const scaled = (h: number | null) => (h === null ? null : h * unit.perHour);
-    return {
-      unit,
-      labels: report.waitingOn.map((w) => waitingOnLabel(w.party)),
-      series: [
-        { label: 'Median per case', data: report.waitingOn.map((w) => scaled(w.medianHours)), color: PALETTE[0] },
-        { label: '90th percentile', data: report.waitingOn.map((w) => scaled(w.p90Hours)), color: PALETTE[1] },
-      ],
-    };
-  }, [report]);
+  const { labels, series, unit } = useMemo(() => medianAndP90(report.waitingOn, (w) => waitingOnLabel(w.party), 'Median per case'), [report]);
   return (
     <ChartCard
       title="Waiting on whom"
