@@ -1,4 +1,4 @@
-// The configuration's rules for secrets, metrics and the proxy in front: a bad value stops the start-up with the
+// The configuration's rules for secrets, metrics, the proxy in front and the notification webhook: a bad value stops the start-up with the
 // variable's name and what it must be.
 import { randomBytes } from 'node:crypto';
 import { generateToken } from '../../api/auth';
@@ -58,5 +58,25 @@ describe('TRUST_PROXY', () => {
       expect(issues).toHaveLength(1);
       expect(issues[0]).toMatch(/^TRUST_PROXY: must be a number of proxy hops, or the proxies' addresses/);
     }
+  });
+});
+
+describe('NOTIFY_WEBHOOK_*', () => {
+  const SECRET = 's'.repeat(32);
+  it('a webhook URL needs its secret, of 32 characters or more', () => {
+    expect(refusal({ NOTIFY_WEBHOOK_URL: 'https://hooks.example.com/ar' })).toEqual(['NOTIFY_WEBHOOK_SECRET: is required with NOTIFY_WEBHOOK_URL']);
+    expect(refusal({ NOTIFY_WEBHOOK_URL: 'https://hooks.example.com/ar', NOTIFY_WEBHOOK_SECRET: 'short' })).toEqual([
+      'NOTIFY_WEBHOOK_SECRET: must be at least 32 characters (e.g. `openssl rand -base64 32`)',
+    ]);
+    expect(refusal({ NOTIFY_WEBHOOK_URL: 'ftp://hooks.example.com', NOTIFY_WEBHOOK_SECRET: SECRET })).toEqual([
+      'NOTIFY_WEBHOOK_URL: must be an http(s):// URL',
+    ]);
+  });
+
+  it('unset, notifications are log lines; the timeout defaults to 10 s', () => {
+    const config = loadConfig(base);
+    expect(config.NOTIFY_WEBHOOK_URL).toBeUndefined();
+    expect(config.NOTIFY_WEBHOOK_TIMEOUT_MS).toBe(10_000);
+    expect(loadConfig({ ...base, NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/hook', NOTIFY_WEBHOOK_SECRET: SECRET }).NOTIFY_WEBHOOK_URL).toBe('http://127.0.0.1:9/hook');
   });
 });
