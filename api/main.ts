@@ -9,6 +9,7 @@ import { createPool } from '../infra/postgres';
 import { startFailureLine } from '../infra/start-failure';
 import { describeTemporalConnection, temporalConnectionOptions } from '../infra/temporal-connection';
 import { refuseDroppedTeams } from '../read-model/routing';
+import { DEFAULT_THROTTLE } from './throttle';
 import { createApp } from './app';
 import { listen } from './listen';
 import { ensureBootstrapAdmin } from './auth';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     metrics,
     metricsToken: config.METRICS_TOKEN,
     trustProxy: config.TRUST_PROXY,
+    rateLimit: { attempts: { ...DEFAULT_THROTTLE.attempts, limit: config.AUTH_ATTEMPTS_PER_MINUTE } },
     temporalUiUrl: config.TEMPORAL_UI_URL,
     baseCurrency: config.BASE_CURRENCY,
     deductionRules: { caseMinMinor: config.DEDUCTION_CASE_MIN, autoWriteOffMaxMinor: config.AUTO_WRITE_OFF_MAX ?? null },

@@ -7,6 +7,7 @@ import { amountInput } from '../contract/primitives';
 import { parseMoney } from '../domain/money';
 import { DEFAULT_DEDUCTION_RULES } from '../domain/payments';
 import { DEFAULT_BASE_CURRENCY } from '../domain/types';
+import { DEFAULT_THROTTLE } from '../api/throttle';
 
 // An empty variable (`FOO=`) means "not set", so defaults apply and required checks fire.
 const unsetIfEmpty = (value: unknown): unknown =>
@@ -129,6 +130,8 @@ export const configSchema = z.object({
   METRICS_ADDRESS: env(hostPort.optional()),
   /** Behind a load balancer: whose X-Forwarded-For gives the client address the throttle counts by; unset: none. */
   TRUST_PROXY: env(trustProxy.optional()),
+  /** Requests without a token this replica knows valid, per client address and minute (api/throttle.ts). */
+  AUTH_ATTEMPTS_PER_MINUTE: positiveInt(DEFAULT_THROTTLE.attempts.limit),
 
   // How the API and the worker reach a secured Temporal (Temporal Cloud, a cluster behind TLS): see temporal-connection.ts.
   /** Sent as `authorization: Bearer <key>` on every call; turns TLS on unless TEMPORAL_TLS=false. */

@@ -80,3 +80,13 @@ describe('NOTIFY_WEBHOOK_*', () => {
     expect(loadConfig({ ...base, NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/hook', NOTIFY_WEBHOOK_SECRET: SECRET }).NOTIFY_WEBHOOK_URL).toBe('http://127.0.0.1:9/hook');
   });
 });
+
+describe('AUTH_ATTEMPTS_PER_MINUTE', () => {
+  it("is the throttle's default of 100 unless set, and a positive whole number", () => {
+    expect(loadConfig(base).AUTH_ATTEMPTS_PER_MINUTE).toBe(100);
+    expect(loadConfig({ ...base, AUTH_ATTEMPTS_PER_MINUTE: '1000' }).AUTH_ATTEMPTS_PER_MINUTE).toBe(1000);
+    for (const value of ['0', '-5', '2.5', 'many']) {
+      expect(refusal({ AUTH_ATTEMPTS_PER_MINUTE: value })).toEqual([expect.stringMatching(/^AUTH_ATTEMPTS_PER_MINUTE: /)]);
+    }
+  });
+});
