@@ -109,6 +109,31 @@ export async function completeAnswer(ctx: CommandUseCaseContext, answer: unknown
   ]);
 }
 
+/**
+ * Runs a keyed command's whole use of its key, the work after its transaction included, one use at a time per key: a
+ * retry sent while the first use still completes its answer (completeAnswer) waits for it, then answers what it
+ * finally answered. A session's advisory lock, on a connection of its own (a lost connection lets the lock go).
+ */
+export async function oneUseAtATime<T>(ctx: CommandUseCaseContext, work: () => Promise<T>): Promise<T> {
+  const client = await ctx.deps.pool.connect();
+  const lock = [`idempotency-key:${ctx.user.id}:${ctx.idempotencyKey}`];
+  let broken: Error | undefined;
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', lock);
+    try {
+      return await work();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', lock);
+    }
+  } catch (err) {
+    broken = err as Error;
+    throw err;
+  } finally {
+    // On any failure the connection is dropped rather than returned: a lock it may still hold goes with it.
+    client.release(broken);
+  }
+}
+
 /** Runs a command with no case (money, mappings) under its Idempotency-Key: a retry gets the first answer, stored with the key. */
 export async function keyed<T>(ctx: CommandUseCaseContext, request: KeyedRequest, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const { deps: { pool }, user, idempotencyKey } = ctx;

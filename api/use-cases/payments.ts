@@ -23,7 +23,7 @@ import type {
 } from '../../contract';
 import { toAppError } from '../error-answer';
 import { AppError } from '../errors';
-import { completeAnswer, keyed, requestHash, type KeyedRequest } from '../idempotency';
+import { completeAnswer, keyed, oneUseAtATime, requestHash, type KeyedRequest } from '../idempotency';
 import { checkedCursor, isTimestamp, isUuid } from '../paging';
 import type { CommandUseCaseContext, UseCaseContext } from './context';
 import { disputeDeductions, writeOffByRule, type PostedDeduction } from './deduction-cases';
@@ -79,7 +79,12 @@ function contentHash(p: PaymentInput): string {
  * and written with its applications, deductions and unapplied cash. A payment posted before changes nothing; the
  * same id with other content refuses the whole body. Answers what this call newly did.
  */
-export async function postPayments(ctx: CommandUseCaseContext, { payments }: { payments: PaymentInput[] }): Promise<Counts> {
+export function postPayments(ctx: CommandUseCaseContext, input: { payments: PaymentInput[] }): Promise<Counts> {
+  // One use of the key at a time: a retry racing the first use must not answer before its cases are counted.
+  return oneUseAtATime(ctx, () => postAndDispute(ctx, input));
+}
+
+async function postAndDispute(ctx: CommandUseCaseContext, { payments }: { payments: PaymentInput[] }): Promise<Counts> {
   const posted = await postOnce(ctx, payments);
   // Also when this call posted nothing new: the same payments posted again finish what a crash left undone.
   const casesOpened = await disputeDeductions(ctx.deps, payments.map((p) => p.id)).catch((err: unknown) => {
