@@ -118,6 +118,10 @@ export async function oneUseAtATime<T>(ctx: CommandUseCaseContext, work: () => P
   const client = await ctx.deps.pool.connect();
   const lock = [`idempotency-key:${ctx.user.id}:${ctx.idempotencyKey}`];
   let broken: Error | undefined;
+  // Checked out, the client is not covered by the pool's 'error' listener: a connection lost while the work runs (a
+  // database restart) would be an unhandled 'error' event and end the process (as withTransaction guards too).
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', lock);
     try {
@@ -129,6 +133,7 @@ export async function oneUseAtATime<T>(ctx: CommandUseCaseContext, work: () => P
     broken = err as Error;
     throw err;
   } finally {
+    client.removeListener('error', onError);
     // On any failure the connection is dropped rather than returned: a lock it may still hold goes with it.
     client.release(broken);
   }
