@@ -58,25 +58,30 @@ export interface DecisionAuthority {
 
 /**
  * The authority `actor` decides with: their own when it suffices (a rejection always does), else that of an absent
- * manager among `delegations` who did not propose and whose limits cover the amount.
+ * manager among their delegations who did not propose and whose limits cover the amount. The delegations are asked
+ * for only when the actor's own authority does not do.
  */
-export function chooseAuthority(actor: CommandActor, proposal: PendingProposal, decision: Decision, delegations: readonly OnBehalfOf[]): DecisionAuthority {
+export async function chooseAuthority(
+  actor: CommandActor,
+  proposal: PendingProposal,
+  decision: Decision,
+  delegations: () => Promise<readonly OnBehalfOf[]>,
+): Promise<DecisionAuthority> {
   const own = approvalRefusal(actor, proposal, proposal.currency, decision);
   if (own === null) return { onBehalfOf: null, refusal: null };
   if (actor.role !== 'manager' || actor.id === proposal.proposedBy) return { onBehalfOf: null, refusal: own };
-  const onBehalfOf = delegations.find((d) => d.id !== proposal.proposedBy && covers(d, proposal.amount, proposal.currency));
+  const onBehalfOf = (await delegations()).find((d) => d.id !== proposal.proposedBy && covers(d, proposal.amount, proposal.currency));
   return onBehalfOf ? { onBehalfOf, refusal: null } : { onBehalfOf: null, refusal: own };
 }
 
-export async function decisionAuthority(
+export function decisionAuthority(
   db: Queryable,
   baseCurrency: string,
   actor: CommandActor,
   proposal: PendingProposal,
   decision: Decision,
 ): Promise<DecisionAuthority> {
-  if (approvalRefusal(actor, proposal, proposal.currency, decision) === null) return { onBehalfOf: null, refusal: null };
-  return chooseAuthority(actor, proposal, decision, await delegationsTo(db, baseCurrency, actor.id));
+  return chooseAuthority(actor, proposal, decision, () => delegationsTo(db, baseCurrency, actor.id));
 }
 
 /** With whose authority, and under which limit in the case's currency, a manager would approve a proposal. */
@@ -88,14 +93,12 @@ export interface ReaderAuthority {
   refusal: string | null;
 }
 
-/** `delegations` is asked only when the manager's own authority does not cover the proposal. */
 export async function readerAuthority(
   actor: CommandActor,
   proposal: PendingProposal,
   delegations: () => Promise<readonly OnBehalfOf[]>,
 ): Promise<ReaderAuthority> {
-  const own = approvalRefusal(actor, proposal, proposal.currency, 'APPROVE');
-  const chosen = own === null ? { onBehalfOf: null, refusal: null } : chooseAuthority(actor, proposal, 'APPROVE', await delegations());
+  const chosen = await chooseAuthority(actor, proposal, 'APPROVE', delegations);
   const onBehalfOf = chosen.onBehalfOf && { id: chosen.onBehalfOf.id, name: chosen.onBehalfOf.name };
   return { limit: appliedLimit(actor, chosen.onBehalfOf, proposal.currency), onBehalfOf, refusal: chosen.refusal };
 }
