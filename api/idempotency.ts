@@ -4,7 +4,8 @@
 // key used to open a case cannot be reused to cancel another. Keys are per user: two users' keys never meet.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Response } from 'express';
-import type { PoolClient } from 'pg';
+import { setTimeout } from 'node:timers/promises';
+import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../infra/postgres';
 import type { Queryable } from '../read-model/sql';
 import { AppError } from './errors';
@@ -109,32 +110,49 @@ export async function completeAnswer(ctx: CommandUseCaseContext, answer: unknown
   ]);
 }
 
+/** How long a posting waits for another posting of the same payments before it is refused (503: nothing applied). */
+const ONE_AT_A_TIME_WAIT_MS = 120_000;
+
 /**
- * Runs a keyed command's whole use of its key, the work after its transaction included, one use at a time per key: a
- * retry sent while the first use still completes its answer (completeAnswer) waits for it, then answers what it
- * finally answered. A session's advisory lock, on a connection of its own (a lost connection lets the lock go).
+ * Runs `work` (several transactions and what follows them) while no other process runs work under the same `name`:
+ * the same payments posted again, under the key of a retry or under another, wait for the posting in progress to
+ * answer whole (its cases counted), then find its answer or nothing left to do, rather than open the same cases beside
+ * it. A session's advisory lock, held on a connection of its own: a process that dies lets it go. A waiter holds no
+ * connection; it asks again until the lock is free (pg_try_advisory_lock), and past ONE_AT_A_TIME_WAIT_MS is a 503.
  */
-export async function oneUseAtATime<T>(ctx: CommandUseCaseContext, work: () => Promise<T>): Promise<T> {
-  const client = await ctx.deps.pool.connect();
-  const lock = [`idempotency-key:${ctx.user.id}:${ctx.idempotencyKey}`];
+export async function oneAtATime<T>(pool: Pool, name: string, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ONE_AT_A_TIME_WAIT_MS;
+  for (;;) {
+    const held = await whileLocked(pool, name, work);
+    if (held) return held.answer;
+    if (Date.now() > deadline) throw AppError.unavailable(`another request is still applying the same content (${name}): retry later`);
+    await setTimeout(50 + Math.random() * 100);
+  }
+}
+
+/** `work`'s answer when the lock was free, run under it; null when another session holds it. */
+async function whileLocked<T>(pool: Pool, name: string, work: () => Promise<T>): Promise<{ answer: T } | null> {
+  const client = await pool.connect();
+  const lock = [`one-at-a-time:${name}`];
   let broken: Error | undefined;
   // Checked out, the client is not covered by the pool's 'error' listener: a connection lost while the work runs (a
   // database restart) would be an unhandled 'error' event and end the process (as withTransaction guards too).
   const onError = (err: Error) => (broken = err);
   client.on('error', onError);
   try {
-    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', lock);
+    const { rows } = await client.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', lock);
+    if (!rows[0].locked) return null;
     try {
-      return await work();
+      return { answer: await work() };
     } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', lock);
+      // A connection that cannot unlock is dropped below, and its lock with it: the work's answer stands.
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', lock).catch((err: Error) => (broken = err));
     }
   } catch (err) {
     broken = err as Error;
     throw err;
   } finally {
     client.removeListener('error', onError);
-    // On any failure the connection is dropped rather than returned: a lock it may still hold goes with it.
     client.release(broken);
   }
 }

@@ -23,7 +23,7 @@ import type {
 } from '../../contract';
 import { toAppError } from '../error-answer';
 import { AppError } from '../errors';
-import { completeAnswer, keyed, oneUseAtATime, requestHash, type KeyedRequest } from '../idempotency';
+import { completeAnswer, keyed, oneAtATime, requestHash, type KeyedRequest } from '../idempotency';
 import { checkedCursor, isTimestamp, isUuid } from '../paging';
 import type { CommandUseCaseContext, UseCaseContext } from './context';
 import { disputeDeductions, writeOffByRule, type PostedDeduction } from './deduction-cases';
@@ -79,13 +79,19 @@ function contentHash(p: PaymentInput): string {
  * and written with its applications, deductions and unapplied cash. A payment posted before changes nothing; the
  * same id with other content refuses the whole body. Answers what this call newly did.
  */
-export function postPayments(ctx: CommandUseCaseContext, input: { payments: PaymentInput[] }): Promise<Counts> {
-  // One use of the key at a time: a retry racing the first use must not answer before its cases are counted.
-  return oneUseAtATime(ctx, () => postAndDispute(ctx, input));
+export function postPayments(ctx: CommandUseCaseContext, { payments }: { payments: PaymentInput[] }): Promise<Counts> {
+  const request: KeyedRequest = {
+    command: 'payments',
+    caseId: null,
+    hash: requestHash(payments.map((p) => [p.id, contentHash(p)])),
+  };
+  // One posting of the same payments at a time, whatever its key: a retry racing the first posting must not answer
+  // before its cases are counted, nor another key's posting open the same deductions' cases beside it.
+  return oneAtATime(ctx.deps.pool, `payments:${request.hash}`, () => postAndDispute(ctx, request, payments));
 }
 
-async function postAndDispute(ctx: CommandUseCaseContext, { payments }: { payments: PaymentInput[] }): Promise<Counts> {
-  const posted = await postOnce(ctx, payments);
+async function postAndDispute(ctx: CommandUseCaseContext, request: KeyedRequest, payments: PaymentInput[]): Promise<Counts> {
+  const posted = await postOnce(ctx, request, payments);
   // Also when this call posted nothing new: the same payments posted again finish what a crash left undone.
   const casesOpened = await disputeDeductions(ctx.deps, payments.map((p) => p.id)).catch((err: unknown) => {
     const mapped = toAppError(err);
@@ -102,12 +108,7 @@ async function postAndDispute(ctx: CommandUseCaseContext, { payments }: { paymen
   return answer;
 }
 
-async function postOnce(ctx: CommandUseCaseContext, payments: PaymentInput[]): Promise<Counts> {
-  const request: KeyedRequest = {
-    command: 'payments',
-    caseId: null,
-    hash: requestHash(payments.map((p) => [p.id, contentHash(p)])),
-  };
+async function postOnce(ctx: CommandUseCaseContext, request: KeyedRequest, payments: PaymentInput[]): Promise<Counts> {
   return keyed(ctx, request, async (client) => {
     const counts: Counts = { payments: 0, applied: 0, deductions: 0, casesOpened: 0, unapplied: 0 };
     const customers = [...new Set(payments.flatMap((p) => (p.customerId ? [p.customerId] : [])))];
