@@ -11,6 +11,7 @@ import { NOTIFICATION_REFUSED } from '../domain/errors';
 import type { RecordedEvent } from '../domain/events';
 import type { Config } from '../infra/config';
 import type { Logger } from '../infra/logger';
+import { mayNotify } from '../read-model/notifications';
 import type { notificationWorkflow } from '../workflows/notification';
 
 /** Where a delivery stands: its workflow's id, for the sender's log lines. */
@@ -111,9 +112,11 @@ export const notificationWorkflowId = (notificationId: string): string => `notif
  * started it before failing) is left as it is, and a retried activity starts what an earlier attempt did not.
  */
 export async function startDeliveries(pool: Pool, input: { caseId: string; events: RecordedEvent[] }): Promise<void> {
+  const seqs = input.events.filter(mayNotify).map((e) => e.seq);
+  if (!seqs.length) return;
   const { rows } = await pool.query<{ id: string }>(
     `SELECT id FROM notifications WHERE case_id = $1 AND event_seq = ANY($2::int[]) AND status = 'PENDING'`,
-    [input.caseId, input.events.map((e) => e.seq)],
+    [input.caseId, seqs],
   );
   if (!rows.length) return;
   const { client, info } = Context.current();

@@ -62,6 +62,9 @@ function raisedBy(event: RecordedEvent): Raised | undefined {
   }
 }
 
+/** Whether the event may raise a notification: an activity that recorded none of these has none to deliver. */
+export const mayNotify = (event: RecordedEvent): boolean => raisedBy(event) !== undefined;
+
 const ACTIVE = 'u.active AND u.revoked_at IS NULL';
 
 async function recipients(client: PoolClient, caseId: string, audience: Audience): Promise<NotificationRecipient[]> {
