@@ -16,6 +16,7 @@ import { formatMoney } from '../domain/money';
 import { createScratchDatabase } from '../infra/local-stack';
 import { withTransaction } from '../infra/postgres';
 import { createUser, type TestUser } from '../testkit/fixtures';
+import { prng } from '../testkit/random';
 import { disputeThroughput } from './r1-engine';
 import { compare, interleave, log, median, progress, runPool, sleep, startApi, type BenchContext, type SectionResult } from './support';
 
@@ -28,17 +29,6 @@ const CURRENCY = 'EUR';
 const DEDUCTION_CODES = ['PRC', 'QTY', 'DMG', 'PRM', 'FRT'];
 /** How long the worker may take to bring a round's cases past their evidence before the run fails. */
 const DRAIN_TIMEOUT_MS = 15 * 60_000;
-
-/** mulberry32: the same invoices, amounts and deductions every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Invoice {
   number: string;

@@ -14,7 +14,8 @@ import { Faults, type FaultKind } from './faults';
 import { Http } from '../testkit/http';
 import { MAX_ACTIVITY_ATTEMPTS, type InvariantViolations } from '../testkit/invariants';
 import { checkInvariants, type InvariantResult } from './invariants';
-import { DEDUCTION_CODES, makePaymentPlans, makePlans, prng } from './plan';
+import { prng } from '../testkit/random';
+import { DEDUCTION_CODES, makePaymentPlans, makePlans } from './plan';
 import { PaymentPoster } from './payments';
 import { ROOT, sleep, Stack, withStack } from '../testkit/stack';
 

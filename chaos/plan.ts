@@ -2,18 +2,7 @@
 // the script the driver follows for it, all drawn from one seeded PRNG so a run can be repeated with --seed.
 import type { RecordsImport } from '../contract';
 import type { AdjustmentKind } from '../domain/types';
-
-/** mulberry32: small, fast, good enough to draw test plans from. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../testkit/random';
 
 export type Kind = 'price' | 'quantity' | 'both' | 'clean' | 'shared' | 'items';
 export type Outcome = 'approve' | 'reject-then-approve' | 'no-credit' | 'cancel';

@@ -14,6 +14,7 @@ import type { TaskOutcome } from '../../domain/types';
 import { projectEvents } from '../../read-model/projection';
 import { CONFIRMED_OVERBILLING } from '../../read-model/recommendations';
 import { createUser, pricingDispute } from '../../testkit/fixtures';
+import { prng } from '../../testkit/random';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let db: TestDatabase;
@@ -26,16 +27,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** mulberry32: a small seeded generator, so that a failing case can be run again. */
+/** Draws from a seeded generator, so that a failing case can be run again. */
 function generator(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
   const shuffled = <T>(items: readonly T[]): T[] => {
     const out = [...items];

@@ -15,6 +15,7 @@ import type { CaseEvent, RecordedEvent } from '../../domain/events';
 import { ROOT_CAUSES, type ReasonCode, type Stage } from '../../domain/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { prng } from '../../testkit/random';
 
 let db: TestDatabase;
 let specialist: TestUser;
@@ -27,17 +28,6 @@ const DAY = 24 * HOUR;
 const REASONS: ReasonCode[] = ['PRICING', 'QUANTITY', 'PO_MISMATCH'];
 // 'pricing setup': a resolution stored before the codes.
 const ROOT_CAUSES_PROPOSED = ['PRICING_SETUP', 'CUSTOMER_ERROR', 'ORDER_ENTRY', 'pricing setup'];
-
-/** mulberry32: the same cases on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Ending = 'credit' | 'no-credit' | 'reject-then-credit' | 'cancelled' | 'open';
 
@@ -155,7 +145,7 @@ beforeAll(async () => {
   await storeRecords(db.pool, fixture.records);
   invoice = { number: fixture.invoiceNumber, customerId: fixture.customerId };
 
-  const random = seededRandom(20261123);
+  const random = prng(20261123);
   // 90 cases opened over the last five months, several a day in the same month, so buckets are shared.
   const trails = Array.from({ length: 90 }, () =>
     caseTrail(random, NOW - 150 * DAY + Math.floor(random() * 145 * DAY), ENDINGS[Math.floor(random() * ENDINGS.length)], TEAM_SETS[Math.floor(random() * TEAM_SETS.length)]),
@@ -315,7 +305,7 @@ it('adds the deltas that a compaction has not folded yet, while another compacti
   try {
     await holder.query('BEGIN');
     await holder.query(`SELECT pg_advisory_xact_lock(hashtext('report_rollups_compact'))`);
-    const random = seededRandom(7);
+    const random = prng(7);
     for (const ending of ['credit', 'cancelled', 'open'] as const) {
       const { caseId, batches } = caseTrail(random, NOW - 3 * DAY, ending, ['SALES_OPS']);
       for (const events of batches) await recordEvents(db.pool, { caseId, events });

@@ -1,0 +1,14 @@
+// One seeded generator for what test/, bench/ and chaos/ draw: the same seed draws the same plan, so a failing run
+// can be run again.
+
+/** mulberry32: small, fast, good enough to draw test plans from; numbers in [0, 1). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
