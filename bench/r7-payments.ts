@@ -12,9 +12,9 @@ import type { Pool } from 'pg';
 import type { z } from 'zod';
 import { postPaymentsResponse } from '../contract';
 import { SYSTEM_OPENER } from '../domain/events';
-import { formatMoney } from '../domain/money';
 import { createScratchDatabase } from '../infra/local-stack';
 import { withTransaction } from '../infra/postgres';
+import { camt054Xml, type Camt054Entry } from '../testkit/camt054';
 import { createUser, type TestUser } from '../testkit/fixtures';
 import { prng } from '../testkit/random';
 import { disputeThroughput } from './r1-engine';
@@ -80,38 +80,30 @@ function book(transactions: number, deductions: number, tag = 'R7'): Book {
   return { invoices, transactions: txs, xml, fileSha256: createHash('sha256').update(xml).digest('hex') };
 }
 
-/** The notification, written as test/fixtures/camt054/two-invoices-deduction.v08.xml is, one line per transaction. */
+/** The notification: entries of PER_ENTRY transactions each. */
 function camt054(txs: Transaction[], tag: string): string {
-  const amt = (minor: bigint) => `<Amt Ccy="${CURRENCY}">${formatMoney(minor)}</Amt>`;
-  const entries: string[] = [];
+  const entries: Camt054Entry[] = [];
   for (let from = 0; from < txs.length; from += PER_ENTRY) {
-    const batch = txs.slice(from, from + PER_ENTRY);
-    const details = batch.map((t) => {
-      const adjustment = t.deduction
-        ? `<AdjstmntAmtAndRsn>${amt(t.deduction.amountMinor)}<CdtDbtInd>DBIT</CdtDbtInd><Rsn>${t.deduction.code}</Rsn>` +
-          `<AddtlInf>deducted on ${t.invoice.number}</AddtlInf></AdjstmntAmtAndRsn>`
-        : '';
-      return (
-        `<TxDtls><Refs><AcctSvcrRef>${t.id}</AcctSvcrRef><EndToEndId>NOTPROVIDED</EndToEndId></Refs>${amt(t.paidMinor)}` +
-        `<CdtDbtInd>CRDT</CdtDbtInd><RltdPties><Dbtr><Pty><Nm>Customer ${t.invoice.customerId}</Nm></Pty></Dbtr></RltdPties>` +
-        `<RmtInf><Strd><RfrdDocInf><Nb>${t.invoice.number}</Nb></RfrdDocInf><RfrdDocAmt>${adjustment}` +
-        `<RmtdAmt Ccy="${CURRENCY}">${formatMoney(t.paidMinor)}</RmtdAmt></RfrdDocAmt></Strd></RmtInf></TxDtls>`
-      );
+    entries.push({
+      ref: `${tag}-ENTRY-${from / PER_ENTRY + 1}`,
+      bookedOn: '2026-11-30',
+      transactions: txs.slice(from, from + PER_ENTRY).map((t) => ({
+        ref: t.id,
+        amountMinor: t.paidMinor,
+        debtorName: `Customer ${t.invoice.customerId}`,
+        remittance: {
+          documents: [
+            {
+              number: t.invoice.number,
+              remittedMinor: t.paidMinor,
+              adjustments: t.deduction ? [{ amountMinor: t.deduction.amountMinor, reason: t.deduction.code, note: `deducted on ${t.invoice.number}` }] : [],
+            },
+          ],
+        },
+      })),
     });
-    const total = batch.reduce((sum, t) => sum + t.paidMinor, 0n);
-    entries.push(
-      `<Ntry>${amt(total)}<CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-30</Dt></BookgDt>` +
-        `<AcctSvcrRef>${tag}-ENTRY-${from / PER_ENTRY + 1}</AcctSvcrRef>` +
-        `<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>` +
-        `<NtryDtls><Btch><NbOfTxs>${batch.length}</NbOfTxs></Btch>\n${details.join('\n')}\n</NtryDtls></Ntry>`,
-    );
   }
-  return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>` +
-    `<GrpHdr><MsgId>MSG-${tag}</MsgId><CreDtTm>2026-12-01T06:00:00+01:00</CreDtTm></GrpHdr>` +
-    `<Ntfctn><Id>NTF-${tag}</Id><CreDtTm>2026-12-01T06:00:00+01:00</CreDtTm><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>\n` +
-    `${entries.join('\n')}\n</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>\n`
-  );
+  return camt054Xml({ messageId: tag, createdAt: '2026-12-01T06:00:00+01:00', currency: CURRENCY, entries });
 }
 
 /** The book's customers (those not there yet) and invoices, one line each. */

@@ -6,9 +6,10 @@
 // once more under a new key, which must change nothing (F9).
 import { SYSTEM_OPENER } from '../domain/events';
 import { formatMoney } from '../domain/money';
+import { camt054Xml } from '../testkit/camt054';
 import type { Http } from '../testkit/http';
 import type { Actor, Driver } from './driver';
-import type { PaymentFilePlan, PaymentPlan } from './plan';
+import type { PaymentFilePlan } from './plan';
 
 const money = (minor: number) => formatMoney(BigInt(minor));
 
@@ -54,52 +55,29 @@ function jsonBody(file: PaymentFilePlan) {
 
 /** A camt.054 001.08 notification: one booked entry a payment, its transaction referenced by the payment's id. */
 export function camt054Of(file: PaymentFilePlan, messageId: string): string {
-  const entry = (p: PaymentPlan) => {
-    const documents = p.lines.map((l) => {
-      const adjustments = l.deductions
-        .map((d) => `<AdjstmntAmtAndRsn><Amt Ccy="USD">${money(d.amountMinor)}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Rsn>${d.code}</Rsn></AdjstmntAmtAndRsn>`)
-        .join('');
-      return `
-              <Strd>
-                <RfrdDocInf><Nb>${l.invoiceNumber}</Nb></RfrdDocInf>
-                <RfrdDocAmt>${adjustments}<RmtdAmt Ccy="USD">${money(l.paidMinor)}</RmtdAmt></RfrdDocAmt>
-              </Strd>`;
-    });
-    return `
-      <Ntry>
-        <Amt Ccy="USD">${money(p.amountMinor)}</Amt>
-        <CdtDbtInd>CRDT</CdtDbtInd>
-        <Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><Dt>2026-12-01</Dt></BookgDt>
-        <AcctSvcrRef>ENTRY-${p.id}</AcctSvcrRef>
-        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
-        <NtryDtls>
-          <TxDtls>
-            <Refs><AcctSvcrRef>${p.id}</AcctSvcrRef><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
-            <Amt Ccy="USD">${money(p.amountMinor)}</Amt>
-            <CdtDbtInd>CRDT</CdtDbtInd>
-            <RltdPties><Dbtr><Pty><Nm>Chaos customer ${file.customerId}</Nm></Pty></Dbtr></RltdPties>
-            <RmtInf>${documents.join('')}
-            </RmtInf>
-          </TxDtls>
-        </NtryDtls>
-      </Ntry>`;
-  };
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
-  <BkToCstmrDbtCdtNtfctn>
-    <GrpHdr>
-      <MsgId>${messageId}</MsgId>
-      <CreDtTm>2026-12-01T12:00:00Z</CreDtTm>
-    </GrpHdr>
-    <Ntfctn>
-      <Id>${messageId}</Id>
-      <CreDtTm>2026-12-01T12:00:00Z</CreDtTm>
-      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>${file.payments.map(entry).join('')}
-    </Ntfctn>
-  </BkToCstmrDbtCdtNtfctn>
-</Document>
-`;
+  return camt054Xml({
+    messageId,
+    createdAt: '2026-12-01T12:00:00Z',
+    currency: 'USD',
+    entries: file.payments.map((p) => ({
+      ref: `ENTRY-${p.id}`,
+      bookedOn: '2026-12-01',
+      transactions: [
+        {
+          ref: p.id,
+          amountMinor: BigInt(p.amountMinor),
+          debtorName: `Chaos customer ${file.customerId}`,
+          remittance: {
+            documents: p.lines.map((l) => ({
+              number: l.invoiceNumber,
+              remittedMinor: BigInt(l.paidMinor),
+              adjustments: l.deductions.map((d) => ({ amountMinor: BigInt(d.amountMinor), reason: d.code })),
+            })),
+          },
+        },
+      ],
+    })),
+  });
 }
 
 export class PaymentPoster {
@@ -140,7 +118,7 @@ export class PaymentPoster {
       ? this.http.send<PostedCounts>('POST', '/api/payments', { token: this.cash.token, body: jsonBody(file), headers })
       : this.http.send<PostedCounts>('POST', '/api/payments/camt054', {
           token: this.cash.token,
-          rawBody: camt054Of(file, `CH-NTF-${this.runTag}-${file.n}`),
+          rawBody: camt054Of(file, `CH-${this.runTag}-${file.n}`),
           headers: { ...headers, 'content-type': 'application/xml' },
         });
   }

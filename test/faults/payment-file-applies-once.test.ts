@@ -13,6 +13,7 @@ import { expectInvariants } from '../support/faults';
 import { registerTestNamespace, runDisputeWorker, testTemporalAddress, uniqueTaskQueue, type RunningWorker } from '../support/temporal';
 import { SYSTEM_OPENER } from '../../domain/events';
 import { storeRecords } from '../../api/records-import';
+import { camt054Xml, type Camt054Transaction } from '../../testkit/camt054';
 import { createUser, pricingDispute, type TestUser } from '../../testkit/fixtures';
 
 let db: TestDatabase;
@@ -67,7 +68,6 @@ const MONEY: Record<Kind, { amount: number; applied: number; unapplied: number }
   unreferenced: { amount: 30_000, applied: 0, unapplied: 30_000 },
 };
 
-const decimal = (minor: number) => (minor / 100).toFixed(2);
 
 /**
  * `n` invoices of 1,000.00 (one customer per 500, on one PO each), imported, and a transaction on each: kinds in
@@ -91,48 +91,28 @@ async function seed(n: number, deductionEvery: number): Promise<Tx[]> {
   return txs;
 }
 
-function txXml({ id, invoiceNumber, kind }: Tx): string {
-  const amount = decimal(MONEY[kind].amount);
-  const remittance =
-    kind === 'unreferenced'
-      ? '<Ustrd>CASH DEPOSIT WITHOUT REFERENCE</Ustrd>'
-      : `<Strd><RfrdDocInf><Nb>${invoiceNumber}</Nb></RfrdDocInf><RfrdDocAmt>` +
-        (kind === 'deduction' ? '<AdjstmntAmtAndRsn><Amt Ccy="USD">100.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Rsn>PRC</Rsn></AdjstmntAmtAndRsn>' : '') +
-        `<RmtdAmt Ccy="USD">${amount}</RmtdAmt></RfrdDocAmt></Strd>`;
-  return (
-    `<TxDtls><Refs><AcctSvcrRef>${id}</AcctSvcrRef><EndToEndId>NOTPROVIDED</EndToEndId></Refs>` +
-    `<Amt Ccy="USD">${amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>` +
-    `<RltdPties><Dbtr><Pty><Nm>Acme Facilities</Nm></Pty></Dbtr></RltdPties><RmtInf>${remittance}</RmtInf></TxDtls>`
-  );
+function transaction({ id, invoiceNumber, kind }: Tx): Camt054Transaction {
+  const amountMinor = BigInt(MONEY[kind].amount);
+  return {
+    ref: id,
+    amountMinor,
+    debtorName: 'Acme Facilities',
+    remittance:
+      kind === 'unreferenced'
+        ? { text: 'CASH DEPOSIT WITHOUT REFERENCE' }
+        : { documents: [{ number: invoiceNumber, remittedMinor: amountMinor, adjustments: kind === 'deduction' ? [{ amountMinor: 10_000n, reason: 'PRC' }] : [] }] },
+  };
 }
 
 /** A camt.054.001.08 notification of one booked batch entry holding every transaction, as a bank sends a day's receipts. */
 function camt054(txs: Tx[]): string {
-  const total = decimal(txs.reduce((sum, t) => sum + MONEY[t.kind].amount, 0));
   const id = txs[0].id.slice(0, 11);
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
-  <BkToCstmrDbtCdtNtfctn>
-    <GrpHdr><MsgId>MSG-${id}</MsgId><CreDtTm>2026-12-02T12:00:00+01:00</CreDtTm></GrpHdr>
-    <Ntfctn>
-      <Id>NTF-${id}</Id>
-      <CreDtTm>2026-12-02T12:00:00+01:00</CreDtTm>
-      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
-      <Ntry>
-        <Amt Ccy="USD">${total}</Amt>
-        <CdtDbtInd>CRDT</CdtDbtInd>
-        <Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><Dt>2026-11-30</Dt></BookgDt>
-        <AcctSvcrRef>ENTRY-${id}</AcctSvcrRef>
-        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
-        <NtryDtls>
-${txs.map((t) => `          ${txXml(t)}`).join('\n')}
-        </NtryDtls>
-      </Ntry>
-    </Ntfctn>
-  </BkToCstmrDbtCdtNtfctn>
-</Document>
-`;
+  return camt054Xml({
+    messageId: id,
+    createdAt: '2026-12-02T12:00:00+01:00',
+    currency: 'USD',
+    entries: [{ ref: `ENTRY-${id}`, bookedOn: '2026-11-30', transactions: txs.map(transaction) }],
+  });
 }
 
 // ------------------------------------------------------------ what one posting does, asked and found

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Camt054Refused, readCamt054 } from '../../records/camt054';
 import type { PaymentInput } from '../../domain/payments';
+import { camt054Xml } from '../../testkit/camt054';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'camt054');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -131,6 +132,50 @@ describe.each([
         searchTexts: ['Invoices 124', 'and 125', 'RF18 000124'],
         debtorName: null,
       },
+    ]);
+  });
+});
+
+describe("testkit's writer (the files chaos, the bench and F23 post)", () => {
+  it('validates against the XSD and reads back as written: entries of transactions, documents, adjustments, free text', async () => {
+    const xml = camt054Xml({
+      messageId: 'KIT-1',
+      createdAt: '2026-12-01T06:00:00+01:00',
+      currency: 'USD',
+      entries: [
+        {
+          ref: 'KIT-ENTRY-1',
+          bookedOn: '2026-11-30',
+          transactions: [
+            {
+              ref: 'KIT-TX-1',
+              amountMinor: 140_000n,
+              debtorName: 'Acme & Sons',
+              remittance: {
+                documents: [
+                  { number: 'INV-1', remittedMinor: 90_000n, adjustments: [{ amountMinor: 10_000n, reason: 'PRC', note: 'price' }] },
+                  { number: 'INV-2', remittedMinor: 50_000n },
+                ],
+              },
+            },
+            { ref: 'KIT-TX-2', amountMinor: 30_000n, debtorName: 'Acme & Sons', remittance: { text: 'CASH WITHOUT REFERENCE' } },
+          ],
+        },
+      ],
+    });
+    const common = { customerId: null, receivedAt: '2026-11-30T00:00:00Z', currency: 'USD', debtorName: 'Acme & Sons', source: { kind: 'camt054', version: '001.08', fileSha256: SHA } };
+    await expect(readCamt054(xml, SHA)).resolves.toEqual([
+      {
+        ...common,
+        id: 'KIT-TX-1',
+        amountMinor: 140_000n,
+        remittance: [
+          { documentNumber: 'INV-1', paidMinor: 90_000n, deductions: [{ amountMinor: 10_000n, customerCode: 'PRC', reference: null, note: 'price' }] },
+          { documentNumber: 'INV-2', paidMinor: 50_000n, deductions: [] },
+        ],
+        searchTexts: [],
+      },
+      { ...common, id: 'KIT-TX-2', amountMinor: 30_000n, remittance: [], searchTexts: ['CASH WITHOUT REFERENCE'] },
     ]);
   });
 });
