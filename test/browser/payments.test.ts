@@ -5,12 +5,11 @@
 // a case disputes all of another: the deductions list with its reason, filtered by status and paged by customer, and
 // the customer's open items with the dunning hold on the disputed invoice only; what an auditor, who works no cash, is shown;
 // then a manager reads the deductions tile on the dashboard and downloads its CSV.
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { twoSkuDesk, uniqueId, type TestUser } from '../../testkit/fixtures';
 import { lowContrastText, screenshot, startBrowserStack, waitForCount, type BrowserStack } from './support';
+import { camt054Fixture } from '../support/camt054-fixtures';
 
 jest.setTimeout(180_000);
 
@@ -112,7 +111,7 @@ it('a cash applier posts a payments file, then applies the unapplied cash to an 
 it("a cash applier posts the bank's camt.054 file; one that breaks its XSD is refused, naming the element", async () => {
   const page = await stack.signedIn(cash);
   await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
-  const official = readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', 'official', 'camt054.v8.xml'));
+  const official = Buffer.from(camt054Fixture('official/camt054.v8.xml'));
   const choose = (buffer: Buffer) => page.getByLabel('Payments file').setInputFiles({ name: 'notification.xml', mimeType: 'application/xml', buffer });
 
   await choose(Buffer.from(official.toString('utf8').replace('<CdtDbtInd>CRDT</CdtDbtInd>', '<CdtDbtInd>XXXX</CdtDbtInd>')));

@@ -5,8 +5,6 @@
 // without a key: it answers the key it was applied under; that key with another body (or, where the body cannot
 // differ, another case) is a 422 that changes nothing; that key with the same body gets the first answer, applied
 // once.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { routes } from '../../api/routes';
 import { startApi, type ApiHarness } from '../support/api';
 import {
@@ -22,7 +20,8 @@ import {
   type Cast,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { freshUstrdFile } from '../support/camt054-fixtures';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -46,8 +45,7 @@ interface CommandCase {
 let commands: Record<string, CommandCase>;
 
 /** A bank file of two payments no invoice takes, under ids of its own. */
-const camt054 = () =>
-  readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', 'ustrd-only.v08.xml'), 'utf8').replace(/NTF-USTRD/g, uniqueId('NTF'));
+const camt054 = freshUstrdFile;
 
 /** A case's trail, comments and stage, as the database has them. */
 async function caseState(caseId: string) {

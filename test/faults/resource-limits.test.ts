@@ -4,8 +4,6 @@
 // one of them on an invoice of 1,000 lines overbilled three ways each (3,000 findings, 340 KB as JSON), and no event of any case's
 // workflow history is over 256 KB. Bursts answer 429: test/integration/api-input.test.ts.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { LIMIT_MAX } from '../../contract';
@@ -31,6 +29,7 @@ import {
 } from '../support/faults';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 import type { Role } from '../../domain/types';
+import { camt054Fixture } from '../support/camt054-fixtures';
 
 const KB = 1024;
 let api: ApiHarness;
@@ -81,7 +80,7 @@ describe('F15 resource consumption', () => {
     });
 
     it("POST /api/payments/camt054: a bank file over 256 KB is within its own limit, and posts", async () => {
-      const file = readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', 'ustrd-only.v08.xml'), 'utf8');
+      const file = camt054Fixture('ustrd-only.v08.xml');
       const padded = file.replace('<Document', `<!-- ${'x'.repeat(300 * KB)} -->\n<Document`);
       const res = await api.request('POST', '/api/payments/camt054', { token: cast.specialist.token, rawBody: padded, headers: { 'content-type': 'application/xml' } });
       expect({ status: res.status, payments: res.body.payments }).toEqual({ status: 200, payments: 2 });

@@ -8,8 +8,6 @@
 // (workflow, approvals trigger, and the ledger's posting trigger on a forged approval); an escalation is never
 // offered to the proposer.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
 import { coveringApprovers } from '../../activities/people';
 import { AppMetrics } from '../../api/observability';
@@ -31,8 +29,9 @@ import {
   type Cast,
   type HttpCase,
 } from '../support/faults';
-import { pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
+import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 import { runDisputeWorker, type RunningWorker } from '../support/temporal';
+import { freshUstrdFile } from '../support/camt054-fixtures';
 
 const metrics = new AppMetrics();
 let api: ApiHarness;
@@ -186,7 +185,7 @@ describe('F10 segregation of duties', () => {
       payments: [{ id: `PAY-${randomUUID()}`, customerId: c.fixture.customerId, receivedAt: '2026-12-01T00:00:00Z', currency: 'USD', amount: '1.00', remittance: [] }],
     }),
     '/api/payments/camt054': () =>
-      readFileSync(join(__dirname, '..', 'fixtures', 'camt054', 'ustrd-only.v08.xml'), 'utf8').replace(/NTF-USTRD/g, uniqueId('NTF')),
+      freshUstrdFile(),
     '/api/unapplied-cash/:id/apply': (c) => ({ invoiceNumber: c.fixture.invoiceNumber, amount: '0.01' }),
     '/api/reason-mappings/:customerId': () => ({ mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] }),
     '/api/routing': () => ({ rules: [{ findingCode: 'UNDERBILLED', team: 'SALES_OPS' }] }),

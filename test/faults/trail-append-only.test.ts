@@ -5,8 +5,6 @@
 // off. The tables' owner is refused by the triggers, but can disable them — which is why the application must not
 // be the owner — and what it does around them is caught: verify_case_trail() names the edited or removed row, the
 // invariant check the removed last row, and nothing else is reported.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { AppMetrics } from '../../api/observability';
 import { routes } from '../../api/routes';
 import { startApiAsAppRole, type AppRoleApiHarness } from '../support/api';
@@ -26,6 +24,7 @@ import {
 } from '../support/faults';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
 import { checkInvariants } from '../../testkit/invariants';
+import { camt054Fixture } from '../support/camt054-fixtures';
 
 const metrics = new AppMetrics();
 
@@ -138,7 +137,7 @@ describe('F17 trail tampering', () => {
     expect(paid).toEqual({ payments: 1, applied: 1, deductions: 1, casesOpened: 0, unapplied: 1 });
     const [cash] = (await api.request('GET', `/api/unapplied-cash?customerId=${payer.customerId}`, { token: cashier.token })).body.items;
     await post(`/api/unapplied-cash/${cash.id}/apply`, cashier, { invoiceNumber: payer.invoiceNumber, amount: '6.00' });
-    const bankFile = readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', 'official', 'camt054.v8.xml'), 'utf8');
+    const bankFile = camt054Fixture('official/camt054.v8.xml');
     const camt = await api.request('POST', '/api/payments/camt054', { token: cashier.token, rawBody: bankFile, headers: { 'content-type': 'application/xml' } });
     expect({ status: camt.status, body: camt.body }).toEqual({ status: 200, body: { payments: 3, applied: 0, deductions: 0, casesOpened: 0, unapplied: 3 } });
     const mapped = await api.request('PUT', `/api/reason-mappings/${payer.customerId}`, { token: cast.specialist.token, body: { mappings: [{ code: 'SHORT', reasonCode: 'QUANTITY' }] } });

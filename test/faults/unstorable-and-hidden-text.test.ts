@@ -8,8 +8,6 @@
 // check at the end, never an activity attempted more than five times. 12 runs per body route and 8 per query
 // parameter (each run's first two are fixed examples, one refused and one accepted), on the real stack; with
 // 20 cases in flight throughout, which finish after.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { routes } from '../../api/routes';
 import { openApiDocument } from '../../api/routes';
@@ -32,6 +30,7 @@ import {
 } from '../support/faults';
 import type { Role } from '../../domain/types';
 import { createUser, pricingDispute, uniqueId, type TestUser } from '../../testkit/fixtures';
+import { camt054Fixture } from '../support/camt054-fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -573,7 +572,7 @@ describe('F21 text the database cannot store, and text that hides or reorders it
   });
 
   describe('POST /api/payments/camt054: text in a bank file', () => {
-    const file = readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', 'ustrd-only.v08.xml'), 'utf8');
+    const file = camt054Fixture('ustrd-only.v08.xml');
     const xmlEscaped = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     const withName = (name: string) => file.replace('<Nm>Smith Hardware</Nm>', `<Nm>${name}</Nm>`);
     const post = (bytes: string | Uint8Array) =>

@@ -2,12 +2,11 @@
 // two-invoice file applies and records its deduction; the same file again changes nothing and the same key again
 // answers the first counts; a file breaking its XSD is a 400 naming the element with nothing written; the wrong
 // content type on either payments route is refused; a file declared ISO-8859-1 is decoded as such.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startApiAsAppRole, type AppRoleApiHarness } from '../support/api';
 import { expectInvariants } from '../support/faults';
 import { pricingDispute, type TestUser } from '../../testkit/fixtures';
+import { camt054Fixture } from '../support/camt054-fixtures';
 
 let api: AppRoleApiHarness;
 let cash: TestUser;
@@ -21,7 +20,6 @@ beforeAll(async () => {
 
 afterAll(() => api?.close());
 
-const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', name), 'utf8');
 
 const postFile = (xml: string | Uint8Array, { key, type = 'application/xml' }: { key?: string; type?: string } = {}) =>
   api.request('POST', '/api/payments/camt054', {
@@ -41,20 +39,20 @@ const counts = async () =>
 const nothing = { payments: 0, applied: 0, deductions: 0, casesOpened: 0, unapplied: 0 };
 
 it('posts the official v4 example as unapplied cash with the ids the reader gives; the v8 one holds the same payments', async () => {
-  const res = await postFile(fixture('official/camt054.v4.xml'), { type: 'text/xml' });
+  const res = await postFile(camt054Fixture('official/camt054.v4.xml'), { type: 'text/xml' });
   expect(res.status).toBe(200);
   expect(res.body).toEqual({ payments: 3, applied: 0, deductions: 0, casesOpened: 0, unapplied: 3 });
   const { rows } = await api.db.pool.query(
     "SELECT p.id, p.source, p.file_sha256, u.amount_minor::int AS left FROM payments p JOIN unapplied_cash u ON u.payment_id = p.id WHERE p.id LIKE 'ACSR160617103200001/%' ORDER BY p.id",
   );
-  const sha = (await import('node:crypto')).createHash('sha256').update(readFileSync(path.join(__dirname, '..', 'fixtures', 'camt054', 'official', 'camt054.v4.xml'))).digest('hex');
+  const sha = (await import('node:crypto')).createHash('sha256').update(camt054Fixture('official/camt054.v4.xml')).digest('hex');
   expect(rows).toEqual([
     { id: 'ACSR160617103200001/1', source: 'camt054', file_sha256: sha, left: 310 },
     { id: 'ACSR160617103200001/2', source: 'camt054', file_sha256: sha, left: 320 },
     { id: 'ACSR160617103200001/3', source: 'camt054', file_sha256: sha, left: 320 },
   ]);
   // The v8 example is the same three transactions under the same bank references: nothing new.
-  const v8 = await postFile(fixture('official/camt054.v8.xml'));
+  const v8 = await postFile(camt054Fixture('official/camt054.v8.xml'));
   expect({ status: v8.status, body: v8.body }).toEqual({ status: 200, body: nothing });
 });
 
@@ -71,7 +69,7 @@ it('applies the two-invoice file and records its deduction; the same file again 
     },
   });
   expect(imported.status).toBe(200);
-  const xml = fixture('two-invoices-deduction.v08.xml');
+  const xml = camt054Fixture('two-invoices-deduction.v08.xml');
   const key = randomUUID();
   const first = await postFile(xml, { key });
   expect(first.status).toBe(200);
@@ -88,14 +86,14 @@ it('applies the two-invoice file and records its deduction; the same file again 
   expect((await postFile(xml, { key })).body).toEqual(first.body);
   expect((await postFile(xml)).body).toEqual(nothing);
   // Another file under the same key: refused, nothing applied.
-  const other = await postFile(fixture('part-payment.v08.xml'), { key });
+  const other = await postFile(camt054Fixture('part-payment.v08.xml'), { key });
   expect({ status: other.status, code: other.body.error.code }).toEqual({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
   expect(await counts()).toEqual(before);
   await expectInvariants(api.db.pool);
 });
 
 it('refuses a file breaking its XSD whole, a 400 naming the element, with nothing written', async () => {
-  const v8 = fixture('ustrd-only.v08.xml');
+  const v8 = camt054Fixture('ustrd-only.v08.xml');
   const before = await counts();
   const broken = v8.replace('<Amt Ccy="EUR">123.45</Amt>', '<Amt Ccy="EUR">12E.45</Amt>');
   expect(broken).not.toBe(v8);
@@ -111,7 +109,7 @@ it('refuses a file breaking its XSD whole, a 400 naming the element, with nothin
 
 it('refuses JSON on the camt.054 route and XML on the JSON route, and an encoding it does not know', async () => {
   const before = await counts();
-  const xml = fixture('ustrd-only.v08.xml');
+  const xml = camt054Fixture('ustrd-only.v08.xml');
   const json = await postFile(JSON.stringify({ payments: [] }), { type: 'application/json' });
   expect(json.status).toBe(400);
   expect(json.body.error.details).toEqual([expect.objectContaining({ field: '(body)' })]);
@@ -126,7 +124,7 @@ it('refuses JSON on the camt.054 route and XML on the JSON route, and an encodin
 });
 
 it('decodes a file by its declaration: ISO-8859-1 bytes read as the same text sent in UTF-8', async () => {
-  const text = fixture('ustrd-only.v08.xml').replace('Smith Hardware', 'Smïth Härdware');
+  const text = camt054Fixture('ustrd-only.v08.xml').replace('Smith Hardware', 'Smïth Härdware');
   const latin1 = Buffer.from(text.replace('encoding="UTF-8"', "encoding='ISO-8859-1'"), 'latin1');
   const res = await postFile(latin1);
   expect(res.status).toBe(200);

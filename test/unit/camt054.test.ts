@@ -5,10 +5,9 @@ import path from 'node:path';
 import { Camt054Refused, readCamt054 } from '../../records/camt054';
 import type { PaymentInput } from '../../domain/payments';
 import { camt054Xml } from '../../testkit/camt054';
+import { camt054Fixture } from '../support/camt054-fixtures';
 
-const FIXTURES = path.join(__dirname, '..', 'fixtures', 'camt054');
-const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
-const official = (name: string) => fixture(path.join('official', name));
+const official = (name: string) => camt054Fixture(path.join('official', name));
 const SHA = 'f'.repeat(64);
 
 async function refusal(xml: string): Promise<Camt054Refused> {
@@ -100,11 +99,11 @@ describe.each([
         source,
       },
     ];
-    await expect(readCamt054(fixture(`two-invoices-deduction.${suffix}.xml`), SHA)).resolves.toEqual(expected);
+    await expect(readCamt054(camt054Fixture(`two-invoices-deduction.${suffix}.xml`), SHA)).resolves.toEqual(expected);
   });
 
   it("a part payment: the entry's reference and position as id, the entry's amount when the transaction has none", async () => {
-    await expect(readCamt054(fixture(`part-payment.${suffix}.xml`), SHA)).resolves.toEqual([
+    await expect(readCamt054(camt054Fixture(`part-payment.${suffix}.xml`), SHA)).resolves.toEqual([
       {
         id: 'ENTRY-PART/1',
         customerId: null,
@@ -123,7 +122,7 @@ describe.each([
   it("the invoice only in Ustrd, no reference at all: ids from the notification's Id and positions", async () => {
     const common = { customerId: null, receivedAt: '2026-12-02T10:00:00+01:00', currency: 'EUR', remittance: [], source };
     // In 001.04 and 001.08 a third transaction, a DBIT of its own in this CRDT entry, is skipped.
-    await expect(readCamt054(fixture(`ustrd-only.${suffix}.xml`), SHA)).resolves.toEqual([
+    await expect(readCamt054(camt054Fixture(`ustrd-only.${suffix}.xml`), SHA)).resolves.toEqual([
       { ...common, id: 'NTF-USTRD/1/1', amountMinor: 12345n, searchTexts: ['INV 000123 thanks'], debtorName: 'Smith Hardware' },
       {
         ...common,
@@ -181,7 +180,7 @@ describe("testkit's writer (the files chaos, the bench and F23 post)", () => {
 });
 
 describe('what the rules leave to the reader', () => {
-  const twoInvoices = fixture('two-invoices-deduction.v08.xml');
+  const twoInvoices = camt054Fixture('two-invoices-deduction.v08.xml');
 
   it('a Strd naming two documents: each paid null, its adjustment on the first', async () => {
     const first = '<RfrdDocInf><Nb>INV-000101</Nb></RfrdDocInf>';
@@ -295,7 +294,7 @@ describe('refused whole, naming the element', () => {
   });
 
   it('a remitted amount in another currency than the transaction', async () => {
-    const xml = edit(fixture('two-invoices-deduction.v08.xml'), '<RmtdAmt Ccy="EUR">500.00', '<RmtdAmt Ccy="USD">500.00');
+    const xml = edit(camt054Fixture('two-invoices-deduction.v08.xml'), '<RmtdAmt Ccy="EUR">500.00', '<RmtdAmt Ccy="USD">500.00');
     const error = await refusal(xml);
     expect(error.field).toBe('Ntfctn[0].Ntry[0].NtryDtls[0].TxDtls[0].RmtInf.Strd[1].RfrdDocAmt.RmtdAmt');
   });
