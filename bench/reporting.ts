@@ -57,6 +57,8 @@ const LOAD_TRIGGERS = [
   ['cases', 'cases_report_root_cause_insert'],
   ['tasks', 'tasks_report_rollup_insert_delete'],
   ['resolutions', 'resolutions_report_root_cause'],
+  ['cases', 'cases_report_waits'],
+  ['case_waits', 'case_waits_report_rollup'],
   ['payment_applications', 'payment_applications_post'],
 ] as const;
 

@@ -62,7 +62,10 @@ export const cycleTimeResponse = z.object({
   aging: z.array(z.object({ bucket: z.enum(AGING_BUCKETS), count: z.number().int(), amount: moneyOutput })),
   waitingOn: z
     .array(z.object({ party: z.string(), medianHours: hours, p90Hours: hours, totalHours: z.number() }))
-    .meta({ description: "Whom the period's cases waited on (a team, SPECIALIST, APPROVER, CUSTOMER): per case, and in all" }),
+    .meta({
+      description:
+        "Whom the period's closed cases waited on (a team, SPECIALIST, APPROVER, CUSTOMER), the cycle split by party: a case's total time on the party (median, p90, within 1 %), and all of it",
+    }),
 });
 
 export const overviewQuery = z.strictObject({

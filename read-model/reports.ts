@@ -6,7 +6,7 @@
 // from the cases themselves, into the same buckets. Counts are exact; percentiles are within 1 % (one bucket), but
 // for groupBy=customerId, whose groups are exact percentiles over the cases in the period (a rollup per customer
 // would hold about as many rows as there are cases). groupBy=rootCause groups the closed cases only (see
-// rootCauseGroups).
+// rootCauseGroups). waitingOn splits the closed cases' cycle by party (waitsByParty).
 // Overview: what is open now (by stage and age), the teams' open and overdue tasks, and the weekly flow.
 // Deductions: see deductionsReport below.
 import type { z } from 'zod';
@@ -171,7 +171,7 @@ export async function cycleTime(db: Queryable, query: z.output<typeof cycleTimeQ
                 ${median(CYCLE, CLOSED)} AS median, ${p90(CYCLE, CLOSED)} AS p90
            FROM scope s GROUP BY 1 ORDER BY 1`;
 
-  const [byReason, groups, stages, aging] = await Promise.all([
+  const [byReason, groups, stages, aging, waits] = await Promise.all([
     // The overall line (key NULL) and one line per reason code.
     db.query(
       `WITH ${EDGE},
@@ -224,9 +224,9 @@ export async function cycleTime(db: Queryable, query: z.output<typeof cycleTimeQ
         GROUP BY 1`,
       exact,
     ),
+    waitsByParty(db, split),
   ]);
 
-  const waitingOn = await waitsByParty(db, exact);
   const [o, ...reasons] = byReason.rows;
   const stageRows = new Map(stages.rows.map((r) => [r.stage as string, r]));
   const agingRows = new Map(aging.rows.map((r) => [r.bucket as string, r]));
@@ -260,26 +260,33 @@ export async function cycleTime(db: Queryable, query: z.output<typeof cycleTimeQ
       const r = agingRows.get(bucket);
       return { bucket, count: r?.count ?? 0, amount: formatMoney(BigInt(r?.amount ?? 0)) };
     }),
-    waitingOn,
+    waitingOn: waits.rows.map((r) => ({ party: r.party, medianHours: hours(r.median), p90Hours: hours(r.p90), totalHours: hours(r.total) ?? 0 })),
   };
 }
 
 /**
- * Whom the cases opened in [$1, $2) waited on (case_waits, a span still open counted to now): per party, the median
- * and 90th percentile of a case's time waiting on it, and the time of all of them together. Read through the index
- * on case_waits (case_id) with what it covers, so the cases' own rows are all it visits besides.
+ * Whom the closed cases of the period waited on (migrations/0023_waiting_on_rollups.sql): per party, the median and
+ * 90th percentile of a case's total time waiting on it, and the time of all of them together. Whole months from the
+ * rollups, the edges from the cases' spans (case_waits_by_case covers them).
  */
-async function waitsByParty(db: Queryable, period: string[]): Promise<Report['waitingOn']> {
-  const { rows } = await db.query(
-    `WITH ${SCOPE},
-     per_case AS (
-       SELECT w.party, sum(extract(epoch FROM coalesce(w.ended_at, now()) - w.started_at)) AS seconds
-         FROM scope s JOIN case_waits w ON w.case_id = s.id GROUP BY w.case_id, w.party)
-     SELECT party, ${median('seconds')} AS median, ${p90('seconds')} AS p90, ${toHours('sum(seconds)')} AS total
-       FROM per_case GROUP BY party ORDER BY party`,
-    period,
+function waitsByParty(db: Queryable, split: ReturnType<typeof splitPeriod>) {
+  return db.query(
+    `WITH ${EDGE},
+     edge_waits AS (
+       SELECT w.party, sum(wait_seconds(w.started_at, w.ended_at, s.closed_at)) AS seconds
+         FROM edge s JOIN case_waits w ON w.case_id = s.id WHERE s.status = 'CLOSED' GROUP BY s.id, w.party),
+     waits AS (
+       SELECT measure, key, bucket, n FROM ${split.rollups.durations} measure IN ('WAIT', 'WAIT_SECONDS')
+       UNION ALL SELECT 'WAIT', party, duration_bucket(seconds::double precision), count(*) FROM edge_waits GROUP BY 2, 3
+       UNION ALL SELECT 'WAIT_SECONDS', party, 0, sum(round(seconds)) FROM edge_waits GROUP BY 2),
+     h AS (${histograms("(SELECT key, bucket, n FROM waits WHERE measure = 'WAIT') w", 'key')}),
+     totals AS (SELECT key, sum(n) AS seconds FROM waits WHERE measure = 'WAIT_SECONDS' GROUP BY key)
+     SELECT h.key AS party, ${histMedian('h')} AS median, ${histP90('h')} AS p90, ${toHours('t.seconds')} AS total
+       FROM h JOIN totals t ON t.key = h.key
+      WHERE (SELECT sum(c) FROM unnest(h.n) c) > 0
+      ORDER BY h.key`,
+    split.params,
   );
-  return rows.map((r) => ({ party: r.party, medianHours: hours(r.median), p90Hours: hours(r.p90), totalHours: hours(r.total) ?? 0 }));
 }
 
 export async function overview(

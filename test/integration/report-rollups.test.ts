@@ -184,6 +184,18 @@ const pendingDeltas = async () =>
   Number((await db.pool.query(`SELECT (SELECT count(*) FROM report_case_count_deltas) + (SELECT count(*) FROM report_duration_deltas) AS n`)).rows[0].n);
 
 it('keeps the rollups equal to a recomputation from the cases, tasks, trail and resolutions', async () => {
+  // Spans of closed cases that change after the close: one ended later than the close (its batch's last event came
+  // after CASE_CLOSED), one more party for another case.
+  const { rows: closedSpans } = await db.pool.query(
+    `SELECT DISTINCT ON (w.case_id) w.ctid::text AS ctid, w.case_id FROM case_waits w JOIN cases c ON c.id = w.case_id
+      WHERE c.status = 'CLOSED' ORDER BY w.case_id, w.started_at LIMIT 2`,
+  );
+  expect(closedSpans).toHaveLength(2);
+  await db.pool.query(`UPDATE case_waits SET ended_at = ended_at + interval '90 minutes' WHERE ctid = $1::tid`, [closedSpans[0].ctid]);
+  await db.pool.query(
+    `INSERT INTO case_waits (case_id, party, started_at, ended_at) SELECT id, 'CUSTOMER', closed_at - interval '1 day', closed_at - interval '20 hours' FROM cases WHERE id = $1`,
+    [closedSpans[1].case_id],
+  );
   expect(await pendingDeltas()).toBeGreaterThan(0);
   await db.pool.query('SELECT report_rollups_compact()');
   expect(await pendingDeltas()).toBe(0);
@@ -193,6 +205,10 @@ it('keeps the rollups equal to a recomputation from the cases, tasks, trail and 
   // v1's free text among them, under OTHER.
   expect(incremental.durations.filter((r) => r.measure === 'CYCLE_ROOT_CAUSE').map((r) => r.key)).toEqual(
     expect.arrayContaining(['PRICING_SETUP', 'CUSTOMER_ERROR', 'ORDER_ENTRY', 'OTHER']),
+  );
+  // Whom the closed cases waited on (0023), as the projection kept their spans.
+  expect([...new Set(incremental.durations.filter((r) => r.measure === 'WAIT').map((r) => r.key))].sort()).toEqual(
+    expect.arrayContaining(['APPROVER', 'SALES_OPS', 'SPECIALIST']),
   );
   await db.pool.query('SELECT report_rollups_rebuild()');
   expect(await rollupRows(db.pool)).toEqual(incremental);
@@ -240,7 +256,7 @@ const CLOSED = `FILTER (WHERE c.status = 'CLOSED')`;
 async function exactReport(from: string, to: string) {
   const scope = `WITH s AS (SELECT * FROM cases WHERE opened_at >= $1::timestamptz AND opened_at < $2::timestamptz)`;
   const line = (r: Record<string, unknown>): Line => ({ count: Number(r.count), closed: Number(r.closed), median: r.median as number | null, p90: r.p90 as number | null });
-  const [overall, reasons, teams, tasks, stages, rootCauses] = await Promise.all([
+  const [overall, reasons, teams, tasks, stages, rootCauses, waits] = await Promise.all([
     db.pool.query(`${scope} SELECT count(*) AS count, count(*) ${CLOSED} AS closed, count(*) FILTER (WHERE c.status = 'OPEN') AS open, ${EXACT_HOURS(CYCLE, CLOSED)} FROM s c`, [from, to]),
     db.pool.query(`${scope} SELECT c.reason_code AS key, count(*) AS count, count(*) ${CLOSED} AS closed, ${EXACT_HOURS(CYCLE, CLOSED)} FROM s c GROUP BY 1 ORDER BY 1`, [from, to]),
     db.pool.query(`${scope} SELECT t.team AS key, count(*) AS count, count(*) ${CLOSED} AS closed, ${EXACT_HOURS(CYCLE, CLOSED)} FROM s c JOIN tasks t ON t.case_id = c.id GROUP BY 1 ORDER BY 1`, [from, to]),
@@ -263,6 +279,14 @@ async function exactReport(from: string, to: string) {
         WHERE c.status = 'CLOSED' GROUP BY 1 ORDER BY 1`,
       [from, to, ROOT_CAUSES],
     ),
+    // The closed cases' total time on each party, a span still open counted to the close.
+    db.pool.query(
+      `${scope} SELECT x.party AS key, count(*) AS count, 0 AS closed, ${EXACT_HOURS('x.seconds')}, sum(x.seconds) / 3600 AS total
+         FROM (SELECT w.party, sum(extract(epoch FROM coalesce(w.ended_at, c.closed_at) - w.started_at)) AS seconds
+                 FROM s c JOIN case_waits w ON w.case_id = c.id WHERE c.status = 'CLOSED' GROUP BY c.id, w.party) x
+        GROUP BY 1 ORDER BY 1`,
+      [from, to],
+    ),
   ]);
   const byKey = (rows: Record<string, unknown>[]) => Object.fromEntries(rows.map((r) => [r.key as string, line(r)]));
   return {
@@ -272,6 +296,7 @@ async function exactReport(from: string, to: string) {
     tasks: byKey(tasks.rows),
     stages: byKey(stages.rows),
     rootCauses: byKey(rootCauses.rows),
+    waits: Object.fromEntries(waits.rows.map((r) => [r.key as string, { ...line(r), total: Number(r.total) }])),
   };
 }
 
@@ -365,6 +390,16 @@ async function expectAgreement(from: string | undefined, to: string | undefined)
 
   // Stages the cases never left count 0 on both sides: at least one must have been timed for the loop to test anything.
   expect(byReason.stages.filter((s) => s.count > 0)).not.toEqual([]);
+  // Whom the closed cases waited on: the same parties; percentiles within a bucket; the total exact but for each
+  // case's rounding to the second.
+  expect(byReason.waitingOn.map((w) => w.party)).toEqual(Object.keys(exact.waits));
+  for (const w of byReason.waitingOn) {
+    const e = exact.waits[w.party];
+    expectClose(w.medianHours, e.median, `waiting on ${w.party} median`);
+    expectClose(w.p90Hours, e.p90, `waiting on ${w.party} p90`);
+    expect(Math.abs(w.totalHours - e.total)).toBeLessThanOrEqual((0.5 * e.count) / 3600 + 0.0001);
+  }
+  expect(byTeam.waitingOn).toEqual(byReason.waitingOn);
   for (const s of byReason.stages) {
     const e = exact.stages[s.stage] ?? { count: 0, closed: 0, median: null, p90: null };
     expect({ stage: s.stage, count: s.count }).toEqual({ stage: s.stage, count: e.count });
