@@ -1,5 +1,5 @@
-// Whom the period's cases waited on (GET /api/reports/cycle-time's waitingOn): a case's time with each party,
-// median and 90th percentile, and the time of all of them together in the table behind the chart.
+// Whom the period's closed cases waited on (GET /api/reports/cycle-time's waitingOn), their cycle split by party: a
+// case's time with each party, median and 90th percentile, and the time of all of them together in the table.
 import { useMemo } from 'react';
 import { ChartCard, medianAndP90 } from '../../components/chart';
 import { waitingOnLabel } from '../../lib/format';
@@ -10,12 +10,12 @@ export function WaitingOnChart({ report }: { report: CycleTimeReport }) {
   return (
     <ChartCard
       title="Waiting on whom"
-      description="Time a case of the period waited on each party (a team, the specialist, an approver, the customer): median and 90th percentile."
+      description="Time a closed case of the period waited on each party (a team, the specialist, an approver, the customer): median and 90th percentile. Whom an open case waits on now is in its list."
       kind="bar"
       labels={labels}
       series={series}
       yTitle={unit.name}
-      empty={report.waitingOn.length ? null : 'No case of this period has waited on anyone yet.'}
+      empty={report.waitingOn.length ? null : 'No case of this period has closed yet.'}
       csv={{
         filename: 'waiting-on.csv',
         header: ['party', 'median hours', 'p90 hours', 'total hours'],
