@@ -59,6 +59,7 @@ const LOAD_TRIGGERS = [
   ['resolutions', 'resolutions_report_root_cause'],
   ['cases', 'cases_report_waits'],
   ['case_waits', 'case_waits_report_rollup'],
+  ['cases', 'cases_report_flow_insert'],
   ['payment_applications', 'payment_applications_post'],
 ] as const;
 
@@ -279,6 +280,7 @@ async function seed(ctx: BenchContext, closed: number, open: number): Promise<nu
     'deductions',
     'report_case_counts',
     'report_durations',
+    'report_weekly_flow',
   ]) {
     await pool.query(`VACUUM ANALYZE ${table}`);
   }

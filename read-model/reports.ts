@@ -7,7 +7,7 @@
 // for groupBy=customerId, whose groups are exact percentiles over the cases in the period (a rollup per customer
 // would hold about as many rows as there are cases). groupBy=rootCause groups the closed cases only (see
 // rootCauseGroups). waitingOn splits the closed cases' cycle by party (waitsByParty).
-// Overview: what is open now (by stage and age), the teams' open and overdue tasks, and the weekly flow.
+// Overview: what is open now (by stage and age), the teams' open and overdue tasks, and the weekly flow (its rollup).
 // Deductions: see deductionsReport below.
 import type { z } from 'zod';
 import { formatMoney } from '../domain/money';
@@ -294,6 +294,8 @@ export async function overview(
   teams: readonly string[],
   query: z.output<typeof overviewQuery>,
 ): Promise<z.input<typeof overviewResponse>> {
+  // The weekly flow reads the rollup with its deltas: folded first, so that they stay few.
+  await db.query('SELECT report_rollups_compact()');
   const [open, tasks, weeks] = await Promise.all([
     db.query(
       `SELECT c.stage, ${AGE_BUCKET('c.opened_at')} AS bucket, count(*)::int AS count, sum(c.disputed_minor)::text AS amount
@@ -304,22 +306,21 @@ export async function overview(
               count(*) FILTER (WHERE t.escalated_at IS NOT NULL)::int AS escalated
          FROM tasks t WHERE t.status = 'OPEN' GROUP BY t.team`,
     ),
-    // Weeks start on Monday, UTC (date_trunc's ISO week); the current week is the last one.
+    // Weeks start on Monday, UTC (date_trunc's ISO week); the current week is the last one. From the weekly rollup
+    // (migrations/0024_weekly_flow_rollup.sql) with the deltas not folded yet.
     db.query(
       `WITH w AS (
          SELECT generate_series(date_trunc('week', now() AT TIME ZONE 'UTC') - ($1::int - 1) * interval '1 week',
-                                date_trunc('week', now() AT TIME ZONE 'UTC'), interval '1 week') AS start),
-       opened AS (
-         SELECT date_trunc('week', c.opened_at AT TIME ZONE 'UTC') AS start, count(*)::int AS n
-           FROM cases c WHERE c.opened_at >= (SELECT min(start) FROM w) AT TIME ZONE 'UTC' GROUP BY 1),
-       ended AS (
-         SELECT date_trunc('week', c.closed_at AT TIME ZONE 'UTC') AS start,
-                count(*) FILTER (WHERE c.status = 'CLOSED')::int AS closed,
-                count(*) FILTER (WHERE c.status = 'CANCELLED')::int AS cancelled
-           FROM cases c WHERE c.closed_at >= (SELECT min(start) FROM w) AT TIME ZONE 'UTC' GROUP BY 1)
-       SELECT to_char(w.start, 'YYYY-MM-DD') AS week_start, coalesce(o.n, 0) AS opened,
-              coalesce(e.closed, 0) AS closed, coalesce(e.cancelled, 0) AS cancelled
-         FROM w LEFT JOIN opened o ON o.start = w.start LEFT JOIN ended e ON e.start = w.start
+                                date_trunc('week', now() AT TIME ZONE 'UTC'), interval '1 week')::date AS start),
+       flow AS (
+         SELECT week, sum(opened) AS opened, sum(closed) AS closed, sum(cancelled) AS cancelled
+           FROM (SELECT week, opened, closed, cancelled FROM report_weekly_flow WHERE week >= (SELECT min(start) FROM w)
+                 UNION ALL
+                 SELECT week, opened, closed, cancelled FROM report_weekly_flow_deltas WHERE week >= (SELECT min(start) FROM w)) x
+          GROUP BY week)
+       SELECT to_char(w.start, 'YYYY-MM-DD') AS week_start, coalesce(f.opened, 0)::int AS opened,
+              coalesce(f.closed, 0)::int AS closed, coalesce(f.cancelled, 0)::int AS cancelled
+         FROM w LEFT JOIN flow f ON f.week = w.start
         ORDER BY w.start`,
       [query.weeks],
     ),

@@ -177,11 +177,19 @@ async function rollupRows(pool: Pool) {
     durations: await rows(`SELECT month::text, measure, key, bucket, n::int FROM report_durations WHERE n <> 0 ORDER BY 1, 2, 3, 4`),
     allCounts: await rows(`SELECT dimension, key, open::int, closed::int, cancelled::int FROM report_case_counts_all ORDER BY 1, 2`),
     allDurations: await rows(`SELECT measure, key, bucket, n::int FROM report_durations_all WHERE n <> 0 ORDER BY 1, 2, 3`),
+    weeks: await rows(`SELECT week::text, opened::int, closed::int, cancelled::int FROM report_weekly_flow WHERE (opened, closed, cancelled) <> (0, 0, 0) ORDER BY 1`),
   };
 }
 
 const pendingDeltas = async () =>
-  Number((await db.pool.query(`SELECT (SELECT count(*) FROM report_case_count_deltas) + (SELECT count(*) FROM report_duration_deltas) AS n`)).rows[0].n);
+  Number(
+    (
+      await db.pool.query(
+        `SELECT (SELECT count(*) FROM report_case_count_deltas) + (SELECT count(*) FROM report_duration_deltas)
+                + (SELECT count(*) FROM report_weekly_flow_deltas) AS n`,
+      )
+    ).rows[0].n,
+  );
 
 it('keeps the rollups equal to a recomputation from the cases, tasks, trail and resolutions', async () => {
   // Spans of closed cases that change after the close: one ended later than the close (its batch's last event came
@@ -202,6 +210,13 @@ it('keeps the rollups equal to a recomputation from the cases, tasks, trail and 
   const incremental = await rollupRows(db.pool);
   expect(incremental.counts.length).toBeGreaterThan(10);
   expect(incremental.durations.length).toBeGreaterThan(100);
+  // The cases' weeks (0024): opened over five months, most of them closed or cancelled since.
+  expect(incremental.weeks.length).toBeGreaterThan(15);
+  const { rows: cases } = await db.pool.query(
+    `SELECT count(*)::int AS opened, (count(*) FILTER (WHERE status = 'CLOSED'))::int AS closed, (count(*) FILTER (WHERE status = 'CANCELLED'))::int AS cancelled FROM cases`,
+  );
+  const sum = (key: 'opened' | 'closed' | 'cancelled') => incremental.weeks.reduce((n: number, w: Record<string, number>) => n + w[key], 0);
+  expect({ opened: sum('opened'), closed: sum('closed'), cancelled: sum('cancelled') }).toEqual(cases[0]);
   // v1's free text among them, under OTHER.
   expect(incremental.durations.filter((r) => r.measure === 'CYCLE_ROOT_CAUSE').map((r) => r.key)).toEqual(
     expect.arrayContaining(['PRICING_SETUP', 'CUSTOMER_ERROR', 'ORDER_ENTRY', 'OTHER']),
