@@ -26,22 +26,25 @@ BEGIN
          (p_month, 'WAIT_SECONDS', p_party, 0, p_delta * round(p_seconds)::integer);
 END $$;
 
--- A case counts while it is closed, with its spans up to its closed_at.
-CREATE FUNCTION cases_report_waits() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A closed case's totals, one per party it waited on, counted in (p_delta 1) or out (−1).
+CREATE FUNCTION report_case_waits(c cases, p_delta integer) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   t record;
 BEGIN
+  FOR t IN SELECT w.party, sum(wait_seconds(w.started_at, w.ended_at, c.closed_at)) AS seconds
+             FROM case_waits w WHERE w.case_id = c.id GROUP BY w.party LOOP
+    PERFORM report_wait(report_month(c.opened_at), t.party, t.seconds, p_delta);
+  END LOOP;
+END $$;
+
+-- A case counts while it is closed, with its spans up to its closed_at.
+CREATE FUNCTION cases_report_waits() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
   IF OLD.status = 'CLOSED' THEN
-    FOR t IN SELECT w.party, sum(wait_seconds(w.started_at, w.ended_at, OLD.closed_at)) AS seconds
-               FROM case_waits w WHERE w.case_id = OLD.id GROUP BY w.party LOOP
-      PERFORM report_wait(report_month(OLD.opened_at), t.party, t.seconds, -1);
-    END LOOP;
+    PERFORM report_case_waits(OLD, -1);
   END IF;
   IF NEW.status = 'CLOSED' THEN
-    FOR t IN SELECT w.party, sum(wait_seconds(w.started_at, w.ended_at, NEW.closed_at)) AS seconds
-               FROM case_waits w WHERE w.case_id = NEW.id GROUP BY w.party LOOP
-      PERFORM report_wait(report_month(NEW.opened_at), t.party, t.seconds, 1);
-    END LOOP;
+    PERFORM report_case_waits(NEW, 1);
   END IF;
   RETURN NULL;
 END $$;

@@ -23,22 +23,28 @@ CREATE TABLE report_weekly_flow_deltas (
   cancelled integer NOT NULL
 );
 
--- A case's place in the flow, counted in (p_delta 1) or out (−1).
-CREATE FUNCTION report_flow(c cases, p_delta integer) RETURNS void LANGUAGE plpgsql AS $$
+-- A case's close or cancellation in the flow, counted in (p_delta 1) or out (−1); an open case has none.
+CREATE FUNCTION report_flow_end(c cases, p_delta integer) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO report_weekly_flow_deltas (week, opened, closed, cancelled) VALUES (report_week(c.opened_at), p_delta, 0, 0);
   IF c.closed_at IS NOT NULL AND c.status IN ('CLOSED', 'CANCELLED') THEN
     INSERT INTO report_weekly_flow_deltas (week, opened, closed, cancelled)
     VALUES (report_week(c.closed_at), 0, p_delta * (c.status = 'CLOSED')::integer, p_delta * (c.status = 'CANCELLED')::integer);
   END IF;
 END $$;
 
+-- Its opening counts once, moved only if opened_at is; a close appends one row, not a count out and in of the opening.
 CREATE FUNCTION cases_report_flow() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    PERFORM report_flow(OLD, -1);
+  IF TG_OP = 'INSERT' OR OLD.opened_at IS DISTINCT FROM NEW.opened_at THEN
+    IF TG_OP = 'UPDATE' THEN
+      INSERT INTO report_weekly_flow_deltas (week, opened, closed, cancelled) VALUES (report_week(OLD.opened_at), -1, 0, 0);
+    END IF;
+    INSERT INTO report_weekly_flow_deltas (week, opened, closed, cancelled) VALUES (report_week(NEW.opened_at), 1, 0, 0);
   END IF;
-  PERFORM report_flow(NEW, 1);
+  IF TG_OP = 'UPDATE' THEN
+    PERFORM report_flow_end(OLD, -1);
+  END IF;
+  PERFORM report_flow_end(NEW, 1);
   RETURN NULL;
 END $$;
 CREATE TRIGGER cases_report_flow_insert AFTER INSERT ON cases
