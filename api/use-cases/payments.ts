@@ -80,18 +80,25 @@ function contentHash(p: PaymentInput): string {
  * same id with other content refuses the whole body. Answers what this call newly did.
  */
 export function postPayments(ctx: CommandUseCaseContext, { payments }: { payments: PaymentInput[] }): Promise<Counts> {
+  // Each payment's hash once: the request's is made of them, and each is stored with its payment.
+  const hashes = payments.map(contentHash);
   const request: KeyedRequest = {
     command: 'payments',
     caseId: null,
-    hash: requestHash(payments.map((p) => [p.id, contentHash(p)])),
+    hash: requestHash(payments.map((p, i) => [p.id, hashes[i]])),
   };
   // One posting of the same payments at a time, whatever its key: a retry racing the first posting must not answer
   // before its cases are counted, nor another key's posting open the same deductions' cases beside it.
-  return oneAtATime(ctx.deps.pool, `payments:${request.hash}`, () => postAndDispute(ctx, request, payments));
+  return oneAtATime(ctx.deps.pool, `payments:${request.hash}`, () => postAndDispute(ctx, request, payments, hashes));
 }
 
-async function postAndDispute(ctx: CommandUseCaseContext, request: KeyedRequest, payments: PaymentInput[]): Promise<Counts> {
-  const posted = await postOnce(ctx, request, payments);
+async function postAndDispute(
+  ctx: CommandUseCaseContext,
+  request: KeyedRequest,
+  payments: PaymentInput[],
+  hashes: readonly string[],
+): Promise<Counts> {
+  const posted = await postOnce(ctx, request, payments, hashes);
   // Also when this call posted nothing new: the same payments posted again finish what a crash left undone.
   const casesOpened = await disputeDeductions(ctx.deps, payments.map((p) => p.id)).catch((err: unknown) => {
     const mapped = toAppError(err);
@@ -108,7 +115,12 @@ async function postAndDispute(ctx: CommandUseCaseContext, request: KeyedRequest,
   return answer;
 }
 
-async function postOnce(ctx: CommandUseCaseContext, request: KeyedRequest, payments: PaymentInput[]): Promise<Counts> {
+async function postOnce(
+  ctx: CommandUseCaseContext,
+  request: KeyedRequest,
+  payments: PaymentInput[],
+  hashes: readonly string[],
+): Promise<Counts> {
   return keyed(ctx, request, async (client) => {
     const counts: Counts = { payments: 0, applied: 0, deductions: 0, casesOpened: 0, unapplied: 0 };
     const customers = [...new Set(payments.flatMap((p) => (p.customerId ? [p.customerId] : [])))];
@@ -122,7 +134,7 @@ async function postOnce(ctx: CommandUseCaseContext, request: KeyedRequest, payme
     const order = payments.map((p, i) => ({ p, i })).sort((a, b) => (a.p.id < b.p.id ? -1 : a.p.id > b.p.id ? 1 : 0));
     const fresh = new Set<PaymentInput>();
     for (const { p, i } of order) {
-      const hash = contentHash(p);
+      const hash = hashes[i];
       const { rowCount } = await client.query(
         `INSERT INTO payments (id, customer_id, currency, amount_minor, received_at, source, file_sha256, content_hash, posted_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
