@@ -9,16 +9,7 @@ export function TasksTable({ tasks, currency = 'USD' }: { tasks: CaseTask[]; cur
     <DataTable
       testId="tasks-table"
       caption="Investigation tasks"
-      head={
-        <>
-          <th scope="col">Team</th>
-          <th scope="col">Task</th>
-          <th scope="col">Status</th>
-          <th scope="col">Due</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Note</th>
-        </>
-      }
+      columns={['Team', 'Task', 'Status', 'Due', 'Outcome', 'Note']}
     >
       {tasks.map((t) => {
         const overdue = t.overdue ?? (t.status === 'OPEN' && Date.parse(t.dueAt) < Date.now());

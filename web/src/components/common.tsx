@@ -155,13 +155,28 @@ export function FilterForm({ label: text, onFilter, children }: { label: string;
 }
 
 /** A table of rows under column headings, its caption for screen readers only, scrolling sideways when narrow. */
-export function DataTable({ testId, caption, head, children }: { testId: string; caption: ReactNode; head: ReactNode; children: ReactNode }) {
+/** A column's heading: its label, a numeric one right-aligned; false leaves the column out. */
+export type Column = string | { label: string; numeric: true } | false;
+
+export function DataTable({ testId, caption, columns, children }: { testId: string; caption: ReactNode; columns: readonly Column[]; children: ReactNode }) {
   return (
     <div className="table-scroll">
       <table className="data" data-testid={testId}>
         <caption className="visually-hidden">{caption}</caption>
         <thead>
-          <tr>{head}</tr>
+          <tr>
+            {columns.map((c) =>
+              typeof c === 'string' ? (
+                <th key={c} scope="col">
+                  {c}
+                </th>
+              ) : c ? (
+                <th key={c.label} scope="col" className="num">
+                  {c.label}
+                </th>
+              ) : null,
+            )}
+          </tr>
         </thead>
         <tbody>{children}</tbody>
       </table>

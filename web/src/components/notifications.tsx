@@ -28,14 +28,7 @@ export function Notifications({ caseId, open }: { caseId: string; open: boolean 
     <DataTable
       testId="notifications-table"
       caption="Notifications"
-      head={
-        <>
-          <th scope="col">What</th>
-          <th scope="col">To</th>
-          <th scope="col">Status</th>
-          <th scope="col">When</th>
-        </>
-      }
+      columns={['What', 'To', 'Status', 'When']}
     >
       {data.items.map((n) => (
         <tr key={n.id}>

@@ -178,16 +178,7 @@ export function DelegationTable({ items, caption, testId }: { items: readonly De
     <DataTable
       testId={testId}
       caption={caption}
-      head={
-        <>
-          <th scope="col">Absent manager</th>
-          <th scope="col">Decides meanwhile</th>
-          <th scope="col">From</th>
-          <th scope="col">Until</th>
-          <th scope="col">State</th>
-          <th scope="col">Given by</th>
-        </>
-      }
+      columns={['Absent manager', 'Decides meanwhile', 'From', 'Until', 'State', 'Given by']}
     >
       {items.map((d) => (
         <tr key={d.id} data-delegation={d.id}>

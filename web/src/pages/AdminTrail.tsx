@@ -77,15 +77,7 @@ export function AdminTrailPage() {
             <DataTable
               testId="admin-events"
               caption="Changes to people, delegations and routing, newest first"
-              head={
-                <>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">What</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Change</th>
-                </>
-              }
+              columns={['When', 'Who', 'What', 'Subject', 'Change']}
             >
               {items.map((e) => (
                 <tr key={e.seq} data-type={e.type}>

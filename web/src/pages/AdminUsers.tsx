@@ -202,16 +202,7 @@ function UserList() {
           <DataTable
             testId="users-table"
             caption="Users by name"
-            head={
-              <>
-                <th scope="col">Person</th>
-                <th scope="col">Role</th>
-                <th scope="col">Team</th>
-                <th scope="col">Approval limits</th>
-                <th scope="col">State</th>
-                <th scope="col">Actions</th>
-              </>
-            }
+            columns={['Person', 'Role', 'Team', 'Approval limits', 'State', 'Actions']}
           >
             {items.flatMap((u) => [
               <tr key={u.id} data-user={u.id} data-active={u.active}>

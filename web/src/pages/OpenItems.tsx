@@ -57,21 +57,7 @@ function OpenItems({ customerId }: { customerId: string }) {
       <DataTable
         testId="open-items-table"
         caption={`Open invoices of ${customerId}, earliest due first`}
-        head={
-          <>
-            <th scope="col">Invoice</th>
-            <th scope="col" className="num">
-              Open balance
-            </th>
-            <th scope="col" className="num">
-              In dispute
-            </th>
-            <th scope="col" className="num">
-              Collectible
-            </th>
-            <th scope="col">Dunning</th>
-          </>
-        }
+        columns={['Invoice', { label: 'Open balance', numeric: true }, { label: 'In dispute', numeric: true }, { label: 'Collectible', numeric: true }, 'Dunning']}
       >
         {query.data.items.map((item) => (
           <tr key={item.invoiceNumber} data-invoice={item.invoiceNumber}>

@@ -132,17 +132,7 @@ function UnappliedCash({ canApply }: { canApply: boolean }) {
           <DataTable
             testId="unapplied-table"
             caption="Unapplied cash, newest first"
-            head={
-              <>
-                <th scope="col">Payment</th>
-                <th scope="col">Customer</th>
-                <th scope="col">Reference</th>
-                <th scope="col" className="num">
-                  Left to apply
-                </th>
-                {canApply ? <th scope="col">Apply to an invoice</th> : null}
-              </>
-            }
+            columns={['Payment', 'Customer', 'Reference', { label: 'Left to apply', numeric: true }, canApply && 'Apply to an invoice']}
           >
             {items.map((item) => (
               <tr key={item.id} data-payment={item.paymentId}>
@@ -236,19 +226,7 @@ function Deductions() {
           <DataTable
             testId="deductions-table"
             caption="Deductions, newest first"
-            head={
-              <>
-                <th scope="col">Payment</th>
-                <th scope="col">Invoice</th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-                <th scope="col">Reason</th>
-                <th scope="col">Customer&apos;s code</th>
-                <th scope="col">Status</th>
-                <th scope="col">Case</th>
-              </>
-            }
+            columns={['Payment', 'Invoice', { label: 'Amount', numeric: true }, 'Reason', "Customer's code", 'Status', 'Case']}
           >
             {items.map((d) => (
               <tr key={d.id} data-deduction={d.id} data-payment={d.paymentId} data-invoice={d.invoiceNumber}>
